@@ -1,0 +1,50 @@
+"""Shared fixtures: one user per role and a way to make customers."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from guanxi.access.choices import Role
+
+_phones = itertools.count(13800000001)
+
+
+@pytest.fixture
+def make_user(db: Any):  # type: ignore[no-untyped-def]
+    from guanxi.access.services import staff_user_create
+
+    def make(role: Role, username: str | None = None) -> Any:
+        return staff_user_create(
+            username=username or f"{role.value}-{next(_phones)}",
+            password="guanxi-test-pass",
+            role=role,
+        )
+
+    return make
+
+
+@pytest.fixture
+def users(make_user: Any) -> dict[str, Any]:
+    """One user per role, plus a second account manager."""
+    made = {role.value: make_user(role, username=role.value) for role in Role}
+    made["other_manager"] = make_user(Role.ACCOUNT_MANAGER, username="other_manager")
+    return made
+
+
+@pytest.fixture
+def make_customer(db: Any):  # type: ignore[no-untyped-def]
+    from guanxi.customers.models import Customer
+    from guanxi.customers.services import customer_apply_contact
+
+    def make(**values: Any) -> Customer:
+        values.setdefault("name", "张伟")
+        values.setdefault("phone", f"+86{next(_phones)}")
+        customer = Customer(**values)
+        customer_apply_contact(customer)
+        customer.save()
+        return customer
+
+    return make

@@ -1,0 +1,22 @@
+"""Roles (DESIGN.md, 'People and what they may see')."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    OPERATIONS = "operations", _("Operations")
+    SERVICE = "service", _("Customer service")
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    ANALYST = "analyst", _("Analyst")
+
+
+class ContactView(models.TextChoices):
+    """How a role sees names and contact fields."""
+
+    FULL = "full", _("Full")
+    MASKED = "masked", _("Masked")
+    PSEUDONYMOUS = "pseudonymous", _("Pseudonymous")

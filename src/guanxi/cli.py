@@ -1,0 +1,26 @@
+"""The ``guanxi`` command: Django's management commands plus Guanxi's own.
+
+``guanxi analyze …`` runs the analytics engine on a file without the web app
+(and without Django); everything else goes through Django.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "analyze":
+        from guanxi.analytics.cli import main as analyze_main
+
+        raise SystemExit(analyze_main(args[1:]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["guanxi", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Commerce: products, orders and order lines."""

@@ -1,0 +1,68 @@
+"""Secrets and encryption keys: from the environment, or generated into the data folder.
+
+The embedded default generates its secrets on first run into
+``$GUANXI_DATA_DIR/keys.json`` (mode 0600) so a new user has nothing to set up;
+production settings require them from the environment. Encryption keys are
+never derived from ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+__all__ = ["generate_keyfile", "load_keyfile", "parse_key_list"]
+
+
+def _new_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def generate_keyfile(path: Path) -> dict[str, str]:
+    """Create a new key file at ``path`` and return its contents."""
+    data = {
+        "secret_key": secrets.token_urlsafe(50),
+        "encryption_keys": f"k1={_new_key()}",
+        "encryption_key_id": "k1",
+        "blind_index_key": _new_key(),
+        "pseudonym_key": _new_key(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2)
+    return data
+
+
+def load_keyfile(path: Path) -> dict[str, str]:
+    """Read the key file, generating it on first run."""
+    if not path.exists():
+        try:
+            return generate_keyfile(path)
+        except FileExistsError:  # another process created it first
+            pass
+    with path.open(encoding="utf-8") as fh:
+        data: dict[str, str] = json.load(fh)
+    return data
+
+
+def parse_key_list(text: str) -> dict[str, bytes]:
+    """Parse ``"k2=<base64>,k1=<base64>"`` into ``{"k2": b"...", "k1": b"..."}``."""
+    keys: dict[str, bytes] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        kid, sep, encoded = item.partition("=")
+        if not sep or not kid:
+            raise ValueError(f"encryption key entry {item[:8]!r}… is not KEY_ID=BASE64")
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        if len(raw) not in (16, 24, 32):
+            raise ValueError(
+                f"encryption key {kid!r} must be 16, 24 or 32 bytes, got {len(raw)}"
+            )
+        keys[kid] = raw
+    return keys

@@ -1,0 +1,263 @@
+"""Django settings, read once from the environment (12-factor).
+
+Two ways to run:
+
+* embedded default (``GUANXI_ENV`` unset or ``embedded``): one SQLite file in WAL
+  mode under ``GUANXI_DATA_DIR`` (default ``./var``); secrets and keys generated
+  into the data folder on first run; Huey on SQLite.
+* production (``GUANXI_ENV=production``): ``DATABASE_URL``, ``GUANXI_SECRET_KEY``,
+  ``GUANXI_ENCRYPTION_KEYS``, ``GUANXI_ENCRYPTION_KEY_ID``,
+  ``GUANXI_BLIND_INDEX_KEY`` and ``GUANXI_PSEUDONYM_KEY`` are required from the
+  environment; Huey on Redis when ``REDIS_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from guanxi.config.keys import load_keyfile, parse_key_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENV = os.environ.get("GUANXI_ENV", "embedded")
+if ENV not in {"embedded", "production"}:
+    raise ImproperlyConfigured(
+        f"GUANXI_ENV must be 'embedded' or 'production', not {ENV!r}"
+    )
+PRODUCTION = ENV == "production"
+DATA_DIR = Path(os.environ.get("GUANXI_DATA_DIR", "var")).resolve()
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} must be set in production (GUANXI_ENV=production)"
+        )
+    return value
+
+
+if PRODUCTION:
+    _keys = {
+        "secret_key": _required("GUANXI_SECRET_KEY"),
+        "encryption_keys": _required("GUANXI_ENCRYPTION_KEYS"),
+        "encryption_key_id": _required("GUANXI_ENCRYPTION_KEY_ID"),
+        "blind_index_key": _required("GUANXI_BLIND_INDEX_KEY"),
+        "pseudonym_key": _required("GUANXI_PSEUDONYM_KEY"),
+    }
+else:
+    _keys = load_keyfile(DATA_DIR / "keys.json")
+    for _name, _env in (
+        ("secret_key", "GUANXI_SECRET_KEY"),
+        ("encryption_keys", "GUANXI_ENCRYPTION_KEYS"),
+        ("encryption_key_id", "GUANXI_ENCRYPTION_KEY_ID"),
+        ("blind_index_key", "GUANXI_BLIND_INDEX_KEY"),
+        ("pseudonym_key", "GUANXI_PSEUDONYM_KEY"),
+    ):
+        if os.environ.get(_env):
+            _keys[_name] = os.environ[_env]
+
+SECRET_KEY = _keys["secret_key"]
+GUANXI_ENCRYPTION_KEYS = parse_key_list(_keys["encryption_keys"])
+GUANXI_ENCRYPTION_KEY_ID = _keys["encryption_key_id"]
+if GUANXI_ENCRYPTION_KEY_ID not in GUANXI_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        f"GUANXI_ENCRYPTION_KEY_ID {GUANXI_ENCRYPTION_KEY_ID!r} is not among the encryption keys"
+    )
+GUANXI_BLIND_INDEX_KEY = _keys["blind_index_key"].encode("ascii")
+GUANXI_PSEUDONYM_KEY = _keys["pseudonym_key"].encode("ascii")
+
+DEBUG = os.environ.get("GUANXI_DEBUG", "") == "1"
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get(
+        "GUANXI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
+    ).split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip()
+    for o in os.environ.get("GUANXI_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_filters",
+    "huey.contrib.djhuey",
+    "axes",
+    "guanxi.core",
+    "guanxi.access",
+    "guanxi.customers",
+    "guanxi.commerce",
+    "guanxi.ingest",
+    "guanxi.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+ROOT_URLCONF = "guanxi.config.urls"
+WSGI_APPLICATION = "guanxi.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "guanxi.web.context_processors.role",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in WAL mode under the data folder unless DATABASE_URL is set.
+_default_sqlite = f"sqlite:///{DATA_DIR / 'guanxi.sqlite3'}"
+DATABASE_URL = os.environ.get("DATABASE_URL", "") or _default_sqlite
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+        ),
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("GUANXI_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [p for p in [BASE_DIR / "web" / "assets"] if p.exists()]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "uploads"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = os.environ.get("GUANXI_HTTPS", "1") == "1"
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = 1  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_ENABLED = os.environ.get("GUANXI_AXES", "1") == "1"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "guanxi.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Guanxi API",
+    "DESCRIPTION": "Guanxi (关系) customer relationship maintenance — REST API v1",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Background work: Huey on SQLite by default, on Redis when REDIS_URL is set.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "guanxi",
+        "url": REDIS_URL,
+        "immediate": False,
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "guanxi",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "immediate": False,
+    }
+if os.environ.get("GUANXI_HUEY_IMMEDIATE") == "1":
+    HUEY["immediate"] = True
+
+EMAIL_BACKEND = os.environ.get(
+    "GUANXI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("GUANXI_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("GUANXI_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("GUANXI_FROM_EMAIL", "guanxi@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING"),
+    },
+}

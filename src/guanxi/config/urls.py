@@ -1,0 +1,16 @@
+"""Top-level URL configuration."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("guanxi.web.api_urls")),
+    path("", include("guanxi.web.urls")),
+]
+
+handler404 = "guanxi.web.views.page_not_found"
+handler500 = "guanxi.web.views.server_error"

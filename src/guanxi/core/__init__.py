@@ -1,0 +1,1 @@
+"""Shared pieces with no domain: errors, encryption, blind indexes, masking, parsing."""

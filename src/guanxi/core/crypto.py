@@ -1,0 +1,86 @@
+"""AES-GCM encryption with key ids, and HMAC blind indexes for exact lookup.
+
+Ciphertext is stored as ``v1:<key id>:<base64url(nonce || ciphertext+tag)>``.
+The field's identity is bound in as associated data, so a value copied into
+another column does not decrypt. Keys rotate by adding a new key id and making
+it current: old values still decrypt with their own key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from guanxi.core.errors import DecryptionError
+
+__all__ = ["blind_index", "decrypt", "encrypt", "is_ciphertext", "pseudonym"]
+
+PREFIX = "v1:"
+
+
+def _settings() -> Any:
+    from django.conf import settings
+
+    return settings
+
+
+@lru_cache(maxsize=16)
+def _aead(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
+def encrypt(plaintext: str, *, context: str) -> str:
+    """Encrypt ``plaintext`` with the current key; ``context`` names the field."""
+    s = _settings()
+    kid: str = s.GUANXI_ENCRYPTION_KEY_ID
+    key: bytes = s.GUANXI_ENCRYPTION_KEYS[kid]
+    nonce = os.urandom(12)
+    sealed = _aead(key).encrypt(
+        nonce, plaintext.encode("utf-8"), context.encode("utf-8")
+    )
+    token = base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+    return f"{PREFIX}{kid}:{token}"
+
+
+def is_ciphertext(value: str) -> bool:
+    return value.startswith(PREFIX) and value.count(":") >= 2
+
+
+def decrypt(stored: str, *, context: str) -> str:
+    """Decrypt a stored value; a wrong or missing key raises :class:`DecryptionError`."""
+    if not is_ciphertext(stored):
+        raise DecryptionError(f"{context}: the stored value is not Guanxi ciphertext")
+    _, kid, token = stored.split(":", 2)
+    keys: dict[str, bytes] = _settings().GUANXI_ENCRYPTION_KEYS
+    key = keys.get(kid)
+    if key is None:
+        raise DecryptionError(f"{context}: encryption key {kid!r} is not configured")
+    try:
+        raw = base64.urlsafe_b64decode(token)
+        plain = _aead(key).decrypt(raw[:12], raw[12:], context.encode("utf-8"))
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError(
+            f"{context}: cannot decrypt with key {kid!r} (wrong key or damaged value)"
+        ) from exc
+    return plain.decode("utf-8")
+
+
+def blind_index(normalized: str, *, context: str) -> str:
+    """Keyed hash of an already-normalised value, for exact search and de-duplication."""
+    key: bytes = _settings().GUANXI_BLIND_INDEX_KEY
+    msg = f"{context}\x00{normalized}".encode()
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:32]
+
+
+def pseudonym(value: str | int, *, context: str = "customer") -> str:
+    """Stable keyed-hash identifier shown to roles that must not identify people."""
+    key: bytes = _settings().GUANXI_PSEUDONYM_KEY
+    msg = f"{context}\x00{value}".encode()
+    return "p_" + hmac.new(key, msg, hashlib.sha256).hexdigest()[:16]

@@ -1,0 +1,66 @@
+"""Encryption at rest: no plaintext in the table, a wrong key is an error."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from guanxi.core.crypto import blind_index, decrypt, encrypt
+from guanxi.core.errors import DecryptionError
+
+
+def test_round_trip_and_context_binding() -> None:
+    token = encrypt("张伟", context="customers.Customer.name")
+    assert token.startswith("v1:")
+    assert "张伟" not in token
+    assert decrypt(token, context="customers.Customer.name") == "张伟"
+    with pytest.raises(DecryptionError) as err:
+        decrypt(token, context="customers.Customer.address")
+    assert "cannot decrypt" in err.value.message
+
+
+def test_wrong_key_is_an_error_not_data(settings) -> None:  # type: ignore[no-untyped-def]
+    token = encrypt("+8613800138000", context="c")
+    kid = token.split(":")[1]
+    other = base64.urlsafe_b64decode(base64.urlsafe_b64encode(b"\x01" * 32))
+    settings.GUANXI_ENCRYPTION_KEYS = {kid: other}
+    with pytest.raises(DecryptionError) as err:
+        decrypt(token, context="c")
+    assert (
+        err.value.message
+        == f"c: cannot decrypt with key {kid!r} (wrong key or damaged value)"
+    )
+
+
+def test_missing_key_is_an_error(settings) -> None:  # type: ignore[no-untyped-def]
+    token = encrypt("x", context="c")
+    settings.GUANXI_ENCRYPTION_KEYS = {"k9": b"\x02" * 32}
+    settings.GUANXI_ENCRYPTION_KEY_ID = "k9"
+    with pytest.raises(DecryptionError) as err:
+        decrypt(token, context="c")
+    assert (
+        err.value.message
+        == f"c: encryption key {token.split(':')[1]!r} is not configured"
+    )
+
+
+def test_rotation_keeps_old_values_readable(settings) -> None:  # type: ignore[no-untyped-def]
+    old = encrypt("old", context="c")
+    settings.GUANXI_ENCRYPTION_KEYS = {
+        **settings.GUANXI_ENCRYPTION_KEYS,
+        "k2": b"\x03" * 32,
+    }
+    settings.GUANXI_ENCRYPTION_KEY_ID = "k2"
+    new = encrypt("new", context="c")
+    assert new.split(":")[1] == "k2"
+    assert decrypt(old, context="c") == "old"
+    assert decrypt(new, context="c") == "new"
+
+
+def test_blind_index_is_deterministic_and_keyed(settings) -> None:  # type: ignore[no-untyped-def]
+    a = blind_index("+8613800138000", context="customer.phone")
+    assert a == blind_index("+8613800138000", context="customer.phone")
+    assert a != blind_index("+8613800138001", context="customer.phone")
+    settings.GUANXI_BLIND_INDEX_KEY = b"another-key"
+    assert a != blind_index("+8613800138000", context="customer.phone")

@@ -1,0 +1,1 @@
+"""Customers: one record per person, with their source identities and tags."""

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "", _("Unknown")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    WECOM = "wecom", _("WeCom")
+    PHONE = "phone", _("Phone")
+    NONE = "", _("None")
+
+
+class InteractionKind(models.TextChoices):
+    VISIT = "visit", _("Store visit")
+    LOGIN = "login", _("Login")
+    MESSAGE_OPENED = "message_opened", _("Message opened")
+    MESSAGE_CLICKED = "message_clicked", _("Message clicked")
+    COMMUNITY_POST = "community_post", _("Community post")
+    CALL = "call", _("Call")
+    EVENT_ATTENDED = "event_attended", _("Event attended")
+    REVIEW = "review", _("Review")
+    COMPLAINT = "complaint", _("Complaint")

@@ -1,0 +1,162 @@
+"""Customer, the identities it is known by in source systems, and tags."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.fields import EncryptedDateField, EncryptedTextField
+from guanxi.core.models import TimeStampedModel
+from guanxi.customers.choices import Channel, Gender, InteractionKind
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    color = models.CharField(_("color"), max_length=16, blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(TimeStampedModel):
+    """A person who buys from the business.
+
+    Name, phone, email, address and birthday are encrypted at rest. Phone and
+    email carry a blind index (HMAC of the normalised value) for exact search
+    and de-duplication; the name carries hashed tokens for search.
+    """
+
+    name = EncryptedTextField(_("name"))
+    name_tokens = models.TextField(
+        _("name search tokens"), blank=True, default="", editable=False
+    )
+    phone = EncryptedTextField(_("phone"))
+    phone_index = models.CharField(max_length=32, null=True, blank=True, editable=False)
+    email = EncryptedTextField(_("email"))
+    email_index = models.CharField(max_length=32, null=True, blank=True, editable=False)
+    address = EncryptedTextField(_("address"))
+    birthday = EncryptedDateField(_("birthday"))
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"), null=True, blank=True
+    )
+    gender = models.CharField(
+        _("gender"), max_length=8, choices=Gender.choices, blank=True, default=""
+    )
+    city = models.CharField(
+        _("city"), max_length=64, blank=True, default="", db_index=True
+    )
+    preferred_channel = models.CharField(
+        _("preferred channel"),
+        max_length=8,
+        choices=Channel.choices,
+        blank=True,
+        default="",
+    )
+    assigned_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_customers",
+        verbose_name=_("account manager"),
+    )
+    first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="customers", verbose_name=_("tags")
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["phone_index"], name="customer_phone_idx"),
+            models.Index(fields=["email_index"], name="customer_email_idx"),
+            models.Index(
+                fields=["assigned_manager", "id"], name="customer_manager_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("web:customer-detail", args=[self.pk])
+
+
+class CustomerIdentity(models.Model):
+    """How a source system (POS, e-shop, old CRM) knows this customer."""
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="identities",
+        verbose_name=_("customer"),
+    )
+    source = models.CharField(_("source"), max_length=32)
+    external_id = models.CharField(_("external id"), max_length=128)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("source identity")
+        verbose_name_plural = _("source identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                name="customer_identity_unique",
+                violation_error_message=_(
+                    "This source id already belongs to a customer."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+
+class Interaction(models.Model):
+    """Something the customer did or said that is not an order."""
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="interactions",
+        verbose_name=_("customer"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    channel = models.CharField(_("channel"), max_length=32, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
+    source = models.CharField(_("source"), max_length=32, blank=True, default="")
+    external_id = models.CharField(
+        _("external id"), max_length=128, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        indexes = [
+            models.Index(
+                fields=["customer", "-occurred_at"], name="interaction_cust_idx"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                name="interaction_source_unique",
+                violation_error_message=_("This source id is already imported."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.occurred_at:%Y-%m-%d}"

@@ -1,0 +1,151 @@
+"""Writes for customers. Every write keeps the blind indexes in step with the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.access.policies import policy_for
+from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.normalize import normalize_email, normalize_name, normalize_phone
+from guanxi.customers.models import Customer, CustomerIdentity, Tag
+from guanxi.customers.search import email_key, name_tokens, phone_key
+
+__all__ = [
+    "customer_apply_contact",
+    "customer_create",
+    "customer_update",
+    "tags_ensure",
+]
+
+EDITABLE_FIELDS = {
+    "name",
+    "phone",
+    "email",
+    "address",
+    "birthday",
+    "gender",
+    "city",
+    "preferred_channel",
+    "assigned_manager",
+}
+
+
+def customer_apply_contact(customer: Customer) -> Customer:
+    """Recompute the search keys from the (already normalised) contact fields."""
+    customer.phone_index = phone_key(customer.phone)
+    customer.email_index = email_key(customer.email)
+    customer.name_tokens = name_tokens(customer.name)
+    birthday = customer.birthday
+    customer.birth_year = birthday.year if isinstance(birthday, dt.date) else None
+    return customer
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = dict(values)
+    for field in ("name", "address", "city"):
+        if cleaned.get(field) is not None:
+            cleaned[field] = normalize_name(str(cleaned[field]))
+    for field, parse in (("phone", normalize_phone), ("email", normalize_email)):
+        if field in cleaned:
+            raw = cleaned[field]
+            if raw in (None, ""):
+                cleaned[field] = None
+                continue
+            try:
+                cleaned[field] = parse(raw)
+            except ValidationFailed as exc:
+                raise ValidationFailed(exc.message, field=field) from None
+    return cleaned
+
+
+def _check_unique_contact(customer: Customer) -> None:
+    others = Customer.objects.exclude(pk=customer.pk)
+    if (
+        customer.phone_index
+        and others.filter(phone_index=customer.phone_index).exists()
+    ):
+        raise ValidationFailed(
+            _("another customer has this phone number"), field="phone"
+        )
+    if (
+        customer.email_index
+        and others.filter(email_index=customer.email_index).exists()
+    ):
+        raise ValidationFailed(
+            _("another customer has this email address"), field="email"
+        )
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    actor: Any,
+    tags: list[str] | None = None,
+    identities: list[tuple[str, str]] | None = None,
+    **values: Any,
+) -> Customer:
+    """Create one customer; phone and email must not belong to another customer."""
+    policy = policy_for(actor)
+    if not policy.may_edit_customers:
+        raise PermissionDenied(_("your role may not create customers"))
+    unknown = set(values) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationFailed(_("unknown field: %(f)s") % {"f": sorted(unknown)[0]})
+    if "assigned_manager" in values and not policy.may_assign_manager:
+        raise PermissionDenied(_("your role may not assign account managers"))
+    cleaned = _clean(values)
+    if not (cleaned.get("name") or cleaned.get("phone") or cleaned.get("email")):
+        raise ValidationFailed(
+            _("a customer needs a name, a phone number or an email address")
+        )
+    customer = Customer(**cleaned)
+    if policy.own_customers_only and "assigned_manager" not in values:
+        customer.assigned_manager = actor
+    customer.first_seen_at = timezone.now()
+    customer_apply_contact(customer)
+    _check_unique_contact(customer)
+    customer.save()
+    if tags:
+        customer.tags.set(tags_ensure(names=tags))
+    for source, external_id in identities or []:
+        CustomerIdentity.objects.create(
+            customer=customer, source=source, external_id=external_id
+        )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Customer:
+    policy = policy_for(actor)
+    if not policy.may_edit_customers:
+        raise PermissionDenied(_("your role may not edit customers"))
+    tags = values.pop("tags", None)
+    unknown = set(values) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationFailed(_("unknown field: %(f)s") % {"f": sorted(unknown)[0]})
+    if "assigned_manager" in values and not policy.may_assign_manager:
+        raise PermissionDenied(_("your role may not assign account managers"))
+    for field, value in _clean(values).items():
+        setattr(customer, field, value)
+    customer_apply_contact(customer)
+    _check_unique_contact(customer)
+    customer.save()
+    if tags is not None:
+        customer.tags.set(tags_ensure(names=tags))
+    return customer
+
+
+def tags_ensure(*, names: list[str]) -> list[Tag]:
+    """Return the tags with these names, creating the missing ones."""
+    wanted = [n.strip() for n in names if n and n.strip()]
+    existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+    missing = [Tag(name=n) for n in dict.fromkeys(wanted) if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+    return [existing[n] for n in dict.fromkeys(wanted)]

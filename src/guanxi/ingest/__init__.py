@@ -1,0 +1,1 @@
+"""Ingest: imports of customers, orders and interactions from CSV and XLSX exports."""

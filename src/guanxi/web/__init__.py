@@ -1,0 +1,1 @@
+"""The web UI: layout, login, dashboard, customer and order pages, static assets."""
