@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "guanxi.customers",
     "guanxi.commerce",
     "guanxi.ingest",
+    "guanxi.exports",
+    "guanxi.demo",
     "guanxi.web",
 ]
 

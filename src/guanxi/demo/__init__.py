@@ -1,0 +1,1 @@
+"""Demo data: realistic customers, orders and interactions for a first run."""
