@@ -5,20 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import PermissionDenied, ValidationFailed
-from guanxi.core.normalize import normalize_email, normalize_name, normalize_phone
-from guanxi.customers.models import Customer, CustomerIdentity, Tag
+from guanxi.core.normalize import (
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    parse_datetime,
+)
+from guanxi.customers.choices import InteractionKind
+from guanxi.customers.models import Customer, CustomerIdentity, Interaction, Tag
 from guanxi.customers.search import email_key, name_tokens, phone_key
+from guanxi.customers.selectors import customer_scope
 
 __all__ = [
     "customer_apply_contact",
     "customer_create",
     "customer_update",
+    "interaction_create",
     "tags_ensure",
 ]
 
@@ -60,7 +69,27 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
                 cleaned[field] = parse(raw)
             except ValidationFailed as exc:
                 raise ValidationFailed(exc.message, field=field) from None
+    if "assigned_manager" in cleaned:
+        cleaned["assigned_manager"] = _manager(cleaned["assigned_manager"])
     return cleaned
+
+
+def _manager(value: Any) -> Any:
+    """A user, a user id or nothing: the active user, or None."""
+    User = get_user_model()
+    if value in (None, "") or isinstance(value, User):
+        return value or None
+    pk = str(value).strip()
+    user = (
+        User.objects.filter(pk=int(pk), is_active=True).first()
+        if pk.isdigit() and not isinstance(value, bool)
+        else None
+    )
+    if user is None:
+        raise ValidationFailed(
+            _("no active user with this id"), field="assigned_manager"
+        )
+    return user
 
 
 def _check_unique_contact(customer: Customer) -> None:
@@ -132,6 +161,10 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
         raise PermissionDenied(_("your role may not assign account managers"))
     for field, value in _clean(values).items():
         setattr(customer, field, value)
+    if not (customer.name or customer.phone or customer.email):
+        raise ValidationFailed(
+            _("a customer needs a name, a phone number or an email address")
+        )
     customer_apply_contact(customer)
     _check_unique_contact(customer)
     customer.save()
@@ -149,3 +182,75 @@ def tags_ensure(*, names: list[str]) -> list[Tag]:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
         existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
     return [existing[n] for n in dict.fromkeys(wanted)]
+
+
+@transaction.atomic
+def interaction_create(
+    *,
+    actor: Any,
+    customer: Any,
+    kind: Any,
+    occurred_at: Any,
+    channel: Any = "",
+    note: Any = "",
+    source: Any = "",
+    external_id: Any = None,
+) -> tuple[Interaction, bool]:
+    """Record something a customer did; returns ``(interaction, created)``.
+
+    ``customer`` is a customer or its id, and must be in ``actor``'s scope. With a
+    ``source`` and ``external_id`` the call is idempotent: recording the same
+    interaction again returns the stored one unchanged.
+    """
+    if not policy_for(actor).may_edit_customers:
+        raise PermissionDenied(_("your role may not record interactions"))
+    scope = customer_scope(actor=actor)
+    raw = customer.pk if isinstance(customer, Customer) else customer
+    text = "" if raw is None or isinstance(raw, bool) else str(raw).strip()
+    target = scope.filter(pk=int(text)).first() if text.isdigit() else None
+    if target is None:
+        raise ValidationFailed(_("unknown customer"), field="customer")
+    kind_value = "" if kind is None else str(kind).strip()
+    if kind_value not in InteractionKind.values:
+        raise ValidationFailed(
+            _("not a valid kind (expected one of: %(choices)s)")
+            % {"choices": ", ".join(InteractionKind.values)},
+            field="kind",
+        )
+    if occurred_at in (None, ""):
+        raise ValidationFailed(_("this field is required"), field="occurred_at")
+    try:
+        when = parse_datetime(occurred_at, tz=timezone.get_current_timezone())
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, field="occurred_at") from None
+    texts = {}
+    for field, value, limit in (
+        ("channel", channel, 32),
+        ("source", source, 32),
+        ("external_id", external_id, 128),
+    ):
+        texts[field] = "" if value is None else str(value).strip()
+        if len(texts[field]) > limit:
+            raise ValidationFailed(
+                _("too long (at most %(n)d characters)") % {"n": limit}, field=field
+            )
+    key = texts["external_id"] or None
+    if key is not None:
+        found = Interaction.objects.filter(source=texts["source"], external_id=key)
+        stored = found.first()
+        if stored is not None:
+            if not scope.filter(pk=stored.customer_id).exists():
+                raise ValidationFailed(
+                    _("this interaction id is already taken"), field="external_id"
+                )
+            return stored, False
+    interaction = Interaction.objects.create(
+        customer=target,
+        kind=kind_value,
+        occurred_at=when,
+        channel=texts["channel"],
+        note="" if note is None else str(note).strip(),
+        source=texts["source"],
+        external_id=key,
+    )
+    return interaction, True
