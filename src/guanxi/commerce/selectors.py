@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.commerce.models import Order
 from guanxi.core.errors import NotFound
 
-__all__ = ["OrderFilters", "order_get", "order_list"]
+__all__ = ["OrderFilters", "order_get", "order_list", "order_monthly_summary"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,27 @@ def order_get(*, actor: Any, pk: int | str) -> Order:
         )
     except (Order.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("order not found")) from None
+
+
+def order_monthly_summary(*, actor: Any, since: Any) -> list[dict[str, Any]]:
+    """Orders and revenue per calendar month since ``since`` in ``actor``'s scope.
+
+    Cancelled and refunded orders are left out of both figures. Rows are
+    ``{"month": date, "orders": n, "revenue": Decimal}``.
+    """
+    rows = (
+        order_list(actor=actor, filters=OrderFilters(ordered_from=since))
+        .exclude(status__in=["cancelled", "refunded"])
+        .annotate(month=TruncMonth("ordered_at"))
+        .values("month")
+        .annotate(orders=Count("id"), revenue=Sum("amount"))
+        .order_by("month")
+    )
+    return [
+        {
+            "month": r["month"].date() if hasattr(r["month"], "date") else r["month"],
+            "orders": r["orders"],
+            "revenue": r["revenue"],
+        }
+        for r in rows
+    ]

@@ -5,16 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Customer, Interaction, Tag
 from guanxi.customers.search import email_key, name_query_tokens, phone_key
 
-__all__ = ["CustomerFilters", "customer_get", "customer_list", "customer_scope"]
+__all__ = [
+    "CustomerFilters",
+    "customer_get",
+    "customer_list",
+    "customer_monthly_new",
+    "customer_scope",
+    "interaction_list",
+    "tag_list",
+]
 
 
 @dataclass(frozen=True)
@@ -104,3 +113,39 @@ def customer_get(*, actor: Any, pk: int | str) -> Customer:
         return customer_scope(actor=actor).prefetch_related("tags").get(pk=int(pk))
     except (Customer.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("customer not found")) from None
+
+
+def interaction_list(*, actor: Any, customer: Customer) -> QuerySet[Interaction]:
+    """Interactions of ``customer``, newest first; nothing outside ``actor``'s scope."""
+    in_scope = customer_scope(actor=actor).filter(pk=customer.pk)
+    return Interaction.objects.filter(
+        customer_id=customer.pk, customer__in=in_scope
+    ).order_by("-occurred_at", "-id")
+
+
+def tag_list() -> QuerySet[Tag]:
+    """All tags by name (tags carry no personal data)."""
+    return Tag.objects.order_by("name")
+
+
+def customer_monthly_new(*, actor: Any, since: Any) -> list[dict[str, Any]]:
+    """New customers per calendar month (by ``first_seen_at``) in ``actor``'s scope.
+
+    Rows are ``{"month": date, "new_customers": n}``.
+    """
+    rows = (
+        customer_scope(actor=actor)
+        .filter(first_seen_at__gte=since)
+        .annotate(month=TruncMonth("first_seen_at"))
+        .values("month")
+        .annotate(new_customers=Count("id"))
+        .order_by("month")
+    )
+    return [
+        {"month": _as_date(r["month"]), "new_customers": r["new_customers"]}
+        for r in rows
+    ]
+
+
+def _as_date(value: Any) -> Any:
+    return value.date() if hasattr(value, "date") else value

@@ -1,14 +1,67 @@
-"""Template context: the current user's role and policy."""
+"""Template context: the current user's role, policy and navigation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, get_resolver, reverse
+from django.utils.translation import gettext_lazy as _
 
-from guanxi.access.policies import policy_for
+from guanxi.access.policies import Policy, policy_for
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+def _first_url_in(namespace: str) -> str | None:
+    """The first argument-free URL of an app namespace, or None when the app has
+    none mounted (the imports wizard lives in another app and may be absent)."""
+    resolver = get_resolver()
+    if namespace not in resolver.namespace_dict:
+        return None
+    _prefix, sub = resolver.namespace_dict[namespace]
+    for pattern in sub.url_patterns:
+        name = getattr(pattern, "name", None)
+        if not name:
+            continue
+        try:
+            return reverse(f"{namespace}:{name}")
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
+    if not policy.active:
+        return []
+    entries: list[tuple[Any, str | None]] = [
+        (_("Dashboard"), reverse("web:dashboard")),
+        (_("Customers"), reverse("web:customer-list")),
+        (_("Orders"), reverse("web:order-list")),
+    ]
+    if policy.may_import:
+        entries.append((_("Imports"), _first_url_in("ingest")))
+    path = request.path
+    items = []
+    for label, url in entries:
+        if url is None:
+            continue
+        root = reverse("web:dashboard")
+        active = path == url if url == root else path.startswith(url)
+        items.append(NavItem(label=str(label), url=url, active=active))
+    return items
 
 
 def role(request: HttpRequest) -> dict[str, Any]:
     policy = policy_for(getattr(request, "user", None))
-    return {"policy": policy, "role": policy.role}
+    return {
+        "policy": policy,
+        "role": policy.role,
+        "nav_items": navigation(request, policy),
+    }

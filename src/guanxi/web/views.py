@@ -1,21 +1,364 @@
-"""Web views."""
+"""Web views: dashboard, customers, orders, and the error pages.
+
+Each view parses the request, calls selectors (which apply the actor's scope) and
+renders. What a role may see of a customer comes from ``customer_card`` only.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.db.models import Count, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from guanxi.access.choices import ContactView
+from guanxi.access.policies import Policy, policy_for
+from guanxi.commerce.choices import OrderStatus
+from guanxi.commerce.models import Order
+from guanxi.commerce.selectors import (
+    OrderFilters,
+    order_get,
+    order_monthly_summary,
+)
+from guanxi.commerce.selectors import (
+    order_list as order_list_selector,
+)
+from guanxi.core.errors import DomainError, NotFound, PermissionDenied
+from guanxi.customers.choices import Channel, Gender
+from guanxi.customers.models import Customer
+from guanxi.customers.presenters import customer_card
+from guanxi.customers.selectors import (
+    CustomerFilters,
+    customer_get,
+    customer_monthly_new,
+    interaction_list,
+    tag_list,
+)
+from guanxi.customers.selectors import (
+    customer_list as customer_list_selector,
+)
+from guanxi.web.pagination import keyset_page
+
+CUSTOMERS_PER_PAGE = 50
+ORDERS_PER_PAGE = 50
+TIMELINE_PER_PAGE = 20
+DASHBOARD_CACHE_SECONDS = 300
+
+View = Callable[..., HttpResponse]
+
+
+def domain_errors(view: View) -> View:
+    """Turn domain errors into a 404 or a message: never a traceback."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except PermissionDenied as exc:
+            return render(request, "web/403.html", {"message": exc.message}, status=403)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("web:dashboard")
+
+    return wrapped
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+# --- dashboard ---------------------------------------------------------------
+
+
+def _month_starts(now: dt.datetime, months: int) -> list[dt.date]:
+    local = timezone.localtime(now).date().replace(day=1)
+    starts = []
+    year, month = local.year, local.month
+    for _i in range(months):
+        starts.append(dt.date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return list(reversed(starts))
+
+
+def dashboard_data(*, actor: Any, now: dt.datetime) -> dict[str, Any]:
+    """Counts and the 12-month series for ``actor``'s scope."""
+    months = _month_starts(now, 12)
+    since = timezone.make_aware(dt.datetime.combine(months[0], dt.time.min))
+    recent = order_list_selector(
+        actor=actor, filters=OrderFilters(ordered_from=now - dt.timedelta(days=30))
+    )
+    totals = recent.aggregate(n=Count("id"), revenue=Sum("amount"))
+    revenue_by_month = {
+        row["month"]: row for row in order_monthly_summary(actor=actor, since=since)
+    }
+    new_by_month = {
+        row["month"]: row["new_customers"]
+        for row in customer_monthly_new(actor=actor, since=since)
+    }
+    return {
+        "customers": customer_list_selector(actor=actor).order_by().count(),
+        "orders_30d": totals["n"] or 0,
+        "revenue_30d": totals["revenue"] or 0,
+        "series": {
+            "months": [m.strftime("%Y-%m") for m in months],
+            "revenue": [
+                float(revenue_by_month.get(m, {}).get("revenue") or 0) for m in months
+            ],
+            "orders": [
+                int(revenue_by_month.get(m, {}).get("orders") or 0) for m in months
+            ],
+            "new_customers": [int(new_by_month.get(m, 0)) for m in months],
+        },
+    }
+
+
+def _scope_key(user: Any, policy: Policy) -> str:
+    """Users who see the same customers share one cached dashboard."""
+    if not policy.active:
+        return "none"
+    return f"user-{user.pk}" if policy.own_customers_only else "all"
 
 
 @login_required
+@domain_errors
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Guanxi")
+    policy = policy_for(request.user)
+    key = f"guanxi:dashboard:{_scope_key(request.user, policy)}"
+    data = cache.get(key)
+    if data is None:
+        data = dashboard_data(actor=request.user, now=timezone.now())
+        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    chart = {
+        **data["series"],
+        "labels": {
+            "revenue": _("Revenue"),
+            "new_customers": _("New customers"),
+        },
+    }
+    return render(
+        request,
+        "web/dashboard.html",
+        {"data": data, "chart": chart, "has_role": policy.active},
+    )
+
+
+# --- customers ---------------------------------------------------------------
+
+
+def _customer_filters(request: HttpRequest) -> CustomerFilters:
+    gender = request.GET.get("gender", "")
+    return CustomerFilters(
+        q=request.GET.get("q", "").strip()[:100],
+        city=request.GET.get("city", "").strip()[:64],
+        tag=request.GET.get("tag", "").strip()[:64],
+        gender=gender if gender in Gender.values else "",
+    )
+
+
+@login_required
+@domain_errors
+def customer_list(request: HttpRequest) -> HttpResponse:
+    policy = policy_for(request.user)
+    filters = _customer_filters(request)
+    qs = customer_list_selector(actor=request.user, filters=filters).prefetch_related(
+        "tags"
+    )
+    page = keyset_page(
+        qs,
+        keys=("id",),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        per_page=CUSTOMERS_PER_PAGE,
+    )
+    rows = [{"card": customer_card(c, policy=policy), "pk": c.pk} for c in page.items]
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("before", None)
+    context = {
+        "rows": rows,
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "genders": [(v, label) for v, label in Gender.choices if v],
+        "tags": tag_list(),
+        "pseudonymous": policy.contact_view == ContactView.PSEUDONYMOUS,
+    }
+    template = (
+        "web/partials/customer_rows.html"
+        if _is_htmx(request)
+        else "web/customer_list.html"
+    )
+    return render(request, template, context)
+
+
+def _timeline(
+    *, actor: Any, customer: Customer, page: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """Orders and interactions of ``customer`` merged, newest first."""
+    limit = page * TIMELINE_PER_PAGE + 1
+    orders = order_list_selector(
+        actor=actor, filters=OrderFilters(customer=customer.pk)
+    )[:limit]
+    interactions = interaction_list(actor=actor, customer=customer)[:limit]
+    events: list[dict[str, Any]] = [
+        {"kind": "order", "at": o.ordered_at, "order": o} for o in orders
+    ]
+    events += [
+        {"kind": "interaction", "at": i.occurred_at, "interaction": i}
+        for i in interactions
+    ]
+    events.sort(key=lambda e: e["at"], reverse=True)
+    start = (page - 1) * TIMELINE_PER_PAGE
+    chunk = events[start : start + TIMELINE_PER_PAGE]
+    return chunk, len(events) > start + TIMELINE_PER_PAGE
+
+
+@login_required
+@domain_errors
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = policy_for(request.user)
+    if policy.contact_view == ContactView.PSEUDONYMOUS:
+        # Pseudonymous roles know customers by keyed hash only; a page addressed
+        # by customer number would let them link the two.
+        raise NotFound(_("customer not found"))
+    customer = customer_get(actor=request.user, pk=pk)
+    page = max(1, _int_or_none(request.GET.get("page")) or 1)
+    events, has_more = _timeline(actor=request.user, customer=customer, page=page)
+    card = customer_card(customer, policy=policy)
+    manager = customer.assigned_manager if customer.assigned_manager_id else None
+    context = {
+        "card": card,
+        "pk": customer.pk,
+        "events": events,
+        "next_page": page + 1 if has_more else None,
+        "channel_label": (
+            Channel(card["preferred_channel"]).label
+            if card["preferred_channel"] in Channel.values and card["preferred_channel"]
+            else ""
+        ),
+        "manager_label": manager.get_username() if manager is not None else "",
+    }
+    if _is_htmx(request):
+        return render(request, "web/partials/timeline_items.html", context)
+    return render(request, "web/customer_detail.html", context)
+
+
+# --- orders ------------------------------------------------------------------
+
+
+def _order_filters(request: HttpRequest) -> OrderFilters:
+    status = request.GET.get("status", "")
+    start = parse_date(request.GET.get("from", "") or "") if request.GET else None
+    end = parse_date(request.GET.get("to", "") or "") if request.GET else None
+    tz = timezone.get_current_timezone()
+    return OrderFilters(
+        status=status if status in OrderStatus.values else "",
+        store=request.GET.get("store", "").strip()[:64],
+        ordered_from=(
+            dt.datetime.combine(start, dt.time.min, tzinfo=tz) if start else None
+        ),
+        ordered_to=(
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+            if end
+            else None
+        ),
+    )
+
+
+def _order_row(order: Order, policy: Policy) -> dict[str, Any]:
+    card = customer_card(order.customer, policy=policy, tags=[])
+    return {
+        "order": order,
+        "customer_label": card.get("name") or card["id"],
+        "customer_pk": card.get("pk"),
+    }
+
+
+@login_required
+@domain_errors
+def order_list(request: HttpRequest) -> HttpResponse:
+    policy = policy_for(request.user)
+    qs = order_list_selector(
+        actor=request.user, filters=_order_filters(request)
+    ).select_related("customer")
+    page = keyset_page(
+        qs,
+        keys=("ordered_at", "id"),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        per_page=ORDERS_PER_PAGE,
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("before", None)
+    context = {
+        "rows": [_order_row(o, policy) for o in page.items],
+        "page": page,
+        "query": query.urlencode(),
+        "statuses": OrderStatus.choices,
+        "params": {
+            "status": request.GET.get("status", ""),
+            "store": request.GET.get("store", ""),
+            "from": request.GET.get("from", ""),
+            "to": request.GET.get("to", ""),
+        },
+    }
+    template = (
+        "web/partials/order_rows.html" if _is_htmx(request) else "web/order_list.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@domain_errors
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = policy_for(request.user)
+    order = order_get(actor=request.user, pk=pk)
+    customer = order.customer
+    card = customer_card(customer, policy=policy, tags=[])
+    return render(
+        request,
+        "web/order_detail.html",
+        {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "customer_label": card.get("name") or card["id"],
+            "customer_pk": card.get("pk"),
+        },
+    )
+
+
+# --- errors ------------------------------------------------------------------
 
 
 def page_not_found(
     request: HttpRequest, exception: Exception | None = None
 ) -> HttpResponse:
-    return HttpResponse("404", status=404)
+    return render(request, "web/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("500", status=500)
+    # No context processors: whatever broke must not break the error page too.
+    return HttpResponse(loader.render_to_string("web/500.html"), status=500)

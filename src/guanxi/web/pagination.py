@@ -1,0 +1,114 @@
+"""Keyset pagination for large lists: no OFFSET scans, a capped count.
+
+A list of a million customers pages by the last key seen (``?after=``/``?before=``)
+instead of a page number, and counts at most ``COUNT_CAP`` rows, shown as "10,000+".
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+
+__all__ = ["COUNT_CAP", "KeysetPage", "keyset_page"]
+
+COUNT_CAP = 10_000
+
+
+@dataclass
+class KeysetPage:
+    items: list[Any]
+    count: int
+    count_capped: bool
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    is_first: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _encode(values: list[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
+    raw = json.dumps(plain, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, keys: tuple[str, ...], model: type[Model]) -> list[Any] | None:
+    """The key values in ``cursor``, or None when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(values, list) or len(values) != len(keys):
+        return None
+    parsed: list[Any] = []
+    for key, value in zip(keys, values, strict=True):
+        internal = model._meta.get_field(key).get_internal_type()
+        try:
+            if internal == "DateTimeField":
+                parsed.append(dt.datetime.fromisoformat(str(value)))
+            else:
+                parsed.append(int(value))
+        except (ValueError, TypeError):
+            return None
+    return parsed
+
+
+def _beyond(keys: tuple[str, ...], values: list[Any], op: str) -> Q:
+    """Rows after ``values`` in lexicographic order of ``keys`` (``op`` lt or gt)."""
+    condition = Q()
+    for i, key in enumerate(keys):
+        equal = dict(zip(keys[:i], values[:i], strict=True))
+        condition |= Q(**equal, **{f"{key}__{op}": values[i]})
+    return condition
+
+
+def keyset_page(
+    qs: QuerySet[Any],
+    *,
+    keys: tuple[str, ...],
+    after: str | None,
+    before: str | None,
+    per_page: int,
+) -> KeysetPage:
+    """One page of ``qs`` ordered by ``keys`` descending (newest first)."""
+    model = qs.model
+    count = qs.order_by()[: COUNT_CAP + 1].count()
+    descending = [f"-{k}" for k in keys]
+    ascending = list(keys)
+    after_values = _decode(after, keys, model) if after else None
+    before_values = _decode(before, keys, model) if before else None
+    has_prev = False
+    if before_values is not None:
+        rows = list(
+            qs.filter(_beyond(keys, before_values, "gt")).order_by(*ascending)[
+                : per_page + 1
+            ]
+        )
+        has_prev = len(rows) > per_page
+        items = list(reversed(rows[:per_page]))
+        has_next = True
+    else:
+        page_qs = qs
+        if after_values is not None:
+            page_qs = qs.filter(_beyond(keys, after_values, "lt"))
+            has_prev = True
+        rows = list(page_qs.order_by(*descending)[: per_page + 1])
+        has_next = len(rows) > per_page
+        items = rows[:per_page]
+
+    def cursor_of(obj: Any) -> str:
+        return _encode([getattr(obj, k) for k in keys])
+
+    return KeysetPage(
+        items=items,
+        count=min(count, COUNT_CAP),
+        count_capped=count > COUNT_CAP,
+        next_cursor=cursor_of(items[-1]) if has_next and items else None,
+        prev_cursor=cursor_of(items[0]) if has_prev and items else None,
+        is_first=not has_prev,
+    )
