@@ -1,0 +1,78 @@
+"""Saved column mappings and the import jobs started from the web wizard."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.ingest.choices import ImportKind, JobStatus
+
+
+class ImportPreset(models.Model):
+    """A column mapping saved under a name, for files that keep coming in one layout."""
+
+    name = models.CharField(_("name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    mapping = models.JSONField(_("mapping"), default=dict)
+    source = models.CharField(_("source"), max_length=32, default="import")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("import preset")
+        verbose_name_plural = _("import presets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "kind"],
+                name="import_preset_unique",
+                violation_error_message=_("A preset with this name already exists."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+class ImportJob(models.Model):
+    """One upload going through the wizard: mapping, preview, then the import."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=JobStatus.choices,
+        default=JobStatus.UPLOADED,
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    preset = models.CharField(_("preset"), max_length=64, default="generic")
+    source = models.CharField(_("source"), max_length=32, default="import")
+    mapping = models.JSONField(_("mapping"), default=dict)
+    headers = models.JSONField(_("headers"), default=list)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed rows"), default=0)
+    report = models.JSONField(_("report"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.original_name} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == JobStatus.DONE else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))

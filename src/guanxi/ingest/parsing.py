@@ -1,0 +1,225 @@
+"""Turn one cell into a clean value or a reason, for each kind of column.
+
+Contact data, dates and amounts go through :mod:`guanxi.core.normalize`, so an
+import accepts and rejects exactly what the API and the forms do. The
+normalisers are cached per import: the same phone number in many order rows is
+parsed once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from guanxi.commerce.choices import OrderStatus
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.normalize import (
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    parse_amount,
+    parse_date,
+    parse_datetime,
+)
+from guanxi.customers.choices import Gender, InteractionKind
+
+__all__ = ["CellParser", "cell_text"]
+
+_OFFSET = re.compile(
+    r"^(?P<dt>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2})?)\s*"
+    r"(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})$"
+)
+_CURRENCY_WORDS = {
+    "¥": "CNY",
+    "￥": "CNY",
+    "元": "CNY",
+    "RMB": "CNY",
+    "人民币": "CNY",
+    "$": "USD",
+    "美元": "USD",
+}
+_GENDERS = {
+    "male": Gender.MALE,
+    "m": Gender.MALE,
+    "男": Gender.MALE,
+    "先生": Gender.MALE,
+    "female": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "女": Gender.FEMALE,
+    "女士": Gender.FEMALE,
+    "other": Gender.OTHER,
+    "其他": Gender.OTHER,
+    "unknown": Gender.UNKNOWN,
+    "未知": Gender.UNKNOWN,
+    "保密": Gender.UNKNOWN,
+}
+_INTERACTION_WORDS = {
+    "到店": InteractionKind.VISIT,
+    "门店到访": InteractionKind.VISIT,
+    "登录": InteractionKind.LOGIN,
+    "打开消息": InteractionKind.MESSAGE_OPENED,
+    "点击消息": InteractionKind.MESSAGE_CLICKED,
+    "社群发帖": InteractionKind.COMMUNITY_POST,
+    "社区发帖": InteractionKind.COMMUNITY_POST,
+    "电话": InteractionKind.CALL,
+    "通话": InteractionKind.CALL,
+    "参加活动": InteractionKind.EVENT_ATTENDED,
+    "活动": InteractionKind.EVENT_ATTENDED,
+    "评价": InteractionKind.REVIEW,
+    "投诉": InteractionKind.COMPLAINT,
+}
+_TAG_SPLIT = re.compile(r"\s*[,，;；、|]\s*")
+
+
+def cell_text(value: Any) -> str:
+    """A cell as the text a person would read in it."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class CellParser:
+    """Parsers by field name; each returns a clean value or raises ValidationFailed."""
+
+    def __init__(self, *, tz: dt.tzinfo, status_values: dict[str, str]) -> None:
+        self.tz = tz
+        self.status_values = status_values
+        self._phones: dict[str, str] = {}
+        self._emails: dict[str, str] = {}
+        self._today = dt.date.today()
+
+    def for_field(self, field: str) -> Callable[[Any], Any]:
+        base = field.removeprefix("customer_")
+        if field == "customer_id" or field in {"external_id", "order_id"}:
+            return self.identifier
+        named: dict[str, Callable[[Any], Any]] = {
+            "name": self.text,
+            "city": self.text,
+            "address": self.text,
+            "store": self.text,
+            "channel": self.text,
+            "note": self.note,
+            "product_name": self.text,
+            "category": self.text,
+            "sku": self.identifier,
+            "phone": self.phone,
+            "email": self.email,
+            "birthday": self.birthday,
+            "gender": self.gender,
+            "tags": self.tags,
+            "ordered_at": self.moment,
+            "occurred_at": self.moment,
+            "amount": parse_amount,
+            "unit_price": parse_amount,
+            "currency": self.currency,
+            "status": self.status,
+            "quantity": self.quantity,
+            "kind": self.interaction_kind,
+        }
+        return named[base]
+
+    def text(self, value: Any) -> str:
+        return normalize_name(cell_text(value))
+
+    def note(self, value: Any) -> str:
+        return cell_text(value)
+
+    def identifier(self, value: Any) -> str:
+        text = cell_text(value)
+        if len(text) > 128:
+            raise ValidationFailed(_("too long (at most 128 characters)"))
+        return text
+
+    def phone(self, value: Any) -> str:
+        text = cell_text(value)
+        cached = self._phones.get(text)
+        if cached is None:
+            cached = self._phones[text] = normalize_phone(text)
+        return cached
+
+    def email(self, value: Any) -> str:
+        text = cell_text(value)
+        cached = self._emails.get(text)
+        if cached is None:
+            cached = self._emails[text] = normalize_email(text)
+        return cached
+
+    def birthday(self, value: Any) -> dt.date:
+        day = parse_date(value)
+        if day > self._today:
+            raise ValidationFailed(_("birthday is in the future"))
+        return day
+
+    def gender(self, value: Any) -> str:
+        key = cell_text(value).lower()
+        if key in Gender.values:
+            return key
+        if key in _GENDERS:
+            return str(_GENDERS[key])
+        raise ValidationFailed(
+            _("unknown gender (expected male/男, female/女 or other)")
+        )
+
+    def tags(self, value: Any) -> frozenset[str]:
+        return frozenset(t for t in _TAG_SPLIT.split(cell_text(value)) if t)
+
+    def moment(self, value: Any) -> dt.datetime:
+        if isinstance(value, str):
+            match = _OFFSET.match(value.strip())
+            if match:
+                # Shopify writes "2024-01-05 14:30:00 +0800".
+                value = f"{match['dt'].replace(' ', 'T')}{match['sign']}{match['h']}:{match['m']}"
+        return parse_datetime(value, tz=self.tz)
+
+    def currency(self, value: Any) -> str:
+        text = cell_text(value)
+        code = _CURRENCY_WORDS.get(text, text.upper())
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValidationFailed(_("not a currency code (expected e.g. CNY, USD)"))
+        return code
+
+    def status(self, value: Any) -> str:
+        key = cell_text(value).lower()
+        if key in OrderStatus.values:
+            return key
+        found = self.status_values.get(key)
+        if found is None:
+            raise ValidationFailed(
+                _("unknown order status (expected one of: %(values)s)")
+                % {"values": ", ".join(OrderStatus.values)}
+            )
+        return found
+
+    def quantity(self, value: Any) -> int:
+        text = cell_text(value)
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            raise ValidationFailed(_("not a whole number")) from None
+        if not number.is_finite() or number != number.to_integral_value():
+            raise ValidationFailed(_("not a whole number"))
+        if number < 1:
+            raise ValidationFailed(_("quantity must be at least 1"))
+        return int(number)
+
+    def interaction_kind(self, value: Any) -> str:
+        key = cell_text(value).lower()
+        if key in InteractionKind.values:
+            return key
+        if key in _INTERACTION_WORDS:
+            return str(_INTERACTION_WORDS[key])
+        raise ValidationFailed(
+            _("unknown interaction kind (expected one of: %(values)s)")
+            % {"values": ", ".join(InteractionKind.values)}
+        )

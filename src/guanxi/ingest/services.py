@@ -1,0 +1,1247 @@
+"""Imports of customers, orders and interactions: all rows or none.
+
+The whole file is validated; rows are written in batches inside ONE
+transaction, and if any row turns out to be invalid the transaction is rolled
+back, so nothing is half-written. ``dry_run`` validates without writing.
+
+Merge rule (the same person twice in a file or across files): a row belongs to
+an existing customer when its source identity (source + customer id), its
+phone number or its email address (compared through the blind indexes) is
+already known. Its values then only **fill blanks**; a non-empty recorded value
+is never overwritten: the difference is reported as a notice and the recorded
+value kept. A customer counts as ``updated`` only when something was filled in.
+If a row's keys point at two different customers, the row is rejected.
+Orders: an order already recorded (same source + order id) may change its
+status (refunds arrive in later exports); other differences are notices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.commerce.choices import OrderStatus
+from guanxi.commerce.models import Order, OrderLine, Product
+from guanxi.core.errors import ValidationFailed
+from guanxi.customers.models import Customer, CustomerIdentity, Interaction
+from guanxi.customers.search import email_key, phone_key
+from guanxi.customers.services import customer_apply_contact, tags_ensure
+from guanxi.ingest.choices import ImportKind
+from guanxi.ingest.errors import ImportRejected, RowError
+from guanxi.ingest.parsing import CellParser, cell_text
+from guanxi.ingest.presets import (
+    BUILTIN_PRESETS,
+    FIELDS,
+    PERSON_FIELDS,
+    REQUIRED,
+    Mapping,
+    Preset,
+    auto_mapping,
+    header_key,
+)
+from guanxi.ingest.readers import Table
+
+__all__ = [
+    "ImportReport",
+    "import_preset_save",
+    "import_run",
+    "preset_get",
+    "resolve_mapping",
+]
+
+BATCH = 5000
+PERSON_VALUES = ("name", "phone", "email", "birthday", "gender", "city", "address")
+ORDER_VALUES = ("ordered_at", "amount", "currency", "status", "store", "channel")
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    customers_created: int = 0
+    customers_updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    notices: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({e.line for e in self.errors})
+
+    def as_dict(self) -> dict[str, Any]:
+        """The CLI's ``--json`` object. A rejected import wrote nothing: counts are 0."""
+        ok = self.ok
+        return {
+            "created": self.created if ok else 0,
+            "updated": self.updated if ok else 0,
+            "unchanged": self.unchanged if ok else 0,
+            "rejected_rows": self.rejected_rows,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+    def as_record(self) -> dict[str, Any]:
+        """Everything, for the web wizard's job record."""
+        return {
+            **self.as_dict(),
+            "rows": self.rows,
+            "dry_run": self.dry_run,
+            "customers_created": self.customers_created if self.ok else 0,
+            "customers_updated": self.customers_updated if self.ok else 0,
+            "notices": [n.as_dict() for n in self.notices],
+        }
+
+
+# --------------------------------------------------------------------------- presets
+
+
+def preset_get(*, name: str, kind: str) -> Preset:
+    """A shipped preset, or one saved in the database."""
+    from guanxi.ingest.models import ImportPreset
+
+    builtin = BUILTIN_PRESETS.get((name, kind))
+    if builtin is not None:
+        return builtin
+    saved = ImportPreset.objects.filter(name=name, kind=kind).first()
+    if saved is None:
+        raise ValidationFailed(
+            _('no preset "%(name)s" for %(kind)s') % {"name": name, "kind": kind}
+        )
+    generic = BUILTIN_PRESETS[("generic", kind)]
+    return Preset(
+        name=saved.name,
+        kind=saved.kind,
+        label=saved.name,
+        mapping=saved.mapping,
+        source=saved.source,
+        status_values=generic.status_values,
+    )
+
+
+def _check_mapping_shape(kind: str, mapping: Any) -> Mapping:
+    if not isinstance(mapping, dict):
+        raise ValidationFailed(_("the mapping must be a JSON object {field: header}"))
+    for key, value in mapping.items():
+        if key not in FIELDS[kind]:
+            raise ValidationFailed(
+                _('unknown field "%(field)s" (known: %(known)s)')
+                % {"field": key, "known": ", ".join(FIELDS[kind])}
+            )
+        ok = isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
+        if not ok:
+            raise ValidationFailed(
+                _('the header for "%(field)s" must be a text or a list of texts')
+                % {"field": key}
+            )
+    return mapping
+
+
+@transaction.atomic
+def import_preset_save(
+    *, name: str, kind: str, mapping: Mapping, source: str = "import"
+) -> Any:
+    """Save (or replace) a named mapping. Shipped presets cannot be replaced."""
+    from guanxi.ingest.models import ImportPreset
+
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("a preset needs a name"))
+    if (name, kind) in BUILTIN_PRESETS:
+        raise ValidationFailed(
+            _('"%(name)s" is a shipped preset; choose another name') % {"name": name}
+        )
+    mapping = _check_mapping_shape(kind, mapping)
+    preset, _created = ImportPreset.objects.update_or_create(
+        name=name, kind=kind, defaults={"mapping": mapping, "source": source}
+    )
+    return preset
+
+
+# --------------------------------------------------------------------------- columns
+
+
+@dataclass
+class Columns:
+    """Where each field is in the file: ``field -> [(index, header), …]``."""
+
+    where: dict[str, list[tuple[int, str]]]
+
+    def has(self, name: str) -> bool:
+        return name in self.where
+
+    def cell(self, cells: list[Any], name: str) -> tuple[Any, str]:
+        """The first non-empty cell for ``name`` and its header ("" if none)."""
+        spots = self.where.get(name)
+        if not spots:
+            return None, ""
+        for index, header in spots:
+            if index < len(cells):
+                value = cells[index]
+                if value is not None and (not isinstance(value, str) or value.strip()):
+                    return value, header
+        return None, spots[0][1]
+
+    def header(self, name: str) -> str:
+        spots = self.where.get(name)
+        return spots[0][1] if spots else name
+
+
+def resolve_mapping(
+    *, kind: str, headers: list[str], preset: Preset, mapping: Mapping | None = None
+) -> Columns:
+    """Explicit mapping, then the preset's, then known header names, in that order.
+
+    Raises :class:`ImportRejected` (line 1) for a named header that is not in the
+    file and for a missing required column.
+    """
+    explicit = _check_mapping_shape(kind, mapping or {})
+    positions = {header_key(h): (i, h) for i, h in reversed(list(enumerate(headers)))}
+    where: dict[str, list[tuple[int, str]]] = {}
+    used: set[str] = set()
+    errors: list[RowError] = []
+
+    def place(name: str, wanted: str | list[str], *, strict: bool) -> None:
+        spots = []
+        for header in [wanted] if isinstance(wanted, str) else wanted:
+            found = positions.get(header_key(header))
+            if found is None:
+                if strict and header:
+                    errors.append(
+                        RowError(
+                            line=1,
+                            column=header,
+                            value="",
+                            message=_("column not found in the file"),
+                        )
+                    )
+                continue
+            spots.append(found)
+            used.add(header_key(found[1]))
+        if spots:
+            where[name] = spots
+
+    for name, wanted in explicit.items():
+        place(name, wanted, strict=True)
+    for name, wanted in preset.mapping.items():
+        if name not in explicit:
+            place(name, wanted, strict=False)
+    free = [h for h in headers if header_key(h) not in used]
+    for name, header in auto_mapping(kind, free).items():
+        if name not in where and name not in explicit and isinstance(header, str):
+            place(name, header, strict=False)
+    for name in REQUIRED[kind]:
+        if name not in where:
+            errors.append(_missing_column(kind, name))
+    if not any(name in where for name in PERSON_FIELDS[kind]):
+        errors.append(
+            RowError(
+                line=1,
+                column="",
+                value="",
+                message=_(
+                    "the file has no customer column (phone, email, name or customer id)"
+                ),
+            )
+        )
+    if errors:
+        raise ImportRejected(errors)
+    return Columns(where=where)
+
+
+def _missing_column(kind: str, name: str) -> RowError:
+    names = FIELDS[kind][name][:3]
+    return RowError(
+        line=1,
+        column=name,
+        value="",
+        message=_("no column for %(field)s (expected a header like %(names)s)")
+        % {"field": name, "names": ", ".join(names)},
+    )
+
+
+# --------------------------------------------------------------------------- people
+
+
+class _Person:
+    """A customer as this import sees it: recorded values plus what rows filled in."""
+
+    __slots__ = ("existed", "first_seen", "pk", "tags", "tags_new", "touched", "values")
+
+    def __init__(self, *, pk: int | None, values: dict[str, Any], existed: bool):
+        self.pk = pk
+        self.values = values
+        self.existed = existed
+        self.touched = False
+        self.tags: set[str] = set()
+        self.tags_new: set[str] = set()
+        self.first_seen: dt.datetime | None = None
+
+
+_Key = tuple[str, ...]
+
+
+class _People:
+    """Finds the one customer a row belongs to, across the file and the database."""
+
+    def __init__(self, *, source: str, report: ImportReport, with_tags: bool):
+        self.source = source
+        self.report = report
+        self.with_tags = with_tags
+        self.by_key: dict[_Key, _Person] = {}
+        self.by_pk: dict[int, _Person] = {}
+        self.missing: set[_Key] = set()
+        self.new: list[_Person] = []
+        self.dirty: dict[int, _Person] = {}
+        self.identities: list[tuple[_Person, str]] = []
+        self.changed_ids: set[int] = set()
+        self.touched_ids: set[int] = set()
+        self._phone_keys: dict[str, str | None] = {}
+        self._email_keys: dict[str, str | None] = {}
+
+    def keys(self, values: dict[str, Any], identity: str) -> list[tuple[str, _Key]]:
+        found: list[tuple[str, _Key]] = []
+        if identity:
+            found.append(("customer_id", ("i", self.source, identity)))
+        phone = values.get("phone")
+        if phone:
+            key = self._phone_keys.get(phone)
+            if key is None:
+                key = self._phone_keys[phone] = phone_key(phone)
+            found.append(("phone", ("p", str(key))))
+        email = values.get("email")
+        if email:
+            key = self._email_keys.get(email)
+            if key is None:
+                key = self._email_keys[email] = email_key(email)
+            found.append(("email", ("e", str(key))))
+        return found
+
+    def prefetch(self, keys: list[_Key]) -> None:
+        """Load, in a few queries, the recorded customers these keys point at."""
+        wanted = {k for k in keys if k not in self.by_key and k not in self.missing}
+        if not wanted:
+            return
+        ids: dict[_Key, int] = {}
+        for kind, column in (("p", "phone_index"), ("e", "email_index")):
+            values = [k[1] for k in wanted if k[0] == kind]
+            for chunk in _chunks(values, 500):
+                rows = Customer.objects.filter(**{f"{column}__in": chunk}).values_list(
+                    column, "pk"
+                )
+                for value, pk in rows:
+                    ids.setdefault((kind, value), pk)
+        externals = [k[2] for k in wanted if k[0] == "i"]
+        for chunk in _chunks(externals, 500):
+            linked = CustomerIdentity.objects.filter(
+                source=self.source, external_id__in=chunk
+            ).values_list("external_id", "customer_id")
+            for ext, pk in linked:
+                ids[("i", self.source, ext)] = pk
+        self._load(sorted({pk for pk in ids.values() if pk not in self.by_pk}))
+        for key in wanted:
+            pk = ids.get(key)
+            if pk is None:
+                self.missing.add(key)
+            else:
+                self.by_key.setdefault(key, self.by_pk[pk])
+
+    def _load(self, pks: list[int]) -> None:
+        for chunk in _chunks(pks, 500):
+            customers = Customer.objects.filter(pk__in=chunk).only(
+                "pk", "phone_index", "email_index", *PERSON_VALUES
+            )
+            for customer in customers:
+                values = {name: getattr(customer, name) for name in PERSON_VALUES}
+                person = _Person(pk=customer.pk, values=values, existed=True)
+                self.by_pk[customer.pk] = person
+                if customer.phone_index:
+                    self.by_key.setdefault(("p", customer.phone_index), person)
+                if customer.email_index:
+                    self.by_key.setdefault(("e", customer.email_index), person)
+            if self.with_tags:
+                through = Customer.tags.through
+                rows = through.objects.filter(customer_id__in=chunk).values_list(
+                    "customer_id", "tag__name"
+                )
+                for pk, tag in rows:
+                    self.by_pk[pk].tags.add(tag)
+
+    def resolve(
+        self,
+        *,
+        line: int,
+        values: dict[str, Any],
+        raw: dict[str, tuple[str, str]],
+        identity: str,
+        tags: frozenset[str] = frozenset(),
+        may_create: bool,
+        seen_at: dt.datetime | None = None,
+    ) -> _Person | None:
+        """The customer for this row (created if new and allowed), or None + an error."""
+        keys = self.keys(values, identity)
+        person: _Person | None = None
+        first_field = ""
+        for name, key in keys:
+            other = self.by_key.get(key)
+            if other is None:
+                continue
+            if person is None:
+                person, first_field = other, name
+            elif other is not person:
+                header, value = raw.get(name, (name, ""))
+                self.report.errors.append(
+                    RowError(
+                        line=line,
+                        column=header,
+                        value=value,
+                        message=_(
+                            "belongs to another customer than the %(other)s of this row"
+                        )
+                        % {"other": _field_word(first_field)},
+                    )
+                )
+                return None
+        if person is None:
+            if not may_create:
+                return None
+            person = _Person(pk=None, values=dict(values), existed=False)
+            person.first_seen = seen_at
+            person.touched = True
+            self.new.append(person)
+        else:
+            self._merge(person, line=line, values=values, raw=raw)
+        for name, key in keys:
+            if key not in self.by_key:
+                self.by_key[key] = person
+                if name == "customer_id":
+                    self.identities.append((person, identity))
+                    self._changed(person)
+        new_tags = tags - person.tags
+        if new_tags:
+            person.tags |= new_tags
+            person.tags_new |= new_tags
+            self._changed(person)
+        if person.existed:
+            self.touched_ids.add(id(person))
+        return person
+
+    def _merge(
+        self,
+        person: _Person,
+        *,
+        line: int,
+        values: dict[str, Any],
+        raw: dict[str, tuple[str, str]],
+    ) -> None:
+        for name, value in values.items():
+            if value is None or value == "":
+                continue
+            current = person.values.get(name)
+            if current is None or current == "":
+                person.values[name] = value
+                self._changed(person)
+            elif current != value:
+                header, text = raw.get(name, (name, ""))
+                self.report.notices.append(
+                    RowError(
+                        line=line,
+                        column=header,
+                        value=text,
+                        message=_(
+                            "differs from the value already recorded; "
+                            "the recorded value was kept"
+                        ),
+                    )
+                )
+
+    def _changed(self, person: _Person) -> None:
+        if person.existed:
+            self.changed_ids.add(id(person))
+            if person.pk is not None:
+                self.dirty[person.pk] = person
+        elif person.pk is not None:
+            # Created in an earlier batch of this import and filled in since.
+            self.dirty[person.pk] = person
+
+    def flush(self, now: dt.datetime) -> None:
+        """Write new customers (bulk), filled-in ones, identities and tags."""
+        if self.new:
+            objs = []
+            for person in self.new:
+                customer = Customer(
+                    **{k: v for k, v in person.values.items() if v not in (None, "")}
+                )
+                customer.first_seen_at = person.first_seen or now
+                customer_apply_contact(customer)
+                objs.append(customer)
+            Customer.objects.bulk_create(objs, batch_size=2000)
+            for person, customer in zip(self.new, objs, strict=True):
+                person.pk = customer.pk
+                self.by_pk[customer.pk] = person
+        for pk, person in self.dirty.items():
+            customer = Customer(pk=pk, **person.values)
+            customer_apply_contact(customer)
+            fields = {
+                name: getattr(customer, name)
+                for name in (
+                    *PERSON_VALUES,
+                    "phone_index",
+                    "email_index",
+                    "name_tokens",
+                    "birth_year",
+                )
+            }
+            Customer.objects.filter(pk=pk).update(updated_at=now, **fields)
+        if self.identities:
+            CustomerIdentity.objects.bulk_create(
+                [
+                    CustomerIdentity(
+                        customer_id=_pk(p), source=self.source, external_id=e
+                    )
+                    for p, e in self.identities
+                ],
+                batch_size=2000,
+            )
+        tagged = [p for p in (*self.new, *self.dirty.values()) if p.tags_new]
+        if tagged:
+            names = sorted({t for p in tagged for t in p.tags_new})
+            by_name = {t.name: t.pk for t in tags_ensure(names=names)}
+            through = Customer.tags.through
+            through.objects.bulk_create(
+                [
+                    through(customer_id=p.pk, tag_id=by_name[t])
+                    for p in tagged
+                    for t in sorted(p.tags_new)
+                ],
+                ignore_conflicts=True,
+            )
+            for p in tagged:
+                p.tags_new = set()
+        self.new = []
+        self.dirty = {}
+        self.identities = []
+
+    def count(self) -> tuple[int, int, int]:
+        created = sum(1 for p in self.by_pk.values() if not p.existed) + len(self.new)
+        updated = len(self.changed_ids)
+        unchanged = len(self.touched_ids - self.changed_ids)
+        return created, updated, unchanged
+
+
+def _pk(person: _Person) -> int:
+    if person.pk is None:  # flush() writes customers before anything refers to them
+        raise RuntimeError("customer written out of order")
+    return person.pk
+
+
+def _order_pk(pk: int | None) -> int:
+    if pk is None:
+        raise RuntimeError("order line written before its order")
+    return pk
+
+
+def _field_word(name: str) -> str:
+    return {
+        "phone": _("phone number"),
+        "email": _("email address"),
+        "customer_id": _("customer id"),
+    }.get(name, name)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --------------------------------------------------------------------------- rows
+
+
+class _RowReader:
+    """Parses the mapped cells of one row; problems go to the report."""
+
+    def __init__(self, *, columns: Columns, parser: CellParser, report: ImportReport):
+        self.columns = columns
+        self.report = report
+        self.parsers = {name: parser.for_field(name) for name in columns.where}
+
+    def read(
+        self, line: int, cells: list[Any], names: tuple[str, ...]
+    ) -> tuple[dict[str, Any], dict[str, tuple[str, str]], bool]:
+        """``(values, raw {field: (header, text)}, ok)`` for the given fields."""
+        values: dict[str, Any] = {}
+        raw: dict[str, tuple[str, str]] = {}
+        ok = True
+        for name in names:
+            parse = self.parsers.get(name)
+            if parse is None:
+                continue
+            cell, header = self.columns.cell(cells, name)
+            if cell is None:
+                continue
+            text = cell_text(cell)
+            raw[name] = (header, text)
+            try:
+                values[name] = parse(cell)
+            except ValidationFailed as exc:
+                ok = False
+                self.report.errors.append(
+                    RowError(line=line, column=header, value=text, message=exc.message)
+                )
+        return values, raw, ok
+
+    def require(
+        self,
+        line: int,
+        values: dict[str, Any],
+        raw: dict[str, tuple[str, str]],
+        names: tuple[str, ...],
+    ) -> bool:
+        """Report required fields left blank (a value that failed to parse is
+        already reported)."""
+        ok = True
+        for name in names:
+            if name in values:
+                continue
+            ok = False
+            if name not in raw:
+                self.report.errors.append(
+                    RowError(
+                        line=line,
+                        column=self.columns.header(name),
+                        value="",
+                        message=_("a value is required"),
+                    )
+                )
+        return ok
+
+
+def _person_part(values: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {
+        name: values[prefix + name] for name in PERSON_VALUES if prefix + name in values
+    }
+
+
+def _person_raw(
+    raw: dict[str, tuple[str, str]], prefix: str
+) -> dict[str, tuple[str, str]]:
+    out = {name: raw[prefix + name] for name in PERSON_VALUES if prefix + name in raw}
+    if "customer_id" in raw:
+        out["customer_id"] = raw["customer_id"]
+    if "external_id" in raw and prefix == "":
+        out["customer_id"] = raw["external_id"]
+    return out
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+class _Importer:
+    kind: str = ""
+
+    def __init__(
+        self,
+        *,
+        columns: Columns,
+        parser: CellParser,
+        report: ImportReport,
+        source: str,
+        write: bool,
+    ):
+        self.columns = columns
+        self.report = report
+        self.source = source
+        self.write = write
+        self.rows = _RowReader(columns=columns, parser=parser, report=report)
+        self.people = _People(
+            source=source, report=report, with_tags=columns.has("tags")
+        )
+        self.now = timezone.now()
+
+    @property
+    def writing(self) -> bool:
+        return self.write and self.report.ok
+
+    def batch(self, rows: list[tuple[int, list[Any]]]) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        raise NotImplementedError
+
+
+class _CustomerImporter(_Importer):
+    kind = ImportKind.CUSTOMERS
+    names = ("external_id", *PERSON_VALUES, "tags")
+
+    def batch(self, rows: list[tuple[int, list[Any]]]) -> None:
+        parsed = []
+        for line, cells in rows:
+            values, raw, ok = self.rows.read(line, cells, self.names)
+            if not ok:
+                continue
+            identity = values.get("external_id", "")
+            person = _person_part(values, "")
+            if not (identity or person.get("phone") or person.get("email")):
+                self.report.errors.append(
+                    RowError(
+                        line=line,
+                        column="",
+                        value="",
+                        message=_(
+                            "a customer needs a phone number, an email address "
+                            "or a customer id"
+                        ),
+                    )
+                )
+                continue
+            parsed.append((line, person, _person_raw(raw, ""), identity, values))
+        self.people.prefetch(
+            [k for _l, p, _r, i, _v in parsed for _n, k in self.people.keys(p, i)]
+        )
+        for line, person, raw, identity, values in parsed:
+            self.people.resolve(
+                line=line,
+                values=person,
+                raw=raw,
+                identity=identity,
+                tags=values.get("tags", frozenset()),
+                may_create=True,
+            )
+        if self.writing:
+            self.people.flush(self.now)
+
+    def finish(self) -> None:
+        created, updated, unchanged = self.people.count()
+        self.report.created, self.report.updated = created, updated
+        self.report.unchanged = unchanged
+        self.report.customers_created = created
+        self.report.customers_updated = updated
+
+
+class _LinkedImporter(_Importer):
+    """Orders and interactions: each row names its customer, who may be created."""
+
+    def person_for(
+        self,
+        line: int,
+        values: dict[str, Any],
+        raw: dict[str, tuple[str, str]],
+        seen_at: dt.datetime | None,
+    ) -> _Person | None:
+        person = _person_part(values, "customer_")
+        identity = values.get("customer_id", "")
+        creatable = bool(
+            person.get("name") or person.get("phone") or person.get("email")
+        )
+        errors_before = len(self.report.errors)
+        found = self.people.resolve(
+            line=line,
+            values=person,
+            raw=_person_raw(raw, "customer_"),
+            identity=identity,
+            may_create=creatable,
+            seen_at=seen_at,
+        )
+        if found is None and len(self.report.errors) == errors_before:
+            if identity:
+                header, text = raw["customer_id"]
+                message = _(
+                    "unknown customer, and the row has no name, phone or email "
+                    "to create one"
+                )
+            else:
+                header, text = "", ""
+                message = _(
+                    "the row has no customer (phone, email, name or customer id)"
+                )
+            self.report.errors.append(
+                RowError(line=line, column=header, value=text, message=message)
+            )
+        return found
+
+    def person_keys(self, values: dict[str, Any]) -> list[_Key]:
+        return [
+            k
+            for _n, k in self.people.keys(
+                _person_part(values, "customer_"), values.get("customer_id", "")
+            )
+        ]
+
+
+_PERSON_COLUMNS = (*(f"customer_{n}" for n in PERSON_VALUES), "customer_id")
+
+
+class _OrderImporter(_LinkedImporter):
+    kind = ImportKind.ORDERS
+    order_names = ("order_id", *ORDER_VALUES)
+    line_names = ("sku", "product_name", "category", "quantity", "unit_price")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # order id -> (first line, pk or None, new in this import, signature)
+        self.seen: dict[str, tuple[int, int | None, bool, int]] = {}
+        self.pending: dict[str, tuple[Order, _Person]] = {}
+        self.lines: list[tuple[str, str, str, str, int, Any]] = []
+        self.has_lines = columns_have_lines(self.columns)
+        self.recent: dict[str, dict[str, Any]] = {}
+        self.status_updates: list[tuple[int, str]] = []
+
+    def batch(self, rows: list[tuple[int, list[Any]]]) -> None:
+        names = self.order_names + _PERSON_COLUMNS + self.line_names
+        parsed = []
+        for line, cells in rows:
+            values, raw, ok = self.rows.read(line, cells, names)
+            if not values.get("order_id"):
+                if "order_id" not in raw:
+                    self.rows.require(line, values, raw, ("order_id",))
+                continue
+            parsed.append((line, values, raw, ok))
+        self.people.prefetch(
+            [k for _l, v, _r, _o in parsed for k in self.person_keys(v)]
+        )
+        existing = self._existing([v["order_id"] for _l, v, _r, _o in parsed])
+        for line, values, raw, ok in parsed:
+            self._row(line, values, raw, ok, existing)
+        if self.writing:
+            self._flush()
+
+    def _existing(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        wanted = sorted({i for i in ids if i not in self.seen})
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(wanted, 500):
+            rows = Order.objects.filter(
+                source=self.source, external_id__in=chunk
+            ).values("pk", "external_id", "customer_id", *ORDER_VALUES)
+            for row in rows:
+                found[row["external_id"]] = row
+        return found
+
+    def _row(
+        self,
+        line: int,
+        values: dict[str, Any],
+        raw: dict[str, tuple[str, str]],
+        ok: bool,
+        existing: dict[str, dict[str, Any]],
+    ) -> None:
+        order_id = values["order_id"]
+        order_part = {n: values[n] for n in ORDER_VALUES if n in values}
+        seen = self.seen.get(order_id)
+        if seen is not None:
+            first_line, _pk, is_new, _sig = seen
+            if order_part and not self._agrees(order_id, order_part):
+                self.report.errors.append(
+                    RowError(
+                        line=line,
+                        column=raw["order_id"][0],
+                        value=order_id,
+                        message=_(
+                            "this order appears on line %(line)d with different values"
+                        )
+                        % {"line": first_line},
+                    )
+                )
+                return
+            if ok and is_new:
+                self._line(line, order_id, values, raw, order_part)
+            return
+        if not self.rows.require(line, values, raw, ("ordered_at", "amount")) or not ok:
+            self.seen[order_id] = (line, None, False, 0)
+            self._remember(order_id, order_part)
+            return
+        person = self.person_for(line, values, raw, values.get("ordered_at"))
+        if person is None:
+            self.seen[order_id] = (line, None, False, 0)
+            self._remember(order_id, order_part)
+            return
+        recorded = existing.get(order_id)
+        status = order_part.get("status", OrderStatus.PAID)
+        if recorded is not None:
+            self.seen[order_id] = (line, recorded["pk"], False, 0)
+            self._remember(order_id, order_part)
+            self._compare(line, raw, recorded, order_part, person)
+            return
+        order = Order(
+            source=self.source,
+            external_id=order_id,
+            ordered_at=order_part["ordered_at"],
+            amount=order_part["amount"],
+            currency=order_part.get("currency", "CNY"),
+            status=status,
+            store=order_part.get("store", ""),
+            channel=order_part.get("channel", ""),
+        )
+        self.pending[order_id] = (order, person)
+        self.seen[order_id] = (line, None, True, 0)
+        self._remember(order_id, order_part)
+        self.report.created += 1
+        self._line(line, order_id, values, raw, order_part)
+
+    def _remember(self, order_id: str, order_part: dict[str, Any]) -> None:
+        first_line, pk, is_new, _sig = self.seen[order_id]
+        self.seen[order_id] = (first_line, pk, is_new, _signature(order_part))
+        # Full values of recent orders only: rows of one order are adjacent in
+        # real exports, and a million orders' values would not fit the budget.
+        self.recent[order_id] = order_part
+        if len(self.recent) > 2 * BATCH:
+            self.recent.pop(next(iter(self.recent)))
+
+    def _agrees(self, order_id: str, given: dict[str, Any]) -> bool:
+        """A later row of an order repeats the first row's values or leaves them blank."""
+        first = self.recent.get(order_id)
+        if first is None:
+            return _signature(given) == self.seen[order_id][3]
+        return all(first.get(name) == value for name, value in given.items())
+
+    def _compare(
+        self,
+        line: int,
+        raw: dict[str, tuple[str, str]],
+        recorded: dict[str, Any],
+        order_part: dict[str, Any],
+        person: _Person,
+    ) -> None:
+        changed = False
+        status = order_part.get("status")
+        if status and status != recorded["status"]:
+            changed = True
+            self.status_updates.append((recorded["pk"], status))
+        for name in ("ordered_at", "amount", "currency", "store", "channel"):
+            value = order_part.get(name)
+            if value in (None, ""):
+                continue
+            if value != recorded[name]:
+                header, text = raw.get(name, (name, ""))
+                self.report.notices.append(
+                    RowError(
+                        line=line,
+                        column=header,
+                        value=text,
+                        message=_(
+                            "differs from the value already recorded; "
+                            "the recorded value was kept"
+                        ),
+                    )
+                )
+        if person.pk is not None and person.pk != recorded["customer_id"]:
+            header, text = raw.get("customer_phone", raw.get("customer_id", ("", "")))
+            self.report.notices.append(
+                RowError(
+                    line=line,
+                    column=header,
+                    value=text,
+                    message=_(
+                        "this order is recorded for another customer; it was kept there"
+                    ),
+                )
+            )
+        if changed:
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+
+    def _line(
+        self,
+        line: int,
+        order_id: str,
+        values: dict[str, Any],
+        raw: dict[str, tuple[str, str]],
+        order_part: dict[str, Any],
+    ) -> None:
+        if not self.has_lines:
+            return
+        sku = values.get("sku") or ""
+        name = values.get("product_name") or ""
+        if not (sku or name):
+            return
+        quantity = values.get("quantity", 1)
+        price = values.get("unit_price")
+        if price is None:
+            amount = order_part.get("amount")
+            if amount is None:
+                self.rows.require(line, values, raw, ("unit_price",))
+                return
+            price = (amount / quantity).quantize(amount)
+        self.lines.append(
+            (
+                order_id,
+                sku or ("name:" + name)[:64],
+                name or sku,
+                values.get("category", ""),
+                quantity,
+                price,
+            )
+        )
+
+    def _flush(self) -> None:
+        self.people.flush(self.now)
+        if self.pending:
+            orders = []
+            for order, person in self.pending.values():
+                order.customer_id = _pk(person)
+                orders.append(order)
+            Order.objects.bulk_create(orders, batch_size=2000)
+            for order in orders:
+                first_line, _old, is_new, sig = self.seen[order.external_id]
+                self.seen[order.external_id] = (first_line, order.pk, is_new, sig)
+            self.pending = {}
+        if self.status_updates:
+            for pk, status in self.status_updates:
+                Order.objects.filter(pk=pk).update(status=status)
+            self.status_updates.clear()
+        if self.lines:
+            skus = sorted({entry[1] for entry in self.lines})
+            products = dict(
+                Product.objects.filter(sku__in=skus).values_list("sku", "pk")
+            )
+            missing = {}
+            for _o, sku, name, category, _q, _p in self.lines:
+                if sku not in products and sku not in missing:
+                    missing[sku] = Product(
+                        sku=sku, name=name[:200], category=category[:64]
+                    )
+            if missing:
+                Product.objects.bulk_create(list(missing.values()), batch_size=2000)
+                products.update(
+                    Product.objects.filter(sku__in=list(missing)).values_list(
+                        "sku", "pk"
+                    )
+                )
+            OrderLine.objects.bulk_create(
+                [
+                    OrderLine(
+                        order_id=_order_pk(self.seen[order_id][1]),
+                        product_id=products[sku],
+                        quantity=quantity,
+                        unit_price=price,
+                        amount=price * quantity,
+                    )
+                    for order_id, sku, _n, _c, quantity, price in self.lines
+                ],
+                batch_size=2000,
+            )
+            self.lines = []
+
+    def finish(self) -> None:
+        if self.writing:
+            self._flush()
+        created, updated, _unchanged = self.people.count()
+        self.report.customers_created = created
+        self.report.customers_updated = updated
+
+
+def columns_have_lines(columns: Columns) -> bool:
+    return columns.has("sku") or columns.has("product_name")
+
+
+def _signature(part: dict[str, Any]) -> int:
+    return hash(tuple(sorted((k, str(v)) for k, v in part.items())))
+
+
+class _InteractionImporter(_LinkedImporter):
+    kind = ImportKind.INTERACTIONS
+    names = ("external_id", "kind", "occurred_at", "channel", "note", *_PERSON_COLUMNS)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seen: set[str] = set()
+        self.pending: list[tuple[Interaction, _Person]] = []
+
+    def batch(self, rows: list[tuple[int, list[Any]]]) -> None:
+        parsed = []
+        for line, cells in rows:
+            values, raw, ok = self.rows.read(line, cells, self.names)
+            if (
+                not self.rows.require(line, values, raw, ("kind", "occurred_at"))
+                or not ok
+            ):
+                continue
+            parsed.append((line, values, raw))
+        self.people.prefetch([k for _l, v, _r in parsed for k in self.person_keys(v)])
+        with_ids = [
+            (line, values, raw, self._external_id(values))
+            for line, values, raw in parsed
+        ]
+        existing = self._existing([ext for *_x, ext in with_ids])
+        for line, values, raw, ext in with_ids:
+            if ext in self.seen:
+                continue
+            self.seen.add(ext)
+            person = self.person_for(line, values, raw, values["occurred_at"])
+            if person is None:
+                continue
+            if ext in existing:
+                self.report.unchanged += 1
+                continue
+            self.pending.append(
+                (
+                    Interaction(
+                        kind=values["kind"],
+                        occurred_at=values["occurred_at"],
+                        channel=values.get("channel", ""),
+                        note=values.get("note", ""),
+                        source=self.source,
+                        external_id=ext,
+                    ),
+                    person,
+                )
+            )
+            self.report.created += 1
+        if self.writing:
+            self._flush()
+
+    def _external_id(self, values: dict[str, Any]) -> str:
+        given = values.get("external_id")
+        if given:
+            return str(given)
+        # No id in the file: a stable one from what the row says, so that
+        # importing the same file again finds the same interactions.
+        who = "|".join(
+            str(values.get(n, ""))
+            for n in (
+                "customer_id",
+                "customer_phone",
+                "customer_email",
+                "customer_name",
+            )
+        )
+        what = "|".join(
+            str(values.get(n, "")) for n in ("kind", "occurred_at", "channel", "note")
+        )
+        return "h:" + hashlib.sha256(f"{who}\x00{what}".encode()).hexdigest()[:40]
+
+    def _existing(self, ids: list[str]) -> set[str]:
+        wanted = sorted({i for i in ids if i not in self.seen})
+        found: set[str] = set()
+        for chunk in _chunks(wanted, 500):
+            found.update(
+                str(ext)
+                for ext in Interaction.objects.filter(
+                    source=self.source, external_id__in=chunk
+                ).values_list("external_id", flat=True)
+            )
+        return found
+
+    def _flush(self) -> None:
+        self.people.flush(self.now)
+        if self.pending:
+            objs = []
+            for interaction, person in self.pending:
+                interaction.customer_id = _pk(person)
+                objs.append(interaction)
+            Interaction.objects.bulk_create(objs, batch_size=2000)
+            self.pending = []
+
+    def finish(self) -> None:
+        if self.writing:
+            self._flush()
+        created, updated, _unchanged = self.people.count()
+        self.report.customers_created = created
+        self.report.customers_updated = updated
+
+
+_IMPORTERS: dict[str, type[_Importer]] = {
+    ImportKind.CUSTOMERS: _CustomerImporter,
+    ImportKind.ORDERS: _OrderImporter,
+    ImportKind.INTERACTIONS: _InteractionImporter,
+}
+
+
+# --------------------------------------------------------------------------- entry
+
+
+def import_run(
+    *,
+    kind: str,
+    table: Table,
+    preset: str = "generic",
+    mapping: Mapping | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import ``table`` as ``kind``. Writes everything or nothing.
+
+    Problems with the file as a whole (missing column, unknown preset) raise
+    :class:`ImportRejected`/:class:`ValidationFailed`; problems with rows are in
+    the returned report, and when there are any nothing is written.
+    """
+    if kind not in _IMPORTERS:
+        raise ValidationFailed(
+            _(
+                "unknown import kind %(kind)s (expected customers, orders or interactions)"
+            )
+            % {"kind": kind}
+        )
+    chosen = preset_get(name=preset, kind=kind)
+    columns = resolve_mapping(
+        kind=kind, headers=table.headers, preset=chosen, mapping=mapping
+    )
+    report = ImportReport(kind=kind, dry_run=dry_run)
+    parser = CellParser(
+        tz=timezone.get_current_timezone(), status_values=chosen.status_values
+    )
+    importer = _IMPORTERS[kind](
+        columns=columns,
+        parser=parser,
+        report=report,
+        source=(source or chosen.source).strip() or "import",
+        write=not dry_run,
+    )
+    with _bulk_pragmas(), transaction.atomic():
+        batch: list[tuple[int, list[Any]]] = []
+        for row in table.rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                importer.batch(batch)
+                report.rows += len(batch)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            importer.batch(batch)
+            report.rows += len(batch)
+            if progress:
+                progress(len(batch))
+        importer.finish()
+        if dry_run or not report.ok:
+            transaction.set_rollback(True)
+    return report
+
+
+class _bulk_pragmas:
+    """A larger page cache on SQLite while an import runs (restored after)."""
+
+    def __enter__(self) -> None:
+        self.sqlite = connection.vendor == "sqlite" and not connection.in_atomic_block
+        if self.sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size=-262144")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size=-65536")
+
+
+def import_actor_check(user: Any) -> None:
+    """Only roles whose policy may import."""
+    from guanxi.access.policies import policy_for
+    from guanxi.core.errors import PermissionDenied
+
+    if not policy_for(user).may_import:
+        raise PermissionDenied(_("your role may not import data"))
