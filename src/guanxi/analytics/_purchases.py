@@ -1,0 +1,66 @@
+"""Purchase days from a transactions frame, shared by RFM tables, cohorts and plots.
+
+Validation is the BTYD summary's own (:mod:`guanxi.analytics.summary`), so a
+file rejected by one analysis is rejected by every one with the same message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from guanxi.analytics.errors import AnalyticsInputError
+from guanxi.analytics.summary import _checked_columns, _day
+
+__all__ = ["purchase_days"]
+
+_NO_END = np.iinfo(np.int64).max
+
+
+def purchase_days(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str,
+    datetime_col: str,
+    amount_col: str | None,
+    observation_end: Any = None,
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """One row per (customer, calendar day) with the day's total amount.
+
+    Returns the frame (columns ``customer``, ``day`` as datetime64, ``amount``
+    — 0 without an amount column — sorted by customer and day) and the
+    observation end as a midnight timestamp (the last purchase day when
+    ``observation_end`` is None). Dates may be datetimes or text.
+    """
+    if not isinstance(transactions, pd.DataFrame):
+        raise AnalyticsInputError(
+            "transactions: expected a pandas DataFrame, "
+            f"got {type(transactions).__name__}"
+        )
+    end = (
+        _NO_END if observation_end is None else _day(observation_end, "observation_end")
+    )
+    customers, days, amounts = _checked_columns(
+        transactions,
+        customer_col=customer_col,
+        datetime_col=datetime_col,
+        amount_col=amount_col,
+        end=end,
+    )
+    if len(days) == 0:
+        raise AnalyticsInputError("transactions: no rows")
+    if observation_end is None:
+        end = int(days.max())
+    daily = (
+        pd.DataFrame({"customer": customers, "day": days, "amount": amounts})
+        .groupby(["customer", "day"], sort=True)["amount"]
+        .sum()
+        .reset_index()
+    )
+    daily["day"] = (
+        daily["day"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
+    )
+    return daily, pd.Timestamp(dt.date(1970, 1, 1) + dt.timedelta(days=end))
