@@ -5,4 +5,14 @@ Imports no Django and no Guanxi app (an import-linter contract checks it).
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from guanxi.analytics.clv import BetaGeo, GammaGamma, ParetoNBD
+from guanxi.analytics.errors import AnalyticsInputError
+from guanxi.analytics.summary import rfm_summary
+
+__all__: list[str] = [
+    "AnalyticsInputError",
+    "BetaGeo",
+    "GammaGamma",
+    "ParetoNBD",
+    "rfm_summary",
+]
