@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("guanxi.web.api_urls")),
+    path("imports/", include("guanxi.ingest.urls")),
     path("", include("guanxi.web.urls")),
 ]
 

@@ -202,7 +202,12 @@ class Columns:
 
 
 def resolve_mapping(
-    *, kind: str, headers: list[str], preset: Preset, mapping: Mapping | None = None
+    *,
+    kind: str,
+    headers: list[str],
+    preset: Preset,
+    mapping: Mapping | None = None,
+    check: bool = True,
 ) -> Columns:
     """Explicit mapping, then the preset's, then known header names, in that order.
 
@@ -258,7 +263,7 @@ def resolve_mapping(
                 ),
             )
         )
-    if errors:
+    if errors and check:
         raise ImportRejected(errors)
     return Columns(where=where)
 
@@ -1245,3 +1250,192 @@ def import_actor_check(user: Any) -> None:
 
     if not policy_for(user).may_import:
         raise PermissionDenied(_("your role may not import data"))
+
+
+# --------------------------------------------------------------------------- jobs
+# The web wizard: upload → mapping → preview (a dry run) → confirm (a Huey task).
+
+
+def _job_table(job: Any) -> Table:
+    from guanxi.ingest.readers import open_table
+
+    job.file.open("rb")
+    return open_table(job.file.file, filename=job.original_name)
+
+
+def import_job_create(
+    *, actor: Any, kind: str, upload: Any, preset: str, source: str = ""
+) -> Any:
+    """Store an upload and read its header row. Raises ImportRejected for a file
+    that cannot be read (encoding, not a workbook, empty)."""
+    from guanxi.ingest.models import ImportJob
+
+    import_actor_check(actor)
+    chosen = preset_get(name=preset, kind=kind)
+    job = ImportJob(
+        kind=kind,
+        original_name=str(upload.name)[:255],
+        preset=chosen.name,
+        source=(source or chosen.source).strip(),
+        created_by=actor,
+    )
+    job.file.save(upload.name, upload, save=False)
+    try:
+        table = _job_table(job)
+    except BaseException:
+        job.file.delete(save=False)
+        raise
+    try:
+        job.headers = list(table.headers)
+        job.total_rows = table.total or 0
+    finally:
+        table.close()
+        job.file.close()
+    job.save()
+    return job
+
+
+def import_job_columns(
+    *, job: Any, mapping: Mapping | None = None, check: bool = True
+) -> Columns:
+    """The columns the job would use (its own mapping unless one is given)."""
+    return resolve_mapping(
+        kind=job.kind,
+        headers=job.headers,
+        preset=preset_get(name=job.preset, kind=job.kind),
+        mapping=job.mapping if mapping is None else mapping,
+        check=check,
+    )
+
+
+@transaction.atomic
+def import_job_map(*, actor: Any, job: Any, mapping: Mapping, save_as: str = "") -> Any:
+    """Set the job's column mapping (validated against its headers)."""
+    import_actor_check(actor)
+    import_job_columns(job=job, mapping=mapping)
+    job.mapping = mapping
+    job.report = {}
+    job.save(update_fields=["mapping", "report"])
+    if save_as.strip():
+        columns = import_job_columns(job=job)
+        import_preset_save(
+            name=save_as,
+            kind=job.kind,
+            mapping={
+                name: [h for _i, h in spots] for name, spots in columns.where.items()
+            },
+            source=job.source,
+        )
+    return job
+
+
+def import_job_preview(*, actor: Any, job: Any) -> ImportReport:
+    """A dry run of the job: what would be created, and every problem."""
+    import_actor_check(actor)
+    table = _job_table(job)
+    try:
+        report = import_run(
+            kind=job.kind,
+            table=table,
+            preset=job.preset,
+            mapping=job.mapping,
+            source=job.source,
+            dry_run=True,
+        )
+    except ImportRejected as exc:
+        report = ImportReport(kind=job.kind, dry_run=True, errors=exc.errors)
+    finally:
+        table.close()
+        job.file.close()
+    job.report = report.as_record()
+    job.save(update_fields=["report"])
+    return report
+
+
+def import_job_confirm(*, actor: Any, job: Any) -> Any:
+    """Queue the import (after commit). A job is queued once; confirming again
+    changes nothing."""
+    from guanxi.ingest.choices import JobStatus
+    from guanxi.ingest.models import ImportJob
+    from guanxi.ingest.tasks import import_job_run_task
+
+    import_actor_check(actor)
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, status__in=[JobStatus.UPLOADED, JobStatus.REJECTED]
+        ).update(status=JobStatus.QUEUED, processed_rows=0)
+        if claimed:
+            transaction.on_commit(lambda: import_job_run_task(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def _progress_path(job: Any) -> Any:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return Path(settings.MEDIA_ROOT) / "imports" / f"job-{job.pk}.progress"
+
+
+def import_job_progress(*, job: Any) -> int:
+    """Rows processed so far. Kept in a small file beside the uploads: the import
+    runs in one transaction, so a progress column would stay invisible until it
+    commits."""
+    try:
+        return int(_progress_path(job).read_text() or 0)
+    except (OSError, ValueError):
+        return job.processed_rows if job.processed_rows else 0
+
+
+def import_job_run(*, job_id: int) -> None:
+    """Run a queued job; a job that is not queued (already run, running) is left
+    alone, so running the task twice is harmless."""
+    from guanxi.ingest.choices import JobStatus
+    from guanxi.ingest.models import ImportJob
+
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING
+    )
+    if not claimed:
+        return
+    job = ImportJob.objects.get(pk=job_id)
+    progress_file = _progress_path(job)
+    progress_file.parent.mkdir(parents=True, exist_ok=True)
+    done = 0
+
+    def progress(rows: int) -> None:
+        nonlocal done
+        done += rows
+        progress_file.write_text(str(done))
+
+    try:
+        table = _job_table(job)
+        try:
+            report = import_run(
+                kind=job.kind,
+                table=table,
+                preset=job.preset,
+                mapping=job.mapping,
+                source=job.source,
+                progress=progress,
+            )
+        finally:
+            table.close()
+            job.file.close()
+    except ImportRejected as exc:
+        report = ImportReport(kind=job.kind, errors=exc.errors)
+    except Exception:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, finished_at=timezone.now()
+        )
+        raise
+    job.report = report.as_record()
+    job.processed_rows = report.rows
+    job.status = JobStatus.DONE if report.ok else JobStatus.REJECTED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["report", "processed_rows", "status", "finished_at"])
+    progress_file.unlink(missing_ok=True)
+    if report.ok:
+        # The rows are in the database now; the uploaded copy of personal data goes.
+        job.file.delete(save=True)

@@ -1,0 +1,70 @@
+"""Forms of the import wizard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.ingest.choices import ImportKind
+from guanxi.ingest.presets import FIELDS, REQUIRED
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    preset = forms.ChoiceField(label=_("Layout (preset)"))
+    source = forms.CharField(
+        label=_("Source system"),
+        max_length=32,
+        required=False,
+        help_text=_("Name of the system the file comes from; ids are kept per source."),
+    )
+    file = forms.FileField(label=_("CSV or XLSX file"))
+
+    def __init__(self, *args: Any, presets: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = presets
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not str(upload.name).lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+            raise forms.ValidationError(_("choose a .csv or .xlsx file"))
+        return upload
+
+
+class MappingForm(forms.Form):
+    """One choice per field: which header of the file holds it (or none)."""
+
+    save_as = forms.CharField(
+        label=_("Save this mapping as a preset named"), max_length=64, required=False
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        kind: str,
+        headers: list[str],
+        initial_mapping: dict[str, str],
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        choices = [("", _("— not in this file —")), *((h, h) for h in headers if h)]
+        for name in FIELDS[kind]:
+            self.fields[f"map_{name}"] = forms.ChoiceField(
+                label=f"{name} *" if name in REQUIRED[kind] else name,
+                choices=choices,
+                required=False,
+                initial=initial_mapping.get(name, ""),
+            )
+        self.order_fields([*(f"map_{n}" for n in FIELDS[kind]), "save_as"])
+
+    def field_rows(self) -> list[Any]:
+        return [self[f"map_{name}"] for name in FIELDS[self.kind]]
+
+    def chosen(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data.get(f"map_{name}") or ""
+            for name in FIELDS[self.kind]
+        }
