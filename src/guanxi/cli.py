@@ -16,6 +16,9 @@ def main(argv: list[str] | None = None) -> None:
         from guanxi.analytics.cli import main as analyze_main
 
         raise SystemExit(analyze_main(args[1:]))
+    if args and not args[0].startswith("-"):
+        # `guanxi api-token` runs the management command `api_token`.
+        args[0] = args[0].replace("-", "_")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
     from django.core.management import execute_from_command_line
 

@@ -24,6 +24,7 @@ from guanxi.customers.selectors import customer_scope
 
 __all__ = [
     "BULK_LIMIT",
+    "ORDER_FIELDS",
     "ItemError",
     "OrdersRejected",
     "order_bulk_create",
@@ -31,6 +32,19 @@ __all__ = [
 ]
 
 BULK_LIMIT = 1000
+#: The fields an order is recorded with (anything else in an item is ignored).
+ORDER_FIELDS = (
+    "source",
+    "external_id",
+    "customer",
+    "ordered_at",
+    "amount",
+    "currency",
+    "store",
+    "channel",
+    "status",
+    "lines",
+)
 DEFAULT_SOURCE = "api"
 _MAX_AMOUNT = Decimal("10000000000")  # DecimalField(max_digits=12, decimal_places=2)
 
@@ -221,29 +235,35 @@ def _existing(cleaned: list[_Clean]) -> dict[tuple[str, str], Order]:
     return found
 
 
-def _products(lines: list[dict[str, Any]], errors: list[ItemError], index: int) -> None:
+def _products(new: dict[int, _Clean], errors: list[ItemError]) -> None:
     """Attach ``product`` to every line; unknown SKUs need a name to be created."""
-    skus = {line["sku"] for line in lines}
-    known = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
-    for n, line in enumerate(lines):
-        product = known.get(line["sku"])
-        if product is None:
-            if not line["name"]:
-                errors.append(
-                    ItemError(
-                        index,
-                        f"lines[{n}].sku",
-                        _("unknown product (give a name to create it)"),
+    skus = sorted({line["sku"] for c in new.values() for line in c.lines})
+    known: dict[str, Product] = {}
+    for start in range(0, len(skus), 500):
+        known.update(
+            (p.sku, p)
+            for p in Product.objects.filter(sku__in=skus[start : start + 500])
+        )
+    for index, clean in new.items():
+        for n, line in enumerate(clean.lines):
+            product = known.get(line["sku"])
+            if product is None:
+                if not line["name"]:
+                    errors.append(
+                        ItemError(
+                            index,
+                            f"lines[{n}].sku",
+                            _("unknown product (give a name to create it)"),
+                        )
                     )
-                )
-                continue
-            product = Product(sku=line["sku"], name=line["name"])
-            known[line["sku"]] = product
-        line["product"] = product
+                    continue
+                product = Product(sku=line["sku"], name=line["name"])
+                known[line["sku"]] = product
+            line["product"] = product
 
 
 @transaction.atomic
-def order_bulk_create(*, actor: Any, items: list[Any]) -> list[tuple[Order, bool]]:
+def order_bulk_create(*, actor: Any, items: Any) -> list[tuple[Order, bool]]:
     """Record many orders at once: all of them, or none with every problem listed.
 
     Returns ``(order, created)`` per item, in order. An item whose
@@ -296,8 +316,14 @@ def order_bulk_create(*, actor: Any, items: list[Any]) -> list[tuple[Order, bool
             errors.append(
                 ItemError(index, "external_id", _("this order id is already taken"))
             )
-        elif found is None and clean.lines:
-            _products(clean.lines, errors, index)
+    _products(
+        {
+            index: clean
+            for index, clean in cleaned.items()
+            if (clean.source, clean.external_id) not in existing
+        },
+        errors,
+    )
     if errors:
         raise OrdersRejected(sorted(errors, key=lambda e: e.index))
     return _write(cleaned, existing, count=len(items))

@@ -1,0 +1,173 @@
+"""Customer and interaction serializers: shapes for the API, no business rules.
+
+Output goes through :func:`guanxi.customers.presenters.customer_card`, so the API
+shows a role exactly what the web pages and exports show it. Input is handed to
+the services, which validate and write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from guanxi.access.policies import Policy
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.normalize import parse_date
+from guanxi.customers.choices import Channel, Gender, InteractionKind
+from guanxi.customers.models import Customer, Interaction
+from guanxi.customers.presenters import customer_card, customer_ref
+
+__all__ = [
+    "CUSTOMER_PROFILE_FIELDS",
+    "CustomerSerializer",
+    "CustomerWriteSerializer",
+    "InteractionSerializer",
+    "InteractionWriteSerializer",
+]
+
+#: What a PUT replaces; fields left out of a PUT are cleared.
+CUSTOMER_PROFILE_FIELDS: dict[str, Any] = {
+    "name": "",
+    "phone": None,
+    "email": None,
+    "address": "",
+    "birthday": None,
+    "gender": "",
+    "city": "",
+    "preferred_channel": "",
+    "tags": [],
+}
+
+
+class CustomerSerializer(serializers.Serializer[Customer]):
+    """A customer as the requesting role may see it.
+
+    Analysts get only ``id`` (a pseudonym), city, gender, birth year, channel,
+    tags and first-seen time; operations get masked contact fields.
+    """
+
+    id = serializers.CharField(
+        help_text=_("Customer number, or a pseudonymous id for analysts.")
+    )
+    pk = serializers.IntegerField(
+        required=False, help_text=_("Customer number (not shown to analysts).")
+    )
+    name = serializers.CharField(required=False)
+    phone = serializers.CharField(
+        required=False, help_text=_("E.164, or masked (138****8000) for operations.")
+    )
+    email = serializers.CharField(required=False)
+    address = serializers.CharField(required=False)
+    birthday = serializers.DateField(required=False, allow_null=True)
+    city = serializers.CharField()
+    gender = serializers.CharField()
+    birth_year = serializers.IntegerField(allow_null=True)
+    preferred_channel = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    first_seen_at = serializers.DateTimeField(allow_null=True)
+    assigned_manager = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("User id of the account manager.")
+    )
+
+    def to_representation(self, instance: Customer) -> dict[str, Any]:
+        policy: Policy = self.context["policy"]
+        card = customer_card(instance, policy=policy)
+        return dict(super().to_representation(card))  # type: ignore[arg-type]
+
+
+class CustomerWriteSerializer(serializers.Serializer[Customer]):
+    """Fields a customer is created or updated with; the services validate them."""
+
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    phone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=64,
+        help_text=_("Any common format; stored as E.164 (+8613800138000)."),
+    )
+    email = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=254
+    )
+    address = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    birthday = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=32,
+        help_text=_("2024-01-05, 2024/1/5 or 2024年1月5日."),
+    )
+    gender = serializers.ChoiceField(
+        choices=Gender.choices, required=False, allow_blank=True
+    )
+    city = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    preferred_channel = serializers.ChoiceField(
+        choices=Channel.choices, required=False, allow_blank=True
+    )
+    assigned_manager = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text=_(
+            "User id of the account manager; only roles allowed to assign may set it."
+        ),
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=50
+    )
+
+    def validate_birthday(self, value: str | None) -> Any:
+        if value in (None, ""):
+            return None
+        try:
+            return parse_date(value)
+        except ValidationFailed as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+
+class InteractionSerializer(serializers.Serializer[Interaction]):
+    """An interaction as the API returns it."""
+
+    id = serializers.IntegerField()
+    customer = serializers.CharField(
+        source="customer_id",
+        help_text=_("Customer number, or a pseudonymous id for analysts."),
+    )
+    kind = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    channel = serializers.CharField()
+    note = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
+    external_id = serializers.CharField(allow_null=True)
+
+    def to_representation(self, instance: Interaction) -> dict[str, Any]:
+        data = dict(super().to_representation(instance))
+        data["customer"] = customer_ref(
+            instance.customer_id, policy=self.context["policy"]
+        )
+        return data
+
+
+class InteractionWriteSerializer(serializers.Serializer[Interaction]):
+    """What an interaction is recorded with (documentation of the request body;
+    :func:`guanxi.customers.services.interaction_create` validates it)."""
+
+    customer = serializers.IntegerField(help_text=_("Customer number."))
+    kind = serializers.ChoiceField(choices=InteractionKind.choices)
+    occurred_at = serializers.CharField(
+        help_text=_("ISO 8601, or 2024-01-05 14:30 in the server's time zone.")
+    )
+    channel = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    note = serializers.CharField(required=False, allow_blank=True)
+    source = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, max_length=32
+    )
+    external_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=128,
+        help_text=_("With source, makes the call idempotent."),
+    )

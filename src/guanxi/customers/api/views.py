@@ -1,0 +1,202 @@
+"""Customer and interaction endpoints: parse, call one selector or service, render.
+
+Scope comes from the selectors, what a role sees from ``customer_card``, writes and
+their rules from the services; domain errors become 4xx in ``core.api``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from guanxi.access.choices import ContactView
+from guanxi.access.policies import Policy, policy_for
+from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.customers.api.serializers import (
+    CUSTOMER_PROFILE_FIELDS,
+    CustomerSerializer,
+    CustomerWriteSerializer,
+    InteractionSerializer,
+    InteractionWriteSerializer,
+)
+from guanxi.customers.filtersets import CustomerFilterSet
+from guanxi.customers.models import Customer
+from guanxi.customers.selectors import customer_get, customer_scope
+from guanxi.customers.services import (
+    customer_create,
+    customer_update,
+    interaction_create,
+)
+
+__all__ = ["ERRORS", "CustomerViewSet", "InteractionViewSet"]
+
+_ERROR = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description='`{"detail": message}` or `{field: [message]}`',
+)
+#: Error answers every endpoint may give.
+ERRORS: dict[int, OpenApiResponse] = {
+    400: _ERROR,
+    401: _ERROR,
+    403: _ERROR,
+    404: _ERROR,
+}
+
+
+def _policy(request: Request) -> Policy:
+    return policy_for(request.user)
+
+
+def _as_dict(data: Any) -> dict[str, Any]:
+    """The request body as a plain dict: a JSON object, or a form's last values."""
+    if isinstance(data, QueryDict):
+        return dict(data.dict())
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("expected a JSON object"))
+    return dict(data)
+
+
+def _customer_for_api(request: Request, pk: Any) -> Customer:
+    if _policy(request).contact_view == ContactView.PSEUDONYMOUS:
+        # Pseudonymous roles know customers by keyed hash only; an address by
+        # customer number would let them link the two (as on the web pages).
+        raise NotFound(_("customer not found"))
+    return customer_get(actor=request.user, pk=pk)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List customers",
+        description=(
+            "Customers in the caller's scope, newest first. Account managers see "
+            "only their own customers; operations see masked contact fields; "
+            "analysts see pseudonymous ids and no names or contact fields."
+        ),
+        responses={200: CustomerSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One customer",
+        responses={200: CustomerSerializer, **ERRORS},
+    ),
+    create=extend_schema(
+        summary="Create a customer",
+        request=CustomerWriteSerializer,
+        responses={201: CustomerSerializer, **ERRORS},
+    ),
+    update=extend_schema(
+        summary="Replace a customer's profile",
+        description=(
+            "Profile fields left out are cleared; `assigned_manager` changes only "
+            "when given."
+        ),
+        request=CustomerWriteSerializer,
+        responses={200: CustomerSerializer, **ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a customer",
+        request=CustomerWriteSerializer,
+        responses={200: CustomerSerializer, **ERRORS},
+    ),
+)
+class CustomerViewSet(viewsets.GenericViewSet[Customer]):
+    """Customers: list with filters, detail, create, update."""
+
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilterSet
+    queryset = Customer.objects.none()  # for the schema; the real one is scoped
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return (
+            customer_scope(actor=self.request.user)
+            .prefetch_related("tags")
+            .order_by("-id")
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "policy": _policy(self.request)}
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        data = self.get_serializer(page, many=True).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        customer = _customer_for_api(request, pk)
+        return Response(self.get_serializer(customer).data)
+
+    def create(self, request: Request) -> Response:
+        values = self._validated(request, _as_dict(request.data))
+        customer = customer_create(actor=request.user, **values)
+        return Response(
+            self.get_serializer(customer).data, status=status.HTTP_201_CREATED
+        )
+
+    def update(self, request: Request, pk: str) -> Response:
+        return self._update(request, pk, replace=True)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._update(request, pk, replace=False)
+
+    def _update(self, request: Request, pk: str, *, replace: bool) -> Response:
+        customer = _customer_for_api(request, pk)
+        data = _as_dict(request.data)
+        if replace:
+            data = {**CUSTOMER_PROFILE_FIELDS, **data}
+        values = self._validated(request, data)
+        customer = customer_update(actor=request.user, customer=customer, **values)
+        return Response(self.get_serializer(customer).data)
+
+    def _validated(self, request: Request, data: dict[str, Any]) -> dict[str, Any]:
+        policy = _policy(request)
+        # Refuse before validating, so a role that may not write never learns
+        # more than that (the services check the same flags again).
+        if not policy.may_edit_customers:
+            raise PermissionDenied(_("your role may not edit customers"))
+        if "assigned_manager" in data and not policy.may_assign_manager:
+            raise PermissionDenied(_("your role may not assign account managers"))
+        serializer = CustomerWriteSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Record an interaction",
+        description=(
+            "Idempotent when `source` and `external_id` are given: recording the "
+            "same interaction again returns the stored one (200) unchanged."
+        ),
+        request=InteractionWriteSerializer,
+        responses={201: InteractionSerializer, 200: InteractionSerializer, **ERRORS},
+    ),
+)
+class InteractionViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet[Any]):
+    """Interactions: something a customer did that is not an order."""
+
+    serializer_class = InteractionSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _as_dict(request.data)
+        optional = ("channel", "note", "source", "external_id")
+        interaction, created = interaction_create(
+            actor=request.user,
+            customer=data.get("customer"),
+            kind=data.get("kind"),
+            occurred_at=data.get("occurred_at"),
+            **{field: data[field] for field in optional if field in data},
+        )
+        serializer = InteractionSerializer(
+            interaction, context={"policy": _policy(request)}
+        )
+        return Response(
+            serializer.data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

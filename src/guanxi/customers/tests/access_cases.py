@@ -1,0 +1,137 @@
+"""Who may reach the customers API (see tests/access.py)."""
+
+from __future__ import annotations
+
+from tests.access import AccessCase, expect
+
+JSON = "application/json"
+EDITORS_WRITE = expect(201, anonymous=401, no_role=403, analyst=403)
+# Analysts know customers only by pseudonym: nothing is addressed by number.
+OWN = expect(200, anonymous=401, no_role=404, analyst=404)
+FOREIGN = expect(200, anonymous=401, no_role=404, analyst=404, account_manager=404)
+# Only admins may (re)assign account managers; the others are told so (403).
+ASSIGN_OWN = expect(403, anonymous=401, no_role=404, analyst=404, admin=200)
+ASSIGN_FOREIGN = expect(
+    403, anonymous=401, no_role=404, analyst=404, account_manager=404, admin=200
+)
+
+CASES = [
+    AccessCase("api-customer-list", expect(200, anonymous=401), auth="token"),
+    AccessCase(
+        "api-customer-list",
+        expect(200, anonymous=401),
+        auth="token",
+        query="phone=13800138000",
+        label="phone",
+    ),
+    AccessCase(
+        "api-customer-list",
+        EDITORS_WRITE,
+        method="POST",
+        auth="token",
+        data=lambda w: {"name": "新客户", "phone": "+8613700137000"},
+        content_type=JSON,
+    ),
+    AccessCase(
+        "api-customer-detail",
+        OWN,
+        auth="token",
+        args=lambda w: [w.own_customer.pk],
+        label="own",
+    ),
+    AccessCase(
+        "api-customer-detail",
+        FOREIGN,
+        auth="token",
+        args=lambda w: [w.foreign_customer.pk],
+        label="foreign",
+    ),
+    AccessCase(
+        "api-customer-detail",
+        expect(200, anonymous=401, no_role=404, analyst=404),
+        method="PATCH",
+        auth="token",
+        args=lambda w: [w.own_customer.pk],
+        data=lambda w: {"city": "上海"},
+        content_type=JSON,
+        label="own",
+    ),
+    AccessCase(
+        "api-customer-detail",
+        FOREIGN,
+        method="PATCH",
+        auth="token",
+        args=lambda w: [w.foreign_customer.pk],
+        data=lambda w: {"city": "上海"},
+        content_type=JSON,
+        label="foreign",
+    ),
+    AccessCase(
+        "api-customer-detail",
+        OWN,
+        method="PUT",
+        auth="token",
+        args=lambda w: [w.own_customer.pk],
+        data=lambda w: {"name": "王芳", "phone": "+8613800138000", "city": "杭州"},
+        content_type=JSON,
+        label="own",
+    ),
+    AccessCase(
+        "api-customer-detail",
+        FOREIGN,
+        method="PUT",
+        auth="token",
+        args=lambda w: [w.foreign_customer.pk],
+        data=lambda w: {"name": "李雷", "phone": "+8613900139000"},
+        content_type=JSON,
+        label="foreign",
+    ),
+    AccessCase(
+        "api-customer-detail",
+        ASSIGN_OWN,
+        method="PATCH",
+        auth="token",
+        args=lambda w: [w.own_customer.pk],
+        data=lambda w: {"assigned_manager": w.other_manager.pk},
+        content_type=JSON,
+        label="own assign",
+    ),
+    AccessCase(
+        "api-customer-detail",
+        ASSIGN_FOREIGN,
+        method="PATCH",
+        auth="token",
+        args=lambda w: [w.foreign_customer.pk],
+        data=lambda w: {"assigned_manager": w.users["account_manager"].pk},
+        content_type=JSON,
+        label="foreign assign",
+    ),
+    AccessCase(
+        "api-interaction-list",
+        EDITORS_WRITE,
+        method="POST",
+        auth="token",
+        data=lambda w: {
+            "customer": w.own_customer.pk,
+            "kind": "call",
+            "occurred_at": "2026-10-02 10:00",
+        },
+        content_type=JSON,
+        label="own",
+    ),
+    # Someone else's customer is unknown to an account manager: 400, as for a
+    # customer number that does not exist.
+    AccessCase(
+        "api-interaction-list",
+        expect(201, anonymous=401, no_role=403, analyst=403, account_manager=400),
+        method="POST",
+        auth="token",
+        data=lambda w: {
+            "customer": w.foreign_customer.pk,
+            "kind": "call",
+            "occurred_at": "2026-10-02 10:00",
+        },
+        content_type=JSON,
+        label="foreign",
+    ),
+]
