@@ -11,12 +11,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -34,7 +33,7 @@ from guanxi.commerce.selectors import (
 from guanxi.commerce.selectors import (
     order_list as order_list_selector,
 )
-from guanxi.core.errors import DomainError, NotFound, PermissionDenied
+from guanxi.core.errors import DomainError, NotFound
 from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.models import Customer
 from guanxi.customers.presenters import customer_card
@@ -59,7 +58,8 @@ View = Callable[..., HttpResponse]
 
 
 def domain_errors(view: View) -> View:
-    """Turn domain errors into a 404 or a message: never a traceback."""
+    """Turn domain errors into a 404 or a page with a clear message, never a
+    traceback."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -67,11 +67,13 @@ def domain_errors(view: View) -> View:
             return view(request, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from None
-        except PermissionDenied as exc:
-            return render(request, "web/403.html", {"message": exc.message}, status=403)
         except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("web:dashboard")
+            return render(
+                request,
+                "web/error.html",
+                {"message": exc.message, "status": exc.status_code},
+                status=exc.status_code,
+            )
 
     return wrapped
 

@@ -1,0 +1,192 @@
+"""Layout, login, dashboard, language, navigation and the error pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from tests.access import World
+
+from guanxi.web.views import server_error
+
+
+def test_login_page_and_login(world: World) -> None:
+    user = get_user_model().objects.create_user(username="li", password="s3cret-pass!")
+    client = Client(headers={"Accept-Language": "en"})
+    page = client.get(reverse("web:login")).content.decode()
+    assert "Log in to Guanxi" in page
+    response = client.post(
+        reverse("web:login"), {"username": "li", "password": "s3cret-pass!"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").wsgi_request.user == user
+
+
+def test_wrong_password_gives_the_exact_message(world: World) -> None:
+    get_user_model().objects.create_user(username="li", password="s3cret-pass!")
+    client = Client(headers={"Accept-Language": "en"})
+    response = client.post(reverse("web:login"), {"username": "li", "password": "no"})
+    assert response.status_code == 200
+    assert (
+        "Please enter a correct username and password. Note that both fields may "
+        "be case-sensitive." in response.content.decode()
+    )
+    assert "_auth_user_id" not in client.session
+
+
+def test_logged_out_visitors_are_sent_to_login(db: Any) -> None:
+    response = Client().get(reverse("web:customer-list"))
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/customers/"
+
+
+def test_logout_is_a_post(client_for: Any, world: World) -> None:
+    client = client_for("admin")
+    assert client.get(reverse("web:logout")).status_code == 405
+    response = client.post(reverse("web:logout"))
+    assert response["Location"] == "/login/"
+    assert client.get("/").status_code == 302
+
+
+def test_dashboard_counts_in_scope(client_for: Any, world: World) -> None:
+    admin = client_for("admin").get("/").content.decode()
+    manager = client_for("account_manager").get("/").content.decode()
+
+    def stat(html: str, name: str) -> str:
+        found = re.search(rf'id="stat-{name}">([^<]*)<', html)
+        assert found is not None
+        return found.group(1)
+
+    assert stat(admin, "customers") == "2"
+    assert stat(manager, "customers") == "1"
+    # The world's orders are dated 2026-10-01: inside or outside the last 30 days
+    # depending on today, so compare with what the database says.
+    chart = json.loads(
+        re.search(
+            r'id="dashboard-data" type="application/json">(.*?)</script>', admin
+        ).group(1)  # type: ignore[union-attr]
+    )
+    assert len(chart["months"]) == 12
+    assert len(chart["revenue"]) == 12
+    assert chart["labels"] == {"revenue": "Revenue", "new_customers": "New customers"}
+    assert "/static/vendor/echarts.min.js" in admin
+    assert "/static/web/dashboard.js" in admin
+    assert stat(manager, "revenue").startswith("¥")
+
+
+def test_dashboard_series_counts_recent_months(
+    client_for: Any, world: World, db: Any
+) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from guanxi.commerce.models import Order
+
+    now = timezone.now()
+    Order.objects.create(
+        source="shop",
+        external_id="NOW-1",
+        customer=world.own_customer,
+        ordered_at=now - dt.timedelta(minutes=5),
+        amount=Decimal("300.50"),
+    )
+    Order.objects.create(
+        source="shop",
+        external_id="NOW-2",
+        customer=world.foreign_customer,
+        ordered_at=now - dt.timedelta(minutes=5),
+        amount=Decimal("99.50"),
+        status="refunded",
+    )
+    world.own_customer.first_seen_at = now - dt.timedelta(minutes=5)
+    world.own_customer.save()
+    html = client_for("account_manager").get("/").content.decode()
+    chart = json.loads(
+        re.search(
+            r'id="dashboard-data" type="application/json">(.*?)</script>', html
+        ).group(1)  # type: ignore[union-attr]
+    )
+    assert chart["months"][-1] == timezone.localtime(now).strftime("%Y-%m")
+    assert chart["revenue"][-1] >= 300.5
+    assert chart["new_customers"][-1] == 1
+    admin_html = client_for("admin").get("/").content.decode()
+    admin_chart = json.loads(
+        re.search(
+            r'id="dashboard-data" type="application/json">(.*?)</script>', admin_html
+        ).group(1)  # type: ignore[union-attr]
+    )
+    # The refunded order is not revenue.
+    assert admin_chart["revenue"][-1] == chart["revenue"][-1]
+
+
+def test_user_without_role_sees_a_notice(client_for: Any, world: World) -> None:
+    html = client_for("no_role").get("/").content.decode()
+    assert "Your account has no role yet." in html
+    assert 'id="stat-customers">0<' in html
+    assert 'class="mainnav"' in html
+    assert 'href="/customers/"' not in html
+
+
+def test_language_follows_the_browser(client_for: Any, world: World) -> None:
+    english = client_for("admin", language="en").get("/customers/").content.decode()
+    chinese = client_for("admin", language="zh-hans").get("/customers/").content
+    assert "<h1>Customers</h1>" in english
+    assert '<html lang="en">' in english
+    text = chinese.decode()
+    assert "<h1>客户</h1>" in text
+    assert '<html lang="zh-hans">' in text
+
+
+def test_language_switch_in_the_header(client_for: Any, world: World) -> None:
+    client = client_for("admin", language="en")
+    response = client.post(
+        "/i18n/setlang/", {"language": "zh-hans", "next": "/orders/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/orders/"
+    assert "<h1>订单</h1>" in client.get("/orders/").content.decode()
+
+
+def test_navigation_marks_the_current_page(client_for: Any, world: World) -> None:
+    html = client_for("admin").get("/orders/").content.decode()
+    assert '<a href="/orders/" class="active" aria-current="page">Orders</a>' in html
+    assert '<a href="/customers/">Customers</a>' in html
+
+
+def test_imports_link_only_for_roles_that_may_import(
+    client_for: Any, world: World
+) -> None:
+    from guanxi.web.context_processors import _first_url_in
+
+    url = _first_url_in("ingest")
+    ops = client_for("operations").get("/").content.decode()
+    service = client_for("service").get("/").content.decode()
+    assert ">Imports</a>" not in service
+    if url is None:
+        assert ">Imports</a>" not in ops
+    else:
+        assert f'<a href="{url}">Imports</a>' in ops
+
+
+def test_404_page_is_bilingual(client_for: Any, world: World) -> None:
+    response = client_for("admin").get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "页面不存在" in html
+    assert "Page not found" in html
+
+
+def test_500_page_is_bilingual_without_traceback() -> None:
+    response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "服务器出错了" in html
+    assert "Something went wrong" in html
+    assert "Traceback" not in html
