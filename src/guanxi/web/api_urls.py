@@ -43,7 +43,7 @@ class ApiDocsView(APIView):
     def get(self, request: Request) -> Response:
         generator = SchemaGenerator()  # type: ignore[no-untyped-call]
         spec: dict[str, Any] = generator.get_schema(  # type: ignore[no-untyped-call]
-            request=request, public=False
+            request=request, public=True
         )
         endpoints = []
         for route, operations in spec.get("paths", {}).items():

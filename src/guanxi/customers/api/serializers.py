@@ -74,7 +74,9 @@ class CustomerSerializer(serializers.Serializer[Customer]):
     def to_representation(self, instance: Customer) -> dict[str, Any]:
         policy: Policy = self.context["policy"]
         card = customer_card(instance, policy=policy)
-        return dict(super().to_representation(card))  # type: ignore[arg-type]
+        data = super().to_representation(card)  # type: ignore[arg-type]
+        # Only what the card holds: a field the role may not see is absent, not null.
+        return {key: value for key, value in data.items() if key in card}
 
 
 class CustomerWriteSerializer(serializers.Serializer[Customer]):
