@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -13,6 +13,8 @@ import pandas as pd
 from scipy import optimize
 
 from guanxi.analytics.errors import AnalyticsInputError
+
+_WARM_START_ROWS = 100_000
 
 __all__ = ["CLVModel", "Collapsed", "as_array", "check_columns", "collapse"]
 
@@ -83,6 +85,15 @@ def reject(
     raise AnalyticsInputError(f"column '{column}', row {row + 1}: {what} ({shown})")
 
 
+def softplus_expit(d: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """log(1 + exp(d)) and 1 / (1 + exp(-d)), sharing one exponential."""
+    e = np.exp(-np.abs(d))
+    one_plus = 1.0 + e
+    softplus = np.maximum(d, 0.0) + np.log1p(e)
+    expit = np.where(d >= 0, 1.0, e) / one_plus
+    return softplus, expit
+
+
 @dataclass(frozen=True)
 class Collapsed:
     """Distinct rows with their weights, and the distinct frequencies.
@@ -97,6 +108,12 @@ class Collapsed:
     inverse: npt.NDArray[np.intp]
     weight_x: FloatArray
 
+    def subset(self, rows: npt.NDArray[np.intp]) -> Collapsed:
+        """The selected distinct rows, with their weights."""
+        return _with_frequencies(
+            tuple(c[rows] for c in self.columns), self.weight[rows]
+        )
+
     def per_x_sum(self, values: FloatArray, rows: npt.NDArray[np.intp]) -> FloatArray:
         """Sum of ``values`` (one per selected row) per distinct frequency."""
         sums = np.bincount(
@@ -106,22 +123,55 @@ class Collapsed:
 
 
 def collapse(*columns: FloatArray) -> Collapsed:
-    """Collapse identical rows (first column is the frequency) into weights."""
-    frame = pd.DataFrame({str(i): column for i, column in enumerate(columns)})
-    counts = frame.groupby(list(frame.columns), sort=True).size()
-    weight = np.asarray(counts.to_numpy(), dtype=np.float64)
-    index = counts.index
-    if isinstance(index, pd.MultiIndex):
-        distinct = tuple(
-            index.get_level_values(i).to_numpy(np.float64) for i in range(len(columns))
-        )
+    """Collapse identical rows (the first column is the frequency) into weights.
+
+    When the last column (T) is nearly all distinct there is little to
+    collapse and the rows are kept as they are, which saves a sort.
+    """
+    size = len(columns[0])
+    if len(pd.unique(columns[-1])) > size // 2:
+        distinct = tuple(np.ascontiguousarray(c, dtype=np.float64) for c in columns)
+        weight = np.ones(size)
     else:
-        distinct = (index.to_numpy(np.float64),)
-    unique_x, inverse = np.unique(distinct[0], return_inverse=True)
+        order = np.lexsort(columns[::-1])
+        ordered = [c[order] for c in columns]
+        starts = np.ones(size, dtype=bool)
+        starts[1:] = np.any([c[1:] != c[:-1] for c in ordered], axis=0)
+        first = np.flatnonzero(starts)
+        distinct = tuple(c[first] for c in ordered)
+        weight = np.diff(np.append(first, size)).astype(np.float64)
+    return _with_frequencies(distinct, weight)
+
+
+def _with_frequencies(
+    distinct: tuple[FloatArray, ...], weight: FloatArray
+) -> Collapsed:
+    x = distinct[0]
+    whole = x.astype(np.int64)
+    if len(whole) and int(whole.max()) <= 10 * len(whole) + 1000:
+        present = np.bincount(whole) > 0
+        unique_x = np.flatnonzero(present).astype(np.float64)
+        inverse = (np.cumsum(present) - 1)[whole].astype(np.intp)
+    else:
+        unique_x, inverse = np.unique(x, return_inverse=True)
     weight_x = np.asarray(
         np.bincount(inverse, weights=weight, minlength=len(unique_x)), dtype=np.float64
     )
     return Collapsed(distinct, weight, unique_x, inverse, weight_x)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Distinct rows split into those without (``zero``) and with repeat purchases."""
+
+    rows: Collapsed
+    zero: npt.NDArray[np.intp]
+    repeat: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(cls, rows: Collapsed) -> Split:
+        x = rows.columns[0]
+        return cls(rows, np.flatnonzero(x == 0), np.flatnonzero(x > 0))
 
 
 class CLVModel(ABC):
@@ -136,7 +186,6 @@ class CLVModel(ABC):
 
     params_: dict[str, float]
     log_likelihood_: float
-    standard_errors_: dict[str, float]
     n_customers_: int
     n_iter_: int
 
@@ -146,8 +195,12 @@ class CLVModel(ABC):
 
     # -- to implement -------------------------------------------------------
     @abstractmethod
-    def _prepare(self, frame: pd.DataFrame) -> Any:
+    def _prepare(self, frame: pd.DataFrame) -> Collapsed:
         """Checked, collapsed data for the likelihood."""
+
+    def _data(self, rows: Collapsed) -> Any:
+        """What the likelihood needs of the distinct rows."""
+        return Split.of(rows)
 
     @abstractmethod
     def _start(self, data: Any) -> FloatArray:
@@ -159,10 +212,6 @@ class CLVModel(ABC):
     ) -> tuple[float, FloatArray]:
         """Total (weighted) log-likelihood and its gradient in ``params``."""
 
-    @abstractmethod
-    def _n_customers(self, data: Any) -> int:
-        """Number of customers the data stand for."""
-
     # -- fitting ------------------------------------------------------------
     def fit(self, summary: pd.DataFrame) -> CLVModel:
         """Fit by maximum likelihood to a summary frame; returns ``self``."""
@@ -170,8 +219,42 @@ class CLVModel(ABC):
             raise AnalyticsInputError(
                 f"penalizer: must be a number >= 0, got {self.penalizer!r}"
             )
-        data = self._prepare(summary)
-        total = float(self._n_customers(data))
+        rows = self._prepare(summary)
+        data = self._data(rows)
+        total = float(rows.weight.sum())
+        theta = np.log(self._start(data))
+        scale = np.eye(len(theta))
+        distinct = len(rows.weight)
+        if distinct > 4 * _WARM_START_ROWS:
+            # Fit an evenly spaced sample of the distinct rows first, and use
+            # its curvature to precondition the fit to all rows, which then
+            # needs only a few iterations over the full data.
+            step = distinct // _WARM_START_ROWS
+            sample = self._data(rows.subset(np.arange(0, distinct, step)))
+            theta = self._minimise(sample, theta, scale).x
+            scale = self._preconditioner(sample, theta)
+        result = self._minimise(data, theta, scale)
+        params = np.exp(result.x)
+        value, _ = self._log_likelihood(params, data)
+        self.params_ = dict(zip(self.param_names, map(float, params), strict=True))
+        self.log_likelihood_ = float(value)
+        self.n_customers_ = round(total)
+        self.n_iter_ = int(result.nit)
+        self._fit_data = data
+        self._errors: dict[str, float] | None = None
+        return self
+
+    @property
+    def standard_errors_(self) -> dict[str, float]:
+        """Standard errors of ``params_`` from the Hessian (computed on first use)."""
+        self._fitted()
+        if self._errors is None:
+            self._errors = self._standard_errors(self._fitted(), self._fit_data)
+        return self._errors
+
+    def _objective(self, data: Any) -> Callable[[FloatArray], tuple[float, FloatArray]]:
+        """Mean negative log-likelihood (+ penalty) in log-parameters, with gradient."""
+        total = float(data.rows.weight.sum())
         penalizer = float(self.penalizer)
 
         def objective(theta: FloatArray) -> tuple[float, FloatArray]:
@@ -179,27 +262,50 @@ class CLVModel(ABC):
             value, gradient = self._log_likelihood(params, data)
             loss = -value / total + penalizer * float(np.sum(params**2))
             grad = (-gradient / total + 2.0 * penalizer * params) * params
-            if not np.isfinite(loss):
+            if not np.isfinite(loss) or not bool(np.all(np.isfinite(grad))):
                 return float(np.inf), np.zeros_like(theta)
             return loss, grad
 
-        theta0 = np.log(self._start(data))
+        return objective
+
+    def _minimise(self, data: Any, theta0: FloatArray, scale: FloatArray) -> Any:
+        """L-BFGS-B over u, where theta = theta0 + scale @ u (u starts at 0)."""
+        objective = self._objective(data)
+
+        def scaled(u: FloatArray) -> tuple[float, FloatArray]:
+            theta = theta0 + scale @ u
+            if bool(np.any(np.abs(theta) > 30.0)):
+                return float(np.inf), np.zeros_like(u)
+            loss, grad = objective(theta)
+            return loss, scale.T @ grad
+
         result = optimize.minimize(
-            objective,
-            theta0,
+            scaled,
+            np.zeros_like(theta0),
             jac=True,
             method="L-BFGS-B",
-            bounds=[(-30.0, 30.0)] * len(theta0),
             options={"maxiter": 2000, "ftol": self.tol, "gtol": 1e-9},
         )
-        params = np.exp(result.x)
-        value, _ = self._log_likelihood(params, data)
-        self.params_ = dict(zip(self.param_names, map(float, params), strict=True))
-        self.log_likelihood_ = float(value)
-        self.n_customers_ = int(total)
-        self.n_iter_ = int(result.nit)
-        self.standard_errors_ = self._standard_errors(params, data)
-        return self
+        result.x = theta0 + scale @ result.x
+        return result
+
+    def _preconditioner(self, data: Any, theta: FloatArray) -> FloatArray:
+        """Inverse Cholesky factor of the objective's Hessian at theta (or I)."""
+        objective = self._objective(data)
+        k = len(theta)
+        hessian = np.empty((k, k))
+        for j in range(k):
+            step = np.zeros(k)
+            step[j] = 1e-4
+            hessian[:, j] = (
+                objective(theta + step)[1] - objective(theta - step)[1]
+            ) / 2e-4
+        try:
+            lower = np.linalg.cholesky((hessian + hessian.T) / 2)
+        except np.linalg.LinAlgError:
+            return np.eye(k)
+        inverse: FloatArray = np.linalg.inv(lower).T
+        return inverse
 
     def _standard_errors(self, params: FloatArray, data: Any) -> dict[str, float]:
         """Square roots of the diagonal of the inverse observed information.
@@ -299,11 +405,30 @@ class PurchaseModel(CLVModel):
         t_x = as_array(recency, "recency")
         big_t = as_array(T, "T")
         value = gamma_gamma.expected_average_value(x, monetary_value)
-        total = np.zeros(np.broadcast(x, t_x, big_t).shape)
-        previous = np.zeros_like(total)
-        for k in range(1, int(horizon) + 1):
-            current = self.expected_purchases(k * time_unit_per_period, x, t_x, big_t)
-            total += (current - previous) / (1.0 + discount_rate) ** k
-            previous = current
-        result: FloatArray = value * total
+        periods = np.arange(1, int(horizon) + 1, dtype=np.float64)
+        times = np.asarray(periods * float(time_unit_per_period), dtype=np.float64)
+        discounts = np.asarray(
+            (1.0 + float(discount_rate)) ** -periods, dtype=np.float64
+        )
+        x, t_x, big_t = np.broadcast_arrays(x, t_x, big_t)
+        result: FloatArray = value * self._discounted_purchases(
+            times, discounts, x, t_x, big_t
+        )
         return result
+
+    def _discounted_purchases(
+        self,
+        times: FloatArray,
+        discounts: FloatArray,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+    ) -> FloatArray:
+        """sum_k discounts[k] * (E[X(times[k])] - E[X(times[k-1])]), E[X(0)] = 0."""
+        total = np.zeros(x.shape)
+        previous = np.zeros(x.shape)
+        for time, discount in zip(times, discounts, strict=True):
+            current = self.expected_purchases(time, x, t_x, big_t)
+            total += discount * (current - previous)
+            previous = current
+        return total

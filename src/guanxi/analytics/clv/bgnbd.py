@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import interpolate, special
 
 from guanxi.analytics.clv._base import (
     ArrayLike,
@@ -17,16 +16,26 @@ from guanxi.analytics.clv._base import (
     as_array,
     check_purchase_columns,
     collapse,
+    softplus_expit,
 )
 
 __all__ = ["BetaGeo"]
 
 
-@dataclass(frozen=True)
-class _Data:
-    rows: Collapsed
-    zero: Any  # indices of rows with frequency 0
-    repeat: Any  # indices of rows with frequency > 0
+_GRID = 512
+
+
+def _bracket(params: FloatArray, t: Any, x: Any, y: Any) -> FloatArray:
+    """1 - ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(α+T+t)), y = α + T.
+
+    Euler's transformation makes it 1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1;
+    a+b+x-1; z), whose first two parameters do not grow with x.
+    """
+    r, _, a, b = params
+    z = t / (y + t)
+    hyp = special.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+    result: FloatArray = 1.0 - np.exp((a - 1.0) * np.log1p(-z)) * hyp
+    return result
 
 
 class BetaGeo(PurchaseModel):
@@ -38,13 +47,8 @@ class BetaGeo(PurchaseModel):
 
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
 
-    def _prepare(self, frame: pd.DataFrame) -> _Data:
-        rows = collapse(*check_purchase_columns(frame))
-        x = rows.columns[0]
-        return _Data(rows, np.flatnonzero(x == 0), np.flatnonzero(x > 0))
-
-    def _n_customers(self, data: Any) -> int:
-        return round(float(data.rows.weight.sum()))
+    def _prepare(self, frame: pd.DataFrame) -> Collapsed:
+        return collapse(*check_purchase_columns(frame))
 
     def _start(self, data: Any) -> FloatArray:
         x, _, big_t = data.rows.columns
@@ -102,9 +106,9 @@ class BetaGeo(PurchaseModel):
             gap = log_t - np.log(alpha + tx_all[rep])
             log_b = np.log(np.maximum(b + ux - 1.0, 1e-300))
             d = (np.log(a) - log_b)[rows.inverse[rep]] + k * gap
-            p4 = special.expit(d)
+            softplus, p4 = softplus_expit(d)
             wp4 = w * p4
-            value += float(w @ (np.logaddexp(0.0, d) - k * log_t))
+            value += float(w @ (softplus - k * log_t))
             grad[0] += float(wp4 @ gap - w @ log_t)
             grad[1] += float(wp4 @ (k * (inv_t - inv_tx)) - w @ (k * inv_t))
             grad[2] += float(wp4.sum()) / a
@@ -133,21 +137,63 @@ class BetaGeo(PurchaseModel):
         self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> FloatArray:
         """E[purchases in (T, T + t] | x, t_x, T]."""
-        r, alpha, a, b = self._fitted()
+        _r, alpha, a, b = self._fitted()
         horizon = as_array(t, "t")
         x = as_array(frequency, "frequency")
         big_t = as_array(T, "T")
-        z = horizon / (alpha + big_t + horizon)
-        # Euler's transformation of 2F1(r+x, b+x; a+b+x-1; z) keeps its first
-        # two parameters independent of x, so large frequencies stay finite.
-        hyp = special.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
-        bracket = 1.0 - np.exp((a - 1.0) * np.log1p(-z)) * hyp
         result: FloatArray = (
             (a + b + x - 1.0)
             / (a - 1.0)
-            * bracket
+            * _bracket(self._fitted(), horizon, x, alpha + big_t)
             * self.probability_alive(x, recency, big_t)
         )
+        return result
+
+    def _discounted_purchases(
+        self,
+        times: FloatArray,
+        discounts: FloatArray,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+    ) -> FloatArray:
+        """The discounted sum over periods, tabulated per distinct frequency.
+
+        For a given frequency the sum depends on T only through y = log(α+T),
+        smoothly, so where a frequency has many customers the sum is computed
+        exactly at 512 points spanning their y and interpolated with a cubic
+        spline (relative error below 1e-10, checked in the tests); frequencies
+        with few customers are computed directly.
+        """
+        params = self._fitted()
+        _r, alpha, a, b = params
+        x, t_x, big_t = (np.ravel(v) for v in (x, t_x, big_t))
+        log_y = np.log(alpha + big_t)
+        whole = x.astype(np.int64)
+        order = np.argsort(whole, kind="stable")
+        bounds = np.flatnonzero(np.diff(whole[order])) + 1
+        total = np.empty(len(x))
+
+        def exact(freq: float, y: FloatArray) -> FloatArray:
+            out = np.zeros(len(y))
+            previous = np.zeros(len(y))
+            for time, discount in zip(times, discounts, strict=True):
+                current = _bracket(params, np.float64(time), np.float64(freq), y)
+                out += discount * (current - previous)
+                previous = current
+            return out
+
+        for rows in np.split(order, bounds):
+            freq = float(x[rows[0]])
+            if len(rows) <= 4 * _GRID:
+                total[rows] = exact(freq, np.exp(log_y[rows]))
+                continue
+            low, high = float(log_y[rows].min()), float(log_y[rows].max())
+            grid = np.linspace(low, high, _GRID)
+            spline = interpolate.CubicSpline(grid, exact(freq, np.exp(grid)))
+            total[rows] = spline(log_y[rows])
+        scale = (a + b + x - 1.0) / (a - 1.0) * self.probability_alive(x, t_x, big_t)
+        result: FloatArray = total * scale
         return result
 
     def expected_purchases_new_customer(self, t: ArrayLike) -> FloatArray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,11 +23,6 @@ from guanxi.analytics.errors import AnalyticsInputError
 __all__ = ["GammaGamma"]
 
 
-@dataclass(frozen=True)
-class _Data:
-    rows: Collapsed
-
-
 class GammaGamma(CLVModel):
     """Spend per transaction z ~ Gamma(p, ν), with ν ~ Gamma(q, v) across customers.
 
@@ -40,7 +34,7 @@ class GammaGamma(CLVModel):
 
     param_names: ClassVar[tuple[str, ...]] = ("p", "q", "v")
 
-    def _prepare(self, frame: pd.DataFrame) -> _Data:
+    def _prepare(self, frame: pd.DataFrame) -> Collapsed:
         data = check_columns(frame, ["frequency", "monetary_value"])
         x, m = data["frequency"], data["monetary_value"]
         reject("frequency", x, x != np.floor(x), "not a whole number")
@@ -52,10 +46,7 @@ class GammaGamma(CLVModel):
             raise AnalyticsInputError(
                 "the summary has no repeat buyers (frequency > 0) to fit spend on"
             )
-        return _Data(collapse(x[repeat], m[repeat]))
-
-    def _n_customers(self, data: Any) -> int:
-        return round(float(data.rows.weight.sum()))
+        return collapse(x[repeat], m[repeat])
 
     def _start(self, data: Any) -> FloatArray:
         _, m = data.rows.columns

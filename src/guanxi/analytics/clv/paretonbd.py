@@ -20,11 +20,9 @@ which give the analytic gradient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
@@ -33,22 +31,17 @@ from guanxi.analytics.clv._base import (
     Collapsed,
     FloatArray,
     PurchaseModel,
+    Split,
     as_array,
     check_purchase_columns,
     collapse,
+    softplus_expit,
 )
 
 __all__ = ["ParetoNBD"]
 
 _EPS = 1e-16
 _MAX_TERMS = 200_000
-
-
-@dataclass(frozen=True)
-class _Data:
-    rows: Collapsed
-    zero: npt.NDArray[np.intp]
-    repeat: npt.NDArray[np.intp]
 
 
 def hyp2f1_1(
@@ -154,13 +147,8 @@ class ParetoNBD(PurchaseModel):
 
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
 
-    def _prepare(self, frame: pd.DataFrame) -> _Data:
-        rows = collapse(*check_purchase_columns(frame))
-        x = rows.columns[0]
-        return _Data(rows, np.flatnonzero(x == 0), np.flatnonzero(x > 0))
-
-    def _n_customers(self, data: Any) -> int:
-        return round(float(data.rows.weight.sum()))
+    def _prepare(self, frame: pd.DataFrame) -> Collapsed:
+        return collapse(*check_purchase_columns(frame))
 
     def _start(self, data: Any) -> FloatArray:
         x, _, big_t = data.rows.columns
@@ -170,7 +158,7 @@ class ParetoNBD(PurchaseModel):
         return np.array([1.0, max(alpha, 1e-6), 1.0, max(mean_t, 1e-6)])
 
     def _terms(
-        self, params: FloatArray, data: _Data
+        self, params: FloatArray, data: Split
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Per distinct row: log(B e^-P(T))... as G1, G2 and their gradients."""
         x, t_x, big_t = data.rows.columns
@@ -218,8 +206,8 @@ class ParetoNBD(PurchaseModel):
         )
         g1, d_g1, g2, d_g2 = self._terms(params, data)
         w = rows.weight
-        value += float(w @ np.logaddexp(g1, g2))
-        share = special.expit(g2 - g1)
+        softplus, share = softplus_expit(g2 - g1)
+        value += float(w @ (g1 + softplus))
         grad += d_g1 @ (w * (1.0 - share)) + d_g2 @ (w * share)
         return value, grad
 
