@@ -1,0 +1,585 @@
+"""``guanxi analyze``: CDNOW against the literature, hand-made files, bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import image
+from scipy import special
+
+from guanxi.analytics.cli import main
+
+REPO = Path(__file__).resolve().parents[4]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("GUANXI_SHARED_DIR", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="module")
+def cdnow_raw() -> pd.DataFrame:
+    source = shared_dir() / "data" / "cdnow" / "CDNOW_sample.txt"
+    if not source.is_file():
+        pytest.fail(f"CDNOW sample not found at {source} (set GUANXI_SHARED_DIR)")
+    return pd.read_csv(
+        source,
+        sep=r"\s+",
+        header=None,
+        names=["customer", "sample", "date", "cds", "dollars"],
+        dtype={"customer": str, "date": str},
+    )
+
+
+@pytest.fixture(scope="module")
+def cdnow_csv(
+    cdnow_raw: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    path = tmp_path_factory.mktemp("cdnow") / "cdnow.csv"
+    cdnow_raw.to_csv(path, index=False)
+    return path
+
+
+CDNOW_SPLIT = [
+    "--customer-col",
+    "customer",
+    "--date-col",
+    "date",
+    "--date-format",
+    "%Y%m%d",
+    "--calibration-end",
+    "1997-09-30",
+    "--observation-end",
+    "1998-06-30",
+    "--time-unit",
+    "W",
+]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> dict[str, Any]:
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+@pytest.fixture(scope="module")
+def cdnow_clv(
+    cdnow_csv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[str, Any], pd.DataFrame, Path]:
+    """One BG/NBD + Gamma-Gamma run with --out and --plots, shared by the tests."""
+    folder = tmp_path_factory.mktemp("clv")
+    out = folder / "customers.csv"
+    plots = folder / "plots"
+    argv = ["clv", str(cdnow_csv), *CDNOW_SPLIT, "--amount-col", "dollars"]
+    argv += ["--out", str(out), "--plots", str(plots), "--json"]
+    completed = _in_process(argv)
+    return json.loads(completed), pd.read_csv(out, dtype={"customer_id": str}), plots
+
+
+def _in_process(argv: list[str]) -> str:
+    import contextlib
+    import io
+
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(argv)
+    assert code == 0
+    return stdout.getvalue()
+
+
+def test_cdnow_bgnbd_and_gamma_gamma_match_the_literature(
+    cdnow_clv: tuple[dict[str, Any], pd.DataFrame, Path],
+) -> None:
+    result, _, _ = cdnow_clv
+    bgnbd = result["bgnbd"]
+    # Fader, Hardie & Lee (2005): r 0.2426, α 4.4136, a 0.7929, b 2.4259, LL −9582.43.
+    assert {k: round(v, 4) for k, v in bgnbd["params"].items()} == {
+        "r": 0.2426,
+        "alpha": 4.4136,
+        "a": 0.7929,
+        "b": 2.4259,
+    }
+    assert round(bgnbd["log_likelihood"], 2) == -9582.43
+    gamma = result["gamma_gamma"]
+    assert {k: round(v, 2) for k, v in gamma["params"].items()} == {
+        "p": 6.25,
+        "q": 3.74,
+        "v": 15.44,
+    }
+    assert set(result) == {
+        "customers",
+        "time_unit",
+        "observation_end",
+        "calibration_end",
+        "bgnbd",
+        "gamma_gamma",
+        "horizon_months",
+        "expected_purchases",
+        "clv",
+        "holdout",
+    }
+    assert result["customers"] == 2357
+    assert result["time_unit"] == "W"
+    assert result["horizon_months"] == 12
+
+
+def _bgnbd_conditional(
+    params: dict[str, float], t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """Fader, Hardie & Lee (2005) eq. 10, written out independently of the model."""
+    r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
+    head = (a + b + x - 1) / (a - 1)
+    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
+    body = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp
+    alive = 1 + (x > 0) * a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+    result: np.ndarray = head * body / alive
+    return result
+
+
+def test_cdnow_holdout_predicted_and_actual(
+    cdnow_clv: tuple[dict[str, Any], pd.DataFrame, Path], cdnow_raw: pd.DataFrame
+) -> None:
+    result, _, _ = cdnow_clv
+    holdout = result["holdout"]
+    assert holdout["duration"] == 39.0
+    assert holdout["actual_purchases"] == 1882  # README: 1,882 in the holdout
+    # The summary by hand: purchase days per customer, calibration to 30 Sep 1997.
+    days = pd.to_datetime(cdnow_raw["date"], format="%Y%m%d")
+    daily = pd.DataFrame({"c": cdnow_raw["customer"], "d": days}).drop_duplicates()
+    calibration = daily[daily["d"] <= "1997-09-30"].groupby("c")["d"]
+    first, last = calibration.min(), calibration.max()
+    x = (calibration.size() - 1).to_numpy(float)
+    t_x = ((last - first).dt.days / 7).to_numpy()
+    T = ((pd.Timestamp("1997-09-30") - first).dt.days / 7).to_numpy()
+    expected = _bgnbd_conditional(result["bgnbd"]["params"], 39.0, x, t_x, T).sum()
+    assert holdout["predicted_purchases"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_cdnow_out_has_one_row_per_customer(
+    cdnow_clv: tuple[dict[str, Any], pd.DataFrame, Path],
+) -> None:
+    _, table, _ = cdnow_clv
+    assert list(table.columns) == [
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "expected_purchases",
+        "probability_alive",
+        "expected_average_value",
+        "clv",
+        "frequency_holdout",
+        "expected_purchases_holdout",
+        "r_score",
+        "f_score",
+        "m_score",
+        "fm_score",
+        "rfm_cell",
+        "segment",
+        "segment_zh",
+    ]
+    assert len(table) == 2357
+    assert table["customer_id"].is_unique
+    # README totals: 2,457 repeat purchases, 946 repeat buyers, 1,882 in the holdout.
+    assert table["frequency"].sum() == 2457
+    assert (table["frequency"] > 0).sum() == 946
+    assert table["frequency_holdout"].sum() == 1882
+    first = table.set_index("customer_id").loc["00004"]
+    # Hardie's note 004: x = 2, t_x = 30.43, T = 38.86 → 1.226 in the next 39 weeks.
+    assert [round(first["recency"], 2), round(first["T"], 2)] == [30.43, 38.86]
+    assert round(first["expected_purchases_holdout"], 3) == 1.226
+    assert table["probability_alive"].between(0, 1).all()
+    assert (table["clv"] > 0).all()
+    assert set(table["segment"]) <= {
+        "champions",
+        "loyal",
+        "potential_loyalists",
+        "new",
+        "at_risk",
+        "cant_lose",
+        "hibernating",
+        "lost",
+    }
+    assert table["r_score"].between(1, 5).all()
+
+
+def test_cdnow_plots_are_png_files(
+    cdnow_clv: tuple[dict[str, Any], pd.DataFrame, Path],
+) -> None:
+    _, _, plots = cdnow_clv
+    names = sorted(p.name for p in plots.iterdir())
+    assert names == [
+        "calibration_holdout.png",
+        "expected_purchases.png",
+        "probability_alive.png",
+    ]
+    for name in names:
+        assert_png(plots / name)
+
+
+def assert_png(path: Path) -> None:
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    pixels = image.imread(path)
+    assert pixels.shape[0] >= 300
+    assert pixels.shape[1] >= 400
+    # Something was drawn: not one flat colour.
+    assert float(pixels[..., :3].std()) > 0.05
+
+
+def test_cdnow_pareto_nbd_log_likelihood(
+    capsys: pytest.CaptureFixture[str], cdnow_csv: Path
+) -> None:
+    result = run_json(capsys, "clv", cdnow_csv, *CDNOW_SPLIT, "--model", "pnbd")
+    assert round(result["pnbd"]["log_likelihood"], 2) == -9594.98
+    assert set(result["pnbd"]["params"]) == {"r", "alpha", "s", "beta"}
+    # No amount column: no Gamma-Gamma, no CLV.
+    assert "gamma_gamma" not in result
+    assert "bgnbd" not in result
+    assert result["clv"] is None
+
+
+HAND = "customer,date,amount\n007,2024-01-05,10\n007,2024-03-30,20\n008,2024-02-01,5\n"
+HAND += "009,2024-03-31,100\n009,2024-03-31,50\n"
+HAND_COLUMNS = ["--customer-col", "customer", "--date-col", "date"]
+
+
+@pytest.fixture
+def hand_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "orders.csv"
+    path.write_text(HAND, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def hand_parquet(tmp_path: Path) -> Path:
+    frame = pd.read_csv(io.StringIO(HAND), dtype={"customer": str})
+    frame["date"] = pd.to_datetime(frame["date"])
+    path = tmp_path / "orders.parquet"
+    frame.to_parquet(path)
+    return path
+
+
+def test_rfm_by_hand_from_csv(
+    capsys: pytest.CaptureFixture[str], hand_csv: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "rfm.csv"
+    code, stdout, _ = run(
+        capsys, "rfm", hand_csv, *HAND_COLUMNS, "--amount-col", "amount", "--out", out
+    )
+    assert code == 0
+    assert "At risk / 流失风险" in stdout
+    table = pd.read_csv(out, dtype={"customer_id": str}).set_index("customer_id")
+    # Ending 31 March: 007 bought 1 day ago (2 days, 30 spent), 008 59 days ago
+    # (once, 5), 009 today (one day, 150). Three customers: k worse → 1 + 5k // 3.
+    assert table.index.tolist() == ["007", "008", "009"]
+    assert table["recency_days"].tolist() == [1, 59, 0]
+    assert table["frequency"].tolist() == [2, 1, 1]
+    assert table["monetary"].tolist() == [30.0, 5.0, 150.0]
+    assert table["r_score"].tolist() == [2, 1, 4]
+    assert table["f_score"].tolist() == [4, 1, 1]
+    assert table["m_score"].tolist() == [2, 1, 4]
+    assert table["fm_score"].tolist() == [3, 1, 3]
+    assert table["segment"].tolist() == ["at_risk", "lost", "potential_loyalists"]
+    assert table["segment_zh"].tolist() == ["流失风险", "已流失", "潜力客户"]
+
+
+def test_rfm_json_from_parquet(
+    capsys: pytest.CaptureFixture[str], hand_parquet: Path, tmp_path: Path
+) -> None:
+    result = run_json(
+        capsys, "rfm", hand_parquet, *HAND_COLUMNS, "--amount-col", "amount"
+    )
+    assert result["customers"] == 3
+    assert result["observation_end"] == "2024-03-31"
+    counts = {k: v["customers"] for k, v in result["segments"].items()}
+    assert counts == {
+        "champions": 0,
+        "loyal": 0,
+        "potential_loyalists": 1,
+        "new": 0,
+        "at_risk": 1,
+        "cant_lose": 0,
+        "hibernating": 0,
+        "lost": 1,
+    }
+    assert result["segments"]["lost"]["name_zh"] == "已流失"
+    # Frequency edges: scores ≥ 2 … 5 need more than 1, 1, 1, 2 purchase days.
+    assert result["edges"]["frequency"] == [1.0, 1.0, 1.0, 2.0]
+
+
+def test_rfm_plot(
+    capsys: pytest.CaptureFixture[str], hand_csv: Path, tmp_path: Path
+) -> None:
+    code, _, _ = run(capsys, "rfm", hand_csv, *HAND_COLUMNS, "--plots", tmp_path / "p")
+    assert code == 0
+    assert_png(tmp_path / "p" / "rfm_segments.png")
+
+
+def test_cohorts_by_hand(
+    capsys: pytest.CaptureFixture[str], hand_csv: Path, tmp_path: Path
+) -> None:
+    result = run_json(
+        capsys,
+        "cohorts",
+        hand_csv,
+        *HAND_COLUMNS,
+        "--amount-col",
+        "amount",
+        "--plots",
+        tmp_path / "p",
+    )
+    assert result["observation_end"] == "2024-03-31"
+    assert result["cohorts"] == [
+        {
+            "cohort": "2024-01",
+            "customers": 1,
+            "repeat_customers": 1,
+            "repurchase_rate": 1.0,
+            "active": [1, 0, 1],
+            "retention": [1.0, 0.0, 1.0],
+            "revenue": [10.0, 0.0, 20.0],
+        },
+        {
+            "cohort": "2024-02",
+            "customers": 1,
+            "repeat_customers": 0,
+            "repurchase_rate": 0.0,
+            "active": [1, 0],
+            "retention": [1.0, 0.0],
+            "revenue": [5.0, 0.0],
+        },
+        {
+            # Two orders on one day are one purchase: no repeat.
+            "cohort": "2024-03",
+            "customers": 1,
+            "repeat_customers": 0,
+            "repurchase_rate": 0.0,
+            "active": [1],
+            "retention": [1.0],
+            "revenue": [150.0],
+        },
+    ]
+    assert_png(tmp_path / "p" / "cohort_retention.png")
+
+
+def test_cohorts_out_is_long_parquet(
+    capsys: pytest.CaptureFixture[str], hand_parquet: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "cohorts.parquet"
+    code, stdout, _ = run(capsys, "cohorts", hand_parquet, *HAND_COLUMNS, "--out", out)
+    assert code == 0
+    assert "2024-01" in stdout
+    table = pd.read_parquet(out)
+    assert list(table.columns) == [
+        "cohort",
+        "months_since_first",
+        "customers",
+        "retention_rate",
+    ]
+    assert table["cohort"].tolist() == ["2024-01"] * 3 + ["2024-02"] * 2 + ["2024-03"]
+    assert table["months_since_first"].tolist() == [0, 1, 2, 0, 1, 0]
+    assert table["customers"].tolist() == [1, 0, 1, 1, 0, 1]
+
+
+def bad(tmp_path: Path, text: str, name: str = "orders.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["clv", "{missing}", *HAND_COLUMNS], "file not found: {missing}"),
+        (
+            ["clv", "{xlsx}", *HAND_COLUMNS],
+            "unsupported file type '.xlsx' (use .csv or .parquet)",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--amount-col", "price"],
+            "column 'price' is missing (the file has: customer, date, amount)",
+        ),
+        (
+            ["rfm", "{good}", *HAND_COLUMNS, "--date-format", "%d/%m/%Y"],
+            "column 'date', row 1: missing or unparsable date (2024-01-05) "
+            "for format %d/%m/%Y",
+        ),
+        (
+            ["cohorts", "{bad_date}", *HAND_COLUMNS],
+            "column 'date', row 2: missing or unparsable date (yesterday)",
+        ),
+        (
+            ["cohorts", "{empty_date}", *HAND_COLUMNS],
+            "column 'date', row 2: missing or unparsable date (empty)",
+        ),
+        (
+            ["clv", "{negative}", *HAND_COLUMNS, "--amount-col", "amount"],
+            "column 'amount', row 2: negative amount (-5)",
+        ),
+        (
+            ["rfm", "{good}", *HAND_COLUMNS, "--observation-end", "2024-03-01"],
+            "column 'date', row 2: purchase after the observation end "
+            "(2024-03-30T00:00:00)",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--observation-end", "June"],
+            "--observation-end: cannot read 'June' as a date (use YYYY-MM-DD)",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--calibration-end", "2024-04-01"],
+            "--calibration-end (2024-04-01) must be before the observation end "
+            "(2024-03-31)",
+        ),
+        (
+            ["cohorts", "{good}", *HAND_COLUMNS, "--calibration-end", "2024-02-01"],
+            "--calibration-end does not apply to cohorts",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--time-unit", "M"],
+            "argument --time-unit: invalid choice: 'M' (choose from 'D', 'W')",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--model", "bgbb"],
+            "argument --model: invalid choice: 'bgbb' (choose from 'bgnbd', 'pnbd')",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--horizon", "0"],
+            "argument --horizon: must be at least 1: '0'",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--horizon", "a year"],
+            "argument --horizon: not a whole number: 'a year'",
+        ),
+        (
+            ["segment", "{good}", *HAND_COLUMNS],
+            "argument rfm|clv|churn|cohorts: invalid choice: 'segment' "
+            "(choose from 'rfm', 'clv', 'churn', 'cohorts')",
+        ),
+        (
+            ["rfm", "{good}", "--date-col", "date"],
+            "the following arguments are required: --customer-col",
+        ),
+        ([], "the following arguments are required: rfm|clv|churn|cohorts"),
+        (
+            ["rfm", "{good}", *HAND_COLUMNS, "--out", "{tmp}/result.xlsx"],
+            "--out: unsupported file type '.xlsx' (use .csv or .parquet)",
+        ),
+        (
+            ["rfm", "{good}", *HAND_COLUMNS, "--out", "{tmp}/nowhere/result.csv"],
+            "--out: folder does not exist: {tmp}/nowhere",
+        ),
+        (["rfm", "{empty}", *HAND_COLUMNS], "cannot read {empty}: the file is empty"),
+        (["rfm", "{header_only}", *HAND_COLUMNS], "{header_only} has no rows"),
+        (
+            ["rfm", "{numbers}", *HAND_COLUMNS],
+            "column 'date' holds numbers, not dates: give --date-format (e.g. %Y%m%d)",
+        ),
+    ],
+)
+def test_bad_input_is_one_error_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
+) -> None:
+    files = {
+        "missing": tmp_path / "none.csv",
+        "xlsx": bad(tmp_path, "x", "orders.xlsx"),
+        "good": bad(tmp_path, HAND),
+        "bad_date": bad(
+            tmp_path, "customer,date\n1,2024-01-01\n2,yesterday\n", "d.csv"
+        ),
+        "empty_date": bad(tmp_path, "customer,date\n1,2024-01-01\n2,\n", "e.csv"),
+        "negative": bad(
+            tmp_path, HAND.replace("007,2024-03-30,20", "007,2024-03-30,-5"), "n.csv"
+        ),
+        "empty": bad(tmp_path, "", "empty.csv"),
+        "header_only": bad(tmp_path, "customer,date\n", "h.csv"),
+        "tmp": tmp_path,
+    }
+    numbers = tmp_path / "numbers.parquet"
+    pd.DataFrame({"customer": ["a"], "date": [20240101]}).to_parquet(numbers)
+    files["numbers"] = numbers
+    fill = {k: str(v) for k, v in files.items()}
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    code, out, err = run(capsys, *[a.format(**fill) for a in argv])
+    assert (code, out, err) == (2, "", f"error: {message.format(**fill)}\n")
+    # Nothing written: no output file, no plot folder, no temporary file.
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_broken_parquet_is_reported_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = bad(tmp_path, "customer,date\n1,2024-01-01\n", "orders.parquet")
+    code, out, err = run(capsys, "rfm", broken, *HAND_COLUMNS)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"error: cannot read {broken}: ")
+    assert err.count("\n") == 1
+
+
+def test_help_is_bilingual(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "clv", "--help")
+    assert code == 0
+    assert "Customer id column / 客户编号列" in out
+    assert "--calibration-end DATE" in out
+
+
+def test_guanxi_command_runs_analyze(
+    capsys: pytest.CaptureFixture[str], hand_csv: Path
+) -> None:
+    from guanxi.cli import main as guanxi_main
+
+    with pytest.raises(SystemExit) as done:
+        guanxi_main(["analyze", "rfm", str(hand_csv), *HAND_COLUMNS, "--json"])
+    assert done.value.code == 0
+    assert json.loads(capsys.readouterr().out)["customers"] == 3
+
+
+def test_analyze_in_a_fresh_process_never_imports_django(hand_csv: Path) -> None:
+    # The installed entry point's path, in a fresh interpreter: exit code 2 and
+    # one error line, no traceback, and Django never imported.
+    script = (
+        "import sys\n"
+        "from guanxi.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "finally:\n"
+        "    assert 'django' not in sys.modules\n"
+    )
+    argv = [
+        "analyze",
+        "rfm",
+        str(hand_csv),
+        "--customer-col",
+        "x",
+        "--date-col",
+        "date",
+    ]
+    failed = subprocess.run(
+        [sys.executable, "-c", script, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "OMP_WAIT_POLICY": "passive"},
+    )
+    assert failed.returncode == 2
+    assert (
+        failed.stderr
+        == "error: column 'x' is missing (the file has: customer, date, amount)\n"
+    )
