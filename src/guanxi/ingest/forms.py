@@ -24,7 +24,9 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, presets: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["preset"].choices = presets
+        preset_field = self.fields["preset"]
+        assert isinstance(preset_field, forms.ChoiceField)
+        preset_field.choices = presets
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -44,6 +44,6 @@ def import_preset_choices(*, kind: str | None = None) -> list[tuple[str, str]]:
     saved = ImportPreset.objects.order_by("name")
     if kind is not None:
         saved = saved.filter(kind=kind)
-    for preset in saved:
-        seen.setdefault(preset.name, preset.name)
+    for saved_preset in saved:
+        seen.setdefault(saved_preset.name, saved_preset.name)
     return list(seen.items())

@@ -7,7 +7,7 @@ from huey.contrib.djhuey import db_task
 from guanxi.ingest.services import import_job_run
 
 
-@db_task()
+@db_task()  # type: ignore[untyped-decorator]
 def import_job_run_task(job_id: int) -> None:
     """Run a confirmed import job; safe to run twice (the job is claimed once)."""
     import_job_run(job_id=job_id)
