@@ -216,9 +216,14 @@ def _day_numbers(values: pd.Series[Any], name: str) -> npt.NDArray[np.int64]:
         raise AnalyticsInputError(f"column '{name}' does not hold dates")
     else:
         text = values.astype("string")
-        stamps = pd.to_datetime(text, errors="coerce")
-        if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
-            stamps = pd.to_datetime(text, errors="coerce", utc=True)
+        stamps = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        retry = (stamps.isna() & text.notna()).to_numpy()
+        if bool(retry.any()):
+            # Not ISO 8601 (e.g. 03/01/2024): let pandas read each such value.
+            stamps = stamps.copy()
+            stamps[retry] = pd.to_datetime(
+                text[retry], format="mixed", errors="coerce", utc=True
+            )
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
     day_stamps = stamps.dt.floor("D").astype("datetime64[s]")

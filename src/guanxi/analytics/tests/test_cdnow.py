@@ -1,0 +1,110 @@
+"""The CLV models reproduce the published CDNOW estimates on the standard split."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from guanxi.analytics import BetaGeo, GammaGamma, ParetoNBD, rfm_summary
+
+SHA256 = "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a"
+
+
+def _cdnow_path() -> Path:
+    shared = os.environ.get("GUANXI_SHARED_DIR")
+    base = Path(shared) if shared else Path(__file__).parents[4] / ".." / "shared"
+    return base / "data" / "cdnow" / "CDNOW_sample.txt"
+
+
+@pytest.fixture(scope="module")
+def transactions() -> pd.DataFrame:
+    path = _cdnow_path()
+    if not path.is_file():
+        pytest.fail(f"CDNOW sample not found at {path} (set GUANXI_SHARED_DIR)")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == SHA256
+    return pd.read_csv(
+        path,
+        sep=r"\s+",
+        header=None,
+        names=["customer", "sample", "date", "cds", "amount"],
+        dtype={"date": str},
+    )
+
+
+@pytest.fixture(scope="module")
+def summary(transactions: pd.DataFrame) -> pd.DataFrame:
+    return rfm_summary(
+        transactions,
+        customer_col="customer",
+        datetime_col="date",
+        amount_col="amount",
+        observation_end="1998-06-30",
+        calibration_end="1997-09-30",
+        time_unit="W",
+    )
+
+
+@pytest.fixture(scope="module")
+def bgnbd(summary: pd.DataFrame) -> BetaGeo:
+    model = BetaGeo().fit(summary)
+    assert isinstance(model, BetaGeo)
+    return model
+
+
+def test_split_totals(summary: pd.DataFrame) -> None:
+    assert len(summary) == 2357
+    assert summary["frequency"].sum() == 2457
+    assert summary["frequency_holdout"].sum() == 1882
+    assert (summary["frequency"] > 0).sum() == 946
+    assert summary["T"].max() == 272 / 7  # 1997-01-01 to 1997-09-30
+    assert summary["duration_holdout"].unique().tolist() == [39.0]
+
+
+def test_weeks_are_days_over_seven(
+    transactions: pd.DataFrame, summary: pd.DataFrame
+) -> None:
+    days = rfm_summary(
+        transactions,
+        customer_col="customer",
+        datetime_col="date",
+        amount_col="amount",
+        observation_end="1998-06-30",
+        calibration_end="1997-09-30",
+        time_unit="D",
+    )
+    for column in ("recency", "T", "duration_holdout"):
+        pd.testing.assert_series_equal(days[column] / 7, summary[column])
+
+
+def test_bgnbd_published_estimates(bgnbd: BetaGeo) -> None:
+    assert round(bgnbd.log_likelihood_, 2) == -9582.43
+    params = {name: round(value, 4) for name, value in bgnbd.params_.items()}
+    assert params == {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}
+    errors = {name: round(value, 3) for name, value in bgnbd.standard_errors_.items()}
+    assert errors == {"r": 0.013, "alpha": 0.378, "a": 0.186, "b": 0.705}
+
+
+def test_hardie_worked_value(bgnbd: BetaGeo) -> None:
+    value = bgnbd.expected_purchases(39, 2, 30.43, 38.86)
+    assert round(float(value), 3) == 1.226
+
+
+def test_paretonbd_published_estimates(summary: pd.DataFrame) -> None:
+    model = ParetoNBD().fit(summary)
+    assert round(model.log_likelihood_, 2) == -9594.98
+    assert round(model.params_["r"], 3) == 0.553
+    assert round(model.params_["alpha"], 3) == 10.578
+    # The likelihood is flat in s and beta: only loosely comparable.
+    assert model.params_["s"] == pytest.approx(0.606, rel=0.02)
+    assert model.params_["beta"] == pytest.approx(11.669, rel=0.02)
+
+
+def test_gamma_gamma_published_estimates(summary: pd.DataFrame) -> None:
+    model = GammaGamma().fit(summary)
+    assert model.n_customers_ == 946
+    params = {name: round(value, 2) for name, value in model.params_.items()}
+    assert params == {"p": 6.25, "q": 3.74, "v": 15.44}
