@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["ROLES", "AccessCase", "World", "build_world", "expect"]
+__all__ = ["ROLES", "AccessCase", "World", "build_world", "expect", "make_client"]
 
 #: Who makes the request: no user, a user without a role, then one per Role.
 ROLES: tuple[str, ...] = (
@@ -52,6 +52,26 @@ ROLES: tuple[str, ...] = (
     "account_manager",
     "analyst",
 )
+
+
+_handler: Any = None
+
+
+def make_client(**kwargs: Any) -> Any:
+    """A test client sharing one request handler with every other client made here.
+
+    A new handler builds the middleware chain again, and WhiteNoise then walks
+    every static file (ECharts included) — most of the time of a request in tests.
+    """
+    from django.test import Client
+
+    global _handler
+    client = Client(**kwargs)
+    if _handler is None:
+        _handler = client.handler
+    else:
+        client.handler = _handler
+    return client
 
 
 def expect(default: int, **overrides: int) -> dict[str, int]:

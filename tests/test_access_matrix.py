@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import transaction
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.access import ROLES, AccessCase, World, build_world
+from tests.access import ROLES, AccessCase, World, build_world, make_client
 
 EXCLUDED_PREFIXES = ("admin/", "static/", "media/", "i18n/", "__debug__/")
 
@@ -120,7 +119,7 @@ def test_case_ids_are_unique() -> None:
 
 def _request(case: AccessCase, world: World, role: str) -> int:
     user = world.users[role]
-    client = Client()
+    client = make_client()
     headers = dict(case.headers)
     if user is not None:
         if case.auth == "token":

@@ -18,12 +18,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from guanxi.access.choices import ContactView
 from guanxi.access.policies import Policy, policy_for
 from guanxi.commerce.choices import OrderStatus
+from guanxi.commerce.filtersets import OrderFilterSet
 from guanxi.commerce.models import Order
 from guanxi.commerce.selectors import (
     OrderFilters,
@@ -35,12 +35,13 @@ from guanxi.commerce.selectors import (
 )
 from guanxi.core.errors import DomainError, NotFound
 from guanxi.customers.choices import Channel, Gender
+from guanxi.customers.filtersets import CustomerFilterSet
 from guanxi.customers.models import Customer
 from guanxi.customers.presenters import customer_card
 from guanxi.customers.selectors import (
-    CustomerFilters,
     customer_get,
     customer_monthly_new,
+    customer_scope,
     interaction_list,
     tag_list,
 )
@@ -169,24 +170,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- customers ---------------------------------------------------------------
 
 
-def _customer_filters(request: HttpRequest) -> CustomerFilters:
-    gender = request.GET.get("gender", "")
-    return CustomerFilters(
-        q=request.GET.get("q", "").strip()[:100],
-        city=request.GET.get("city", "").strip()[:64],
-        tag=request.GET.get("tag", "").strip()[:64],
-        gender=gender if gender in Gender.values else "",
-    )
+def _params(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
+    """The filter values as typed, to show them again in the form."""
+    return {name: request.GET.get(name, "").strip()[:100] for name in names}
 
 
 @login_required
 @domain_errors
 def customer_list(request: HttpRequest) -> HttpResponse:
     policy = policy_for(request.user)
-    filters = _customer_filters(request)
-    qs = customer_list_selector(actor=request.user, filters=filters).prefetch_related(
-        "tags"
+    filterset = CustomerFilterSet(
+        request.GET, queryset=customer_scope(actor=request.user), request=request
     )
+    qs = filterset.qs.prefetch_related("tags")
     page = keyset_page(
         qs,
         keys=("id",),
@@ -201,7 +197,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "page": page,
-        "filters": filters,
+        "filters": _params(request, ("q", "city", "tag", "gender")),
         "query": query.urlencode(),
         "genders": [(v, label) for v, label in Gender.choices if v],
         "tags": tag_list(),
@@ -270,25 +266,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- orders ------------------------------------------------------------------
 
 
-def _order_filters(request: HttpRequest) -> OrderFilters:
-    status = request.GET.get("status", "")
-    start = parse_date(request.GET.get("from", "") or "") if request.GET else None
-    end = parse_date(request.GET.get("to", "") or "") if request.GET else None
-    tz = timezone.get_current_timezone()
-    return OrderFilters(
-        status=status if status in OrderStatus.values else "",
-        store=request.GET.get("store", "").strip()[:64],
-        ordered_from=(
-            dt.datetime.combine(start, dt.time.min, tzinfo=tz) if start else None
-        ),
-        ordered_to=(
-            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-            if end
-            else None
-        ),
-    )
-
-
 def _order_row(order: Order, policy: Policy) -> dict[str, Any]:
     card = customer_card(order.customer, policy=policy, tags=[])
     return {
@@ -302,9 +279,10 @@ def _order_row(order: Order, policy: Policy) -> dict[str, Any]:
 @domain_errors
 def order_list(request: HttpRequest) -> HttpResponse:
     policy = policy_for(request.user)
-    qs = order_list_selector(
-        actor=request.user, filters=_order_filters(request)
-    ).select_related("customer")
+    filterset = OrderFilterSet(
+        request.GET, queryset=order_list_selector(actor=request.user), request=request
+    )
+    qs = filterset.qs.select_related("customer")
     page = keyset_page(
         qs,
         keys=("ordered_at", "id"),
@@ -320,12 +298,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "statuses": OrderStatus.choices,
-        "params": {
-            "status": request.GET.get("status", ""),
-            "store": request.GET.get("store", ""),
-            "from": request.GET.get("from", ""),
-            "to": request.GET.get("to", ""),
-        },
+        "params": _params(request, ("status", "store", "ordered_from", "ordered_to")),
     }
     template = (
         "web/partials/order_rows.html" if _is_htmx(request) else "web/order_list.html"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from tests.access import World, build_world
+from tests.access import World, build_world, make_client
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def client_for(world: World) -> Callable[..., Client]:
     """A client logged in as ``role`` (a key of ``world.users``), English unless told."""
 
     def make(role: str, language: str = "en") -> Client:
-        client = Client(headers={"Accept-Language": language})
+        client: Client = make_client(headers={"Accept-Language": language})
         user = world.users.get(role) if role != "other_manager" else world.other_manager
         if user is not None:
             client.force_login(user)

@@ -86,11 +86,13 @@ def test_filters_status_store_and_dates(client_for: Any, world: World) -> None:
     bund = order_ids(client.get(LIST, {"store": "外滩店"}).content.decode())
     assert sorted(bund) == ["S-000", "S-003", "S-006", "S-009"]
     dated = order_ids(
-        client.get(LIST, {"from": "2026-10-01", "to": "2026-10-01"}).content.decode()
+        client.get(
+            LIST, {"ordered_from": "2026-10-01", "ordered_to": "2026-10-01"}
+        ).content.decode()
     )
     assert dated == ["B-2001", "A-1001"]
     ignored = order_ids(
-        client.get(LIST, {"status": "lost", "from": "x"}).content.decode()
+        client.get(LIST, {"status": "lost", "ordered_from": "x"}).content.decode()
     )
     assert len(ignored) == 14
 

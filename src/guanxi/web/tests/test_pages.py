@@ -7,16 +7,16 @@ import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
-from tests.access import World
+from tests.access import World, make_client
 
 from guanxi.web.views import server_error
 
 
 def test_login_page_and_login(world: World) -> None:
     user = get_user_model().objects.create_user(username="li", password="s3cret-pass!")
-    client = Client(headers={"Accept-Language": "en"})
+    client = make_client(headers={"Accept-Language": "en"})
     page = client.get(reverse("web:login")).content.decode()
     assert "Log in to Guanxi" in page
     response = client.post(
@@ -29,7 +29,7 @@ def test_login_page_and_login(world: World) -> None:
 
 def test_wrong_password_gives_the_exact_message(world: World) -> None:
     get_user_model().objects.create_user(username="li", password="s3cret-pass!")
-    client = Client(headers={"Accept-Language": "en"})
+    client = make_client(headers={"Accept-Language": "en"})
     response = client.post(reverse("web:login"), {"username": "li", "password": "no"})
     assert response.status_code == 200
     assert (
@@ -40,7 +40,7 @@ def test_wrong_password_gives_the_exact_message(world: World) -> None:
 
 
 def test_logged_out_visitors_are_sent_to_login(db: Any) -> None:
-    response = Client().get(reverse("web:customer-list"))
+    response = make_client().get(reverse("web:customer-list"))
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/customers/"
 
