@@ -25,10 +25,17 @@ from schemathesis.checks import positive_data_acceptance
 _EXAMPLES = 10
 
 
+_handler: list[ClientHandler] = []
+
+
 def _wsgi_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     """Django's test handler as a WSGI app: it keeps the test's transaction open
-    (a plain WSGI handler would close the connection after each request)."""
-    response = ClientHandler(enforce_csrf_checks=False)(environ)
+    (a plain WSGI handler would close the connection after each request). One
+    handler for all requests: building the middleware (WhiteNoise scans the
+    static files) for each would cost more than the request."""
+    if not _handler:
+        _handler.append(ClientHandler(enforce_csrf_checks=False))
+    response = _handler[0](environ)
     headers = list(response.items())
     headers += [("Set-Cookie", c.OutputString()) for c in response.cookies.values()]
     start_response(f"{response.status_code} {response.reason_phrase}", headers)
