@@ -12,6 +12,12 @@ from guanxi.access.choices import Role
 _phones = itertools.count(13800000001)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Real hashing costs ~0.3 s a user; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db: Any):  # type: ignore[no-untyped-def]
     from guanxi.access.services import staff_user_create

@@ -50,6 +50,7 @@ if PRODUCTION:
     }
 else:
     _keys = load_keyfile(DATA_DIR / "keys.json")
+    (DATA_DIR / "static").mkdir(exist_ok=True)
     for _name, _env in (
         ("secret_key", "GUANXI_SECRET_KEY"),
         ("encryption_keys", "GUANXI_ENCRYPTION_KEYS"),
