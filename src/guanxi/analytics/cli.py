@@ -25,6 +25,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from guanxi.analytics.errors import AnalyticsInputError
+from guanxi.analytics.summary import _checked_columns
 
 __all__ = ["main"]
 
@@ -155,6 +156,11 @@ def main(argv: list[str]) -> int:
             return COMMANDS[args.command](args, frame, step)
     except (UsageError, AnalyticsInputError) as error:
         return _fail(str(error))
+    except BrokenPipeError:
+        # The reader went away (``… | head``): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as error:  # a defect: still no traceback for the user
         print(
             f"error: unexpected failure ({type(error).__name__}: {error}); "
@@ -252,38 +258,53 @@ def _read(args: argparse.Namespace, step: Step) -> pd.DataFrame:
         raise UsageError(f"{args.file} has no rows")
     frame = frame[columns].copy()
     frame[args.date_col] = _dates(frame[args.date_col], args.date_col, args.date_format)
-    return frame
+    # The BTYD summary's own checks (missing ids, amounts that are missing or
+    # negative), so every subcommand rejects a file with the same message;
+    # afterwards every analysis gets clean columns: ids, days, numbers.
+    customers, days, amounts = _checked_columns(
+        frame,
+        customer_col=args.customer_col,
+        datetime_col=args.date_col,
+        amount_col=args.amount_col,
+        end=np.iinfo(np.int64).max,
+    )
+    clean = pd.DataFrame(
+        {
+            args.customer_col: customers,
+            args.date_col: days.astype("datetime64[D]").astype("datetime64[ns]"),
+        }
+    )
+    if args.amount_col:
+        clean[args.amount_col] = amounts
+    return clean
 
 
 def _dates(values: pd.Series, column: str, date_format: str | None) -> pd.Series:
-    """Datetimes from a column, or the first bad row as an error."""
-    if date_format is None and pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = values
-    else:
-        if date_format is None and pd.api.types.is_numeric_dtype(values.dtype):
+    """Datetimes read with ``--date-format``, or the first bad row as an error.
+
+    Without a format, text is left to the summary's reader (ISO 8601, then
+    whatever pandas recognises), which reports bad rows the same way.
+    """
+    if date_format is None:
+        if pd.api.types.is_numeric_dtype(values.dtype):
             raise UsageError(
                 f"column '{column}' holds numbers, not dates: give --date-format "
                 "(e.g. %Y%m%d)"
             )
-        text = values.astype("string")
-        try:
-            parsed = pd.to_datetime(text, errors="coerce", format=date_format)
-            if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):
-                parsed = pd.to_datetime(
-                    text, errors="coerce", format=date_format, utc=True
-                )
-        except ValueError as error:  # a format strptime cannot use at all
-            raise UsageError(f"--date-format: {error}") from None
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
+        return values
+    text = values.astype("string")
+    try:
+        parsed = pd.to_datetime(text, errors="coerce", format=date_format)
+    except ValueError as error:  # a format strptime cannot use at all
+        raise UsageError(f"--date-format: {error}") from None
     bad = parsed.isna().to_numpy()
     if bool(bad.any()):
         row = int(np.flatnonzero(bad)[0])
         shown = values.iloc[row]
         shown = "empty" if pd.isna(shown) else str(shown)
-        expected = f" for format {date_format}" if date_format else ""
         raise UsageError(
-            f"column '{column}', row {row + 1}: missing or unparsable date ({shown}){expected}"
+            f"column '{column}', row {row + 1}: missing or unparsable date ({shown}) "
+            f"for format {date_format}"
         )
     return parsed
 
@@ -671,7 +692,70 @@ def run_cohorts(args: argparse.Namespace, frame: pd.DataFrame, step: Step) -> in
 
 
 def run_churn(args: argparse.Namespace, frame: pd.DataFrame, step: Step) -> int:
-    raise UsageError("churn is not available yet")
+    """Backtest: train at one cut-off, score the next, beside the BG/NBD baseline.
+
+    A customer churns when they buy nothing in the ``--horizon`` days (default
+    90) after a cut-off. The test cut-off is ``--calibration-end``, by default
+    the observation end minus the horizon; the training cut-off is one horizon
+    earlier, so the training labels are known before the test period starts.
+    """
+    from guanxi.analytics.churn import ChurnClassifier, backtest
+
+    end, calibration = _period(args, frame)
+    horizon = args.horizon or 90
+    test_at = (
+        calibration if calibration is not None else end - pd.Timedelta(days=horizon)
+    )
+    train_at = test_at - pd.Timedelta(days=horizon)
+    classifier = ChurnClassifier(
+        customer_col=args.customer_col,
+        datetime_col=args.date_col,
+        amount_col=args.amount_col,
+        horizon_days=horizon,
+        random_state=0,
+    )
+    step("training and backtesting the churn classifier")
+    report = backtest(
+        frame,
+        train_cutoff=train_at.date(),
+        test_cutoff=test_at.date(),
+        classifier=classifier,
+        observation_end=end.date(),
+    )
+    if args.out:
+        step("writing")
+        scores = report.scores.copy()
+        scores.index.name = "customer_id"
+        _write_table(scores.reset_index(), args.out)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        _print_churn(report)
+    return 0
+
+
+def _print_churn(report: Any) -> None:
+    print(
+        f"Churn = no purchase within {report.horizon_days} days / "
+        f"{report.horizon_days} 天内无购买视为流失"
+    )
+    print(
+        f"Train cut-off / 训练截止 {report.train_cutoff} ({report.n_train} customers / "
+        f"客户, churn rate / 流失率 {report.train_churn_rate:.1%}); "
+        f"test cut-off / 测试截止 {report.test_cutoff} ({report.n_test}, "
+        f"{report.test_churn_rate:.1%})"
+    )
+    print(f"{'':<10}{'classifier / 分类器':>22}{'BG/NBD P(alive) baseline / 基线':>36}")
+    for label, name in (
+        ("ROC-AUC", "roc_auc"),
+        ("PR-AUC", "pr_auc"),
+        ("Brier", "brier"),
+    ):
+        model, baseline = getattr(report.model, name), getattr(report.baseline, name)
+        print(f"{label:<10}{model:>22.4f}{baseline:>36.4f}")
+    print("Features that drive the score / 主要影响因素:")
+    for feature, row in report.feature_importance.head(5).iterrows():
+        print(f"  {feature:<28}{row['mean']:+.4f}")
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, pd.DataFrame, Step], int]] = {

@@ -299,15 +299,12 @@ class RFMScorer:
             cell = out["r_score"].astype(str) + out["f_score"].astype(str)
         out["rfm_cell"] = cell.astype(object)
         grid = dict(SEGMENT_MAP if self.segment_map is None else self.segment_map)
-        segments = np.array(
-            [
-                grid[(r, fm)]
-                for r, fm in zip(
-                    out["r_score"].tolist(), out["fm_score"].tolist(), strict=True
-                )
-            ],
-            dtype=object,
-        )
+        # One lookup for all rows: cell (r, fm) at position 6 r + fm.
+        table = np.empty(36, dtype=object)
+        for (r, fm), name in grid.items():
+            table[6 * r + fm] = name
+        cells = 6 * out["r_score"].to_numpy() + out["fm_score"].to_numpy()
+        segments = table[cells]
         if self.business_segments:
             per_month = _frequency_per_month(frame).to_numpy(float)
             monetary_or_nan = (
@@ -325,7 +322,9 @@ class RFMScorer:
             **SEGMENT_LABELS_ZH,
             **{s.key: s.name_zh for s in self.business_segments},
         }
-        out["segment_zh"] = np.array([names.get(s, s) for s in segments], dtype=object)
+        out["segment_zh"] = (
+            pd.Series(segments, index=out.index).map(names).to_numpy(dtype=object)
+        )
         return out
 
     def fit_transform(self, X: pd.DataFrame, y: Any = None) -> pd.DataFrame:
