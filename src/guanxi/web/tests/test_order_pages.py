@@ -117,3 +117,13 @@ def test_orders_page_by_time_and_id_without_gaps(
     assert pages == 3
     assert len(seen) == len(set(seen)) == 120
     assert "120 results" in html
+
+
+def test_order_detail_query_count(
+    client_for: Any, world: World, django_assert_max_num_queries: Any
+) -> None:
+    url = reverse("web:order-detail", args=[world.own_order.pk])
+    client = client_for("account_manager")
+    with django_assert_max_num_queries(7):
+        response = client.get(url)
+    assert response.status_code == 200

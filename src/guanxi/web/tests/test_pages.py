@@ -190,3 +190,13 @@ def test_500_page_is_bilingual_without_traceback() -> None:
     assert "服务器出错了" in html
     assert "Something went wrong" in html
     assert "Traceback" not in html
+
+
+def test_dashboard_query_count_and_cache(
+    client_for: Any, world: World, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for("operations")
+    with django_assert_max_num_queries(8):
+        client.get("/")
+    with django_assert_max_num_queries(3):  # session, user, role: figures cached
+        client.get("/")
