@@ -73,6 +73,16 @@ _INTERACTION_WORDS = {
     "评价": InteractionKind.REVIEW,
     "投诉": InteractionKind.COMPLAINT,
 }
+_STATUSES = frozenset(OrderStatus.values)
+_INTERACTION_KINDS = frozenset(InteractionKind.values)
+_GENDER_VALUES = frozenset(Gender.values)
+_CENT = Decimal("0.01")
+# The common shapes, parsed without the general (slower) path; anything else,
+# and every error message, still comes from guanxi.core.normalize.
+_PLAIN_MOMENT = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$"
+)
+_PLAIN_AMOUNT = re.compile(r"^[¥￥$]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _TAG_SPLIT = re.compile(r"\s*[,，;；、|]\s*")
 
 
@@ -96,6 +106,8 @@ class CellParser:
         self.tz = tz
         self.status_values = status_values
         self._phones: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
+        self._statuses: dict[str, str] = {}
         self._emails: dict[str, str] = {}
         self._today = dt.date.today()
 
@@ -120,8 +132,8 @@ class CellParser:
             "tags": self.tags,
             "ordered_at": self.moment,
             "occurred_at": self.moment,
-            "amount": parse_amount,
-            "unit_price": parse_amount,
+            "amount": self.amount,
+            "unit_price": self.amount,
             "currency": self.currency,
             "status": self.status,
             "quantity": self.quantity,
@@ -130,7 +142,21 @@ class CellParser:
         return named[base]
 
     def text(self, value: Any) -> str:
+        if value.__class__ is str:
+            cached = self._texts.get(value)
+            if cached is None:
+                if len(self._texts) > 500_000:
+                    self._texts.clear()
+                cached = self._texts[value] = normalize_name(value)
+            return cached
         return normalize_name(cell_text(value))
+
+    def amount(self, value: Any) -> Decimal:
+        if value.__class__ is str:
+            text = value.strip()
+            if _PLAIN_AMOUNT.match(text):
+                return Decimal(text.lstrip("¥￥$").replace(",", "")).quantize(_CENT)
+        return parse_amount(value)
 
     def note(self, value: Any) -> str:
         return cell_text(value)
@@ -163,7 +189,7 @@ class CellParser:
 
     def gender(self, value: Any) -> str:
         key = cell_text(value).lower()
-        if key in Gender.values:
+        if key in _GENDER_VALUES:
             return key
         if key in _GENDERS:
             return str(_GENDERS[key])
@@ -175,6 +201,21 @@ class CellParser:
         return frozenset(t for t in _TAG_SPLIT.split(cell_text(value)) if t)
 
     def moment(self, value: Any) -> dt.datetime:
+        if value.__class__ is str:
+            plain = _PLAIN_MOMENT.match(value.strip())
+            if plain:
+                try:
+                    return dt.datetime(
+                        int(plain[1]),
+                        int(plain[2]),
+                        int(plain[3]),
+                        int(plain[4]),
+                        int(plain[5]),
+                        int(plain[6] or 0),
+                        tzinfo=self.tz,
+                    )
+                except ValueError:
+                    pass  # the general path says what is wrong
         if isinstance(value, str):
             match = _OFFSET.match(value.strip())
             if match:
@@ -190,15 +231,18 @@ class CellParser:
         return code
 
     def status(self, value: Any) -> str:
+        cached = self._statuses.get(value) if value.__class__ is str else None
+        if cached is not None:
+            return cached
         key = cell_text(value).lower()
-        if key in OrderStatus.values:
-            return key
-        found = self.status_values.get(key)
+        found = key if key in _STATUSES else self.status_values.get(key)
         if found is None:
             raise ValidationFailed(
                 _("unknown order status (expected one of: %(values)s)")
                 % {"values": ", ".join(OrderStatus.values)}
             )
+        if value.__class__ is str:
+            self._statuses[value] = found
         return found
 
     def quantity(self, value: Any) -> int:
@@ -215,7 +259,7 @@ class CellParser:
 
     def interaction_kind(self, value: Any) -> str:
         key = cell_text(value).lower()
-        if key in InteractionKind.values:
+        if key in _INTERACTION_KINDS:
             return key
         if key in _INTERACTION_WORDS:
             return str(_INTERACTION_WORDS[key])

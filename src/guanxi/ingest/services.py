@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -47,6 +47,7 @@ from guanxi.ingest.presets import (
     header_key,
 )
 from guanxi.ingest.readers import Table
+from guanxi.ingest.writers import RowWriter, adapt_datetime
 
 __all__ = [
     "ImportReport",
@@ -315,6 +316,7 @@ class _People:
         self.identities: list[tuple[_Person, str]] = []
         self.changed_ids: set[int] = set()
         self.touched_ids: set[int] = set()
+        self.writer: RowWriter | None = None
         self._phone_keys: dict[str, str | None] = {}
         self._email_keys: dict[str, str | None] = {}
 
@@ -391,7 +393,7 @@ class _People:
         *,
         line: int,
         values: dict[str, Any],
-        raw: dict[str, tuple[str, str]],
+        raw: _Raw,
         identity: str,
         tags: frozenset[str] = frozenset(),
         may_create: bool,
@@ -451,7 +453,7 @@ class _People:
         *,
         line: int,
         values: dict[str, Any],
-        raw: dict[str, tuple[str, str]],
+        raw: _Raw,
     ) -> None:
         for name, value in values.items():
             if value is None or value == "":
@@ -484,44 +486,24 @@ class _People:
             self.dirty[person.pk] = person
 
     def flush(self, now: dt.datetime) -> None:
-        """Write new customers (bulk), filled-in ones, identities and tags."""
+        """Write new customers (one INSERT run), filled-in ones, identities, tags."""
         if self.new:
-            objs = []
-            for person in self.new:
-                customer = Customer(
-                    **{k: v for k, v in person.values.items() if v not in (None, "")}
-                )
-                customer.first_seen_at = person.first_seen or now
-                customer_apply_contact(customer)
-                objs.append(customer)
-            Customer.objects.bulk_create(objs, batch_size=2000)
-            for person, customer in zip(self.new, objs, strict=True):
-                person.pk = customer.pk
-                self.by_pk[customer.pk] = person
+            self._insert_new(now)
         for pk, person in self.dirty.items():
-            customer = Customer(pk=pk, **person.values)
-            customer_apply_contact(customer)
-            fields = {
-                name: getattr(customer, name)
-                for name in (
-                    *PERSON_VALUES,
-                    "phone_index",
-                    "email_index",
-                    "name_tokens",
-                    "birth_year",
-                )
-            }
+            contact = _contact(person.values)
+            fields = {name: person.values.get(name) for name in PERSON_VALUES}
+            fields.update(
+                phone_index=contact.phone_index,
+                email_index=contact.email_index,
+                name_tokens=contact.name_tokens,
+                birth_year=contact.birth_year,
+            )
             Customer.objects.filter(pk=pk).update(updated_at=now, **fields)
         if self.identities:
-            CustomerIdentity.objects.bulk_create(
-                [
-                    CustomerIdentity(
-                        customer_id=_pk(p), source=self.source, external_id=e
-                    )
-                    for p, e in self.identities
-                ],
-                batch_size=2000,
-            )
+            created = adapt_datetime(now)
+            RowWriter(
+                CustomerIdentity, ("customer", "source", "external_id", "created_at")
+            ).insert((_pk(p), self.source, e, created) for p, e in self.identities)
         tagged = [p for p in (*self.new, *self.dirty.values()) if p.tags_new]
         if tagged:
             names = sorted({t for p in tagged for t in p.tags_new})
@@ -541,6 +523,43 @@ class _People:
         self.dirty = {}
         self.identities = []
 
+    def _insert_new(self, now: dt.datetime) -> None:
+        writer = self.writer
+        if writer is None:
+            writer = self.writer = RowWriter(Customer, _CUSTOMER_COLUMNS)
+        sealed = {
+            name: Customer._meta.get_field(name).get_prep_value  # type: ignore[union-attr]
+            for name in ("name", "phone", "email", "address", "birthday")
+        }
+        stamp = adapt_datetime(now)
+        pks = writer.reserve(len(self.new))
+        rows = []
+        for pk, person in zip(pks, self.new, strict=True):
+            values = person.values
+            contact = _contact(values)
+            rows.append(
+                (
+                    pk,
+                    sealed["name"](values.get("name") or None),
+                    contact.name_tokens,
+                    sealed["phone"](values.get("phone") or None),
+                    contact.phone_index,
+                    sealed["email"](values.get("email") or None),
+                    contact.email_index,
+                    sealed["address"](values.get("address") or None),
+                    sealed["birthday"](values.get("birthday")),
+                    contact.birth_year,
+                    values.get("gender") or "",
+                    values.get("city") or "",
+                    adapt_datetime(person.first_seen or now),
+                    stamp,
+                    stamp,
+                )
+            )
+            person.pk = pk
+            self.by_pk[pk] = person
+        writer.insert(rows, with_pk=True)
+
     def count(self) -> tuple[int, int, int]:
         created = sum(1 for p in self.by_pk.values() if not p.existed) + len(self.new)
         updated = len(self.changed_ids)
@@ -548,16 +567,64 @@ class _People:
         return created, updated, unchanged
 
 
+_CUSTOMER_COLUMNS = (
+    "name",
+    "name_tokens",
+    "phone",
+    "phone_index",
+    "email",
+    "email_index",
+    "address",
+    "birthday",
+    "birth_year",
+    "gender",
+    "city",
+    "first_seen_at",
+    "created_at",
+    "updated_at",
+)
+
+
+class _Contact:
+    """What ``customer_apply_contact`` reads and writes, without a model instance
+    (building a million Customer objects costs more than the import itself)."""
+
+    __slots__ = (
+        "birth_year",
+        "birthday",
+        "email",
+        "email_index",
+        "name",
+        "name_tokens",
+        "phone",
+        "phone_index",
+    )
+    name: str | None
+    phone: str | None
+    email: str | None
+    birthday: dt.date | None
+    phone_index: str | None
+    email_index: str | None
+    name_tokens: str
+    birth_year: int | None
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.name = values.get("name") or None
+        self.phone = values.get("phone") or None
+        self.email = values.get("email") or None
+        self.birthday = values.get("birthday")
+
+
+def _contact(values: dict[str, Any]) -> _Contact:
+    contact = _Contact(values)
+    customer_apply_contact(cast(Customer, contact))
+    return contact
+
+
 def _pk(person: _Person) -> int:
     if person.pk is None:  # flush() writes customers before anything refers to them
         raise RuntimeError("customer written out of order")
     return person.pk
-
-
-def _order_pk(pk: int | None) -> int:
-    if pk is None:
-        raise RuntimeError("order line written before its order")
-    return pk
 
 
 def _field_word(name: str) -> str:
@@ -576,6 +643,56 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 # --------------------------------------------------------------------------- rows
 
 
+class _Raw:
+    """Header and text of a row's cells, worked out only when a message needs them."""
+
+    __slots__ = ("cells", "identity", "prefix", "where")
+
+    def __init__(
+        self,
+        cells: list[Any],
+        where: dict[str, list[tuple[int, str]]],
+        prefix: str = "",
+        identity: str = "customer_id",
+    ) -> None:
+        self.cells = cells
+        self.where = where
+        self.prefix = prefix
+        self.identity = identity
+
+    def _field(self, name: str) -> str:
+        if name == "customer_id":
+            return self.identity
+        return self.prefix + name
+
+    def get(self, name: str, default: Any = None) -> Any:
+        spots = self.where.get(self._field(name))
+        if not spots:
+            return default
+        cells = self.cells
+        for index, header in spots:
+            if index < len(cells):
+                text = cell_text(cells[index])
+                if text:
+                    return header, text
+        return default
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def __getitem__(self, name: str) -> tuple[str, str]:
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found  # type: ignore[no-any-return]
+
+    def view(self, prefix: str, identity: str = "customer_id") -> _Raw:
+        return _Raw(self.cells, self.where, prefix, identity)
+
+
+_Plan = list[tuple[str, Callable[[Any], Any], list[tuple[int, str]]]]
+
+
 class _RowReader:
     """Parses the mapped cells of one row; problems go to the report."""
 
@@ -584,36 +701,52 @@ class _RowReader:
         self.report = report
         self.parsers = {name: parser.for_field(name) for name in columns.where}
 
+    def plan(self, names: tuple[str, ...]) -> _Plan:
+        """The mapped fields among ``names``, with their parser and cells."""
+        return [
+            (name, self.parsers[name], self.columns.where[name])
+            for name in names
+            if name in self.parsers
+        ]
+
     def read(
-        self, line: int, cells: list[Any], names: tuple[str, ...]
-    ) -> tuple[dict[str, Any], dict[str, tuple[str, str]], bool]:
-        """``(values, raw {field: (header, text)}, ok)`` for the given fields."""
+        self, line: int, cells: list[Any], plan: _Plan
+    ) -> tuple[dict[str, Any], _Raw, bool]:
+        """``(values, raw, ok)``: clean values of the non-empty mapped cells."""
         values: dict[str, Any] = {}
-        raw: dict[str, tuple[str, str]] = {}
         ok = True
-        for name in names:
-            parse = self.parsers.get(name)
-            if parse is None:
-                continue
-            cell, header = self.columns.cell(cells, name)
+        size = len(cells)
+        for name, parse, spots in plan:
+            cell: Any = None
+            header = ""
+            for index, spot_header in spots:
+                if index < size:
+                    cell = cells[index]
+                    if cell is not None and (cell.__class__ is not str or cell.strip()):
+                        header = spot_header
+                        break
+                    cell = None
             if cell is None:
                 continue
-            text = cell_text(cell)
-            raw[name] = (header, text)
             try:
                 values[name] = parse(cell)
             except ValidationFailed as exc:
                 ok = False
                 self.report.errors.append(
-                    RowError(line=line, column=header, value=text, message=exc.message)
+                    RowError(
+                        line=line,
+                        column=header,
+                        value=cell_text(cell),
+                        message=exc.message,
+                    )
                 )
-        return values, raw, ok
+        return values, _Raw(cells, self.columns.where), ok
 
     def require(
         self,
         line: int,
         values: dict[str, Any],
-        raw: dict[str, tuple[str, str]],
+        raw: _Raw,
         names: tuple[str, ...],
     ) -> bool:
         """Report required fields left blank (a value that failed to parse is
@@ -639,17 +772,6 @@ def _person_part(values: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {
         name: values[prefix + name] for name in PERSON_VALUES if prefix + name in values
     }
-
-
-def _person_raw(
-    raw: dict[str, tuple[str, str]], prefix: str
-) -> dict[str, tuple[str, str]]:
-    out = {name: raw[prefix + name] for name in PERSON_VALUES if prefix + name in raw}
-    if "customer_id" in raw:
-        out["customer_id"] = raw["customer_id"]
-    if "external_id" in raw and prefix == "":
-        out["customer_id"] = raw["external_id"]
-    return out
 
 
 # --------------------------------------------------------------------------- kinds
@@ -693,9 +815,10 @@ class _CustomerImporter(_Importer):
     names = ("external_id", *PERSON_VALUES, "tags")
 
     def batch(self, rows: list[tuple[int, list[Any]]]) -> None:
+        plan = self.rows.plan(self.names)
         parsed = []
         for line, cells in rows:
-            values, raw, ok = self.rows.read(line, cells, self.names)
+            values, raw, ok = self.rows.read(line, cells, plan)
             if not ok:
                 continue
             identity = values.get("external_id", "")
@@ -713,7 +836,7 @@ class _CustomerImporter(_Importer):
                     )
                 )
                 continue
-            parsed.append((line, person, _person_raw(raw, ""), identity, values))
+            parsed.append((line, person, raw.view("", "external_id"), identity, values))
         self.people.prefetch(
             [k for _l, p, _r, i, _v in parsed for _n, k in self.people.keys(p, i)]
         )
@@ -744,7 +867,7 @@ class _LinkedImporter(_Importer):
         self,
         line: int,
         values: dict[str, Any],
-        raw: dict[str, tuple[str, str]],
+        raw: _Raw,
         seen_at: dt.datetime | None,
     ) -> _Person | None:
         person = _person_part(values, "customer_")
@@ -756,7 +879,7 @@ class _LinkedImporter(_Importer):
         found = self.people.resolve(
             line=line,
             values=person,
-            raw=_person_raw(raw, "customer_"),
+            raw=raw.view("customer_"),
             identity=identity,
             may_create=creatable,
             seen_at=seen_at,
@@ -788,6 +911,18 @@ class _LinkedImporter(_Importer):
 
 
 _PERSON_COLUMNS = (*(f"customer_{n}" for n in PERSON_VALUES), "customer_id")
+_ORDER_COLUMNS = (
+    "source",
+    "external_id",
+    "customer",
+    "ordered_at",
+    "amount",
+    "currency",
+    "status",
+    "store",
+    "channel",
+    "created_at",
+)
 
 
 class _OrderImporter(_LinkedImporter):
@@ -797,19 +932,27 @@ class _OrderImporter(_LinkedImporter):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        # order id -> (first line, pk or None, new in this import, signature)
-        self.seen: dict[str, tuple[int, int | None, bool, int]] = {}
-        self.pending: dict[str, tuple[Order, _Person]] = {}
+        # order id -> its first line; negative when the order is not new in
+        # this import (recorded before, or its first row was invalid).
+        self.seen: dict[str, int] = {}
+        # Full values of the orders of this batch and the one before: rows of
+        # one order are adjacent in real exports, and a million orders' values
+        # would not fit the memory budget.
+        self.recent: dict[str, dict[str, Any]] = {}
+        self.previous: dict[str, dict[str, Any]] = {}
+        self.pending: list[tuple[str, _Person, dict[str, Any]]] = []
+        self.pks: dict[str, int] = {}
         self.lines: list[tuple[str, str, str, str, int, Any]] = []
         self.has_lines = columns_have_lines(self.columns)
-        self.recent: dict[str, dict[str, Any]] = {}
         self.status_updates: list[tuple[int, str]] = []
+        self.plan = self.rows.plan(self.order_names + _PERSON_COLUMNS + self.line_names)
+        self.writer = RowWriter(Order, _ORDER_COLUMNS)
 
     def batch(self, rows: list[tuple[int, list[Any]]]) -> None:
-        names = self.order_names + _PERSON_COLUMNS + self.line_names
+        self.previous, self.recent = self.recent, {}
         parsed = []
         for line, cells in rows:
-            values, raw, ok = self.rows.read(line, cells, names)
+            values, raw, ok = self.rows.read(line, cells, self.plan)
             if not values.get("order_id"):
                 if "order_id" not in raw:
                     self.rows.require(line, values, raw, ("order_id",))
@@ -839,83 +982,70 @@ class _OrderImporter(_LinkedImporter):
         self,
         line: int,
         values: dict[str, Any],
-        raw: dict[str, tuple[str, str]],
+        raw: _Raw,
         ok: bool,
         existing: dict[str, dict[str, Any]],
     ) -> None:
         order_id = values["order_id"]
         order_part = {n: values[n] for n in ORDER_VALUES if n in values}
-        seen = self.seen.get(order_id)
-        if seen is not None:
-            first_line, _pk, is_new, _sig = seen
-            if order_part and not self._agrees(order_id, order_part):
-                self.report.errors.append(
-                    RowError(
-                        line=line,
-                        column=raw["order_id"][0],
-                        value=order_id,
-                        message=_(
-                            "this order appears on line %(line)d with different values"
-                        )
-                        % {"line": first_line},
-                    )
-                )
+        first_line = self.seen.get(order_id)
+        if first_line is not None:
+            if order_part and not self._agrees(order_id, order_part, line, raw):
                 return
-            if ok and is_new:
+            if ok and first_line > 0:
                 self._line(line, order_id, values, raw, order_part)
             return
+        self.recent[order_id] = order_part
         if not self.rows.require(line, values, raw, ("ordered_at", "amount")) or not ok:
-            self.seen[order_id] = (line, None, False, 0)
-            self._remember(order_id, order_part)
+            self.seen[order_id] = -line
             return
         person = self.person_for(line, values, raw, values.get("ordered_at"))
         if person is None:
-            self.seen[order_id] = (line, None, False, 0)
-            self._remember(order_id, order_part)
+            self.seen[order_id] = -line
             return
         recorded = existing.get(order_id)
-        status = order_part.get("status", OrderStatus.PAID)
         if recorded is not None:
-            self.seen[order_id] = (line, recorded["pk"], False, 0)
-            self._remember(order_id, order_part)
+            self.seen[order_id] = -line
             self._compare(line, raw, recorded, order_part, person)
             return
-        order = Order(
-            source=self.source,
-            external_id=order_id,
-            ordered_at=order_part["ordered_at"],
-            amount=order_part["amount"],
-            currency=order_part.get("currency", "CNY"),
-            status=status,
-            store=order_part.get("store", ""),
-            channel=order_part.get("channel", ""),
-        )
-        self.pending[order_id] = (order, person)
-        self.seen[order_id] = (line, None, True, 0)
-        self._remember(order_id, order_part)
+        self.pending.append((order_id, person, order_part))
+        self.seen[order_id] = line
         self.report.created += 1
         self._line(line, order_id, values, raw, order_part)
 
-    def _remember(self, order_id: str, order_part: dict[str, Any]) -> None:
-        first_line, pk, is_new, _sig = self.seen[order_id]
-        self.seen[order_id] = (first_line, pk, is_new, _signature(order_part))
-        # Full values of recent orders only: rows of one order are adjacent in
-        # real exports, and a million orders' values would not fit the budget.
-        self.recent[order_id] = order_part
-        if len(self.recent) > 2 * BATCH:
-            self.recent.pop(next(iter(self.recent)))
-
-    def _agrees(self, order_id: str, given: dict[str, Any]) -> bool:
+    def _agrees(
+        self, order_id: str, given: dict[str, Any], line: int, raw: _Raw
+    ) -> bool:
         """A later row of an order repeats the first row's values or leaves them blank."""
+        first_line = abs(self.seen[order_id])
         first = self.recent.get(order_id)
         if first is None:
-            return _signature(given) == self.seen[order_id][3]
-        return all(first.get(name) == value for name, value in given.items())
+            first = self.previous.get(order_id)
+        if first is None:
+            message = _(
+                "this order already appeared on line %(line)d; "
+                "the rows of one order must be next to each other"
+            ) % {"line": first_line}
+        elif all(first.get(name) == value for name, value in given.items()):
+            return True
+        else:
+            message = _("this order appears on line %(line)d with different values") % {
+                "line": first_line
+            }
+        self.report.errors.append(
+            RowError(
+                line=line,
+                column=raw["order_id"][0],
+                value=order_id,
+                message=message,
+            )
+        )
+        return False
 
     def _compare(
         self,
         line: int,
-        raw: dict[str, tuple[str, str]],
+        raw: _Raw,
         recorded: dict[str, Any],
         order_part: dict[str, Any],
         person: _Person,
@@ -964,7 +1094,7 @@ class _OrderImporter(_LinkedImporter):
         line: int,
         order_id: str,
         values: dict[str, Any],
-        raw: dict[str, tuple[str, str]],
+        raw: _Raw,
         order_part: dict[str, Any],
     ) -> None:
         if not self.has_lines:
@@ -995,51 +1125,59 @@ class _OrderImporter(_LinkedImporter):
     def _flush(self) -> None:
         self.people.flush(self.now)
         if self.pending:
-            orders = []
-            for order, person in self.pending.values():
-                order.customer_id = _pk(person)
-                orders.append(order)
-            Order.objects.bulk_create(orders, batch_size=2000)
-            for order in orders:
-                first_line, _old, is_new, sig = self.seen[order.external_id]
-                self.seen[order.external_id] = (first_line, order.pk, is_new, sig)
-            self.pending = {}
-        if self.status_updates:
-            for pk, status in self.status_updates:
-                Order.objects.filter(pk=pk).update(status=status)
-            self.status_updates.clear()
-        if self.lines:
-            skus = sorted({entry[1] for entry in self.lines})
-            products = dict(
-                Product.objects.filter(sku__in=skus).values_list("sku", "pk")
-            )
-            missing = {}
-            for _o, sku, name, category, _q, _p in self.lines:
-                if sku not in products and sku not in missing:
-                    missing[sku] = Product(
-                        sku=sku, name=name[:200], category=category[:64]
-                    )
-            if missing:
-                Product.objects.bulk_create(list(missing.values()), batch_size=2000)
-                products.update(
-                    Product.objects.filter(sku__in=list(missing)).values_list(
-                        "sku", "pk"
+            created = adapt_datetime(self.now)
+            pks = self.writer.reserve(len(self.pending)) if self.has_lines else []
+            rows = []
+            for order_id, person, part in self.pending:
+                rows.append(
+                    (
+                        self.source,
+                        order_id,
+                        _pk(person),
+                        adapt_datetime(part["ordered_at"]),
+                        part["amount"],
+                        part.get("currency", "CNY"),
+                        part.get("status", OrderStatus.PAID),
+                        part.get("store", ""),
+                        part.get("channel", ""),
+                        created,
                     )
                 )
-            OrderLine.objects.bulk_create(
-                [
-                    OrderLine(
-                        order_id=_order_pk(self.seen[order_id][1]),
-                        product_id=products[sku],
-                        quantity=quantity,
-                        unit_price=price,
-                        amount=price * quantity,
-                    )
-                    for order_id, sku, _n, _c, quantity, price in self.lines
-                ],
-                batch_size=2000,
+            if pks:
+                self.writer.insert(
+                    [(pk, *row) for pk, row in zip(pks, rows, strict=True)],
+                    with_pk=True,
+                )
+                for pk, (order_id, _p, _part) in zip(pks, self.pending, strict=True):
+                    self.pks[order_id] = pk
+            else:
+                self.writer.insert(rows)
+            self.pending = []
+        for pk, status in self.status_updates:
+            Order.objects.filter(pk=pk).update(status=status)
+        self.status_updates = []
+        if self.lines:
+            self._flush_lines()
+
+    def _flush_lines(self) -> None:
+        skus = sorted({entry[1] for entry in self.lines})
+        products = dict(Product.objects.filter(sku__in=skus).values_list("sku", "pk"))
+        missing = {}
+        for _o, sku, name, category, _q, _p in self.lines:
+            if sku not in products and sku not in missing:
+                missing[sku] = Product(sku=sku, name=name[:200], category=category[:64])
+        if missing:
+            Product.objects.bulk_create(list(missing.values()), batch_size=2000)
+            products.update(
+                Product.objects.filter(sku__in=list(missing)).values_list("sku", "pk")
             )
-            self.lines = []
+        RowWriter(
+            OrderLine, ("order", "product", "quantity", "unit_price", "amount")
+        ).insert(
+            (self.pks[order_id], products[sku], quantity, price, price * quantity)
+            for order_id, sku, _n, _c, quantity, price in self.lines
+        )
+        self.lines = []
 
     def finish(self) -> None:
         if self.writing:
@@ -1053,10 +1191,6 @@ def columns_have_lines(columns: Columns) -> bool:
     return columns.has("sku") or columns.has("product_name")
 
 
-def _signature(part: dict[str, Any]) -> int:
-    return hash(tuple(sorted((k, str(v)) for k, v in part.items())))
-
-
 class _InteractionImporter(_LinkedImporter):
     kind = ImportKind.INTERACTIONS
     names = ("external_id", "kind", "occurred_at", "channel", "note", *_PERSON_COLUMNS)
@@ -1064,12 +1198,26 @@ class _InteractionImporter(_LinkedImporter):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.seen: set[str] = set()
-        self.pending: list[tuple[Interaction, _Person]] = []
+        self.pending: list[tuple[_Person, dict[str, Any], str]] = []
+        self.writer = RowWriter(
+            Interaction,
+            (
+                "customer",
+                "kind",
+                "occurred_at",
+                "channel",
+                "note",
+                "source",
+                "external_id",
+                "created_at",
+            ),
+        )
 
     def batch(self, rows: list[tuple[int, list[Any]]]) -> None:
+        plan = self.rows.plan(self.names)
         parsed = []
         for line, cells in rows:
-            values, raw, ok = self.rows.read(line, cells, self.names)
+            values, raw, ok = self.rows.read(line, cells, plan)
             if (
                 not self.rows.require(line, values, raw, ("kind", "occurred_at"))
                 or not ok
@@ -1092,19 +1240,7 @@ class _InteractionImporter(_LinkedImporter):
             if ext in existing:
                 self.report.unchanged += 1
                 continue
-            self.pending.append(
-                (
-                    Interaction(
-                        kind=values["kind"],
-                        occurred_at=values["occurred_at"],
-                        channel=values.get("channel", ""),
-                        note=values.get("note", ""),
-                        source=self.source,
-                        external_id=ext,
-                    ),
-                    person,
-                )
-            )
+            self.pending.append((person, values, ext))
             self.report.created += 1
         if self.writing:
             self._flush()
@@ -1143,13 +1279,21 @@ class _InteractionImporter(_LinkedImporter):
 
     def _flush(self) -> None:
         self.people.flush(self.now)
-        if self.pending:
-            objs = []
-            for interaction, person in self.pending:
-                interaction.customer_id = _pk(person)
-                objs.append(interaction)
-            Interaction.objects.bulk_create(objs, batch_size=2000)
-            self.pending = []
+        created = adapt_datetime(self.now)
+        self.writer.insert(
+            (
+                _pk(person),
+                values["kind"],
+                adapt_datetime(values["occurred_at"]),
+                values.get("channel", ""),
+                values.get("note", ""),
+                self.source,
+                ext,
+                created,
+            )
+            for person, values, ext in self.pending
+        )
+        self.pending = []
 
     def finish(self) -> None:
         if self.writing:
