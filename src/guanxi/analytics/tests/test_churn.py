@@ -1,0 +1,323 @@
+"""Churn classifier and backtest on simulated customers who silently stop buying."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from guanxi.analytics.churn import (
+    ChurnBacktestReport,
+    ChurnClassifier,
+    _roc_auc,
+    backtest,
+)
+from guanxi.analytics.errors import AnalyticsInputError
+
+START = pd.Timestamp("2022-01-01")
+END_DAY = 800
+
+
+def simulate(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    """Transactions, contacts and each customer's (hidden) day of death.
+
+    Customers arrive in the first year, buy as a Poisson process at a
+    Gamma-distributed rate and silently stop at an exponential lifetime.
+    Some customers complain in the 30 days before they stop; everyone gets
+    occasional service calls.
+    """
+    rng = np.random.default_rng(seed)
+    customers, days, amounts = [], [], []
+    who, when, kinds = [], [], []
+    deaths: dict[str, float] = {}
+    for i in range(n):
+        name = f"c{i:05d}"
+        first = rng.uniform(0, 365)
+        rate = rng.gamma(1.5, 1 / 40)
+        death = first + rng.exponential(300)
+        deaths[name] = death
+        t = first
+        while t < min(death, END_DAY):
+            customers.append(name)
+            days.append(t)
+            amounts.append(round(float(rng.lognormal(3, 0.5)), 2))
+            t += rng.exponential(1 / rate)
+        if death < END_DAY and rng.uniform() < 0.5:
+            who.append(name)
+            when.append(max(first, death - rng.uniform(0, 30)))
+            kinds.append("complaint")
+        for call in rng.uniform(first, END_DAY, rng.poisson(2)):
+            who.append(name)
+            when.append(call)
+            kinds.append("call")
+    transactions = pd.DataFrame(
+        {
+            "customer": customers,
+            "at": START + pd.to_timedelta(np.array(days), unit="D"),
+            "amount": amounts,
+        }
+    )
+    contacts = pd.DataFrame(
+        {
+            "customer": who,
+            "at": START + pd.to_timedelta(np.array(when), unit="D"),
+            "kind": kinds,
+        }
+    )
+    return transactions, contacts, deaths
+
+
+def _classifier(**changes: Any) -> ChurnClassifier:
+    options: dict[str, Any] = {
+        "customer_col": "customer",
+        "datetime_col": "at",
+        "amount_col": "amount",
+        "interaction_customer_col": "customer",
+        "interaction_datetime_col": "at",
+        "interaction_kind_col": "kind",
+        "max_iter": 60,
+        "random_state": 0,
+    }
+    options.update(changes)
+    return ChurnClassifier(**options)
+
+
+@pytest.fixture(scope="module")
+def simulated() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    return simulate(1200, seed=7)
+
+
+@pytest.fixture(scope="module")
+def report(
+    simulated: tuple[pd.DataFrame, pd.DataFrame, dict[str, float]],
+) -> ChurnBacktestReport:
+    transactions, contacts, _ = simulated
+    return backtest(
+        transactions,
+        train_cutoff="2023-06-01",
+        test_cutoff="2023-09-01",
+        classifier=_classifier(),
+        interactions=contacts,
+        observation_end=START + pd.Timedelta(days=END_DAY - 1),
+        n_repeats=3,
+    )
+
+
+def test_backtest_beats_chance_and_the_baseline_is_reported(
+    report: ChurnBacktestReport,
+) -> None:
+    assert report.n_test == 1200
+    assert 0.0 < report.test_churn_rate < 1.0
+    # Silent stoppers are found well above chance (0.5) ...
+    assert report.model.roc_auc > 0.8
+    # ... and above the rate of churners, PR-AUC's chance level.
+    assert report.model.pr_auc > report.test_churn_rate + 0.05
+    # BG/NBD's P(alive) ranks them too, on the same customers.
+    assert report.baseline.roc_auc > 0.6
+    assert set(report.baseline_params) == {"r", "alpha", "a", "b"}
+    scores = report.scores
+    assert list(scores.columns) == ["churn_probability", "baseline_score", "churned"]
+    assert report.model.roc_auc == pytest.approx(
+        roc_auc_score(scores["churned"], scores["churn_probability"])
+    )
+    assert report.baseline.roc_auc == pytest.approx(
+        roc_auc_score(scores["churned"], scores["baseline_score"])
+    )
+    for metrics in (report.model, report.baseline):
+        assert 0.0 <= metrics.brier <= 1.0
+        assert sum(b.count for b in metrics.reliability) == report.n_test
+        for b in metrics.reliability:
+            assert b.lower <= b.mean_predicted <= b.upper
+
+
+def test_customers_who_stopped_score_higher(
+    report: ChurnBacktestReport,
+    simulated: tuple[pd.DataFrame, pd.DataFrame, dict[str, float]],
+) -> None:
+    _, _, deaths = simulated
+    test_day = (pd.Timestamp("2023-09-01") - START).days
+    stopped = pd.Series(
+        {c: deaths[c] < test_day for c in report.scores.index}, dtype=bool
+    )
+    risk = report.scores["churn_probability"]
+    assert risk[stopped].mean() > risk[~stopped].mean() + 0.3
+
+
+def test_importance_and_drivers(report: ChurnBacktestReport) -> None:
+    importance = report.feature_importance
+    assert list(importance.columns) == ["mean", "std"]
+    # What tells a silent stop in this simulation: the time since the last
+    # purchase, and the complaint half of the stoppers make before they go.
+    top = set(importance.index[:4])
+    assert top & {"days_since_last_purchase", "overdue_ratio"}
+    assert top & {"complaints", "complaints_30d", "complaints_90d"}
+    assert importance.loc["complaints", "mean"] > 0.0
+    riskiest = report.scores["churn_probability"].idxmax()
+    drivers = report.top_drivers(riskiest)
+    assert len(drivers) == 3
+    assert drivers[0][1] >= drivers[1][1] >= drivers[2][1]
+    as_dict = report.to_dict(at_risk=5)
+    json.dumps(as_dict)
+    assert as_dict["baseline"]["name"] == "bgnbd_p_alive"
+    assert as_dict["model"]["roc_auc"] == report.model.roc_auc
+    assert [row["customer_id"] for row in as_dict["at_risk"]] == list(
+        report.scores["churn_probability"]
+        .sort_values(ascending=False, kind="stable")
+        .index[:5]
+        .astype(str)
+    )
+
+
+def test_contributions_are_zero_at_the_reference(
+    simulated: tuple[pd.DataFrame, pd.DataFrame, dict[str, float]],
+) -> None:
+    transactions, _, _ = simulated
+    model = _classifier(interaction_kind_col=None).fit(
+        transactions, cutoff="2023-06-01", observation_end="2023-09-01"
+    )
+    typical = model.reference_.to_frame().T
+    typical.index = pd.Index(["typical"])
+    assert (model.contributions(typical).to_numpy() == 0.0).all()
+    # The same features give the same score, and fitting again gives the same model.
+    again = _classifier(interaction_kind_col=None).fit(
+        transactions, cutoff="2023-06-01", observation_end="2023-09-01"
+    )
+    first = model.predict_proba(transactions, cutoff="2023-09-01")
+    pd.testing.assert_series_equal(
+        first, again.predict_proba(transactions, cutoff="2023-09-01")
+    )
+    known = transactions[transactions["at"] < pd.Timestamp("2023-06-02")]
+    assert model.n_customers_ == known["customer"].nunique()
+
+
+def test_labels_by_hand() -> None:
+    transactions = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c", "d"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-01",
+                    "2024-01-31 23:00",  # on the cut-off: the past, not the future
+                    "2024-01-05",
+                    "2024-03-01",  # cut-off + 30 days: inside the horizon
+                    "2024-01-20",
+                    "2024-02-15",  # first purchase after the cut-off: not known yet
+                ],
+                format="ISO8601",
+            ),
+        }
+    )
+    features, labels = ChurnClassifier(horizon_days=30).labelled(
+        transactions, cutoff="2024-01-31"
+    )
+    assert labels.to_dict() == {"a": 1, "b": 0, "c": 1}
+    assert features.loc["a", "days_since_last_purchase"] == 0
+    assert features.loc["b", "T"] == 26
+
+
+def test_auc_by_ranks_equals_scikit_learn() -> None:
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 300)
+    scores = np.round(rng.uniform(size=300), 1)  # many ties
+    assert _roc_auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores))
+
+
+def _tiny() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c"],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-03-01", "2024-01-02", "2024-04-30"]
+            ),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: ChurnClassifier(customer_col="who").fit(
+                _tiny(), cutoff="2024-01-31"
+            ),
+            "column 'who' is missing",
+        ),
+        (
+            lambda: ChurnClassifier(horizon_days=0).fit(_tiny(), cutoff="2024-01-31"),
+            "horizon_days: 0 is not a positive number of days",
+        ),
+        (
+            lambda: ChurnClassifier().fit(_tiny(), cutoff="2024-03-01"),
+            "cutoff: 2024-03-01 + 90 days (2024-05-30) is after the end of the data "
+            "(2024-04-30)",
+        ),
+        (
+            lambda: ChurnClassifier(horizon_days=30).fit(_tiny(), cutoff="2023-12-01"),
+            "cutoff: no customer has bought by 2023-12-01",
+        ),
+        (
+            lambda: ChurnClassifier(horizon_days=30).fit(_tiny(), cutoff="2024-03-15"),
+            "cutoff: every customer churned in the 30 days after 2024-03-15; "
+            "there is nothing to learn",
+        ),
+        (
+            lambda: ChurnClassifier().fit(_tiny(), cutoff="someday"),
+            "cutoff: cannot read 'someday' as a date",
+        ),
+        (
+            lambda: ChurnClassifier().fit([1, 2], cutoff="2024-01-01"),
+            "expected a DataFrame or an Ibis table, got list",
+        ),
+        (
+            lambda: ChurnClassifier().predict_proba(_tiny(), cutoff="2024-01-31"),
+            "ChurnClassifier is not fitted yet: call fit first",
+        ),
+        (
+            lambda: backtest(
+                _tiny(),
+                train_cutoff="2024-01-31",
+                test_cutoff="2024-02-15",
+                classifier=ChurnClassifier(horizon_days=30),
+            ),
+            "train_cutoff: 2024-01-31 + 30 days (2024-03-01) is after test_cutoff "
+            "(2024-02-15)",
+        ),
+        (
+            lambda: ChurnClassifier(horizon_days=30).fit(
+                _tiny(),
+                cutoff="2024-01-31",
+                interactions=_tiny().rename(columns={"date": "when"}),
+            ),
+            "column 'date' is missing",
+        ),
+    ],
+)
+def test_bad_input_messages(call: Any, message: str) -> None:
+    with pytest.raises(AnalyticsInputError) as caught:
+        call()
+    assert str(caught.value) == message
+
+
+def test_everyone_bought_again() -> None:
+    transactions = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c"],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-02-01", "2024-01-02", "2024-02-02", "2024-03-01"]
+            ),
+        }
+    )
+    with pytest.raises(AnalyticsInputError) as caught:
+        ChurnClassifier(horizon_days=30).fit(transactions, cutoff="2024-01-15")
+    assert str(caught.value) == (
+        "cutoff: every customer bought again in the 30 days after 2024-01-15; "
+        "there is nothing to learn"
+    )
