@@ -209,6 +209,7 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_ENABLED = os.environ.get("GUANXI_AXES", "1") == "1"
+AXES_LOCKOUT_TEMPLATE = "web/locked.html"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -200,3 +200,23 @@ def test_dashboard_query_count_and_cache(
         client.get("/")
     with django_assert_max_num_queries(3):  # session, user, role: figures cached
         client.get("/")
+
+
+def test_too_many_failed_logins_lock_the_account(world: World, settings: Any) -> None:
+    settings.AXES_FAILURE_LIMIT = 3
+    get_user_model().objects.create_user(username="li", password="s3cret-pass!")
+    client = make_client(headers={"Accept-Language": "en"})
+    for _ in range(2):
+        response = client.post("/login/", {"username": "li", "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post("/login/", {"username": "li", "password": "wrong"})
+    assert response.status_code == 429
+    assert "This account is locked for one hour" in response.content.decode()
+    # Even the right password is refused while locked, and nobody is logged in.
+    response = client.post("/login/", {"username": "li", "password": "s3cret-pass!"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    chinese = make_client(headers={"Accept-Language": "zh-hans"}).post(
+        "/login/", {"username": "li", "password": "s3cret-pass!"}
+    )
+    assert "登录失败次数过多" in chinese.content.decode()
