@@ -159,7 +159,7 @@ def test_importance_and_drivers(report: ChurnBacktestReport) -> None:
     top = set(importance.index[:4])
     assert top & {"days_since_last_purchase", "overdue_ratio"}
     assert top & {"complaints", "complaints_30d", "complaints_90d"}
-    assert importance.loc["complaints", "mean"] > 0.0
+    assert float(importance["mean"]["complaints"]) > 0.0
     riskiest = report.scores["churn_probability"].idxmax()
     drivers = report.top_drivers(riskiest)
     assert len(drivers) == 3
