@@ -126,15 +126,18 @@ def repurchase_rate(
         amount_col=None,
         observation_end=observation_end,
     )
-    customers = daily.groupby("customer", sort=True).agg(
-        cohort_month=("cohort_month", "first"), first_day=("first_day", "first")
-    )
-    later = daily[daily["day"] > daily["first_day"]]
+    since_first = (daily["day"] - daily["first_day"]).dt.days
+    counted = since_first > 0
     if within_days is not None:
-        later = later[(later["day"] - later["first_day"]).dt.days <= within_days]
-        eligible = (end - customers["first_day"]).dt.days >= within_days
-        customers = customers[eligible]
-    customers["repeat"] = customers.index.isin(later["customer"].unique())
+        counted &= since_first <= within_days
+    daily["repeat"] = counted
+    customers = daily.groupby("customer", sort=True).agg(
+        cohort_month=("cohort_month", "first"),
+        first_day=("first_day", "first"),
+        repeat=("repeat", "any"),
+    )
+    if within_days is not None:
+        customers = customers[(end - customers["first_day"]).dt.days >= within_days]
     grouped = customers.groupby("cohort_month", sort=True)
     result = pd.DataFrame(
         {
