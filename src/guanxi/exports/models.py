@@ -1,0 +1,44 @@
+"""A record of every export: who took which data, in which form, how many rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ExportRecord(models.Model):
+    """One export run. Holds no personal data of customers, only who and what."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exported by"),
+    )
+    actor_label = models.CharField(_("exported by (name)"), max_length=150)
+    role = models.CharField(_("role"), max_length=32)
+    kind = models.CharField(_("data"), max_length=32)
+    format = models.CharField(_("format"), max_length=8)
+    destination = models.CharField(_("destination"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.RUNNING
+    )
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("export record")
+        verbose_name_plural = _("export records")
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.format} by {self.actor_label}"

@@ -1,0 +1,281 @@
+"""Exports of customers and orders as CSV, XLSX or JSON, in the actor's scope.
+
+Rows come from the selectors (scope) and customers through
+:func:`customer_card` (what the role may see), so an export never shows more
+than the same user sees on screen. Every run is recorded in
+:class:`ExportRecord` and logged (who, what, how many rows — no customer data).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import IO, Any, Protocol
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from guanxi.access.choices import ContactView
+from guanxi.access.policies import Policy, policy_for
+from guanxi.commerce.selectors import order_list
+from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.masking import mask_phone
+from guanxi.customers.models import Tag
+from guanxi.customers.presenters import customer_card, customer_ref
+from guanxi.customers.selectors import customer_list
+from guanxi.exports.models import ExportRecord
+
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "export_columns",
+    "export_records",
+    "export_run",
+    "full_access_actor",
+    "spreadsheet_safe",
+]
+
+
+class TextSink(Protocol):
+    def write(self, text: str, /) -> int: ...
+
+
+KINDS = ("customers", "orders")
+FORMATS = ("csv", "xlsx", "json")
+CHUNK_SIZE = 2000
+audit_log = logging.getLogger("guanxi.audit")
+
+_CUSTOMER_COLUMNS = [
+    "id", "name", "phone", "email", "birthday", "gender", "city", "address",
+    "preferred_channel", "assigned_manager", "tags", "first_seen_at",
+]  # fmt: skip
+_CUSTOMER_COLUMNS_PSEUDONYMOUS = [
+    "id", "birth_year", "gender", "city", "preferred_channel", "tags",
+    "first_seen_at",
+]  # fmt: skip
+_ORDER_COLUMNS = [
+    "external_id", "source", "customer", "customer_phone", "ordered_at", "amount",
+    "currency", "store", "channel", "status",
+]  # fmt: skip
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def full_access_actor() -> Any:
+    """An unsaved superuser standing for the command line without ``--as``."""
+    User = get_user_model()
+    return User(username="(command line)", is_superuser=True, is_active=True)
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (CSV injection)."""
+    if value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_columns(kind: str, policy: Policy) -> list[str]:
+    pseudonymous = policy.contact_view == ContactView.PSEUDONYMOUS
+    if kind == "customers":
+        return _CUSTOMER_COLUMNS_PSEUDONYMOUS if pseudonymous else _CUSTOMER_COLUMNS
+    if pseudonymous:
+        return [c for c in _ORDER_COLUMNS if c != "customer_phone"]
+    return _ORDER_COLUMNS
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+def _customers(actor: Any, policy: Policy) -> Iterator[dict[str, Any]]:
+    qs = customer_list(actor=actor).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.only("id", "name"))
+    )
+    if policy.contact_view == ContactView.PSEUDONYMOUS:
+        # Never even decrypt what the role may not see.
+        qs = qs.defer("name", "phone", "email", "address", "birthday")
+    columns = export_columns("customers", policy)
+    for customer in qs.iterator(chunk_size=CHUNK_SIZE):
+        card = customer_card(customer, policy=policy)
+        yield {c: _iso(card.get(c)) for c in columns}
+
+
+def _orders(actor: Any, policy: Policy) -> Iterator[dict[str, Any]]:
+    pseudonymous = policy.contact_view == ContactView.PSEUDONYMOUS
+    fields = [
+        "external_id", "source", "customer_id", "ordered_at", "amount", "currency",
+        "store", "channel", "status",
+    ]  # fmt: skip
+    if not pseudonymous:
+        fields.append("customer__phone")  # decrypted by the field's converter
+    columns = export_columns("orders", policy)
+    # Plain tuples rather than model instances: three times faster on big exports.
+    values = order_list(actor=actor).values_list(*fields)
+    for values_row in values.iterator(chunk_size=CHUNK_SIZE):
+        row = dict(zip(fields, values_row, strict=True))
+        row["customer"] = customer_ref(row.pop("customer_id"), policy=policy)
+        row["ordered_at"] = _iso(row["ordered_at"])
+        row["amount"] = _iso(row["amount"])
+        if not pseudonymous:
+            phone = row.pop("customer__phone") or ""
+            # The same masking customer_card applies to the customer's own phone.
+            row["customer_phone"] = (
+                phone if policy.contact_view == ContactView.FULL else mask_phone(phone)
+            )
+        yield {c: row[c] for c in columns}
+
+
+def export_records(*, kind: str, actor: Any) -> Iterator[dict[str, Any]]:
+    """The rows of an export, as the actor may see them."""
+    policy = policy_for(actor)
+    if kind == "customers":
+        return _customers(actor, policy)
+    return _orders(actor, policy)
+
+
+def _cell(value: Any) -> Any:
+    """A value for a spreadsheet cell: lists joined, text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(str(v) for v in value)
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
+    return value
+
+
+def _write_csv(
+    out: IO[str], columns: list[str], rows: Iterator[dict[str, Any]]
+) -> None:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row[c]) for c in columns])
+
+
+def _write_json(
+    out: IO[str], columns: list[str], rows: Iterator[dict[str, Any]]
+) -> None:
+    out.write("[")
+    first = True
+    for row in rows:
+        out.write("\n" if first else ",\n")
+        out.write(json.dumps(row, ensure_ascii=False))
+        first = False
+    out.write("\n]\n" if not first else "]\n")
+
+
+def _write_xlsx(
+    out: IO[bytes], columns: list[str], rows: Iterator[dict[str, Any]]
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(columns)
+    for row in rows:
+        # openpyxl turns text starting with "=" into a formula; _cell prevents it.
+        # Amounts become numbers in a workbook, so they can be summed.
+        sheet.append(
+            [_cell(Decimal(row[c]) if c == "amount" else row[c]) for c in columns]
+        )
+    book.save(out)
+
+
+_WRITERS: dict[str, Callable[[Any, list[str], Iterator[dict[str, Any]]], None]] = {
+    "csv": _write_csv,
+    "json": _write_json,
+    "xlsx": _write_xlsx,
+}
+
+
+def export_check(*, kind: str, fmt: str, actor: Any) -> Policy:
+    """Refuse an export before anything is written."""
+    if kind not in KINDS:
+        raise ValidationFailed(
+            _('unknown export "%(kind)s": choose customers or orders') % {"kind": kind}
+        )
+    if fmt not in FORMATS:
+        raise ValidationFailed(
+            _('unknown format "%(fmt)s": choose csv, xlsx or json') % {"fmt": fmt}
+        )
+    policy = policy_for(actor)
+    if not policy.may_export:
+        role = policy.role.label if policy.role is not None else _("no role")
+        raise PermissionDenied(
+            _('user "%(user)s" (%(role)s) may not export data')
+            % {"user": actor.get_username(), "role": role}
+        )
+    return policy
+
+
+def export_run(
+    *,
+    kind: str,
+    fmt: str,
+    actor: Any,
+    out: IO[Any] | TextSink,
+    destination: str,
+    progress: bool = False,
+) -> ExportRecord:
+    """Write the export to ``out`` (text for csv/json, bytes for xlsx) and record it."""
+    policy = export_check(kind=kind, fmt=fmt, actor=actor)
+    record = ExportRecord.objects.create(
+        actor=actor if actor.pk is not None else None,
+        actor_label=actor.get_username(),
+        role=policy.role.value if policy.role is not None else "",
+        kind=kind,
+        format=fmt,
+        destination=destination[:500],
+    )
+    audit_log.info(
+        "export %s started: %s as %s by %s (role %s) to %s",
+        record.pk, kind, fmt, record.actor_label, record.role, record.destination,
+    )  # fmt: skip
+    rows = export_records(kind=kind, actor=actor)
+    total = None
+    if progress:
+        source = customer_list if kind == "customers" else order_list
+        total = source(actor=actor).count()
+    counted = 0
+
+    def counting() -> Iterator[dict[str, Any]]:
+        nonlocal counted
+        with tqdm(
+            total=total, unit=" rows", file=sys.stderr, disable=not progress, desc=kind
+        ) as bar:
+            for row in rows:
+                counted += 1
+                if counted % 1000 == 0:
+                    bar.update(1000)
+                yield row
+            bar.update(counted % 1000)
+
+    try:
+        _WRITERS[fmt](out, export_columns(kind, policy), counting())
+    except BaseException:
+        record.status = ExportRecord.Status.FAILED
+        record.rows = counted
+        record.finished_at = timezone.now()
+        record.save(update_fields=["status", "rows", "finished_at"])
+        audit_log.warning("export %s failed after %s rows", record.pk, counted)
+        raise
+    record.status = ExportRecord.Status.DONE
+    record.rows = counted
+    record.finished_at = timezone.now()
+    record.save(update_fields=["status", "rows", "finished_at"])
+    audit_log.info("export %s done: %s rows", record.pk, counted)
+    return record
