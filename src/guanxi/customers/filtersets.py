@@ -75,14 +75,25 @@ class CustomerFilterSet(django_filters.FilterSet):  # type: ignore[misc]
     def actor(self) -> Any:
         return getattr(self.request, "user", None)
 
+    @property
+    def pseudonymous(self) -> bool:
+        """Analysts know customers by keyed hash only. A search by name, phone,
+        email or customer number would link a person to that hash, so for them
+        these searches find nothing."""
+        return policy_for(self.actor).contact_view == ContactView.PSEUDONYMOUS
+
     def filter_q(
         self, queryset: QuerySet[Customer], name: str, value: str
     ) -> QuerySet[Customer]:
+        if self.pseudonymous and value.strip():
+            return queryset.none()
         return _search(queryset, value, actor=self.actor)
 
     def filter_phone(
         self, queryset: QuerySet[Customer], name: str, value: str
     ) -> QuerySet[Customer]:
+        if self.pseudonymous:
+            return queryset.none()
         try:
             return queryset.filter(phone_index=phone_key(normalize_phone(value)))
         except ValidationFailed:
@@ -91,6 +102,8 @@ class CustomerFilterSet(django_filters.FilterSet):  # type: ignore[misc]
     def filter_email(
         self, queryset: QuerySet[Customer], name: str, value: str
     ) -> QuerySet[Customer]:
+        if self.pseudonymous:
+            return queryset.none()
         try:
             return queryset.filter(email_index=email_key(normalize_email(value)))
         except ValidationFailed:
@@ -99,8 +112,7 @@ class CustomerFilterSet(django_filters.FilterSet):  # type: ignore[misc]
     def filter_name(
         self, queryset: QuerySet[Customer], name: str, value: str
     ) -> QuerySet[Customer]:
-        if policy_for(self.actor).contact_view == ContactView.PSEUDONYMOUS:
-            # Names are not the analyst's to know, so not theirs to search by.
+        if self.pseudonymous:
             return queryset.none()
         tokens = name_query_tokens(value)
         if not tokens:
