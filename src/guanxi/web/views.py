@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from guanxi.access.choices import ContactView
@@ -80,7 +81,17 @@ def domain_errors(view: View) -> View:
 
 
 def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """An htmx request for a fragment (a history restore needs the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _vary_on_htmx(response: HttpResponse) -> HttpResponse:
+    # One URL answers with a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -208,7 +219,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         if _is_htmx(request)
         else "web/customer_list.html"
     )
-    return render(request, template, context)
+    return _vary_on_htmx(render(request, template, context))
 
 
 def _timeline(
@@ -259,8 +270,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "manager_label": manager.get_username() if manager is not None else "",
     }
     if _is_htmx(request):
-        return render(request, "web/partials/timeline_items.html", context)
-    return render(request, "web/customer_detail.html", context)
+        return _vary_on_htmx(
+            render(request, "web/partials/timeline_items.html", context)
+        )
+    return _vary_on_htmx(render(request, "web/customer_detail.html", context))
 
 
 # --- orders ------------------------------------------------------------------
@@ -303,7 +316,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     template = (
         "web/partials/order_rows.html" if _is_htmx(request) else "web/order_list.html"
     )
-    return render(request, template, context)
+    return _vary_on_htmx(render(request, template, context))
 
 
 @login_required

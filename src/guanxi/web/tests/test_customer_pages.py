@@ -293,3 +293,30 @@ def test_damaged_ciphertext_is_a_clear_error_not_a_traceback(
         in html
     )
     assert "Traceback" not in html
+
+
+def test_htmx_history_restore_gets_the_whole_page(
+    client_for: Any, world: World
+) -> None:
+    response = client_for("admin").get(
+        LIST,
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"].split(", ")
+
+
+def test_templates_never_read_personal_fields_directly() -> None:
+    """Names and contact fields reach templates only through customer_card."""
+    from pathlib import Path
+
+    import guanxi.web
+
+    root = Path(guanxi.web.__file__).parent / "templates"
+    pattern = re.compile(r"customer\.(name|phone|email|address|birthday)\b")
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
