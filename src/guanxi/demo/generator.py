@@ -64,6 +64,7 @@ class DemoResult:
     order_lines: int
     interactions: int
     seconds: float
+    interrupted: bool = False
 
 
 def _now_utc() -> dt.datetime:
@@ -417,240 +418,247 @@ def demo_fill(
     )
     done = 0
     chunk_no = 0
-    while done < customers:
-        n = min(chunk_size, customers - done)
-        rng = np.random.default_rng([seed, chunk_no])
-        chunk = _Chunk(
-            rng=rng,
-            first_id=ids[Customer],
-            n=n,
-            seed=seed,
-            params=params,
-            managers=managers,
-        )
-        people = chunk.people(end.date())
-        join, o_cust, o_day = chunk.purchases()
-        n_orders = np.bincount(o_cust, minlength=n)
-        last = np.full(n, -1.0)
-        np.maximum.at(last, o_cust, o_day)
-        now_text = writer.timestamp(_now_utc())
-
-        # Orders and their lines.
-        n_o = o_cust.size
-        spend = rng.lognormal(0.0, 0.45, n)
-        n_lines = np.minimum(1 + rng.poisson(0.6 * spend[o_cust]), 6)
-        line_order = np.repeat(np.arange(n_o), n_lines)
-        fav = rng.integers(0, len(categories), n)
-        from_fav = rng.random(line_order.size) < 0.6
-        fav_cat = fav[o_cust[line_order]]
-        members_len = np.array([len(m) for m in cat_members])
-        members_start = np.concatenate([[0], np.cumsum(members_len)[:-1]])
-        members_flat = np.concatenate(cat_members)
-        fav_pick = members_flat[
-            members_start[fav_cat]
-            + (rng.random(line_order.size) * members_len[fav_cat]).astype(np.int64)
-        ]
-        any_pick = rng.integers(0, product_ids.size, line_order.size)
-        product = np.where(from_fav, fav_pick, any_pick)
-        quantity = 1 + (rng.random(line_order.size) < 0.15) * rng.integers(
-            1, 3, line_order.size
-        )
-        line_cents = quantity * prices[product]
-        order_cents = np.bincount(line_order, weights=line_cents, minlength=n_o).astype(
-            np.int64
-        )
-        status_draw = rng.random(n_o)
-        status = np.select(
-            [status_draw < 0.03, status_draw < 0.04, status_draw < 0.05],
-            ["refunded", "partially_refunded", "cancelled"],
-            "paid",
-        )
-        home: list[int | None] = []
-        for p in people:
-            city_stores = stores_by_city.get(p["city"], [])
-            home.append(
-                city_stores[p["id"] % len(city_stores)] if city_stores else None
+    interrupted = False
+    try:
+        while done < customers:
+            n = min(chunk_size, customers - done)
+            rng = np.random.default_rng([seed, chunk_no])
+            chunk = _Chunk(
+                rng=rng,
+                first_id=ids[Customer],
+                n=n,
+                seed=seed,
+                params=params,
+                managers=managers,
             )
-        in_store = rng.random(n_o) < 0.65
-        online_pick = rng.choice(online, size=n_o, p=[0.5, 0.3, 0.2])
-        order_time = epoch_us + (o_day * US_PER_DAY).astype(np.int64)
-        # Shop hours: move each order into 09:00–21:00 local (UTC+8) of its day.
-        day_start = (order_time - epoch_us) // US_PER_DAY * US_PER_DAY + epoch_us
-        order_time = day_start + ((1 + (o_day % 1.0) * 12) * 3_600_000_000).astype(
-            np.int64
-        )
-        order_ts = writer.timestamps(order_time)
-        first_order_id = ids[Order]
-        order_rows = []
-        for j in range(n_o):
-            c = o_cust[j]
-            store_idx = home[c] if (in_store[j] and home[c] is not None) else None
-            if store_idx is None:
-                store_idx = int(online_pick[j])
-            store_name, _city, store_channel = catalog.STORES[store_idx]
-            oid = first_order_id + j
-            order_rows.append(
+            people = chunk.people(end.date())
+            join, o_cust, o_day = chunk.purchases()
+            n_orders = np.bincount(o_cust, minlength=n)
+            last = np.full(n, -1.0)
+            np.maximum.at(last, o_cust, o_day)
+            now_text = writer.timestamp(_now_utc())
+
+            # Orders and their lines.
+            n_o = o_cust.size
+            spend = rng.lognormal(0.0, 0.45, n)
+            n_lines = np.minimum(1 + rng.poisson(0.6 * spend[o_cust]), 6)
+            line_order = np.repeat(np.arange(n_o), n_lines)
+            fav = rng.integers(0, len(categories), n)
+            from_fav = rng.random(line_order.size) < 0.6
+            fav_cat = fav[o_cust[line_order]]
+            members_len = np.array([len(m) for m in cat_members])
+            members_start = np.concatenate([[0], np.cumsum(members_len)[:-1]])
+            members_flat = np.concatenate(cat_members)
+            fav_pick = members_flat[
+                members_start[fav_cat]
+                + (rng.random(line_order.size) * members_len[fav_cat]).astype(np.int64)
+            ]
+            any_pick = rng.integers(0, product_ids.size, line_order.size)
+            product = np.where(from_fav, fav_pick, any_pick)
+            quantity = 1 + (rng.random(line_order.size) < 0.15) * rng.integers(
+                1, 3, line_order.size
+            )
+            line_cents = quantity * prices[product]
+            order_cents = np.bincount(
+                line_order, weights=line_cents, minlength=n_o
+            ).astype(np.int64)
+            status_draw = rng.random(n_o)
+            status = np.select(
+                [status_draw < 0.03, status_draw < 0.04, status_draw < 0.05],
+                ["refunded", "partially_refunded", "cancelled"],
+                "paid",
+            )
+            home: list[int | None] = []
+            for p in people:
+                city_stores = stores_by_city.get(p["city"], [])
+                home.append(
+                    city_stores[p["id"] % len(city_stores)] if city_stores else None
+                )
+            in_store = rng.random(n_o) < 0.65
+            online_pick = rng.choice(online, size=n_o, p=[0.5, 0.3, 0.2])
+            order_time = epoch_us + (o_day * US_PER_DAY).astype(np.int64)
+            # Shop hours: move each order into 09:00–21:00 local (UTC+8) of its day.
+            day_start = (order_time - epoch_us) // US_PER_DAY * US_PER_DAY + epoch_us
+            order_time = day_start + ((1 + (o_day % 1.0) * 12) * 3_600_000_000).astype(
+                np.int64
+            )
+            order_ts = writer.timestamps(order_time)
+            first_order_id = ids[Order]
+            order_rows = []
+            for j in range(n_o):
+                c = o_cust[j]
+                store_idx = home[c] if (in_store[j] and home[c] is not None) else None
+                if store_idx is None:
+                    store_idx = int(online_pick[j])
+                store_name, _city, store_channel = catalog.STORES[store_idx]
+                oid = first_order_id + j
+                order_rows.append(
+                    (
+                        oid,
+                        DEMO_SOURCE,
+                        f"D{oid:010d}",
+                        int(chunk.ids[c]),
+                        order_ts[j],
+                        f"{order_cents[j] // 100}.{order_cents[j] % 100:02d}",
+                        "CNY",
+                        store_name,
+                        store_channel,
+                        str(status[j]),
+                        now_text,
+                    )
+                )
+            line_rows = zip(
+                range(ids[OrderLine], ids[OrderLine] + line_order.size),
+                (first_order_id + line_order).tolist(),
+                product_ids[product].tolist(),
+                quantity.tolist(),
+                _money(prices[product]),
+                _money(line_cents),
+                strict=True,
+            )
+
+            # Customers: search keys through the customers app, ciphertext from the fields.
+            paid = np.bincount(
+                o_cust, weights=np.where(status == "paid", order_cents, 0), minlength=n
+            )
+            first_seen = writer.timestamps(
+                epoch_us + (join * US_PER_DAY).astype(np.int64)
+            )
+            tag_draw = rng.random((n, 3))
+            customer_rows = []
+            identity_rows = []
+            tag_rows: list[tuple[int, int, int]] = []
+            tag_id = ids[tag_model]
+            for i, p in enumerate(people):
+                c = Customer(
+                    name=p["name"],
+                    phone=p["phone"],
+                    email=p["email"],
+                    birthday=p["birthday"],
+                )
+                customer_apply_contact(c)
+                customer_rows.append(
+                    (
+                        p["id"],
+                        now_text,
+                        now_text,
+                        fields["name"].get_prep_value(p["name"]),
+                        c.name_tokens,
+                        fields["phone"].get_prep_value(p["phone"]),
+                        c.phone_index,
+                        fields["email"].get_prep_value(p["email"]),
+                        c.email_index,
+                        enc_address.get_prep_value(p["address"]),
+                        enc_birthday.get_prep_value(p["birthday"]),
+                        c.birth_year,
+                        p["gender"],
+                        p["city"],
+                        p["preferred_channel"],
+                        p["assigned_manager_id"],
+                        first_seen[i],
+                    )
+                )
+                identity_rows.append(
+                    (
+                        ids[CustomerIdentity] + i,
+                        p["id"],
+                        DEMO_SOURCE,
+                        f"M{p['id']:08d}",
+                        now_text,
+                    )
+                )
+                names = []
+                if paid[i] >= 300_000:
+                    names.append("VIP")
+                if tag_draw[i, 0] < 0.1:
+                    names.append("茶会会员")
+                if tag_draw[i, 1] < 0.02:
+                    names.append("企业客户")
+                if tag_draw[i, 2] < 0.25:
+                    names.append("公众号粉丝")
+                if join[i] < 180 and n_orders[i] >= 5:
+                    names.append("老客户")
+                for name in names:
+                    tag_rows.append((tag_id, p["id"], tag_ids[name]))
+                    tag_id += 1
+
+            i_cust, i_day, i_kind, i_channel, i_note = _interactions(
+                rng,
+                join=join,
+                last=last,
+                n_orders=n_orders,
+                preferred=[p["preferred_channel"] for p in people],
+            )
+            i_time = writer.timestamps(epoch_us + (i_day * US_PER_DAY).astype(np.int64))
+            interaction_rows = [
                 (
-                    oid,
+                    ids[Interaction] + j,
+                    int(chunk.ids[i_cust[j]]),
+                    i_kind[j],
+                    i_time[j],
+                    i_channel[j],
+                    i_note[j],
                     DEMO_SOURCE,
-                    f"D{oid:010d}",
-                    int(chunk.ids[c]),
-                    order_ts[j],
-                    f"{order_cents[j] // 100}.{order_cents[j] % 100:02d}",
-                    "CNY",
-                    store_name,
-                    store_channel,
-                    str(status[j]),
+                    None,
                     now_text,
                 )
-            )
-        line_rows = zip(
-            range(ids[OrderLine], ids[OrderLine] + line_order.size),
-            (first_order_id + line_order).tolist(),
-            product_ids[product].tolist(),
-            quantity.tolist(),
-            _money(prices[product]),
-            _money(line_cents),
-            strict=True,
-        )
+                for j in range(i_cust.size)
+            ]
 
-        # Customers: search keys through the customers app, ciphertext from the fields.
-        paid = np.bincount(
-            o_cust, weights=np.where(status == "paid", order_cents, 0), minlength=n
-        )
-        first_seen = writer.timestamps(epoch_us + (join * US_PER_DAY).astype(np.int64))
-        tag_draw = rng.random((n, 3))
-        customer_rows = []
-        identity_rows = []
-        tag_rows: list[tuple[int, int, int]] = []
-        tag_id = ids[tag_model]
-        for i, p in enumerate(people):
-            c = Customer(
-                name=p["name"],
-                phone=p["phone"],
-                email=p["email"],
-                birthday=p["birthday"],
-            )
-            customer_apply_contact(c)
-            customer_rows.append(
-                (
-                    p["id"],
-                    now_text,
-                    now_text,
-                    fields["name"].get_prep_value(p["name"]),
-                    c.name_tokens,
-                    fields["phone"].get_prep_value(p["phone"]),
-                    c.phone_index,
-                    fields["email"].get_prep_value(p["email"]),
-                    c.email_index,
-                    enc_address.get_prep_value(p["address"]),
-                    enc_birthday.get_prep_value(p["birthday"]),
-                    c.birth_year,
-                    p["gender"],
-                    p["city"],
-                    p["preferred_channel"],
-                    p["assigned_manager_id"],
-                    first_seen[i],
+            with transaction.atomic():
+                writer.write(
+                    Customer,
+                    [
+                        "id", "created_at", "updated_at", "name", "name_tokens", "phone",
+                        "phone_index", "email", "email_index", "address", "birthday",
+                        "birth_year", "gender", "city", "preferred_channel",
+                        "assigned_manager", "first_seen_at",
+                    ],
+                    customer_rows,
+                )  # fmt: skip
+                writer.write(
+                    CustomerIdentity,
+                    ["id", "customer", "source", "external_id", "created_at"],
+                    identity_rows,
                 )
-            )
-            identity_rows.append(
-                (
-                    ids[CustomerIdentity] + i,
-                    p["id"],
-                    DEMO_SOURCE,
-                    f"M{p['id']:08d}",
-                    now_text,
+                writer.write(tag_model, ["id", "customer", "tag"], tag_rows)
+                writer.write(
+                    Order,
+                    [
+                        "id", "source", "external_id", "customer", "ordered_at", "amount",
+                        "currency", "store", "channel", "status", "created_at",
+                    ],
+                    order_rows,
+                )  # fmt: skip
+                writer.write(
+                    OrderLine,
+                    ["id", "order", "product", "quantity", "unit_price", "amount"],
+                    line_rows,
                 )
-            )
-            names = []
-            if paid[i] >= 300_000:
-                names.append("VIP")
-            if tag_draw[i, 0] < 0.1:
-                names.append("茶会会员")
-            if tag_draw[i, 1] < 0.02:
-                names.append("企业客户")
-            if tag_draw[i, 2] < 0.25:
-                names.append("公众号粉丝")
-            if join[i] < 180 and n_orders[i] >= 5:
-                names.append("老客户")
-            for name in names:
-                tag_rows.append((tag_id, p["id"], tag_ids[name]))
-                tag_id += 1
-
-        i_cust, i_day, i_kind, i_channel, i_note = _interactions(
-            rng,
-            join=join,
-            last=last,
-            n_orders=n_orders,
-            preferred=[p["preferred_channel"] for p in people],
-        )
-        i_time = writer.timestamps(epoch_us + (i_day * US_PER_DAY).astype(np.int64))
-        interaction_rows = [
-            (
-                ids[Interaction] + j,
-                int(chunk.ids[i_cust[j]]),
-                i_kind[j],
-                i_time[j],
-                i_channel[j],
-                i_note[j],
-                DEMO_SOURCE,
-                None,
-                now_text,
-            )
-            for j in range(i_cust.size)
-        ]
-
-        with transaction.atomic():
-            writer.write(
-                Customer,
-                [
-                    "id", "created_at", "updated_at", "name", "name_tokens", "phone",
-                    "phone_index", "email", "email_index", "address", "birthday",
-                    "birth_year", "gender", "city", "preferred_channel",
-                    "assigned_manager", "first_seen_at",
-                ],
-                customer_rows,
-            )  # fmt: skip
-            writer.write(
-                CustomerIdentity,
-                ["id", "customer", "source", "external_id", "created_at"],
-                identity_rows,
-            )
-            writer.write(tag_model, ["id", "customer", "tag"], tag_rows)
-            writer.write(
-                Order,
-                [
-                    "id", "source", "external_id", "customer", "ordered_at", "amount",
-                    "currency", "store", "channel", "status", "created_at",
-                ],
-                order_rows,
-            )  # fmt: skip
-            writer.write(
-                OrderLine,
-                ["id", "order", "product", "quantity", "unit_price", "amount"],
-                line_rows,
-            )
-            writer.write(
-                Interaction,
-                [
-                    "id", "customer", "kind", "occurred_at", "channel", "note",
-                    "source", "external_id", "created_at",
-                ],
-                interaction_rows,
-            )  # fmt: skip
-        ids[Customer] += n
-        ids[CustomerIdentity] += n
-        ids[tag_model] = tag_id
-        ids[Order] += n_o
-        ids[OrderLine] += line_order.size
-        ids[Interaction] += len(interaction_rows)
-        totals["orders"] += n_o
-        totals["lines"] += int(line_order.size)
-        totals["interactions"] += len(interaction_rows)
-        done += n
-        chunk_no += 1
-        bar.update(n)
-        bar.set_postfix(orders=totals["orders"], refresh=False)
+                writer.write(
+                    Interaction,
+                    [
+                        "id", "customer", "kind", "occurred_at", "channel", "note",
+                        "source", "external_id", "created_at",
+                    ],
+                    interaction_rows,
+                )  # fmt: skip
+            ids[Customer] += n
+            ids[CustomerIdentity] += n
+            ids[tag_model] = tag_id
+            ids[Order] += n_o
+            ids[OrderLine] += line_order.size
+            ids[Interaction] += len(interaction_rows)
+            totals["orders"] += n_o
+            totals["lines"] += int(line_order.size)
+            totals["interactions"] += len(interaction_rows)
+            done += n
+            chunk_no += 1
+            bar.update(n)
+            bar.set_postfix(orders=totals["orders"], refresh=False)
+    except KeyboardInterrupt:
+        # Ctrl-C: the chunk in flight is rolled back, the finished ones stay.
+        interrupted = True
     bar.close()
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
@@ -659,11 +667,12 @@ def demo_fill(
         [Customer, CustomerIdentity, tag_model, Order, OrderLine, Interaction]
     )
     return DemoResult(
-        customers=customers,
+        customers=done,
         orders=totals["orders"],
         order_lines=totals["lines"],
         interactions=totals["interactions"],
         seconds=time.perf_counter() - started,
+        interrupted=interrupted,
     )
 
 

@@ -58,6 +58,10 @@ class Command(BaseCommand):
                 managers=managers,
                 progress=not options["no_progress"],
             )
+            if result.interrupted:
+                self.stderr.write(
+                    "Interrupted: the finished chunks are kept. 已中断：已完成的批次已保存。"
+                )
             rate = result.customers / result.seconds if result.seconds else 0.0
             self.stdout.write(
                 f"Added {result.customers} customers, {result.orders} orders, "
