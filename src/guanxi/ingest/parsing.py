@@ -14,6 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import phonenumbers
 from django.utils.translation import gettext as _
 
 from guanxi.commerce.choices import OrderStatus
@@ -83,6 +84,21 @@ _PLAIN_MOMENT = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$"
 )
 _PLAIN_AMOUNT = re.compile(r"^[¥￥$]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
+def _cn_mobile_pattern() -> re.Pattern[str] | None:
+    """phonenumbers' own pattern for CN mobile numbers: an 11-digit number that
+    matches it is valid, and its E.164 form is ``+86`` and the digits. Checking
+    that with a regex is many times faster than ``phonenumbers.parse`` and gives
+    the same answer; anything else goes the general way."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    mobile = metadata.mobile if metadata is not None else None
+    if mobile is None or not mobile.national_number_pattern:
+        return None
+    return re.compile(f"(?:{mobile.national_number_pattern})")
+
+
+_CN_MOBILE = _cn_mobile_pattern()
 _TAG_SPLIT = re.compile(r"\s*[,，;；、|]\s*")
 
 
@@ -171,7 +187,17 @@ class CellParser:
         text = cell_text(value)
         cached = self._phones.get(text)
         if cached is None:
-            cached = self._phones[text] = normalize_phone(text)
+            if (
+                len(text) == 11
+                and _CN_MOBILE is not None
+                and _CN_MOBILE.fullmatch(text)
+            ):
+                cached = "+86" + text
+            else:
+                cached = normalize_phone(text)
+            if len(self._phones) > 2_000_000:
+                self._phones.clear()
+            self._phones[text] = cached
         return cached
 
     def email(self, value: Any) -> str:

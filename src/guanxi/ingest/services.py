@@ -47,7 +47,7 @@ from guanxi.ingest.presets import (
     header_key,
 )
 from guanxi.ingest.readers import Table
-from guanxi.ingest.writers import RowWriter, adapt_datetime
+from guanxi.ingest.writers import RowWriter, adapt_datetime, datetime_adapter
 
 __all__ = [
     "ImportReport",
@@ -615,9 +615,25 @@ class _Contact:
         self.birthday = values.get("birthday")
 
 
+_NAME_TOKENS: dict[str, str] = {}
+
+
 def _contact(values: dict[str, Any]) -> _Contact:
+    """Search keys through ``customer_apply_contact``; the hashed name tokens of a
+    name seen before in this process are reused (names repeat: 张伟, 王芳 …)."""
     contact = _Contact(values)
+    name = contact.name
+    tokens = _NAME_TOKENS.get(name) if name else None
+    if tokens is not None:
+        contact.name = None
     customer_apply_contact(cast(Customer, contact))
+    if name:
+        if tokens is None:
+            if len(_NAME_TOKENS) > 200_000:
+                _NAME_TOKENS.clear()
+            tokens = _NAME_TOKENS[name] = contact.name_tokens
+        contact.name = name
+        contact.name_tokens = tokens
     return contact
 
 
@@ -1125,7 +1141,8 @@ class _OrderImporter(_LinkedImporter):
     def _flush(self) -> None:
         self.people.flush(self.now)
         if self.pending:
-            created = adapt_datetime(self.now)
+            adapt = datetime_adapter()
+            created = adapt(self.now)
             pks = self.writer.reserve(len(self.pending)) if self.has_lines else []
             rows = []
             for order_id, person, part in self.pending:
@@ -1134,7 +1151,7 @@ class _OrderImporter(_LinkedImporter):
                         self.source,
                         order_id,
                         _pk(person),
-                        adapt_datetime(part["ordered_at"]),
+                        adapt(part["ordered_at"]),
                         part["amount"],
                         part.get("currency", "CNY"),
                         part.get("status", OrderStatus.PAID),
@@ -1341,6 +1358,7 @@ def import_run(
         kind=kind, headers=table.headers, preset=chosen, mapping=mapping
     )
     report = ImportReport(kind=kind, dry_run=dry_run)
+    _NAME_TOKENS.clear()
     parser = CellParser(
         tz=timezone.get_current_timezone(), status_values=chosen.status_values
     )

@@ -13,19 +13,33 @@ their orders without reading them back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
 
-__all__ = ["RowWriter", "adapt_datetime"]
+__all__ = ["RowWriter", "adapt_datetime", "datetime_adapter"]
+
+
+def _utc_text(value: dt.datetime) -> str:
+    offset = value.utcoffset()
+    naive = value.replace(tzinfo=None)
+    return (naive - offset if offset else naive).isoformat(" ")
+
+
+def _as_is(value: dt.datetime) -> Any:
+    return value
 
 
 def adapt_datetime(value: dt.datetime) -> Any:
-    """An aware datetime as the database driver wants it (SQLite: UTC text)."""
-    if connection.vendor == "sqlite":
-        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-    return value
+    """An aware datetime as the database driver wants it (SQLite: UTC text, as
+    Django writes it; PostgreSQL: the datetime itself)."""
+    return datetime_adapter()(value)
+
+
+def datetime_adapter() -> Callable[[dt.datetime], Any]:
+    """The adapter for the current database, looked up once per import."""
+    return _utc_text if connection.vendor == "sqlite" else _as_is
 
 
 class RowWriter:
