@@ -17,6 +17,7 @@ from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -186,6 +187,32 @@ def _params(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
     return {name: request.GET.get(name, "").strip()[:100] for name in names}
 
 
+def _url_maker(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` without resolving the pattern once per row."""
+    placeholder = 987654321
+    pattern = reverse(name, args=[placeholder]).replace(str(placeholder), "{}")
+    return pattern.format
+
+
+def _customer_row(customer: Customer, policy: Policy) -> dict[str, Any]:
+    """What one line of the customer list shows, ready to print."""
+    card = customer_card(customer, policy=policy)
+    pseudonymous = policy.contact_view == ContactView.PSEUDONYMOUS
+    first_seen = card["first_seen_at"]
+    return {
+        "card": card,
+        "url": None if pseudonymous else _url_maker("web:customer-detail")(customer.pk),
+        "gender": _gender_labels().get(card["gender"], "—"),
+        "first_seen": (
+            timezone.localtime(first_seen).strftime("%Y-%m-%d") if first_seen else "—"
+        ),
+    }
+
+
+def _gender_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Gender.choices if value}
+
+
 @login_required
 @domain_errors
 def customer_list(request: HttpRequest) -> HttpResponse:
@@ -201,7 +228,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before"),
         per_page=CUSTOMERS_PER_PAGE,
     )
-    rows = [{"card": customer_card(c, policy=policy), "pk": c.pk} for c in page.items]
+    rows = [_customer_row(c, policy) for c in page.items]
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
@@ -279,12 +306,15 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- orders ------------------------------------------------------------------
 
 
-def _order_row(order: Order, policy: Policy) -> dict[str, Any]:
+def _order_row(
+    order: Order, policy: Policy, urls: dict[str, Callable[[int], str]]
+) -> dict[str, Any]:
     card = customer_card(order.customer, policy=policy, tags=[])
     return {
         "order": order,
+        "url": urls["order"](order.pk),
         "customer_label": card.get("name") or card["id"],
-        "customer_pk": card.get("pk"),
+        "customer_url": urls["customer"](card["pk"]) if "pk" in card else None,
     }
 
 
@@ -303,11 +333,15 @@ def order_list(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before"),
         per_page=ORDERS_PER_PAGE,
     )
+    urls = {
+        "order": _url_maker("web:order-detail"),
+        "customer": _url_maker("web:customer-detail"),
+    }
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
     context = {
-        "rows": [_order_row(o, policy) for o in page.items],
+        "rows": [_order_row(o, policy, urls) for o in page.items],
         "page": page,
         "query": query.urlencode(),
         "statuses": OrderStatus.choices,
