@@ -222,3 +222,14 @@ def test_logged_out_visitors_are_sent_to_login(client: Any) -> None:
     response = client.get(reverse("ingest:upload"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_wizard_speaks_chinese_when_the_browser_does(admin_client: Any) -> None:
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    _upload(admin_client, BAD)
+    job = ImportJob.objects.get()
+    html = admin_client.get(
+        reverse("ingest:job-preview", args=[job.pk])
+    ).content.decode()
+    assert "2 行有问题。文件修正之前不会导入任何数据。" in html
+    assert "修改列对应" in html
