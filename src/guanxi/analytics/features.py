@@ -205,6 +205,75 @@ def _ratio(
     return result
 
 
+def _per_customer(
+    daily: ir.Table,
+    *,
+    end: int,
+    windows: Sequence[int],
+    holdout_end: int | None = None,
+) -> ir.Table:
+    """Per-customer aggregates of the purchase days up to day ``end``.
+
+    Customers without a purchase by ``end`` are left out. With
+    ``holdout_end``, also ``holdout_days_`` and ``holdout_spend_`` of the
+    days in (end, holdout_end]. The first day's spend comes from a join with
+    each customer's first day: portable, and in DuckDB about twice as fast
+    as a window over all purchase days (``arg_min`` is not portable: Ibis's
+    SQLite backend gets it wrong).
+    """
+    known = daily.filter(daily.day <= end)
+    firsts = (
+        known.group_by("customer_id")
+        .aggregate(first_day_=known.day.min())
+        .rename(first_customer_="customer_id")
+    )
+    rows = daily.join(firsts, daily.customer_id == firsts.first_customer_)
+    before = rows.day <= end
+    aggregates: dict[str, ir.Value] = {
+        "first_day": rows.first_day_.min(),
+        "last_day": rows.day.max(where=before),
+        "purchase_days": rows.count(where=before).cast("int64"),
+        "orders": rows.orders.sum(where=before).cast("int64"),
+        "total_spend": rows.amount.sum(where=before).cast("float64"),
+        "first_day_spend": rows.amount.sum(where=rows.day == rows.first_day_)
+        .fill_null(0.0)
+        .cast("float64"),
+    }
+    for window in windows:
+        inside = before & (rows.day > end - int(window))
+        aggregates[f"orders_{window}d"] = (
+            rows.orders.sum(where=inside).fill_null(0).cast("int64")
+        )
+        aggregates[f"purchase_days_{window}d"] = (
+            rows.count(where=inside).fill_null(0).cast("int64")
+        )
+        aggregates[f"spend_{window}d"] = (
+            rows.amount.sum(where=inside).fill_null(0.0).cast("float64")
+        )
+    if holdout_end is not None:
+        after = (rows.day > end) & (rows.day <= holdout_end)
+        aggregates["holdout_days_"] = rows.count(where=after).fill_null(0).cast("int64")
+        aggregates["holdout_spend_"] = (
+            rows.amount.sum(where=after).fill_null(0.0).cast("float64")
+        )
+    per_customer = rows.group_by("customer_id").aggregate(**aggregates)
+    frequency = (per_customer.purchase_days - 1).cast("int64")
+    recency = (per_customer.last_day - per_customer.first_day).cast("int64")
+    return per_customer.mutate(
+        frequency=frequency,
+        recency=recency,
+        T=(ibis.literal(end, type="int64") - per_customer.first_day).cast("int64"),
+        days_since_last_purchase=(
+            ibis.literal(end, type="int64") - per_customer.last_day
+        ).cast("int64"),
+        mean_order_value=_ratio(per_customer.total_spend, per_customer.orders),
+        monetary_value=_ratio(
+            per_customer.total_spend - per_customer.first_day_spend, frequency
+        ),
+        mean_interpurchase_days=_ratio(recency, frequency),
+    )
+
+
 def customer_features(
     table: ir.Table,
     *,
@@ -242,47 +311,7 @@ def customer_features(
         datetime_col=datetime_col,
         amount_col=amount_col,
     )
-    daily = daily.filter(daily.day <= end)
-    daily = daily.mutate(
-        first_day_=daily.day.min().over(ibis.window(group_by=daily.customer_id))
-    )
-    aggregates: dict[str, ir.Value] = {
-        "first_day": daily.day.min(),
-        "last_day": daily.day.max(),
-        "purchase_days": daily.count().cast("int64"),
-        "orders": daily.orders.sum().cast("int64"),
-        "total_spend": daily.amount.sum().cast("float64"),
-        "first_day_spend": daily.amount.sum(where=daily.day == daily.first_day_)
-        .fill_null(0.0)
-        .cast("float64"),
-    }
-    for window in windows:
-        inside = daily.day > end - int(window)
-        aggregates[f"orders_{window}d"] = (
-            daily.orders.sum(where=inside).fill_null(0).cast("int64")
-        )
-        aggregates[f"purchase_days_{window}d"] = (
-            daily.count(where=inside).fill_null(0).cast("int64")
-        )
-        aggregates[f"spend_{window}d"] = (
-            daily.amount.sum(where=inside).fill_null(0.0).cast("float64")
-        )
-    per_customer = daily.group_by("customer_id").aggregate(**aggregates)
-    frequency = (per_customer.purchase_days - 1).cast("int64")
-    recency = (per_customer.last_day - per_customer.first_day).cast("int64")
-    result = per_customer.mutate(
-        frequency=frequency,
-        recency=recency,
-        T=(ibis.literal(end, type="int64") - per_customer.first_day).cast("int64"),
-        days_since_last_purchase=(
-            ibis.literal(end, type="int64") - per_customer.last_day
-        ).cast("int64"),
-        mean_order_value=_ratio(per_customer.total_spend, per_customer.orders),
-        monetary_value=_ratio(
-            per_customer.total_spend - per_customer.first_day_spend, frequency
-        ),
-        mean_interpurchase_days=_ratio(recency, frequency),
-    )
+    result = _per_customer(daily.filter(daily.day <= end), end=end, windows=windows)
     leading = [
         "customer_id",
         "first_day",
@@ -366,49 +395,31 @@ def _summary_expression(
     calibration: int | None,
 ) -> ir.Table:
     """The summary in whole days; weeks and the holdout duration come after."""
-    cut = calibration if calibration is not None else end
-    features = customer_features(
-        table,
-        observation_end=_EPOCH + dt.timedelta(days=cut),
-        customer_col=customer_col,
-        datetime_col=datetime_col,
-        amount_col=amount_col,
-        windows=(),
-    )
-    summary = features.select(
-        "customer_id",
-        frequency=features.frequency.cast("float64"),
-        recency=features.recency.cast("float64"),
-        T=features["T"].cast("float64"),
-        monetary_value=features.monetary_value,
-    )
-    if calibration is None:
-        return summary
     daily = purchase_days(
         table,
         customer_col=customer_col,
         datetime_col=datetime_col,
         amount_col=amount_col,
     )
-    holdout = daily.filter((daily.day > calibration) & (daily.day <= end))
-    holdout = holdout.group_by("customer_id").aggregate(
-        holdout_days_=holdout.count().cast("int64"),
-        holdout_spend_=holdout.amount.sum().cast("float64"),
+    daily = daily.filter(daily.day <= end)
+    cut = calibration if calibration is not None else end
+    per_customer = _per_customer(
+        daily,
+        end=cut,
+        windows=(),
+        holdout_end=end if calibration is not None else None,
     )
-    holdout = holdout.rename(holdout_customer_="customer_id")
-    joined = summary.left_join(
-        holdout, summary.customer_id == holdout.holdout_customer_
-    )
-    days = joined.holdout_days_.fill_null(0)
-    return joined.select(
-        "customer_id",
-        "frequency",
-        "recency",
-        "T",
-        "monetary_value",
-        frequency_holdout=days.cast("float64"),
-        monetary_value_holdout=_ratio(joined.holdout_spend_.fill_null(0.0), days),
-    )
+    columns: dict[str, ir.Value] = {
+        "frequency": per_customer.frequency.cast("float64"),
+        "recency": per_customer.recency.cast("float64"),
+        "T": per_customer["T"].cast("float64"),
+        "monetary_value": per_customer.monetary_value,
+    }
+    if calibration is not None:
+        days = per_customer.holdout_days_
+        columns["frequency_holdout"] = days.cast("float64")
+        columns["monetary_value_holdout"] = _ratio(per_customer.holdout_spend_, days)
+    return per_customer.select("customer_id", **columns)
 
 
 def _check_summary_input(
