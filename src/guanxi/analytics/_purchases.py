@@ -27,13 +27,16 @@ def purchase_days(
     datetime_col: str,
     amount_col: str | None,
     observation_end: Any = None,
-) -> tuple[pd.DataFrame, pd.Timestamp]:
+) -> tuple[pd.DataFrame, pd.Timestamp, np.ndarray]:
     """One row per (customer, calendar day) with the day's total amount.
 
-    Returns the frame (columns ``customer``, ``day`` as datetime64, ``amount``
-    — 0 without an amount column — sorted by customer and day) and the
-    observation end as a midnight timestamp (the last purchase day when
-    ``observation_end`` is None). Dates may be datetimes or text.
+    Returns the frame (columns ``customer`` — an integer code —, ``day`` as
+    datetime64 and ``amount``, 0 without an amount column; sorted by customer
+    and day), the observation end as a midnight timestamp (the last purchase
+    day when ``observation_end`` is None) and the customer ids, where code
+    ``i`` stands for ``ids[i]`` and the ids are sorted. Grouping on integer
+    codes rather than on the ids (often strings) is several times faster.
+    Dates may be datetimes or text.
     """
     if not isinstance(transactions, pd.DataFrame):
         raise AnalyticsInputError(
@@ -54,8 +57,9 @@ def purchase_days(
         raise AnalyticsInputError("transactions: no rows")
     if observation_end is None:
         end = int(days.max())
+    codes, ids = pd.factorize(customers, sort=True)
     daily = (
-        pd.DataFrame({"customer": customers, "day": days, "amount": amounts})
+        pd.DataFrame({"customer": codes, "day": days, "amount": amounts})
         .groupby(["customer", "day"], sort=True)["amount"]
         .sum()
         .reset_index()
@@ -63,4 +67,5 @@ def purchase_days(
     daily["day"] = (
         daily["day"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
     )
-    return daily, pd.Timestamp(dt.date(1970, 1, 1) + dt.timedelta(days=end))
+    end_day = pd.Timestamp(dt.date(1970, 1, 1) + dt.timedelta(days=end))
+    return daily, end_day, np.asarray(ids)

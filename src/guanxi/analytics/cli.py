@@ -156,6 +156,9 @@ def main(argv: list[str]) -> int:
             return COMMANDS[args.command](args, frame, step)
     except (UsageError, AnalyticsInputError) as error:
         return _fail(str(error))
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # The reader went away (``… | head``): stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -35,7 +35,7 @@ def _cohort_frame(
     amount_col: str | None,
     observation_end: Any,
 ) -> tuple[pd.DataFrame, pd.Timestamp]:
-    daily, end = purchase_days(
+    daily, end, _ = purchase_days(
         transactions,
         customer_col=customer_col,
         datetime_col=datetime_col,

@@ -126,7 +126,7 @@ def plot_cumulative_purchases(
     ``expected_purchases_new_customer``; time in the model's unit (days, or
     weeks = days / 7).
     """
-    daily, end = purchase_days(
+    daily, end, _ = purchase_days(
         transactions,
         customer_col=customer_col,
         datetime_col=datetime_col,

@@ -426,7 +426,7 @@ def rfm_table(
     """
     if window_days is not None and window_days < 1:
         raise AnalyticsInputError("window_days must be at least 1")
-    daily, end = purchase_days(
+    daily, end, ids = purchase_days(
         transactions,
         customer_col=customer_col,
         datetime_col=datetime_col,
@@ -436,7 +436,7 @@ def rfm_table(
     grouped = daily.groupby("customer", sort=True)
     first = grouped["day"].min()
     last = grouped["day"].max()
-    result = pd.DataFrame(index=first.index.rename("customer_id"))
+    result = pd.DataFrame(index=first.index)
     result["recency_days"] = (end - last).dt.days.astype(np.int64)
     if window_days is None:
         in_window = daily
@@ -457,4 +457,5 @@ def rfm_table(
             .astype(float)
         )
     result["exposure_days"] = ((end - start).dt.days + 1).astype(np.int64)
+    result.index = pd.Index(ids[result.index.to_numpy()], name="customer_id")
     return result
