@@ -81,7 +81,9 @@ def reject(
     if not bool(bad.any()):
         return
     row = int(np.flatnonzero(bad)[0])
-    shown = f"{values[row]!r}" if other is None else f"{values[row]!r} > {other[row]!r}"
+    shown = f"{float(values[row])!r}"
+    if other is not None:
+        shown += f" > {float(other[row])!r}"
     raise AnalyticsInputError(f"column '{column}', row {row + 1}: {what} ({shown})")
 
 
@@ -411,9 +413,8 @@ class PurchaseModel(CLVModel):
             (1.0 + float(discount_rate)) ** -periods, dtype=np.float64
         )
         x, t_x, big_t = np.broadcast_arrays(x, t_x, big_t)
-        result: FloatArray = value * self._discounted_purchases(
-            times, discounts, x, t_x, big_t
-        )
+        total = self._discounted_purchases(times, discounts, x, t_x, big_t)
+        result: FloatArray = value * total.reshape(x.shape)
         return result
 
     def _discounted_purchases(
