@@ -295,6 +295,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else ""
         ),
         "manager_label": manager.get_username() if manager is not None else "",
+        "pseudonymous": policy.contact_view == ContactView.PSEUDONYMOUS,
     }
     if _is_htmx(request):
         return _vary_on_htmx(

@@ -320,3 +320,14 @@ def test_templates_never_read_personal_fields_directly() -> None:
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_operations_see_birth_year_not_birthday(client_for: Any, world: World) -> None:
+    world.own_customer.birthday = dt.date(1990, 5, 17)
+    customer_apply_contact(world.own_customer)
+    world.own_customer.save()
+    masked = client_for("operations").get(detail(world.own_customer)).content.decode()
+    assert "<dt>Birth year</dt><dd>1990</dd>" in masked
+    assert "1990-05-17" not in masked
+    full = client_for("service").get(detail(world.own_customer)).content.decode()
+    assert "<dt>Birthday</dt><dd>1990-05-17</dd>" in full
