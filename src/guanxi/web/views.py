@@ -194,23 +194,23 @@ def _url_maker(name: str) -> Callable[[int], str]:
     return pattern.format
 
 
-def _customer_row(customer: Customer, policy: Policy) -> dict[str, Any]:
+def _customer_row(
+    customer: Customer,
+    policy: Policy,
+    url: Callable[[int], str] | None,
+    genders: dict[str, str],
+) -> dict[str, Any]:
     """What one line of the customer list shows, ready to print."""
     card = customer_card(customer, policy=policy)
-    pseudonymous = policy.contact_view == ContactView.PSEUDONYMOUS
     first_seen = card["first_seen_at"]
     return {
         "card": card,
-        "url": None if pseudonymous else _url_maker("web:customer-detail")(customer.pk),
-        "gender": _gender_labels().get(card["gender"], "—"),
+        "url": url(customer.pk) if url is not None else None,
+        "gender": genders.get(card["gender"], "—"),
         "first_seen": (
             timezone.localtime(first_seen).strftime("%Y-%m-%d") if first_seen else "—"
         ),
     }
-
-
-def _gender_labels() -> dict[str, str]:
-    return {value: str(label) for value, label in Gender.choices if value}
 
 
 @login_required
@@ -228,7 +228,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before"),
         per_page=CUSTOMERS_PER_PAGE,
     )
-    rows = [_customer_row(c, policy) for c in page.items]
+    # Pseudonymous roles get no link: the detail page is addressed by number.
+    url = (
+        None
+        if policy.contact_view == ContactView.PSEUDONYMOUS
+        else _url_maker("web:customer-detail")
+    )
+    genders = {value: str(label) for value, label in Gender.choices if value}
+    rows = [_customer_row(c, policy, url, genders) for c in page.items]
     query = request.GET.copy()
     query.pop("after", None)
     query.pop("before", None)
@@ -295,7 +302,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else ""
         ),
         "manager_label": manager.get_username() if manager is not None else "",
-        "pseudonymous": policy.contact_view == ContactView.PSEUDONYMOUS,
     }
     if _is_htmx(request):
         return _vary_on_htmx(
