@@ -78,8 +78,18 @@ def generate(path: Path, rows: int, customers: int, seed: int = 1) -> None:
     tmp.rename(path)
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(kind: str, path: Path, result: Path) -> None:
-    """One path, timed after imports; writes its summary for the comparison."""
+    """One path, timed after imports; writes its summary for the comparison.
+
+    Besides wall time it reports the CPU seconds (user + system, all threads)
+    of the measured part: on a shared machine wall time depends on the load,
+    CPU time much less.
+    """
     import pandas as pd
 
     from guanxi.analytics.summary import rfm_summary
@@ -89,14 +99,14 @@ def run(kind: str, path: Path, result: Path) -> None:
 
         from guanxi.analytics import features  # noqa: F401
 
-        began = time.perf_counter()
-        summary = rfm_summary(path, **OPTIONS)  # type: ignore[arg-type]
-        seconds = time.perf_counter() - began
+        began, cpu = time.perf_counter(), _cpu()
+        summary = rfm_summary(path, **OPTIONS)
+        seconds, cpu = time.perf_counter() - began, _cpu() - cpu
     else:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), _cpu()
         frame = pd.read_parquet(path)
-        summary = rfm_summary(frame, **OPTIONS)  # type: ignore[arg-type]
-        seconds = time.perf_counter() - began
+        summary = rfm_summary(frame, **OPTIONS)
+        seconds, cpu = time.perf_counter() - began, _cpu() - cpu
     summary.to_parquet(result)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -151,6 +161,7 @@ def main() -> int:
             results[kind].append(figures)
             print(
                 f"run {attempt + 1} {kind:6s} {figures['seconds']:7.2f} s  "
+                f"cpu {figures.get('cpu_seconds', float('nan')):7.2f} s  "
                 f"peak {figures['peak_rss_mb']:7.0f} MB  {figures['customers']} customers",
                 file=sys.stderr,
             )
@@ -162,6 +173,10 @@ def main() -> int:
     pd.testing.assert_frame_equal(duck, pand, check_exact=False, rtol=1e-9)
     best = {kind: min(r["seconds"] for r in runs) for kind, runs in results.items()}
     peak = {kind: max(r["peak_rss_mb"] for r in runs) for kind, runs in results.items()}
+    cpu = {
+        kind: min(r.get("cpu_seconds", float("nan")) for r in runs)
+        for kind, runs in results.items()
+    }
     print(
         json.dumps(
             {
@@ -169,6 +184,8 @@ def main() -> int:
                 "customers_in_file": args.customers,
                 "customers_summarised": len(duck),
                 "best_seconds": best,
+                "best_cpu_seconds": cpu,
+                "load_average": os.getloadavg(),
                 "peak_rss_mb": peak,
                 "speedup": best["pandas"] / best["duckdb"],
                 "results_equal": True,
