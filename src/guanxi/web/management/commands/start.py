@@ -1,0 +1,205 @@
+"""``guanxi start``: migrate, optionally fill demo data, then serve with the task worker.
+
+The web server is waitress (threads, pure Python, no build step); the Huey
+consumer runs beside it as a child process. Ctrl-C (or SIGTERM to this
+process) stops the server, then the worker; the worker also dies with this
+process if it is killed outright (Linux ``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from guanxi.access.choices import Role
+from guanxi.customers.models import Customer
+from guanxi.demo.generator import demo_fill
+from guanxi.demo.users import demo_logins_table, demo_users_ensure
+
+WORKER_STOP_SECONDS = 15
+# The Huey consumer, quiet when stopped while it is still starting up.
+WORKER_CODE = (
+    "import sys\n"
+    "from guanxi.cli import main\n"
+    "try:\n"
+    "    main(['run_huey', '-w', '2', '-k', 'thread'])\n"
+    "except KeyboardInterrupt:\n"
+    "    sys.exit(130)\n"
+)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text}")
+    return value
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _raise_exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+class Command(BaseCommand):
+    help = (
+        "Run Guanxi: migrate the database, fill demo data on the first run (--demo), "
+        "serve the web app and run the task worker. 启动关系：迁移数据库、首次运行时"
+        "生成演示数据（--demo）、启动网站与任务进程。"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="fill demo data on the first run and create the demo users",
+        )
+        parser.add_argument(
+            "--demo-customers",
+            type=_positive,
+            default=2000,
+            help="demo customers to add on the first run (default 2000)",
+        )
+        parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
+        parser.add_argument("--port", type=_port, default=8000, help="default 8000")
+        parser.add_argument(
+            "--workers",
+            type=_positive,
+            default=8,
+            help="web server threads (default 8)",
+        )
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not run the task worker"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        out = self.stdout
+        self._probe(options["host"], options["port"])  # fail before slow work
+        call_command("migrate", interactive=False, verbosity=0)
+        logins = []
+        if options["demo"]:
+            logins = demo_users_ensure()
+            if Customer.objects.exists():
+                out.write(
+                    "Demo data: the database already has customers, nothing added. "
+                    "演示数据：数据库中已有客户，未再添加。"
+                )
+            else:
+                managers = [
+                    login.user_id
+                    for login in logins
+                    if login.role == Role.ACCOUNT_MANAGER
+                ]
+                result = demo_fill(
+                    customers=options["demo_customers"], seed=0, managers=managers
+                )
+                out.write(
+                    f"Demo data: {result.customers} customers, {result.orders} orders "
+                    f"in {result.seconds:.1f} s. 演示数据已生成。"
+                )
+        # whitenoise serves from the finders; an empty root keeps it quiet.
+        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+        worker = None
+        if not options["no_worker"]:
+            # Its own session: Ctrl-C reaches this process only, which then
+            # stops the server first and the worker second.
+            worker = subprocess.Popen(
+                [sys.executable, "-c", WORKER_CODE],
+                preexec_fn=_die_with_parent,  # before any thread starts
+                start_new_session=True,
+            )
+        try:
+            server = self._server(options)
+        except BaseException:
+            if worker is not None:
+                self._stop(worker)
+            raise
+        host, port = options["host"], options["port"]
+        url = f"http://{host}:{port}/"
+        out.write("")
+        out.write(f"Guanxi is running at {url}   关系已启动：{url}")
+        out.write(f"Data folder 数据目录: {settings.DATA_DIR}")
+        if logins:
+            out.write("")
+            out.write("Demo logins 演示账号:")
+            out.write(demo_logins_table(logins))
+        if worker is not None:
+            out.write(f"Task worker started (pid {worker.pid}). 任务进程已启动。")
+        out.write("Press Ctrl-C to stop. 按 Ctrl-C 停止。")
+        out.flush()
+        previous = signal.signal(signal.SIGTERM, _raise_exit)
+        try:
+            server.run()  # returns on Ctrl-C or SIGTERM
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            server.close()
+            if worker is not None:
+                self._stop(worker)
+            out.write("Guanxi stopped. 关系已停止。")
+
+    def _probe(self, host: str, port: int) -> None:
+        import socket
+
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            family, kind, proto, _, address = infos[0]
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            ) from None
+
+    def _server(self, options: dict[str, Any]) -> Any:
+        from django.core.wsgi import get_wsgi_application
+        from waitress.server import create_server
+
+        try:
+            return create_server(
+                get_wsgi_application(),
+                host=options["host"],
+                port=options["port"],
+                threads=options["workers"],
+                ident="guanxi",
+            )
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {options['host']}:{options['port']}: "
+                f"{exc.strerror or exc}"
+            ) from None
+
+    def _stop(self, worker: subprocess.Popen[bytes]) -> None:
+        """Ask the worker to finish its tasks; kill it if it does not."""
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
