@@ -23,6 +23,7 @@ __all__ = ["BetaGeo"]
 
 
 _GRID = 512
+_TABULATE_ABOVE = 50_000
 
 
 def _bracket(params: FloatArray, t: Any, x: Any, y: Any) -> FloatArray:
@@ -141,11 +142,19 @@ class BetaGeo(PurchaseModel):
         horizon = as_array(t, "t")
         x = as_array(frequency, "frequency")
         big_t = as_array(T, "T")
+        t_x = as_array(recency, "recency")
+        if horizon.ndim == 0 and x.size > _TABULATE_ABOVE:
+            # One horizon for many customers: tabulate as clv() does.
+            x, t_x, big_t = np.broadcast_arrays(x, t_x, big_t)
+            tabulated = self._discounted_purchases(
+                horizon.reshape(1), np.ones(1), x, t_x, big_t
+            )
+            return tabulated.reshape(x.shape)
         result: FloatArray = (
             (a + b + x - 1.0)
             / (a - 1.0)
             * _bracket(self._fitted(), horizon, x, alpha + big_t)
-            * self.probability_alive(x, recency, big_t)
+            * self.probability_alive(x, t_x, big_t)
         )
         return result
 

@@ -251,3 +251,23 @@ def test_bad_hyperparameters_and_unfitted_use() -> None:
     with pytest.raises(AnalyticsInputError) as caught:
         _fitted(**TRUE).clv(spend, 1, 1, 5, 10, horizon=0)
     assert str(caught.value) == "horizon: must be a whole number >= 1, got 0"
+
+
+def test_expected_purchases_for_many_customers_are_tabulated_exactly() -> None:
+    rng = np.random.default_rng(4)
+    frame = simulate_bgnbd(
+        60_000, **TRUE, T=rng.uniform(1, 78, 60_000), random_state=rng
+    )
+    model = _fitted(**TRUE)
+    many = model.expected_purchases(
+        39.0, frame["frequency"], frame["recency"], frame["T"]
+    )
+    few = np.concatenate(
+        [
+            model.expected_purchases(
+                39.0, part["frequency"], part["recency"], part["T"]
+            )
+            for part in (frame.iloc[i : i + 10_000] for i in range(0, 60_000, 10_000))
+        ]
+    )
+    np.testing.assert_allclose(many, few, rtol=1e-9)

@@ -78,7 +78,7 @@ def test_gradient_is_the_derivative(params: list[float]) -> None:
 def test_series_matches_scipy_and_its_derivatives() -> None:
     p = np.array([0.5, 3.0, 1.6, 1000.3, 2.0])
     q = np.array([2.0, 4.5, 9.0, 1001.5, 2.5])
-    z = np.array([0.0, 0.3, 0.9, 0.95, 0.999])
+    z = np.array([0.0, 0.3, 0.9, 0.95, 0.99])
     value, d_p, d_q, d_z = hyp2f1_1(p, q, z)
     np.testing.assert_allclose(value, special.hyp2f1(1.0, p, q, z), rtol=1e-12)
     h = 1e-6
