@@ -212,8 +212,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
     plots = None if args.plots is None else Path(args.plots)
     if plots is not None and plots.exists() and not plots.is_dir():
         raise UsageError(f"--plots: not a folder: {args.plots}")
-    if args.command == "cohorts" and args.calibration_end is not None:
-        raise UsageError("--calibration-end does not apply to cohorts")
+    if args.command in ("rfm", "cohorts") and args.calibration_end is not None:
+        raise UsageError(f"--calibration-end does not apply to {args.command}")
 
 
 def _read(args: argparse.Namespace, step: Step) -> pd.DataFrame:

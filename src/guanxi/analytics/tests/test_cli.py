@@ -452,6 +452,10 @@ def bad(tmp_path: Path, text: str, name: str = "orders.csv") -> Path:
             "--calibration-end does not apply to cohorts",
         ),
         (
+            ["rfm", "{good}", *HAND_COLUMNS, "--calibration-end", "2024-02-01"],
+            "--calibration-end does not apply to rfm",
+        ),
+        (
             ["clv", "{good}", *HAND_COLUMNS, "--time-unit", "M"],
             "argument --time-unit: invalid choice: 'M' (choose from 'D', 'W')",
         ),
