@@ -111,7 +111,12 @@ def run(kind: str, path: Path, result: Path) -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
-            {"seconds": seconds, "peak_rss_mb": peak_mb, "customers": len(summary)}
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "peak_rss_mb": peak_mb,
+                "customers": len(summary),
+            }
         )
     )
 
