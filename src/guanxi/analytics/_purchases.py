@@ -46,7 +46,7 @@ def purchase_days(
     end = (
         _NO_END if observation_end is None else _day(observation_end, "observation_end")
     )
-    customers, days, amounts = _checked_columns(
+    _, days, amounts = _checked_columns(
         transactions,
         customer_col=customer_col,
         datetime_col=datetime_col,
@@ -57,15 +57,39 @@ def purchase_days(
         raise AnalyticsInputError("transactions: no rows")
     if observation_end is None:
         end = int(days.max())
-    codes, ids = pd.factorize(customers, sort=True)
-    daily = (
-        pd.DataFrame({"customer": codes, "day": days, "amount": amounts})
-        .groupby(["customer", "day"], sort=True)["amount"]
-        .sum()
-        .reset_index()
-    )
-    daily["day"] = (
-        daily["day"].to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
+    codes, ids = _customer_codes(transactions[customer_col])
+    # One int64 key per (customer, day): a single-key group-by is much faster
+    # than one on two columns.
+    first_day = int(days.min())
+    span = int(days.max()) - first_day + 1
+    key = codes * span + (days - first_day)
+    totals = pd.Series(amounts).groupby(key, sort=True).sum()
+    keys = totals.index.to_numpy(dtype=np.int64)
+    daily = pd.DataFrame(
+        {
+            "customer": keys // span,
+            "day": (keys % span + first_day)
+            .astype("datetime64[D]")
+            .astype("datetime64[ns]"),
+            "amount": totals.to_numpy(dtype=np.float64),
+        }
     )
     end_day = pd.Timestamp(dt.date(1970, 1, 1) + dt.timedelta(days=end))
     return daily, end_day, np.asarray(ids)
+
+
+def _customer_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes for the customer ids, numbered in sorted id order.
+
+    Factorises the column as stored (Arrow strings are dictionary-encoded
+    quickly), then sorts only the distinct ids rather than every row.
+    """
+    codes, found = pd.factorize(column)
+    uniques = np.asarray(found)
+    try:
+        order = np.argsort(uniques, kind="stable")
+    except TypeError:  # ids of mixed types that do not sort together
+        order = np.arange(len(uniques))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]
