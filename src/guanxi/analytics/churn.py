@@ -16,6 +16,12 @@ sets ``OMP_WAIT_POLICY=passive`` before scikit-learn is imported (unless the
 environment already says otherwise); it only takes effect when this module
 is the first to load scikit-learn in the process, so services and test runs
 should export it too.
+
+Reproducibility: features are computed on a one-thread DuckDB connection.
+With several threads DuckDB adds floating-point amounts in varying order, the
+last bits of the spend features change from run to run, and a gradient-boosted
+model can split differently; one thread makes the same data give the same
+scores.
 """
 
 from __future__ import annotations
@@ -183,7 +189,7 @@ class ChurnClassifier:
         return _Inputs(purchases, contacts)
 
     def _features(self, inputs: _Inputs, cutoff: dt.date) -> pd.DataFrame:
-        con = connect_duckdb()
+        con = connect_duckdb(threads=1)
         purchases = con.execute(
             customer_features(
                 inputs.transactions,
@@ -236,13 +242,13 @@ class ChurnClassifier:
         day = day_number(table[self.datetime_col])
         ahead = table.filter((day > start) & (day <= start + int(self.horizon_days)))
         bought = ahead.select(customer_id=ahead[self.customer_col]).distinct()
-        con = connect_duckdb()
+        con = connect_duckdb(threads=1)
         buyers = set(con.execute(bought)["customer_id"])
         con.disconnect()
         return buyers
 
     def _last_day(self, inputs: _Inputs) -> dt.date:
-        con = connect_duckdb()
+        con = connect_duckdb(threads=1)
         day = day_number(inputs.transactions[self.datetime_col])
         last = con.execute(inputs.transactions.aggregate(last=day.max()))["last"].iloc[
             0
