@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
@@ -59,25 +61,34 @@ def order_get(*, actor: Any, pk: int | str) -> Order:
         raise NotFound(_("order not found")) from None
 
 
-def order_monthly_summary(*, actor: Any, since: Any) -> list[dict[str, Any]]:
-    """Orders and revenue per calendar month since ``since`` in ``actor``'s scope.
+def order_monthly_summary(
+    *, actor: Any, periods: Sequence[tuple[dt.datetime, dt.datetime]]
+) -> list[dict[str, Any]]:
+    """Orders and revenue in each ``[start, end)`` period, in ``actor``'s scope.
 
-    Cancelled and refunded orders are left out of both figures. Rows are
-    ``{"month": date, "orders": n, "revenue": Decimal}``.
+    Cancelled and refunded orders are left out of both figures. One row per
+    period, in the order given: ``{"start": datetime, "orders": n, "revenue":
+    Decimal}``. One pass over the range with a conditional aggregate per period:
+    truncating every timestamp to its month would call a function per row (on
+    SQLite a Python one), which is minutes on ten million orders.
     """
-    rows = (
-        order_list(actor=actor, filters=OrderFilters(ordered_from=since))
-        .exclude(status__in=["cancelled", "refunded"])
-        .annotate(month=TruncMonth("ordered_at"))
-        .values("month")
-        .annotate(orders=Count("id"), revenue=Sum("amount"))
-        .order_by("month")
-    )
+    if not periods:
+        return []
+    # No range filter in WHERE: through the ordered_at index SQLite reads most of
+    # the table row by row at random (6 s for 600k of 1M orders here), while one
+    # sequential scan with the per-period filters takes 1-2 s.
+    qs = order_list(actor=actor).exclude(status__in=["cancelled", "refunded"])
+    aggregates: dict[str, Any] = {}
+    for i, (begin, end) in enumerate(periods):
+        within = Q(ordered_at__gte=begin, ordered_at__lt=end)
+        aggregates[f"n{i}"] = Count("id", filter=within)
+        aggregates[f"r{i}"] = Sum("amount", filter=within)
+    totals = qs.order_by().aggregate(**aggregates)
     return [
         {
-            "month": r["month"].date() if hasattr(r["month"], "date") else r["month"],
-            "orders": r["orders"],
-            "revenue": r["revenue"],
+            "start": begin,
+            "orders": totals[f"n{i}"] or 0,
+            "revenue": totals[f"r{i}"] or Decimal(0),
         }
-        for r in rows
+        for i, (begin, _end) in enumerate(periods)
     ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
@@ -128,24 +129,23 @@ def tag_list() -> QuerySet[Tag]:
     return Tag.objects.order_by("name")
 
 
-def customer_monthly_new(*, actor: Any, since: Any) -> list[dict[str, Any]]:
-    """New customers per calendar month (by ``first_seen_at``) in ``actor``'s scope.
-
-    Rows are ``{"month": date, "new_customers": n}``.
-    """
-    rows = (
-        customer_scope(actor=actor)
-        .filter(first_seen_at__gte=since)
-        .annotate(month=TruncMonth("first_seen_at"))
-        .values("month")
-        .annotate(new_customers=Count("id"))
-        .order_by("month")
+def customer_monthly_new(
+    *, actor: Any, periods: Sequence[tuple[dt.datetime, dt.datetime]]
+) -> list[int]:
+    """How many customers in ``actor``'s scope were first seen in each
+    ``[start, end)`` period, in the order given (one pass, no per-row function)."""
+    if not periods:
+        return []
+    qs = customer_scope(actor=actor).filter(
+        first_seen_at__gte=min(p[0] for p in periods),
+        first_seen_at__lt=max(p[1] for p in periods),
     )
-    return [
-        {"month": _as_date(r["month"]), "new_customers": r["new_customers"]}
-        for r in rows
-    ]
-
-
-def _as_date(value: Any) -> Any:
-    return value.date() if hasattr(value, "date") else value
+    totals = qs.order_by().aggregate(
+        **{
+            f"n{i}": Count(
+                "id", filter=Q(first_seen_at__gte=begin, first_seen_at__lt=end)
+            )
+            for i, (begin, end) in enumerate(periods)
+        }
+    )
+    return [totals[f"n{i}"] or 0 for i in range(len(periods))]

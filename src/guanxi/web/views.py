@@ -105,46 +105,46 @@ def _int_or_none(value: str | None) -> int | None:
 # --- dashboard ---------------------------------------------------------------
 
 
-def _month_starts(now: dt.datetime, months: int) -> list[dt.date]:
-    local = timezone.localtime(now).date().replace(day=1)
+def _month_periods(
+    now: dt.datetime, months: int
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The last ``months`` calendar months up to this one, in local time."""
+    tz = timezone.get_current_timezone()
+    first = timezone.localtime(now).date().replace(day=1)
     starts = []
-    year, month = local.year, local.month
+    year, month = first.year, first.month
     for _i in range(months):
-        starts.append(dt.date(year, month, 1))
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-    return list(reversed(starts))
+        starts.append(dt.datetime(year, month, 1, tzinfo=tz))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    starts.reverse()
+    ends = [*starts[1:], _next_month(starts[-1])]
+    return list(zip(starts, ends, strict=True))
+
+
+def _next_month(start: dt.datetime) -> dt.datetime:
+    if start.month == 12:
+        return start.replace(year=start.year + 1, month=1)
+    return start.replace(month=start.month + 1)
 
 
 def dashboard_data(*, actor: Any, now: dt.datetime) -> dict[str, Any]:
     """Counts and the 12-month series for ``actor``'s scope."""
-    months = _month_starts(now, 12)
-    since = timezone.make_aware(dt.datetime.combine(months[0], dt.time.min))
+    periods = _month_periods(now, 12)
     recent = order_list_selector(
         actor=actor, filters=OrderFilters(ordered_from=now - dt.timedelta(days=30))
     )
     totals = recent.aggregate(n=Count("id"), revenue=Sum("amount"))
-    revenue_by_month = {
-        row["month"]: row for row in order_monthly_summary(actor=actor, since=since)
-    }
-    new_by_month = {
-        row["month"]: row["new_customers"]
-        for row in customer_monthly_new(actor=actor, since=since)
-    }
+    monthly = order_monthly_summary(actor=actor, periods=periods)
+    new_customers = customer_monthly_new(actor=actor, periods=periods)
     return {
         "customers": customer_list_selector(actor=actor).order_by().count(),
         "orders_30d": totals["n"] or 0,
         "revenue_30d": totals["revenue"] or 0,
         "series": {
-            "months": [m.strftime("%Y-%m") for m in months],
-            "revenue": [
-                float(revenue_by_month.get(m, {}).get("revenue") or 0) for m in months
-            ],
-            "orders": [
-                int(revenue_by_month.get(m, {}).get("orders") or 0) for m in months
-            ],
-            "new_customers": [int(new_by_month.get(m, 0)) for m in months],
+            "months": [start.strftime("%Y-%m") for start, _end in periods],
+            "revenue": [float(row["revenue"]) for row in monthly],
+            "orders": [int(row["orders"]) for row in monthly],
+            "new_customers": new_customers,
         },
     }
 
