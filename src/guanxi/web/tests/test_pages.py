@@ -220,3 +220,29 @@ def test_too_many_failed_logins_lock_the_account(world: World, settings: Any) ->
         "/login/", {"username": "li", "password": "s3cret-pass!"}
     )
     assert "登录失败次数过多" in chinese.content.decode()
+
+
+def test_dashboard_months_follow_local_time(world: World) -> None:
+    """An order at 00:30 on 1 November in Shanghai (16:30 UTC on 31 October)
+    counts for November."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from guanxi.commerce.models import Order
+    from guanxi.web.views import dashboard_data
+
+    Order.objects.create(
+        source="shop",
+        external_id="EDGE-1",
+        customer=world.own_customer,
+        ordered_at=dt.datetime(2026, 10, 31, 16, 30, tzinfo=dt.UTC),
+        amount=Decimal("7.00"),
+    )
+    now = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+    series = dashboard_data(actor=world.users["admin"], now=now)["series"]
+    assert series["months"][-2:] == ["2026-10", "2026-11"]
+    assert series["months"][0] == "2025-12"
+    assert series["revenue"][-1] == 7.0
+    assert series["revenue"][-2] == 256.0  # the world's two orders of 1 October
+    assert series["orders"][-2:] == [2, 1]
+    assert series["new_customers"][-2:] == [2, 0]
