@@ -74,6 +74,7 @@ client = Client()
 client.force_login(get_user_model().objects.get(username=sys.argv[2]))
 cid, phone = sample[len(sample) // 2]
 for name, url, params in [
+    ("dashboard", "/", {}),
     ("customer list", "/customers/", {}),
     ("search by phone", "/customers/", {"q": phone}),
     ("customer detail", f"/customers/{cid}/", {}),
