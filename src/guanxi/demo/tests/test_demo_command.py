@@ -73,7 +73,7 @@ def test_existing_user_without_stored_password(settings: Any, tmp_path: Any) -> 
     [
         (
             ["--customers", "-1"],
-            "Error: argument --customers: must not be negative: -1",
+            "Error: argument --customers: must be at least 0: -1",
         ),
         (
             ["--customers", "many"],

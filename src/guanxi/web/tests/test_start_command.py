@@ -208,3 +208,21 @@ def test_start_refuses_a_busy_port(tmp_path: Path) -> None:
         f"CommandError: cannot listen on 127.0.0.1:{port}: Address already in use"
     )
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "Error: argument --port: must be at most 65535: 70000"),
+        (["--port", "http"], "Error: argument --port: not a whole number: 'http'"),
+        (["--workers", "0"], "Error: argument --workers: must be at least 1: 0"),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_runs(
+    args: list[str], message: str
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as err:
+        call_command("start", *args)
+    assert str(err.value) == message

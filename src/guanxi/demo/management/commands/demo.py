@@ -7,20 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.access.choices import Role
+from guanxi.demo.arguments import whole_number
 from guanxi.demo.generator import demo_fill
 from guanxi.demo.users import demo_logins_table, demo_users_ensure
-
-
-def _non_negative(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
-    return value
 
 
 class Command(BaseCommand):
@@ -32,12 +21,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--customers",
-            type=_non_negative,
+            type=whole_number(0),
             default=2000,
             help="how many customers to add (default 2000)",
         )
         parser.add_argument(
-            "--seed", type=_non_negative, default=0, help="random seed (default 0)"
+            "--seed", type=whole_number(0), default=0, help="random seed (default 0)"
         )
         parser.add_argument(
             "--no-progress", action="store_true", help="no progress bar on stderr"

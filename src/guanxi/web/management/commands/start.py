@@ -8,7 +8,6 @@ process if it is killed outright (Linux ``PR_SET_PDEATHSIG``).
 
 from __future__ import annotations
 
-import argparse
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.access.choices import Role
 from guanxi.customers.models import Customer
+from guanxi.demo.arguments import whole_number
 from guanxi.demo.generator import demo_fill
 from guanxi.demo.users import demo_logins_table, demo_users_ensure
 
@@ -34,23 +34,6 @@ WORKER_CODE = (
     "except KeyboardInterrupt:\n"
     "    sys.exit(130)\n"
 )
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _positive(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"not a port number: {text}")
-    return value
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
@@ -80,15 +63,17 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--demo-customers",
-            type=_positive,
+            type=whole_number(1),
             default=2000,
             help="demo customers to add on the first run (default 2000)",
         )
         parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
-        parser.add_argument("--port", type=_port, default=8000, help="default 8000")
+        parser.add_argument(
+            "--port", type=whole_number(1, 65535), default=8000, help="default 8000"
+        )
         parser.add_argument(
             "--workers",
-            type=_positive,
+            type=whole_number(1),
             default=8,
             help="web server threads (default 8)",
         )
