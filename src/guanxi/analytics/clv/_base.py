@@ -227,7 +227,7 @@ class CLVModel(ABC):
         theta = np.log(self._start(data))
         scale = np.eye(len(theta))
         distinct = len(rows.weight)
-        if distinct > 2 * _WARM_START_ROWS:
+        if distinct > 4 * _WARM_START_ROWS:
             # Fit an evenly spaced sample of the distinct rows first, and use
             # its curvature to precondition the fit to all rows, which then
             # needs only a few iterations over the full data.
