@@ -10,17 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.access.choices import ContactView
-from guanxi.access.policies import policy_for
-from guanxi.core.errors import ValidationFailed
-from guanxi.core.normalize import normalize_email, normalize_phone
 from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.models import Customer
-from guanxi.customers.search import email_key, name_query_tokens, phone_key
-from guanxi.customers.selectors import _search
+from guanxi.customers.selectors import (
+    customer_filter_email,
+    customer_filter_name,
+    customer_filter_phone,
+    customer_search,
+)
 
 __all__ = ["CustomerFilterSet"]
 
@@ -49,7 +49,7 @@ class CustomerFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         help_text=_("Part of the name (two characters or more match best)."),
     )
     city = django_filters.CharFilter(field_name="city", label=_("City"))
-    tag = django_filters.CharFilter(field_name="tags__name", label=_("Tag"))
+    tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"))
     gender = django_filters.ChoiceFilter(
         field_name="gender", choices=Gender.choices, label=_("Gender")
     )
@@ -75,48 +75,32 @@ class CustomerFilterSet(django_filters.FilterSet):  # type: ignore[misc]
     def actor(self) -> Any:
         return getattr(self.request, "user", None)
 
-    @property
-    def pseudonymous(self) -> bool:
-        """Analysts know customers by keyed hash only. A search by name, phone,
-        email or customer number would link a person to that hash, so for them
-        these searches find nothing."""
-        return policy_for(self.actor).contact_view == ContactView.PSEUDONYMOUS
-
     def filter_q(
         self, queryset: QuerySet[Customer], name: str, value: str
     ) -> QuerySet[Customer]:
-        if self.pseudonymous and value.strip():
-            return queryset.none()
-        return _search(queryset, value, actor=self.actor)
+        return customer_search(queryset, value, actor=self.actor)
 
     def filter_phone(
         self, queryset: QuerySet[Customer], name: str, value: str
     ) -> QuerySet[Customer]:
-        if self.pseudonymous:
-            return queryset.none()
-        try:
-            return queryset.filter(phone_index=phone_key(normalize_phone(value)))
-        except ValidationFailed:
-            return queryset.none()
+        return customer_filter_phone(queryset, value, actor=self.actor)
 
     def filter_email(
         self, queryset: QuerySet[Customer], name: str, value: str
     ) -> QuerySet[Customer]:
-        if self.pseudonymous:
-            return queryset.none()
-        try:
-            return queryset.filter(email_index=email_key(normalize_email(value)))
-        except ValidationFailed:
-            return queryset.none()
+        return customer_filter_email(queryset, value, actor=self.actor)
 
     def filter_name(
         self, queryset: QuerySet[Customer], name: str, value: str
     ) -> QuerySet[Customer]:
-        if self.pseudonymous:
-            return queryset.none()
-        tokens = name_query_tokens(value)
-        if not tokens:
-            return queryset
-        for token in tokens:
-            queryset = queryset.filter(name_tokens__contains=f" {token} ")
-        return queryset
+        return customer_filter_name(queryset, value, actor=self.actor)
+
+    def filter_tag(
+        self, queryset: QuerySet[Customer], name: str, value: str
+    ) -> QuerySet[Customer]:
+        # EXISTS rather than a join: the join made SQLite walk the whole
+        # customer table in id order (1.3 s at 100k customers).
+        tagged = Customer.tags.through.objects.filter(
+            customer_id=OuterRef("pk"), tag__name=value
+        )
+        return queryset.filter(Exists(tagged))

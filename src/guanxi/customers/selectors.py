@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from guanxi.access.choices import ContactView
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
@@ -17,26 +17,17 @@ from guanxi.customers.models import Customer, Interaction, Tag
 from guanxi.customers.search import email_key, name_query_tokens, phone_key
 
 __all__ = [
-    "CustomerFilters",
+    "customer_filter_email",
+    "customer_filter_name",
+    "customer_filter_phone",
     "customer_get",
     "customer_list",
     "customer_monthly_new",
     "customer_scope",
+    "customer_search",
     "interaction_list",
     "tag_list",
 ]
-
-
-@dataclass(frozen=True)
-class CustomerFilters:
-    q: str = ""
-    phone: str = ""
-    email: str = ""
-    name: str = ""
-    city: str = ""
-    tag: str = ""
-    gender: str = ""
-    assigned_manager: int | None = None
 
 
 def customer_scope(*, actor: Any) -> QuerySet[Customer]:
@@ -50,62 +41,69 @@ def customer_scope(*, actor: Any) -> QuerySet[Customer]:
     return qs
 
 
-def _search(qs: QuerySet[Customer], text: str, *, actor: Any) -> QuerySet[Customer]:
-    """Free text: an email, a phone number, or part of a name."""
-    text = text.strip()
-    if not text:
-        return qs
-    policy = policy_for(actor)
-    if "@" in text:
-        try:
-            return qs.filter(email_index=email_key(normalize_email(text)))
-        except ValidationFailed:
-            return qs.none()
-    digits = sum(ch.isdigit() for ch in text)
-    if digits >= 5 and digits >= len(text.replace(" ", "")) - 4:
-        try:
-            return qs.filter(phone_index=phone_key(normalize_phone(text)))
-        except ValidationFailed:
-            return qs.none()
-    if text.isdigit():
-        return qs.filter(pk=int(text))
-    if policy.contact_view == "pseudonymous":
-        # Analysts never search by name: names are not theirs to know.
+def _pseudonymous(actor: Any) -> bool:
+    """Analysts know customers by keyed hash only: a search by name, phone, email
+    or customer number would link a person to that hash, so it finds nothing."""
+    return policy_for(actor).contact_view == ContactView.PSEUDONYMOUS
+
+
+def customer_filter_phone(
+    qs: QuerySet[Customer], phone: str, *, actor: Any
+) -> QuerySet[Customer]:
+    """Exact phone number in any common format, through the blind index."""
+    if _pseudonymous(actor):
         return qs.none()
-    for token in name_query_tokens(text):
+    try:
+        return qs.filter(phone_index=phone_key(normalize_phone(phone)))
+    except ValidationFailed:
+        return qs.none()
+
+
+def customer_filter_email(
+    qs: QuerySet[Customer], email: str, *, actor: Any
+) -> QuerySet[Customer]:
+    """Exact email address, through the blind index."""
+    if _pseudonymous(actor):
+        return qs.none()
+    try:
+        return qs.filter(email_index=email_key(normalize_email(email)))
+    except ValidationFailed:
+        return qs.none()
+
+
+def customer_filter_name(
+    qs: QuerySet[Customer], name: str, *, actor: Any
+) -> QuerySet[Customer]:
+    """Part of a name, through the hashed name tokens."""
+    if _pseudonymous(actor):
+        return qs.none()
+    for token in name_query_tokens(name):
         qs = qs.filter(name_tokens__contains=f" {token} ")
     return qs
 
 
-def customer_list(
-    *, actor: Any, filters: CustomerFilters | None = None
+def customer_search(
+    qs: QuerySet[Customer], text: str, *, actor: Any
 ) -> QuerySet[Customer]:
-    """Customers in ``actor``'s scope matching ``filters``, newest first."""
-    f = filters or CustomerFilters()
-    qs = customer_scope(actor=actor)
-    if f.q:
-        qs = _search(qs, f.q, actor=actor)
-    if f.phone:
-        try:
-            qs = qs.filter(phone_index=phone_key(normalize_phone(f.phone)))
-        except ValidationFailed:
-            qs = qs.none()
-    if f.email:
-        try:
-            qs = qs.filter(email_index=email_key(normalize_email(f.email)))
-        except ValidationFailed:
-            qs = qs.none()
-    if f.name:
-        qs = _search(qs, f.name, actor=actor) if not f.name.isdigit() else qs.none()
-    if f.city:
-        qs = qs.filter(city=f.city)
-    if f.tag:
-        qs = qs.filter(tags__name=f.tag)
-    if f.gender:
-        qs = qs.filter(gender=f.gender)
-    if f.assigned_manager is not None:
-        qs = qs.filter(assigned_manager_id=f.assigned_manager)
-    return qs.order_by("-id")
+    """Free text: an email, a phone number, a customer number or part of a name."""
+    text = text.strip()
+    if not text:
+        return qs
+    if _pseudonymous(actor):
+        return qs.none()
+    if "@" in text:
+        return customer_filter_email(qs, text, actor=actor)
+    digits = sum(ch.isdigit() for ch in text)
+    if digits >= 5 and digits >= len(text.replace(" ", "")) - 4:
+        return customer_filter_phone(qs, text, actor=actor)
+    if text.isdigit():
+        return qs.filter(pk=int(text))
+    return customer_filter_name(qs, text, actor=actor)
+
+
+def customer_list(*, actor: Any) -> QuerySet[Customer]:
+    """Customers in ``actor``'s scope, newest first. Filters: ``CustomerFilterSet``."""
+    return customer_scope(actor=actor).order_by("-id")
 
 
 def customer_get(*, actor: Any, pk: int | str) -> Customer:
