@@ -20,7 +20,15 @@ def main(argv: list[str] | None = None) -> None:
         # `guanxi api-token` runs the management command `api_token`.
         args[0] = args[0].replace("-", "_")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
+    import django
     from django.core.management import execute_from_command_line
+    from django.utils import translation
+
+    from guanxi.core.i18n import terminal_language
+
+    django.setup()
+    # Messages follow the terminal's locale (LANG=zh_CN.UTF-8 → 简体中文).
+    translation.activate(terminal_language())
 
     execute_from_command_line(["guanxi", *args])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,11 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.i18n import terminal_language
 from guanxi.ingest.choices import ImportKind
 from guanxi.ingest.errors import ImportRejected, RowError
 from guanxi.ingest.readers import open_table
 from guanxi.ingest.services import ImportReport, import_run
-
-
-def _cli_language() -> str:
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "")
-        if value:
-            return "zh-hans" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 class Command(BaseCommand):
@@ -61,7 +53,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with translation.override(_cli_language()):
+        with translation.override(terminal_language()):
             self._handle(**options)
 
     def _handle(self, **options: Any) -> None:
