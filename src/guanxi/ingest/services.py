@@ -463,18 +463,7 @@ class _People:
                 person.values[name] = value
                 self._changed(person)
             elif current != value:
-                header, text = raw.get(name, (name, ""))
-                self.report.notices.append(
-                    RowError(
-                        line=line,
-                        column=header,
-                        value=text,
-                        message=_(
-                            "differs from the value already recorded; "
-                            "the recorded value was kept"
-                        ),
-                    )
-                )
+                self.report.notices.append(_kept_notice(line, name, raw))
 
     def _changed(self, person: _Person) -> None:
         if person.existed:
@@ -641,6 +630,19 @@ def _pk(person: _Person) -> int:
     if person.pk is None:  # flush() writes customers before anything refers to them
         raise RuntimeError("customer written out of order")
     return person.pk
+
+
+def _kept_notice(line: int, name: str, raw: _Raw) -> RowError:
+    """A notice that a row's value differs from the recorded one, which was kept."""
+    header, text = raw.get(name, (name, ""))
+    return RowError(
+        line=line,
+        column=header,
+        value=text,
+        message=_(
+            "differs from the value already recorded; the recorded value was kept"
+        ),
+    )
 
 
 def _field_word(name: str) -> str:
@@ -1076,18 +1078,7 @@ class _OrderImporter(_LinkedImporter):
             if value in (None, ""):
                 continue
             if value != recorded[name]:
-                header, text = raw.get(name, (name, ""))
-                self.report.notices.append(
-                    RowError(
-                        line=line,
-                        column=header,
-                        value=text,
-                        message=_(
-                            "differs from the value already recorded; "
-                            "the recorded value was kept"
-                        ),
-                    )
-                )
+                self.report.notices.append(_kept_notice(line, name, raw))
         if person.pk is not None and person.pk != recorded["customer_id"]:
             header, text = raw.get("customer_phone", raw.get("customer_id", ("", "")))
             self.report.notices.append(

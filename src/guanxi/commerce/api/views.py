@@ -11,8 +11,7 @@ from typing import Any
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -35,20 +34,10 @@ from guanxi.commerce.services import (
     order_bulk_create,
     order_create,
 )
+from guanxi.core.api import ERRORS
 from guanxi.core.errors import ValidationFailed
 
 __all__ = ["OrderViewSet"]
-
-_ERROR = OpenApiResponse(
-    response=OpenApiTypes.OBJECT,
-    description='`{"detail": message}` or `{field: [message]}`',
-)
-ERRORS: dict[int, OpenApiResponse] = {
-    400: _ERROR,
-    401: _ERROR,
-    403: _ERROR,
-    404: _ERROR,
-}
 
 
 def _policy(request: Request) -> Policy:
@@ -100,8 +89,8 @@ def _with_lines(orders: list[Order]) -> list[Order]:
             201: OrderBulkResultSerializer,
             200: OrderBulkResultSerializer,
             400: BulkErrorSerializer,
-            401: _ERROR,
-            403: _ERROR,
+            401: ERRORS[401],
+            403: ERRORS[403],
         },
     ),
 )

@@ -11,14 +11,14 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.access.choices import ContactView
 from guanxi.access.policies import Policy, policy_for
+from guanxi.core.api import ERRORS
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.customers.api.serializers import (
     CUSTOMER_PROFILE_FIELDS,
@@ -36,19 +36,7 @@ from guanxi.customers.services import (
     interaction_create,
 )
 
-__all__ = ["ERRORS", "CustomerViewSet", "InteractionViewSet"]
-
-_ERROR = OpenApiResponse(
-    response=OpenApiTypes.OBJECT,
-    description='`{"detail": message}` or `{field: [message]}`',
-)
-#: Error answers every endpoint may give.
-ERRORS: dict[int, OpenApiResponse] = {
-    400: _ERROR,
-    401: _ERROR,
-    403: _ERROR,
-    404: _ERROR,
-}
+__all__ = ["CustomerViewSet", "InteractionViewSet"]
 
 
 def _policy(request: Request) -> Policy:
