@@ -54,3 +54,18 @@ def make_customer(db: Any):  # type: ignore[no-untyped-def]
         return customer
 
     return make
+
+
+@pytest.fixture
+def api(users: dict[str, Any]) -> Any:
+    """``api(role)``: a REST client authenticated with that user's token, in English."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def client(role: str) -> APIClient:
+        token, _ = Token.objects.get_or_create(user=users[role])
+        c = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return c
+
+    return client

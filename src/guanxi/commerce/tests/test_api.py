@@ -7,8 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from guanxi.commerce.models import Order, OrderLine, Product
 from guanxi.core.crypto import pseudonym
@@ -16,25 +14,6 @@ from guanxi.core.crypto import pseudonym
 LIST = "/api/v1/orders/"
 BULK = "/api/v1/orders/bulk/"
 STATUSES = "paid, pending, cancelled, refunded, partially_refunded"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The shared fixtures give every user a password; real hashing costs seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def api(users: dict[str, Any]) -> Any:
-    """``api(role)``: a client authenticated with that user's token, in English."""
-
-    def client(role: str) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=users[role])
-        c = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return c
-
-    return client
 
 
 @pytest.fixture

@@ -26,25 +26,6 @@ def detail(pk: Any) -> str:
     return f"{LIST}{pk}/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The shared fixtures give every user a password; real hashing costs seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def api(users: dict[str, Any]) -> Any:
-    """``api(role)``: a client authenticated with that user's token, in English."""
-
-    def client(role: str) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=users[role])
-        c = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return c
-
-    return client
-
-
 @pytest.fixture
 def world(users: dict[str, Any], make_customer: Any) -> dict[str, Any]:
     vip, _ = Tag.objects.get_or_create(name="VIP")

@@ -12,8 +12,7 @@ from tests.access import World, build_world, make_client
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher_and_clean_cache(settings: Any) -> Any:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _clean_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
