@@ -9,7 +9,6 @@ it current: old values still decrypt with their own key.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import lru_cache
@@ -17,6 +16,8 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from guanxi.core.errors import DecryptionError
 
@@ -36,17 +37,47 @@ def _aead(key: bytes) -> AESGCM:
     return AESGCM(key)
 
 
+class _Keyring:
+    """The keys as the settings give them, read once (imports encrypt and hash
+    hundreds of thousands of values; a settings lookup each time costs more than
+    the hash). Re-read when a test or a reload changes a setting."""
+
+    __slots__ = ("all", "blind", "current", "current_id", "pseudonym")
+
+    def __init__(self, settings: Any) -> None:
+        self.all: dict[str, bytes] = dict(settings.GUANXI_ENCRYPTION_KEYS)
+        self.current_id: str = settings.GUANXI_ENCRYPTION_KEY_ID
+        self.current = _aead(settings.GUANXI_ENCRYPTION_KEYS[self.current_id])
+        self.blind: bytes = settings.GUANXI_BLIND_INDEX_KEY
+        self.pseudonym: bytes = settings.GUANXI_PSEUDONYM_KEY
+
+
+_keyring: _Keyring | None = None
+
+
+def _keys() -> _Keyring:
+    global _keyring
+    if _keyring is None:
+        _keyring = _Keyring(_settings())
+    return _keyring
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **kwargs: Any) -> None:
+    global _keyring
+    if setting.startswith("GUANXI_"):
+        _keyring = None
+
+
 def encrypt(plaintext: str, *, context: str) -> str:
     """Encrypt ``plaintext`` with the current key; ``context`` names the field."""
-    s = _settings()
-    kid: str = s.GUANXI_ENCRYPTION_KEY_ID
-    key: bytes = s.GUANXI_ENCRYPTION_KEYS[kid]
+    keys = _keys()
     nonce = os.urandom(12)
-    sealed = _aead(key).encrypt(
+    sealed = keys.current.encrypt(
         nonce, plaintext.encode("utf-8"), context.encode("utf-8")
     )
     token = base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
-    return f"{PREFIX}{kid}:{token}"
+    return f"{PREFIX}{keys.current_id}:{token}"
 
 
 def is_ciphertext(value: str) -> bool:
@@ -58,7 +89,7 @@ def decrypt(stored: str, *, context: str) -> str:
     if not is_ciphertext(stored):
         raise DecryptionError(f"{context}: the stored value is not Guanxi ciphertext")
     _, kid, token = stored.split(":", 2)
-    keys: dict[str, bytes] = _settings().GUANXI_ENCRYPTION_KEYS
+    keys = _keys().all
     key = keys.get(kid)
     if key is None:
         raise DecryptionError(f"{context}: encryption key {kid!r} is not configured")
@@ -74,13 +105,11 @@ def decrypt(stored: str, *, context: str) -> str:
 
 def blind_index(normalized: str, *, context: str) -> str:
     """Keyed hash of an already-normalised value, for exact search and de-duplication."""
-    key: bytes = _settings().GUANXI_BLIND_INDEX_KEY
     msg = f"{context}\x00{normalized}".encode()
-    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(_keys().blind, msg, "sha256").hex()[:32]
 
 
 def pseudonym(value: str | int, *, context: str = "customer") -> str:
     """Stable keyed-hash identifier shown to roles that must not identify people."""
-    key: bytes = _settings().GUANXI_PSEUDONYM_KEY
     msg = f"{context}\x00{value}".encode()
-    return "p_" + hmac.new(key, msg, hashlib.sha256).hexdigest()[:16]
+    return "p_" + hmac.digest(_keys().pseudonym, msg, "sha256").hex()[:16]

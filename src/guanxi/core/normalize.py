@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import phonenumbers
 from django.utils.translation import gettext as _
@@ -52,9 +53,29 @@ def normalize_phone(value: str, *, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# A plain ASCII local part (letters, digits, "._+-", no leading, trailing or
+# double dot): email-validator accepts every one of them unchanged, so only the
+# domain needs its checks, and those are the same for every address there.
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*", re.ASCII)
+
+
+@lru_cache(maxsize=4096)
+def _email_domain(domain: str) -> str | None:
+    """The normalised domain, or None if email-validator refuses it."""
+    try:
+        return str(validate_email("a@" + domain, check_deliverability=False).domain)
+    except EmailNotValidError:
+        return None
+
+
 def normalize_email(value: str) -> str:
     """Return the normalised address (domain lower-cased) or raise."""
     text = _fold(str(value))
+    local, at, domain = text.rpartition("@")
+    if at and len(local) <= 64 and len(text) <= 254 and _PLAIN_LOCAL.fullmatch(local):
+        normalized = _email_domain(domain)
+        if normalized is not None:
+            return f"{local}@{normalized}".lower()
     try:
         info = validate_email(text, check_deliverability=False)
     except EmailNotValidError:

@@ -65,6 +65,8 @@ class Customer(TimeStampedModel):
         blank=True,
         related_name="assigned_customers",
         verbose_name=_("account manager"),
+        # customer_manager_idx (assigned_manager, id) covers lookups by manager.
+        db_index=False,
     )
     first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
     tags = models.ManyToManyField(

@@ -44,3 +44,7 @@ class ImportRejected(ValidationFailed):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised while parsing in the helper process, re-raised in the parent.
+        return (type(self), (self.errors,))

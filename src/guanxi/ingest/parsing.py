@@ -228,7 +228,22 @@ class CellParser:
 
     def moment(self, value: Any) -> dt.datetime:
         if value.__class__ is str:
-            plain = _PLAIN_MOMENT.match(value.strip())
+            text = value.strip()
+            if (
+                len(text) == 19
+                and text[4] == "-"
+                and text[7] == "-"
+                and text[10] in " T"
+                and text[13] == ":"
+                and text[16] == ":"
+            ):
+                # "2024-01-05 14:30:00", what most exports write: the C parser
+                # checks digits and ranges; anything it refuses goes on below.
+                try:
+                    return dt.datetime.fromisoformat(text).replace(tzinfo=self.tz)
+                except ValueError:
+                    pass
+            plain = _PLAIN_MOMENT.match(text)
             if plain:
                 try:
                     return dt.datetime(

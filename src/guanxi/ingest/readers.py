@@ -106,10 +106,23 @@ def _sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
 
 def _csv_rows(reader: Any) -> Iterator[tuple[int, list[Cell]]]:
     start = reader.line_num + 1
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            yield start, list(row)
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            if "".join(row).strip():  # not a blank line (only separators or spaces)
+                yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportRejected(
+            [
+                RowError(
+                    line=start,
+                    column="",
+                    value="",
+                    message=_("cannot read this line as CSV (%(reason)s)")
+                    % {"reason": exc},
+                )
+            ]
+        ) from None
 
 
 def _count_lines(stream: IO[bytes]) -> int:

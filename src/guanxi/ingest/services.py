@@ -19,19 +19,27 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+import multiprocessing
+import pickle
+import threading
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
+from queue import Empty
 from typing import Any, cast
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
+from guanxi.core.crypto import encrypt
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.fields import EncryptedTextField
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
-from guanxi.customers.search import email_key, phone_key
+from guanxi.customers.search import email_key, name_tokens, phone_key
 from guanxi.customers.services import customer_apply_contact, tags_ensure
 from guanxi.ingest.choices import ImportKind
 from guanxi.ingest.errors import ImportRejected, RowError
@@ -47,7 +55,13 @@ from guanxi.ingest.presets import (
     header_key,
 )
 from guanxi.ingest.readers import Table
-from guanxi.ingest.writers import RowWriter, adapt_datetime, datetime_adapter
+from guanxi.ingest.writers import (
+    RowWriter,
+    SecondaryIndexes,
+    adapt_datetime,
+    datetime_adapter,
+    utc_text,
+)
 
 __all__ = [
     "ImportReport",
@@ -58,6 +72,9 @@ __all__ = [
 ]
 
 BATCH = 5000
+# Orders imports of at least this many rows (and at least as many as the table
+# holds) build the orders table's secondary indexes at the end (SQLite).
+DEFER_INDEXES_FROM = 50_000
 PERSON_VALUES = ("name", "phone", "email", "birthday", "gender", "city", "address")
 ORDER_VALUES = ("ordered_at", "amount", "currency", "status", "store", "channel")
 
@@ -295,7 +312,7 @@ class _Person:
         self.touched = False
         self.tags: set[str] = set()
         self.tags_new: set[str] = set()
-        self.first_seen: dt.datetime | None = None
+        self.first_seen: dt.datetime | str | None = None
 
 
 _Key = tuple[str, ...]
@@ -337,6 +354,13 @@ class _People:
                 key = self._email_keys[email] = email_key(email)
             found.append(("email", ("e", str(key))))
         return found
+
+    def learn_keys(
+        self, phones: dict[str, str | None], emails: dict[str, str | None]
+    ) -> None:
+        """Blind indexes computed elsewhere (the same function, the same keys)."""
+        self._phone_keys.update(phones)
+        self._email_keys.update(emails)
 
     def prefetch(self, keys: list[_Key]) -> None:
         """Load, in a few queries, the recorded customers these keys point at."""
@@ -397,7 +421,7 @@ class _People:
         identity: str,
         tags: frozenset[str] = frozenset(),
         may_create: bool,
-        seen_at: dt.datetime | None = None,
+        seen_at: dt.datetime | str | None = None,
     ) -> _Person | None:
         """The customer for this row (created if new and allowed), or None + an error."""
         keys = self.keys(values, identity)
@@ -516,31 +540,42 @@ class _People:
         writer = self.writer
         if writer is None:
             writer = self.writer = RowWriter(Customer, _CUSTOMER_COLUMNS)
-        sealed = {
-            name: Customer._meta.get_field(name).get_prep_value  # type: ignore[union-attr]
-            for name in ("name", "phone", "email", "address", "birthday")
-        }
+        seal_name, seal_phone, seal_email, seal_address, seal_birthday = (
+            _sealer(name) for name in ("name", "phone", "email", "address", "birthday")
+        )
+        phone_keys, email_keys = self._phone_keys, self._email_keys
         stamp = adapt_datetime(now)
+        adapt = datetime_adapter()
         pks = writer.reserve(len(self.new))
         rows = []
         for pk, person in zip(pks, self.new, strict=True):
             values = person.values
-            contact = _contact(values)
+            name = values.get("name") or None
+            phone = values.get("phone") or None
+            email = values.get("email") or None
+            birthday = values.get("birthday")
+            # The search keys customer_apply_contact computes, from the
+            # blind indexes this import already worked out for the lookups.
+            phone_index = email_index = None
+            if phone:
+                phone_index = phone_keys.get(phone) or phone_key(phone)
+            if email:
+                email_index = email_keys.get(email) or email_key(email)
             rows.append(
                 (
                     pk,
-                    sealed["name"](values.get("name") or None),
-                    contact.name_tokens,
-                    sealed["phone"](values.get("phone") or None),
-                    contact.phone_index,
-                    sealed["email"](values.get("email") or None),
-                    contact.email_index,
-                    sealed["address"](values.get("address") or None),
-                    sealed["birthday"](values.get("birthday")),
-                    contact.birth_year,
+                    seal_name(name),
+                    _name_tokens(name),
+                    seal_phone(phone),
+                    phone_index,
+                    seal_email(email),
+                    email_index,
+                    seal_address(values.get("address") or None),
+                    seal_birthday(birthday),
+                    birthday.year if isinstance(birthday, dt.date) else None,
                     values.get("gender") or "",
                     values.get("city") or "",
-                    adapt_datetime(person.first_seen or now),
+                    adapt(person.first_seen or now),
                     stamp,
                     stamp,
                 )
@@ -612,18 +647,36 @@ def _contact(values: dict[str, Any]) -> _Contact:
     name seen before in this process are reused (names repeat: 张伟, 王芳 …)."""
     contact = _Contact(values)
     name = contact.name
-    tokens = _NAME_TOKENS.get(name) if name else None
-    if tokens is not None:
-        contact.name = None
+    contact.name = None
     customer_apply_contact(cast(Customer, contact))
-    if name:
-        if tokens is None:
-            if len(_NAME_TOKENS) > 200_000:
-                _NAME_TOKENS.clear()
-            tokens = _NAME_TOKENS[name] = contact.name_tokens
-        contact.name = name
-        contact.name_tokens = tokens
+    contact.name = name
+    contact.name_tokens = _name_tokens(name)
     return contact
+
+
+def _name_tokens(name: str | None) -> str:
+    """``name_tokens(name)``, once per distinct name in this process."""
+    if not name:
+        return ""
+    tokens = _NAME_TOKENS.get(name)
+    if tokens is None:
+        if len(_NAME_TOKENS) > 200_000:
+            _NAME_TOKENS.clear()
+        tokens = _NAME_TOKENS[name] = name_tokens(name)
+    return tokens
+
+
+def _sealer(name: str) -> Callable[[Any], Any]:
+    """What the encrypted field ``Customer.<name>`` stores for a value, without
+    looking up the field for every value."""
+    field = cast(EncryptedTextField, Customer._meta.get_field(name))
+    context, to_plain = field.crypto_context, field.to_plain
+
+    def seal(value: Any) -> Any:
+        plain = to_plain(value)
+        return None if plain is None else encrypt(plain, context=context)
+
+    return seal
 
 
 def _pk(person: _Person) -> int:
@@ -718,6 +771,7 @@ class _RowReader:
         self.columns = columns
         self.report = report
         self.parsers = {name: parser.for_field(name) for name in columns.where}
+        self.identifier = parser.identifier
 
     def plan(self, names: tuple[str, ...]) -> _Plan:
         """The mapped fields among ``names``, with their parser and cells."""
@@ -760,6 +814,66 @@ class _RowReader:
                 )
         return values, _Raw(cells, self.columns.where), ok
 
+    def read_columns(
+        self,
+        lines: list[int],
+        cells: list[list[Any]],
+        plan: _Plan,
+        special: dict[str, _ColumnParser] | None = None,
+    ) -> _Batch:
+        """The mapped fields of a batch of rows, one column at a time.
+
+        The same values and the same messages as :meth:`read` row by row, but
+        each distinct cell of a column is parsed once per batch (statuses,
+        stores, currencies and repeat customers' contact data repeat) and the
+        loops run per column. Parse errors are reported in row order, fields
+        in plan order within a row, as :meth:`read` reports them.
+        """
+        size = len(cells)
+        width = min(map(len, cells)) if cells else 0
+        batch = _Batch(lines=lines, cells=cells, where=self.columns.where)
+        found: list[tuple[int, int, RowError]] = []
+        for position, (name, parse, spots) in enumerate(plan):
+            headers: list[str] | None = None
+            if len(spots) == 1 and spots[0][0] < width:
+                index = spots[0][0]
+                column = [row[index] for row in cells]
+            else:
+                column, headers = _merged_column(cells, spots)
+            if special and name in special:
+                values, failed = special[name](parse, column)
+            elif parse == self.identifier:
+                values, failed = _identifier_column(parse, column)
+            else:
+                values, failed = _cached_column(parse, column)
+            if failed:
+                bad: set[int] = set()
+                for i, value in enumerate(values):
+                    if value.__class__ is _Failure:
+                        header = headers[i] if headers is not None else spots[0][1]
+                        found.append(
+                            (
+                                i,
+                                position,
+                                RowError(
+                                    line=lines[i],
+                                    column=header,
+                                    value=cell_text(column[i]),
+                                    message=value.message,
+                                ),
+                            )
+                        )
+                        values[i] = None
+                        bad.add(i)
+                batch.failed[name] = bad
+                batch.bad |= bad
+            batch.values[name] = values
+        if found:
+            found.sort(key=lambda entry: (entry[0], entry[1]))
+            batch.errors = [error for _i, _p, error in found]
+        batch.nothing = [None] * size
+        return batch
+
     def require(
         self,
         line: int,
@@ -786,6 +900,243 @@ class _RowReader:
         return ok
 
 
+class _Failure:
+    """A cell that did not parse: the reason, reported once per row."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_MISS = object()
+
+
+def _parse_cell(parse: Callable[[Any], Any], cell: Any) -> Any:
+    """A clean value, None for an empty cell, or a :class:`_Failure`."""
+    if cell is None or (cell.__class__ is str and not cell.strip()):
+        return None
+    try:
+        return parse(cell)
+    except ValidationFailed as exc:
+        return _Failure(exc.message)
+
+
+_ColumnParser = Callable[[Callable[[Any], Any], list[Any]], tuple[list[Any], bool]]
+
+
+class _UtcMoments:
+    """A column of moments as UTC text (what SQLite stores), without building a
+    datetime per cell: for the common shape ``YYYY-MM-DD HH:MM:SS`` the UTC hour
+    is worked out once per local hour (when the hour has one whole-hour UTC
+    offset throughout: then minutes and seconds carry over unchanged). Anything
+    else goes through ``parse`` and :func:`utc_text`, so values and messages
+    are those of the cell parser."""
+
+    _TAILS = frozenset(f":{m:02d}:{s:02d}" for m in range(60) for s in range(60))
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self.hours: dict[str, Any] = {}  # local hour -> UTC hour, or None
+
+    def _utc_hour(self, local: str) -> str | None:
+        try:
+            start = dt.datetime.fromisoformat(local + ":00:00").replace(tzinfo=self.tz)
+        except ValueError:
+            return None
+        offset = start.utcoffset()
+        end_offset = start.replace(minute=59, second=59).utcoffset()
+        if offset is None or offset != end_offset or offset % dt.timedelta(hours=1):
+            return None
+        return utc_text(start)[:13]
+
+    def __call__(
+        self, parse: Callable[[Any], Any], column: list[Any]
+    ) -> tuple[list[Any], bool]:
+        hours, tails = self.hours, self._TAILS
+        values: list[Any] = []
+        append = values.append
+        failed = False
+        for cell in column:
+            if cell.__class__ is str:
+                text = cell.strip()
+                if len(text) == 19 and text[10] in " T" and text[13:] in tails:
+                    local = text[:10] + " " + text[11:13]
+                    utc = hours.get(local, _MISS)
+                    if utc is _MISS:
+                        utc = hours[local] = self._utc_hour(local)
+                    if utc is not None and text[4] == "-" and text[7] == "-":
+                        append(utc + text[13:])
+                        continue
+            value = _parse_cell(parse, cell)
+            if value.__class__ is _Failure:
+                failed = True
+            elif value is not None:
+                value = utc_text(value)
+            append(value)
+        return values, failed
+
+
+def _cached_column(
+    parse: Callable[[Any], Any], column: list[Any]
+) -> tuple[list[Any], bool]:
+    """Each distinct cell parsed once; ``(values, any failed)``."""
+    cache: dict[Any, Any] = {}
+    get = cache.get
+    values: list[Any] = []
+    append = values.append
+    failed = False
+    for cell in column:
+        value = get(cell, _MISS)
+        if value is _MISS:
+            value = cache[cell] = _parse_cell(parse, cell)
+            if value.__class__ is _Failure:
+                failed = True
+        append(value)
+    return values, failed
+
+
+def _identifier_column(
+    parse: Callable[[Any], Any], column: list[Any]
+) -> tuple[list[Any], bool]:
+    """Order and customer ids (all different): text up to 128 characters kept
+    as it is; anything else goes through ``parse``."""
+    values: list[Any] = []
+    append = values.append
+    failed = False
+    for cell in column:
+        if cell.__class__ is str:
+            text = cell.strip()
+            if 0 < len(text) <= 128:
+                append(text)
+                continue
+        value = _parse_cell(parse, cell)
+        if value.__class__ is _Failure:
+            failed = True
+        append(value)
+    return values, failed
+
+
+def _merged_column(
+    cells: list[list[Any]], spots: list[tuple[int, str]]
+) -> tuple[list[Any], list[str]]:
+    """The first non-empty cell of a row among a field's columns, and its header
+    (rows may be shorter than the header row)."""
+    column: list[Any] = []
+    headers: list[str] = []
+    for row in cells:
+        size = len(row)
+        chosen: Any = None
+        chosen_header = ""
+        for index, header in spots:
+            if index < size:
+                cell = row[index]
+                if cell is not None and (cell.__class__ is not str or cell.strip()):
+                    chosen, chosen_header = cell, header
+                    break
+        column.append(chosen)
+        headers.append(chosen_header)
+    return column, headers
+
+
+class _LazyRow:
+    """A row's cells, unpacked from the batch when first read."""
+
+    __slots__ = ("batch", "i")
+
+    def __init__(self, batch: _Batch, i: int) -> None:
+        self.batch = batch
+        self.i = i
+
+    def __len__(self) -> int:
+        return len(self.batch.row_cells(self.i))
+
+    def __getitem__(self, index: int) -> Any:
+        return self.batch.row_cells(self.i)[index]
+
+
+class _Batch:
+    """Parsed columns of a batch: ``values[name][i]`` is row i's clean value or
+    None (empty, or reported as invalid: then ``i`` is in ``failed[name]``)."""
+
+    __slots__ = (
+        "bad",
+        "cells",
+        "email_keys",
+        "errors",
+        "failed",
+        "lines",
+        "nothing",
+        "phone_keys",
+        "values",
+        "where",
+    )
+
+    def __init__(
+        self,
+        *,
+        lines: list[int],
+        cells: list[list[Any]],
+        where: dict[str, list[tuple[int, str]]],
+    ) -> None:
+        self.lines = lines
+        # The rows' cells; pickled bytes once sent from the helper process.
+        self.cells: list[list[Any]] | bytes = cells
+        self.where = where
+        self.values: dict[str, list[Any]] = {}
+        self.failed: dict[str, set[int]] = {}
+        self.bad: set[int] = set()
+        self.nothing: list[Any] = []
+        # Parse errors, in the order a row-by-row reading reports them.
+        self.errors: list[RowError] = []
+        # Blind indexes worked out beside the parsing (see _forked_batches).
+        self.phone_keys: dict[str, str | None] = {}
+        self.email_keys: dict[str, str | None] = {}
+
+    def column(self, name: str) -> list[Any]:
+        return self.values.get(name, self.nothing)
+
+    def blank(self, name: str, i: int) -> bool:
+        """Row i left the field empty (rather than giving a value that failed)."""
+        return self.column(name)[i] is None and i not in self.failed.get(name, ())
+
+    def raw(self, i: int) -> _Raw:
+        """Row i's cells for messages (unpacked only when a message reads them)."""
+        if self.cells.__class__ is bytes:
+            return _Raw(cast(list[Any], _LazyRow(self, i)), self.where)
+        return _Raw(cast(list[list[Any]], self.cells)[i], self.where)
+
+    def row_cells(self, i: int) -> list[Any]:
+        if self.cells.__class__ is bytes:
+            # our own child process's data
+            self.cells = pickle.loads(self.cells)
+        return cast(list[list[Any]], self.cells)[i]
+
+    def for_parent(self) -> _Batch:
+        """Ready to cross to the parent process: the raw cells (needed only for
+        messages, and many more objects than the parsed values) are sent as
+        one pickled blob, unpacked only if a message needs them; the column of
+        Nones is rebuilt there."""
+        self.cells = pickle.dumps(self.cells, protocol=pickle.HIGHEST_PROTOCOL)
+        self.nothing = []
+        return self
+
+    def __setstate__(self, state: Any) -> None:
+        _none, slots = state
+        for name, value in slots.items():
+            setattr(self, name, value)
+        if not self.nothing:
+            self.nothing = [None] * len(self.lines)
+
+    def row_values(self, i: int, names: tuple[str, ...]) -> dict[str, Any]:
+        values = {}
+        for name in names:
+            value = self.column(name)[i]
+            if value is not None:
+                values[name] = value
+        return values
+
+
 def _person_part(values: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {
         name: values[prefix + name] for name in PERSON_VALUES if prefix + name in values
@@ -806,7 +1157,9 @@ class _Importer:
         report: ImportReport,
         source: str,
         write: bool,
+        expected_rows: int | None = None,
     ):
+        self.expected_rows = expected_rows or 0
         self.columns = columns
         self.report = report
         self.source = source
@@ -884,12 +1237,13 @@ class _LinkedImporter(_Importer):
     def person_for(
         self,
         line: int,
-        values: dict[str, Any],
+        person: dict[str, Any],
+        identity: str,
         raw: _Raw,
-        seen_at: dt.datetime | None,
+        seen_at: dt.datetime | str | None,
     ) -> _Person | None:
-        person = _person_part(values, "customer_")
-        identity = values.get("customer_id", "")
+        """The row's customer (``person``: its customer fields without the
+        ``customer_`` prefix), created when the row allows; else an error."""
         creatable = bool(
             person.get("name") or person.get("phone") or person.get("email")
         )
@@ -956,36 +1310,98 @@ class _OrderImporter(_LinkedImporter):
         # Full values of the orders of this batch and the one before: rows of
         # one order are adjacent in real exports, and a million orders' values
         # would not fit the memory budget.
-        self.recent: dict[str, dict[str, Any]] = {}
-        self.previous: dict[str, dict[str, Any]] = {}
-        self.pending: list[tuple[str, _Person, dict[str, Any]]] = []
+        self.recent: dict[str, tuple[Any, ...]] = {}
+        self.previous: dict[str, tuple[Any, ...]] = {}
+        self.pending: list[tuple[str, _Person, tuple[Any, ...]]] = []
+        # Customer values (a row's _PERSON_COLUMNS) already resolved cleanly,
+        # and those of this batch not yet resolved (as field -> value).
+        self.known: dict[tuple[Any, ...], _Person] = {}
+        self.fresh: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.source_had_orders: bool | None = None
         self.pks: dict[str, int] = {}
         self.lines: list[tuple[str, str, str, str, int, Any]] = []
         self.has_lines = columns_have_lines(self.columns)
         self.status_updates: list[tuple[int, str]] = []
         self.plan = self.rows.plan(self.order_names + _PERSON_COLUMNS + self.line_names)
         self.writer = RowWriter(Order, _ORDER_COLUMNS)
+        self.indexes: SecondaryIndexes | None = None
+        # ordered_at is kept as UTC text (compared as text, written as is).
+        self.moments = _UtcMoments(timezone.get_current_timezone())
 
     def batch(self, rows: list[tuple[int, list[Any]]]) -> None:
-        self.previous, self.recent = self.recent, {}
-        parsed = []
-        for line, cells in rows:
-            values, raw, ok = self.rows.read(line, cells, self.plan)
-            if not values.get("order_id"):
-                if "order_id" not in raw:
-                    self.rows.require(line, values, raw, ("order_id",))
-                continue
-            parsed.append((line, values, raw, ok))
-        self.people.prefetch(
-            [k for _l, v, _r, _o in parsed for k in self.person_keys(v)]
+        self.apply(self.read(rows))
+
+    def read(self, rows: list[tuple[int, list[Any]]], *, keys: bool = False) -> _Batch:
+        """The parsed columns of a batch (no database needed: this part may run
+        in another process), with the blind indexes of its phones and emails
+        when ``keys``."""
+        columns = self.rows.read_columns(
+            [line for line, _cells in rows],
+            [cells for _l, cells in rows],
+            self.plan,
+            special={"ordered_at": self.moments},
         )
-        existing = self._existing([v["order_id"] for _l, v, _r, _o in parsed])
-        for line, values, raw, ok in parsed:
-            self._row(line, values, raw, ok, existing)
+        if keys:
+            for name, found, key in (
+                ("customer_phone", columns.phone_keys, phone_key),
+                ("customer_email", columns.email_keys, email_key),
+            ):
+                for value in set(columns.column(name)):
+                    if value:
+                        found[value] = key(value)
+        return columns
+
+    def apply(self, columns: _Batch) -> None:
+        """Resolve, check and write a parsed batch."""
+        self.previous, self.recent = self.recent, {}
+        report = self.report
+        errors_at, notices_at = len(report.errors), len(report.notices)
+        report.errors.extend(columns.errors)
+        lines = columns.lines
+        self.people.learn_keys(columns.phone_keys, columns.email_keys)
+        order_ids = columns.column("order_id")
+        parts = list(zip(*(columns.column(n) for n in ORDER_VALUES), strict=True))
+        people = list(zip(*(columns.column(n) for n in _PERSON_COLUMNS), strict=True))
+        known = self.known
+        fresh = self.fresh = {
+            who: _person_values(who) for who in set(people) if who not in known
+        }
+        self.people.prefetch(
+            [
+                key
+                for who, values in fresh.items()
+                for _n, key in self.people.keys(values, who[-1] or "")
+            ]
+        )
+        existing = self._existing([i for i in order_ids if i])
+        for i, order_id in enumerate(order_ids):
+            if order_id:
+                self._row(columns, i, order_id, parts[i], people[i], existing)
+            elif columns.blank("order_id", i):
+                report.errors.append(
+                    RowError(
+                        line=lines[i],
+                        column=self.columns.header("order_id"),
+                        value="",
+                        message=_("a value is required"),
+                    )
+                )
+        _in_line_order(report.errors, errors_at)
+        _in_line_order(report.notices, notices_at)
         if self.writing:
             self._flush()
 
     def _existing(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        if self.source_had_orders is None:
+            # On SQLite the import holds the write lock from its first statement
+            # (BEGIN IMMEDIATE): orders of this source that did not exist then
+            # can only come from this import, which tracks them itself.
+            self.source_had_orders = (
+                connection.vendor != "sqlite"
+                or Order.objects.filter(source=self.source).exists()
+            )
+        if not self.source_had_orders:
+            return {}
         wanted = sorted({i for i in ids if i not in self.seen})
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(wanted, 500):
@@ -998,41 +1414,89 @@ class _OrderImporter(_LinkedImporter):
 
     def _row(
         self,
-        line: int,
-        values: dict[str, Any],
-        raw: _Raw,
-        ok: bool,
+        columns: _Batch,
+        i: int,
+        order_id: str,
+        part: tuple[Any, ...],
+        who: tuple[Any, ...],
         existing: dict[str, dict[str, Any]],
     ) -> None:
-        order_id = values["order_id"]
-        order_part = {n: values[n] for n in ORDER_VALUES if n in values}
+        line = columns.lines[i]
         first_line = self.seen.get(order_id)
         if first_line is not None:
-            if order_part and not self._agrees(order_id, order_part, line, raw):
+            if any(v is not None for v in part) and not self._agrees(
+                order_id, part, line, columns.raw(i)
+            ):
                 return
-            if ok and first_line > 0:
-                self._line(line, order_id, values, raw, order_part)
+            if first_line > 0 and self.has_lines and i not in columns.bad:
+                self._line(line, order_id, columns, i, part)
             return
-        self.recent[order_id] = order_part
-        if not self.rows.require(line, values, raw, ("ordered_at", "amount")) or not ok:
+        self.recent[order_id] = part
+        missing = False
+        for name, value in (("ordered_at", part[0]), ("amount", part[1])):
+            if value is None:
+                missing = True
+                if columns.blank(name, i):
+                    self.report.errors.append(
+                        RowError(
+                            line=line,
+                            column=self.columns.header(name),
+                            value="",
+                            message=_("a value is required"),
+                        )
+                    )
+        if missing or i in columns.bad:
             self.seen[order_id] = -line
             return
-        person = self.person_for(line, values, raw, values.get("ordered_at"))
+        person = self._person(columns, i, who, part[0])
         if person is None:
             self.seen[order_id] = -line
             return
         recorded = existing.get(order_id)
         if recorded is not None:
             self.seen[order_id] = -line
-            self._compare(line, raw, recorded, order_part, person)
+            self._compare(line, columns.raw(i), recorded, _order_values(part), person)
             return
-        self.pending.append((order_id, person, order_part))
+        self.pending.append((order_id, person, part))
         self.seen[order_id] = line
         self.report.created += 1
-        self._line(line, order_id, values, raw, order_part)
+        if self.has_lines:
+            self._line(line, order_id, columns, i, part)
+
+    def _person(
+        self,
+        columns: _Batch,
+        i: int,
+        who: tuple[Any, ...],
+        seen_at: dt.datetime | str | None,
+    ) -> _Person | None:
+        """The row's customer. Rows with the same customer values resolve the
+        same way once the first of them did without a notice or an error (its
+        values are recorded by then and nothing overwrites them), so each
+        distinct set of values is resolved once."""
+        person = self.known.get(who)
+        if person is not None:
+            return person
+        report = self.report
+        errors, notices = len(report.errors), len(report.notices)
+        values = self.fresh.get(who)
+        found = self.person_for(
+            columns.lines[i],
+            _person_values(who) if values is None else values,
+            who[-1] or "",
+            columns.raw(i),
+            seen_at,
+        )
+        if (
+            found is not None
+            and len(report.errors) == errors
+            and len(report.notices) == notices
+        ):
+            self.known[who] = found
+        return found
 
     def _agrees(
-        self, order_id: str, given: dict[str, Any], line: int, raw: _Raw
+        self, order_id: str, given: tuple[Any, ...], line: int, raw: _Raw
     ) -> bool:
         """A later row of an order repeats the first row's values or leaves them blank."""
         first_line = abs(self.seen[order_id])
@@ -1044,7 +1508,7 @@ class _OrderImporter(_LinkedImporter):
                 "this order already appeared on line %(line)d; "
                 "the rows of one order must be next to each other"
             ) % {"line": first_line}
-        elif all(first.get(name) == value for name, value in given.items()):
+        elif all(g is None or f == g for f, g in zip(first, given, strict=True)):
             return True
         else:
             message = _("this order appears on line %(line)d with different values") % {
@@ -1077,7 +1541,10 @@ class _OrderImporter(_LinkedImporter):
             value = order_part.get(name)
             if value in (None, ""):
                 continue
-            if value != recorded[name]:
+            known = recorded[name]
+            if name == "ordered_at":
+                known = utc_text(known)
+            if value != known:
                 self.report.notices.append(_kept_notice(line, name, raw))
         if person.pk is not None and person.pk != recorded["customer_id"]:
             header, text = raw.get("customer_phone", raw.get("customer_id", ("", "")))
@@ -1100,12 +1567,12 @@ class _OrderImporter(_LinkedImporter):
         self,
         line: int,
         order_id: str,
-        values: dict[str, Any],
-        raw: _Raw,
-        order_part: dict[str, Any],
+        columns: _Batch,
+        i: int,
+        part: tuple[Any, ...],
     ) -> None:
-        if not self.has_lines:
-            return
+        values = columns.row_values(i, self.line_names)
+        raw = columns.raw(i)
         sku = values.get("sku") or ""
         name = values.get("product_name") or ""
         if not (sku or name):
@@ -1113,7 +1580,7 @@ class _OrderImporter(_LinkedImporter):
         quantity = values.get("quantity", 1)
         price = values.get("unit_price")
         if price is None:
-            amount = order_part.get("amount")
+            amount = part[1]
             if amount is None:
                 self.rows.require(line, values, raw, ("unit_price",))
                 return
@@ -1129,25 +1596,40 @@ class _OrderImporter(_LinkedImporter):
             )
         )
 
+    def _defer_indexes(self) -> None:
+        """For an import at least as large as the orders table (and large),
+        build the table's secondary indexes once at the end (SQLite)."""
+        self.indexes = SecondaryIndexes(Order)
+        if connection.vendor != "sqlite" or self.expected_rows < DEFER_INDEXES_FROM:
+            return
+        recorded = Order.objects.aggregate(highest=Max("pk"))["highest"] or 0
+        if self.expected_rows >= recorded:
+            self.indexes.drop()
+
     def _flush(self) -> None:
         self.people.flush(self.now)
         if self.pending:
+            if self.indexes is None:
+                self._defer_indexes()
             adapt = datetime_adapter()
             created = adapt(self.now)
             pks = self.writer.reserve(len(self.pending)) if self.has_lines else []
             rows = []
+            source = self.source
+            paid = OrderStatus.PAID
             for order_id, person, part in self.pending:
+                ordered_at, amount, currency, status, store, channel = part
                 rows.append(
                     (
-                        self.source,
+                        source,
                         order_id,
                         _pk(person),
-                        adapt(part["ordered_at"]),
-                        part["amount"],
-                        part.get("currency", "CNY"),
-                        part.get("status", OrderStatus.PAID),
-                        part.get("store", ""),
-                        part.get("channel", ""),
+                        adapt(ordered_at),
+                        amount,
+                        currency or "CNY",
+                        status or paid,
+                        store or "",
+                        channel or "",
                         created,
                     )
                 )
@@ -1190,9 +1672,35 @@ class _OrderImporter(_LinkedImporter):
     def finish(self) -> None:
         if self.writing:
             self._flush()
+            if self.indexes is not None:
+                self.indexes.restore()
         created, updated, _unchanged = self.people.count()
         self.report.customers_created = created
         self.report.customers_updated = updated
+
+
+def _person_values(who: tuple[Any, ...]) -> dict[str, Any]:
+    """The customer fields given in a row's _PERSON_COLUMNS tuple."""
+    return {
+        name: value
+        for name, value in zip(PERSON_VALUES, who, strict=False)
+        if value is not None
+    }
+
+
+def _order_values(part: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in zip(ORDER_VALUES, part, strict=True)
+        if value is not None
+    }
+
+
+def _in_line_order(messages: list[RowError], start: int) -> None:
+    """Sort the messages of one batch by line (stable: within a line they keep
+    the order they were found in, the order a row-by-row reading finds them)."""
+    if len(messages) - start > 1:
+        messages[start:] = sorted(messages[start:], key=lambda m: m.line)
 
 
 def columns_have_lines(columns: Columns) -> bool:
@@ -1242,7 +1750,13 @@ class _InteractionImporter(_LinkedImporter):
             if ext in self.seen:
                 continue
             self.seen.add(ext)
-            person = self.person_for(line, values, raw, values["occurred_at"])
+            person = self.person_for(
+                line,
+                _person_part(values, "customer_"),
+                values.get("customer_id", ""),
+                raw,
+                values["occurred_at"],
+            )
             if person is None:
                 continue
             if ext in existing:
@@ -1359,26 +1873,104 @@ def import_run(
         report=report,
         source=(source or chosen.source).strip() or "import",
         write=not dry_run,
+        expected_rows=table.total,
     )
     with _bulk_pragmas(), transaction.atomic():
-        batch: list[tuple[int, list[Any]]] = []
-        for row in table.rows:
-            batch.append(row)
-            if len(batch) >= BATCH:
+        if isinstance(importer, _OrderImporter) and _may_fork(table):
+            with closing(_forked_batches(importer, table)) as batches:
+                for parsed in batches:
+                    importer.apply(parsed)
+                    report.rows += len(parsed.lines)
+                    if progress:
+                        progress(len(parsed.lines))
+        else:
+            for batch in _batches(table):
                 importer.batch(batch)
                 report.rows += len(batch)
                 if progress:
                     progress(len(batch))
-                batch = []
-        if batch:
-            importer.batch(batch)
-            report.rows += len(batch)
-            if progress:
-                progress(len(batch))
         importer.finish()
         if dry_run or not report.ok:
             transaction.set_rollback(True)
     return report
+
+
+def _batches(table: Table) -> Iterator[list[tuple[int, list[Any]]]]:
+    batch: list[tuple[int, list[Any]]] = []
+    for row in table.rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# Orders files of at least this many rows are read and parsed in a second
+# process while this one resolves customers and writes (two cores, one import).
+FORK_FROM = 50_000
+
+
+def _may_fork(table: Table) -> bool:
+    """Only a large file, on a system with fork, from a process with no other
+    thread (a fork copies only the calling thread: a lock another thread held
+    would stay locked in the child). The web wizard's jobs run in the task
+    worker's threads and so parse in-process: same results, one core."""
+    return (
+        (table.total or 0) >= FORK_FROM
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
+class _ChildFailed(Exception):
+    pass
+
+
+def _produce(importer: _OrderImporter, table: Table, queue: Any) -> None:
+    """In the child: read and parse the table batch by batch. The database is
+    never touched here; the parent does all of that."""
+    try:
+        for batch in _batches(table):
+            queue.put(importer.read(batch, keys=True).for_parent())
+        queue.put(None)
+    except BaseException as exc:  # handed to the parent as it is
+        try:
+            pickle.dumps(exc)
+            queue.put(exc)
+        except Exception:  # an exception that does not pickle
+            queue.put(_ChildFailed(f"{type(exc).__name__}: {exc}"))
+
+
+def _forked_batches(importer: _OrderImporter, table: Table) -> Generator[_Batch]:
+    """Parsed batches from a forked child, in file order. The child gets a copy
+    of the open file (still at its first row: this process reads no further)
+    and exits without running any clean-up, so the database connection it
+    inherited is left alone. If the import stops early, the child is stopped."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=4)
+    child = context.Process(target=_produce, args=(importer, table, queue), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                item = queue.get(timeout=5)
+            except Empty:
+                if not child.is_alive():
+                    raise _ChildFailed(
+                        f"the reading process stopped (exit code {child.exitcode})"
+                    ) from None
+                continue
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        queue.close()
 
 
 class _bulk_pragmas:

@@ -72,6 +72,9 @@ class Command(BaseCommand):
         table = None
         try:
             table = open_table(path)
+            # No monitor thread: a single-threaded process may parse large
+            # files in a forked helper process (see import_run).
+            tqdm.monitor_interval = 0
             with tqdm(
                 total=table.total,
                 unit=_("rows"),

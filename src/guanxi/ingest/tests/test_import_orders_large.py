@@ -1,0 +1,362 @@
+"""What the order import does differently for many rows: customers resolved once
+per distinct set of values, indexes built at the end, keys reused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from guanxi.ingest.readers import open_table
+from guanxi.ingest.services import import_run
+
+
+def _import(path: Any, **kwargs: Any) -> Any:
+    table = open_table(path)
+    try:
+        return import_run(kind="orders", table=table, **kwargs)
+    finally:
+        table.close()
+
+
+def test_every_row_of_a_repeat_customer_gets_its_own_notice(
+    write_file: Any, make_customer: Any, db: Any
+) -> None:
+    make_customer(name="张伟", phone="+8613800138000")
+    path = write_file(
+        "o.csv",
+        "订单号,下单时间,金额,手机号,姓名\n"
+        "A-1,2024-01-05 10:00:00,10,13800138000,张三\n"
+        "A-2,2024-01-06 10:00:00,10,138 0013 8000,张三\n"
+        "A-3,2024-01-07 10:00:00,10,13800138000,张伟\n"
+        "A-4,2024-01-08 10:00:00,10,13800138000,张三\n",
+    )
+    report = _import(path)
+    assert report.ok
+    assert [(n.line, n.column, n.value) for n in report.notices] == [
+        (2, "姓名", "张三"),
+        (3, "姓名", "张三"),
+        (5, "姓名", "张三"),
+    ]
+    assert {n.message for n in report.notices} == {
+        "differs from the value already recorded; the recorded value was kept"
+    }
+
+
+def test_a_conflict_is_reported_on_every_row_that_has_it(
+    write_file: Any, make_customer: Any, db: Any, counts: Any
+) -> None:
+    make_customer(phone="+8613800138000", email="a@example.com")
+    make_customer(phone="+8613900139000", email="b@example.com")
+    before = counts()
+    path = write_file(
+        "o.csv",
+        "订单号,下单时间,金额,手机号,邮箱\n"
+        "A-1,2024-01-05 10:00:00,10,13800138000,b@example.com\n"
+        "A-2,2024-01-06 10:00:00,10,13800138000,a@example.com\n"
+        "A-3,2024-01-07 10:00:00,10,13800138000,B@example.com\n",
+    )
+    report = _import(path)
+    assert [(e.line, e.column, e.value, e.message) for e in report.errors] == [
+        (
+            2,
+            "邮箱",
+            "b@example.com",
+            "belongs to another customer than the phone number of this row",
+        ),
+        (
+            4,
+            "邮箱",
+            "B@example.com",
+            "belongs to another customer than the phone number of this row",
+        ),
+    ]
+    assert counts() == before
+
+
+def _order_indexes() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'commerce_order' AND sql IS NOT NULL ORDER BY name"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+ROWS = "".join(
+    f"B-{i},2024-01-{1 + i % 28:02d} 10:00:00,{i}.50,1380013{i:04d},客户{i}\n"
+    for i in range(40)
+)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_large_imports_build_the_order_indexes_at_the_end(
+    write_file: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.commerce.models import Order
+    from guanxi.ingest import services, writers
+
+    indexes = _order_indexes()
+    assert indexes == ["order_customer_idx", "order_recent_idx"]
+    monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(services, "BATCH", 7)
+    dropped: list[list[str]] = []
+    restore = writers.SecondaryIndexes.restore
+
+    def watch(self: Any) -> None:
+        dropped.append(_order_indexes())
+        restore(self)
+
+    monkeypatch.setattr(writers.SecondaryIndexes, "restore", watch)
+    report = _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + ROWS))
+    assert report.ok and report.created == 40
+    assert dropped == [[]]  # gone while the rows went in
+    assert _order_indexes() == indexes
+    assert Order.objects.count() == 40
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA integrity_check")
+        assert cursor.fetchone()[0] == "ok"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_a_rejected_large_import_keeps_the_indexes_and_writes_nothing(
+    write_file: Any, db: Any, counts: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.ingest import services
+
+    monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(services, "BATCH", 7)
+    before, indexes = counts(), _order_indexes()
+    bad = ROWS + "B-99,2024-01-05 10:00:00,free,13800130099,客户99\n"
+    report = _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + bad))
+    assert [(e.line, e.value, e.message) for e in report.errors] == [
+        (42, "free", "not an amount")
+    ]
+    assert counts() == before
+    assert _order_indexes() == indexes
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_indexes_stay_when_the_table_is_larger_than_the_import(
+    write_file: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.ingest import services, writers
+
+    monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 10)
+    _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + ROWS))
+    dropped: list[bool] = []
+    monkeypatch.setattr(
+        writers.SecondaryIndexes, "drop", lambda self: dropped.append(True)
+    )
+    small = "".join(
+        f"C-{i},2024-02-01 10:00:00,1,1390013{i:04d},客户{i}\n" for i in range(12)
+    )
+    report = _import(write_file("p.csv", "订单号,下单时间,金额,手机号,姓名\n" + small))
+    assert report.ok and report.created == 12
+    assert dropped == []
+
+
+def test_created_customers_carry_the_keys_customer_apply_contact_computes(
+    write_file: Any, db: Any
+) -> None:
+    from guanxi.customers.models import Customer
+    from guanxi.customers.services import customer_apply_contact
+
+    _import(
+        write_file(
+            "o.csv",
+            "订单号,下单时间,金额,手机号,姓名,邮箱\n"
+            "A-1,2024-01-05 10:00:00,10,13800138000,张 伟,Zhang.Wei@Example.com\n"
+            "A-2,2024-01-05 11:00:00,10,13900139000,Li Na,\n",
+        )
+    )
+    customers = list(Customer.objects.order_by("pk"))
+    assert len(customers) == 2
+    for customer in customers:
+        stored = (customer.phone_index, customer.email_index, customer.name_tokens)
+        customer_apply_contact(customer)
+        assert stored == (
+            customer.phone_index,
+            customer.email_index,
+            customer.name_tokens,
+        )
+    assert customers[0].email == "zhang.wei@example.com"
+    assert customers[0].name_tokens.strip()
+
+
+MESSY = (
+    "订单号,下单时间,金额,状态,手机号,姓名,邮箱,商品编码,数量\n"
+    "M-1,2024-01-05 10:00:00,20,已付款,13800138000,张伟,zw@example.com,SKU-1,2\n"
+    "M-1,2024-01-05 10:00:00,20,已付款,13800138000,张伟,zw@example.com,SKU-2,1\n"
+    "M-2,2024-01-06 10:00:00,free,已付款,13800138001,王芳,,SKU-1,1\n"
+    "M-3,2024-01-07 10:00:00,5,lost,12345,李娜,bad-email,SKU-1,1\n"
+    "M-4,2024-01-08 10:00:00,,已付款,13800138002,赵敏,,SKU-1,1\n"
+    "M-5,2024-01-09 10:00:00,7,已付款,13800138000,张三,other@example.com,SKU-1,1\n"
+    "M-1,2024-01-05 10:00:00,21,已付款,13800138000,张伟,,SKU-3,1\n"
+    "M-6,2024-01-10 10:00:00,8,已付款,,,,SKU-1,1\n"
+    "M-7,2024-02-30 10:00:00,9,已付款,13800138003,钱七,,SKU-1,x\n"
+)
+VALID = "".join(  # 15 orders of two lines each, 9 customers
+    f"V-{i // 2},2024-01-{1 + i // 2:02d} 10:00:00,{i // 2}.25,已付款,"
+    f"1380013{i // 2 % 9:04d},客户{i // 2 % 9},,SKU-{i % 3},{1 + i % 2}\n"
+    for i in range(30)
+)
+
+
+def _run_both(
+    path: Any, monkeypatch: pytest.MonkeyPatch, **kwargs: Any
+) -> tuple[Any, Any, list[int]]:
+    from guanxi.ingest import services
+
+    forks: list[int] = []
+    real = services._forked_batches
+
+    def counted(importer: Any, table: Any) -> Any:
+        forks.append(1)
+        return real(importer, table)
+
+    monkeypatch.setattr(services, "_forked_batches", counted)
+    monkeypatch.setattr(services, "BATCH", 3)
+    monkeypatch.setattr(services, "FORK_FROM", 10**9)
+    in_process = _import(path, **kwargs)
+    assert forks == []
+    monkeypatch.setattr(services, "FORK_FROM", 1)
+    forked = _import(path, **kwargs)
+    return in_process, forked, forks
+
+
+def test_parsing_in_a_helper_process_reports_the_same_problems(
+    write_file: Any, db: Any, counts: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = counts()
+    path = write_file("o.csv", MESSY)
+    in_process, forked, forks = _run_both(path, monkeypatch)
+    assert forks == [1]
+    assert forked.as_record() == in_process.as_record()
+    messages = {e["message"] for e in forked.as_record()["errors"]}
+    assert {
+        "not an amount",
+        "not a valid phone number",
+        "not a valid email address",
+        "a value is required",
+        "this order already appeared on line 2; "
+        "the rows of one order must be next to each other",
+        "impossible date",
+        "the row has no customer (phone, email, name or customer id)",
+        "not a whole number",
+    } <= messages
+    assert [(n["line"], n["column"]) for n in forked.as_record()["notices"]] == [
+        (7, "姓名"),
+        (7, "邮箱"),
+    ]
+    assert counts() == before
+
+
+def _snapshot() -> Any:
+    from guanxi.commerce.models import Order, OrderLine
+
+    orders = sorted(
+        (
+            o.external_id,
+            o.customer.phone,
+            o.customer.name,
+            o.ordered_at,
+            o.amount,
+            o.status,
+        )
+        for o in Order.objects.select_related("customer")
+    )
+    lines = sorted(
+        (line.order.external_id, line.product.sku, line.quantity, line.unit_price)
+        for line in OrderLine.objects.select_related("order", "product")
+    )
+    return orders, lines
+
+
+def test_parsing_in_a_helper_process_writes_the_same_rows(
+    write_file: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.commerce.models import Order, Product
+    from guanxi.customers.models import Customer
+
+    path = write_file(
+        "o.csv", "订单号,下单时间,金额,状态,手机号,姓名,邮箱,商品编码,数量\n" + VALID
+    )
+    from guanxi.ingest import services
+
+    monkeypatch.setattr(services, "BATCH", 3)
+    monkeypatch.setattr(services, "FORK_FROM", 10**9)
+    first = _import(path)
+    assert first.ok and first.created == 15
+    expected = _snapshot()
+    Order.objects.all().delete()
+    Customer.objects.all().delete()
+    Product.objects.all().delete()
+    monkeypatch.setattr(services, "FORK_FROM", 1)
+    second = _import(path)
+    assert second.as_record() == first.as_record()
+    assert _snapshot() == expected
+    assert len(expected[0]) == 15 and len(expected[1]) == 30
+
+
+def test_an_unreadable_line_is_reported_the_same_way_from_the_helper(
+    write_file: Any, db: Any, counts: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    before = counts()
+    too_long = "x" * (csv.field_size_limit() + 1)
+    path = write_file(
+        "o.csv",
+        "订单号,下单时间,金额,手机号\n"
+        "A-1,2024-01-05 10:00:00,10,13800138000\n"
+        f'A-2,2024-01-05 10:00:00,10,"{too_long}"\n',
+    )
+    from guanxi.ingest import services
+    from guanxi.ingest.errors import ImportRejected
+
+    monkeypatch.setattr(services, "BATCH", 1)
+    for fork_from in (10**9, 1):
+        monkeypatch.setattr(services, "FORK_FROM", fork_from)
+        with pytest.raises(ImportRejected) as caught:
+            _import(path)
+        assert [e.as_dict() for e in caught.value.errors] == [
+            {
+                "line": 3,
+                "column": "",
+                "value": "",
+                "message": "cannot read this line as CSV "
+                f"(field larger than field limit ({csv.field_size_limit()}))",
+            }
+        ]
+    assert counts() == before
+
+
+def test_no_helper_process_from_a_process_with_other_threads(
+    write_file: Any, db: Any
+) -> None:
+    import threading
+
+    from guanxi.ingest import services
+
+    table = open_table(
+        write_file(
+            "o.csv", "订单号,下单时间,金额,手机号\n" + "A,2024-01-05,1,13800138000\n"
+        )
+    )
+    try:
+        table.total = services.FORK_FROM
+        assert services._may_fork(table)
+        stop = threading.Event()
+        other = threading.Thread(target=stop.wait)
+        other.start()
+        try:
+            assert not services._may_fork(table)
+        finally:
+            stop.set()
+            other.join()
+        table.total = services.FORK_FROM - 1
+        assert not services._may_fork(table)
+    finally:
+        table.close()
