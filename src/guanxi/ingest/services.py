@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
-from guanxi.core.crypto import encrypt
+from guanxi.core.crypto import encrypt_many
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.fields import EncryptedTextField
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
@@ -336,6 +336,7 @@ class _People:
         self.writer: RowWriter | None = None
         self._phone_keys: dict[str, str | None] = {}
         self._email_keys: dict[str, str | None] = {}
+        self.empty_at_start: bool | None = None
 
     def keys(self, values: dict[str, Any], identity: str) -> list[tuple[str, _Key]]:
         found: list[tuple[str, _Key]] = []
@@ -364,6 +365,15 @@ class _People:
 
     def prefetch(self, keys: list[_Key]) -> None:
         """Load, in a few queries, the recorded customers these keys point at."""
+        if self.empty_at_start is None:
+            # On SQLite the import holds the write lock from its first statement
+            # (BEGIN IMMEDIATE): with no customer then, every customer there is
+            # was created by this import and is known here.
+            self.empty_at_start = (
+                connection.vendor == "sqlite" and not Customer.objects.exists()
+            )
+        if self.empty_at_start:
+            return
         wanted = {k for k in keys if k not in self.by_key and k not in self.missing}
         if not wanted:
             return
@@ -540,20 +550,28 @@ class _People:
         writer = self.writer
         if writer is None:
             writer = self.writer = RowWriter(Customer, _CUSTOMER_COLUMNS)
-        seal_name, seal_phone, seal_email, seal_address, seal_birthday = (
-            _sealer(name) for name in ("name", "phone", "email", "address", "birthday")
+        new = self.new
+        values = [person.values for person in new]
+        names = [v.get("name") or None for v in values]
+        phones = [v.get("phone") or None for v in values]
+        emails = [v.get("email") or None for v in values]
+        birthdays = [v.get("birthday") for v in values]
+        sealed = zip(
+            _seal_column("name", names),
+            _seal_column("phone", phones),
+            _seal_column("email", emails),
+            _seal_column("address", [v.get("address") or None for v in values]),
+            _seal_column("birthday", birthdays),
+            strict=True,
         )
         phone_keys, email_keys = self._phone_keys, self._email_keys
         stamp = adapt_datetime(now)
         adapt = datetime_adapter()
-        pks = writer.reserve(len(self.new))
+        pks = writer.reserve(len(new))
         rows = []
-        for pk, person in zip(pks, self.new, strict=True):
-            values = person.values
-            name = values.get("name") or None
-            phone = values.get("phone") or None
-            email = values.get("email") or None
-            birthday = values.get("birthday")
+        for pk, person, name, phone, email, birthday, secret in zip(
+            pks, new, names, phones, emails, birthdays, sealed, strict=True
+        ):
             # The search keys customer_apply_contact computes, from the
             # blind indexes this import already worked out for the lookups.
             phone_index = email_index = None
@@ -561,20 +579,23 @@ class _People:
                 phone_index = phone_keys.get(phone) or phone_key(phone)
             if email:
                 email_index = email_keys.get(email) or email_key(email)
+            sealed_name, sealed_phone, sealed_email, sealed_address, sealed_birthday = (
+                secret
+            )
             rows.append(
                 (
                     pk,
-                    seal_name(name),
+                    sealed_name,
                     _name_tokens(name),
-                    seal_phone(phone),
+                    sealed_phone,
                     phone_index,
-                    seal_email(email),
+                    sealed_email,
                     email_index,
-                    seal_address(values.get("address") or None),
-                    seal_birthday(birthday),
+                    sealed_address,
+                    sealed_birthday,
                     birthday.year if isinstance(birthday, dt.date) else None,
-                    values.get("gender") or "",
-                    values.get("city") or "",
+                    person.values.get("gender") or "",
+                    person.values.get("city") or "",
                     adapt(person.first_seen or now),
                     stamp,
                     stamp,
@@ -666,17 +687,11 @@ def _name_tokens(name: str | None) -> str:
     return tokens
 
 
-def _sealer(name: str) -> Callable[[Any], Any]:
-    """What the encrypted field ``Customer.<name>`` stores for a value, without
-    looking up the field for every value."""
+def _seal_column(name: str, values: list[Any]) -> list[str | None]:
+    """What the encrypted field ``Customer.<name>`` stores for each value."""
     field = cast(EncryptedTextField, Customer._meta.get_field(name))
-    context, to_plain = field.crypto_context, field.to_plain
-
-    def seal(value: Any) -> Any:
-        plain = to_plain(value)
-        return None if plain is None else encrypt(plain, context=context)
-
-    return seal
+    to_plain = field.to_plain
+    return encrypt_many([to_plain(v) for v in values], context=field.crypto_context)
 
 
 def _pk(person: _Person) -> int:
@@ -1324,7 +1339,7 @@ class _OrderImporter(_LinkedImporter):
         self.status_updates: list[tuple[int, str]] = []
         self.plan = self.rows.plan(self.order_names + _PERSON_COLUMNS + self.line_names)
         self.writer = RowWriter(Order, _ORDER_COLUMNS)
-        self.indexes: SecondaryIndexes | None = None
+        self.indexes: list[SecondaryIndexes] | None = None
         # ordered_at is kept as UTC text (compared as text, written as is).
         self.moments = _UtcMoments(timezone.get_current_timezone())
 
@@ -1598,19 +1613,22 @@ class _OrderImporter(_LinkedImporter):
 
     def _defer_indexes(self) -> None:
         """For an import at least as large as the orders table (and large),
-        build the table's secondary indexes once at the end (SQLite)."""
-        self.indexes = SecondaryIndexes(Order)
+        build the table's secondary indexes once at the end (SQLite); the same
+        for the customers table when it was empty (no lookups need them then)."""
+        self.indexes = [SecondaryIndexes(Order), SecondaryIndexes(Customer)]
         if connection.vendor != "sqlite" or self.expected_rows < DEFER_INDEXES_FROM:
             return
         recorded = Order.objects.aggregate(highest=Max("pk"))["highest"] or 0
         if self.expected_rows >= recorded:
-            self.indexes.drop()
+            self.indexes[0].drop()
+        if self.people.empty_at_start:
+            self.indexes[1].drop()
 
     def _flush(self) -> None:
+        if self.indexes is None and self.pending:
+            self._defer_indexes()
         self.people.flush(self.now)
         if self.pending:
-            if self.indexes is None:
-                self._defer_indexes()
             adapt = datetime_adapter()
             created = adapt(self.now)
             pks = self.writer.reserve(len(self.pending)) if self.has_lines else []
@@ -1672,8 +1690,8 @@ class _OrderImporter(_LinkedImporter):
     def finish(self) -> None:
         if self.writing:
             self._flush()
-            if self.indexes is not None:
-                self.indexes.restore()
+            for indexes in self.indexes or ():
+                indexes.restore()
         created, updated, _unchanged = self.people.count()
         self.report.customers_created = created
         self.report.customers_updated = updated

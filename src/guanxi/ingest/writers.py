@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 from django.db import connection, models
@@ -104,12 +105,29 @@ class RowWriter:
         self._next: int | None = None
 
     def insert(self, rows: Iterable[tuple[Any, ...]], *, with_pk: bool = False) -> None:
+        """Insert the rows: many rows per statement (one statement per row
+        costs the database more than the row itself), the rest one by one."""
         tail = tuple(self.defaults)
         data = [row + tail for row in rows]
         if not data:
             return
+        sql = self.sql_with_pk if with_pk else self.sql
+        width = len(data[0])
+        per = max(1, min(100, connection.features.max_query_params // width))
+        whole = len(data) // per * per if per > 1 else 0
         with connection.cursor() as cursor:
-            cursor.executemany(self.sql_with_pk if with_pk else self.sql, data)
+            if whole:
+                values = sql[sql.index(" VALUES ") + len(" VALUES ") :]
+                many = sql + (", " + values) * (per - 1)
+                cursor.executemany(
+                    many,
+                    [
+                        list(chain.from_iterable(data[start : start + per]))
+                        for start in range(0, whole, per)
+                    ],
+                )
+            if whole < len(data):
+                cursor.executemany(sql, data[whole:])
 
     def reserve(self, count: int) -> list[int]:
         """``count`` primary keys nobody else will use."""

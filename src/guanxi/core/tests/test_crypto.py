@@ -64,3 +64,19 @@ def test_blind_index_is_deterministic_and_keyed(settings) -> None:  # type: igno
     assert a != blind_index("+8613800138001", context="customer.phone")
     settings.GUANXI_BLIND_INDEX_KEY = b"another-key"
     assert a != blind_index("+8613800138000", context="customer.phone")
+
+
+def test_encrypt_many_is_encrypt_for_a_list() -> None:
+    from guanxi.core.crypto import encrypt_many
+
+    values = ["张伟", None, "+8613800138000", "张伟", ""]
+    sealed = encrypt_many(values, context="customers.Customer.name")
+    assert sealed[1] is None
+    assert [
+        decrypt(v, context="customers.Customer.name") if v is not None else None
+        for v in sealed
+    ] == values
+    assert sealed[0] != sealed[3]  # a fresh nonce for every value
+    assert sealed[0].split(":")[:2] == encrypt("x", context="c").split(":")[:2]
+    with pytest.raises(DecryptionError):
+        decrypt(sealed[0], context="customers.Customer.phone")

@@ -75,13 +75,18 @@ def test_a_conflict_is_reported_on_every_row_that_has_it(
     assert counts() == before
 
 
-def _order_indexes() -> list[str]:
+def _indexes(table: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' "
-            "AND tbl_name = 'commerce_order' AND sql IS NOT NULL ORDER BY name"
+            "AND tbl_name = %s AND sql IS NOT NULL ORDER BY name",
+            [table],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _order_indexes() -> list[str]:
+    return _indexes("commerce_order") + _indexes("customers_customer")
 
 
 ROWS = "".join(
@@ -98,7 +103,14 @@ def test_large_imports_build_the_order_indexes_at_the_end(
     from guanxi.ingest import services, writers
 
     indexes = _order_indexes()
-    assert indexes == ["order_customer_idx", "order_recent_idx"]
+    assert indexes == [
+        "order_customer_idx",
+        "order_recent_idx",
+        "customer_email_idx",
+        "customer_manager_idx",
+        "customer_phone_idx",
+        "customers_customer_city_56690332",
+    ]
     monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 10)
     monkeypatch.setattr(services, "BATCH", 7)
     dropped: list[list[str]] = []
@@ -111,7 +123,8 @@ def test_large_imports_build_the_order_indexes_at_the_end(
     monkeypatch.setattr(writers.SecondaryIndexes, "restore", watch)
     report = _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + ROWS))
     assert report.ok and report.created == 40
-    assert dropped == [[]]  # gone while the rows went in
+    # gone while the rows went in (restored one table after the other)
+    assert dropped == [[], _indexes("commerce_order")]
     assert _order_indexes() == indexes
     assert Order.objects.count() == 40
     with connection.cursor() as cursor:
@@ -360,3 +373,26 @@ def test_no_helper_process_from_a_process_with_other_threads(
         assert not services._may_fork(table)
     finally:
         table.close()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_customer_indexes_stay_and_lookups_run_when_customers_exist(
+    write_file: Any, make_customer: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.commerce.models import Order
+    from guanxi.ingest import services, writers
+
+    known = make_customer(name="客户3", phone="+8613800130003")
+    monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 10)
+    dropped: list[str] = []
+    drop = writers.SecondaryIndexes.drop
+
+    def watch(self: Any) -> None:
+        dropped.append(self.table)
+        drop(self)
+
+    monkeypatch.setattr(writers.SecondaryIndexes, "drop", watch)
+    report = _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + ROWS))
+    assert report.ok and report.customers_created == 39
+    assert dropped == ["commerce_order"]
+    assert Order.objects.filter(customer=known).count() == 1
