@@ -1332,6 +1332,8 @@ class _OrderImporter(_LinkedImporter):
         # and those of this batch not yet resolved (as field -> value).
         self.known: dict[tuple[Any, ...], _Person] = {}
         self.fresh: dict[tuple[Any, ...], dict[str, Any]] = {}
+        # In the helper process: the blind indexes already sent to the parent.
+        self.keys_sent: set[tuple[str, str]] = set()
         self.source_had_orders: bool | None = None
         self.pks: dict[str, int] = {}
         self.lines: list[tuple[str, str, str, str, int, Any]] = []
@@ -1357,13 +1359,15 @@ class _OrderImporter(_LinkedImporter):
             special={"ordered_at": self.moments},
         )
         if keys:
+            sent = self.keys_sent
             for name, found, key in (
                 ("customer_phone", columns.phone_keys, phone_key),
                 ("customer_email", columns.email_keys, email_key),
             ):
                 for value in set(columns.column(name)):
-                    if value:
+                    if value and (name, value) not in sent:
                         found[value] = key(value)
+                        sent.add((name, value))
         return columns
 
     def apply(self, columns: _Batch) -> None:

@@ -113,7 +113,8 @@ class RowWriter:
             return
         sql = self.sql_with_pk if with_pk else self.sql
         width = len(data[0])
-        per = max(1, min(100, connection.features.max_query_params // width))
+        limit = connection.features.max_query_params or 65535  # PostgreSQL: none
+        per = max(1, min(100, limit // width))
         whole = len(data) // per * per if per > 1 else 0
         with connection.cursor() as cursor:
             if whole:

@@ -77,6 +77,8 @@ def test_encrypt_many_is_encrypt_for_a_list() -> None:
         for v in sealed
     ] == values
     assert sealed[0] != sealed[3]  # a fresh nonce for every value
-    assert sealed[0].split(":")[:2] == encrypt("x", context="c").split(":")[:2]
+    first = sealed[0]
+    assert first is not None
+    assert first.split(":")[:2] == encrypt("x", context="c").split(":")[:2]
     with pytest.raises(DecryptionError):
-        decrypt(sealed[0], context="customers.Customer.phone")
+        decrypt(first, context="customers.Customer.phone")
