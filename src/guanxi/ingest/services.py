@@ -363,6 +363,12 @@ class _People:
         self._phone_keys.update(phones)
         self._email_keys.update(emails)
 
+    def may_know_more(self) -> bool:
+        """Whether the database may hold customers this import has not seen."""
+        if self.empty_at_start is None:
+            self.prefetch([])
+        return not self.empty_at_start
+
     def prefetch(self, keys: list[_Key]) -> None:
         """Load, in a few queries, the recorded customers these keys point at."""
         if self.empty_at_start is None:
@@ -1385,17 +1391,45 @@ class _OrderImporter(_LinkedImporter):
         fresh = self.fresh = {
             who: _person_values(who) for who in set(people) if who not in known
         }
-        self.people.prefetch(
-            [
-                key
-                for who, values in fresh.items()
-                for _n, key in self.people.keys(values, who[-1] or "")
-            ]
-        )
+        if self.people.may_know_more():
+            self.people.prefetch(
+                [
+                    key
+                    for who, values in fresh.items()
+                    for _n, key in self.people.keys(values, who[-1] or "")
+                ]
+            )
         existing = self._existing([i for i in order_ids if i])
+        seen, recent, pending = self.seen, self.recent, self.pending
+        bad, has_lines = columns.bad, self.has_lines
+        created = 0
         for i, order_id in enumerate(order_ids):
             if order_id:
-                self._row(columns, i, order_id, parts[i], people[i], existing)
+                part = parts[i]
+                if (
+                    order_id in seen
+                    or order_id in existing
+                    or part[0] is None
+                    or part[1] is None
+                    or i in bad
+                ):
+                    self._row(columns, i, order_id, part, people[i], existing)
+                    continue
+                # What _row does for the usual row: a new order, valid, first
+                # seen here.
+                recent[order_id] = part
+                who = people[i]
+                person = known.get(who)
+                if person is None:
+                    person = self._person(columns, i, who, part[0])
+                    if person is None:
+                        seen[order_id] = -lines[i]
+                        continue
+                pending.append((order_id, person, part))
+                seen[order_id] = lines[i]
+                created += 1
+                if has_lines:
+                    self._line(lines[i], order_id, columns, i, part)
             elif columns.blank("order_id", i):
                 report.errors.append(
                     RowError(
@@ -1405,6 +1439,7 @@ class _OrderImporter(_LinkedImporter):
                         message=_("a value is required"),
                     )
                 )
+        report.created += created
         _in_line_order(report.errors, errors_at)
         _in_line_order(report.notices, notices_at)
         if self.writing:
