@@ -21,11 +21,11 @@ import csv
 import datetime as dt
 import os
 import random
-import resource
 import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -79,18 +79,46 @@ def generate(path: Path, rows: int, seed: int = 7) -> int:
     return customers
 
 
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (kB), from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(status.split("VmRSS:")[1].split()[0])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def run_timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds and peak RSS (MB) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak memory (MB) of a command: the largest sum, over
+    samples every 0.1 s, of the resident memory of the process and its
+    children (the import parses large files in a forked helper process)."""
     started = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.wait(0.1):
+            peak = max(peak, _tree_rss_kb(proc.pid))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out, err = proc.communicate()
     wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    stop.set()
+    sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"{cmd[:4]} failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
-    # ru_maxrss of children is the max over all children so far: run the
-    # measured commands in increasing order of memory, or read it per run.
-    return wall, max(peak, before) / 1024, proc.stdout
+        raise SystemExit(f"{cmd[:4]} failed:\n{out}\n{err[-3000:]}")
+    return wall, peak / 1024, out
 
 
 def sqlite_floor(csv_path: Path, workdir: Path) -> tuple[str, float]:

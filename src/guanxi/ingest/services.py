@@ -1976,8 +1976,12 @@ def _may_fork(table: Table) -> bool:
     return (
         (table.total or 0) >= FORK_FROM
         and "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1
+        and _single_threaded()
     )
+
+
+def _single_threaded() -> bool:
+    return threading.active_count() == 1
 
 
 class _ChildFailed(Exception):

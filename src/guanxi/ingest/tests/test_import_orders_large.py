@@ -230,6 +230,9 @@ def _run_both(
         return real(importer, table)
 
     monkeypatch.setattr(services, "_forked_batches", counted)
+    # The test process may run other threads (Spark's gateway, started by
+    # earlier tests); the child only parses, so fork anyway here.
+    monkeypatch.setattr(services, "_single_threaded", lambda: True)
     monkeypatch.setattr(services, "BATCH", 3)
     monkeypatch.setattr(services, "FORK_FROM", 10**9)
     in_process = _import(path, **kwargs)
@@ -307,6 +310,7 @@ def test_parsing_in_a_helper_process_writes_the_same_rows(
     Customer.objects.all().delete()
     Product.objects.all().delete()
     monkeypatch.setattr(services, "FORK_FROM", 1)
+    monkeypatch.setattr(services, "_single_threaded", lambda: True)
     second = _import(path)
     assert second.as_record() == first.as_record()
     assert _snapshot() == expected
@@ -330,6 +334,7 @@ def test_an_unreadable_line_is_reported_the_same_way_from_the_helper(
     from guanxi.ingest.errors import ImportRejected
 
     monkeypatch.setattr(services, "BATCH", 1)
+    monkeypatch.setattr(services, "_single_threaded", lambda: True)
     for fork_from in (10**9, 1):
         monkeypatch.setattr(services, "FORK_FROM", fork_from)
         with pytest.raises(ImportRejected) as caught:
@@ -347,12 +352,20 @@ def test_an_unreadable_line_is_reported_the_same_way_from_the_helper(
 
 
 def test_no_helper_process_from_a_process_with_other_threads(
-    write_file: Any, db: Any
+    write_file: Any, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import threading
 
     from guanxi.ingest import services
 
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not services._single_threaded()
+    finally:
+        stop.set()
+        other.join()
     table = open_table(
         write_file(
             "o.csv", "订单号,下单时间,金额,手机号\n" + "A,2024-01-05,1,13800138000\n"
@@ -360,15 +373,11 @@ def test_no_helper_process_from_a_process_with_other_threads(
     )
     try:
         table.total = services.FORK_FROM
+        monkeypatch.setattr(services, "_single_threaded", lambda: True)
         assert services._may_fork(table)
-        stop = threading.Event()
-        other = threading.Thread(target=stop.wait)
-        other.start()
-        try:
-            assert not services._may_fork(table)
-        finally:
-            stop.set()
-            other.join()
+        monkeypatch.setattr(services, "_single_threaded", lambda: False)
+        assert not services._may_fork(table)
+        monkeypatch.setattr(services, "_single_threaded", lambda: True)
         table.total = services.FORK_FROM - 1
         assert not services._may_fork(table)
     finally:
