@@ -4,8 +4,10 @@ The same expressions run in-database on SQLite and PostgreSQL (Ibis's own
 backends), on DuckDB for CSV and Parquet files, and on Apache Spark, and give
 identical results there. Dates are turned into whole day numbers (days since
 1970-01-01) with ``DateValue.delta`` first, so every duration below is integer
-arithmetic that each backend does the same way; purchases on the same calendar
-day collapse into one (amounts added) by truncating timestamps to their date.
+arithmetic that each backend does the same way (the BTYD summary groups by the
+date itself and takes day differences only per customer); purchases on the same
+calendar day collapse into one (amounts added) by truncating timestamps to
+their date.
 
 Windows are trailing and include the end day: the 30-day window at observation
 end ``E`` holds the purchase days ``d`` with ``E - 30 < d <= E``.
@@ -16,13 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from ibis import _
+from ibis.expr.types.groupby import GroupedTable
 
 from guanxi.analytics.errors import AnalyticsInputError
 
@@ -40,6 +44,7 @@ __all__ = [
 
 DEFAULT_WINDOWS: tuple[int, ...] = (30, 90, 365)
 _EPOCH = dt.date(1970, 1, 1)
+_PERFECT_HASH_BITS = 20
 DateLike = dt.date | dt.datetime | str | pd.Timestamp
 
 
@@ -141,21 +146,27 @@ def _epoch_day(value: DateLike, name: str) -> int:
     return (_to_date(value, name) - _EPOCH).days
 
 
-def day_number(column: ir.Value) -> ir.IntegerValue:
-    """Whole days since 1970-01-01 of a date, timestamp or ISO date-string column.
-
-    Timestamps are truncated to their calendar date first (no time zone is
-    applied), so two purchases on the same day get the same number.
-    """
+def _calendar_date(column: ir.Value) -> ir.DateValue:
+    """The calendar date of a date, timestamp or ISO date-string value."""
     dtype = column.type()
     if dtype.is_timestamp():
-        day = column.date()
+        day: ir.DateValue = column.date()
     elif dtype.is_date():
         day = column
     elif dtype.is_string():
         day = column.cast("timestamp").date()
     else:
         raise AnalyticsInputError(f"column '{column.get_name()}' does not hold dates")
+    return day
+
+
+def day_number(column: ir.Value) -> ir.IntegerValue:
+    """Whole days since 1970-01-01 of a date, timestamp or ISO date-string column.
+
+    Timestamps are truncated to their calendar date first (no time zone is
+    applied), so two purchases on the same day get the same number.
+    """
+    day = _calendar_date(column)
     result: ir.IntegerValue = day.delta(ibis.date(_EPOCH), unit="day").cast("int64")
     return result
 
@@ -179,6 +190,27 @@ def purchase_days(
     total spend (0 without an amount column) and ``orders`` the number of
     transactions that day.
     """
+    return _by_customer_and_day(
+        table,
+        customer_col=customer_col,
+        datetime_col=datetime_col,
+        amount_col=amount_col,
+        day=day_number,
+    ).aggregate(
+        amount=_.amount.sum().cast("float64"),
+        orders=_.count().cast("int64"),
+    )
+
+
+def _by_customer_and_day(
+    table: ir.Table,
+    *,
+    customer_col: str,
+    datetime_col: str,
+    amount_col: str | None,
+    day: Callable[[ir.Value], ir.Value],
+) -> GroupedTable:
+    """Rows ``customer_id``, ``day`` (of the date column), ``amount`` by customer and day."""
     _require_columns(table, [customer_col, datetime_col, amount_col])
     amount = (
         table[amount_col].cast("float64")
@@ -187,13 +219,10 @@ def purchase_days(
     )
     rows = table.select(
         customer_id=table[customer_col],
-        day=day_number(table[datetime_col]),
+        day=day(table[datetime_col]),
         amount=amount,
     )
-    return rows.group_by(["customer_id", "day"]).aggregate(
-        amount=rows.amount.sum().cast("float64"),
-        orders=rows.count().cast("int64"),
-    )
+    return rows.group_by(["customer_id", "day"])
 
 
 def _ratio(
@@ -203,6 +232,19 @@ def _ratio(
     value = numerator.cast("float64") / denominator.cast("float64").nullif(0.0)
     result: ir.FloatingValue = value.fill_null(0.0)
     return result
+
+
+def _with_first_day(daily: ir.Table, *, known: ir.Table) -> ir.Table:
+    """``daily`` with ``first_day_``, each customer's first day in ``known``.
+
+    An inner join: customers without a day in ``known`` are left out.
+    """
+    firsts = (
+        known.group_by("customer_id")
+        .aggregate(first_day_=known.day.min())
+        .rename(first_customer_="customer_id")
+    )
+    return daily.join(firsts, daily.customer_id == firsts.first_customer_)
 
 
 def _per_customer(
@@ -221,13 +263,7 @@ def _per_customer(
     as a window over all purchase days (``arg_min`` is not portable: Ibis's
     SQLite backend gets it wrong).
     """
-    known = daily.filter(daily.day <= end)
-    firsts = (
-        known.group_by("customer_id")
-        .aggregate(first_day_=known.day.min())
-        .rename(first_customer_="customer_id")
-    )
-    rows = daily.join(firsts, daily.customer_id == firsts.first_customer_)
+    rows = _with_first_day(daily, known=daily.filter(daily.day <= end))
     before = rows.day <= end
     aggregates: dict[str, ir.Value] = {
         "first_day": rows.first_day_.min(),
@@ -385,6 +421,15 @@ def interaction_features(
     return rows.group_by("customer_id").aggregate(**aggregates)
 
 
+@ibis.udf.agg.builtin(name="arg_min")  # type: ignore[untyped-decorator]
+def _duckdb_arg_min(arg: float, key: dt.date) -> float:  # type: ignore[empty-body]
+    """DuckDB's own ``arg_min``: ``arg`` of the row with the smallest ``key``.
+
+    Ibis compiles ``argmin`` for DuckDB to ``FIRST(arg ORDER BY key)``, an
+    ordered aggregate that sorts every group; ``arg_min`` keeps one value.
+    """
+
+
 def _summary_expression(
     table: ir.Table,
     *,
@@ -393,27 +438,66 @@ def _summary_expression(
     amount_col: str | None,
     end: int,
     calibration: int | None,
+    on_duckdb: bool,
 ) -> ir.Table:
-    """The summary in whole days; weeks and the holdout duration come after."""
-    daily = purchase_days(
+    """The summary in whole days; weeks and the holdout duration come after.
+
+    Expects the input checked by :func:`_check_summary_input`, so no purchase
+    is after ``end`` and none is filtered out here. Purchases are grouped by
+    (customer, calendar date), the largest aggregation by far, and then by
+    customer in one pass over calibration and holdout; dates become day
+    counts only in the per-customer rows. On DuckDB (``on_duckdb``) the first
+    day's spend is DuckDB's own ``arg_min`` over the purchase days (one row
+    per customer and day, so there are no ties); on other backends it comes
+    from a join with each customer's first day, which all of them compute the
+    same way (Ibis's ``argmin`` is an ordered aggregate on DuckDB and is wrong
+    on SQLite).
+    """
+    daily = _by_customer_and_day(
         table,
         customer_col=customer_col,
         datetime_col=datetime_col,
         amount_col=amount_col,
+        day=_calendar_date,
+    ).aggregate(amount=_.amount.sum().cast("float64"))
+    cut = ibis.date(
+        _EPOCH + dt.timedelta(days=calibration if calibration is not None else end)
     )
-    daily = daily.filter(daily.day <= end)
-    cut = calibration if calibration is not None else end
-    per_customer = _per_customer(
-        daily,
-        end=cut,
-        windows=(),
-        holdout_end=end if calibration is not None else None,
-    )
+    if on_duckdb:
+        source = daily
+        first_day_spend: ir.Value = _duckdb_arg_min(daily.amount, daily.day)
+    else:
+        source = _with_first_day(daily, known=daily)
+        first_day_spend = source.amount.sum(where=source.day == source.first_day_)
+    before = source.day <= cut
+    aggregates: dict[str, ir.Value] = {
+        "first_day": source.day.min(),
+        "last_day": source.day.max(where=before),
+        "purchase_days": source.count(where=before).cast("int64"),
+        "total_spend": source.amount.sum(where=before).cast("float64"),
+        "first_day_spend": first_day_spend.cast("float64"),
+    }
+    if calibration is not None:
+        after = source.day > cut
+        aggregates["holdout_days_"] = (
+            source.count(where=after).fill_null(0).cast("int64")
+        )
+        aggregates["holdout_spend_"] = (
+            source.amount.sum(where=after).fill_null(0.0).cast("float64")
+        )
+    per_customer = source.group_by("customer_id").aggregate(**aggregates)
+    # Customers whose first purchase is in the holdout are not summarised.
+    per_customer = per_customer.filter(per_customer.first_day <= cut)
+    frequency = (per_customer.purchase_days - 1).cast("int64")
     columns: dict[str, ir.Value] = {
-        "frequency": per_customer.frequency.cast("float64"),
-        "recency": per_customer.recency.cast("float64"),
-        "T": per_customer["T"].cast("float64"),
-        "monetary_value": per_customer.monetary_value,
+        "frequency": frequency.cast("float64"),
+        "recency": per_customer.last_day.delta(per_customer.first_day, unit="day").cast(
+            "float64"
+        ),
+        "T": cut.delta(per_customer.first_day, unit="day").cast("float64"),
+        "monetary_value": _ratio(
+            per_customer.total_spend - per_customer.first_day_spend, frequency
+        ),
     }
     if calibration is not None:
         days = per_customer.holdout_days_
@@ -429,11 +513,18 @@ def _check_summary_input(
     datetime_col: str,
     amount_col: str | None,
     end: int,
+    on_duckdb: bool,
 ) -> None:
     """Raise for nulls, negative amounts and purchases after the observation end.
 
-    One aggregate query counts every kind of problem; only when there is one
-    is the first offending row (1-based, in the table's scan order) looked up.
+    One aggregate query of counts, a minimum and a maximum tells whether there
+    is any problem. On DuckDB (``on_duckdb``) the last purchase day is the
+    date of the latest timestamp (a date only moves forward with its
+    timestamp), so DuckDB answers the whole query for a Parquet file from the
+    file's statistics without reading the rows; elsewhere (SQLite keeps
+    timestamps as text) it is the latest of the rows' dates. Only when there
+    is a problem is the first offending row (1-based, in the table's scan
+    order) looked up.
     """
     _require_columns(table, [customer_col, datetime_col, amount_col])
 
@@ -453,11 +544,30 @@ def _check_summary_input(
         return found
 
     checks = problems(table)
-    counts = table.aggregate(
-        **{f"p{i}": table.count(where=check[1]) for i, check in enumerate(checks)}
-    ).execute()
-    for i, (column, _, what) in enumerate(checks):
-        if int(counts[f"p{i}"].iloc[0]) == 0:
+    dates = table[datetime_col]
+    in_order = on_duckdb and (dates.type().is_timestamp() or dates.type().is_date())
+    last_day = day_number(dates.max()) if in_order else day_number(dates).max()
+    figures: dict[str, ir.Value] = {
+        "rows": table.count(),
+        "customers": table[customer_col].count(),
+        "dates": dates.count(),
+        "last_day": last_day,
+    }
+    if amount_col is not None:
+        figures["amounts"] = table[amount_col].count()
+        figures["lowest"] = table[amount_col].min()
+    found = table.aggregate(**figures).execute().iloc[0]
+    rows = int(found["rows"])
+    flags = [
+        rows > int(found["customers"]),
+        rows > int(found["dates"]),
+        bool(pd.notna(found["last_day"]) and found["last_day"] > end),
+    ]
+    if amount_col is not None:
+        flags.append(rows > int(found["amounts"]))
+        flags.append(bool(pd.notna(found["lowest"]) and found["lowest"] < 0))
+    for i, (column, _condition, what) in enumerate(checks):
+        if not flags[i]:
             continue
         numbered = table.mutate(row_=ibis.row_number() + 1)
         condition = problems(numbered)[i][1]
@@ -501,8 +611,14 @@ def rfm_summary_ibis(
     if isinstance(transactions, ir.Table):
         table = transactions
     else:
+        con = connect_duckdb()
+        # Per-customer aggregates index a plain array instead of a hash table
+        # when integer customer ids span at most 2**20 values (DuckDB knows
+        # the span from a Parquet file's statistics); about a third less CPU
+        # for that step. Each thread's array holds 2**20 rows at most.
+        con.raw_sql(f"SET perfect_ht_threshold = {_PERFECT_HASH_BITS}")
         table = read_transactions(
-            transactions, datetime_col=datetime_col, date_format=date_format
+            transactions, datetime_col=datetime_col, date_format=date_format, con=con
         )
     end = _epoch_day(observation_end, "observation_end")
     calibration = (
@@ -516,12 +632,14 @@ def rfm_summary_ibis(
             f"({_to_date(calibration_end, 'calibration_end')} > "  # type: ignore[arg-type]
             f"{_to_date(observation_end, 'observation_end')})"
         )
+    on_duckdb = ibis.get_backend(table).name == "duckdb"
     _check_summary_input(
         table,
         customer_col=customer_col,
         datetime_col=datetime_col,
         amount_col=amount_col,
         end=end,
+        on_duckdb=on_duckdb,
     )
     expression = _summary_expression(
         table,
@@ -530,6 +648,7 @@ def rfm_summary_ibis(
         amount_col=amount_col,
         end=end,
         calibration=calibration,
+        on_duckdb=on_duckdb,
     )
     frame: pd.DataFrame = expression.execute()
     frame = frame.set_index("customer_id").sort_index().astype("float64")

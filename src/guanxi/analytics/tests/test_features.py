@@ -67,7 +67,13 @@ def _small() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("time_unit", ["D", "W"])
-def test_cdnow_summary_agrees_with_pandas(cdnow: pd.DataFrame, time_unit: str) -> None:
+@pytest.mark.parametrize("backend", ["duckdb", "sqlite"])
+def test_cdnow_summary_agrees_with_pandas(
+    cdnow: pd.DataFrame, time_unit: str, backend: str
+) -> None:
+    # DuckDB takes its own path (the first day's spend by arg_min, the last
+    # day from the latest timestamp), SQLite the portable one (a join, every
+    # row's date): both give the pandas summary.
     options = {
         "customer_col": "customer",
         "datetime_col": "date",
@@ -77,7 +83,12 @@ def test_cdnow_summary_agrees_with_pandas(cdnow: pd.DataFrame, time_unit: str) -
         "time_unit": time_unit,
     }
     expected = rfm_summary(cdnow, **options)  # type: ignore[arg-type]
-    got = rfm_summary_ibis(ibis.memtable(cdnow), **options)  # type: ignore[arg-type]
+    table = (
+        ibis.memtable(cdnow)
+        if backend == "duckdb"
+        else ibis.sqlite.connect().create_table("cdnow", cdnow)
+    )
+    got = rfm_summary_ibis(table, **options)  # type: ignore[arg-type]
     assert len(got) == 2357
     assert got["frequency"].sum() == 2457
     # Sums of cents may be added in another order: equal to the last bits.
@@ -261,15 +272,41 @@ def test_read_transactions_parses_a_date_format(tmp_path: Path) -> None:
             "column 'at', row 3: purchase after the observation end "
             "(2024-02-01T10:00:00)",
         ),
+        (
+            {
+                "at": [
+                    "2024-01-01 08:00:00",
+                    "2024-01-31 23:59:59",
+                    "2024-01-08 10:00:00",
+                    "2024-02-01 00:00:00",
+                    "2024-01-10 23:59:00",
+                ]
+            },
+            "column 'at', row 4: purchase after the observation end "
+            "(2024-02-01 00:00:00)",
+        ),
     ],
 )
+@pytest.mark.parametrize("source", ["memtable", "parquet", "sqlite"])
 def test_bad_rows_name_the_column_and_the_first_row(
-    change: dict[str, Any], message: str
+    change: dict[str, Any], message: str, source: str, tmp_path: Path
 ) -> None:
+    # DuckDB finds a problem from a Parquet file's statistics, SQLite from the
+    # rows: both must report the same first offending row.
     frame = _small().assign(**change)
+    table: Any
+    if source == "memtable":
+        table = ibis.memtable(frame)
+    elif source == "parquet":
+        table = tmp_path / "transactions.parquet"
+        frame.to_parquet(table)
+    else:
+        # Ibis cannot insert NaT into SQLite: an empty date goes in as None.
+        loaded = frame.astype(object).where(frame.notna(), None)
+        table = ibis.sqlite.connect().create_table("transactions", loaded)
     with pytest.raises(AnalyticsInputError) as caught:
         rfm_summary_ibis(
-            ibis.memtable(frame),
+            table,
             customer_col="customer",
             datetime_col="at",
             amount_col="amount",
