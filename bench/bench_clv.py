@@ -6,6 +6,12 @@ libraries on the same data, then fits Pareto/NBD. lifetimes runs in its own
 virtual environment (see docs/benchmarks/clv.md) through a subprocess.
 
     .venv/bin/python bench/bench_clv.py [--customers 1000000] [--pnbd-subset 100000]
+        [--reuse-lifetimes]
+
+Every lifetimes run leaves its timings and parameters in out/lifetimes.json
+(and its CLV in out/lifetimes_clv.npy); --reuse-lifetimes reads them from
+there instead of running lifetimes again, when they were made from the same
+data (customers, subset and seed).
 """
 
 from __future__ import annotations
@@ -49,12 +55,29 @@ def timed(results: dict[str, Any], name: str, action: Callable[[], Any]) -> Any:
     return value
 
 
+def _predictions(folder: Path, suffix: str) -> dict[str, np.ndarray]:
+    return {
+        name: np.load(folder / f"lifetimes_{name}{suffix}.npy")
+        for name in ("expected", "alive", "value", "clv")
+    }
+
+
+def _gap(mine: Any, theirs: np.ndarray) -> str:
+    relative = np.abs(np.asarray(mine) - theirs) / np.maximum(np.abs(theirs), 1e-12)
+    return f"{float(np.max(relative)):.1e}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--pnbd-subset", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--skip-lifetimes", action="store_true")
+    parser.add_argument(
+        "--reuse-lifetimes",
+        action="store_true",
+        help="use the results of the last lifetimes run on the same data",
+    )
     args = parser.parse_args()
     folder = HERE / "out"
     folder.mkdir(exist_ok=True)
@@ -83,13 +106,19 @@ def main() -> int:
     f, r, T, m = (summary[c] for c in ("frequency", "recency", "T", "monetary_value"))
     bgf = timed(ours, "bgnbd_fit", lambda: BetaGeo().fit(summary))
     ggf = timed(ours, "gg_fit", lambda: GammaGamma().fit(summary))
-    timed(
-        ours,
-        "expected_purchases",
-        lambda: bgf.expected_purchases(HORIZON_WEEKS, f, r, T),
-    )
-    timed(ours, "probability_alive", lambda: bgf.probability_alive(f, r, T))
-    timed(ours, "expected_average_value", lambda: ggf.expected_average_value(f, m))
+    predictions = {
+        "expected": timed(
+            ours,
+            "expected_purchases",
+            lambda: bgf.expected_purchases(HORIZON_WEEKS, f, r, T),
+        ),
+        "alive": timed(
+            ours, "probability_alive", lambda: bgf.probability_alive(f, r, T)
+        ),
+        "value": timed(
+            ours, "expected_average_value", lambda: ggf.expected_average_value(f, m)
+        ),
+    }
     clv = timed(
         ours,
         "clv",
@@ -102,7 +131,19 @@ def main() -> int:
     pnf_subset = timed(ours, "pnbd_fit_subset", lambda: ParetoNBD().fit(subset))
 
     theirs: dict[str, Any] = {}
-    if not args.skip_lifetimes:
+    data_key = {"customers": n, "pnbd_subset": len(subset), "seed": args.seed}
+    cached = folder / "lifetimes.json"
+    if args.reuse_lifetimes and not args.skip_lifetimes:
+        if not cached.is_file():
+            parser.error(f"no earlier lifetimes results in {cached}")
+        theirs = json.loads(cached.read_text())
+        if theirs.get("data") != data_key:
+            parser.error(f"{cached} was made from other data: {theirs.get('data')}")
+        print(f"  lifetimes: results of an earlier run ({cached})", file=sys.stderr)
+    elif not args.skip_lifetimes:
+        (folder / "guanxi_params.json").write_text(
+            json.dumps({"bgnbd": bgf.params_, "gg": ggf.params_})
+        )
         print("  running lifetimes ...", file=sys.stderr)
         done = subprocess.run(
             [
@@ -117,6 +158,8 @@ def main() -> int:
             env={**os.environ, "OMP_NUM_THREADS": "1"},
         )
         theirs = json.loads(done.stdout)
+        theirs["data"] = data_key
+        cached.write_text(json.dumps(theirs))
 
     steps = [
         "bgnbd_fit",
@@ -167,6 +210,11 @@ def main() -> int:
                 pnf_subset.params_,
                 theirs["pnbd_params"],
             ),
+            (
+                f"Pareto/NBD ({len(subset):,}), lifetimes with tol=1e-10",
+                pnf_subset.params_,
+                theirs["pnbd_params_tight"],
+            ),
         ]:
             cells = ", ".join(
                 f"{k} {mine_params[k]:.6g} vs {their_params[k]:.6g} "
@@ -174,9 +222,31 @@ def main() -> int:
                 for k in mine_params
             )
             print(f"- {label}: {cells}")
-        their_clv = np.load(folder / "lifetimes_clv.npy")
-        gap = np.max(np.abs(clv - their_clv) / np.maximum(np.abs(their_clv), 1e-12))
-        print(f"- CLV per customer: largest relative difference {gap:.1e}")
+        print("\npredictions (largest relative difference per customer):")
+        at_theirs = _predictions(folder, "")
+        for name, mine_values in [*predictions.items(), ("clv", clv)]:
+            print(
+                f"- {name}, each with its own fit: {_gap(mine_values, at_theirs[name])}"
+            )
+        given = theirs["at_guanxi_params"]
+        same_bgf, same_ggf = BetaGeo(), GammaGamma()
+        same_bgf.params_, same_ggf.params_ = given["bgnbd"], given["gg"]
+        at_ours = _predictions(folder, "_at_guanxi")
+        for name, mine_values in [
+            ("expected", same_bgf.expected_purchases(HORIZON_WEEKS, f, r, T)),
+            ("alive", same_bgf.probability_alive(f, r, T)),
+            ("value", same_ggf.expected_average_value(f, m)),
+            (
+                "clv",
+                same_bgf.clv(
+                    same_ggf, f, r, T, m, horizon=12, time_unit_per_period=4.345
+                ),
+            ),
+        ]:
+            print(
+                f"- {name}, both at Guanxi's parameters: "
+                f"{_gap(mine_values, at_ours[name])}"
+            )
     print(
         f"- Pareto/NBD at {n:,}: {pnf.params_}, log-likelihood {pnf.log_likelihood_:.2f}"
     )

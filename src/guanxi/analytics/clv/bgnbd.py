@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -12,17 +13,24 @@ from guanxi.analytics.clv._base import (
     ArrayLike,
     Collapsed,
     FloatArray,
+    IntArray,
     PurchaseModel,
     as_array,
     check_purchase_columns,
     collapse,
+    dot,
+    frequency_index,
+    frequency_order,
     softplus_expit,
 )
 
 __all__ = ["BetaGeo"]
 
 
-_GRID = 512
+# The discounted sums of many customers are tabulated on a grid in log(α+T)
+# with this spacing (at least _GRID_MIN points) and interpolated.
+_GRID_STEP = 0.005
+_GRID_MIN = 64
 _TABULATE_ABOVE = 50_000
 
 
@@ -39,6 +47,68 @@ def _bracket(params: FloatArray, t: Any, x: Any, y: Any) -> FloatArray:
     return result
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """The distinct rows laid out once per fit for the likelihood.
+
+    Customers without repeat purchases contribute through T only; the repeat
+    buyers are sorted by frequency so that per-frequency terms are expanded
+    with ``np.repeat`` and summed with ``np.add.reduceat``.
+    """
+
+    rows: Collapsed
+    zero_weight: FloatArray
+    zero_t: FloatArray
+    weight: FloatArray
+    weight_x: FloatArray  # weight * frequency
+    x: FloatArray
+    t_x: FloatArray
+    big_t: FloatArray
+    freq: FloatArray  # the distinct frequencies (> 0) ...
+    starts: IntArray  # ... the first row of each ...
+    counts: IntArray  # ... and their numbers of rows
+
+    @classmethod
+    def of(cls, rows: Collapsed) -> _Rows:
+        x, t_x, big_t = rows.columns
+        zero = x == 0
+        repeat = np.flatnonzero(~zero)
+        repeat = repeat[frequency_order(x[repeat])]
+        xs = x[repeat]
+        starts = np.flatnonzero(np.diff(xs, prepend=-1.0))
+        weight = rows.weight[repeat]
+        return cls(
+            rows=rows,
+            zero_weight=rows.weight[zero],
+            zero_t=big_t[zero],
+            weight=weight,
+            weight_x=weight * xs,
+            x=xs,
+            t_x=t_x[repeat],
+            big_t=big_t[repeat],
+            freq=xs[starts],
+            starts=starts,
+            counts=np.diff(np.append(starts, len(xs))),
+        )
+
+
+def _discounted_sum(
+    params: FloatArray,
+    times: FloatArray,
+    discounts: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+) -> FloatArray:
+    """sum_k discounts[k] * (bracket(times[k]) - bracket(times[k-1])), y = α + T."""
+    out = np.zeros(len(y))
+    previous = np.zeros(len(y))
+    for time, discount in zip(times, discounts, strict=True):
+        current = _bracket(params, np.float64(time), x, y)
+        out += discount * (current - previous)
+        previous = current
+    return out
+
+
 class BetaGeo(PurchaseModel):
     """BG/NBD: Poisson purchases at rate λ ~ Gamma(r, α); after each purchase the
     customer drops out with probability p ~ Beta(a, b).
@@ -51,6 +121,9 @@ class BetaGeo(PurchaseModel):
     def _prepare(self, frame: pd.DataFrame) -> Collapsed:
         return collapse(*check_purchase_columns(frame))
 
+    def _data(self, rows: Collapsed) -> _Rows:
+        return _Rows.of(rows)
+
     def _start(self, data: Any) -> FloatArray:
         x, _, big_t = data.rows.columns
         w = data.rows.weight
@@ -61,10 +134,8 @@ class BetaGeo(PurchaseModel):
         self, params: FloatArray, data: Any
     ) -> tuple[float, FloatArray]:
         r, alpha, a, b = (float(v) for v in params)
-        rows: Collapsed = data.rows
-        ux, wx = rows.unique_x, rows.weight_x
-        x_all, tx_all, t_all = rows.columns
-        w_all = rows.weight
+        rows: _Rows = data
+        ux, wx = rows.rows.unique_x, rows.rows.weight_x
         grad = np.zeros(4)
 
         # Terms that depend on the frequency only: once per distinct frequency.
@@ -76,45 +147,55 @@ class BetaGeo(PurchaseModel):
             + special.betaln(a, b + ux)
             - special.betaln(a, b)
         )
-        value = float(wx @ per_x)
-        grad[0] = wx @ (special.digamma(r + ux) - special.digamma(r) + np.log(alpha))
+        value = dot(wx, per_x)
+        grad[0] = dot(wx, special.digamma(r + ux) - special.digamma(r) + np.log(alpha))
         grad[1] = wx.sum() * r / alpha
-        grad[2] = wx @ (special.digamma(a + b) - psi_abx)
-        grad[3] = wx @ (
+        grad[2] = dot(wx, special.digamma(a + b) - psi_abx)
+        grad[3] = dot(
+            wx,
             special.digamma(b + ux)
             - special.digamma(b)
             + special.digamma(a + b)
-            - psi_abx
+            - psi_abx,
         )
 
         # Customers without repeat purchases: -r log(alpha + T).
-        zero = data.zero
-        if len(zero):
-            w0 = w_all[zero]
-            at0 = alpha + t_all[zero]
-            value -= r * float(w0 @ np.log(at0))
-            grad[0] -= float(w0 @ np.log(at0))
-            grad[1] -= r * float(w0 @ (1.0 / at0))
+        if len(rows.zero_t):
+            at0 = rows.zero_t + alpha
+            log_at0 = np.log(at0)
+            sum_log = dot(rows.zero_weight, log_at0)
+            value -= r * sum_log
+            grad[0] -= sum_log
+            grad[1] -= r * dot(rows.zero_weight, np.reciprocal(at0, out=at0))
 
-        # Repeat buyers: -(r+x) log(alpha+T) + log(1 + exp(d)).
-        rep = data.repeat
-        if len(rep):
-            w = w_all[rep]
-            k = x_all[rep] + r
-            inv_t = 1.0 / (alpha + t_all[rep])
-            inv_tx = 1.0 / (alpha + tx_all[rep])
-            log_t = np.log(alpha + t_all[rep])
-            gap = log_t - np.log(alpha + tx_all[rep])
-            log_b = np.log(np.maximum(b + ux - 1.0, 1e-300))
-            d = (np.log(a) - log_b)[rows.inverse[rep]] + k * gap
+        # Repeat buyers: -(r+x) log(alpha+T) + log(1 + exp(d)), where
+        # d = log(a/(b+x-1)) + (r+x) log((alpha+T)/(alpha+t_x)).
+        if len(rows.x):
+            w, w_x = rows.weight, rows.weight_x
+            at = rows.big_t + alpha
+            atx = rows.t_x + alpha
+            log_t = np.log(at)
+            gap = np.log(at / atx)
+            k = rows.x + r
+            d = k * gap
+            d += np.repeat(
+                np.log(a) - np.log(np.maximum(b + rows.freq - 1.0, 1e-300)),
+                rows.counts,
+            )
             softplus, p4 = softplus_expit(d)
-            wp4 = w * p4
-            value += float(w @ (softplus - k * log_t))
-            grad[0] += float(wp4 @ gap - w @ log_t)
-            grad[1] += float(wp4 @ (k * (inv_t - inv_tx)) - w @ (k * inv_t))
-            grad[2] += float(wp4.sum()) / a
-            by_x = rows.per_x_sum(wp4, rep)
-            grad[3] -= float(by_x[ux > 0] @ (1.0 / (b + ux[ux > 0] - 1.0)))
+            wp4 = np.multiply(w, p4, out=p4)
+            sum_log_t = dot(w, log_t)
+            value += dot(w, softplus) - r * sum_log_t - dot(w_x, log_t)
+            grad[0] += dot(wp4, gap) - sum_log_t
+            inv_t = np.reciprocal(at, out=at)
+            inv_tx = np.reciprocal(atx, out=atx)
+            grad[1] -= r * dot(w, inv_t) + dot(w_x, inv_t)
+            inv_t -= inv_tx
+            inv_t *= k
+            grad[1] += dot(wp4, inv_t)
+            by_x = np.add.reduceat(wp4, rows.starts)
+            grad[2] += float(by_x.sum()) / a
+            grad[3] -= dot(by_x, 1.0 / (b + rows.freq - 1.0))
         return value, grad
 
     # -- predictions --------------------------------------------------------
@@ -126,11 +207,10 @@ class BetaGeo(PurchaseModel):
         x = as_array(frequency, "frequency")
         t_x = as_array(recency, "recency")
         big_t = as_array(T, "T")
-        d = (
-            np.log(a)
-            - np.log(np.maximum(b + x - 1.0, 1e-300))
-            + (r + x) * (np.log(alpha + big_t) - np.log(alpha + t_x))
-        )
+        d = np.log((alpha + big_t) / (alpha + t_x))
+        d *= r + x
+        d -= np.log(np.maximum(b + x - 1.0, 1e-300))
+        d += np.log(a)
         result: FloatArray = np.where(x > 0, special.expit(-d), 1.0)
         return result
 
@@ -168,39 +248,58 @@ class BetaGeo(PurchaseModel):
     ) -> FloatArray:
         """The discounted sum over periods, tabulated per distinct frequency.
 
-        For a given frequency the sum depends on T only through y = log(α+T),
-        smoothly, so where a frequency has many customers the sum is computed
-        exactly at 512 points spanning their y and interpolated with a cubic
-        spline (relative error below 1e-10, checked in the tests); frequencies
-        with few customers are computed directly.
+        For a given frequency the sum depends on T only through u = log(α+T),
+        smoothly. For each frequency with more customers than grid points it
+        is computed exactly on a grid of u spaced _GRID_STEP apart over all
+        customers' u, and interpolated with a cubic spline (relative error
+        below 1e-9, checked in the tests); the others are computed directly.
         """
         params = self._fitted()
         _r, alpha, a, b = params
         x, t_x, big_t = (np.ravel(v) for v in (x, t_x, big_t))
-        log_y = np.log(alpha + big_t)
-        whole = x.astype(np.int64)
-        order = np.argsort(whole, kind="stable")
-        bounds = np.flatnonzero(np.diff(whole[order])) + 1
+        y = alpha + big_t
+        u = np.log(y)
         total = np.empty(len(x))
-
-        def exact(freq: float, y: FloatArray) -> FloatArray:
-            out = np.zeros(len(y))
-            previous = np.zeros(len(y))
-            for time, discount in zip(times, discounts, strict=True):
-                current = _bracket(params, np.float64(time), np.float64(freq), y)
-                out += discount * (current - previous)
-                previous = current
-            return out
-
-        for rows in np.split(order, bounds):
-            freq = float(x[rows[0]])
-            if len(rows) <= 4 * _GRID:
-                total[rows] = exact(freq, np.exp(log_y[rows]))
-                continue
-            low, high = float(log_y[rows].min()), float(log_y[rows].max())
-            grid = np.linspace(low, high, _GRID)
-            spline = interpolate.CubicSpline(grid, exact(freq, np.exp(grid)))
-            total[rows] = spline(log_y[rows])
+        freqs, inverse = frequency_index(x)
+        finite = np.isfinite(u)
+        tabulated = np.zeros(len(freqs), dtype=bool)
+        if bool(finite.any()):
+            low, high = float(u[finite].min()), float(u[finite].max())
+            high = max(high, low + (_GRID_MIN - 1) * _GRID_STEP)
+            size = int(np.ceil((high - low) / _GRID_STEP)) + 1
+            counts = np.bincount(inverse[finite], minlength=len(freqs))
+            tabulated = counts > size
+        on_grid = finite & tabulated[inverse]
+        direct = np.flatnonzero(~on_grid)
+        total[direct] = _discounted_sum(params, times, discounts, x[direct], y[direct])
+        if bool(tabulated.any()):
+            grid = np.linspace(low, high, size)
+            n_freqs = int(tabulated.sum())
+            values = _discounted_sum(
+                params,
+                times,
+                discounts,
+                np.repeat(freqs[tabulated], size),
+                np.tile(np.exp(grid), n_freqs),
+            )
+            # c[:, k * n_freqs + f]: the cubic of frequency f on
+            # [grid[k], grid[k + 1]], in powers of (u - grid[k]).
+            spline = interpolate.CubicSpline(grid, values.reshape(n_freqs, size).T)
+            c = spline.c.reshape(4, -1)
+            slot = np.cumsum(tabulated) - 1
+            rows = np.flatnonzero(on_grid)
+            at = u[rows]
+            k = np.minimum(
+                ((at - low) * ((size - 1) / (high - low))).astype(np.intp), size - 2
+            )
+            at -= grid[k]
+            k *= n_freqs
+            k += slot[inverse[rows]]
+            value = np.take(c[0], k)
+            for row in c[1:]:
+                value *= at
+                value += np.take(row, k)
+            total[rows] = value
         scale = (a + b + x - 1.0) / (a - 1.0) * self.probability_alive(x, t_x, big_t)
         result: FloatArray = total * scale
         return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -16,11 +17,42 @@ from guanxi.analytics.clv._base import (
     as_array,
     check_columns,
     collapse,
+    dot,
     reject,
 )
 from guanxi.analytics.errors import AnalyticsInputError
 
 __all__ = ["GammaGamma"]
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The distinct (x, m) rows with the sums that do not depend on parameters.
+
+    Per row the likelihood needs only log(x m + v); the terms in log m are
+    summed once per fit.
+    """
+
+    rows: Collapsed
+    weight: FloatArray
+    weight_x: FloatArray  # weight * x
+    spend: FloatArray  # x * m
+    sum_log_m: float  # sum of w log m
+    sum_x_log_m: float  # sum of w x log m
+
+    @classmethod
+    def of(cls, rows: Collapsed) -> _Rows:
+        x, m = rows.columns
+        weight_x = rows.weight * x
+        log_m = np.log(m)
+        return cls(
+            rows=rows,
+            weight=rows.weight,
+            weight_x=weight_x,
+            spend=x * m,
+            sum_log_m=dot(rows.weight, log_m),
+            sum_x_log_m=dot(weight_x, log_m),
+        )
 
 
 class GammaGamma(CLVModel):
@@ -48,6 +80,9 @@ class GammaGamma(CLVModel):
             )
         return collapse(x[repeat], m[repeat])
 
+    def _data(self, rows: Collapsed) -> _Rows:
+        return _Rows.of(rows)
+
     def _start(self, data: Any) -> FloatArray:
         _, m = data.rows.columns
         w = data.rows.weight
@@ -59,35 +94,33 @@ class GammaGamma(CLVModel):
         self, params: FloatArray, data: Any
     ) -> tuple[float, FloatArray]:
         p, q, v = (float(val) for val in params)
-        rows: Collapsed = data.rows
-        ux, wx = rows.unique_x, rows.weight_x
-        x, m = rows.columns
-        w = rows.weight
+        rows: _Rows = data
+        ux, wx = rows.rows.unique_x, rows.rows.weight_x
         px = p * ux
         # Per distinct frequency: the gamma functions and their derivatives.
-        value = float(
-            wx
-            @ (
-                special.gammaln(px + q)
-                - special.gammaln(px)
-                - special.gammaln(q)
-                + q * np.log(v)
-                + px * np.log(ux)
-            )
+        value = dot(
+            wx,
+            special.gammaln(px + q)
+            - special.gammaln(px)
+            - special.gammaln(q)
+            + q * np.log(v)
+            + px * np.log(ux),
         )
         psi_pq = special.digamma(px + q)
         grad = np.zeros(3)
-        grad[0] = wx @ (ux * (psi_pq - special.digamma(px) + np.log(ux)))
-        grad[1] = wx @ (psi_pq - special.digamma(q) + np.log(v))
+        grad[0] = dot(wx, ux * (psi_pq - special.digamma(px) + np.log(ux)))
+        grad[1] = dot(wx, psi_pq - special.digamma(q) + np.log(v))
         grad[2] = wx.sum() * q / v
         # Per row: (p x - 1) log m - (p x + q) log(x m + v).
-        log_m = np.log(m)
-        log_s = np.log(x * m + v)
-        k = p * x + q
-        value += float(w @ ((p * x - 1.0) * log_m - k * log_s))
-        grad[0] += float(w @ (x * (log_m - log_s)))
-        grad[1] -= float(w @ log_s)
-        grad[2] -= float(w @ (k / (x * m + v)))
+        s = rows.spend + v
+        log_s = np.log(s)
+        sum_log_s = dot(rows.weight, log_s)
+        sum_x_log_s = dot(rows.weight_x, log_s)
+        inv_s = np.reciprocal(s, out=s)
+        value += p * rows.sum_x_log_m - rows.sum_log_m - p * sum_x_log_s - q * sum_log_s
+        grad[0] += rows.sum_x_log_m - sum_x_log_s
+        grad[1] -= sum_log_s
+        grad[2] -= p * dot(rows.weight_x, inv_s) + q * dot(rows.weight, inv_s)
         return value, grad
 
     def expected_average_value(

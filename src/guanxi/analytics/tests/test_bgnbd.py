@@ -271,3 +271,30 @@ def test_expected_purchases_for_many_customers_are_tabulated_exactly() -> None:
         ]
     )
     np.testing.assert_allclose(many, few, rtol=1e-9)
+
+
+def test_tabulated_sums_at_edges() -> None:
+    """One T for everyone (no range to tabulate over), non-whole frequencies
+    and a missing T: the tabulated sums equal the direct ones."""
+    rng = np.random.default_rng(6)
+    n = 40_000  # below _TABULATE_ABOVE: expected_purchases computes directly
+    frame = simulate_bgnbd(n, **TRUE, T=np.full(n, 39.0), random_state=rng)
+    x = frame["frequency"].to_numpy().copy()
+    t_x = frame["recency"].to_numpy()
+    big_t = frame["T"].to_numpy().copy()
+    x[:5] = [0.5, 1.5, 2.5, 0.5, 1.5]
+    big_t[5] = np.nan
+    model = _fitted(**TRUE)
+    periods = np.arange(1, 13, dtype=np.float64)
+    times = np.asarray(periods * 4.345, dtype=np.float64)
+    discounts = np.asarray(1.01**-periods, dtype=np.float64)
+    tabulated = model._discounted_purchases(times, discounts, x, t_x, big_t)
+    direct = PurchaseModel._discounted_purchases(model, times, discounts, x, t_x, big_t)
+    np.testing.assert_allclose(tabulated, direct, rtol=1e-12)
+    assert np.isnan(tabulated[5])
+    # Over a range of T, with few customers per frequency beyond the first ones.
+    big_t = rng.uniform(0.5, 300.0, n)
+    t_x = t_x * big_t / 39.0
+    tabulated = model._discounted_purchases(times, discounts, x, t_x, big_t)
+    direct = PurchaseModel._discounted_purchases(model, times, discounts, x, t_x, big_t)
+    np.testing.assert_allclose(tabulated, direct, rtol=1e-9)

@@ -8,6 +8,7 @@ import pytest
 from scipy import integrate, optimize, special
 
 from guanxi.analytics import AnalyticsInputError, ParetoNBD
+from guanxi.analytics.clv import paretonbd
 from guanxi.analytics.clv.paretonbd import hyp2f1_1
 from guanxi.analytics.clv.simulate import simulate_paretonbd
 
@@ -149,3 +150,77 @@ def test_bad_summary() -> None:
     with pytest.raises(AnalyticsInputError) as caught:
         ParetoNBD().fit(frame)
     assert str(caught.value) == "column 'frequency', row 2: negative (-2.0)"
+
+
+@pytest.mark.parametrize("block", [1 << 18, 64])
+def test_series_by_frequency_matches_scipy(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Many points per (p, q), z from 0.99 down to 0: blocks of points with
+    # falling numbers of terms, the first few laid out a point per row; a
+    # small block size splits them further.
+    monkeypatch.setattr(paretonbd, "_BLOCK", block)
+    z = np.concatenate([[0.99, 0.95], np.linspace(0.9, 0.0, 3000)])
+    p = np.array([0.6, 3.5, 40.2])
+    q = p + np.array([1.6, 0.3, 2.0])
+    starts = np.arange(3) * len(z)
+    out = paretonbd._series(p, q, np.tile(z, 3), starts)
+    h = 1e-6
+    for g in range(3):
+        got = out[:, starts[g] : starts[g] + len(z)]
+        value = special.hyp2f1(1.0, p[g], q[g], z)
+        np.testing.assert_allclose(got[0], value, rtol=1e-13)
+        d_p = (
+            special.hyp2f1(1.0, p[g] + h, q[g], z)
+            - special.hyp2f1(1.0, p[g] - h, q[g], z)
+        ) / (2 * h)
+        d_q = (
+            special.hyp2f1(1.0, p[g], q[g] + h, z)
+            - special.hyp2f1(1.0, p[g], q[g] - h, z)
+        ) / (2 * h)
+        np.testing.assert_allclose(got[1], d_p, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(got[2], d_q, rtol=1e-6, atol=1e-9)
+        inner = z[2:-1]  # the derivative in z by differences away from z = 0
+        d_z = (
+            special.hyp2f1(1.0, p[g], q[g], inner + h)
+            - special.hyp2f1(1.0, p[g], q[g], inner - h)
+        ) / (2 * h)
+        np.testing.assert_allclose(got[3, 2:-1], d_z, rtol=1e-6)
+        assert got[3, -1] == pytest.approx(p[g] / q[g], rel=1e-15)  # at z = 0
+    only = paretonbd._series(p, q, np.tile(z, 3), starts, derivatives=False)
+    np.testing.assert_array_equal(only, out[:1])
+
+
+@pytest.mark.parametrize(
+    "params", [[0.55, 10.6, 0.6, 11.7], [0.55, 12.6, 0.6, 5.7], [2.0, 1.0, 3.0, 1.0]]
+)
+def test_likelihood_is_the_sum_over_customers(params: list[float]) -> None:
+    """The rows' layout (sorted by x then T, t_x apart) loses or mixes no one."""
+    rng = np.random.default_rng(8)
+    frame = simulate_paretonbd(300, **TRUE, T=rng.uniform(5, 40, 300), random_state=rng)
+    frame = pd.concat([frame, frame.iloc[:40]])  # some rows twice
+    model = ParetoNBD()
+    point = np.array(params)
+    value, gradient = model._log_likelihood(point, model._data(model._prepare(frame)))
+    singles = [
+        model._log_likelihood(point, model._data(model._prepare(frame.iloc[[i]])))
+        for i in range(len(frame))
+    ]
+    assert value == pytest.approx(sum(v for v, _ in singles), rel=1e-13)
+    np.testing.assert_allclose(gradient, sum(g for _, g in singles), rtol=1e-11)
+    alive = _fitted(**dict(zip(ParetoNBD.param_names, params, strict=True)))
+    many = alive.probability_alive(frame["frequency"], frame["recency"], frame["T"])
+    one_by_one = [
+        float(alive.probability_alive(*row))
+        for row in frame[["frequency", "recency", "T"]].itertuples(index=False)
+    ]
+    np.testing.assert_allclose(many, one_by_one, rtol=1e-13)
+
+
+def test_missing_values_stay_missing() -> None:
+    alive = _fitted(**TRUE).probability_alive(
+        np.array([2.0, 2.0, 0.0]), np.array([30.0, 30.0, 0.0]), [38.0, np.nan, 38.0]
+    )
+    assert np.isnan(alive[1])
+    expected = _fitted(**TRUE).probability_alive([2.0, 0.0], [30.0, 0.0], 38.0)
+    np.testing.assert_array_equal(alive[[0, 2]], expected)
