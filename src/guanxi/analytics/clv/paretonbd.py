@@ -415,7 +415,10 @@ class ParetoNBD(PurchaseModel):
         log_p_x, log_r_x = _tail_at(params, x, t_x)
         g1 = log_p_t + np.log(-np.expm1(log_r_t))
         g2 = log_p_x + log_r_x
-        return log_p_t - np.logaddexp(g1, g2), x, t_x, big_t
+        # A missing input (NaN) stays missing in the result, without a warning.
+        with np.errstate(invalid="ignore"):
+            log_alive = log_p_t - np.logaddexp(g1, g2)
+        return log_alive, x, t_x, big_t
 
     def probability_alive(
         self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
