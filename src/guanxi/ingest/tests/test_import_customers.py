@@ -392,7 +392,9 @@ def test_contact_data_is_encrypted_and_indexed(
     assert len(rows) == 3
     for phone, name, _index in rows:
         assert phone.startswith("v1:")
-        assert not any(p in phone for p in ("13800138000", "13900139000", "13700137000"))
+        assert not any(
+            p in phone for p in ("13800138000", "13900139000", "13700137000")
+        )
         assert name.startswith("v1:")
         assert not any(n in name for n in ("张伟", "李娜", "Wang"))
     assert phone_key("+8613800138000") in {index for _p, _n, index in rows}
