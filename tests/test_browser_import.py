@@ -52,6 +52,12 @@ def page(tmp_path: Path) -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+            # While Playwright's sync API is active the test's queries run in
+            # another context and so on another database connection; close
+            # it, or PostgreSQL refuses to drop the test database at the end.
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture

@@ -44,6 +44,12 @@ def browser_page() -> Iterator[Any]:
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+        # While Playwright's sync API is active the test's queries run in
+        # another context and so on another database connection; close it
+        # here, or PostgreSQL refuses to drop the test database at the end.
+        from django.db import connections
+
+        connections.close_all()
 
 
 def test_log_in_search_by_phone_open_customer_switch_language(
