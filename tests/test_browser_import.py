@@ -4,7 +4,6 @@ server; Huey runs the import task immediately, in the server's thread."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,22 +11,10 @@ from typing import Any
 import pytest
 
 from guanxi.access.choices import Role
-
-# Playwright's sync API runs an event loop in this thread; Django refuses
-# database calls from a thread with a running loop unless told it is fine.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.browser import chromium_page
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CSV = (
     "手机号,姓名,邮箱,生日\n"
     "138 0013 8000,张伟,zhang.wei@example.com,1990/1/5\n"
@@ -36,28 +23,9 @@ CSV = (
 
 
 @pytest.fixture
-def page(tmp_path: Path) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=ARGS
-        )
-        context = browser.new_context(locale="en-US")
-        context.set_default_timeout(20_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-            # While Playwright's sync API is active the test's queries run in
-            # another context and so on another database connection; close
-            # it, or PostgreSQL refuses to drop the test database at the end.
-            from django.db import connections
-
-            connections.close_all()
+def page() -> Iterator[Any]:
+    with chromium_page(timeout_ms=20_000, locale="en-US") as page:
+        yield page
 
 
 @pytest.fixture

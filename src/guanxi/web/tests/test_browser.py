@@ -3,53 +3,24 @@ customer, switch the language, log out."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from tests.access import build_world
+from tests.browser import chromium_page
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"
-    ),
-]
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
 def browser_page() -> Iterator[Any]:
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale="en-US", extra_http_headers={"Accept-Language": "en"}
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    with chromium_page(
+        timeout_ms=15_000,
+        locale="en-US",
+        extra_http_headers={"Accept-Language": "en"},
+    ) as page:
         yield page
-        browser.close()
-        # While Playwright's sync API is active the test's queries run in
-        # another context and so on another database connection; close it
-        # here, or PostgreSQL refuses to drop the test database at the end.
-        from django.db import connections
-
-        connections.close_all()
 
 
 def test_log_in_search_by_phone_open_customer_switch_language(

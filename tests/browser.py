@@ -1,0 +1,56 @@
+"""One way to open Debian's Chromium under Playwright for the browser tests.
+
+``playwright install`` cannot download browsers here, so the Debian package's
+binary is the executable: headless, no sandbox, nothing that phones home.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def chromium_page(*, timeout_ms: int, **context_options: Any) -> Iterator[Any]:
+    """A page in a fresh browser context; closes the browser and the database
+    connection the test used while Playwright was active."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    # Playwright's sync API runs an event loop in this thread; Django refuses
+    # database calls from a thread with a running loop unless told it is fine.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(**context_options)
+        context.set_default_timeout(timeout_ms)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+            # The test's queries under Playwright ran on a connection of their
+            # own (it was left open before); without this PostgreSQL refuses to
+            # drop the test database at the end of the run.
+            connections.close_all()
