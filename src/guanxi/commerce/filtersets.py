@@ -18,6 +18,7 @@ from guanxi.access.choices import ContactView
 from guanxi.access.policies import policy_for
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order
+from guanxi.core.filters import AmountFilter, FilterDateFilter, IdFilter, StrictFilterSet
 
 __all__ = ["OrderFilterSet"]
 
@@ -26,10 +27,10 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
 
 
-class OrderFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+class OrderFilterSet(StrictFilterSet):
     """Filters for orders, for whoever ``request.user`` is."""
 
-    customer = django_filters.NumberFilter(
+    customer = IdFilter(
         method="filter_customer",
         label=_("Customer"),
         help_text=_("Customer number (not available to pseudonymous roles)."),
@@ -41,20 +42,20 @@ class OrderFilterSet(django_filters.FilterSet):  # type: ignore[misc]
     store = django_filters.CharFilter(field_name="store", label=_("Store"))
     channel = django_filters.CharFilter(field_name="channel", label=_("Channel"))
     currency = django_filters.CharFilter(field_name="currency", label=_("Currency"))
-    ordered_from = django_filters.DateFilter(
+    ordered_from = FilterDateFilter(
         method="filter_ordered_from",
         label=_("Ordered from"),
-        help_text=_("First day, inclusive (YYYY-MM-DD)."),
+        help_text=_("First day, inclusive (YYYY-MM-DD, 1900-01-01 to 2999-12-31)."),
     )
-    ordered_to = django_filters.DateFilter(
+    ordered_to = FilterDateFilter(
         method="filter_ordered_to",
         label=_("Ordered until"),
-        help_text=_("Last day, inclusive (YYYY-MM-DD)."),
+        help_text=_("Last day, inclusive (YYYY-MM-DD, 1900-01-01 to 2999-12-31)."),
     )
-    amount_min = django_filters.NumberFilter(
+    amount_min = AmountFilter(
         field_name="amount", lookup_expr="gte", label=_("Amount at least")
     )
-    amount_max = django_filters.NumberFilter(
+    amount_max = AmountFilter(
         field_name="amount", lookup_expr="lte", label=_("Amount at most")
     )
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.commerce.choices import OrderStatus
+from guanxi.core.fields import AmountField
 from guanxi.customers.models import Customer
 
 
@@ -41,7 +42,7 @@ class Order(models.Model):
         db_index=False,
     )
     ordered_at = models.DateTimeField(_("ordered at"))
-    amount = models.DecimalField(
+    amount = AmountField(
         _("amount"),
         max_digits=12,
         decimal_places=2,
@@ -94,8 +95,8 @@ class OrderLine(models.Model):
         verbose_name=_("product"),
     )
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    unit_price = AmountField(_("unit price"), max_digits=12, decimal_places=2)
+    amount = AmountField(_("amount"), max_digits=12, decimal_places=2)
 
     class Meta:
         verbose_name = _("order line")

@@ -1,59 +1,88 @@
-"""Writes for orders: validated, scoped, all-or-nothing and idempotent.
+"""Writes for orders: clean input, scoped, all-or-nothing, idempotent, in bulk.
 
-An order is known by ``(source, external_id)``. Recording the same order again
-returns the one already stored, unchanged, so a client may retry safely.
+The caller hands over clean values (:class:`OrderInput`, built by the API's
+declared input schema in ``commerce/api/serializers.py`` or by the import,
+both through :mod:`guanxi.core.values`); what is left to check here needs the
+database: that the customer is in the actor's scope, that an order id is not
+someone else's, that a product exists. An order is known by ``(source,
+external_id)``: recording the same order again returns the one already stored,
+unchanged, so a client may retry safely.
+
+A bulk of orders costs a fixed number of queries whatever its size: the
+customers in one query, the orders already recorded in one, the products in
+one, then ``bulk_create`` of orders, new products and lines in one transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
 from guanxi.core.errors import PermissionDenied, ValidationFailed
-from guanxi.core.normalize import parse_amount, parse_datetime
+from guanxi.core.values import line_total
 from guanxi.customers.selectors import customer_scope
 
 __all__ = [
     "BULK_LIMIT",
-    "ORDER_FIELDS",
+    "DEFAULT_SOURCE",
     "ItemError",
+    "LineInput",
+    "OrderInput",
     "OrdersRejected",
     "order_bulk_create",
     "order_create",
+    "order_write_check",
 ]
 
+#: The most orders one bulk request may hold.
 BULK_LIMIT = 1000
-#: The fields an order is recorded with (anything else in an item is ignored).
-ORDER_FIELDS = (
-    "source",
-    "external_id",
-    "customer",
-    "ordered_at",
-    "amount",
-    "currency",
-    "store",
-    "channel",
-    "status",
-    "lines",
-)
 DEFAULT_SOURCE = "api"
-_MAX_AMOUNT = Decimal("10000000000")  # DecimalField(max_digits=12, decimal_places=2)
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    """One clean order line (``quantity × unit_price`` fits the amount column)."""
+
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderInput:
+    """One clean order, as :mod:`guanxi.core.values` accepts its values."""
+
+    external_id: str
+    customer_id: int
+    ordered_at: dt.datetime
+    amount: Decimal
+    source: str = DEFAULT_SOURCE
+    currency: str = "CNY"
+    store: str = ""
+    channel: str = ""
+    status: str = OrderStatus.PAID
+    lines: tuple[LineInput, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.external_id)
 
 
 @dataclass(frozen=True)
 class ItemError:
     """One problem with one item of a request: where it is and what is wrong."""
 
-    index: int
+    index: int | None
     field: str | None
     message: str
 
@@ -71,328 +100,220 @@ class OrdersRejected(ValidationFailed):
         self.errors = errors
 
 
-@dataclass
-class _Clean:
-    source: str
-    external_id: str
-    customer_id: int
-    ordered_at: dt.datetime
-    amount: Decimal
-    currency: str
-    store: str
-    channel: str
-    status: str
-    lines: list[dict[str, Any]]
+def order_write_check(*, actor: Any) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` may record orders.
+
+    Edges call it before they validate, so a role that may not write learns
+    nothing more than that.
+    """
+    if not policy_for(actor).may_write_orders:
+        raise PermissionDenied(_("your role may not record orders"))
 
 
-def _text(
-    item: dict[str, Any], field: str, *, max_length: int, default: str = ""
-) -> str:
-    value = item.get(field)
-    text = default if value is None else str(value).strip()
-    if len(text) > max_length:
-        raise ValidationFailed(
-            _("too long (at most %(n)d characters)") % {"n": max_length}, field=field
-        )
-    return text
-
-
-def _required(item: dict[str, Any], field: str) -> Any:
-    value = item.get(field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationFailed(_("this field is required"), field=field)
-    return value
-
-
-def _amount(value: Any, field: str) -> Decimal:
-    if isinstance(value, bool):
-        raise ValidationFailed(_("not an amount"), field=field)
-    try:
-        amount = parse_amount(value)
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.message, field=field) from None
-    if amount >= _MAX_AMOUNT:
-        raise ValidationFailed(_("amount is too large"), field=field)
-    return amount
-
-
-def _lines(raw: Any) -> list[dict[str, Any]]:
-    if raw in (None, ""):
-        return []
-    if not isinstance(raw, list):
-        raise ValidationFailed(_("expected a list of order lines"), field="lines")
-    lines = []
-    for n, line in enumerate(raw):
-        where = f"lines[{n}]"
-        if not isinstance(line, dict):
-            raise ValidationFailed(_("expected an order line object"), field=where)
-        sku = _text(line, "sku", max_length=64)
-        if not sku:
-            raise ValidationFailed(_("this field is required"), field=f"{where}.sku")
-        quantity = line.get("quantity", 1)
-        if (
-            isinstance(quantity, bool)
-            or not isinstance(quantity, int | str)
-            or not str(quantity).strip().isdigit()
-            or int(quantity) < 1
-        ):
-            raise ValidationFailed(
-                _("quantity must be a whole number of at least 1"),
-                field=f"{where}.quantity",
-            )
-        if line.get("unit_price") in (None, ""):
-            raise ValidationFailed(
-                _("this field is required"), field=f"{where}.unit_price"
-            )
-        unit_price = _amount(line["unit_price"], f"{where}.unit_price")
-        lines.append(
-            {
-                "sku": sku,
-                "name": str(line.get("name") or "").strip()[:200],
-                "quantity": int(quantity),
-                "unit_price": unit_price,
-            }
-        )
-    return lines
-
-
-def _clean_order(item: Any, *, known_customers: set[int]) -> _Clean:
-    """Validate one order; raise :class:`ValidationFailed` naming the field."""
-    if not isinstance(item, dict):
-        raise ValidationFailed(_("expected an order object"))
-    external_id = _text(item, "external_id", max_length=128)
-    if not external_id:
-        raise ValidationFailed(_("this field is required"), field="external_id")
-    source = _text(item, "source", max_length=32) or DEFAULT_SOURCE
-    raw_customer = _required(item, "customer")
-    try:
-        customer_id = int(str(raw_customer).strip())
-    except ValueError:
-        customer_id = -1
-    if isinstance(raw_customer, bool) or customer_id not in known_customers:
-        raise ValidationFailed(_("unknown customer"), field="customer")
-    try:
-        ordered_at = parse_datetime(
-            _required(item, "ordered_at"), tz=timezone.get_current_timezone()
-        )
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.message, field="ordered_at") from None
-    amount = _amount(_required(item, "amount"), "amount")
-    currency = _text(item, "currency", max_length=8) or "CNY"
-    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
-        raise ValidationFailed(
-            _("not a currency code (expected three letters, e.g. CNY)"),
-            field="currency",
-        )
-    status = _text(item, "status", max_length=20) or OrderStatus.PAID
-    if status not in OrderStatus.values:
-        raise ValidationFailed(
-            _("not a valid status (expected one of: %(choices)s)")
-            % {"choices": ", ".join(OrderStatus.values)},
-            field="status",
-        )
-    return _Clean(
-        source=source,
-        external_id=external_id,
-        customer_id=customer_id,
-        ordered_at=ordered_at,
-        amount=amount,
-        currency=currency.upper(),
-        store=_text(item, "store", max_length=64),
-        channel=_text(item, "channel", max_length=32),
-        status=status,
-        lines=_lines(item.get("lines")),
+def _in_scope(*, actor: Any, customer_ids: set[int]) -> set[int]:
+    """Which of ``customer_ids`` are customers in ``actor``'s scope (one query)."""
+    if not customer_ids:
+        return set()
+    return set(
+        customer_scope(actor=actor)
+        .filter(pk__in=sorted(customer_ids))
+        .values_list("pk", flat=True)
     )
 
 
-def _customer_ids(*, actor: Any, items: list[Any]) -> set[int]:
-    """Which of the customers the items name exist in ``actor``'s scope."""
-    wanted = set()
-    for item in items:
-        raw = item.get("customer") if isinstance(item, dict) else None
-        if not isinstance(raw, bool) and str(raw).strip().isdigit():
-            wanted.add(int(str(raw).strip()))
-    found: set[int] = set()
-    ids = sorted(wanted)
-    for start in range(0, len(ids), 500):
-        found.update(
-            customer_scope(actor=actor)
-            .filter(pk__in=ids[start : start + 500])
-            .values_list("pk", flat=True)
-        )
-    return found
+def _recorded(keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """``(order id, customer id)`` of the orders already recorded under ``keys``."""
+    if not keys:
+        return {}
+    rows = Order.objects.filter(
+        external_id__in=sorted({external_id for _source, external_id in keys})
+    ).values_list("source", "external_id", "pk", "customer_id")
+    return {
+        (source, external_id): (pk, customer_id)
+        for source, external_id, pk, customer_id in rows
+        if (source, external_id) in keys
+    }
 
 
-def _existing(cleaned: list[_Clean]) -> dict[tuple[str, str], Order]:
-    """Orders already recorded under the keys of ``cleaned``."""
-    keys = {(c.source, c.external_id) for c in cleaned}
-    ids = sorted({external_id for _source, external_id in keys})
-    found: dict[tuple[str, str], Order] = {}
-    for start in range(0, len(ids), 500):
-        for order in Order.objects.filter(external_id__in=ids[start : start + 500]):
-            if (order.source, order.external_id) in keys:
-                found[(order.source, order.external_id)] = order
-    return found
-
-
-def _products(new: dict[int, _Clean], errors: list[ItemError]) -> None:
-    """Attach ``product`` to every line; unknown SKUs need a name to be created."""
-    skus = sorted({line["sku"] for c in new.values() for line in c.lines})
-    known: dict[str, Product] = {}
-    for start in range(0, len(skus), 500):
-        known.update(
-            (p.sku, p)
-            for p in Product.objects.filter(sku__in=skus[start : start + 500])
-        )
-    for index, clean in new.items():
-        for n, line in enumerate(clean.lines):
-            product = known.get(line["sku"])
-            if product is None:
-                if not line["name"]:
-                    errors.append(
-                        ItemError(
-                            index,
-                            f"lines[{n}].sku",
-                            _("unknown product (give a name to create it)"),
-                        )
+def _products(
+    new: dict[int, OrderInput], errors: list[ItemError]
+) -> dict[str, Product]:
+    """The products the new lines name (one query); unknown SKUs need a name and
+    become new, unsaved products."""
+    skus = sorted({line.sku for order in new.values() for line in order.lines})
+    known = {p.sku: p for p in Product.objects.filter(sku__in=skus)} if skus else {}
+    for index, order in new.items():
+        for n, line in enumerate(order.lines):
+            if line.sku in known:
+                continue
+            if not line.name:
+                errors.append(
+                    ItemError(
+                        index,
+                        f"lines[{n}].sku",
+                        _("unknown product (give a name to create it)"),
                     )
-                    continue
-                product = Product(sku=line["sku"], name=line["name"])
-                known[line["sku"]] = product
-            line["product"] = product
+                )
+                continue
+            known[line.sku] = Product(sku=line.sku, name=line.name)
+    return known
+
+
+def _line_totals(new: dict[int, OrderInput], errors: list[ItemError]) -> None:
+    # The schema checked these already; a caller that built OrderInput by
+    # hand gets the same rule (and message) before anything is written.
+    for index, order in new.items():
+        for n, line in enumerate(order.lines):
+            try:
+                line_total(line.quantity, line.unit_price)
+            except ValidationFailed as exc:
+                errors.append(ItemError(index, f"lines[{n}]", exc.message))
 
 
 @transaction.atomic
-def order_bulk_create(*, actor: Any, items: Any) -> list[tuple[Order, bool]]:
+def order_bulk_create(
+    *, actor: Any, orders: Sequence[OrderInput | None]
+) -> list[tuple[Order, bool]]:
     """Record many orders at once: all of them, or none with every problem listed.
 
     Returns ``(order, created)`` per item, in order. An item whose
     ``(source, external_id)`` is already recorded for a customer in scope comes
-    back unchanged with ``created=False``.
+    back unchanged (with its lines) and ``created=False``. ``None`` stands for
+    an item the caller already refused: the others are still checked, so that
+    one answer lists every problem, and nothing is written.
     """
-    policy = policy_for(actor)
-    if not policy.may_write_orders:
-        raise PermissionDenied(_("your role may not record orders"))
-    if not isinstance(items, list):
-        raise ValidationFailed(_("expected a list of orders"), field="orders")
-    if len(items) > BULK_LIMIT:
+    order_write_check(actor=actor)
+    if len(orders) > BULK_LIMIT:
         raise ValidationFailed(
             _("too many orders in one request (at most %(n)d)") % {"n": BULK_LIMIT},
             field="orders",
         )
-    known_customers = _customer_ids(actor=actor, items=items)
     errors: list[ItemError] = []
-    cleaned: dict[int, _Clean] = {}
     first_seen: dict[tuple[str, str], int] = {}
-    for index, item in enumerate(items):
-        try:
-            clean = _clean_order(item, known_customers=known_customers)
-        except ValidationFailed as exc:
-            errors.append(ItemError(index, exc.field, exc.message))
+    valid: dict[int, OrderInput] = {}
+    for index, order in enumerate(orders):
+        if order is None:
             continue
-        key = (clean.source, clean.external_id)
-        if key in first_seen:
+        if order.key in first_seen:
             errors.append(
                 ItemError(
                     index,
                     "external_id",
                     _("this order appears more than once (first at item %(i)d)")
-                    % {"i": first_seen[key]},
+                    % {"i": first_seen[order.key]},
                 )
             )
             continue
-        first_seen[key] = index
-        cleaned[index] = clean
-    existing = _existing(list(cleaned.values()))
-    visible = set(
-        Order.objects.filter(
-            pk__in=[o.pk for o in existing.values()],
-            customer__in=customer_scope(actor=actor),
-        ).values_list("pk", flat=True)
+        first_seen[order.key] = index
+        valid[index] = order
+    recorded = _recorded(set(first_seen))
+    visible = _in_scope(
+        actor=actor,
+        customer_ids={o.customer_id for o in valid.values()}
+        | {customer_id for _pk, customer_id in recorded.values()},
     )
-    for index, clean in cleaned.items():
-        found = existing.get((clean.source, clean.external_id))
-        if found is not None and found.pk not in visible:
-            errors.append(
-                ItemError(index, "external_id", _("this order id is already taken"))
-            )
-    _products(
-        {
-            index: clean
-            for index, clean in cleaned.items()
-            if (clean.source, clean.external_id) not in existing
-        },
-        errors,
-    )
-    if errors:
-        raise OrdersRejected(sorted(errors, key=lambda e: e.index))
-    return _write(cleaned, existing, count=len(items))
+    new: dict[int, OrderInput] = {}
+    for index, order in valid.items():
+        stored = recorded.get(order.key)
+        if stored is not None:
+            if stored[1] not in visible:
+                errors.append(
+                    ItemError(
+                        index, "external_id", _("this order id is already taken")
+                    )
+                )
+        elif order.customer_id not in visible:
+            errors.append(ItemError(index, "customer", _("unknown customer")))
+        else:
+            new[index] = order
+    _line_totals(new, errors)
+    products = _products(new, errors)
+    if errors or len(valid) + len(errors) < len(orders):
+        raise OrdersRejected(sorted(errors, key=lambda e: e.index or 0))
+    return _write(orders, new, recorded, products)
 
 
 def _write(
-    cleaned: dict[int, _Clean], existing: dict[tuple[str, str], Order], *, count: int
+    orders: Sequence[OrderInput | None],
+    new: dict[int, OrderInput],
+    recorded: dict[tuple[str, str], tuple[int, int]],
+    products: dict[str, Product],
 ) -> list[tuple[Order, bool]]:
-    new: dict[int, Order] = {}
-    for index, c in cleaned.items():
-        if (c.source, c.external_id) in existing:
-            continue
-        new[index] = Order(
-            source=c.source,
-            external_id=c.external_id,
-            customer_id=c.customer_id,
-            ordered_at=c.ordered_at,
-            amount=c.amount,
-            currency=c.currency,
-            store=c.store,
-            channel=c.channel,
-            status=c.status,
+    made = {
+        index: Order(
+            source=o.source,
+            external_id=o.external_id,
+            customer_id=o.customer_id,
+            ordered_at=o.ordered_at,
+            amount=o.amount,
+            currency=o.currency,
+            store=o.store,
+            channel=o.channel,
+            status=o.status,
         )
-    products = {
-        line["product"].sku: line["product"]
-        for index in new
-        for line in cleaned[index].lines
-        if line["product"].pk is None
+        for index, o in new.items()
     }
+    unsaved = [p for p in products.values() if p.pk is None]
     try:
         with transaction.atomic():
-            Order.objects.bulk_create(list(new.values()))
-            Product.objects.bulk_create(list(products.values()))
+            Order.objects.bulk_create(list(made.values()))
+            Product.objects.bulk_create(unsaved)
     except IntegrityError:
         # Another request recorded one of these orders (or products) a moment
         # ago; a retry then gets the stored orders back.
         raise ValidationFailed(
             _("some of these orders were recorded at the same time; please retry")
         ) from None
-    OrderLine.objects.bulk_create(
-        [
+    lines: dict[int, list[OrderLine]] = {}
+    for index, order in made.items():
+        lines[index] = [
             OrderLine(
                 order=order,
-                product=products.get(line["sku"], line["product"]),
-                quantity=line["quantity"],
-                unit_price=line["unit_price"],
-                amount=line["unit_price"] * line["quantity"],
+                product=products[line.sku],
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.unit_price * line.quantity,
             )
-            for index, order in new.items()
-            for line in cleaned[index].lines
+            for line in new[index].lines
         ]
-    )
+    OrderLine.objects.bulk_create([line for group in lines.values() for line in group])
+    for index, order in made.items():
+        # The lines are known: answer with them without reading them back.
+        order._prefetched_objects_cache = {"lines": _Lines(lines[index])}
+    stored = _stored_orders([pk for pk, _customer in recorded.values()])
     results: list[tuple[Order, bool]] = []
-    for index in range(count):
-        if index in new:
-            results.append((new[index], True))
+    for index, item in enumerate(orders):
+        assert item is not None
+        if index in made:
+            results.append((made[index], True))
         else:
-            c = cleaned[index]
-            results.append((existing[(c.source, c.external_id)], False))
+            results.append((stored[recorded[item.key][0]], False))
     return results
 
 
-def order_create(*, actor: Any, **values: Any) -> tuple[Order, bool]:
+class _Lines(list[OrderLine]):
+    """The lines of a just-written order, standing in for ``order.lines.all()``."""
+
+    def all(self) -> _Lines:
+        return self
+
+
+def _stored_orders(pks: list[int]) -> dict[int, Order]:
+    if not pks:
+        return {}
+    return {
+        o.pk: o
+        for o in Order.objects.filter(pk__in=pks).prefetch_related("lines__product")
+    }
+
+
+def order_create(*, actor: Any, order: OrderInput) -> tuple[Order, bool]:
     """Record one order (see :func:`order_bulk_create`); returns ``(order, created)``.
 
     Raises :class:`ValidationFailed` naming the first field that is wrong.
     """
     try:
-        return order_bulk_create(actor=actor, items=[values])[0]
+        return order_bulk_create(actor=actor, orders=[order])[0]
     except OrdersRejected as exc:
         first = exc.errors[0]
         raise ValidationFailed(first.message, field=first.field) from None

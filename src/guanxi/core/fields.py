@@ -1,15 +1,17 @@
-"""Model fields that keep personal data encrypted at rest."""
+"""Model fields: personal data encrypted at rest, and amounts that always read back."""
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from typing import Any
 
 from django.db import models
+from django.utils.functional import cached_property
 
 from guanxi.core.crypto import decrypt, encrypt
 
-__all__ = ["EncryptedDateField", "EncryptedTextField"]
+__all__ = ["AmountField", "EncryptedDateField", "EncryptedTextField"]
 
 
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
@@ -84,3 +86,32 @@ class EncryptedDateField(EncryptedTextField):
 
         kwargs.setdefault("form_class", forms.DateField)
         return models.Field.formfield(self, **kwargs)
+
+
+class AmountField(models.DecimalField):  # type: ignore[type-arg]
+    """A money column (``max_digits=12, decimal_places=2``) that always reads back.
+
+    Writes are kept in range by :mod:`guanxi.core.values`, and PostgreSQL refuses
+    anything larger. SQLite stores whatever it is given, though, and Django's
+    SQLite converter rounds every value it reads in a context of ``max_digits``
+    digits: one out-of-range amount already in the file (``1e20`` from an old
+    import) made every page, list and export that read it fail. Reading in a
+    context wide enough for any number SQLite holds shows the value as stored
+    instead, so the pages still render and the value can be seen and corrected.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def context(self) -> decimal.Context:
+        # A double reaches 1.8e308: 309 digits before the point, 2 after.
+        return decimal.Context(prec=max(self.max_digits or 0, 320))
+
+    def deconstruct(self) -> Any:
+        # The column is a plain decimal: migrations need not know this class
+        # (the reading context is no part of the schema).
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DecimalField", args, kwargs

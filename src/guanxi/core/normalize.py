@@ -1,7 +1,9 @@
 """Parsing and normalising contact data, dates and amounts, with exact error messages.
 
 Used by every edge that takes input (imports, API, forms), so the same value is
-accepted or rejected with the same words everywhere.
+accepted or rejected with the same words everywhere. The accepted ranges
+(amounts, quantities, dates, text) are defined in :mod:`guanxi.core.values`;
+``parse_amount`` is re-exported from there.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 import phonenumbers
@@ -17,8 +18,10 @@ from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.values import fold_digits, parse_amount
 
 __all__ = [
+    "fold_digits",
     "normalize_email",
     "normalize_name",
     "normalize_phone",
@@ -84,13 +87,13 @@ def normalize_email(value: str) -> str:
 
 
 _DATE_PATTERNS = [
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
-    re.compile(r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})$"),
-    re.compile(r"^(?P<y>\d{4})\.(?P<m>\d{1,2})\.(?P<d>\d{1,2})$"),
-    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日?$"),
-    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$", re.ASCII),
+    re.compile(r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})$", re.ASCII),
+    re.compile(r"^(?P<y>\d{4})\.(?P<m>\d{1,2})\.(?P<d>\d{1,2})$", re.ASCII),
+    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日?$", re.ASCII),
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$", re.ASCII),
 ]
-_TIME = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?$")
+_TIME = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?$", re.ASCII)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -103,7 +106,7 @@ def parse_date(value: object) -> dt.date:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _excel_serial(float(value))
-    text = _fold(str(value))
+    text = fold_digits(str(value))
     text = text.split("T")[0].split(" ")[0] if re.match(r"^\d{4}\D", text) else text
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
@@ -133,7 +136,7 @@ def parse_datetime(value: object, *, tz: dt.tzinfo) -> dt.datetime:
         day = _excel_serial(float(value))
         seconds = round((float(value) % 1) * 86400)
         return dt.datetime.combine(day, dt.time(), tz) + dt.timedelta(seconds=seconds)
-    text = _fold(str(value))
+    text = fold_digits(str(value))
     iso = text.replace("Z", "+00:00")
     if "T" in iso:
         try:
@@ -154,27 +157,3 @@ def parse_datetime(value: object, *, tz: dt.tzinfo) -> dt.datetime:
     except ValueError:
         raise ValidationFailed(_("impossible time")) from None
     return dt.datetime.combine(day, clock, tz)
-
-
-_CURRENCY_MARKS = str.maketrans("", "", "¥￥$€£, \u00a0")
-
-
-def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
-    """``¥1,299.00``, ``￥88``, ``$12.5`` → Decimal with two places."""
-    if isinstance(value, Decimal):
-        amount = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        amount = Decimal(str(value))
-    else:
-        text = _fold(str(value)).translate(_CURRENCY_MARKS)
-        for code in ("CNY", "RMB", "USD", "元"):
-            text = text.replace(code, "")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise ValidationFailed(_("not an amount")) from None
-    if not amount.is_finite():
-        raise ValidationFailed(_("not an amount"))
-    if amount < 0 and not allow_negative:
-        raise ValidationFailed(_("amount must not be negative"))
-    return amount.quantize(Decimal("0.01"))

@@ -13,6 +13,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.filters import IdFilter, StrictFilterSet, YearFilter
 from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import (
@@ -25,7 +26,7 @@ from guanxi.customers.selectors import (
 __all__ = ["CustomerFilterSet"]
 
 
-class CustomerFilterSet(django_filters.FilterSet):  # type: ignore[misc]
+class CustomerFilterSet(StrictFilterSet):
     """Search and filters for customers, for whoever ``request.user`` is."""
 
     q = django_filters.CharFilter(
@@ -58,10 +59,8 @@ class CustomerFilterSet(django_filters.FilterSet):  # type: ignore[misc]
         choices=Channel.choices,
         label=_("Preferred channel"),
     )
-    birth_year = django_filters.NumberFilter(
-        field_name="birth_year", label=_("Birth year")
-    )
-    assigned_manager = django_filters.NumberFilter(
+    birth_year = YearFilter(field_name="birth_year", label=_("Birth year"))
+    assigned_manager = IdFilter(
         field_name="assigned_manager_id",
         label=_("Account manager"),
         help_text=_("User id of the account manager."),

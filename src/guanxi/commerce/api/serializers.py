@@ -1,8 +1,11 @@
-"""Order serializers: shapes for the API, no business rules.
+"""Order serializers: the declared input schema of every order write, and the
+shape of the answers.
 
-Requests are validated by :mod:`guanxi.commerce.services` (the write serializers
-here document them for the OpenAPI schema); responses show the customer as the
-requesting role knows it (a pseudonym for analysts).
+The write serializers validate (through :mod:`guanxi.core.values`, the same
+rules the import uses) and hand the services clean :class:`OrderInput` values;
+what needs the database (scope, ids taken, products) is the services' part.
+Responses show the customer as the requesting role knows it (a pseudonym for
+analysts).
 """
 
 from __future__ import annotations
@@ -10,12 +13,27 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine
-from guanxi.commerce.services import BULK_LIMIT
+from guanxi.commerce.services import (
+    BULK_LIMIT,
+    DEFAULT_SOURCE,
+    LineInput,
+    OrderInput,
+)
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.serializers import (
+    AmountField,
+    IdField,
+    LineField,
+    MomentField,
+    QuantityField,
+)
+from guanxi.core.values import line_total
 from guanxi.customers.presenters import customer_ref
 
 __all__ = [
@@ -25,6 +43,23 @@ __all__ = [
     "OrderSerializer",
     "OrderWriteSerializer",
 ]
+
+#: The most lines one order may hold.
+LINES_LIMIT = 1000
+
+
+class _StatusField(serializers.ChoiceField):
+    """An order status; blank means paid."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if data == "":
+            return str(OrderStatus.PAID)
+        if not isinstance(data, str) or data not in OrderStatus.values:
+            raise serializers.ValidationError(
+                gettext("not a valid status (expected one of: %(choices)s)")
+                % {"choices": ", ".join(OrderStatus.values)}
+            )
+        return data
 
 
 class OrderLineSerializer(serializers.Serializer[OrderLine]):
@@ -89,47 +124,128 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-class OrderLineWriteSerializer(serializers.Serializer[OrderLine]):
-    sku = serializers.CharField(max_length=64)
-    name = serializers.CharField(
+class OrderLineWriteSerializer(serializers.Serializer[LineInput]):
+    """One order line; quantity × unit price must fit the amount column."""
+
+    default_error_messages = {"invalid": _("expected an order line object")}
+
+    sku = LineField(kind="sku")
+    name = LineField(
+        kind="product_name",
         required=False,
-        max_length=200,
+        allow_blank=True,
+        default="",
         help_text=_("Needed only to create a product the SKU does not name yet."),
     )
-    quantity = serializers.IntegerField(required=False, min_value=1, default=1)
-    unit_price = serializers.CharField(help_text=_("e.g. 64.00, ¥64 or 1,299.50"))
+    quantity = QuantityField(required=False, default=1)
+    unit_price = AmountField(help_text=_("e.g. 64.00, ¥64 or 1,299.50"))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            line_total(attrs["quantity"], attrs["unit_price"])
+        except ValidationFailed as exc:
+            raise serializers.ValidationError(exc.message) from None
+        return attrs
 
 
-class OrderWriteSerializer(serializers.Serializer[Order]):
-    """What an order is recorded with (validated by the commerce services)."""
+class OrderWriteSerializer(serializers.Serializer[OrderInput]):
+    """What an order is recorded with; ``to_input`` gives the clean order."""
 
-    source = serializers.CharField(  # type: ignore[assignment]
+    default_error_messages = {"invalid": _("expected an order object")}
+
+    source = LineField(  # type: ignore[assignment]
+        kind="source",
         required=False,
-        max_length=32,
+        allow_blank=True,
+        default=DEFAULT_SOURCE,
         help_text=_("The system the order comes from (default: api)."),
     )
-    external_id = serializers.CharField(
-        max_length=128,
+    external_id = LineField(
+        kind="external_id",
         help_text=_("The order's id in its source; (source, external_id) is unique."),
     )
-    customer = serializers.IntegerField(help_text=_("Customer number."))
-    ordered_at = serializers.CharField(
-        help_text=_("ISO 8601, or 2024-01-05 14:30 in the server's time zone.")
+    customer = IdField(
+        invalid_message=_("unknown customer"), help_text=_("Customer number.")
     )
-    amount = serializers.CharField(
-        help_text=_("Not negative; e.g. 128.00, ¥128 or 1,299.50.")
+    ordered_at = MomentField()
+    amount = AmountField()
+    currency = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=3,
+        default="CNY",
+        error_messages={
+            "max_length": _("not a currency code (expected three letters, e.g. CNY)")
+        },
     )
-    currency = serializers.CharField(required=False, max_length=3, default="CNY")
-    store = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    channel = serializers.CharField(required=False, allow_blank=True, max_length=32)
-    status = serializers.ChoiceField(
-        choices=OrderStatus.choices, required=False, default=OrderStatus.PAID
+    store = LineField(kind="store", required=False, allow_blank=True, default="")
+    channel = LineField(kind="channel", required=False, allow_blank=True, default="")
+    status = _StatusField(
+        choices=OrderStatus.choices,
+        required=False,
+        allow_blank=True,
+        default=OrderStatus.PAID,
     )
-    lines = OrderLineWriteSerializer(many=True, required=False)
+    lines = OrderLineWriteSerializer(
+        many=True,
+        required=False,
+        allow_null=True,
+        max_length=LINES_LIMIT,
+        error_messages={
+            "not_a_list": _("expected a list of order lines"),
+            "max_length": _("too many lines in one order (at most {max_length})"),
+        },
+    )
+
+    def validate_currency(self, value: str) -> str:
+        code = value.strip() or "CNY"
+        if not (len(code) == 3 and code.isascii() and code.isalpha()):
+            raise serializers.ValidationError(
+                _("not a currency code (expected three letters, e.g. CNY)")
+            )
+        return code.upper()
+
+    def validate_source(self, value: str) -> str:
+        return value or DEFAULT_SOURCE
+
+    @staticmethod
+    def to_input(data: dict[str, Any]) -> OrderInput:
+        """The clean order from ``validated_data``."""
+        return OrderInput(
+            source=data["source"],
+            external_id=data["external_id"],
+            customer_id=data["customer"],
+            ordered_at=data["ordered_at"],
+            amount=data["amount"],
+            currency=data["currency"],
+            store=data["store"],
+            channel=data["channel"],
+            status=data["status"],
+            lines=tuple(
+                LineInput(
+                    sku=line["sku"],
+                    name=line["name"],
+                    quantity=line["quantity"],
+                    unit_price=line["unit_price"],
+                )
+                for line in data.get("lines") or ()
+            ),
+        )
 
 
 class OrderBulkWriteSerializer(serializers.Serializer[Any]):
-    orders = OrderWriteSerializer(many=True, max_length=BULK_LIMIT)  # type: ignore[call-arg]
+    """The envelope of a bulk request (each item is an :class:`OrderWriteSerializer`)."""
+
+    orders = OrderWriteSerializer(
+        many=True,
+        max_length=BULK_LIMIT,
+        error_messages={
+            "not_a_list": _("expected a list of orders"),
+            "max_length": _("too many orders in one request (at most {max_length})"),
+            "required": _("expected a list of orders"),
+            "null": _("expected a list of orders"),
+        },
+    )
 
 
 class OrderBulkResultSerializer(serializers.Serializer[Any]):

@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
-from django.http import QueryDict
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,13 +28,17 @@ from guanxi.commerce.filtersets import OrderFilterSet
 from guanxi.commerce.models import Order
 from guanxi.commerce.selectors import order_get, order_list
 from guanxi.commerce.services import (
-    ORDER_FIELDS,
+    BULK_LIMIT,
+    ItemError,
+    OrderInput,
     OrdersRejected,
     order_bulk_create,
     order_create,
+    order_write_check,
 )
-from guanxi.core.api import ERRORS
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.api import ERRORS, JSONParser, OrderedAtPagination, flatten_errors
+from guanxi.core.errors import NotFound, ValidationFailed
+from guanxi.core.values import parse_id
 
 __all__ = ["OrderViewSet"]
 
@@ -44,19 +47,17 @@ def _policy(request: Request) -> Policy:
     return policy_for(request.user)
 
 
-def _fields(item: Any) -> Any:
-    """Only the order fields of an item (a JSON object), else the item as it is."""
-    if isinstance(item, QueryDict):
-        item = item.dict()
-    if isinstance(item, dict):
-        return {k: item[k] for k in ORDER_FIELDS if k in item}
-    return item
-
-
 def _with_lines(orders: list[Order]) -> list[Order]:
     """The same orders with their lines and products loaded (two queries)."""
     prefetch_related_objects(orders, "lines__product")
     return orders
+
+
+def _order_id(pk: str) -> int:
+    number = parse_id(pk)
+    if number is None:
+        raise NotFound(_("order not found"))
+    return number
 
 
 @extend_schema_view(
@@ -95,10 +96,13 @@ def _with_lines(orders: list[Order]) -> list[Order]:
     ),
 )
 class OrderViewSet(viewsets.GenericViewSet[Order]):
-    """Orders: list with filters, detail, create, bulk create."""
+    """Orders: list with filters, detail, create, bulk create (JSON bodies)."""
 
     serializer_class = OrderSerializer
     filterset_class = OrderFilterSet
+    pagination_class = OrderedAtPagination
+    # Orders carry nested lines, which form and multipart bodies cannot hold.
+    parser_classes = [JSONParser]
     queryset = Order.objects.none()  # for the schema; the real one is scoped
 
     def get_queryset(self) -> QuerySet[Order]:
@@ -112,13 +116,18 @@ class OrderViewSet(viewsets.GenericViewSet[Order]):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(self.get_serializer(order_get(actor=request.user, pk=pk)).data)
+        order = order_get(actor=request.user, pk=_order_id(pk))
+        return Response(self.get_serializer(order).data)
 
     def create(self, request: Request) -> Response:
-        data = _fields(request.data)
-        if not isinstance(data, dict):
+        order_write_check(actor=request.user)
+        if not isinstance(request.data, dict):
             raise ValidationFailed(_("expected a JSON object"))
-        order, created = order_create(actor=request.user, **data)
+        write = OrderWriteSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        order, created = order_create(
+            actor=request.user, order=write.to_input(write.validated_data)
+        )
         return Response(
             self.get_serializer(_with_lines([order])[0]).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -126,33 +135,70 @@ class OrderViewSet(viewsets.GenericViewSet[Order]):
 
     @action(detail=False, methods=["post"], url_path="bulk", url_name="bulk")
     def bulk(self, request: Request) -> Response:
-        items = request.data.get("orders") if isinstance(request.data, dict) else None
-        if isinstance(items, list):
-            items = [_fields(item) for item in items]
+        order_write_check(actor=request.user)
+        orders, refused = _bulk_items(request.data)
         try:
-            # The service checks the role first, then the shape of the request.
-            results = order_bulk_create(actor=request.user, items=items)
+            results = order_bulk_create(actor=request.user, orders=orders)
         except OrdersRejected as exc:
-            return Response(
-                {"errors": [e.as_dict() for e in exc.errors]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        except ValidationFailed as exc:
-            return self._rejected(None, exc.field, exc.message)
+            errors = sorted([*refused, *exc.errors], key=lambda e: e.index or 0)
+            return _rejected(errors)
         created = sum(1 for _order, new in results if new)
-        orders = _with_lines([order for order, _new in results])
         return Response(
             {
                 "created": created,
                 "unchanged": len(results) - created,
-                "orders": self.get_serializer(orders, many=True).data,
+                "orders": self.get_serializer(
+                    [order for order, _new in results], many=True
+                ).data,
             },
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @staticmethod
-    def _rejected(index: int | None, field: str | None, message: str) -> Response:
-        return Response(
-            {"errors": [{"index": index, "field": field, "message": message}]},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if (
+            getattr(self, "action", None) == "bulk"
+            and response.status_code == status.HTTP_400_BAD_REQUEST
+            and "errors" not in (response.data or {})
+        ):
+            # The bulk endpoint answers every 400 in its documented shape,
+            # even for a body that is not JSON at all.
+            data = response.data
+            detail = data.get("detail", data) if isinstance(data, dict) else data
+            response = _rejected(
+                [ItemError(None, f, m) for f, m in flatten_errors(detail)]
+            )
+        return response
+
+
+def _rejected(errors: list[ItemError]) -> Response:
+    return Response(
+        {"errors": [e.as_dict() for e in errors]}, status=status.HTTP_400_BAD_REQUEST
+    )
+
+
+def _bulk_items(data: Any) -> tuple[list[OrderInput | None], list[ItemError]]:
+    """The clean orders of a bulk body (``None`` for each refused item) and the
+    problems of the refused ones, by item index."""
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"orders": [_("expected a list of orders")]})
+    envelope = OrderBulkWriteSerializer()
+    items = data.get("orders")
+    field = envelope.fields["orders"]
+    if not isinstance(items, list):
+        raise exceptions.ValidationError({"orders": [_("expected a list of orders")]})
+    if len(items) > BULK_LIMIT:
+        message = field.error_messages["max_length"].format(max_length=BULK_LIMIT)
+        raise exceptions.ValidationError({"orders": [message]})
+    child = field.child  # type: ignore[attr-defined]
+    orders: list[OrderInput | None] = []
+    refused: list[ItemError] = []
+    for index, item in enumerate(items):
+        try:
+            clean = child.run_validation(item)
+        except serializers.ValidationError as exc:
+            orders.append(None)
+            refused += [ItemError(index, f, m) for f, m in flatten_errors(exc.detail)]
+            continue
+        orders.append(OrderWriteSerializer.to_input(clean))
+    return orders, refused
