@@ -18,7 +18,12 @@ from guanxi.access.choices import ContactView
 from guanxi.access.policies import policy_for
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order
-from guanxi.core.filters import AmountFilter, FilterDateFilter, IdFilter, StrictFilterSet
+from guanxi.core.filters import (
+    AmountFilter,
+    FilterDateFilter,
+    IdFilter,
+    StrictFilterSet,
+)
 
 __all__ = ["OrderFilterSet"]
 

@@ -218,9 +218,7 @@ def order_bulk_create(
         if stored is not None:
             if stored[1] not in visible:
                 errors.append(
-                    ItemError(
-                        index, "external_id", _("this order id is already taken")
-                    )
+                    ItemError(index, "external_id", _("this order id is already taken"))
                 )
         elif order.customer_id not in visible:
             errors.append(ItemError(index, "customer", _("unknown customer")))
@@ -279,7 +277,7 @@ def _write(
     OrderLine.objects.bulk_create([line for group in lines.values() for line in group])
     for index, order in made.items():
         # The lines are known: answer with them without reading them back.
-        order._prefetched_objects_cache = {"lines": _Lines(lines[index])}
+        order._prefetched_objects_cache = {"lines": _Lines(lines[index])}  # type: ignore[attr-defined]
     stored = _stored_orders([pk for pk, _customer in recorded.values()])
     results: list[tuple[Order, bool]] = []
     for index, item in enumerate(orders):

@@ -16,12 +16,12 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import fields as filter_fields
@@ -45,7 +45,6 @@ __all__ = [
     "JSONParser",
     "NewestFirstPagination",
     "OrderedAtPagination",
-    "api_not_found",
     "exception_handler",
     "flatten_errors",
 ]
@@ -121,11 +120,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return drf_exception_handler(exc, context)
 
 
-def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Any address under /api/v1/ that names no endpoint: a JSON 404, not a page."""
-    return JsonResponse({"detail": _("no such endpoint")}, status=404)
-
-
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser with bounds on the body's size and nesting depth."""
 
@@ -133,7 +127,7 @@ class JSONParser(parsers.JSONParser):
         self,
         stream: Any,
         media_type: str | None = None,
-        parser_context: dict[str, Any] | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         context = parser_context or {}
         encoding = context.get("encoding", settings.DEFAULT_CHARSET)
@@ -160,7 +154,7 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(name)  # NaN, Infinity: not JSON
 
 
-class FilterBackend(DjangoFilterBackend):
+class FilterBackend(DjangoFilterBackend):  # type: ignore[misc]
     """django-filter for the API: invalid or empty typed parameters are a 400.
 
     The web lists share the FilterSets; there an empty form field means "not
@@ -176,8 +170,7 @@ class FilterBackend(DjangoFilterBackend):
         empty = {
             name: [_("enter a value, or leave the parameter out")]
             for name, field in filterset.form.fields.items()
-            if request.query_params.get(name, None) == ""
-            and _is_typed(field)
+            if request.query_params.get(name, None) == "" and _is_typed(field)
         }
         if empty:
             raise exceptions.ValidationError(empty)
@@ -200,7 +193,7 @@ def _is_typed(field: Any) -> bool:
 
 class _Cursor(CursorPagination):
     page_size = 50
-    invalid_cursor_message = gettext_lazy("not a valid cursor")
+    invalid_cursor_message = gettext_lazy("not a valid cursor")  # type: ignore[assignment]
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:
@@ -209,8 +202,10 @@ class _Cursor(CursorPagination):
             cursor = None
             valid = False
         else:
-            valid = cursor is None or cursor.position is None or (
-                self.position_is_valid(cursor.position)
+            valid = (
+                cursor is None
+                or cursor.position is None
+                or self.position_is_valid(str(cursor.position))
             )
         if not valid:
             raise exceptions.ValidationError(

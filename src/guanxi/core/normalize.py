@@ -93,7 +93,9 @@ _DATE_PATTERNS = [
     re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日?$", re.ASCII),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$", re.ASCII),
 ]
-_TIME = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?$", re.ASCII)
+_TIME = re.compile(
+    r"^(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?$", re.ASCII
+)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 

@@ -34,6 +34,7 @@ from guanxi.core.values import (
 )
 
 __all__ = [
+    "REQUIRED",
     "AmountField",
     "BirthdayField",
     "IdField",
@@ -41,12 +42,11 @@ __all__ = [
     "MomentField",
     "NoteField",
     "QuantityField",
-    "REQUIRED",
 ]
 
 #: The one message for a value that is missing, null or blank.
 REQUIRED = _("this field is required")
-_MESSAGES = {"required": REQUIRED, "null": REQUIRED, "blank": REQUIRED}
+_MESSAGES: dict[str, Any] = {"required": REQUIRED, "null": REQUIRED, "blank": REQUIRED}
 # A date and time in any accepted spelling is far shorter than this; longer
 # input is refused before it is parsed.
 _MOMENT_CHARS = 64
@@ -76,7 +76,9 @@ class LineField(serializers.CharField):
         if isinstance(data, bool) or not isinstance(data, str | int | float):
             self.fail("invalid")
         limit = self.max_length or TEXT_LIMITS[self.kind]
-        text = _applying(lambda v: clean_line(v, field=self.kind, limit=limit), data)
+        text = str(
+            _applying(lambda v: clean_line(v, field=self.kind, limit=limit), data)
+        )
         if not text and not self.allow_blank:
             self.fail("blank")
         return text
@@ -214,7 +216,7 @@ class BirthdayField(serializers.Field):  # type: ignore[type-arg]
     def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
         if data == "":
             return True, None
-        return super().validate_empty_values(data)  # type: ignore[no-any-return]
+        return super().validate_empty_values(data)
 
     def to_internal_value(self, data: Any) -> dt.date:
         if isinstance(data, bool) or not isinstance(data, str) or len(data) > 32:
@@ -227,4 +229,3 @@ class BirthdayField(serializers.Field):  # type: ignore[type-arg]
 
     def to_representation(self, value: Any) -> Any:
         return value.isoformat() if value else None
-

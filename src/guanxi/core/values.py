@@ -100,8 +100,7 @@ TEXT_LIMITS: dict[str, int] = {
 
 _CENT = Decimal("0.01")
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060"))
-# C0 controls, DEL and C1 controls; tab, LF and CR are handled per field.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 controls, DEL and C1 controls except tab, LF and CR (handled per field).
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _AMOUNT = re.compile(
     r"(?P<sign>[+-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?", re.ASCII
@@ -297,11 +296,12 @@ def clean_line(value: object, *, field: str, limit: int | None = None) -> str:
         raise _too_long(maximum)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
-    # Tab, LF and CR are whitespace here and collapse to spaces.
-    text = " ".join(text.split())
-    control = _CONTROL.search(text)
+    # Refused before whitespace is collapsed: Python counts some controls
+    # (U+001C-U+001F, U+0085) as whitespace. Tab, LF and CR become spaces.
+    control = _CONTROL_MULTILINE.search(text)
     if control is not None:
         raise _control(control, text)
+    text = " ".join(text.split())
     if len(text) > maximum:
         raise _too_long(maximum)
     return text

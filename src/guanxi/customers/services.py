@@ -14,9 +14,17 @@ from guanxi.access.policies import policy_for
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.normalize import (
     normalize_email,
-    normalize_name,
     normalize_phone,
+    parse_date,
     parse_datetime,
+)
+from guanxi.core.values import (
+    TEXT_LIMITS,
+    check_birthday,
+    check_moment,
+    clean_line,
+    clean_multiline,
+    parse_id,
 )
 from guanxi.customers.choices import InteractionKind
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction, Tag
@@ -55,10 +63,21 @@ def customer_apply_contact(customer: Customer) -> Customer:
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    """The values with the rules of :mod:`guanxi.core.values` applied (the API's
+    serializer applied them already; other callers get the same rules)."""
     cleaned = dict(values)
     for field in ("name", "address", "city"):
         if cleaned.get(field) is not None:
-            cleaned[field] = normalize_name(str(cleaned[field]))
+            try:
+                cleaned[field] = clean_line(cleaned[field], field=field)
+            except ValidationFailed as exc:
+                raise ValidationFailed(exc.message, field=field) from None
+    birthday = cleaned.get("birthday")
+    if birthday is not None:
+        try:
+            cleaned["birthday"] = check_birthday(parse_date(birthday))
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, field="birthday") from None
     for field, parse in (("phone", normalize_phone), ("email", normalize_email)):
         if field in cleaned:
             raw = cleaned[field]
@@ -79,12 +98,8 @@ def _manager(value: Any) -> Any:
     User = get_user_model()
     if value in (None, "") or isinstance(value, User):
         return value or None
-    pk = str(value).strip()
-    user = (
-        User.objects.filter(pk=int(pk), is_active=True).first()
-        if pk.isdigit() and not isinstance(value, bool)
-        else None
-    )
+    pk = parse_id(value)
+    user = User.objects.filter(pk=pk, is_active=True).first() if pk else None
     if user is None:
         raise ValidationFailed(
             _("no active user with this id"), field="assigned_manager"
@@ -175,7 +190,11 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
 
 def tags_ensure(*, names: list[str]) -> list[Tag]:
     """Return the tags with these names, creating the missing ones."""
-    wanted = [n.strip() for n in names if n and n.strip()]
+    try:
+        cleaned = [clean_line(n, field="tag") for n in names if n]
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, field="tags") from None
+    wanted = [n for n in cleaned if n]
     existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
     missing = [Tag(name=n) for n in dict.fromkeys(wanted) if n not in existing]
     if missing:
@@ -205,9 +224,8 @@ def interaction_create(
     if not policy_for(actor).may_edit_customers:
         raise PermissionDenied(_("your role may not record interactions"))
     scope = customer_scope(actor=actor)
-    raw = customer.pk if isinstance(customer, Customer) else customer
-    text = "" if raw is None or isinstance(raw, bool) else str(raw).strip()
-    target = scope.filter(pk=int(text)).first() if text.isdigit() else None
+    pk = parse_id(customer.pk if isinstance(customer, Customer) else customer)
+    target = scope.filter(pk=pk).first() if pk is not None else None
     if target is None:
         raise ValidationFailed(_("unknown customer"), field="customer")
     kind_value = "" if kind is None else str(kind).strip()
@@ -220,20 +238,26 @@ def interaction_create(
     if occurred_at in (None, ""):
         raise ValidationFailed(_("this field is required"), field="occurred_at")
     try:
-        when = parse_datetime(occurred_at, tz=timezone.get_current_timezone())
+        when = check_moment(
+            parse_datetime(occurred_at, tz=timezone.get_current_timezone())
+        )
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, field="occurred_at") from None
     texts = {}
-    for field, value, limit in (
-        ("channel", channel, 32),
-        ("source", source, 32),
-        ("external_id", external_id, 128),
+    for field, value in (
+        ("channel", channel),
+        ("source", source),
+        ("external_id", external_id),
+        ("note", note),
     ):
-        texts[field] = "" if value is None else str(value).strip()
-        if len(texts[field]) > limit:
-            raise ValidationFailed(
-                _("too long (at most %(n)d characters)") % {"n": limit}, field=field
+        try:
+            texts[field] = (
+                clean_multiline(value, field=field)
+                if field == "note"
+                else clean_line(value, field=field, limit=TEXT_LIMITS[field])
             )
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, field=field) from None
     key = texts["external_id"] or None
     if key is not None:
         found = Interaction.objects.filter(source=texts["source"], external_id=key)
@@ -249,7 +273,7 @@ def interaction_create(
         kind=kind_value,
         occurred_at=when,
         channel=texts["channel"],
-        note="" if note is None else str(note).strip(),
+        note=texts["note"],
         source=texts["source"],
         external_id=key,
     )

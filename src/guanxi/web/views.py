@@ -35,7 +35,8 @@ from guanxi.commerce.selectors import (
 from guanxi.commerce.selectors import (
     order_list as order_list_selector,
 )
-from guanxi.core.errors import DomainError, NotFound
+from guanxi.core.errors import DomainError, NotFound, ValidationFailed
+from guanxi.core.values import parse_id
 from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.filtersets import CustomerFilterSet
 from guanxi.customers.models import Customer
@@ -95,11 +96,21 @@ def _vary_on_htmx(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+#: The deepest page of a customer's timeline one may ask for.
+MAX_TIMELINE_PAGE = 10_000
+
+
+def _page_number(value: str | None) -> int:
+    """``?page=``: 1 when absent, else a whole number up to MAX_TIMELINE_PAGE."""
+    if value in (None, ""):
+        return 1
+    number = parse_id(value)
+    if number is None or number > MAX_TIMELINE_PAGE:
+        raise ValidationFailed(
+            _("page number must be a whole number from 1 to %(max)s")
+            % {"max": f"{MAX_TIMELINE_PAGE:,}"}
+        )
+    return number
 
 
 # --- dashboard ---------------------------------------------------------------
@@ -287,7 +298,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # by customer number would let them link the two.
         raise NotFound(_("customer not found"))
     customer = customer_get(actor=request.user, pk=pk)
-    page = max(1, _int_or_none(request.GET.get("page")) or 1)
+    page = _page_number(request.GET.get("page"))
     events, has_more = _timeline(actor=request.user, customer=customer, page=page)
     card = customer_card(customer, policy=policy)
     manager = customer.assigned_manager if customer.assigned_manager_id else None

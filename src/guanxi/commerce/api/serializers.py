@@ -186,7 +186,7 @@ class OrderWriteSerializer(serializers.Serializer[OrderInput]):
         allow_blank=True,
         default=OrderStatus.PAID,
     )
-    lines = OrderLineWriteSerializer(
+    lines = OrderLineWriteSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         allow_null=True,
@@ -236,7 +236,7 @@ class OrderWriteSerializer(serializers.Serializer[OrderInput]):
 class OrderBulkWriteSerializer(serializers.Serializer[Any]):
     """The envelope of a bulk request (each item is an :class:`OrderWriteSerializer`)."""
 
-    orders = OrderWriteSerializer(
+    orders = OrderWriteSerializer(  # type: ignore[call-arg]
         many=True,
         max_length=BULK_LIMIT,
         error_messages={

@@ -101,6 +101,8 @@ class OrderViewSet(viewsets.GenericViewSet[Order]):
     serializer_class = OrderSerializer
     filterset_class = OrderFilterSet
     pagination_class = OrderedAtPagination
+    # Any segment reaches the view, so /orders/0.5/ is this API's 404.
+    lookup_value_regex = "[^/]+"
     # Orders carry nested lines, which form and multipart bodies cannot hold.
     parser_classes = [JSONParser]
     queryset = Order.objects.none()  # for the schema; the real one is scoped

@@ -107,7 +107,9 @@ def test_account_manager_sees_only_orders_of_own_customers(
     foreign = client.get(f"{LIST}{world['foreign_order'].pk}/")
     assert foreign.status_code == 404
     assert foreign.json() == {"detail": "order not found"}
-    assert len(client.get(LIST, {"customer": world["foreign"].pk}).json()["results"]) == 0
+    assert (
+        len(client.get(LIST, {"customer": world["foreign"].pk}).json()["results"]) == 0
+    )
 
 
 def test_analysts_see_customers_by_pseudonym(api: Any, world: Any) -> None:
@@ -368,8 +370,11 @@ def test_bulk_is_all_or_nothing_with_every_problem_listed(api: Any, world: Any) 
                 "message": "this order appears more than once (first at item 0)",
             },
             {"index": 4, "field": "ordered_at", "message": "impossible date"},
-            {"index": 4, "field": "status", "message": f"not a valid status "
-             f"(expected one of: {STATUSES})"},
+            {
+                "index": 4,
+                "field": "status",
+                "message": f"not a valid status (expected one of: {STATUSES})",
+            },
             {"index": 5, "field": None, "message": "expected an order object"},
         ]
     }

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from guanxi.access.policies import Policy
-from guanxi.core.errors import ValidationFailed
-from guanxi.core.normalize import parse_date
+from guanxi.core.serializers import (
+    REQUIRED,
+    BirthdayField,
+    IdField,
+    LineField,
+    MomentField,
+    NoteField,
+)
 from guanxi.customers.choices import Channel, Gender, InteractionKind
 from guanxi.customers.models import Customer, Interaction
 from guanxi.customers.presenters import customer_card, customer_ref
@@ -26,6 +33,23 @@ __all__ = [
     "InteractionSerializer",
     "InteractionWriteSerializer",
 ]
+
+
+class _KindField(serializers.ChoiceField):
+    """An interaction kind, refused with the list of kinds (not the input)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {"required": REQUIRED, "null": REQUIRED})
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str) or data not in InteractionKind.values:
+            raise serializers.ValidationError(
+                gettext("not a valid kind (expected one of: %(choices)s)")
+                % {"choices": ", ".join(InteractionKind.values)}
+            )
+        return data
+
 
 #: What a PUT replaces; fields left out of a PUT are cleared.
 CUSTOMER_PROFILE_FIELDS: dict[str, Any] = {
@@ -80,9 +104,14 @@ class CustomerSerializer(serializers.Serializer[Customer]):
 
 
 class CustomerWriteSerializer(serializers.Serializer[Customer]):
-    """Fields a customer is created or updated with; the services validate them."""
+    """The declared input of a customer create or update.
 
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    Text is cleaned by :mod:`guanxi.core.values` (control characters refused,
+    lengths bounded), the birthday must lie from 1900-01-01 to today; phone and
+    email are normalised by the services, which also check they are unique.
+    """
+
+    name = LineField(kind="name", required=False, allow_blank=True)
     phone = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -93,40 +122,26 @@ class CustomerWriteSerializer(serializers.Serializer[Customer]):
     email = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, max_length=254
     )
-    address = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    birthday = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        max_length=32,
-        help_text=_("2024-01-05, 2024/1/5 or 2024年1月5日."),
-    )
+    address = LineField(kind="address", required=False, allow_blank=True)
+    birthday = BirthdayField(required=False)
     gender = serializers.ChoiceField(
         choices=Gender.choices, required=False, allow_blank=True
     )
-    city = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    city = LineField(kind="city", required=False, allow_blank=True)
     preferred_channel = serializers.ChoiceField(
         choices=Channel.choices, required=False, allow_blank=True
     )
-    assigned_manager = serializers.IntegerField(
+    assigned_manager = IdField(
         required=False,
         allow_null=True,
-        min_value=1,
+        invalid_message=_("no active user with this id"),
         help_text=_(
             "User id of the account manager; only roles allowed to assign may set it."
         ),
     )
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50
+        child=LineField(kind="tag"), required=False, max_length=50
     )
-
-    def validate_birthday(self, value: str | None) -> Any:
-        if value in (None, ""):
-            return None
-        try:
-            return parse_date(value)
-        except ValidationFailed as exc:
-            raise serializers.ValidationError(exc.message) from None
 
 
 class InteractionSerializer(serializers.Serializer[Interaction]):
@@ -153,23 +168,23 @@ class InteractionSerializer(serializers.Serializer[Interaction]):
 
 
 class InteractionWriteSerializer(serializers.Serializer[Interaction]):
-    """What an interaction is recorded with (documentation of the request body;
-    :func:`guanxi.customers.services.interaction_create` validates it)."""
+    """The declared input of an interaction; the service checks the customer is
+    in the caller's scope and the ``(source, external_id)`` is not someone else's."""
 
-    customer = serializers.IntegerField(help_text=_("Customer number."))
-    kind = serializers.ChoiceField(choices=InteractionKind.choices)
-    occurred_at = serializers.CharField(
-        help_text=_("ISO 8601, or 2024-01-05 14:30 in the server's time zone.")
+    customer = IdField(
+        invalid_message=_("unknown customer"), help_text=_("Customer number.")
     )
-    channel = serializers.CharField(required=False, allow_blank=True, max_length=32)
-    note = serializers.CharField(required=False, allow_blank=True)
-    source = serializers.CharField(  # type: ignore[assignment]
-        required=False, allow_blank=True, max_length=32
+    kind = _KindField(choices=InteractionKind.choices)
+    occurred_at = MomentField()
+    channel = LineField(kind="channel", required=False, allow_blank=True)
+    note = NoteField(required=False, allow_blank=True)
+    source = LineField(  # type: ignore[assignment]
+        kind="source", required=False, allow_blank=True
     )
-    external_id = serializers.CharField(
+    external_id = LineField(
+        kind="external_id",
         required=False,
         allow_blank=True,
         allow_null=True,
-        max_length=128,
         help_text=_("With source, makes the call idempotent."),
     )

@@ -18,8 +18,9 @@ from rest_framework.response import Response
 
 from guanxi.access.choices import ContactView
 from guanxi.access.policies import Policy, policy_for
-from guanxi.core.api import ERRORS
+from guanxi.core.api import ERRORS, NewestFirstPagination
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.core.values import parse_id
 from guanxi.customers.api.serializers import (
     CUSTOMER_PROFILE_FIELDS,
     CustomerSerializer,
@@ -44,12 +45,19 @@ def _policy(request: Request) -> Policy:
 
 
 def _as_dict(data: Any) -> dict[str, Any]:
-    """The request body as a plain dict: a JSON object, or a form's last values."""
+    """The request body as a plain dict: a JSON object, or a form's values (every
+    value of a list field such as ``tags``, the last value of the others)."""
     if isinstance(data, QueryDict):
-        return dict(data.dict())
+        return {
+            key: data.getlist(key) if key in _LIST_FIELDS else data.get(key)
+            for key in data
+        }
     if not isinstance(data, dict):
         raise ValidationFailed(_("expected a JSON object"))
     return dict(data)
+
+
+_LIST_FIELDS = frozenset({"tags"})
 
 
 def _customer_for_api(request: Request, pk: Any) -> Customer:
@@ -57,7 +65,10 @@ def _customer_for_api(request: Request, pk: Any) -> Customer:
         # Pseudonymous roles know customers by keyed hash only; an address by
         # customer number would let them link the two (as on the web pages).
         raise NotFound(_("customer not found"))
-    return customer_get(actor=request.user, pk=pk)
+    number = parse_id(pk)
+    if number is None:
+        raise NotFound(_("customer not found"))
+    return customer_get(actor=request.user, pk=number)
 
 
 @extend_schema_view(
@@ -99,6 +110,9 @@ class CustomerViewSet(viewsets.GenericViewSet[Customer]):
 
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilterSet
+    pagination_class = NewestFirstPagination
+    # Any segment reaches the view, so /customers/0.5/ is this API's 404.
+    lookup_value_regex = "[^/]+"
     queryset = Customer.objects.none()  # for the schema; the real one is scoped
 
     def get_queryset(self) -> QuerySet[Customer]:
@@ -172,14 +186,21 @@ class InteractionViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet[Any]):
     serializer_class = InteractionSerializer
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _as_dict(request.data)
-        optional = ("channel", "note", "source", "external_id")
+        if not _policy(request).may_edit_customers:
+            raise PermissionDenied(_("your role may not record interactions"))
+        write = InteractionWriteSerializer(data=_as_dict(request.data))
+        write.is_valid(raise_exception=True)
+        values = write.validated_data
         interaction, created = interaction_create(
             actor=request.user,
-            customer=data.get("customer"),
-            kind=data.get("kind"),
-            occurred_at=data.get("occurred_at"),
-            **{field: data[field] for field in optional if field in data},
+            customer=values["customer"],
+            kind=values["kind"],
+            occurred_at=values["occurred_at"],
+            **{
+                field: values[field]
+                for field in ("channel", "note", "source", "external_id")
+                if field in values
+            },
         )
         serializer = InteractionSerializer(
             interaction, context={"policy": _policy(request)}
