@@ -332,3 +332,24 @@ def test_out_of_range_amount_already_stored_still_reads(
         f"/customers/{world['own'].pk}/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_messages_follow_the_callers_language(api: Any, world: Any) -> None:
+    client = api("admin")
+    client.credentials(
+        HTTP_AUTHORIZATION=client._credentials["HTTP_AUTHORIZATION"],
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    payload = _order(
+        world["own"],
+        amount="10000000000",
+        lines=[{"sku": "TEA-001", "quantity": 1_000_000, "unit_price": "99999"}],
+    )
+    response = client.post(LIST, payload, format="json")
+    assert response.json() == {
+        "amount": ["金额过大（最多 9,999,999,999.99）"],
+        "lines[0]": ["行金额（数量 × 单价）过大（最多 9,999,999,999.99）"],
+    }
+    assert client.get(LIST, {"ordered_to": "9999-12-31"}).json() == {
+        "ordered_to": ["请输入 1900-01-01 至 2999-12-31 之间的日期"]
+    }
