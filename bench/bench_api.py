@@ -7,11 +7,17 @@ network: Django's test client calls the WSGI handler directly):
   every order with one line) in orders per second, and re-posting the same
   orders (the idempotent path);
 * single order creation (``POST /api/v1/orders/``) latency;
-* customer list, phone search and detail latency (p50/p95) for an admin and for
-  an account manager (scoped), with ``--customers`` customers in the database.
+* customer list (first page and the page its ``next`` cursor names), phone
+  search, detail and order list latency (p50/p95) for an admin and for an
+  account manager (scoped), with ``--customers`` customers in the database.
 
-Usage: ``python bench/bench_api.py [--customers N] [--batches N] [--workdir DIR]``.
-Results go to stdout as a Markdown table (copy into docs/benchmarks/api.md).
+``--existing DIR`` runs against a data folder filled beforehand (``GUANXI_DATA_DIR=DIR
+guanxi demo --customers 1000000``, about 8 minutes) instead of making
+``--customers`` bare customers; the bench adds its users and orders to it.
+
+Usage: ``python bench/bench_api.py [--customers N | --existing DIR] [--batches N]
+[--workdir DIR]``. Results go to stdout as a Markdown table (copy into
+docs/benchmarks/api.md).
 """
 
 from __future__ import annotations
@@ -58,6 +64,22 @@ def _customers(n: int, manager: Any) -> list[int]:
     return list(Customer.objects.order_by("id").values_list("id", flat=True))
 
 
+def _existing_customers(manager: Any) -> list[int]:
+    """Ids of 20,000 customers of a filled database; every tenth of them becomes
+    the bench manager's, so the scoped rows have own customers to show."""
+    from guanxi.customers.models import Customer
+
+    ids = list(Customer.objects.order_by("id").values_list("id", flat=True)[:20_000])
+    Customer.objects.filter(pk__in=ids[::10]).update(assigned_manager=manager)
+    return ids
+
+
+def _count_customers() -> int:
+    from guanxi.customers.models import Customer
+
+    return Customer.objects.count()
+
+
 def _client(user: Any) -> Any:
     from django.test import Client
     from rest_framework.authtoken.models import Token
@@ -95,8 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=200, help="requests per latency row"
     )
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--existing", type=Path, default=None, help="a data folder filled by demo"
+    )
     args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="gx-bench-api-"))
+    workdir = args.existing or args.workdir
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="gx-bench-api-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         _setup(workdir)
@@ -106,23 +132,28 @@ def main(argv: list[str] | None = None) -> int:
         from guanxi.access.services import staff_role_set
 
         User = get_user_model()
-        admin = User.objects.create_user("bench-admin", password=None)
+        admin, _new = User.objects.get_or_create(username="bench-admin")
         staff_role_set(user=admin, role=Role.ADMIN)
-        manager = User.objects.create_user("bench-manager", password=None)
+        manager, _new = User.objects.get_or_create(username="bench-manager")
         staff_role_set(user=manager, role=Role.ACCOUNT_MANAGER)
-        print(f"setting up {args.customers:,} customers …", file=sys.stderr)
-        ids = _customers(args.customers, manager)
+        if args.existing is None:
+            print(f"setting up {args.customers:,} customers …", file=sys.stderr)
+            ids = _customers(args.customers, manager)
+        else:
+            ids = _existing_customers(manager)
+        size = _count_customers()
         ops = _client(User.objects.get(pk=admin.pk))
         mgr = _client(User.objects.get(pk=manager.pk))
 
         rows: list[tuple[str, str]] = []
         batches = []
+        run = int(time.time())
         for b in range(args.batches):
             batches.append(
                 [
                     {
                         "source": "bench",
-                        "external_id": f"B{b:04d}-{i:04d}",
+                        "external_id": f"B{run}-{b:04d}-{i:04d}",
                         "customer": ids[(b * 1000 + i) % len(ids)],
                         "ordered_at": "2026-10-03 12:00",
                         "amount": f"{(i % 500) + 0.5:.2f}",
@@ -151,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                 "/api/v1/orders/",
                 {
                     "source": "bench-single",
-                    "external_id": f"S{next(counter)}",
+                    "external_id": f"S{run}-{next(counter)}",
                     "customer": ids[0],
                     "ordered_at": "2026-10-03 12:00",
                     "amount": "88",
@@ -167,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         for who, client in (("admin", ops), ("account manager", mgr)):
+            second_page = client.get("/api/v1/customers/").json()["next"]
             for label, url in (
                 ("customer list", "/api/v1/customers/"),
+                ("customer list, next page (cursor)", second_page),
                 ("phone search", "/api/v1/customers/?phone=138%2000000010"),
                 ("customer detail", f"/api/v1/customers/{ids[10]}/"),
                 ("order list", "/api/v1/orders/"),
@@ -182,14 +215,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
         print(
-            f"\n{args.customers:,} customers, {1000 * args.batches:,} bulk orders, "
+            f"\n{size:,} customers, {1000 * args.batches:,} bulk orders, "
             "embedded SQLite, in-process (no network)\n"
         )
         print("| measurement | result |\n|---|---|")
         for name, value in rows:
             print(f"| {name} | {value} |")
     finally:
-        if args.workdir is None:
+        if args.workdir is None and args.existing is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

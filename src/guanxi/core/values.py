@@ -105,6 +105,7 @@ _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _AMOUNT = re.compile(
     r"(?P<sign>[+-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?", re.ASCII
 )
+_PLAIN_AMOUNT = re.compile(r"\d{1,10}(?:\.\d{1,2})?", re.ASCII)
 _PREFIXES = ("¥", "$", "€", "£", "CNY", "RMB", "USD")
 _SUFFIXES = ("元", "CNY", "RMB", "USD")
 _INTEGER = re.compile(r"[+]?\d+", re.ASCII)
@@ -161,6 +162,9 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
         return check_amount(Decimal(repr(value)), allow_negative=allow_negative)
     if not isinstance(value, str):
         raise ValidationFailed(_("not an amount"))
+    if _PLAIN_AMOUNT.fullmatch(value):
+        # What most callers send ("128", "1299.50"): always in range.
+        return Decimal(value).quantize(_CENT)
     text = fold_digits(value)
     text = text.replace("\u00a0", " ").replace("￥", "¥")
     for prefix in _PREFIXES:

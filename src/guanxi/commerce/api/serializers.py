@@ -28,6 +28,7 @@ from guanxi.commerce.services import (
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.serializers import (
     AmountField,
+    DeclaredSerializer,
     IdField,
     LineField,
     MomentField,
@@ -124,7 +125,7 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-class OrderLineWriteSerializer(serializers.Serializer[LineInput]):
+class OrderLineWriteSerializer(DeclaredSerializer):
     """One order line; quantity × unit price must fit the amount column."""
 
     default_error_messages = {"invalid": _("expected an order line object")}
@@ -148,7 +149,7 @@ class OrderLineWriteSerializer(serializers.Serializer[LineInput]):
         return attrs
 
 
-class OrderWriteSerializer(serializers.Serializer[OrderInput]):
+class OrderWriteSerializer(DeclaredSerializer):
     """What an order is recorded with; ``to_input`` gives the clean order."""
 
     default_error_messages = {"invalid": _("expected an order object")}

@@ -17,6 +17,7 @@ from guanxi.access.policies import Policy
 from guanxi.core.serializers import (
     REQUIRED,
     BirthdayField,
+    DeclaredSerializer,
     IdField,
     LineField,
     MomentField,
@@ -103,7 +104,7 @@ class CustomerSerializer(serializers.Serializer[Customer]):
         return {key: value for key, value in data.items() if key in card}
 
 
-class CustomerWriteSerializer(serializers.Serializer[Customer]):
+class CustomerWriteSerializer(DeclaredSerializer):
     """The declared input of a customer create or update.
 
     Text is cleaned by :mod:`guanxi.core.values` (control characters refused,
@@ -167,7 +168,7 @@ class InteractionSerializer(serializers.Serializer[Interaction]):
         return data
 
 
-class InteractionWriteSerializer(serializers.Serializer[Interaction]):
+class InteractionWriteSerializer(DeclaredSerializer):
     """The declared input of an interaction; the service checks the customer is
     in the caller's scope and the ``(source, external_id)`` is not someone else's."""
 
