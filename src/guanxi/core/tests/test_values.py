@@ -149,8 +149,20 @@ def test_line_total_must_fit_the_amount_column() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(1, 1), ("42", 42), (2**63 - 1, 2**63 - 1), (2**63, None), (0, None), ("-1", None)]
-    + [(" 7 ", 7), ("1.0", None), ("٣", None), (True, None), (None, None), (2.0, None)],
+    [
+        (1, 1),
+        ("42", 42),
+        (2**63 - 1, 2**63 - 1),
+        (2**63, None),
+        (0, None),
+        ("-1", None),
+        (" 7 ", 7),
+        ("1.0", None),
+        ("٣", None),
+        (True, None),
+        (None, None),
+        (2.0, None),
+    ],
 )
 def test_ids(raw: object, expected: int | None) -> None:
     assert parse_id(raw) == expected
