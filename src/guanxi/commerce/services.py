@@ -117,6 +117,7 @@ def _in_scope(*, actor: Any, customer_ids: set[int]) -> set[int]:
     return set(
         customer_scope(actor=actor)
         .filter(pk__in=sorted(customer_ids))
+        .order_by()
         .values_list("pk", flat=True)
     )
 
@@ -125,9 +126,16 @@ def _recorded(keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, in
     """``(order id, customer id)`` of the orders already recorded under ``keys``."""
     if not keys:
         return {}
-    rows = Order.objects.filter(
-        external_id__in=sorted({external_id for _source, external_id in keys})
-    ).values_list("source", "external_id", "pk", "customer_id")
+    # Both columns, so the lookup walks the unique (source, external_id) index
+    # instead of every order (10 million in a large database).
+    rows = (
+        Order.objects.filter(
+            source__in=sorted({source for source, _external_id in keys}),
+            external_id__in=sorted({external_id for _source, external_id in keys}),
+        )
+        .order_by()
+        .values_list("source", "external_id", "pk", "customer_id")
+    )
     return {
         (source, external_id): (pk, customer_id)
         for source, external_id, pk, customer_id in rows

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.fields import SkipField, empty, get_error_detail
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.normalize import parse_date, parse_datetime
@@ -62,6 +64,39 @@ class DeclaredSerializer(serializers.Serializer):  # type: ignore[type-arg]
     @cached_property
     def _writable_fields(self) -> list[serializers.Field]:  # type: ignore[override,type-arg]
         return [f for f in self.fields.values() if not f.read_only]
+
+    @cached_property
+    def _plan(self) -> list[tuple[str, serializers.Field, Any]]:  # type: ignore[type-arg]
+        plan = []
+        for field in self._writable_fields:
+            assert "." not in field.source and field.source != "*", field.source
+            method = getattr(self, f"validate_{field.field_name}", None)
+            plan.append((field.field_name, field, method))
+        return plan
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if type(data) is not dict:
+            # Form input (a QueryDict) and anything that is not an object take
+            # DRF's general path, which knows them.
+            return super().to_internal_value(data)  # type: ignore[no-any-return]
+        values: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for name, field, method in self._plan:
+            try:
+                value = field.run_validation(data.get(name, empty))
+                if method is not None:
+                    value = method(value)
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+            except DjangoValidationError as exc:
+                errors[name] = get_error_detail(exc)
+            except SkipField:
+                pass
+            else:
+                values[field.source] = value
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
 
     def run_validators(self, value: Any) -> None:
         if self.validators:
