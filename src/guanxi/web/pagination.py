@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 
+from guanxi.core.values import MAX_ID
+
 __all__ = ["COUNT_CAP", "KeysetPage", "keyset_page"]
 
 COUNT_CAP = 10_000
@@ -50,9 +52,16 @@ def _decode(cursor: str, keys: tuple[str, ...], model: type[Model]) -> list[Any]
         internal = model._meta.get_field(key).get_internal_type()
         try:
             if internal == "DateTimeField":
-                parsed.append(dt.datetime.fromisoformat(str(value)))
+                moment = dt.datetime.fromisoformat(str(value))
+                # A forged year 9999 at -14:00 would overflow on its way to UTC.
+                if moment.tzinfo is None or not 1900 <= moment.year <= 2999:
+                    return None
+                parsed.append(moment)
             else:
-                parsed.append(int(value))
+                number = int(value)
+                if not 0 <= number <= MAX_ID:
+                    return None
+                parsed.append(number)
         except (ValueError, TypeError):
             return None
     return parsed

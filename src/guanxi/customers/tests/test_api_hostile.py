@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -196,6 +198,25 @@ def test_pages_answer_crafted_parameters_with_the_error_page(
     response = client.get(url.format(pk=own.pk), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ["9999-12-31T23:59:59-14:00", 1],
+        ["0001-01-01T00:00:00+14:00", 1],
+        ["x", 1],
+        ["2026-10-01T00:00:00+08:00", 2**70],
+    ],
+)
+def test_forged_page_cursors_on_the_order_page_start_over(
+    client: Any, users: dict[str, Any], own: Any, keys: list[Any]
+) -> None:
+    cursor = base64.urlsafe_b64encode(json.dumps(keys).encode()).decode()
+    client.force_login(users["admin"])
+    for name in ("after", "before"):
+        response = client.get("/orders/", {name: cursor.rstrip("=")})
+        assert response.status_code == 200
 
 
 def test_empty_filter_fields_of_a_web_form_mean_no_filter(
