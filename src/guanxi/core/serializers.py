@@ -62,16 +62,18 @@ class DeclaredSerializer(serializers.Serializer):  # type: ignore[type-arg]
     writable fields listed once, no serializer-level validators to look for)."""
 
     @cached_property
-    def _writable_fields(self) -> list[serializers.Field]:  # type: ignore[override,type-arg]
+    def _writable_fields(self) -> list[Any]:
         return [f for f in self.fields.values() if not f.read_only]
 
     @cached_property
-    def _plan(self) -> list[tuple[str, serializers.Field, Any]]:  # type: ignore[type-arg]
+    def _plan(self) -> list[tuple[str, str, Any, Any]]:
+        """``(name, source, field, validate_<name> method)`` per writable field."""
         plan = []
         for field in self._writable_fields:
-            assert "." not in field.source and field.source != "*", field.source
-            method = getattr(self, f"validate_{field.field_name}", None)
-            plan.append((field.field_name, field, method))
+            name, source = str(field.field_name), str(field.source)
+            assert "." not in source and source != "*", source
+            method = getattr(self, f"validate_{name}", None)
+            plan.append((name, source, field, method))
         return plan
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
@@ -81,7 +83,7 @@ class DeclaredSerializer(serializers.Serializer):  # type: ignore[type-arg]
             return super().to_internal_value(data)  # type: ignore[no-any-return]
         values: dict[str, Any] = {}
         errors: dict[str, Any] = {}
-        for name, field, method in self._plan:
+        for name, source, field, method in self._plan:
             try:
                 value = field.run_validation(data.get(name, empty))
                 if method is not None:
@@ -93,7 +95,7 @@ class DeclaredSerializer(serializers.Serializer):  # type: ignore[type-arg]
             except SkipField:
                 pass
             else:
-                values[field.source] = value
+                values[source] = value
         if errors:
             raise serializers.ValidationError(errors)
         return values
