@@ -156,8 +156,11 @@ class NoteField(serializers.CharField):
 
 @extend_schema_field(
     {
-        "type": "string",
-        "maxLength": 32,
+        # Text (with a currency mark or separators) or a JSON number.
+        "oneOf": [
+            {"type": "string", "maxLength": 64},
+            {"type": "number", "minimum": 0, "maximum": 9999999999.99},
+        ],
         "example": "1299.50",
         "description": (
             "0 to 9,999,999,999.99, two decimal places at most; ¥1,299.50 is fine."
