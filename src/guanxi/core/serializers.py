@@ -46,6 +46,7 @@ __all__ = [
     "MomentField",
     "NoteField",
     "QuantityField",
+    "StoredMomentField",
 ]
 
 #: The one message for a value that is missing, null or blank.
@@ -285,3 +286,15 @@ class BirthdayField(serializers.Field):  # type: ignore[type-arg]
 
     def to_representation(self, value: Any) -> Any:
         return value.isoformat() if value else None
+
+
+class StoredMomentField(serializers.DateTimeField):
+    """A stored date and time, shown in the business's time zone — or in UTC when
+    it lies so near the end of the calendar (year 9999, from an import before
+    the dates were checked) that the time zone would push it past it."""
+
+    def to_representation(self, value: Any) -> Any:
+        try:
+            return super().to_representation(value)
+        except (serializers.ValidationError, OverflowError):
+            return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

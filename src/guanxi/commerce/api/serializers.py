@@ -33,6 +33,7 @@ from guanxi.core.serializers import (
     LineField,
     MomentField,
     QuantityField,
+    StoredMomentField,
 )
 from guanxi.core.values import line_total
 from guanxi.customers.presenters import customer_ref
@@ -81,7 +82,7 @@ class OrderSerializer(serializers.Serializer[Order]):
         source="customer_id",
         help_text=_("Customer number, or a pseudonymous id for analysts."),
     )
-    ordered_at = serializers.DateTimeField()
+    ordered_at = StoredMomentField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
     store = serializers.CharField()

@@ -353,3 +353,19 @@ def test_messages_follow_the_callers_language(api: Any, world: Any) -> None:
     assert client.get(LIST, {"ordered_to": "9999-12-31"}).json() == {
         "ordered_to": ["请输入 1900-01-01 至 2999-12-31 之间的日期"]
     }
+
+
+def test_a_time_at_the_end_of_the_calendar_already_stored_still_reads(
+    api: Any, world: Any
+) -> None:
+    # An import before dates were checked could store 9999-12-31 23:00 UTC; in
+    # the business's time zone (UTC+8) that is past the calendar's end.
+    order = world["order"]
+    Order.objects.filter(pk=order.pk).update(
+        ordered_at=dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.UTC)
+    )
+    client = api("admin")
+    listed = client.get(LIST)
+    assert listed.status_code == 200
+    assert listed.json()["results"][0]["ordered_at"] == "9999-12-31T23:00:00Z"
+    assert client.get(f"{LIST}{order.pk}/").status_code == 200

@@ -22,6 +22,7 @@ from guanxi.core.serializers import (
     LineField,
     MomentField,
     NoteField,
+    StoredMomentField,
 )
 from guanxi.customers.choices import Channel, Gender, InteractionKind
 from guanxi.customers.models import Customer, Interaction
@@ -91,7 +92,7 @@ class CustomerSerializer(serializers.Serializer[Customer]):
     birth_year = serializers.IntegerField(allow_null=True)
     preferred_channel = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
-    first_seen_at = serializers.DateTimeField(allow_null=True)
+    first_seen_at = StoredMomentField(allow_null=True)
     assigned_manager = serializers.IntegerField(
         required=False, allow_null=True, help_text=_("User id of the account manager.")
     )
@@ -154,7 +155,7 @@ class InteractionSerializer(serializers.Serializer[Interaction]):
         help_text=_("Customer number, or a pseudonymous id for analysts."),
     )
     kind = serializers.CharField()
-    occurred_at = serializers.DateTimeField()
+    occurred_at = StoredMomentField()
     channel = serializers.CharField()
     note = serializers.CharField()
     source = serializers.CharField()  # type: ignore[assignment]
