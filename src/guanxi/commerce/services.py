@@ -10,7 +10,8 @@ unchanged, so a client may retry safely.
 
 A bulk of orders costs a fixed number of queries whatever its size: the
 customers in one query, the orders already recorded in one, the products in
-one, then ``bulk_create`` of orders, new products and lines in one transaction.
+one, then the new products, the orders and their lines written in one
+transaction (one ``executemany`` per table).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
@@ -245,47 +247,19 @@ def _write(
     recorded: dict[tuple[str, str], tuple[int, int]],
     products: dict[str, Product],
 ) -> list[tuple[Order, bool]]:
-    made = {
-        index: Order(
-            source=o.source,
-            external_id=o.external_id,
-            customer_id=o.customer_id,
-            ordered_at=o.ordered_at,
-            amount=o.amount,
-            currency=o.currency,
-            store=o.store,
-            channel=o.channel,
-            status=o.status,
-        )
-        for index, o in new.items()
-    }
     unsaved = [p for p in products.values() if p.pk is None]
     try:
         with transaction.atomic():
-            Order.objects.bulk_create(list(made.values()))
             Product.objects.bulk_create(unsaved)
+            ids = _insert_orders(list(new.values()))
     except IntegrityError:
         # Another request recorded one of these orders (or products) a moment
         # ago; a retry then gets the stored orders back.
         raise ValidationFailed(
             _("some of these orders were recorded at the same time; please retry")
         ) from None
-    lines: dict[int, list[OrderLine]] = {}
-    for index, order in made.items():
-        lines[index] = [
-            OrderLine(
-                order=order,
-                product=products[line.sku],
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=line.unit_price * line.quantity,
-            )
-            for line in new[index].lines
-        ]
-    OrderLine.objects.bulk_create([line for group in lines.values() for line in group])
-    for index, order in made.items():
-        # The lines are known: answer with them without reading them back.
-        order._prefetched_objects_cache = {"lines": _Lines(lines[index])}  # type: ignore[attr-defined]
+    _insert_lines(list(new.values()), ids, products)
+    made = {index: _answer(o, ids[o.key], products) for index, o in new.items()}
     stored = _stored_orders([pk for pk, _customer in recorded.values()])
     results: list[tuple[Order, bool]] = []
     for index, item in enumerate(orders):
@@ -295,6 +269,112 @@ def _write(
         else:
             results.append((stored[recorded[item.key][0]], False))
     return results
+
+
+# Rows go in with one executemany per table rather than bulk_create: Django
+# spends about 70 ms of CPU building model instances and insert parameters for
+# 1,000 orders with a line each, executemany about 15 ms. The values are clean
+# (OrderInput) and adapted by the database backend as the ORM would adapt them.
+_ORDER_COLUMNS = (
+    "source",
+    "external_id",
+    "customer",
+    "ordered_at",
+    "amount",
+    "currency",
+    "store",
+    "channel",
+    "status",
+    "created_at",
+)
+_LINE_COLUMNS = ("order", "product", "quantity", "unit_price", "amount")
+
+
+def _insert_sql(model: type[Order] | type[OrderLine], names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    values = ", ".join(["%s"] * len(names))
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values})"
+
+
+def _insert_orders(orders: list[OrderInput]) -> dict[tuple[str, str], int]:
+    """Insert ``orders`` and return their ids by ``(source, external_id)``."""
+    if not orders:
+        return {}
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        (
+            o.source,
+            o.external_id,
+            o.customer_id,
+            ops.adapt_datetimefield_value(o.ordered_at),
+            ops.adapt_decimalfield_value(o.amount),
+            o.currency,
+            o.store,
+            o.channel,
+            o.status,
+            now,
+        )
+        for o in orders
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_insert_sql(Order, _ORDER_COLUMNS), rows)
+    keys = {o.key for o in orders}
+    return {key: pk for key, (pk, _customer) in _recorded(keys).items()}
+
+
+def _insert_lines(
+    orders: list[OrderInput],
+    ids: dict[tuple[str, str], int],
+    products: dict[str, Product],
+) -> None:
+    ops = connection.ops
+    rows = [
+        (
+            ids[o.key],
+            products[line.sku].pk,
+            line.quantity,
+            ops.adapt_decimalfield_value(line.unit_price),
+            ops.adapt_decimalfield_value(line.unit_price * line.quantity),
+        )
+        for o in orders
+        for line in o.lines
+    ]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(_insert_sql(OrderLine, _LINE_COLUMNS), rows)
+
+
+def _answer(o: OrderInput, pk: int, products: dict[str, Product]) -> Order:
+    """The order just written, with its lines, as a read would give it."""
+    order = Order(
+        pk=pk,
+        source=o.source,
+        external_id=o.external_id,
+        customer_id=o.customer_id,
+        ordered_at=o.ordered_at,
+        amount=o.amount,
+        currency=o.currency,
+        store=o.store,
+        channel=o.channel,
+        status=o.status,
+    )
+    order._state.adding = False
+    lines = [
+        OrderLine(
+            order=order,
+            product=products[line.sku],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.unit_price * line.quantity,
+        )
+        for line in o.lines
+    ]
+    # The lines are known: answer with them without reading them back.
+    order._prefetched_objects_cache = {"lines": _Lines(lines)}  # type: ignore[attr-defined]
+    return order
 
 
 class _Lines(list[OrderLine]):
