@@ -293,7 +293,9 @@ _LINE_COLUMNS = ("order", "product", "quantity", "unit_price", "amount")
 def _insert_sql(model: type[Order] | type[OrderLine], names: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
     meta = model._meta
-    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    columns = ", ".join(
+        quote(str(getattr(meta.get_field(name), "column", name))) for name in names
+    )
     values = ", ".join(["%s"] * len(names))
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values})"
 
