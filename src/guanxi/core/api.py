@@ -237,8 +237,10 @@ class OrderedAtPagination(_Cursor):
     ordering = ("-ordered_at", "-id")
 
     def position_is_valid(self, position: str) -> bool:
+        # The database compares in UTC: a forged year 9999 at -14:00 would
+        # overflow on the way there.
         try:
             moment = dt.datetime.fromisoformat(position)
-        except ValueError:
+            return moment.tzinfo is not None and bool(moment.astimezone(dt.UTC))
+        except (ValueError, OverflowError):
             return False
-        return moment.tzinfo is not None and 1900 <= moment.year <= 2999

@@ -54,15 +54,16 @@ def _decode(cursor: str, keys: tuple[str, ...], model: type[Model]) -> list[Any]
             if internal == "DateTimeField":
                 moment = dt.datetime.fromisoformat(str(value))
                 # A forged year 9999 at -14:00 would overflow on its way to UTC.
-                if moment.tzinfo is None or not 1900 <= moment.year <= 2999:
+                if moment.tzinfo is None:
                     return None
+                moment.astimezone(dt.UTC)
                 parsed.append(moment)
             else:
                 number = int(value)
                 if not 0 <= number <= MAX_ID:
                     return None
                 parsed.append(number)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             return None
     return parsed
 
