@@ -40,7 +40,7 @@ def test_wrong_password_gives_the_exact_message(world: World) -> None:
 
 
 def test_logged_out_visitors_are_sent_to_login(db: Any) -> None:
-    response = make_client().get(reverse("web:customer-list"))
+    response = make_client().get(reverse("customers:customer-list"))
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/customers/"
 
