@@ -103,8 +103,9 @@ def api_client_for(world: World) -> Callable[..., Client]:
 
     def make(role: str, language: str = "en") -> Client:
         token, _ = Token.objects.get_or_create(user=world.users[role])
-        return make_client(
+        client: Client = make_client(
             headers={"Accept-Language": language, "Authorization": f"Token {token.key}"}
         )
+        return client
 
     return make

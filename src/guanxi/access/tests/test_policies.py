@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 import guanxi
-from guanxi.access.choices import Role
+from guanxi.access.choices import ContactView, Role
 from guanxi.access.models import StaffProfile
 from guanxi.access.policies import Policy, policy_for, role_of, scope_for
 from guanxi.access.scope import CustomerScope
@@ -70,11 +70,11 @@ def test_the_table_covers_every_role_and_every_predicate() -> None:
 
 def test_policies_are_built_by_keyword_with_every_permission_named() -> None:
     with pytest.raises(TypeError):
-        Policy(Role.ADMIN, "full", False, True, True, True, True, True)  # type: ignore[misc]
+        Policy(Role.ADMIN, ContactView.FULL, False, True, True, True, True, True)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="may_write_orders"):
         Policy(  # type: ignore[call-arg]
             role=Role.ADMIN,
-            contact_view="full",  # type: ignore[arg-type]
+            contact_view=ContactView.FULL,
             own_customers_only=False,
             may_import=True,
             may_export=True,

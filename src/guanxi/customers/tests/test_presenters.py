@@ -33,6 +33,7 @@ def wang(users: dict[str, Any], make_customer: Any) -> Customer:
         first_seen_at=FIRST_SEEN,
     )
     customer.tags.add(Tag.objects.create(name="VIP"))
+    assert isinstance(customer, Customer)
     return customer
 
 
