@@ -22,6 +22,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField, empty, get_error_detail
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.moments import local_moment
 from guanxi.core.normalize import parse_date, parse_datetime
 from guanxi.core.values import (
     MAX_ID,
@@ -297,4 +298,4 @@ class StoredMomentField(serializers.DateTimeField):
         try:
             return super().to_representation(value)
         except (serializers.ValidationError, OverflowError):
-            return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+            return local_moment(value).isoformat().replace("+00:00", "Z")

@@ -12,13 +12,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
 from guanxi.access.policies import Policy, policy_for
 from guanxi.commerce.selectors import OrderFilters, order_list
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.moments import local_moment
 from guanxi.core.pagination import keyset_page
 from guanxi.core.values import parse_id
 from guanxi.core.views import (
@@ -76,7 +76,7 @@ def _customer_row(
         "url": url(customer.pk) if url is not None else None,
         "gender": genders.get(card["gender"], "—"),
         "first_seen": (
-            timezone.localtime(first_seen).strftime("%Y-%m-%d") if first_seen else "—"
+            local_moment(first_seen).strftime("%Y-%m-%d") if first_seen else "—"
         ),
     }
 

@@ -356,7 +356,7 @@ def test_messages_follow_the_callers_language(api: Any, world: Any) -> None:
 
 
 def test_a_time_at_the_end_of_the_calendar_already_stored_still_reads(
-    api: Any, world: Any
+    api: Any, world: Any, client: Any, users: dict[str, Any]
 ) -> None:
     # An import before dates were checked could store 9999-12-31 23:00 UTC; in
     # the business's time zone (UTC+8) that is past the calendar's end.
@@ -364,8 +364,13 @@ def test_a_time_at_the_end_of_the_calendar_already_stored_still_reads(
     Order.objects.filter(pk=order.pk).update(
         ordered_at=dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.UTC)
     )
-    client = api("admin")
-    listed = client.get(LIST)
+    api_client = api("admin")
+    listed = api_client.get(LIST)
     assert listed.status_code == 200
     assert listed.json()["results"][0]["ordered_at"] == "9999-12-31T23:00:00Z"
-    assert client.get(f"{LIST}{order.pk}/").status_code == 200
+    assert api_client.get(f"{LIST}{order.pk}/").status_code == 200
+    client.force_login(users["admin"])
+    for url in ("/orders/", f"/orders/{order.pk}/", f"/customers/{world['own'].pk}/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "9999-12-31 23:00" in page.content.decode(), url

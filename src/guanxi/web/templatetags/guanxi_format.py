@@ -1,11 +1,16 @@
-"""Number formatting for the web UI: digits grouped by thousands in every language."""
+"""Formatting for the web UI: digits grouped by thousands in every language, and
+stored times that never break a page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.utils import dateformat
+
+from guanxi.core.moments import local_moment
 
 register = template.Library()
 
@@ -26,3 +31,12 @@ def money(value: Any) -> str:
         return f"{Decimal(str(value)):,.2f}"
     except (InvalidOperation, TypeError, ValueError):
         return ""
+
+
+@register.filter
+def moment(value: Any, fmt: str = "Y-m-d H:i") -> str:
+    """A stored time formatted like ``|date`` in the business's time zone, or in
+    UTC when it lies at the calendar's edge (``|date`` would fail the page)."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    return dateformat.format(local_moment(value), fmt)
