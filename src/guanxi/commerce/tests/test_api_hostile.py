@@ -6,6 +6,7 @@ Every case answers 4xx with the exact message and leaves the database as it was.
 from __future__ import annotations
 
 import base64
+import io
 import datetime as dt
 import json
 from decimal import Decimal
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from guanxi.commerce.models import Order, OrderLine, Product
@@ -303,7 +305,7 @@ def test_order_list_pages_by_cursor_without_counting(
     connection.vendor != "sqlite", reason="PostgreSQL refuses 1e20 in numeric(12,2)"
 )
 def test_out_of_range_amount_already_stored_still_reads(
-    api: Any, world: Any, client: Any, users: dict[str, Any]
+    api: Any, world: Any, client: Any, users: dict[str, Any], tmp_path: Any
 ) -> None:
     order = world["order"]
     with connection.cursor() as cursor:
@@ -332,6 +334,23 @@ def test_out_of_range_amount_already_stored_still_reads(
         f"/customers/{world['own'].pk}/",
     ):
         assert client.get(url).status_code == 200, url
+    for kind in ("orders", "customers"):
+        for fmt in ("csv", "xlsx", "json"):
+            out = tmp_path / f"{kind}.{fmt}"
+            call_command(
+                "export",
+                kind,
+                "--format",
+                fmt,
+                "--out",
+                str(out),
+                "--as",
+                users["admin"].get_username(),
+                "--no-progress",
+                stdout=io.StringIO(),
+                stderr=io.StringIO(),
+            )
+            assert out.stat().st_size > 0
 
 
 def test_messages_follow_the_callers_language(api: Any, world: Any) -> None:
