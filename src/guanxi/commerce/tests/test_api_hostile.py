@@ -6,8 +6,8 @@ Every case answers 4xx with the exact message and leaves the database as it was.
 from __future__ import annotations
 
 import base64
-import io
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 from typing import Any
