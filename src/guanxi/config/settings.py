@@ -200,6 +200,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "guanxi.web.errors.csrf_failure"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = os.environ.get("GUANXI_HTTPS", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -259,9 +260,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("GUANXI_FROM_EMAIL", "guanxi@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "disallowed_host_line": {"()": "guanxi.config.log_filters.DisallowedHostLine"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {
         "handlers": ["console"],
         "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING"),
+    },
+    "loggers": {
+        # One line per refused host instead of a traceback (see log_filters).
+        "django.security.DisallowedHost": {
+            "handlers": ["console"],
+            "filters": ["disallowed_host_line"],
+            "propagate": False,
+        },
     },
 }

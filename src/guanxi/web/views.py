@@ -1,4 +1,4 @@
-"""Web views: dashboard, customers, orders, and the error pages.
+"""Web views: dashboard, customers and orders (the error pages are in ``errors``).
 
 Each view parses the request, calls selectors (which apply the actor's scope) and
 renders. What a role may see of a customer comes from ``customer_card`` only.
@@ -16,7 +16,6 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -377,17 +376,3 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer_pk": card.get("pk"),
         },
     )
-
-
-# --- errors ------------------------------------------------------------------
-
-
-def page_not_found(
-    request: HttpRequest, exception: Exception | None = None
-) -> HttpResponse:
-    return render(request, "web/404.html", status=404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors: whatever broke must not break the error page too.
-    return HttpResponse(loader.render_to_string("web/500.html"), status=500)

@@ -226,3 +226,120 @@ def test_bad_arguments_are_refused_before_anything_runs(
     with pytest.raises(CommandError) as err:
         call_command("start", *args)
     assert str(err.value) == message
+
+
+def _get(url: str, **headers: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_start_on_every_address_answers_them_and_refuses_other_hosts(
+    tmp_path: Path,
+) -> None:
+    server = Server(tmp_path, "--host", "0.0.0.0", "--no-worker")
+    try:
+        server.wait_until_ready()
+        assert f"Guanxi is running at http://127.0.0.1:{server.port}/" in server.output
+        others = re.search(
+            r"^From other computers 其他电脑访问: (.+)$", server.output, re.M
+        )
+        assert others, server.output
+        urls = others.group(1).split()
+        assert urls
+        assert all(
+            u.startswith("http://") and u.endswith(f":{server.port}/") for u in urls
+        )
+        assert "set GUANXI_ALLOWED_HOSTS" in server.output
+        for url in urls:  # each printed address, connected to for real
+            status, page = _get(url + "login/", **{"Accept-Language": "en"})
+            assert (url, status) == (url, 200)
+            assert "Log in to Guanxi" in page
+
+        status, page = _get(
+            server.url("/login/"), Host="evil.example", **{"Accept-Language": "en"}
+        )
+        assert status == 400
+        assert '<header class="topbar">' in page
+        assert "请求无效" in page and "Bad request" in page
+        assert "GUANXI_ALLOWED_HOSTS" in page
+        status, page = _get(
+            server.url("/"), Host="evil.example", **{"Accept-Language": "zh-hans"}
+        )
+        assert status == 400
+        assert "此服务器不响应浏览器中的这个地址" in page
+    finally:
+        server.stop(signal.SIGTERM, group=False)
+    refused = [line for line in server.lines if "Refused a request for host" in line]
+    assert (
+        refused
+        == [
+            "Refused a request for host 'evil.example': not among the allowed hosts. If "
+            "it is this server's name or address, add it to GUANXI_ALLOWED_HOSTS. "
+            "已拒绝对主机 'evil.example' 的请求：它不在允许的主机中。"
+        ]
+        * 2
+    )
+    assert "Traceback" not in server.output, server.output
+    assert "Bad Request" not in server.output, server.output
+
+
+def test_a_named_host_is_allowed_and_nothing_else(tmp_path: Path) -> None:
+    from guanxi.core.addresses import listening
+
+    assert listening("127.0.0.1", 8000).hosts == ("127.0.0.1", "localhost")
+    assert listening("::1", 8000).hosts == ("[::1]", "localhost")
+    assert listening("crm.example", 8000).hosts == ("crm.example",)
+    assert listening("crm.example", 8000).local_url == "http://crm.example:8000/"
+    everywhere = listening("0.0.0.0", 8000)
+    assert "127.0.0.1" in everywhere.hosts
+    assert "localhost" in everywhere.hosts
+    assert not any(h.startswith("fe80") for h in everywhere.hosts)
+
+
+def _reaped(pid: int) -> bool:
+    """Gone entirely: not running and not a zombie waiting to be reaped."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_a_killed_worker_is_reaped_and_restarted(tmp_path: Path) -> None:
+    server = Server(tmp_path)
+    try:
+        server.wait_until_ready()
+        first = server.worker_pid()
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while "Task worker restarted" not in server.output:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.2)
+        assert (
+            f"Task worker stopped (pid {first}, killed by SIGKILL); restarting it in "
+            f"1 s. 任务进程已停止（pid {first}，被信号 SIGKILL 终止），1 秒后重启。"
+        ) in server.lines
+        assert _reaped(first), f"worker {first} left as a zombie"
+        match = re.search(r"Task worker restarted \(pid (\d+)\)", server.output)
+        assert match
+        second = int(match.group(1))
+        assert second != first
+        assert not _ended(second)
+        # Killed again while young: the pause doubles.
+        os.kill(second, signal.SIGKILL)
+        while "restarting it in 2 s" not in server.output:
+            assert time.monotonic() < deadline + 60, server.output
+            time.sleep(0.2)
+        while server.output.count("Task worker restarted") < 2:
+            assert time.monotonic() < deadline + 60, server.output
+            time.sleep(0.2)
+        assert _reaped(second)
+        third = int(
+            re.findall(r"Task worker restarted \(pid (\d+)\)", server.output)[-1]
+        )
+    finally:
+        server.stop(signal.SIGTERM, group=False)
+    assert server.proc.returncode == 0, server.output
+    assert _wait_ended(third), f"worker {third} still running"
+    assert "Guanxi stopped." in server.output
+    assert "Traceback" not in server.output, server.output
