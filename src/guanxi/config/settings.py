@@ -20,6 +20,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from guanxi.config.keys import load_keyfile, parse_key_list
+from guanxi.core.files import private_file, private_folder
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV = os.environ.get("GUANXI_ENV", "embedded")
@@ -49,6 +50,7 @@ if PRODUCTION:
         "pseudonym_key": _required("GUANXI_PSEUDONYM_KEY"),
     }
 else:
+    private_folder(DATA_DIR)
     _keys = load_keyfile(DATA_DIR / "keys.json")
     (DATA_DIR / "static").mkdir(exist_ok=True)
     for _name, _env in (
@@ -164,6 +166,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    _sqlite_name = str(DATABASES["default"]["NAME"])
+    if _sqlite_name and _sqlite_name != ":memory:":
+        # Created 0600 before SQLite makes it (its -wal/-shm follow its mode).
+        private_folder(Path(_sqlite_name).parent)
+        private_file(Path(_sqlite_name))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -191,6 +198,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "uploads"
+FILE_UPLOAD_PERMISSIONS = 0o600  # uploads hold personal data
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
@@ -253,8 +262,13 @@ else:
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": False,
     }
+    private_folder(DATA_DIR)
+    private_file(DATA_DIR / "huey.sqlite3")  # task arguments: private too
 if os.environ.get("GUANXI_HUEY_IMMEDIATE") == "1":
     HUEY["immediate"] = True
+# A running import whose worker gave no sign of life for this long is failed
+# (its worker died); it beats every few seconds (guanxi.ingest.jobs).
+GUANXI_JOB_LEASE_SECONDS = float(os.environ.get("GUANXI_JOB_LEASE_SECONDS", "60"))
 
 EMAIL_BACKEND = os.environ.get(
     "GUANXI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"

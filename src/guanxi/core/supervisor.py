@@ -10,6 +10,12 @@ second once it has run for a minute. Stopping asks the child to finish
 
 The child is started without ``preexec_fn`` (not safe once threads run); it
 arranges to die with this process itself (see ``WORKER_CODE`` in ``start``).
+Every child is started from the supervising thread, with SIGINT blocked in
+that thread: the child inherits the blocked signal across ``exec`` and unblocks
+it once it can handle it, so a Ctrl-C that arrives while a (re)started Python
+is still importing its modules ends it quietly instead of with a traceback.
+The thread lives as long as its child (``PR_SET_PDEATHSIG`` follows the thread
+that started the child, not the process).
 """
 
 from __future__ import annotations
@@ -66,29 +72,45 @@ class Supervisor:
         return child.pid if child is not None else None
 
     def start(self) -> int:
-        child = self._spawn()
-        self._child = child
+        """Start the child and its supervising thread; the child's pid."""
+        started = threading.Event()
+        failed: list[BaseException] = []
         self._thread = threading.Thread(
-            target=self._watch, name="worker-supervisor", daemon=True
+            target=self._watch,
+            args=(started, failed),
+            name="worker-supervisor",
+            daemon=True,
         )
         self._thread.start()
-        return child.pid
+        started.wait()
+        if failed:
+            raise failed[0]
+        assert self._child is not None
+        return self._child.pid
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         # Its own session: Ctrl-C in the terminal reaches the server only, which
         # then stops the server first and the child second.
         return subprocess.Popen(self.argv, start_new_session=True)
 
-    def _watch(self) -> None:
+    def _watch(self, started: threading.Event, failed: list[BaseException]) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._child = self._spawn()
+        except BaseException as exc:
+            failed.append(exc)
+            return
+        finally:
+            started.set()
         pause = self.first_pause
         while True:
             child = self._child
             assert child is not None
-            started = time.monotonic()
+            since = time.monotonic()
             code = child.wait()  # reaps it: no zombie
             if self._stopping.is_set():
                 return
-            if time.monotonic() - started >= self.healthy_after:
+            if time.monotonic() - since >= self.healthy_after:
                 pause = self.first_pause
             english, chinese = exit_description(code)
             self.say(

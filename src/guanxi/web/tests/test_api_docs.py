@@ -49,7 +49,7 @@ def test_docs_pages_load_everything_from_this_server(
         assert asset.startswith("/static/drf_spectacular_sidecar/"), asset
         served = client.get(asset)
         assert served.status_code == 200, asset
-        b"".join(served.streaming_content)  # type: ignore[attr-defined]
+        b"".join(served.streaming_content)
         served.close()
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -37,15 +38,18 @@ def _free_port() -> int:
 class Server:
     """``guanxi start`` in a subprocess, its output collected line by line."""
 
-    def __init__(self, data_dir: Path, *extra: str) -> None:
+    def __init__(
+        self, data_dir: Path, *extra: str, env: dict[str, str] | None = None
+    ) -> None:
         self.port = _free_port()
-        env = {
+        environ = {
             k: v
             for k, v in os.environ.items()
             if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
         }
         # The embedded default is what `guanxi start` is for: SQLite in a fresh folder.
-        env.update(GUANXI_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+        environ.update(GUANXI_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+        environ.update(env or {})
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -59,7 +63,7 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=env,
+            env=environ,
             start_new_session=True,
         )
         self.lines: list[str] = []
@@ -94,9 +98,12 @@ class Server:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def worker_pid(self) -> int:
-        match = re.search(r"Task worker started \(pid (\d+)\)", self.output)
-        assert match, self.output
-        return int(match.group(1))
+        """The worker running now: the last one started or restarted."""
+        pids = re.findall(
+            r"Task worker (?:started|restarted) \(pid (\d+)\)", self.output
+        )
+        assert pids, self.output
+        return int(pids[-1])
 
     def password(self, username: str) -> str:
         match = re.search(rf"{username}\s+(\S+)\s*$", self.output, re.MULTILINE)
@@ -342,4 +349,143 @@ def test_a_killed_worker_is_reaped_and_restarted(tmp_path: Path) -> None:
     assert server.proc.returncode == 0, server.output
     assert _wait_ended(third), f"worker {third} still running"
     assert "Guanxi stopped." in server.output
+    assert "Traceback" not in server.output, server.output
+
+
+KILLED_IMPORT_ROWS = 100_000  # seconds of work: time to see it running and kill it
+
+
+def _csrf(opener: Any, server: Server) -> str:
+    jar = next(
+        h for h in opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor)
+    ).cookiejar
+    return next(c.value for c in jar if c.name == "csrftoken")  # type: ignore[return-value]
+
+
+def _upload_customers(opener: Any, server: Server, text: str) -> int:
+    boundary = "guanxi-test-boundary"
+    fields = {"kind": "customers", "preset": "generic", "source": ""}
+    fields["csrfmiddlewaretoken"] = _csrf(opener, server)
+    body = b""
+    for name, value in fields.items():
+        body += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n"
+        ).encode()
+    body += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="people.csv"\r\nContent-Type: text/csv\r\n\r\n'
+    ).encode()
+    body += text.encode() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        server.url("/imports/"),
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with opener.open(request, timeout=120) as response:
+        landed = response.geturl()
+    match = re.search(r"/imports/(\d+)/mapping/$", landed)
+    assert match, landed
+    return int(match.group(1))
+
+
+def _confirm(opener: Any, server: Server, job: int) -> None:
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": _csrf(opener, server)})
+    with opener.open(
+        server.url(f"/imports/{job}/confirm/"), data=form.encode(), timeout=60
+    ) as response:
+        assert response.status == 200
+
+
+def _job_panel(opener: Any, server: Server, job: int) -> tuple[str, str]:
+    with opener.open(server.url(f"/imports/{job}/progress/"), timeout=60) as response:
+        html = response.read().decode()
+    status = re.search(r'data-status="(\w+)"', html)
+    assert status, html
+    return status.group(1), html
+
+
+def _wait_for_status(
+    opener: Any, server: Server, job: int, wanted: set[str], seconds: float = 180
+) -> tuple[str, str]:
+    deadline = time.monotonic() + seconds
+    while True:
+        status, html = _job_panel(opener, server, job)
+        if status in wanted:
+            return status, html
+        assert time.monotonic() < deadline, (status, server.output)
+        time.sleep(0.1)
+
+
+def _customers(data_dir: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{data_dir / 'guanxi.sqlite3'}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT count(*) FROM customers_customer").fetchone()[0])
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_an_import_whose_worker_is_killed_fails_and_runs_again(tmp_path: Path) -> None:
+    rows = "\n".join(f"139{i:08d},客户{i},上海" for i in range(KILLED_IMPORT_ROWS))
+    server = Server(
+        tmp_path,
+        "--demo",
+        "--demo-customers",
+        "20",
+        env={"GUANXI_JOB_LEASE_SECONDS": "3", "LANG": "C.UTF-8"},
+    )
+    try:
+        server.wait_until_ready()
+        opener = _login(server, "demo_admin", server.password("demo_admin"))
+        opener.addheaders = [("Accept-Language", "en")]
+        job = _upload_customers(opener, server, f"手机号,姓名,城市\n{rows}\n")
+        before = _customers(tmp_path)
+        uploads = list((tmp_path / "uploads" / "imports").rglob("*.csv"))
+        assert len(uploads) == 1
+        _confirm(opener, server, job)
+        status, _html = _wait_for_status(opener, server, job, {"running", "done"})
+        assert status == "running", "the import ended before it could be killed"
+        killed = server.worker_pid()
+        os.kill(killed, signal.SIGKILL)
+
+        status, html = _wait_for_status(opener, server, job, {"failed", "done"})
+        assert status == "failed"
+        assert (
+            "The task worker stopped while this import was running (it was killed or "
+            "the server was restarted). Nothing was written. You can run the import "
+            "again."
+        ) in html
+        assert _customers(tmp_path) == before  # all or nothing: nothing
+        assert _reaped(killed)
+
+        # Files at rest: all private; the upload is kept for the new run.
+        assert _mode(tmp_path) == 0o700
+        for name in ("guanxi.sqlite3", "guanxi.sqlite3-wal", "guanxi.sqlite3-shm",
+                     "huey.sqlite3", "keys.json"):  # fmt: skip
+            assert (name, _mode(tmp_path / name)) == (name, 0o600)
+        assert _mode(uploads[0]) == 0o600
+        folder = uploads[0].parent
+        while folder != tmp_path:
+            assert (folder.name, _mode(folder)) == (folder.name, 0o700)
+            folder = folder.parent
+
+        # Run it again with the worker the supervisor started.
+        deadline = time.monotonic() + 60
+        while "Task worker restarted" not in server.output:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.2)
+        _confirm(opener, server, job)
+        status, html = _wait_for_status(opener, server, job, {"done", "failed"}, 600)
+        assert status == "done", html
+        assert (
+            f"Imported: {KILLED_IMPORT_ROWS:,} created" in html.replace("\u202f", ",")
+            or f"Imported: {KILLED_IMPORT_ROWS} created" in html
+        )
+        assert _customers(tmp_path) == before + KILLED_IMPORT_ROWS
+        assert not uploads[0].exists()  # the job ended: the upload is gone
+    finally:
+        server.stop(signal.SIGTERM, group=False)
     assert "Traceback" not in server.output, server.output

@@ -33,11 +33,13 @@ from guanxi.customers.models import Customer
 from guanxi.demo.arguments import whole_number
 from guanxi.demo.generator import demo_fill
 from guanxi.demo.users import demo_logins_table, demo_users_ensure
+from guanxi.ingest.jobs import import_jobs_sweep, import_uploads_purge
 
 WORKER_STOP_SECONDS = 15
 # The Huey consumer. It asks the kernel for SIGTERM when its parent dies
 # (PR_SET_PDEATHSIG), then checks the parent is still the one that started it
-# (it may have died in between); quiet when stopped while still starting up.
+# (it may have died in between). It starts with SIGINT blocked (see
+# guanxi.core.supervisor) and unblocks it where a Ctrl-C ends it quietly.
 WORKER_CODE = (
     "import os, signal, sys\n"
     "if sys.platform.startswith('linux'):\n"
@@ -45,8 +47,9 @@ WORKER_CODE = (
     "    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)\n"
     "if os.getppid() != int(sys.argv[1]):\n"
     "    sys.exit(0)\n"
-    "from guanxi.cli import main\n"
     "try:\n"
+    "    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})\n"
+    "    from guanxi.cli import main\n"
     "    main(['run_huey', '-w', '2', '-k', 'thread'])\n"
     "except KeyboardInterrupt:\n"
     "    sys.exit(130)\n"
@@ -94,6 +97,7 @@ class Command(BaseCommand):
         out = self.stdout
         self._probe(options["host"], options["port"])  # fail before slow work
         call_command("migrate", interactive=False, verbosity=0)
+        self._tidy()
         logins = []
         if options["demo"]:
             logins = demo_users_ensure()
@@ -174,6 +178,23 @@ class Command(BaseCommand):
             if worker is not None:
                 worker.stop()
             say("Guanxi stopped. 关系已停止。")
+
+    def _tidy(self) -> None:
+        """Imports cut short by a worker that died before this start are failed
+        (they can be run again); uploads nothing needs any more are deleted."""
+        failed = import_jobs_sweep()
+        if failed:
+            self.stdout.write(
+                f"Imports whose task worker had stopped: {failed}, marked failed "
+                f"(they can be run again). 任务进程中断的导入：{failed} 个，已标记为失败"
+                f"（可重新运行）。"
+            )
+        purged = import_uploads_purge()
+        if purged:
+            self.stdout.write(
+                f"Deleted {purged} leftover uploaded files. "
+                f"已删除 {purged} 个遗留的上传文件。"
+            )
 
     def _allow(self, host: str, port: int) -> Listening:
         """Answer to the addresses this server listens on, besides the names
