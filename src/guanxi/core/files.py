@@ -36,7 +36,13 @@ def _tighten(path: Path, mode: int) -> None:
 
 def private_folder(path: Path) -> Path:
     """Create ``path`` (and its missing parents) 0700, or tighten it to 0700."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    missing = []
+    folder = path
+    while not folder.exists():  # mkdir(parents=True) ignores the mode for parents
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
     _tighten(path, 0o700)
     return path
 
