@@ -136,10 +136,13 @@ def _wait_ended(pid: int) -> bool:
     return False
 
 
-def _login(server: Server, username: str, password: str) -> Any:
+def _login(server: Server, username: str, password: str, base: str = "") -> Any:
+    """Log in as a browser does, at ``base`` (default the server's 127.0.0.1
+    URL); the form is posted with the Origin header a browser sends."""
+    base = base or server.url("/")
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(server.url("/login/"), timeout=30) as response:
+    with opener.open(base + "login/", timeout=30) as response:
         page = response.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token, page
@@ -150,7 +153,10 @@ def _login(server: Server, username: str, password: str) -> Any:
             "csrfmiddlewaretoken": token.group(1),
         }
     ).encode()
-    with opener.open(server.url("/login/"), data=form, timeout=30) as response:
+    post = urllib.request.Request(
+        base + "login/", data=form, headers={"Origin": base.rstrip("/")}
+    )
+    with opener.open(post, timeout=30) as response:
         assert response.status == 200
         assert not response.geturl().endswith("/login/"), "login refused"
     return opener
@@ -247,7 +253,9 @@ def _get(url: str, **headers: str) -> tuple[int, str]:
 def test_start_on_every_address_answers_them_and_refuses_other_hosts(
     tmp_path: Path,
 ) -> None:
-    server = Server(tmp_path, "--host", "0.0.0.0", "--no-worker")
+    server = Server(
+        tmp_path, "--host", "0.0.0.0", "--no-worker", "--demo", "--demo-customers", "5"
+    )
     try:
         server.wait_until_ready()
         assert f"Guanxi is running at http://127.0.0.1:{server.port}/" in server.output
@@ -265,6 +273,10 @@ def test_start_on_every_address_answers_them_and_refuses_other_hosts(
             status, page = _get(url + "login/", **{"Accept-Language": "en"})
             assert (url, status) == (url, 200)
             assert "Log in to Guanxi" in page
+        # A browser on another computer logs in (CSRF checks its Origin).
+        opener = _login(server, "demo_admin", server.password("demo_admin"), urls[0])
+        with opener.open(urls[0] + "customers/", timeout=30) as response:
+            assert response.status == 200
 
         status, page = _get(
             server.url("/login/"), Host="evil.example", **{"Accept-Language": "en"}
