@@ -447,7 +447,7 @@ def test_an_import_whose_worker_is_killed_fails_and_runs_again(tmp_path: Path) -
         "--demo",
         "--demo-customers",
         "20",
-        env={"GUANXI_JOB_LEASE_SECONDS": "3", "LANG": "C.UTF-8"},
+        env={"GUANXI_JOB_LEASE_SECONDS": "6", "LANG": "C.UTF-8"},
     )
     try:
         server.wait_until_ready()
