@@ -16,15 +16,15 @@ Example::
     from tests.access import AccessCase, expect
 
     CASES = [
-        AccessCase("web:customer-list", expect(200, anonymous=302)),
+        AccessCase("customers:customer-list", expect(200, anonymous=302)),
         AccessCase(
-            "web:customer-detail",
+            "customers:customer-detail",
             expect(200, anonymous=302, no_role=404, analyst=404),
             args=lambda w: [w.own_customer.pk],
             label="own",
         ),
         AccessCase(
-            "web:customer-detail",
+            "customers:customer-detail",
             expect(200, anonymous=302, no_role=404, analyst=404, account_manager=404),
             args=lambda w: [w.foreign_customer.pk],
             label="foreign",
@@ -101,7 +101,7 @@ class World:
 class AccessCase:
     """One request to one URL, and the status code each role must get.
 
-    ``url_name`` is the namespaced URL name (``web:customer-detail``); ``args``
+    ``url_name`` is the namespaced URL name (``customers:customer-detail``); ``args``
     builds the URL arguments from the world; ``data`` builds the request body
     (sent as ``content_type``, default form-encoded); ``query`` is appended as
     the query string; ``auth`` is ``session`` (logged-in browser) or ``token``

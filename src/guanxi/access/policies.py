@@ -1,4 +1,35 @@
-"""What each role may see and do. The one place these rules are written."""
+"""What each role may see and do. The one place these rules are written.
+
+Two questions decide what a user sees of a customer and of everything that
+belongs to one:
+
+- **Which customers** — :func:`scope_for` gives a
+  :class:`~guanxi.access.scope.CustomerScope` (every customer, those assigned to
+  the user, or none), which the owning app's selector applies to its table.
+- **How they look** — the predicates of :class:`Policy`: ``pseudonymous``,
+  ``sees_personal_data``, ``sees_contact_data``, ``may_search_people``,
+  ``knows_customer_numbers``. ``customers.presenters`` turns them into what a
+  page, an API answer or an export shows.
+
+A new app (insights, tasks, messages, tickets …) inherits both without writing
+a role condition of its own:
+
+1. Reads: build every query on the owning selector (``customer_scope``,
+   ``order_scope``) or, for a table of its own that points at customers, on
+   ``scope_for(actor).apply(MyModel.objects.all(), via="customer")`` in its own
+   ``selectors.py``. A record outside scope is answered as if it did not exist
+   (raise ``NotFound``).
+2. Showing a customer: through ``customer_card`` / ``customer_ref`` only.
+3. Anything addressed by customer number (a URL, a ``?customer=`` filter, a
+   link) only when ``policy.knows_customer_numbers``; any search by name,
+   phone or email only when ``policy.may_search_people``.
+4. Caches of figures: key them with ``scope_for(actor).cache_key``.
+5. A new permission: add a ``may_…`` field below and give every role a value.
+
+Never compare ``policy.role`` or ``policy.contact_view`` outside this module;
+add a predicate here instead, and a line for it in
+``access/tests/test_policies.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +37,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from guanxi.access.choices import ContactView, Role
+from guanxi.access.scope import CustomerScope
 
-__all__ = ["Policy", "policy_for"]
+__all__ = ["Policy", "policy_for", "role_of", "scope_for"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Policy:
+    """What one role may see and do. Built by keyword, every field given: a new
+    permission then makes each role's line say yes or no."""
+
     role: Role | None
+    #: How names and contact fields look: full, masked or not at all.
     contact_view: ContactView
+    #: Only the customers assigned to the user, instead of every customer.
     own_customers_only: bool
     may_import: bool
     may_export: bool
@@ -23,32 +60,116 @@ class Policy:
 
     @property
     def active(self) -> bool:
+        """The user has a role; without one a user sees nothing."""
         return self.role is not None
+
+    @property
+    def pseudonymous(self) -> bool:
+        """Customers are known by keyed hash only: birth year, city, behaviour;
+        never a name, a contact field or a customer number."""
+        return self.contact_view == ContactView.PSEUDONYMOUS
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Names and contact fields are shown (masked or in full)."""
+        return not self.pseudonymous
+
+    @property
+    def sees_contact_data(self) -> bool:
+        """Phone, email, address and birthday are shown in full, not masked."""
+        return self.contact_view == ContactView.FULL
+
+    @property
+    def may_search_people(self) -> bool:
+        """Search by name, phone, email or customer number. A pseudonymous role
+        could link a person to a pseudonym with it, so its searches find
+        nothing."""
+        return not self.pseudonymous
+
+    @property
+    def knows_customer_numbers(self) -> bool:
+        """Customers are addressed and shown by their number (pages, links,
+        ``?customer=`` filters); otherwise by pseudonym, and an address by
+        number is answered as if the customer did not exist."""
+        return not self.pseudonymous
+
+    def scope(self, user: Any) -> CustomerScope:
+        """Which customers ``user`` (whose policy this is) may see."""
+        if not self.active:
+            return CustomerScope(everyone=False)
+        if not self.own_customers_only:
+            return CustomerScope(everyone=True)
+        return CustomerScope(everyone=False, manager_id=getattr(user, "pk", None))
 
 
 _POLICIES: dict[Role | None, Policy] = {
     Role.ADMIN: Policy(
-        Role.ADMIN, ContactView.FULL, False, True, True, True, True, True
+        role=Role.ADMIN,
+        contact_view=ContactView.FULL,
+        own_customers_only=False,
+        may_import=True,
+        may_export=True,
+        may_assign_manager=True,
+        may_edit_customers=True,
+        may_write_orders=True,
     ),
     Role.OPERATIONS: Policy(
-        Role.OPERATIONS, ContactView.MASKED, False, True, True, False, True, True
+        role=Role.OPERATIONS,
+        contact_view=ContactView.MASKED,
+        own_customers_only=False,
+        may_import=True,
+        may_export=True,
+        may_assign_manager=False,
+        may_edit_customers=True,
+        may_write_orders=True,
     ),
     Role.SERVICE: Policy(
-        Role.SERVICE, ContactView.FULL, False, False, False, False, True, False
+        role=Role.SERVICE,
+        contact_view=ContactView.FULL,
+        own_customers_only=False,
+        may_import=False,
+        may_export=False,
+        may_assign_manager=False,
+        may_edit_customers=True,
+        may_write_orders=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
-        Role.ACCOUNT_MANAGER, ContactView.FULL, True, False, True, False, True, True
+        role=Role.ACCOUNT_MANAGER,
+        contact_view=ContactView.FULL,
+        own_customers_only=True,
+        may_import=False,
+        may_export=True,
+        may_assign_manager=False,
+        may_edit_customers=True,
+        may_write_orders=True,
     ),
     Role.ANALYST: Policy(
-        Role.ANALYST, ContactView.PSEUDONYMOUS, False, False, True, False, False, False
+        role=Role.ANALYST,
+        contact_view=ContactView.PSEUDONYMOUS,
+        own_customers_only=False,
+        may_import=False,
+        may_export=True,
+        may_assign_manager=False,
+        may_edit_customers=False,
+        may_write_orders=False,
     ),
+    # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
-        None, ContactView.PSEUDONYMOUS, True, False, False, False, False, False
+        role=None,
+        contact_view=ContactView.PSEUDONYMOUS,
+        own_customers_only=True,
+        may_import=False,
+        may_export=False,
+        may_assign_manager=False,
+        may_edit_customers=False,
+        may_write_orders=False,
     ),
 }
 
 
 def role_of(user: Any) -> Role | None:
+    """The role ``user`` works in: superusers are admins; anonymous, inactive
+    users and users without a (valid) profile have none."""
     if (
         user is None
         or not getattr(user, "is_authenticated", False)
@@ -67,3 +188,8 @@ def role_of(user: Any) -> Role | None:
 def policy_for(user: Any) -> Policy:
     """The policy of ``user``; anonymous users and users without a role get nothing."""
     return _POLICIES[role_of(user)]
+
+
+def scope_for(user: Any) -> CustomerScope:
+    """Which customers ``user`` may see (see :mod:`guanxi.access.scope`)."""
+    return policy_for(user).scope(user)

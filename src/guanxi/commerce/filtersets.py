@@ -1,6 +1,6 @@
 """Filters for order lists: one FilterSet serves the web list and the API list.
 
-Apply it on top of a scoped queryset (``order_list(actor=...)``); it narrows,
+Apply it on top of a scoped queryset (``order_scope(actor=...)``); it narrows,
 never widens.
 """
 
@@ -14,10 +14,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.access.choices import ContactView
-from guanxi.access.policies import policy_for
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order
+from guanxi.commerce.selectors import order_filter_customer
 
 __all__ = ["OrderFilterSet"]
 
@@ -69,11 +68,7 @@ class OrderFilterSet(django_filters.FilterSet):  # type: ignore[misc]
     def filter_customer(
         self, queryset: QuerySet[Order], name: str, value: Any
     ) -> QuerySet[Order]:
-        if policy_for(self.actor).contact_view == ContactView.PSEUDONYMOUS:
-            # Analysts know customers only by pseudonym; a lookup by number
-            # would let them link the two.
-            return queryset.none()
-        return queryset.filter(customer_id=int(value))
+        return order_filter_customer(queryset, int(value), actor=self.actor)
 
     def filter_ordered_from(
         self, queryset: QuerySet[Order], name: str, value: dt.date

@@ -1,4 +1,8 @@
-"""Reads for orders, scoped through the customers the actor may see."""
+"""Reads for orders, scoped through the customers the actor may see.
+
+An order is in scope exactly when its customer is (``access.scope``); every read
+of orders starts from :func:`order_scope`.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,18 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from guanxi.access.policies import policy_for
+from guanxi.access.policies import policy_for, scope_for
 from guanxi.commerce.models import Order
 from guanxi.core.errors import NotFound
 
-__all__ = ["OrderFilters", "order_get", "order_list", "order_monthly_summary"]
+__all__ = [
+    "OrderFilters",
+    "order_filter_customer",
+    "order_get",
+    "order_list",
+    "order_monthly_summary",
+    "order_scope",
+]
 
 
 @dataclass(frozen=True)
@@ -28,17 +39,28 @@ class OrderFilters:
     ordered_to: Any = None
 
 
+def order_scope(*, actor: Any) -> QuerySet[Order]:
+    """Every order of a customer ``actor`` may see; nothing for users without a
+    role."""
+    return scope_for(actor).apply(Order.objects.all(), via="customer")
+
+
+def order_filter_customer(
+    qs: QuerySet[Order], customer_id: int, *, actor: Any
+) -> QuerySet[Order]:
+    """The orders of one customer addressed by number; nothing for roles that
+    know customers by pseudonym only (the lookup would link the two)."""
+    if not policy_for(actor).knows_customer_numbers:
+        return qs.none()
+    return qs.filter(customer_id=customer_id)
+
+
 def order_list(*, actor: Any, filters: OrderFilters | None = None) -> QuerySet[Order]:
     """Orders of the customers in ``actor``'s scope, newest first."""
-    policy = policy_for(actor)
-    qs = Order.objects.all()
-    if not policy.active:
-        return qs.none()
-    if policy.own_customers_only:
-        qs = qs.filter(customer__assigned_manager=actor)
+    qs = order_scope(actor=actor)
     f = filters or OrderFilters()
     if f.customer is not None:
-        qs = qs.filter(customer_id=f.customer)
+        qs = order_filter_customer(qs, f.customer, actor=actor)
     if f.status:
         qs = qs.filter(status=f.status)
     if f.store:
@@ -53,9 +75,14 @@ def order_list(*, actor: Any, filters: OrderFilters | None = None) -> QuerySet[O
 
 
 def order_get(*, actor: Any, pk: int | str) -> Order:
+    """One order in scope with its customer, lines and products; outside scope
+    answered exactly like a missing record."""
     try:
         return (
-            order_list(actor=actor).prefetch_related("lines__product").get(pk=int(pk))
+            order_scope(actor=actor)
+            .select_related("customer")
+            .prefetch_related("lines__product")
+            .get(pk=int(pk))
         )
     except (Order.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("order not found")) from None

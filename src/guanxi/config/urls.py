@@ -10,6 +10,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("guanxi.web.api_urls")),
     path("imports/", include("guanxi.ingest.urls")),
+    path("customers/", include("guanxi.customers.urls")),
+    path("orders/", include("guanxi.commerce.urls")),
     path("", include("guanxi.web.urls")),
 ]
 

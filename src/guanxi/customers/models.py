@@ -91,7 +91,7 @@ class Customer(TimeStampedModel):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("web:customer-detail", args=[self.pk])
+        return reverse("customers:customer-detail", args=[self.pk])
 
 
 class CustomerIdentity(models.Model):

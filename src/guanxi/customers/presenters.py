@@ -8,27 +8,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from guanxi.access.choices import ContactView
 from guanxi.access.policies import Policy
 from guanxi.core.crypto import pseudonym
 from guanxi.core.masking import mask_address, mask_email, mask_phone
 from guanxi.customers.models import Customer
 
-__all__ = ["customer_card", "customer_ref"]
+__all__ = ["customer_card", "customer_phone", "customer_ref"]
 
 
 def customer_ref(customer_id: int, *, policy: Policy) -> str:
     """The id a role knows a customer by: the number, or a keyed pseudonym for analysts."""
-    if policy.contact_view == ContactView.PSEUDONYMOUS:
-        return pseudonym(customer_id)
-    return str(customer_id)
+    if policy.knows_customer_numbers:
+        return str(customer_id)
+    return pseudonym(customer_id)
+
+
+def customer_phone(phone: str | None, *, policy: Policy) -> str:
+    """A customer's phone number as ``policy`` may see it: in full, masked, or
+    nothing."""
+    if not policy.sees_personal_data:
+        return ""
+    if policy.sees_contact_data:
+        return phone or ""
+    return mask_phone(phone)
 
 
 def customer_card(
     customer: Customer, *, policy: Policy, tags: list[str] | None = None
 ) -> dict[str, Any]:
     """A dict of what ``policy`` may see of ``customer``."""
-    view = policy.contact_view
     tag_names = tags if tags is not None else [t.name for t in customer.tags.all()]
     card: dict[str, Any] = {
         "id": customer_ref(customer.pk, policy=policy),
@@ -39,21 +47,20 @@ def customer_card(
         "tags": tag_names,
         "first_seen_at": customer.first_seen_at,
     }
-    if view == ContactView.PSEUDONYMOUS:
+    if not policy.sees_personal_data:
         return card
     card["pk"] = customer.pk
     card["name"] = customer.name or ""
     card["assigned_manager"] = customer.assigned_manager_id
-    if view == ContactView.FULL:
+    card["phone"] = customer_phone(customer.phone, policy=policy)
+    if policy.sees_contact_data:
         card.update(
-            phone=customer.phone or "",
             email=customer.email or "",
             address=customer.address or "",
             birthday=customer.birthday,
         )
     else:
         card.update(
-            phone=mask_phone(customer.phone),
             email=mask_email(customer.email),
             address=mask_address(customer.address),
             birthday=None,

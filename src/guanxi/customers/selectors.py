@@ -9,8 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from guanxi.access.choices import ContactView
-from guanxi.access.policies import policy_for
+from guanxi.access.policies import policy_for, scope_for
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
 from guanxi.customers.models import Customer, Interaction, Tag
@@ -31,27 +30,21 @@ __all__ = [
 
 
 def customer_scope(*, actor: Any) -> QuerySet[Customer]:
-    """Every customer ``actor`` may see; nothing for users without a role."""
-    policy = policy_for(actor)
-    qs = Customer.objects.all()
-    if not policy.active:
-        return qs.none()
-    if policy.own_customers_only:
-        qs = qs.filter(assigned_manager=actor)
-    return qs
+    """Every customer ``actor`` may see (the rule: ``access.scope``); nothing for
+    users without a role. Every read of customers starts here."""
+    return scope_for(actor).apply(Customer.objects.all())
 
 
-def _pseudonymous(actor: Any) -> bool:
-    """Analysts know customers by keyed hash only: a search by name, phone, email
-    or customer number would link a person to that hash, so it finds nothing."""
-    return policy_for(actor).contact_view == ContactView.PSEUDONYMOUS
+def _finds_nobody(actor: Any) -> bool:
+    """Searches by person find nothing for roles that may not search people."""
+    return not policy_for(actor).may_search_people
 
 
 def customer_filter_phone(
     qs: QuerySet[Customer], phone: str, *, actor: Any
 ) -> QuerySet[Customer]:
     """Exact phone number in any common format, through the blind index."""
-    if _pseudonymous(actor):
+    if _finds_nobody(actor):
         return qs.none()
     try:
         return qs.filter(phone_index=phone_key(normalize_phone(phone)))
@@ -63,7 +56,7 @@ def customer_filter_email(
     qs: QuerySet[Customer], email: str, *, actor: Any
 ) -> QuerySet[Customer]:
     """Exact email address, through the blind index."""
-    if _pseudonymous(actor):
+    if _finds_nobody(actor):
         return qs.none()
     try:
         return qs.filter(email_index=email_key(normalize_email(email)))
@@ -75,7 +68,7 @@ def customer_filter_name(
     qs: QuerySet[Customer], name: str, *, actor: Any
 ) -> QuerySet[Customer]:
     """Part of a name, through the hashed name tokens."""
-    if _pseudonymous(actor):
+    if _finds_nobody(actor):
         return qs.none()
     for token in name_query_tokens(name):
         qs = qs.filter(name_tokens__contains=f" {token} ")
@@ -89,7 +82,7 @@ def customer_search(
     text = text.strip()
     if not text:
         return qs
-    if _pseudonymous(actor):
+    if _finds_nobody(actor):
         return qs.none()
     if "@" in text:
         return customer_filter_email(qs, text, actor=actor)
@@ -107,7 +100,11 @@ def customer_list(*, actor: Any) -> QuerySet[Customer]:
 
 
 def customer_get(*, actor: Any, pk: int | str) -> Customer:
-    """One customer in scope; outside scope is answered exactly like a missing record."""
+    """One customer in scope, addressed by number; outside scope, or for a role
+    that knows customers by pseudonym only, answered exactly like a missing
+    record (an address by number would link the two)."""
+    if not policy_for(actor).knows_customer_numbers:
+        raise NotFound(_("customer not found"))
     try:
         return customer_scope(actor=actor).prefetch_related("tags").get(pk=int(pk))
     except (Customer.DoesNotExist, ValueError, TypeError):
@@ -116,10 +113,12 @@ def customer_get(*, actor: Any, pk: int | str) -> Customer:
 
 def interaction_list(*, actor: Any, customer: Customer) -> QuerySet[Interaction]:
     """Interactions of ``customer``, newest first; nothing outside ``actor``'s scope."""
-    in_scope = customer_scope(actor=actor).filter(pk=customer.pk)
-    return Interaction.objects.filter(
-        customer_id=customer.pk, customer__in=in_scope
-    ).order_by("-occurred_at", "-id")
+    interactions = Interaction.objects.filter(customer_id=customer.pk)
+    return (
+        scope_for(actor)
+        .apply(interactions, via="customer")
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def tag_list() -> QuerySet[Tag]:

@@ -42,8 +42,8 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         return []
     entries: list[tuple[Any, str | None]] = [
         (_("Dashboard"), reverse("web:dashboard")),
-        (_("Customers"), reverse("web:customer-list")),
-        (_("Orders"), reverse("web:order-list")),
+        (_("Customers"), reverse("customers:customer-list")),
+        (_("Orders"), reverse("commerce:order-list")),
     ]
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))

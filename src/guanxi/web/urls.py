@@ -1,4 +1,4 @@
-"""Web UI URLs."""
+"""The layout's own pages: dashboard, login and logout (each app mounts its own)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,4 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("customers/", views.customer_list, name="customer-list"),
-    path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
-    path("orders/", views.order_list, name="order-list"),
-    path("orders/<int:pk>/", views.order_detail, name="order-detail"),
 ]

@@ -94,3 +94,25 @@ CASES = [
         label="foreign",
     ),
 ]
+
+# The order pages. Logged-out visitors are sent to the login page (302); a user
+# without a role sees an empty list and 404 for an order.
+PAGE = expect(200, anonymous=302)
+OWN_PAGE = expect(200, anonymous=302, no_role=404)
+FOREIGN_PAGE = expect(200, anonymous=302, no_role=404, account_manager=404)
+
+CASES += [
+    AccessCase("commerce:order-list", PAGE),
+    AccessCase(
+        "commerce:order-detail",
+        OWN_PAGE,
+        args=lambda w: [w.own_order.pk],
+        label="own",
+    ),
+    AccessCase(
+        "commerce:order-detail",
+        FOREIGN_PAGE,
+        args=lambda w: [w.foreign_order.pk],
+        label="foreign",
+    ),
+]

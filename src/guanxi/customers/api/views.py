@@ -16,10 +16,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.access.choices import ContactView
 from guanxi.access.policies import Policy, policy_for
 from guanxi.core.api import ERRORS
-from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.customers.api.serializers import (
     CUSTOMER_PROFILE_FIELDS,
     CustomerSerializer,
@@ -53,10 +52,7 @@ def _as_dict(data: Any) -> dict[str, Any]:
 
 
 def _customer_for_api(request: Request, pk: Any) -> Customer:
-    if _policy(request).contact_view == ContactView.PSEUDONYMOUS:
-        # Pseudonymous roles know customers by keyed hash only; an address by
-        # customer number would let them link the two (as on the web pages).
-        raise NotFound(_("customer not found"))
+    # customer_get answers 404 to roles that know customers by pseudonym only.
     return customer_get(actor=request.user, pk=pk)
 
 

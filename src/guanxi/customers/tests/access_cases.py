@@ -135,3 +135,27 @@ CASES = [
         label="foreign",
     ),
 ]
+
+# The customer pages. Logged-out visitors are sent to the login page (302); a
+# user without a role sees an empty list and 404 for a customer; analysts know
+# customers only by pseudonym, so no page is addressed by customer number.
+PAGE = expect(200, anonymous=302)
+OWN_PAGE = expect(200, anonymous=302, no_role=404, analyst=404)
+FOREIGN_PAGE = expect(200, anonymous=302, no_role=404, analyst=404, account_manager=404)
+
+CASES += [
+    AccessCase("customers:customer-list", PAGE),
+    AccessCase("customers:customer-list", PAGE, query="q=13800138000", label="search"),
+    AccessCase(
+        "customers:customer-detail",
+        OWN_PAGE,
+        args=lambda w: [w.own_customer.pk],
+        label="own",
+    ),
+    AccessCase(
+        "customers:customer-detail",
+        FOREIGN_PAGE,
+        args=lambda w: [w.foreign_customer.pk],
+        label="foreign",
+    ),
+]

@@ -13,7 +13,7 @@ from tests.access import World
 from guanxi.commerce.models import Order
 from guanxi.core.crypto import pseudonym
 
-LIST = reverse("web:order-list")
+LIST = reverse("commerce:order-list")
 
 
 def order_ids(html: str) -> list[str]:
@@ -50,7 +50,7 @@ def test_account_manager_sees_only_orders_of_own_customers(
     html = client.get(LIST).content.decode()
     assert order_ids(html) == ["A-1001"]
     assert "李雷" not in html
-    foreign = reverse("web:order-detail", args=[world.foreign_order.pk])
+    foreign = reverse("commerce:order-detail", args=[world.foreign_order.pk])
     assert client.get(foreign).status_code == 404
 
 
@@ -62,7 +62,7 @@ def test_analyst_sees_pseudonyms_instead_of_customers(
     assert pseudonym(world.own_customer.pk) in html
     assert "王芳" not in html and "李雷" not in html
     assert "/customers/" not in html.split("<main", 1)[1]
-    page = client.get(reverse("web:order-detail", args=[world.own_order.pk]))
+    page = client.get(reverse("commerce:order-detail", args=[world.own_order.pk]))
     text = page.content.decode()
     assert pseudonym(world.own_customer.pk) in text
     assert "王芳" not in text
@@ -70,7 +70,7 @@ def test_analyst_sees_pseudonyms_instead_of_customers(
 
 
 def test_order_detail_shows_lines(client_for: Any, world: World) -> None:
-    url = reverse("web:order-detail", args=[world.own_order.pk])
+    url = reverse("commerce:order-detail", args=[world.own_order.pk])
     html = client_for("operations").get(url).content.decode()
     assert "龙井 Longjing" in html
     assert "TEA-001" in html
@@ -122,7 +122,7 @@ def test_orders_page_by_time_and_id_without_gaps(
 def test_order_detail_query_count(
     client_for: Any, world: World, django_assert_max_num_queries: Any
 ) -> None:
-    url = reverse("web:order-detail", args=[world.own_order.pk])
+    url = reverse("commerce:order-detail", args=[world.own_order.pk])
     client = client_for("account_manager")
     with django_assert_max_num_queries(7):
         response = client.get(url)

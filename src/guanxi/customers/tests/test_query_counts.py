@@ -1,0 +1,72 @@
+"""Pinned query counts of the customer pages and API endpoints (as NetBox pins
+its views'), for an admin and an account manager.
+
+The world holds five more customers per account manager, each with two tags, two
+orders and an interaction, so a query made per row (a missing ``select_related``
+or ``prefetch_related``) changes these numbers and fails here. Every page starts
+with three queries: session, user, role; every API call with two: token with its
+user, role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.access import World
+
+ROLES = ("admin", "account_manager")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_customer_list_page(
+    role: str, crowded_world: World, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    client = client_for(role)
+    # + count, page, tags of the page, tags for the filter
+    with django_assert_num_queries(7):
+        html = client.get("/customers/").content.decode()
+    shown = {"admin": "12 results", "account_manager": "6 results"}[role]
+    assert shown in html
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_customer_detail_page(
+    role: str, crowded_world: World, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    client = client_for(role)
+    url = f"/customers/{crowded_world.own_customer.pk}/"
+    # + customer, its tags, its manager, orders, interactions
+    with django_assert_num_queries(8):
+        html = client.get(url).content.decode()
+    assert html.count('<span class="when">') == 2
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_customer_list_endpoint(
+    role: str,
+    crowded_world: World,
+    api_client_for: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    client = api_client_for(role)
+    # + count, page, tags of the page
+    with django_assert_num_queries(5):
+        body = client.get("/api/v1/customers/").json()
+    assert len(body["results"]) == {"admin": 12, "account_manager": 6}[role]
+    assert all(row["tags"] for row in body["results"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_customer_detail_endpoint(
+    role: str,
+    crowded_world: World,
+    api_client_for: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    client = api_client_for(role)
+    url = f"/api/v1/customers/{crowded_world.own_customer.pk}/"
+    # + customer, its tags
+    with django_assert_num_queries(4):
+        body = client.get(url).json()
+    assert body["name"] == "王芳"

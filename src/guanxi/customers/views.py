@@ -1,0 +1,154 @@
+"""Customer pages: the list with search and filters, and the customer 360.
+
+Each view parses the request, calls selectors (which apply the actor's scope) and
+renders. What a role may see of a customer comes from ``customer_card`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.vary import vary_on_headers
+
+from guanxi.access.policies import Policy, policy_for
+from guanxi.commerce.selectors import OrderFilters, order_list
+from guanxi.core.pagination import keyset_page
+from guanxi.core.views import (
+    HtmxHttpRequest,
+    domain_errors,
+    filter_values,
+    int_or_none,
+    page_or_fragment,
+    query_without_cursor,
+    url_maker,
+)
+from guanxi.customers.choices import Channel, Gender
+from guanxi.customers.filtersets import CustomerFilterSet
+from guanxi.customers.models import Customer
+from guanxi.customers.presenters import customer_card
+from guanxi.customers.selectors import (
+    customer_get,
+    customer_scope,
+    interaction_list,
+    tag_list,
+)
+
+__all__ = ["customer_detail", "customer_list"]
+
+CUSTOMERS_PER_PAGE = 50
+TIMELINE_PER_PAGE = 20
+
+
+def _customer_row(
+    customer: Customer,
+    policy: Policy,
+    url: Callable[[int], str] | None,
+    genders: dict[str, str],
+) -> dict[str, Any]:
+    """What one line of the customer list shows, ready to print."""
+    card = customer_card(customer, policy=policy)
+    first_seen = card["first_seen_at"]
+    return {
+        "card": card,
+        "url": url(customer.pk) if url is not None else None,
+        "gender": genders.get(card["gender"], "—"),
+        "first_seen": (
+            timezone.localtime(first_seen).strftime("%Y-%m-%d") if first_seen else "—"
+        ),
+    }
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@domain_errors
+def customer_list(request: HtmxHttpRequest) -> HttpResponse:
+    policy = policy_for(request.user)
+    filterset = CustomerFilterSet(
+        request.GET, queryset=customer_scope(actor=request.user), request=request
+    )
+    qs = filterset.qs.prefetch_related("tags")
+    page = keyset_page(
+        qs,
+        keys=("id",),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        per_page=CUSTOMERS_PER_PAGE,
+    )
+    # Roles that know customers by pseudonym get no link: the detail page is
+    # addressed by number.
+    url = (
+        url_maker("customers:customer-detail")
+        if policy.knows_customer_numbers
+        else None
+    )
+    genders = {value: str(label) for value, label in Gender.choices if value}
+    context = {
+        "rows": [_customer_row(c, policy, url, genders) for c in page.items],
+        "page": page,
+        "filters": filter_values(request, ("q", "city", "tag", "gender")),
+        "query": query_without_cursor(request),
+        "genders": [(v, label) for v, label in Gender.choices if v],
+        "tags": tag_list(),
+        "pseudonymous": policy.pseudonymous,
+    }
+    template = page_or_fragment(
+        request,
+        page="customers/customer_list.html",
+        fragment="customers/partials/customer_rows.html",
+    )
+    return render(request, template, context)
+
+
+def _timeline(
+    *, actor: Any, customer: Customer, page: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """Orders and interactions of ``customer`` merged, newest first."""
+    limit = page * TIMELINE_PER_PAGE + 1
+    orders = order_list(actor=actor, filters=OrderFilters(customer=customer.pk))[:limit]
+    interactions = interaction_list(actor=actor, customer=customer)[:limit]
+    events: list[dict[str, Any]] = [
+        {"kind": "order", "at": o.ordered_at, "order": o} for o in orders
+    ]
+    events += [
+        {"kind": "interaction", "at": i.occurred_at, "interaction": i}
+        for i in interactions
+    ]
+    events.sort(key=lambda e: e["at"], reverse=True)
+    start = (page - 1) * TIMELINE_PER_PAGE
+    chunk = events[start : start + TIMELINE_PER_PAGE]
+    return chunk, len(events) > start + TIMELINE_PER_PAGE
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@domain_errors
+def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    policy = policy_for(request.user)
+    customer = customer_get(actor=request.user, pk=pk)
+    page = max(1, int_or_none(request.GET.get("page")) or 1)
+    events, has_more = _timeline(actor=request.user, customer=customer, page=page)
+    card = customer_card(customer, policy=policy)
+    manager = customer.assigned_manager if customer.assigned_manager_id else None
+    context = {
+        "card": card,
+        "pk": customer.pk,
+        "events": events,
+        "next_page": page + 1 if has_more else None,
+        "channel_label": (
+            Channel(card["preferred_channel"]).label
+            if card["preferred_channel"] in Channel.values and card["preferred_channel"]
+            else ""
+        ),
+        "manager_label": manager.get_username() if manager is not None else "",
+    }
+    template = page_or_fragment(
+        request,
+        page="customers/customer_detail.html",
+        fragment="customers/partials/timeline_items.html",
+    )
+    return render(request, template, context)
