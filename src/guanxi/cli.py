@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> None:
     if args and not args[0].startswith("-"):
         # `guanxi api-token` runs the management command `api_token`.
         args[0] = args[0].replace("-", "_")
+    from guanxi.core.files import private_umask
+
+    private_umask()  # data files 0600, folders 0700 (guanxi.core.files)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
     import django
     from django.core.management import execute_from_command_line

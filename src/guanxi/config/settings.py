@@ -20,6 +20,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from guanxi.config.keys import load_keyfile, parse_key_list
+from guanxi.core.files import private_file, private_folder
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV = os.environ.get("GUANXI_ENV", "embedded")
@@ -49,6 +50,7 @@ if PRODUCTION:
         "pseudonym_key": _required("GUANXI_PSEUDONYM_KEY"),
     }
 else:
+    private_folder(DATA_DIR)
     _keys = load_keyfile(DATA_DIR / "keys.json")
     (DATA_DIR / "static").mkdir(exist_ok=True)
     for _name, _env in (
@@ -96,6 +98,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files, no CDN
     "django_filters",
     "huey.contrib.djhuey",
     "axes",
@@ -164,6 +167,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    _sqlite_name = str(DATABASES["default"]["NAME"])
+    if _sqlite_name and _sqlite_name != ":memory:":
+        # Created 0600 before SQLite makes it (its -wal/-shm follow its mode).
+        private_folder(Path(_sqlite_name).parent)
+        private_file(Path(_sqlite_name))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -191,6 +199,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "uploads"
+FILE_UPLOAD_PERMISSIONS = 0o600  # uploads hold personal data
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
@@ -201,6 +211,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "guanxi.web.errors.csrf_failure"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = os.environ.get("GUANXI_HTTPS", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -235,6 +246,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Guanxi (关系) customer relationship maintenance — REST API v1",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: nothing
+    # is fetched from the internet when someone opens the docs.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Background work: Huey on SQLite by default, on Redis when REDIS_URL is set.
@@ -253,8 +269,13 @@ else:
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": False,
     }
+    private_folder(DATA_DIR)
+    private_file(DATA_DIR / "huey.sqlite3")  # task arguments: private too
 if os.environ.get("GUANXI_HUEY_IMMEDIATE") == "1":
     HUEY["immediate"] = True
+# A running import whose worker gave no sign of life for this long is failed
+# (its worker died); it beats every few seconds (guanxi.ingest.jobs).
+GUANXI_JOB_LEASE_SECONDS = float(os.environ.get("GUANXI_JOB_LEASE_SECONDS", "60"))
 
 EMAIL_BACKEND = os.environ.get(
     "GUANXI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
@@ -266,9 +287,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("GUANXI_FROM_EMAIL", "guanxi@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "disallowed_host_line": {"()": "guanxi.config.log_filters.DisallowedHostLine"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {
         "handlers": ["console"],
         "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING"),
+    },
+    "loggers": {
+        # One line per refused host instead of a traceback (see log_filters).
+        "django.security.DisallowedHost": {
+            "handlers": ["console"],
+            "filters": ["disallowed_host_line"],
+            "propagate": False,
+        },
     },
 }

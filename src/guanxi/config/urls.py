@@ -15,5 +15,7 @@ urlpatterns = [
     path("", include("guanxi.web.urls")),
 ]
 
-handler404 = "guanxi.web.views.page_not_found"
-handler500 = "guanxi.web.views.server_error"
+handler400 = "guanxi.web.errors.bad_request"
+handler403 = "guanxi.web.errors.permission_denied"
+handler404 = "guanxi.web.errors.page_not_found"
+handler500 = "guanxi.web.errors.server_error"

@@ -4,6 +4,12 @@ Rows come from the selectors (scope) and customers through
 :func:`customer_card` (what the role may see), so an export never shows more
 than the same user sees on screen. Every run is recorded in
 :class:`ExportRecord` and logged (who, what, how many rows — no customer data).
+
+Whatever is already stored exports: CSV and JSON carry it exactly; in a
+workbook the characters XML cannot hold (control characters such as NUL) become
+U+FFFD, and amounts are read as text, so one outside the column's range (1e20
+written with raw SQL on SQLite) is shown, not a crash. A failing export says at
+which row and with which kind of error, never with the value.
 """
 
 from __future__ import annotations
@@ -12,20 +18,22 @@ import csv
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any, Protocol
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import Prefetch, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from guanxi.access.policies import Policy, policy_for
 from guanxi.commerce.selectors import order_list
-from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.errors import DomainError, PermissionDenied, ValidationFailed
 from guanxi.customers.models import Tag
 from guanxi.customers.presenters import customer_card, customer_phone, customer_ref
 from guanxi.customers.selectors import customer_list
@@ -34,11 +42,13 @@ from guanxi.exports.models import ExportRecord
 __all__ = [
     "FORMATS",
     "KINDS",
+    "ExportFailed",
     "export_columns",
     "export_records",
     "export_run",
     "full_access_actor",
     "spreadsheet_safe",
+    "xlsx_safe",
 ]
 
 
@@ -64,6 +74,16 @@ _ORDER_COLUMNS = [
     "currency", "store", "channel", "status",
 ]  # fmt: skip
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What XML 1.0 (so a workbook) cannot hold: C0 controls other than tab, line
+# feed and carriage return, lone surrogates, U+FFFE and U+FFFF. openpyxl
+# refuses the controls with an error that repeats the whole value.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class ExportFailed(DomainError):
+    """An export stopped part-way for a reason other than the request itself."""
+
+    status_code = 500
 
 
 def full_access_actor() -> Any:
@@ -77,6 +97,11 @@ def spreadsheet_safe(value: str) -> str:
     if value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def xlsx_safe(value: str) -> str:
+    """Replace what a workbook cannot hold with U+FFFD (visible, not dropped)."""
+    return _NOT_IN_XML.sub("\ufffd", value)
 
 
 def export_columns(kind: str, policy: Policy) -> list[str]:
@@ -99,6 +124,18 @@ def _iso(value: Any) -> Any:
     return value
 
 
+def _amount(text: str | None) -> str | None:
+    """An amount read as text: two decimals when it is a finite number, else
+    exactly as stored (``Inf``, or text SQLite kept in the column)."""
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text
+    return f"{value:.2f}" if value.is_finite() else text
+
+
 def _customers(actor: Any, policy: Policy) -> Iterator[dict[str, Any]]:
     qs = customer_list(actor=actor).prefetch_related(
         Prefetch("tags", queryset=Tag.objects.only("id", "name"))
@@ -114,19 +151,25 @@ def _customers(actor: Any, policy: Policy) -> Iterator[dict[str, Any]]:
 
 def _orders(actor: Any, policy: Policy) -> Iterator[dict[str, Any]]:
     fields = [
-        "external_id", "source", "customer_id", "ordered_at", "amount", "currency",
-        "store", "channel", "status",
+        "external_id", "source", "customer_id", "ordered_at", "amount_text",
+        "currency", "store", "channel", "status",
     ]  # fmt: skip
     if policy.sees_personal_data:
         fields.append("customer__phone")  # decrypted by the field's converter
     columns = export_columns("orders", policy)
     # Plain tuples rather than model instances: three times faster on big exports.
-    values = order_list(actor=actor).values_list(*fields)
+    # The amount as text: the decimal converter raises on a value out of the
+    # column's range, which SQLite may hold.
+    values = (
+        order_list(actor=actor)
+        .annotate(amount_text=Cast("amount", output_field=TextField()))
+        .values_list(*fields)
+    )
     for values_row in values.iterator(chunk_size=CHUNK_SIZE):
         row = dict(zip(fields, values_row, strict=True))
         row["customer"] = customer_ref(row.pop("customer_id"), policy=policy)
         row["ordered_at"] = _iso(row["ordered_at"])
-        row["amount"] = _iso(row["amount"])
+        row["amount"] = _amount(row.pop("amount_text"))
         if policy.sees_personal_data:
             # As customer_card shows the customer's own phone: full or masked.
             phone = row.pop("customer__phone")
@@ -184,11 +227,21 @@ def _write_xlsx(
     sheet.append(columns)
     for row in rows:
         # openpyxl turns text starting with "=" into a formula; _cell prevents it.
-        # Amounts become numbers in a workbook, so they can be summed.
-        sheet.append(
-            [_cell(Decimal(row[c]) if c == "amount" else row[c]) for c in columns]
-        )
+        sheet.append([_xlsx_cell(c, row[c]) for c in columns])
     book.save(out)
+
+
+def _xlsx_cell(column: str, value: Any) -> Any:
+    if column == "amount" and value is not None:
+        # A number in a workbook, so it can be summed; text if it is none.
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            number = None
+        if number is not None and number.is_finite():
+            return number
+    value = _cell(value)
+    return xlsx_safe(value) if isinstance(value, str) else value
 
 
 _WRITERS: dict[str, Callable[[Any, list[str], Iterator[dict[str, Any]]], None]] = {
@@ -262,12 +315,21 @@ def export_run(
 
     try:
         _WRITERS[fmt](out, export_columns(kind, policy), counting())
-    except BaseException:
+    except BaseException as exc:
         record.status = ExportRecord.Status.FAILED
         record.rows = counted
         record.finished_at = timezone.now()
         record.save(update_fields=["status", "rows", "finished_at"])
-        audit_log.warning("export %s failed after %s rows", record.pk, counted)
+        # The kind of error only: messages of libraries may quote the value.
+        audit_log.warning(
+            "export %s failed after %s rows (%s)",
+            record.pk, counted, type(exc).__name__,
+        )  # fmt: skip
+        if isinstance(exc, Exception) and not isinstance(exc, DomainError):
+            raise ExportFailed(
+                _("the export stopped after %(rows)s rows (%(error)s)")
+                % {"rows": counted, "error": type(exc).__name__}
+            ) from None
         raise
     record.status = ExportRecord.Status.DONE
     record.rows = counted

@@ -17,3 +17,11 @@ class JobStatus(models.TextChoices):
     DONE = "done", _("Done")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Failed")
+
+
+class JobFailure(models.TextChoices):
+    """Why a job failed; what the wizard says and whether it may run again."""
+
+    ERROR = "error", _("Internal error")
+    WORKER_LOST = "worker_lost", _("Task worker stopped")
+    ABANDONED = "abandoned", _("Upload expired")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.ingest.choices import ImportKind, JobStatus
+from guanxi.ingest.choices import ImportKind, JobFailure, JobStatus
 
 
 class ImportPreset(models.Model):
@@ -32,6 +32,13 @@ class ImportPreset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.name}"
+
+
+# Jobs that may be queued: just uploaded, or cut short by a dead task worker
+# (their file is kept for that). ImportJob.may_run says the same of one job.
+RUNNABLE_JOBS = models.Q(status=JobStatus.UPLOADED) | models.Q(
+    status=JobStatus.FAILED, failure=JobFailure.WORKER_LOST
+)
 
 
 class ImportJob(models.Model):
@@ -62,6 +69,12 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The lease (guanxi.ingest.jobs): set when a worker claims the job; the
+    # running import then beats in a file beside the uploads.
+    heartbeat_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    failure = models.CharField(
+        _("failure"), max_length=16, choices=JobFailure.choices, blank=True
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -70,6 +83,14 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.original_name} ({self.status})"
+
+    @property
+    def may_run(self) -> bool:
+        """Waiting to be run: just uploaded, or cut short by a dead worker (its
+        file is kept for that)."""
+        return self.status == JobStatus.UPLOADED or (
+            self.status == JobStatus.FAILED and self.failure == JobFailure.WORKER_LOST
+        )
 
     @property
     def percent(self) -> int:

@@ -2162,14 +2162,16 @@ def import_job_confirm(*, actor: Any, job: Any) -> Any:
     """Queue the import (after commit). A job is queued once; confirming again
     changes nothing."""
     from guanxi.ingest.choices import JobStatus
-    from guanxi.ingest.models import ImportJob
+    from guanxi.ingest.models import RUNNABLE_JOBS, ImportJob  # lease: ingest/jobs.py
     from guanxi.ingest.tasks import import_job_run_task
 
     import_actor_check(actor)
     with transaction.atomic():
-        claimed = ImportJob.objects.filter(
-            pk=job.pk, status__in=[JobStatus.UPLOADED, JobStatus.REJECTED]
-        ).update(status=JobStatus.QUEUED, processed_rows=0)
+        claimed = (
+            ImportJob.objects.filter(RUNNABLE_JOBS, pk=job.pk)
+            # lease: a job failed by a dead worker may run again (ingest/jobs.py)
+            .update(status=JobStatus.QUEUED, processed_rows=0, failure="")
+        )
         if claimed:
             transaction.on_commit(lambda: import_job_run_task(job.pk))
     job.refresh_from_db()
@@ -2198,10 +2200,12 @@ def import_job_run(*, job_id: int) -> None:
     """Run a queued job; a job that is not queued (already run, running) is left
     alone, so running the task twice is harmless."""
     from guanxi.ingest.choices import JobStatus
+    from guanxi.ingest.jobs import import_job_files_delete  # files at rest
     from guanxi.ingest.models import ImportJob
 
     claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING
+        status=JobStatus.RUNNING,
+        heartbeat_at=timezone.now(),  # lease: the claim (ingest/jobs.py)
     )
     if not claimed:
         return
@@ -2232,9 +2236,14 @@ def import_job_run(*, job_id: int) -> None:
     except ImportRejected as exc:
         report = ImportReport(kind=job.kind, errors=exc.errors)
     except Exception:
+        from guanxi.ingest.choices import JobFailure
+
         ImportJob.objects.filter(pk=job_id).update(
-            status=JobStatus.FAILED, finished_at=timezone.now()
+            status=JobStatus.FAILED,
+            failure=JobFailure.ERROR,
+            finished_at=timezone.now(),
         )
+        import_job_files_delete(job)  # files at rest: the job has ended
         raise
     job.report = report.as_record()
     job.processed_rows = report.rows
@@ -2242,6 +2251,6 @@ def import_job_run(*, job_id: int) -> None:
     job.finished_at = timezone.now()
     job.save(update_fields=["report", "processed_rows", "status", "finished_at"])
     progress_file.unlink(missing_ok=True)
-    if report.ok:
-        # The rows are in the database now; the uploaded copy of personal data goes.
-        job.file.delete(save=True)
+    # Files at rest: the job has ended (imported or rejected), so the uploaded
+    # copy of personal data goes; a rejected file is fixed and uploaded again.
+    import_job_files_delete(job)

@@ -20,6 +20,7 @@ from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.ingest.choices import JobStatus
 from guanxi.ingest.errors import ImportRejected
 from guanxi.ingest.forms import MappingForm, UploadForm
+from guanxi.ingest.jobs import import_job_lease_check
 from guanxi.ingest.selectors import (
     import_job_get,
     import_job_list,
@@ -125,7 +126,7 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 @importers_only
 def job_preview(request: HttpRequest, pk: int) -> HttpResponse:
     job = import_job_get(actor=request.user, pk=pk)
-    if job.status not in {JobStatus.UPLOADED, JobStatus.REJECTED}:
+    if not job.may_run:
         return redirect("ingest:job-detail", pk=job.pk)
     report = import_job_preview(actor=request.user, job=job)
     return render(
@@ -172,12 +173,12 @@ def _job_context(job: Any) -> dict[str, Any]:
 
 @importers_only
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = import_job_get(actor=request.user, pk=pk)
+    job = import_job_lease_check(job=import_job_get(actor=request.user, pk=pk))
     return render(request, "ingest/job.html", _job_context(job))
 
 
 @importers_only
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress panel alone, polled by htmx every second while the job runs."""
-    job = import_job_get(actor=request.user, pk=pk)
+    job = import_job_lease_check(job=import_job_get(actor=request.user, pk=pk))
     return render(request, "ingest/partials/progress.html", _job_context(job))

@@ -1,4 +1,4 @@
-"""Web views of the layout: the dashboard and the error pages.
+"""Web views of the layout: the dashboard (the error pages are in ``errors``).
 
 Each app serves its own pages (``customers/views.py``, ``commerce/views.py`` …);
 the helpers they share are in ``core/views.py``.
@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,17 +98,3 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "web/dashboard.html",
         {"data": data, "chart": chart, "has_role": policy.active},
     )
-
-
-# --- errors ------------------------------------------------------------------
-
-
-def page_not_found(
-    request: HttpRequest, exception: Exception | None = None
-) -> HttpResponse:
-    return render(request, "web/404.html", status=404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors: whatever broke must not break the error page too.
-    return HttpResponse(loader.render_to_string("web/500.html"), status=500)

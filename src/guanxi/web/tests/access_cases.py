@@ -20,5 +20,6 @@ CASES = [
 # endpoints declare their cases in their app.
 CASES += [
     AccessCase("api-schema", expect(200)),  # public: describes, holds no data
-    AccessCase("api-docs", expect(200)),
+    AccessCase("api-docs", expect(200)),  # Swagger UI
+    AccessCase("api-redoc", expect(200)),
 ]

@@ -1,4 +1,4 @@
-"""Layout, login, dashboard, language, navigation and the error pages."""
+"""Layout, login, dashboard, language and navigation (error pages: test_error_pages)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import RequestFactory
 from django.urls import reverse
 from tests.access import World, make_client
-
-from guanxi.web.views import server_error
 
 
 def test_login_page_and_login(world: World) -> None:
@@ -174,23 +171,6 @@ def test_imports_link_only_for_roles_that_may_import(
         assert ">Imports</a>" not in ops
     else:
         assert f'<a href="{url}">Imports</a>' in ops
-
-
-def test_404_page_is_bilingual(client_for: Any, world: World) -> None:
-    response = client_for("admin").get("/no-such-page/")
-    assert response.status_code == 404
-    html = response.content.decode()
-    assert "页面不存在" in html
-    assert "Page not found" in html
-
-
-def test_500_page_is_bilingual_without_traceback() -> None:
-    response = server_error(RequestFactory().get("/"))
-    assert response.status_code == 500
-    html = response.content.decode()
-    assert "服务器出错了" in html
-    assert "Something went wrong" in html
-    assert "Traceback" not in html
 
 
 @pytest.mark.parametrize("role", ["admin", "operations", "account_manager"])

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -37,15 +38,18 @@ def _free_port() -> int:
 class Server:
     """``guanxi start`` in a subprocess, its output collected line by line."""
 
-    def __init__(self, data_dir: Path, *extra: str) -> None:
+    def __init__(
+        self, data_dir: Path, *extra: str, env: dict[str, str] | None = None
+    ) -> None:
         self.port = _free_port()
-        env = {
+        environ = {
             k: v
             for k, v in os.environ.items()
             if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
         }
         # The embedded default is what `guanxi start` is for: SQLite in a fresh folder.
-        env.update(GUANXI_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+        environ.update(GUANXI_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+        environ.update(env or {})
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -59,7 +63,7 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=env,
+            env=environ,
             start_new_session=True,
         )
         self.lines: list[str] = []
@@ -94,9 +98,12 @@ class Server:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def worker_pid(self) -> int:
-        match = re.search(r"Task worker started \(pid (\d+)\)", self.output)
-        assert match, self.output
-        return int(match.group(1))
+        """The worker running now: the last one started or restarted."""
+        pids = re.findall(
+            r"Task worker (?:started|restarted) \(pid (\d+)\)", self.output
+        )
+        assert pids, self.output
+        return int(pids[-1])
 
     def password(self, username: str) -> str:
         match = re.search(rf"{username}\s+(\S+)\s*$", self.output, re.MULTILINE)
@@ -129,10 +136,13 @@ def _wait_ended(pid: int) -> bool:
     return False
 
 
-def _login(server: Server, username: str, password: str) -> Any:
+def _login(server: Server, username: str, password: str, base: str = "") -> Any:
+    """Log in as a browser does, at ``base`` (default the server's 127.0.0.1
+    URL); the form is posted with the Origin header a browser sends."""
+    base = base or server.url("/")
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(server.url("/login/"), timeout=30) as response:
+    with opener.open(base + "login/", timeout=30) as response:
         page = response.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token, page
@@ -143,7 +153,10 @@ def _login(server: Server, username: str, password: str) -> Any:
             "csrfmiddlewaretoken": token.group(1),
         }
     ).encode()
-    with opener.open(server.url("/login/"), data=form, timeout=30) as response:
+    post = urllib.request.Request(
+        base + "login/", data=form, headers={"Origin": base.rstrip("/")}
+    )
+    with opener.open(post, timeout=30) as response:
         assert response.status == 200
         assert not response.geturl().endswith("/login/"), "login refused"
     return opener
@@ -226,3 +239,265 @@ def test_bad_arguments_are_refused_before_anything_runs(
     with pytest.raises(CommandError) as err:
         call_command("start", *args)
     assert str(err.value) == message
+
+
+def _get(url: str, **headers: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_start_on_every_address_answers_them_and_refuses_other_hosts(
+    tmp_path: Path,
+) -> None:
+    server = Server(
+        tmp_path, "--host", "0.0.0.0", "--no-worker", "--demo", "--demo-customers", "5"
+    )
+    try:
+        server.wait_until_ready()
+        assert f"Guanxi is running at http://127.0.0.1:{server.port}/" in server.output
+        others = re.search(
+            r"^From other computers 其他电脑访问: (.+)$", server.output, re.M
+        )
+        assert others, server.output
+        urls = others.group(1).split()
+        assert urls
+        assert all(
+            u.startswith("http://") and u.endswith(f":{server.port}/") for u in urls
+        )
+        assert "set GUANXI_ALLOWED_HOSTS" in server.output
+        for url in urls:  # each printed address, connected to for real
+            status, page = _get(url + "login/", **{"Accept-Language": "en"})
+            assert (url, status) == (url, 200)
+            assert "Log in to Guanxi" in page
+        # A browser on another computer logs in (CSRF checks its Origin).
+        opener = _login(server, "demo_admin", server.password("demo_admin"), urls[0])
+        with opener.open(urls[0] + "customers/", timeout=30) as response:
+            assert response.status == 200
+
+        status, page = _get(
+            server.url("/login/"), Host="evil.example", **{"Accept-Language": "en"}
+        )
+        assert status == 400
+        assert '<header class="topbar">' in page
+        assert "请求无效" in page and "Bad request" in page
+        assert "GUANXI_ALLOWED_HOSTS" in page
+        status, page = _get(
+            server.url("/"), Host="evil.example", **{"Accept-Language": "zh-hans"}
+        )
+        assert status == 400
+        assert "此服务器不响应浏览器中的这个地址" in page
+    finally:
+        server.stop(signal.SIGTERM, group=False)
+    refused = [line for line in server.lines if "Refused a request for host" in line]
+    assert (
+        refused
+        == [
+            "Refused a request for host 'evil.example': not among the allowed hosts. If "
+            "it is this server's name or address, add it to GUANXI_ALLOWED_HOSTS. "
+            "已拒绝对主机 'evil.example' 的请求：它不在允许的主机中。"
+        ]
+        * 2
+    )
+    assert "Traceback" not in server.output, server.output
+    assert "Bad Request" not in server.output, server.output
+
+
+def test_a_named_host_is_allowed_and_nothing_else(tmp_path: Path) -> None:
+    from guanxi.core.addresses import listening
+
+    assert listening("127.0.0.1", 8000).hosts == ("127.0.0.1", "localhost")
+    assert listening("::1", 8000).hosts == ("[::1]", "localhost")
+    assert listening("crm.example", 8000).hosts == ("crm.example",)
+    assert listening("crm.example", 8000).local_url == "http://crm.example:8000/"
+    everywhere = listening("0.0.0.0", 8000)
+    assert "127.0.0.1" in everywhere.hosts
+    assert "localhost" in everywhere.hosts
+    assert not any(h.startswith("fe80") for h in everywhere.hosts)
+
+
+def _reaped(pid: int) -> bool:
+    """Gone entirely: not running and not a zombie waiting to be reaped."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_a_killed_worker_is_reaped_and_restarted(tmp_path: Path) -> None:
+    server = Server(tmp_path)
+    try:
+        server.wait_until_ready()
+        first = server.worker_pid()
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while "Task worker restarted" not in server.output:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.2)
+        assert (
+            f"Task worker stopped (pid {first}, killed by SIGKILL); restarting it in "
+            f"1 s. 任务进程已停止（pid {first}，被信号 SIGKILL 终止），1 秒后重启。"
+        ) in server.lines
+        assert _reaped(first), f"worker {first} left as a zombie"
+        match = re.search(r"Task worker restarted \(pid (\d+)\)", server.output)
+        assert match
+        second = int(match.group(1))
+        assert second != first
+        assert not _ended(second)
+        # Killed again while young: the pause doubles.
+        os.kill(second, signal.SIGKILL)
+        while "restarting it in 2 s" not in server.output:
+            assert time.monotonic() < deadline + 60, server.output
+            time.sleep(0.2)
+        while server.output.count("Task worker restarted") < 2:
+            assert time.monotonic() < deadline + 60, server.output
+            time.sleep(0.2)
+        assert _reaped(second)
+        third = int(
+            re.findall(r"Task worker restarted \(pid (\d+)\)", server.output)[-1]
+        )
+    finally:
+        server.stop(signal.SIGTERM, group=False)
+    assert server.proc.returncode == 0, server.output
+    assert _wait_ended(third), f"worker {third} still running"
+    assert "Guanxi stopped." in server.output
+    assert "Traceback" not in server.output, server.output
+
+
+KILLED_IMPORT_ROWS = 100_000  # seconds of work: time to see it running and kill it
+
+
+def _csrf(opener: Any, server: Server) -> str:
+    jar = next(
+        h for h in opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor)
+    ).cookiejar
+    return next(c.value for c in jar if c.name == "csrftoken")  # type: ignore[return-value]
+
+
+def _upload_customers(opener: Any, server: Server, text: str) -> int:
+    boundary = "guanxi-test-boundary"
+    fields = {"kind": "customers", "preset": "generic", "source": ""}
+    fields["csrfmiddlewaretoken"] = _csrf(opener, server)
+    body = b""
+    for name, value in fields.items():
+        body += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n"
+        ).encode()
+    body += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="people.csv"\r\nContent-Type: text/csv\r\n\r\n'
+    ).encode()
+    body += text.encode() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        server.url("/imports/"),
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with opener.open(request, timeout=120) as response:
+        landed = response.geturl()
+    match = re.search(r"/imports/(\d+)/mapping/$", landed)
+    assert match, landed
+    return int(match.group(1))
+
+
+def _confirm(opener: Any, server: Server, job: int) -> None:
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": _csrf(opener, server)})
+    with opener.open(
+        server.url(f"/imports/{job}/confirm/"), data=form.encode(), timeout=60
+    ) as response:
+        assert response.status == 200
+
+
+def _job_panel(opener: Any, server: Server, job: int) -> tuple[str, str]:
+    with opener.open(server.url(f"/imports/{job}/progress/"), timeout=60) as response:
+        html = response.read().decode()
+    status = re.search(r'data-status="(\w+)"', html)
+    assert status, html
+    return status.group(1), html
+
+
+def _wait_for_status(
+    opener: Any, server: Server, job: int, wanted: set[str], seconds: float = 180
+) -> tuple[str, str]:
+    deadline = time.monotonic() + seconds
+    while True:
+        status, html = _job_panel(opener, server, job)
+        if status in wanted:
+            return status, html
+        assert time.monotonic() < deadline, (status, server.output)
+        time.sleep(0.1)
+
+
+def _customers(data_dir: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{data_dir / 'guanxi.sqlite3'}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT count(*) FROM customers_customer").fetchone()[0])
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_an_import_whose_worker_is_killed_fails_and_runs_again(tmp_path: Path) -> None:
+    rows = "\n".join(f"139{i:08d},客户{i},上海" for i in range(KILLED_IMPORT_ROWS))
+    server = Server(
+        tmp_path,
+        "--demo",
+        "--demo-customers",
+        "20",
+        env={"GUANXI_JOB_LEASE_SECONDS": "6", "LANG": "C.UTF-8"},
+    )
+    try:
+        server.wait_until_ready()
+        opener = _login(server, "demo_admin", server.password("demo_admin"))
+        opener.addheaders = [("Accept-Language", "en")]
+        job = _upload_customers(opener, server, f"手机号,姓名,城市\n{rows}\n")
+        before = _customers(tmp_path)
+        uploads = list((tmp_path / "uploads" / "imports").rglob("*.csv"))
+        assert len(uploads) == 1
+        _confirm(opener, server, job)
+        status, _html = _wait_for_status(opener, server, job, {"running", "done"})
+        assert status == "running", "the import ended before it could be killed"
+        killed = server.worker_pid()
+        os.kill(killed, signal.SIGKILL)
+
+        status, html = _wait_for_status(opener, server, job, {"failed", "done"})
+        assert status == "failed"
+        assert (
+            "The task worker stopped while this import was running (it was killed or "
+            "the server was restarted). Nothing was written. You can run the import "
+            "again."
+        ) in html
+        assert _customers(tmp_path) == before  # all or nothing: nothing
+        assert _reaped(killed)
+
+        # Files at rest: all private; the upload is kept for the new run.
+        assert _mode(tmp_path) == 0o700
+        for name in ("guanxi.sqlite3", "guanxi.sqlite3-wal", "guanxi.sqlite3-shm",
+                     "huey.sqlite3", "keys.json"):  # fmt: skip
+            assert (name, _mode(tmp_path / name)) == (name, 0o600)
+        assert _mode(uploads[0]) == 0o600
+        folder = uploads[0].parent
+        while folder != tmp_path:
+            assert (folder.name, _mode(folder)) == (folder.name, 0o700)
+            folder = folder.parent
+
+        # Run it again with the worker the supervisor started.
+        deadline = time.monotonic() + 60
+        while "Task worker restarted" not in server.output:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.2)
+        _confirm(opener, server, job)
+        status, html = _wait_for_status(opener, server, job, {"done", "failed"}, 600)
+        assert status == "done", html
+        assert (
+            f"Imported: {KILLED_IMPORT_ROWS:,} created" in html.replace("\u202f", ",")
+            or f"Imported: {KILLED_IMPORT_ROWS} created" in html
+        )
+        assert _customers(tmp_path) == before + KILLED_IMPORT_ROWS
+        assert not uploads[0].exists()  # the job ended: the upload is gone
+    finally:
+        server.stop(signal.SIGTERM, group=False)
+    assert "Traceback" not in server.output, server.output

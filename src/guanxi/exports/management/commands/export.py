@@ -77,6 +77,8 @@ class Command(BaseCommand):
                 )
             except BrokenPipeError:  # `guanxi export … | head`: the reader left
                 os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            except DomainError as exc:
+                raise CommandError(exc.message) from None
             return
         target = Path(out).resolve()
         if not target.parent.is_dir():

@@ -1,16 +1,23 @@
 """``guanxi start``: migrate, optionally fill demo data, then serve with the task worker.
 
 The web server is waitress (threads, pure Python, no build step); the Huey
-consumer runs beside it as a child process. Ctrl-C (or SIGTERM to this
-process) stops the server, then the worker; the worker also dies with this
-process if it is killed outright (Linux ``PR_SET_PDEATHSIG``).
+consumer runs beside it as a child process, supervised: a worker that dies is
+reaped, reported and started again (:mod:`guanxi.core.supervisor`). Ctrl-C (or
+SIGTERM to this process) stops the server, then the worker; the worker also
+dies with this process if it is killed outright (Linux ``PR_SET_PDEATHSIG``,
+set by the worker itself).
+
+The server answers to the addresses it listens on: with ``--host 0.0.0.0`` (or
+``::``) that is every address and name of this machine, printed as the URLs to
+open from other computers; other names go in ``GUANXI_ALLOWED_HOSTS``.
 """
 
 from __future__ import annotations
 
+import os
 import signal
-import subprocess
 import sys
+import threading
 from types import FrameType
 from typing import Any
 
@@ -19,29 +26,34 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.access.choices import Role
+from guanxi.core.addresses import Listening
+from guanxi.core.addresses import listening as addresses_listening
+from guanxi.core.supervisor import Supervisor
 from guanxi.customers.models import Customer
 from guanxi.demo.arguments import whole_number
 from guanxi.demo.generator import demo_fill
 from guanxi.demo.users import demo_logins_table, demo_users_ensure
+from guanxi.ingest.jobs import import_jobs_sweep, import_uploads_purge
 
 WORKER_STOP_SECONDS = 15
-# The Huey consumer, quiet when stopped while it is still starting up.
+# The Huey consumer. It asks the kernel for SIGTERM when its parent dies
+# (PR_SET_PDEATHSIG), then checks the parent is still the one that started it
+# (it may have died in between). It starts with SIGINT blocked (see
+# guanxi.core.supervisor) and unblocks it where a Ctrl-C ends it quietly.
 WORKER_CODE = (
-    "import sys\n"
-    "from guanxi.cli import main\n"
+    "import os, signal, sys\n"
+    "if sys.platform.startswith('linux'):\n"
+    "    import ctypes\n"
+    "    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(0)\n"
     "try:\n"
+    "    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})\n"
+    "    from guanxi.cli import main\n"
     "    main(['run_huey', '-w', '2', '-k', 'thread'])\n"
     "except KeyboardInterrupt:\n"
     "    sys.exit(130)\n"
 )
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _raise_exit(signum: int, frame: FrameType | None) -> None:
@@ -85,6 +97,7 @@ class Command(BaseCommand):
         out = self.stdout
         self._probe(options["host"], options["port"])  # fail before slow work
         call_command("migrate", interactive=False, verbosity=0)
+        self._tidy()
         logins = []
         if options["demo"]:
             logins = demo_users_ensure()
@@ -108,35 +121,54 @@ class Command(BaseCommand):
                 )
         # whitenoise serves from the finders; an empty root keeps it quiet.
         settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+        host, port = options["host"], options["port"]
+        listening = self._allow(host, port)
+
+        lock = threading.Lock()
+
+        def say(line: str) -> None:  # from the supervisor's thread too
+            with lock:
+                out.write(line)
+                out.flush()
 
         worker = None
         if not options["no_worker"]:
-            # Its own session: Ctrl-C reaches this process only, which then
-            # stops the server first and the worker second.
-            worker = subprocess.Popen(
-                [sys.executable, "-c", WORKER_CODE],
-                preexec_fn=_die_with_parent,  # before any thread starts
-                start_new_session=True,
+            worker = Supervisor(
+                [sys.executable, "-c", WORKER_CODE, str(os.getpid())],
+                say=say,
+                stop_seconds=WORKER_STOP_SECONDS,
             )
+            worker.start()
         try:
             server = self._server(options)
         except BaseException:
             if worker is not None:
-                self._stop(worker)
+                worker.stop()
             raise
-        host, port = options["host"], options["port"]
-        url = f"http://{host}:{port}/"
-        out.write("")
-        out.write(f"Guanxi is running at {url}   关系已启动：{url}")
-        out.write(f"Data folder 数据目录: {settings.DATA_DIR}")
-        if logins:
+        with lock:
             out.write("")
-            out.write("Demo logins 演示账号:")
-            out.write(demo_logins_table(logins))
-        if worker is not None:
-            out.write(f"Task worker started (pid {worker.pid}). 任务进程已启动。")
-        out.write("Press Ctrl-C to stop. 按 Ctrl-C 停止。")
-        out.flush()
+            out.write(
+                f"Guanxi is running at {listening.local_url}   "
+                f"关系已启动：{listening.local_url}"
+            )
+            if listening.other_urls:
+                out.write(
+                    "From other computers 其他电脑访问: "
+                    + "  ".join(listening.other_urls)
+                )
+                out.write(
+                    "For any other name of this server, set GUANXI_ALLOWED_HOSTS "
+                    "(comma-separated). 其他名称请设置 GUANXI_ALLOWED_HOSTS（逗号分隔）。"
+                )
+            out.write(f"Data folder 数据目录: {settings.DATA_DIR}")
+            if logins:
+                out.write("")
+                out.write("Demo logins 演示账号:")
+                out.write(demo_logins_table(logins))
+            if worker is not None:
+                out.write(f"Task worker started (pid {worker.pid}). 任务进程已启动。")
+            out.write("Press Ctrl-C to stop. 按 Ctrl-C 停止。")
+            out.flush()
         previous = signal.signal(signal.SIGTERM, _raise_exit)
         try:
             server.run()  # returns on Ctrl-C or SIGTERM
@@ -144,8 +176,33 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, previous)
             server.close()
             if worker is not None:
-                self._stop(worker)
-            out.write("Guanxi stopped. 关系已停止。")
+                worker.stop()
+            say("Guanxi stopped. 关系已停止。")
+
+    def _tidy(self) -> None:
+        """Imports cut short by a worker that died before this start are failed
+        (they can be run again); uploads nothing needs any more are deleted."""
+        failed = import_jobs_sweep()
+        if failed:
+            self.stdout.write(
+                f"Imports whose task worker had stopped: {failed}, marked failed "
+                f"(they can be run again). 任务进程中断的导入：{failed} 个，已标记为失败"
+                f"（可重新运行）。"
+            )
+        purged = import_uploads_purge()
+        if purged:
+            self.stdout.write(
+                f"Deleted {purged} leftover uploaded files. "
+                f"已删除 {purged} 个遗留的上传文件。"
+            )
+
+    def _allow(self, host: str, port: int) -> Listening:
+        """Answer to the addresses this server listens on, besides the names
+        GUANXI_ALLOWED_HOSTS gives (Django refuses any other Host with a 400)."""
+        listening = addresses_listening(host, port)
+        allowed = settings.ALLOWED_HOSTS
+        allowed.extend(h for h in listening.hosts if h not in allowed)
+        return listening
 
     def _probe(self, host: str, port: int) -> None:
         import socket
@@ -178,13 +235,3 @@ class Command(BaseCommand):
                 f"cannot listen on {options['host']}:{options['port']}: "
                 f"{exc.strerror or exc}"
             ) from None
-
-    def _stop(self, worker: subprocess.Popen[bytes]) -> None:
-        """Ask the worker to finish its tasks; kill it if it does not."""
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGINT)
-        try:
-            worker.wait(WORKER_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()

@@ -1,0 +1,85 @@
+"""The API's docs: Swagger UI and ReDoc from this server's static files, no CDN."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from tests.access import World, make_client
+
+ENDPOINTS = {
+    ("GET", "/api/v1/customers/"),
+    ("POST", "/api/v1/customers/"),
+    ("GET", "/api/v1/customers/{id}/"),
+    ("PUT", "/api/v1/customers/{id}/"),
+    ("PATCH", "/api/v1/customers/{id}/"),
+    ("POST", "/api/v1/interactions/"),
+    ("GET", "/api/v1/orders/"),
+    ("POST", "/api/v1/orders/"),
+    ("GET", "/api/v1/orders/{id}/"),
+    ("POST", "/api/v1/orders/bulk/"),
+}
+
+
+def _assets(html: str) -> list[str]:
+    return re.findall(r'(?:src|href)="([^"]+)"', html)
+
+
+@pytest.mark.parametrize(
+    ("path", "marker"),
+    [
+        ("/api/v1/docs/", '<div id="swagger-ui"></div>'),
+        ("/api/v1/redoc/", '<redoc spec-url="/api/v1/schema/"></redoc>'),
+    ],
+)
+def test_docs_pages_load_everything_from_this_server(
+    db: Any, path: str, marker: str
+) -> None:
+    client = make_client()
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>Guanxi API</title>" in html
+    assert marker in html
+    assert not re.search(r"https?://", html), "a page that reaches the internet"
+    assets = _assets(html)
+    assert assets
+    for asset in assets:  # each one served here, by WhiteNoise
+        assert asset.startswith("/static/drf_spectacular_sidecar/"), asset
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        b"".join(served.streaming_content)
+        served.close()
+
+
+def test_swagger_ui_reads_the_schema_and_the_schema_lists_every_endpoint(
+    db: Any,
+) -> None:
+    client = make_client()
+    html = client.get("/api/v1/docs/").content.decode()
+    assert 'url: "/api/v1/schema/"' in html
+    spec = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    routes = {
+        (method.upper(), route)
+        for route, operations in spec["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    assert routes == ENDPOINTS
+    assert spec["components"]["securitySchemes"]["tokenAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'Token-based authentication with required prefix "Token"',
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("en", "API documentation"), ("zh-hans", "API 文档")]
+)
+def test_the_user_menu_links_to_the_docs(
+    client_for: Any, world: World, language: str, label: str
+) -> None:
+    html = client_for("analyst", language).get("/").content.decode()
+    assert f'<a href="/api/v1/docs/">{label}</a>' in html
