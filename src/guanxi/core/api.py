@@ -33,7 +33,6 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from guanxi.core.errors import DomainError, NotFound
 from guanxi.core.values import MAX_ID
@@ -117,6 +116,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(payload, status=exc.status_code)
     if isinstance(exc, exceptions.ValidationError):
         return Response(_as_fields(exc.detail), status=status.HTTP_400_BAD_REQUEST)
+    # Imported here: REST_FRAMEWORK's settings name classes of this module, and
+    # rest_framework.views reads those settings when it is imported — at the top
+    # of this module that is a cycle (a system check resolving the pagination
+    # class first found this module half-initialised).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(exc, context)
 
 
