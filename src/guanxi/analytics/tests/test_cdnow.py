@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from guanxi.analytics import BetaGeo, GammaGamma, ParetoNBD, rfm_summary
-
-SHA256 = "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a"
-
-
-def _cdnow_path() -> Path:
-    shared = os.environ.get("GUANXI_SHARED_DIR")
-    base = Path(shared) if shared else Path(__file__).parents[4] / ".." / "shared"
-    return base / "data" / "cdnow" / "CDNOW_sample.txt"
+from guanxi.analytics.tests import cdnow
 
 
 @pytest.fixture(scope="module")
 def transactions() -> pd.DataFrame:
-    path = _cdnow_path()
-    if not path.is_file():
-        pytest.fail(f"CDNOW sample not found at {path} (set GUANXI_SHARED_DIR)")
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == SHA256
-    return pd.read_csv(
-        path,
-        sep=r"\s+",
-        header=None,
-        names=["customer", "sample", "date", "cds", "amount"],
-        dtype={"date": str},
-    )
+    return cdnow.sample()
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +87,13 @@ def test_gamma_gamma_published_estimates(summary: pd.DataFrame) -> None:
     assert model.n_customers_ == 946
     params = {name: round(value, 2) for name, value in model.params_.items()}
     assert params == {"p": 6.25, "q": 3.74, "v": 15.44}
+
+
+def test_the_full_file_as_its_readme_describes_it() -> None:
+    full = cdnow.master()
+    assert list(full.columns) == ["customer", "date", "cds", "amount"]
+    assert len(full) == 69_659
+    assert full["customer"].nunique() == 23_570
+    assert int((full["amount"] == 0).sum()) == 80
+    assert int((full["amount"] < 0).sum()) == 0
+    assert (full["date"].min(), full["date"].max()) == ("19970101", "19980630")

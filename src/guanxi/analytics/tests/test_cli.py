@@ -17,27 +17,15 @@ from matplotlib import image
 from scipy import special
 
 from guanxi.analytics.cli import main
+from guanxi.analytics.tests import cdnow
 
 REPO = Path(__file__).resolve().parents[4]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def shared_dir() -> Path:
-    return Path(os.environ.get("GUANXI_SHARED_DIR", REPO.parent / "shared"))
-
-
 @pytest.fixture(scope="module")
 def cdnow_raw() -> pd.DataFrame:
-    source = shared_dir() / "data" / "cdnow" / "CDNOW_sample.txt"
-    if not source.is_file():
-        pytest.fail(f"CDNOW sample not found at {source} (set GUANXI_SHARED_DIR)")
-    return pd.read_csv(
-        source,
-        sep=r"\s+",
-        header=None,
-        names=["customer", "sample", "date", "cds", "dollars"],
-        dtype={"customer": str, "date": str},
-    )
+    return cdnow.sample()
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +74,7 @@ def cdnow_clv(
     folder = tmp_path_factory.mktemp("clv")
     out = folder / "customers.csv"
     plots = folder / "plots"
-    argv = ["clv", str(cdnow_csv), *CDNOW_SPLIT, "--amount-col", "dollars"]
+    argv = ["clv", str(cdnow_csv), *CDNOW_SPLIT, "--amount-col", "amount"]
     argv += ["--out", str(out), "--plots", str(plots), "--json"]
     completed = _in_process(argv)
     return json.loads(completed), pd.read_csv(out, dtype={"customer_id": str}), plots

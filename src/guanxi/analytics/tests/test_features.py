@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +19,12 @@ from guanxi.analytics.features import (
     rfm_summary_ibis,
 )
 from guanxi.analytics.summary import rfm_summary
-
-CDNOW_SHA256 = "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a"
-
-
-def _cdnow_path() -> Path:
-    shared = os.environ.get("GUANXI_SHARED_DIR")
-    base = Path(shared) if shared else Path(__file__).parents[4] / ".." / "shared"
-    return base / "data" / "cdnow" / "CDNOW_sample.txt"
+from guanxi.analytics.tests import cdnow as cdnow_data
 
 
 @pytest.fixture(scope="module")
 def cdnow() -> pd.DataFrame:
-    path = _cdnow_path()
-    if not path.is_file():
-        pytest.fail(f"CDNOW sample not found at {path} (set GUANXI_SHARED_DIR)")
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == CDNOW_SHA256
-    frame = pd.read_csv(
-        path,
-        sep=r"\s+",
-        header=None,
-        names=["customer", "sample", "date", "cds", "amount"],
-        dtype={"date": str},
-    )
+    frame = cdnow_data.sample()
     frame["date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
     return frame
 
