@@ -28,6 +28,8 @@ import pandas as pd
 from ibis import _
 from ibis.expr.types.groupby import GroupedTable
 
+from guanxi.analytics.dates import EPOCH, DateLike, as_date
+from guanxi.analytics.dates import day_number as _epoch_day
 from guanxi.analytics.errors import AnalyticsInputError
 
 __all__ = [
@@ -43,9 +45,7 @@ __all__ = [
 ]
 
 DEFAULT_WINDOWS: tuple[int, ...] = (30, 90, 365)
-_EPOCH = dt.date(1970, 1, 1)
 _PERFECT_HASH_BITS = 20
-DateLike = dt.date | dt.datetime | str | pd.Timestamp
 
 
 def connect_duckdb(database: str = ":memory:", *, threads: int | None = None) -> Any:
@@ -132,20 +132,6 @@ def read_transactions(
     return table
 
 
-def _to_date(value: DateLike, name: str) -> dt.date:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as error:
-        raise AnalyticsInputError(f"{name}: cannot read '{value}' as a date") from error
-    if pd.isna(stamp):
-        raise AnalyticsInputError(f"{name}: cannot read '{value}' as a date")
-    return dt.date(stamp.year, stamp.month, stamp.day)
-
-
-def _epoch_day(value: DateLike, name: str) -> int:
-    return (_to_date(value, name) - _EPOCH).days
-
-
 def _calendar_date(column: ir.Value) -> ir.DateValue:
     """The calendar date of a date, timestamp or ISO date-string value."""
     dtype = column.type()
@@ -167,7 +153,7 @@ def day_number(column: ir.Value) -> ir.IntegerValue:
     applied), so two purchases on the same day get the same number.
     """
     day = _calendar_date(column)
-    result: ir.IntegerValue = day.delta(ibis.date(_EPOCH), unit="day").cast("int64")
+    result: ir.IntegerValue = day.delta(ibis.date(EPOCH), unit="day").cast("int64")
     return result
 
 
@@ -461,7 +447,7 @@ def _summary_expression(
         day=_calendar_date,
     ).aggregate(amount=_.amount.sum().cast("float64"))
     cut = ibis.date(
-        _EPOCH + dt.timedelta(days=calibration if calibration is not None else end)
+        EPOCH + dt.timedelta(days=calibration if calibration is not None else end)
     )
     if on_duckdb:
         source = daily
@@ -515,7 +501,10 @@ def _check_summary_input(
     end: int,
     on_duckdb: bool,
 ) -> None:
-    """Raise for nulls, negative amounts and purchases after the observation end.
+    """Raise for nulls and purchases after the observation end.
+
+    Zero and negative amounts (free items, refunds) are kept, as in the
+    pandas summary.
 
     One aggregate query of counts, a minimum and a maximum tells whether there
     is any problem. On DuckDB (``on_duckdb``) the last purchase day is the
@@ -540,7 +529,6 @@ def _check_summary_input(
         ]
         if amount_col is not None:
             found.append((amount_col, t[amount_col].isnull(), "missing amount"))
-            found.append((amount_col, t[amount_col] < 0, "negative amount"))
         return found
 
     checks = problems(table)
@@ -555,7 +543,6 @@ def _check_summary_input(
     }
     if amount_col is not None:
         figures["amounts"] = table[amount_col].count()
-        figures["lowest"] = table[amount_col].min()
     found = table.aggregate(**figures).execute().iloc[0]
     rows = int(found["rows"])
     flags = [
@@ -565,7 +552,6 @@ def _check_summary_input(
     ]
     if amount_col is not None:
         flags.append(rows > int(found["amounts"]))
-        flags.append(bool(pd.notna(found["lowest"]) and found["lowest"] < 0))
     for i, (column, _condition, what) in enumerate(checks):
         if not flags[i]:
             continue
@@ -629,8 +615,8 @@ def rfm_summary_ibis(
     if calibration is not None and calibration > end:
         raise AnalyticsInputError(
             "calibration_end: must not be after observation_end "
-            f"({_to_date(calibration_end, 'calibration_end')} > "  # type: ignore[arg-type]
-            f"{_to_date(observation_end, 'observation_end')})"
+            f"({as_date(calibration_end, 'calibration_end')} > "
+            f"{as_date(observation_end, 'observation_end')})"
         )
     on_duckdb = ibis.get_backend(table).name == "duckdb"
     _check_summary_input(

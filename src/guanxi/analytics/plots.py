@@ -32,6 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from guanxi.analytics._purchases import purchase_days
+from guanxi.analytics.transactions import Transactions, as_transactions
 
 __all__ = [
     "plot_cohort_retention",
@@ -149,12 +150,12 @@ def _save(figure: Figure, path: str | Path) -> Path:
 
 
 def plot_cumulative_purchases(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Transactions,
     model: PurchaseModel,
     path: str | Path,
     *,
-    customer_col: str,
-    datetime_col: str,
+    customer_col: str | None = None,
+    datetime_col: str | None = None,
     calibration_end: Any,
     observation_end: Any,
     time_unit: str = "D",
@@ -167,13 +168,10 @@ def plot_cumulative_purchases(
     ``expected_purchases_new_customer``; time in the model's unit (days, or
     weeks = days / 7).
     """
-    daily, end, _ = purchase_days(
-        transactions,
-        customer_col=customer_col,
-        datetime_col=datetime_col,
-        amount_col=None,
-        observation_end=observation_end,
+    checked = as_transactions(
+        transactions, customer_col=customer_col, datetime_col=datetime_col
     )
+    daily, end, _ = purchase_days(checked, observation_end)
     calibration = pd.Timestamp(calibration_end).normalize()
     first = daily.groupby("customer")["day"].transform("min")
     daily = daily[first <= calibration]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from guanxi.analytics import BetaGeo, GammaGamma, ParetoNBD, rfm_summary
+from guanxi.analytics import AnalyticsInputError, BetaGeo, GammaGamma, ParetoNBD
+from guanxi.analytics.summary import rfm_summary, summarise
 from guanxi.analytics.tests import cdnow
+from guanxi.analytics.transactions import Transactions
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +100,31 @@ def test_the_full_file_as_its_readme_describes_it() -> None:
     assert int((full["amount"] == 0).sum()) == 80
     assert int((full["amount"] < 0).sum()) == 0
     assert (full["date"].min(), full["date"].max()) == ("19970101", "19980630")
+
+
+def test_clv_is_the_same_in_days_and_in_weeks(transactions: pd.DataFrame) -> None:
+    checked = Transactions.from_frame(
+        transactions, customer_col="customer", datetime_col="date", amount_col="amount"
+    )
+    values = {}
+    for unit in ("D", "W"):
+        summary = summarise(checked, calibration_end="1997-09-30", time_unit=unit)
+        purchases, spend = BetaGeo().fit(summary), GammaGamma().fit(summary)
+        assert (purchases.time_unit_, spend.time_unit_) == (unit, unit)
+        values[unit] = purchases.clv(spend, summary, months=12)
+    # The same 12 months of 30 days whatever the unit (α scales with it).
+    np.testing.assert_allclose(values["D"], values["W"], rtol=1e-5)
+
+
+def test_clv_refuses_a_summary_in_another_unit(transactions: pd.DataFrame) -> None:
+    checked = Transactions.from_frame(
+        transactions, customer_col="customer", datetime_col="date", amount_col="amount"
+    )
+    weeks = summarise(checked, calibration_end="1997-09-30", time_unit="W")
+    days = summarise(checked, calibration_end="1997-09-30", time_unit="D")
+    purchases, spend = BetaGeo().fit(weeks), GammaGamma().fit(weeks)
+    with pytest.raises(AnalyticsInputError) as caught:
+        purchases.clv(spend, days)
+    assert str(caught.value) == (
+        "summary: durations in days, but BetaGeo was fitted on durations in weeks"
+    )
