@@ -72,13 +72,20 @@ def _parser() -> _Parser:
     for name, text in HELPS.items():
         command = commands.add_parser(name, help=text, description=text)
         _input_options(command)
-        if name in ("clv", "churn"):
+        if name == "clv":
             command.add_argument(
                 "--calibration-end",
                 metavar="DATE",
-                help="clv: end of the calibration period, later purchases are the "
-                "holdout; churn: the test cut-off (default: observation end minus "
-                "the horizon) / 校准期结束日期（churn：测试截止日期）",
+                help="End of the calibration period, YYYY-MM-DD; later purchases "
+                "are the holdout / 校准期结束日期，之后的购买为验证期",
+            )
+        if name == "churn":
+            command.add_argument(
+                "--calibration-end",
+                metavar="DATE",
+                help="The test cut-off, YYYY-MM-DD (default: observation end minus "
+                "the horizon; training one horizon earlier) / 测试截止日期"
+                "（默认：观察期结束减去预测期；训练截止再早一个预测期）",
             )
         if name == "clv":
             _clv_options(command)
@@ -210,7 +217,7 @@ def main(argv: Sequence[str], *, gettext: Translate | None = None) -> int:
     except (UsageError, AnalyticsInputError) as error:
         return _fail(_as_options(str(error)), _)
     except KeyboardInterrupt:
-        print(f"{_('error: ')}interrupted", file=sys.stderr)
+        print(_("error: ") + "interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (``… | head``): stop quietly, as Unix tools do.
@@ -219,7 +226,7 @@ def main(argv: Sequence[str], *, gettext: Translate | None = None) -> int:
         return 0
     except Exception as error:  # a defect: still no traceback for the user
         print(
-            f"{_('error: ')}unexpected failure ({type(error).__name__}: {error}); "
+            _("error: ") + f"unexpected failure ({type(error).__name__}: {error}); "
             "please report it",
             file=sys.stderr,
         )
@@ -227,7 +234,7 @@ def main(argv: Sequence[str], *, gettext: Translate | None = None) -> int:
 
 
 def _fail(message: str, _: Translate) -> int:
-    print(f"{_('error: ')}{message}", file=sys.stderr)
+    print(_("error: ") + message, file=sys.stderr)
     return 2
 
 
