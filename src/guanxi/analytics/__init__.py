@@ -30,11 +30,11 @@ if TYPE_CHECKING:
         connect_spark,
         customer_features,
         read_transactions,
-        rfm_summary_ibis,
     )
     from guanxi.analytics.reports import clv_report, cohorts_report, rfm_report
     from guanxi.analytics.rfm import BusinessSegment, RFMScorer, rfm_table
     from guanxi.analytics.summary import CustomerSummary, rfm_summary, summarise
+    from guanxi.analytics.summary_ibis import rfm_summary_ibis
     from guanxi.analytics.transactions import Transactions
 
 _LAZY = {
@@ -61,7 +61,7 @@ _LAZY = {
     "retention_table": "guanxi.analytics.cohorts",
     "rfm_report": "guanxi.analytics.reports",
     "rfm_summary": "guanxi.analytics.summary",
-    "rfm_summary_ibis": "guanxi.analytics.features",
+    "rfm_summary_ibis": "guanxi.analytics.summary_ibis",
     "rfm_table": "guanxi.analytics.rfm",
     "summarise": "guanxi.analytics.summary",
 }

@@ -80,7 +80,7 @@ def rfm_summary(
 
     ``transactions`` is a pandas DataFrame (one row per transaction), or a CSV /
     Parquet path or an Ibis table, which are summarised in-database by
-    :func:`guanxi.analytics.features.rfm_summary_ibis` with identical results.
+    :func:`guanxi.analytics.summary_ibis.rfm_summary_ibis` with identical results.
 
     Purchases are counted per calendar day: several transactions of one
     customer on one day are one purchase whose amount is their sum.
@@ -109,7 +109,7 @@ def rfm_summary(
     """
     if not isinstance(transactions, pd.DataFrame | Transactions):
         if isinstance(transactions, str | os.PathLike) or _is_ibis_table(transactions):
-            from guanxi.analytics.features import rfm_summary_ibis
+            from guanxi.analytics.summary_ibis import rfm_summary_ibis
 
             return rfm_summary_ibis(
                 transactions,

@@ -16,9 +16,9 @@ from guanxi.analytics.features import (
     customer_features,
     interaction_features,
     read_transactions,
-    rfm_summary_ibis,
 )
 from guanxi.analytics.summary import rfm_summary
+from guanxi.analytics.summary_ibis import rfm_summary_ibis
 from guanxi.analytics.tests import cdnow as cdnow_data
 
 
