@@ -103,14 +103,15 @@ class Daily:
 class Transactions:
     """Transactions checked once (build with :meth:`from_frame`).
 
-    One entry per row: ``customer_ids`` as given, ``days`` as day numbers
+    One entry per row: ``customer_ids`` as given (the column's own array, so
+    Arrow strings stay Arrow strings), ``days`` as day numbers
     (days since 1970-01-01, see :mod:`guanxi.analytics.dates`) and
     ``amounts`` (None without an amount column). ``columns`` are the names of
     the customer, date and amount columns, used in messages with
     ``row_name``.
     """
 
-    customer_ids: npt.NDArray[Any]
+    customer_ids: Any
     days: npt.NDArray[np.int64]
     amounts: npt.NDArray[np.float64] | None
     columns: tuple[str, str, str | None] = ("customer_id", "date", None)
@@ -177,7 +178,7 @@ class Transactions:
             bad = ~np.isfinite(amounts)
             _reject(amount_col, raw, bad, "missing amount", row_name)
         return cls(
-            customer_ids=customer.to_numpy(),
+            customer_ids=customer.array,
             days=days,
             amounts=amounts,
             columns=(customer_col, datetime_col, amount_col),
@@ -235,7 +236,7 @@ class Transactions:
         several times faster. Factorises the column as stored, then sorts only
         the distinct ids rather than every row.
         """
-        codes, found = pd.factorize(pd.Series(self.customer_ids, copy=False))
+        codes, found = pd.factorize(self.customer_ids)
         uniques = np.asarray(found)
         try:
             order = np.argsort(uniques, kind="stable")
