@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from guanxi.analytics.clv import BetaGeo, GammaGamma, ParetoNBD
-from guanxi.analytics.clv._base import PurchaseModel
 from guanxi.analytics.cohorts import cohort_revenue, repurchase_rate, retention_table
 from guanxi.analytics.dates import DateLike, date_of_day, day_number
 from guanxi.analytics.errors import AnalyticsInputError
@@ -38,6 +36,10 @@ from guanxi.analytics.rfm import (
 )
 from guanxi.analytics.summary import CustomerSummary, TimeUnit, summarise
 from guanxi.analytics.transactions import Transactions
+
+if TYPE_CHECKING:
+    from guanxi.analytics.clv import GammaGamma
+    from guanxi.analytics.clv._base import PurchaseModel
 
 __all__ = [
     "MODEL_NAMES",
@@ -287,6 +289,9 @@ def clv_report(
     calibration end (else the observation end). Without a repeat buyer with
     a positive mean spend there is no spend model and a warning says so.
     """
+    # The CLV models load SciPy: only here, not for the other reports.
+    from guanxi.analytics.clv import BetaGeo, GammaGamma, ParetoNBD
+
     if model not in MODEL_NAMES:
         raise AnalyticsInputError(f"model: '{model}' is not one of bgnbd, pnbd")
     end = transactions.end_day(observation_end)
