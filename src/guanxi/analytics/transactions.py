@@ -207,13 +207,14 @@ class Transactions:
             return self.last_day
         end = day_number(observation_end, name)
         late = self.days > end
-        _reject(
-            self.columns[1],
-            self._shown_dates(),
-            late,
-            "purchase after the observation end",
-            self.row_name,
-        )
+        if bool(late.any()):  # the dates to show are only made for a message
+            _reject(
+                self.columns[1],
+                self._shown_dates(),
+                late,
+                "purchase after the observation end",
+                self.row_name,
+            )
         return end
 
     def until(self, day: int) -> Transactions:
