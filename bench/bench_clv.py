@@ -35,6 +35,7 @@ from guanxi.analytics.clv.simulate import (
     simulate_gamma_gamma,
     simulate_paretonbd,
 )
+from guanxi.analytics.summary import CustomerSummary
 
 HERE = Path(__file__).resolve().parent
 LIFETIMES_PYTHON = HERE / ".venv-lifetimes" / "bin" / "python"
@@ -42,6 +43,8 @@ BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 PNBD = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
 GG = {"p": 6.25, "q": 3.74, "v": 15.44}
 HORIZON_WEEKS = 39.0
+#: lifetimes' month of weeks, 4.345 weeks, in days.
+WEEKS_MONTH = 4.345 * 7
 
 
 def timed(results: dict[str, Any], name: str, action: Callable[[], Any]) -> Any:
@@ -104,6 +107,8 @@ def main() -> int:
 
     ours: dict[str, Any] = {}
     f, r, T, m = (summary[c] for c in ("frequency", "recency", "T", "monetary_value"))
+    # Simulated in weeks; lifetimes' month of weeks is 4.345 weeks (30.415 days).
+    weeks = CustomerSummary(summary, time_unit="W")
     bgf = timed(ours, "bgnbd_fit", lambda: BetaGeo().fit(summary))
     ggf = timed(ours, "gg_fit", lambda: GammaGamma().fit(summary))
     predictions = {
@@ -123,7 +128,7 @@ def main() -> int:
         ours,
         "clv",
         lambda: bgf.clv(
-            ggf, f, r, T, m, horizon=12, discount_rate=0.01, time_unit_per_period=4.345
+            ggf, weeks, months=12, discount_rate=0.01, days_per_month=WEEKS_MONTH
         ),
     )
     timed(ours, "standard_errors (extra)", lambda: bgf.standard_errors_)
@@ -238,9 +243,7 @@ def main() -> int:
             ("value", same_ggf.expected_average_value(f, m)),
             (
                 "clv",
-                same_bgf.clv(
-                    same_ggf, f, r, T, m, horizon=12, time_unit_per_period=4.345
-                ),
+                same_bgf.clv(same_ggf, weeks, months=12, days_per_month=WEEKS_MONTH),
             ),
         ]:
             print(

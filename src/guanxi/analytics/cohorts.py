@@ -18,6 +18,7 @@ import pandas as pd
 
 from guanxi.analytics._purchases import purchase_days
 from guanxi.analytics.errors import AnalyticsInputError
+from guanxi.analytics.transactions import Transactions, as_transactions
 
 __all__ = ["cohort_revenue", "repurchase_rate", "retention_table"]
 
@@ -28,20 +29,23 @@ def _month_number(days: pd.Series) -> np.ndarray:
 
 
 def _cohort_frame(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Transactions,
     *,
-    customer_col: str,
-    datetime_col: str,
+    customer_col: str | None,
+    datetime_col: str | None,
     amount_col: str | None,
     observation_end: Any,
+    needs_amounts: bool = False,
 ) -> tuple[pd.DataFrame, pd.Timestamp]:
-    daily, end, _ = purchase_days(
+    checked = as_transactions(
         transactions,
         customer_col=customer_col,
         datetime_col=datetime_col,
         amount_col=amount_col,
-        observation_end=observation_end,
     )
+    if needs_amounts and checked.amounts is None:
+        raise AnalyticsInputError("transactions: no amounts to add up as revenue")
+    daily, end, _ = purchase_days(checked, observation_end)
     first = daily.groupby("customer", sort=False)["day"].transform("min")
     daily["cohort_month"] = _month_number(first)
     daily["offset"] = _month_number(daily["day"]) - daily["cohort_month"]
@@ -74,10 +78,10 @@ def _grid(values: pd.Series, end_month: int, *, fill: float) -> pd.DataFrame:
 
 
 def retention_table(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Transactions,
     *,
-    customer_col: str,
-    datetime_col: str,
+    customer_col: str | None = None,
+    datetime_col: str | None = None,
     observation_end: Any = None,
     rates: bool = False,
 ) -> pd.DataFrame:
@@ -102,10 +106,10 @@ def retention_table(
 
 
 def repurchase_rate(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Transactions,
     *,
-    customer_col: str,
-    datetime_col: str,
+    customer_col: str | None = None,
+    datetime_col: str | None = None,
     observation_end: Any = None,
     within_days: int | None = None,
 ) -> pd.DataFrame:
@@ -151,11 +155,11 @@ def repurchase_rate(
 
 
 def cohort_revenue(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Transactions,
     *,
-    customer_col: str,
-    datetime_col: str,
-    amount_col: str,
+    customer_col: str | None = None,
+    datetime_col: str | None = None,
+    amount_col: str | None = None,
     observation_end: Any = None,
     per_customer: bool = False,
     cumulative: bool = False,
@@ -172,6 +176,7 @@ def cohort_revenue(
         datetime_col=datetime_col,
         amount_col=amount_col,
         observation_end=observation_end,
+        needs_amounts=True,
     )
     revenue = _grid(
         daily.groupby(["cohort_month", "offset"])["amount"].sum(),

@@ -4,12 +4,20 @@ Drawn with matplotlib's Agg canvas (no display, no pyplot state). Titles are
 bilingual when a CJK font is installed ("WenQuanYi Zen Hei" from Debian's
 ``fonts-wqy-zenhei``); without one they are English only, so no glyph
 warnings and no boxes.
+
+matplotlib keeps the fonts it found in a cache file and does not look again,
+so a font installed after that cache was built stays unknown to it (Chinese
+then drew as boxes). :func:`cjk_font_available` therefore looks the font up by
+file when matplotlib does not know it — fontconfig's list, then the path of
+Debian's package — and adds it; that takes milliseconds, where rebuilding
+matplotlib's whole list takes seconds.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import subprocess
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from guanxi.analytics._purchases import purchase_days
+from guanxi.analytics.transactions import Transactions, as_transactions
 
 __all__ = [
     "plot_cohort_retention",
@@ -34,6 +43,8 @@ __all__ = [
 ]
 
 CJK_FONT = "WenQuanYi Zen Hei"
+#: Where Debian's fonts-wqy-zenhei puts the font, if fontconfig cannot say.
+CJK_FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
 
 
 class PurchaseModel(Protocol):
@@ -50,12 +61,43 @@ class PurchaseModel(Protocol):
 
 @functools.cache
 def cjk_font_available() -> bool:
+    """Whether matplotlib can draw with the CJK font, adding its file if needed."""
     with _quiet_fonts():
-        try:
-            font_manager.findfont(CJK_FONT, fallback_to_default=False)
-        except ValueError:
-            return False
+        if _font_known():
+            return True
+        for path in _font_files():
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+            if _font_known():
+                return True
+    return False
+
+
+def _font_known() -> bool:
+    try:
+        font_manager.findfont(CJK_FONT, fallback_to_default=False)
+    except ValueError:
+        return False
     return True
+
+
+def _font_files() -> list[str]:
+    """The CJK font's files as fontconfig lists them, then Debian's path."""
+    try:
+        listed = subprocess.run(
+            ["fc-list", "--format", "%{file}\n", f":family={CJK_FONT}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        listed = []
+    files = [line for line in listed if line.strip()]
+    files += [p for p in CJK_FONT_FILES if p not in files and Path(p).is_file()]
+    return files
 
 
 @contextmanager
@@ -108,12 +150,12 @@ def _save(figure: Figure, path: str | Path) -> Path:
 
 
 def plot_cumulative_purchases(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Transactions,
     model: PurchaseModel,
     path: str | Path,
     *,
-    customer_col: str,
-    datetime_col: str,
+    customer_col: str | None = None,
+    datetime_col: str | None = None,
     calibration_end: Any,
     observation_end: Any,
     time_unit: str = "D",
@@ -126,13 +168,10 @@ def plot_cumulative_purchases(
     ``expected_purchases_new_customer``; time in the model's unit (days, or
     weeks = days / 7).
     """
-    daily, end, _ = purchase_days(
-        transactions,
-        customer_col=customer_col,
-        datetime_col=datetime_col,
-        amount_col=None,
-        observation_end=observation_end,
+    checked = as_transactions(
+        transactions, customer_col=customer_col, datetime_col=datetime_col
     )
+    daily, end, _ = purchase_days(checked, observation_end)
     calibration = pd.Timestamp(calibration_end).normalize()
     first = daily.groupby("customer")["day"].transform("min")
     daily = daily[first <= calibration]

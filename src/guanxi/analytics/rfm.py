@@ -70,6 +70,7 @@ import pandas as pd
 
 from guanxi.analytics._purchases import purchase_days
 from guanxi.analytics.errors import AnalyticsInputError
+from guanxi.analytics.transactions import Transactions, as_transactions
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -339,15 +340,19 @@ class RFMScorer:
         for column in ("recency_days", "frequency"):
             if column not in X.columns:
                 raise AnalyticsInputError(f"column '{column}' is missing")
+        # Monetary is net of refunds and may be negative; the others count days.
         for column in ("recency_days", "frequency", "monetary", "exposure_days"):
             if column not in X.columns:
                 continue
             values = pd.to_numeric(X[column], errors="coerce")
-            bad = values.isna() | (values < 0)
+            bad = values.isna()
+            if column != "monetary":
+                bad |= values < 0
             if bool(bad.any()):
                 position = int(np.flatnonzero(bad.to_numpy())[0])
+                wanted = "a number" if column == "monetary" else "a number >= 0"
                 raise AnalyticsInputError(
-                    f"column '{column}', row {position + 1}: not a number >= 0 "
+                    f"column '{column}', row {position + 1}: not {wanted} "
                     f"({X[column].iloc[position]})"
                 )
         return X
@@ -405,18 +410,20 @@ def _meets(
 
 
 def rfm_table(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Transactions,
     *,
-    customer_col: str,
-    datetime_col: str,
+    customer_col: str | None = None,
+    datetime_col: str | None = None,
     amount_col: str | None = None,
     observation_end: Any = None,
     window_days: int | None = None,
 ) -> pd.DataFrame:
-    """The RFM frame (see the module docstring) from a transactions frame.
+    """The RFM frame (see the module docstring) from transactions.
 
-    ``datetime_col`` must hold datetimes (parse text first); purchases are
-    counted per calendar day. ``observation_end`` defaults to the last purchase
+    ``transactions`` is checked :class:`Transactions` or a frame with the
+    named columns (dates as datetimes or ISO 8601 text); purchases are
+    counted per calendar day, and ``monetary`` is there when there are
+    amounts (net of refunds: it may be 0 or negative). ``observation_end`` defaults to the last purchase
     day. ``window_days`` limits frequency and monetary to the last
     ``window_days`` days up to and including ``observation_end`` (all history
     when None); recency always looks at the whole history, and customers with
@@ -426,13 +433,13 @@ def rfm_table(
     """
     if window_days is not None and window_days < 1:
         raise AnalyticsInputError("window_days must be at least 1")
-    daily, end, ids = purchase_days(
+    checked = as_transactions(
         transactions,
         customer_col=customer_col,
         datetime_col=datetime_col,
         amount_col=amount_col,
-        observation_end=observation_end,
     )
+    daily, end, ids = purchase_days(checked, observation_end)
     grouped = daily.groupby("customer", sort=True)
     first = grouped["day"].min()
     last = grouped["day"].max()
@@ -449,7 +456,7 @@ def rfm_table(
     result["frequency"] = (
         by_customer["day"].size().reindex(result.index, fill_value=0).astype(np.int64)
     )
-    if amount_col is not None:
+    if checked.amounts is not None:
         result["monetary"] = (
             by_customer["amount"]
             .sum()

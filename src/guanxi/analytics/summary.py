@@ -1,25 +1,69 @@
-"""Per-customer frequency / recency / T / monetary summary, the input of the CLV models."""
+"""Per-customer frequency / recency / T / monetary summary, the input of the CLV models.
+
+A :class:`CustomerSummary` carries the unit its durations are in (days or
+weeks), so a model fitted on it and the CLV computed from it cannot silently
+disagree about how long a month is.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
+from guanxi.analytics.dates import DateLike, as_date, date_of_day, day_number
 from guanxi.analytics.errors import AnalyticsInputError
+from guanxi.analytics.transactions import Transactions
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["rfm_summary"]
+__all__ = ["UNIT_NAMES", "CustomerSummary", "TimeUnit", "rfm_summary", "summarise"]
 
-DateLike = str | dt.date | dt.datetime | pd.Timestamp
+#: The unit of a summary's durations: days, or weeks of 7 days (fractional).
+TimeUnit = Literal["D", "W"]
+UNIT_NAMES: dict[str, str] = {"D": "days", "W": "weeks"}
+_DAYS_PER_UNIT = {"D": 1.0, "W": 7.0}
 
-_SUMMARY_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
-_HOLDOUT_COLUMNS = ["frequency_holdout", "monetary_value_holdout", "duration_holdout"]
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """The BTYD summary (see :func:`rfm_summary`) and the unit of its durations.
+
+    ``frame`` is indexed by customer id with float64 columns ``frequency``,
+    ``recency``, ``T``, ``monetary_value`` (and the holdout columns with a
+    calibration end); ``recency``, ``T`` and ``duration_holdout`` are in
+    ``time_unit``. Fitting a CLV model on a summary records its unit, and
+    :meth:`~guanxi.analytics.clv._base.PurchaseModel.clv` converts months into
+    it, refusing a summary in another unit than the models were fitted in.
+    """
+
+    frame: pd.DataFrame
+    time_unit: TimeUnit = "D"
+    observation_end: dt.date | None = None
+    calibration_end: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.time_unit not in get_args(TimeUnit):
+            raise AnalyticsInputError(
+                f"time_unit: '{self.time_unit}' is not one of D, W"
+            )
+        if not isinstance(self.frame, pd.DataFrame):
+            raise AnalyticsInputError(
+                f"frame: expected a pandas DataFrame, got {type(self.frame).__name__}"
+            )
+
+    @property
+    def days_per_unit(self) -> float:
+        """1 for a summary in days, 7 for one in weeks."""
+        return _DAYS_PER_UNIT[self.time_unit]
+
+    def __len__(self) -> int:
+        return len(self.frame)
 
 
 def rfm_summary(
@@ -36,7 +80,7 @@ def rfm_summary(
 
     ``transactions`` is a pandas DataFrame (one row per transaction), or a CSV /
     Parquet path or an Ibis table, which are summarised in-database by
-    :func:`guanxi.analytics.features.rfm_summary_ibis` with identical results.
+    :func:`guanxi.analytics.summary_ibis.rfm_summary_ibis` with identical results.
 
     Purchases are counted per calendar day: several transactions of one
     customer on one day are one purchase whose amount is their sum.
@@ -55,14 +99,17 @@ def rfm_summary(
     weeks of days / 7 (``"W"``, fractional, as in the literature). The index
     is the customer id (named ``customer_col``, sorted); columns are float64.
 
+    Amounts may be zero or negative (free items, refunds); ``monetary_value``
+    is then the mean of whatever the repeat purchase days add up to.
+
     Raises :class:`AnalyticsInputError` naming the column and the first
     offending row (1-based) for a missing column, a missing customer id, a
     missing or unparsable date, a purchase after the observation end, or a
-    missing or negative amount.
+    missing amount.
     """
-    if not isinstance(transactions, pd.DataFrame):
+    if not isinstance(transactions, pd.DataFrame | Transactions):
         if isinstance(transactions, str | os.PathLike) or _is_ibis_table(transactions):
-            from guanxi.analytics.features import rfm_summary_ibis
+            from guanxi.analytics.summary_ibis import rfm_summary_ibis
 
             return rfm_summary_ibis(
                 transactions,
@@ -77,59 +124,97 @@ def rfm_summary(
             "transactions: expected a pandas DataFrame, a file path or an Ibis "
             f"table, got {type(transactions).__name__}"
         )
-    if time_unit not in ("D", "W"):
+    checked = (
+        transactions
+        if isinstance(transactions, Transactions)
+        else Transactions.from_frame(
+            transactions,
+            customer_col=customer_col,
+            datetime_col=datetime_col,
+            amount_col=amount_col,
+        )
+    )
+    summary = summarise(
+        checked,
+        observation_end=as_date(observation_end, "observation_end"),
+        calibration_end=calibration_end,
+        time_unit=time_unit,
+    )
+    frame = summary.frame
+    frame.index.name = customer_col
+    return frame
+
+
+def summarise(
+    transactions: Transactions,
+    *,
+    observation_end: DateLike | None = None,
+    calibration_end: DateLike | None = None,
+    time_unit: TimeUnit = "D",
+) -> CustomerSummary:
+    """The summary of :func:`rfm_summary` from checked transactions, with its unit.
+
+    ``observation_end`` defaults to the last purchase day. The index is named
+    after the transactions' customer column.
+    """
+    if time_unit not in get_args(TimeUnit):
         raise AnalyticsInputError(f"time_unit: '{time_unit}' is not one of D, W")
-    end = _day(observation_end, "observation_end")
-    cut = end if calibration_end is None else _day(calibration_end, "calibration_end")
+    end = transactions.end_day(observation_end)
+    cut = (
+        end
+        if calibration_end is None
+        else day_number(calibration_end, "calibration_end")
+    )
     if cut > end:
         raise AnalyticsInputError(
             "calibration_end: must not be after observation_end "
-            f"({_date_text(cut)} > {_date_text(end)})"
+            f"({date_of_day(cut)} > {date_of_day(end)})"
         )
-    customers, days, amounts = _checked_columns(
-        transactions,
-        customer_col=customer_col,
-        datetime_col=datetime_col,
-        amount_col=amount_col,
-        end=end,
+    daily = transactions.daily
+    before = daily.day <= cut
+    code, day, amount = daily.customer[before], daily.day[before], daily.amount[before]
+    # Sorted by customer and day: a customer's first and last purchase days
+    # are the ends of their run of entries.
+    starts = np.ones(len(code), dtype=bool)
+    starts[1:] = code[1:] != code[:-1]
+    ends = np.ones(len(code), dtype=bool)
+    ends[:-1] = starts[1:]
+    customers = code[starts]
+    first = day[starts]
+    frequency = (
+        np.diff(np.append(np.flatnonzero(starts), len(code))).astype(np.float64) - 1.0
     )
-    daily = (
-        pd.DataFrame({"customer": customers, "day": days, "amount": amounts})
-        .groupby(["customer", "day"], sort=True)["amount"]
-        .sum()
-        .reset_index()
-    )
-    calibration = daily[daily["day"].to_numpy() <= cut]
-    grouped = calibration.groupby("customer", sort=True)
-    first = grouped["day"].min()
-    last = grouped["day"].max()
-    count = grouped["day"].size()
-    spend = grouped["amount"].sum()
-    first_spend = grouped["amount"].first()
-    frequency = np.asarray((count - 1).to_numpy(), dtype=np.float64)
-    repeat_spend = (spend - first_spend).to_numpy(np.float64)
-    scale = 7.0 if time_unit == "W" else 1.0
-    summary = pd.DataFrame(
+    spend = pd.Series(amount).groupby(code, sort=True).sum().to_numpy(np.float64)
+    scale = _DAYS_PER_UNIT[time_unit]
+    frame = pd.DataFrame(
         {
             "frequency": frequency,
-            "recency": (last - first).to_numpy(np.float64) / scale,
-            "T": (cut - first).to_numpy(np.float64) / scale,
-            "monetary_value": _mean(repeat_spend, frequency),
+            "recency": (day[ends] - first).astype(np.float64) / scale,
+            "T": (cut - first).astype(np.float64) / scale,
+            "monetary_value": _mean(spend - amount[starts], frequency),
         },
-        index=first.index,
+        index=pd.Index(daily.ids[customers], name=transactions.columns[0]),
     )
     if calibration_end is not None:
-        holdout = daily[daily["day"].to_numpy() > cut].groupby("customer")
-        days_after = holdout["day"].size().reindex(summary.index, fill_value=0)
-        spend_after = holdout["amount"].sum().reindex(summary.index, fill_value=0.0)
-        count_after = np.asarray(days_after.to_numpy(), dtype=np.float64)
-        summary["frequency_holdout"] = count_after
-        summary["monetary_value_holdout"] = _mean(
-            spend_after.to_numpy(np.float64), count_after
-        )
-        summary["duration_holdout"] = float(end - cut) / scale
-    summary.index.name = customer_col
-    return summary.astype(np.float64)
+        after = ~before
+        counts = np.bincount(daily.customer[after], minlength=len(daily.ids))
+        count_after = counts[customers].astype(np.float64)
+        spend_after = (
+            pd.Series(daily.amount[after])
+            .groupby(daily.customer[after], sort=True)
+            .sum()
+            .reindex(customers, fill_value=0.0)
+            .to_numpy(np.float64)
+        ).astype(np.float64)
+        frame["frequency_holdout"] = count_after
+        frame["monetary_value_holdout"] = _mean(spend_after, count_after)
+        frame["duration_holdout"] = float(end - cut) / scale
+    return CustomerSummary(
+        frame=frame.astype(np.float64),
+        time_unit=time_unit,
+        observation_end=date_of_day(end),
+        calibration_end=None if calibration_end is None else date_of_day(cut),
+    )
 
 
 def _is_ibis_table(value: object) -> bool:
@@ -143,114 +228,3 @@ def _mean(
     out = np.zeros_like(total)
     np.divide(total, count, out=out, where=count > 0)
     return out
-
-
-_EPOCH = dt.date(1970, 1, 1)
-
-
-def _day(value: DateLike, name: str) -> int:
-    """Whole days since 1970-01-01 of a date-like parameter."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as error:
-        raise AnalyticsInputError(f"{name}: cannot read '{value}' as a date") from error
-    if pd.isna(stamp):
-        raise AnalyticsInputError(f"{name}: cannot read '{value}' as a date")
-    return (dt.date(stamp.year, stamp.month, stamp.day) - _EPOCH).days
-
-
-def _date_text(day: int) -> str:
-    return (_EPOCH + dt.timedelta(days=day)).isoformat()
-
-
-def _checked_columns(
-    frame: pd.DataFrame,
-    *,
-    customer_col: str,
-    datetime_col: str,
-    amount_col: str | None,
-    end: int,
-) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Customer ids, day numbers and amounts, or the first problem as an error.
-
-    The kinds of problem are checked in a fixed order (missing customer id,
-    missing or unparsable date, purchase after the observation end, missing
-    amount, negative amount); the first kind found is reported with its first
-    row, as the in-database summary does.
-    """
-    for name in (customer_col, datetime_col, amount_col):
-        if name is not None and name not in frame.columns:
-            raise AnalyticsInputError(f"column '{name}' is missing")
-    customer = frame[customer_col]
-    _reject(customer_col, customer, customer.isna().to_numpy(), "missing customer id")
-    raw_dates = frame[datetime_col]
-    days = _day_numbers(raw_dates, datetime_col)
-    unparsed = days == np.iinfo(np.int64).min
-    _reject(datetime_col, raw_dates, unparsed, "missing or unparsable date")
-    _reject(datetime_col, raw_dates, days > end, "purchase after the observation end")
-    if amount_col is None:
-        amounts = np.zeros(len(frame), dtype=np.float64)
-    else:
-        raw_amounts = frame[amount_col]
-        if pd.api.types.is_numeric_dtype(raw_amounts.dtype) and not (
-            pd.api.types.is_bool_dtype(raw_amounts.dtype)
-        ):
-            numbers = raw_amounts.astype("float64")
-        else:
-            numbers = pd.to_numeric(raw_amounts, errors="coerce").astype("float64")
-        amounts = np.asarray(
-            numbers.to_numpy(np.float64, na_value=np.nan), dtype=np.float64
-        )
-        _reject(amount_col, raw_amounts, np.isnan(amounts), "missing amount")
-        _reject(amount_col, raw_amounts, amounts < 0, "negative amount")
-    return customer.to_numpy(), days, amounts
-
-
-def _day_numbers(values: pd.Series[Any], name: str) -> npt.NDArray[np.int64]:
-    """Day numbers since 1970-01-01; int64 minimum where missing or unparsable."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        stamps = values
-    elif pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
-        values.dtype
-    ):
-        raise AnalyticsInputError(f"column '{name}' does not hold dates")
-    else:
-        text = values.astype("string")
-        stamps = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-        retry = (stamps.isna() & text.notna()).to_numpy()
-        if bool(retry.any()):
-            # Not ISO 8601 (e.g. 03/01/2024): let pandas read each such value.
-            stamps = stamps.copy()
-            stamps[retry] = pd.to_datetime(
-                text[retry], format="mixed", errors="coerce", utc=True
-            )
-    if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_localize(None)
-    day_stamps = stamps.dt.floor("D").astype("datetime64[s]")
-    seconds = day_stamps.to_numpy(np.int64, na_value=np.iinfo(np.int64).min)
-    result: npt.NDArray[np.int64] = np.where(
-        seconds == np.iinfo(np.int64).min, seconds, seconds // 86_400
-    )
-    return result
-
-
-def _reject(
-    column: str,
-    values: pd.Series[Any],
-    bad: npt.NDArray[np.bool_],
-    what: str,
-) -> None:
-    if not bool(bad.any()):
-        return
-    position = int(np.flatnonzero(bad)[0])
-    raise AnalyticsInputError(
-        f"column '{column}', row {position + 1}: {what} ({_show(values.iloc[position])})"
-    )
-
-
-def _show(value: Any) -> str:
-    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
-        return "empty"
-    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)

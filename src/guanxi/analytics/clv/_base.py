@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +14,16 @@ import pandas as pd
 from scipy import optimize
 from threadpoolctl import ThreadpoolController
 
+from guanxi.analytics.clv._optimize import (
+    Objective,
+    _hessian,
+    _inverse_cholesky,
+    _Optimum,
+    _refine,
+    _Remembered,
+)
 from guanxi.analytics.errors import AnalyticsInputError
+from guanxi.analytics.summary import UNIT_NAMES, CustomerSummary
 
 # Above _WARM_START_ABOVE distinct rows, fit() first finds the optimum for
 # every _SAMPLE_STEP-th distinct row to within _SAMPLE_TOL (the same way:
@@ -22,12 +31,11 @@ from guanxi.analytics.errors import AnalyticsInputError
 # quasi-Newton steps on all rows.
 # Those stop once a step would move no log-parameter by more than _STEP_TOL
 # (a relative change of 1e-7), and give way to L-BFGS-B if that has not
-# happened after _REFINE_ITERATIONS steps.
+# happened after a few steps (see _optimize).
 _WARM_START_ABOVE = 100_000
 _SAMPLE_STEP = 8
 _SAMPLE_TOL = 1e-3
 _STEP_TOL = 1e-7
-_REFINE_ITERATIONS = 30
 _DISTINCT_SAMPLE = 50_000
 
 __all__ = [
@@ -67,11 +75,14 @@ def as_array(values: Any, name: str) -> FloatArray:
     return array
 
 
-def check_columns(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, FloatArray]:
+def check_columns(
+    frame: pd.DataFrame, columns: Sequence[str], *, signed: bool = False
+) -> dict[str, FloatArray]:
     """The named columns as float64 arrays, each finite and non-negative.
 
-    Problems are reported as ``column 'x', row n: ...`` with the 1-based
-    position of the first offending row.
+    ``signed`` allows negative ``monetary_value`` (refunds). Problems are
+    reported as ``column 'x', row n: ...`` with the 1-based position of the
+    first offending row.
     """
     if not isinstance(frame, pd.DataFrame):
         raise AnalyticsInputError(
@@ -88,7 +99,8 @@ def check_columns(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, Floa
                 f"column '{name}' does not hold numbers"
             ) from error
         reject(name, values, ~np.isfinite(values), "not a finite number")
-        reject(name, values, values < 0, "negative")
+        if not (signed and name == "monetary_value"):
+            reject(name, values, values < 0, "negative")
         found[name] = values
     if len(frame) == 0:
         raise AnalyticsInputError("the summary has no customers")
@@ -140,112 +152,6 @@ def softplus_expit(d: FloatArray) -> tuple[FloatArray, FloatArray]:
 def _blas_threads() -> Any:
     """The BLAS libraries' thread pools (found once: that takes milliseconds)."""
     return ThreadpoolController()
-
-
-Objective = Callable[[FloatArray], tuple[float, FloatArray, float]]
-"""theta -> (loss, gradient of the loss in theta, log-likelihood)."""
-
-
-class _Remembered:
-    """An objective that remembers the log-likelihood of its last evaluations."""
-
-    def __init__(self, objective: Objective) -> None:
-        self._objective = objective
-        self._values: dict[bytes, float] = {}
-
-    def __call__(self, theta: FloatArray) -> tuple[float, FloatArray, float]:
-        loss, grad, value = self._objective(theta)
-        if len(self._values) > 64:
-            self._values.clear()
-        self._values[np.asarray(theta, dtype=np.float64).tobytes()] = value
-        return loss, grad, value
-
-    def value_at(self, theta: FloatArray) -> float | None:
-        return self._values.get(np.asarray(theta, dtype=np.float64).tobytes())
-
-
-def _hessian(objective: Objective, theta: FloatArray, grad: FloatArray) -> FloatArray:
-    """Forward differences of the analytic gradient at theta (symmetrised).
-
-    Only used as the starting curvature of quasi-Newton steps (or as a
-    preconditioner), where a relative error of 1e-5 does not matter.
-    """
-    k = len(theta)
-    hessian = np.empty((k, k))
-    for j in range(k):
-        step = np.zeros(k)
-        step[j] = 1e-5
-        hessian[:, j] = (objective(theta + step)[1] - grad) / 1e-5
-    result: FloatArray = (hessian + hessian.T) / 2
-    return result
-
-
-def _inverse_cholesky(hessian: FloatArray) -> FloatArray:
-    """Inverse transposed Cholesky factor of a Hessian (or I if not positive)."""
-    try:
-        lower = np.linalg.cholesky(hessian)
-    except np.linalg.LinAlgError:
-        return np.eye(len(hessian))
-    inverse: FloatArray = np.linalg.inv(lower).T
-    return inverse
-
-
-@dataclass(frozen=True)
-class _Optimum:
-    """A (near) minimum in log-parameters: where, after how many iterations,
-    the gradient there and, when known, the curvature (quasi-Newton's)."""
-
-    theta: FloatArray
-    iterations: int
-    gradient: FloatArray
-    curvature: FloatArray | None = None
-
-
-def _refine(
-    objective: Objective, theta: FloatArray, hessian: FloatArray, tol: float
-) -> _Optimum | None:
-    """Quasi-Newton (BFGS) steps from theta, starting from ``hessian``.
-
-    Each iteration is one evaluation of the objective; a step that does not
-    decrease it is halved (Armijo). Returns the last evaluated point once the
-    next step would move no coordinate by more than ``tol``, or None if that
-    does not happen (a Hessian that is not positive definite, no decrease,
-    or _REFINE_ITERATIONS reached).
-    """
-    loss, grad, _ = objective(theta)
-    if not np.isfinite(loss):
-        return None
-    curvature = hessian.copy()
-    for iteration in range(_REFINE_ITERATIONS):
-        try:
-            step = -np.linalg.solve(curvature, grad)
-        except np.linalg.LinAlgError:
-            return None
-        if float(np.max(np.abs(step))) <= tol:
-            return _Optimum(theta, iteration, grad, curvature)
-        slope = float(grad @ step)
-        if not slope < 0:
-            return None
-        # Allow for rounding in a sum over many rows when steps are tiny.
-        slack = 1e-13 * (1.0 + abs(loss))
-        for _ in range(20):
-            new = theta + step
-            new_loss, new_grad, _ = objective(new)
-            if new_loss <= loss + 1e-4 * slope + slack:
-                break
-            step /= 2.0
-            slope /= 2.0
-        else:
-            return None
-        change = new_grad - grad
-        along = float(step @ change)
-        if along > 0:
-            pushed = curvature @ step
-            curvature += np.outer(change, change) / along - np.outer(
-                pushed, pushed
-            ) / float(step @ pushed)
-        theta, loss, grad = new, new_loss, new_grad
-    return None
 
 
 @dataclass(frozen=True)
@@ -345,7 +251,9 @@ class CLVModel(ABC):
     with L-BFGS-B (``tol`` is its ``ftol``) and analytic gradients from a
     deterministic start; above 100,000 distinct rows, on a sample first and
     then by quasi-Newton steps on all rows (see ``_optimum``). ``n_iter_``
-    counts the iterations over all rows.
+    counts the iterations over all rows. ``time_unit_`` is the unit of the
+    :class:`~guanxi.analytics.summary.CustomerSummary` fitted on (None for a
+    plain frame).
     """
 
     param_names: ClassVar[tuple[str, ...]]
@@ -354,6 +262,7 @@ class CLVModel(ABC):
     log_likelihood_: float
     n_customers_: int
     n_iter_: int
+    time_unit_: str | None
 
     def __init__(self, *, penalizer: float = 0.0, tol: float = 1e-12) -> None:
         self.penalizer = penalizer
@@ -379,18 +288,21 @@ class CLVModel(ABC):
         """Total (weighted) log-likelihood and its gradient in ``params``."""
 
     # -- fitting ------------------------------------------------------------
-    def fit(self, summary: pd.DataFrame) -> CLVModel:
-        """Fit by maximum likelihood to a summary frame; returns ``self``."""
+    def fit(self, summary: CustomerSummary | pd.DataFrame) -> Self:
+        """Fit by maximum likelihood to a summary; returns ``self``."""
         if not np.isfinite(self.penalizer) or self.penalizer < 0:
             raise AnalyticsInputError(
                 f"penalizer: must be a number >= 0, got {self.penalizer!r}"
             )
-        rows = self._prepare(summary)
+        unit = summary.time_unit if isinstance(summary, CustomerSummary) else None
+        frame = summary.frame if isinstance(summary, CustomerSummary) else summary
+        rows = self._prepare(frame)
         # One BLAS thread: L-BFGS-B's small BLAS calls otherwise wake a second
         # OpenBLAS thread each time, which on a busy machine cost more than
         # the rest of its work (0.3 s instead of 0.01 s for 40 iterations).
         with _blas_threads().limit(limits=1, user_api="blas"):
             self._fit_rows(rows)
+        self.time_unit_ = unit
         return self
 
     def _fit_rows(self, rows: Collapsed) -> None:
@@ -551,49 +463,61 @@ class PurchaseModel(CLVModel):
     def clv(
         self,
         gamma_gamma: Any,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-        monetary_value: ArrayLike,
+        summary: CustomerSummary,
         *,
-        horizon: int = 12,
+        months: int = 12,
         discount_rate: float = 0.01,
-        time_unit_per_period: float = 30.0,
+        days_per_month: float = 30.0,
     ) -> FloatArray:
-        """Discounted value of each customer's purchases over ``horizon`` periods.
+        """Discounted value of each customer's purchases over ``months`` months.
 
         ``sum_k E[M] * (E[X(k u)] - E[X((k-1) u)]) / (1 + discount_rate) ** k``
-        for k = 1..horizon, where ``u = time_unit_per_period`` is the length
-        of a period in the summary's time unit (30 for months of days, 4.345
-        for months of weeks) and E[M] is ``gamma_gamma``'s expected average
-        value — the same definition as ``lifetimes``. Vectorised over
-        customers; the loop runs over the periods only.
+        for k = 1..months, where ``u`` is a month of ``days_per_month`` days
+        in the summary's time unit (30 days; lifetimes' months of weeks are
+        4.345 weeks, ``days_per_month=30.415``) and E[M] is ``gamma_gamma``'s
+        expected average value — the same definition as ``lifetimes``.
+        The summary says its unit, so the month cannot be given in another
+        one; a summary in another unit than either model was fitted on is
+        refused. Vectorised over customers; the loop runs over the months.
         """
-        if int(horizon) != horizon or horizon < 1:
+        if not isinstance(summary, CustomerSummary):
             raise AnalyticsInputError(
-                f"horizon: must be a whole number >= 1, got {horizon!r}"
+                "summary: expected a CustomerSummary (it carries the time unit), "
+                f"got {type(summary).__name__}"
+            )
+        for model in (self, gamma_gamma):
+            fitted = getattr(model, "time_unit_", None)
+            if fitted is not None and fitted != summary.time_unit:
+                raise AnalyticsInputError(
+                    f"summary: durations in {UNIT_NAMES[summary.time_unit]}, but "
+                    f"{type(model).__name__} was fitted on durations in "
+                    f"{UNIT_NAMES[fitted]}"
+                )
+        if int(months) != months or months < 1:
+            raise AnalyticsInputError(
+                f"months: must be a whole number >= 1, got {months!r}"
             )
         if not np.isfinite(discount_rate) or discount_rate <= -1:
             raise AnalyticsInputError(
                 f"discount_rate: must be a number > -1, got {discount_rate!r}"
             )
-        if not np.isfinite(time_unit_per_period) or time_unit_per_period <= 0:
+        if not np.isfinite(days_per_month) or days_per_month <= 0:
             raise AnalyticsInputError(
-                "time_unit_per_period: must be a number > 0, "
-                f"got {time_unit_per_period!r}"
+                f"days_per_month: must be a number > 0, got {days_per_month!r}"
             )
-        x = as_array(frequency, "frequency")
-        t_x = as_array(recency, "recency")
-        big_t = as_array(T, "T")
-        value = gamma_gamma.expected_average_value(x, monetary_value)
-        periods = np.arange(1, int(horizon) + 1, dtype=np.float64)
-        times = np.asarray(periods * float(time_unit_per_period), dtype=np.float64)
+        columns = check_columns(
+            summary.frame, ["frequency", "recency", "T", "monetary_value"], signed=True
+        )
+        x, t_x, big_t = columns["frequency"], columns["recency"], columns["T"]
+        value = gamma_gamma.expected_average_value(x, columns["monetary_value"])
+        periods = np.arange(1, int(months) + 1, dtype=np.float64)
+        unit = float(days_per_month) / summary.days_per_unit
+        times = np.asarray(periods * unit, dtype=np.float64)
         discounts = np.asarray(
             (1.0 + float(discount_rate)) ** -periods, dtype=np.float64
         )
-        x, t_x, big_t = np.broadcast_arrays(x, t_x, big_t)
         total = self._discounted_purchases(times, discounts, x, t_x, big_t)
-        result: FloatArray = value * total.reshape(x.shape)
+        result: FloatArray = value * total
         return result
 
     def _discounted_purchases(

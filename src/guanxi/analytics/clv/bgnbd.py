@@ -214,6 +214,33 @@ class BetaGeo(PurchaseModel):
         result: FloatArray = np.where(x > 0, special.expit(-d), 1.0)
         return result
 
+    def probability_no_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """P(no purchase in (T, T + t] | x, t_x, T): the BTYD churn probability.
+
+        A customer who is no longer active buys nothing. One who is active at
+        T has, given the data, a purchase rate λ ~ Gamma(r + x, α + T), and
+        drops out only just after a purchase, so buys nothing in the next t
+        with probability E[exp(-λ t)] = ((α + T) / (α + T + t))^(r + x)::
+
+            P(X(t) = 0) = 1 - P(alive) + P(alive) ((α + T) / (α + T + t))^(r + x)
+
+        (Fader, Hardie & Lee 2005, with the posterior of λ of their eq. 9).
+        Unlike 1 - P(alive), which is 0 for every customer without a repeat
+        purchase, it grows with the time since the last purchase for all.
+        """
+        r, alpha, _a, _b = self._fitted()
+        horizon = as_array(t, "t")
+        x = as_array(frequency, "frequency")
+        big_t = as_array(T, "T")
+        alive = self.probability_alive(x, recency, big_t)
+        quiet = np.exp(
+            (r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + horizon))
+        )
+        result: FloatArray = 1.0 - alive + alive * quiet
+        return result
+
     def expected_purchases(
         self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> FloatArray:

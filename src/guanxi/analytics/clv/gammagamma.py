@@ -59,26 +59,34 @@ class GammaGamma(CLVModel):
     """Spend per transaction z ~ Gamma(p, ν), with ν ~ Gamma(q, v) across customers.
 
     Fitted on the repeat buyers (``frequency > 0``) from their ``frequency``
-    and ``monetary_value`` (mean spend of the repeat purchases); customers
-    without repeat purchases are ignored by ``fit``. ``params_`` holds ``p``,
-    ``q`` and ``v`` (the scale called γ in Fader & Hardie).
+    and ``monetary_value`` (mean spend of the repeat purchases) whose mean
+    spend is positive: spend is positive in the model, and zero or negative
+    means (free items, refunds) carry no spend it can learn from. ``fit``
+    ignores the other customers and counts them: ``n_one_time_`` without a
+    repeat purchase, ``n_not_positive_`` repeat buyers with a mean spend of 0
+    or less. ``params_`` holds ``p``, ``q`` and ``v`` (the scale called γ in
+    Fader & Hardie).
     """
 
     param_names: ClassVar[tuple[str, ...]] = ("p", "q", "v")
 
+    n_one_time_: int
+    n_not_positive_: int
+
     def _prepare(self, frame: pd.DataFrame) -> Collapsed:
-        data = check_columns(frame, ["frequency", "monetary_value"])
+        data = check_columns(frame, ["frequency", "monetary_value"], signed=True)
         x, m = data["frequency"], data["monetary_value"]
         reject("frequency", x, x != np.floor(x), "not a whole number")
-        reject(
-            "monetary_value", m, (x > 0) & (m <= 0), "not positive for a repeat buyer"
-        )
         repeat = x > 0
-        if not bool(repeat.any()):
+        spends = repeat & (m > 0)
+        self.n_one_time_ = int(np.count_nonzero(~repeat))
+        self.n_not_positive_ = int(np.count_nonzero(repeat & ~spends))
+        if not bool(spends.any()):
             raise AnalyticsInputError(
-                "the summary has no repeat buyers (frequency > 0) to fit spend on"
+                "the summary has no repeat buyers (frequency > 0) with a positive "
+                "mean spend to fit spend on"
             )
-        return collapse(x[repeat], m[repeat])
+        return collapse(x[spends], m[spends])
 
     def _data(self, rows: Collapsed) -> _Rows:
         return _Rows.of(rows)
@@ -126,9 +134,17 @@ class GammaGamma(CLVModel):
     def expected_average_value(
         self, frequency: ArrayLike, monetary_value: ArrayLike
     ) -> FloatArray:
-        """E[spend per transaction | x, m_x]; the population mean when x = 0."""
+        """E[spend per transaction | x, m_x] = p (v + x m_x) / (p x + q - 1).
+
+        The population mean p v / (q - 1) when x = 0. A mean spend of 0 or
+        less (free items, refunds; left out of ``fit``) counts as 0: the
+        value is then p v / (p x + q - 1), the limit of the formula as the
+        mean spend falls to 0 — below the population mean, the lower the
+        more such purchases there were, and continuous with the value of a
+        customer who spends a cent.
+        """
         p, q, v = self._fitted()
         x = as_array(frequency, "frequency")
-        m = as_array(monetary_value, "monetary_value")
+        m = np.maximum(as_array(monetary_value, "monetary_value"), 0.0)
         result: FloatArray = p * (v + x * m) / (p * x + q - 1.0)
         return result

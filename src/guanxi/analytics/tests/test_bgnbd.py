@@ -10,6 +10,7 @@ from scipy import integrate, optimize, special
 from guanxi.analytics import AnalyticsInputError, BetaGeo, GammaGamma
 from guanxi.analytics.clv._base import PurchaseModel
 from guanxi.analytics.clv.simulate import simulate_bgnbd, simulate_gamma_gamma
+from guanxi.analytics.summary import CustomerSummary
 
 TRUE = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 
@@ -147,6 +148,40 @@ def test_expected_purchases_match_the_integral() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("x", "t_x", "T", "t"),
+    [
+        (2, 30.43, 38.86, 13.0),
+        (0, 0.0, 10.0, 52.0),
+        (7, 20.0, 21.0, 5.0),
+        (1, 1.0, 30.0, 0.5),
+    ],
+)
+def test_probability_of_no_purchase_is_a_ratio_of_likelihoods(
+    x: float, t_x: float, T: float, t: float
+) -> None:
+    # The paper's likelihood of (x, t_x, T') is the probability of x purchases,
+    # the last at t_x, and none after it until T': with T' = T + t, divided by
+    # that with T' = T, it is the probability of none in (T, T + t].
+    model = _fitted(**TRUE)
+    ratio = np.exp(
+        _one_customer_ll(TRUE, x, t_x, T + t) - _one_customer_ll(TRUE, x, t_x, T)
+    )
+    assert float(model.probability_no_purchases(t, x, t_x, T)) == pytest.approx(
+        ratio, rel=1e-10
+    )
+
+
+def test_probability_of_no_purchase_is_not_the_straw_man() -> None:
+    model = _fitted(**TRUE)
+    # One-time buyers are "alive" with probability 1 under BG/NBD, so
+    # 1 - P(alive) cannot tell a customer of last week from one of last year.
+    assert model.probability_alive([0, 0], [0, 0], [1, 52]).tolist() == [1.0, 1.0]
+    quiet = model.probability_no_purchases(13, [0, 0], [0, 0], [1, 52])
+    assert 0 < quiet[0] < quiet[1] < 1
+    assert float(model.probability_no_purchases(0, 3, 20, 30)) == 1.0
+
+
 def test_expected_purchases_new_customer() -> None:
     model = _fitted(**TRUE)
     curve = model.expected_purchases_new_customer(np.array([0.0, 13.0, 26.0, 39.0]))
@@ -165,16 +200,9 @@ def test_clv_tabulated_sum_equals_direct_sum() -> None:
     model = _fitted(**TRUE)
     spend = GammaGamma()
     spend.params_ = {"p": 6.25, "q": 3.74, "v": 15.44}
-    clv = model.clv(
-        spend,
-        frame["frequency"],
-        frame["recency"],
-        frame["T"],
-        value,
-        horizon=12,
-        discount_rate=0.01,
-        time_unit_per_period=4.345,
-    )
+    weeks = CustomerSummary(frame.assign(monetary_value=value), time_unit="W")
+    # lifetimes' month of weeks: 4.345 weeks.
+    clv = model.clv(spend, weeks, months=12, discount_rate=0.01, days_per_month=30.415)
     periods = np.arange(1, 13, dtype=np.float64)
     direct = PurchaseModel._discounted_purchases(
         model,
@@ -194,8 +222,16 @@ def test_clv_tabulated_sum_equals_direct_sum() -> None:
         )
         / 1.01**2
     )
-    two = model.clv(spend, 2, 30.0, 38.0, 50.0, horizon=2, time_unit_per_period=4.345)
-    assert float(two) == pytest.approx(
+    one_customer = pd.DataFrame(
+        {"frequency": [2.0], "recency": [30.0], "T": [38.0], "monetary_value": [50.0]}
+    )
+    two = model.clv(
+        spend,
+        CustomerSummary(one_customer, time_unit="W"),
+        months=2,
+        days_per_month=30.415,
+    )
+    assert float(two[0]) == pytest.approx(
         one * float(spend.expected_average_value(2, 50.0))
     )
 
@@ -249,8 +285,15 @@ def test_bad_hyperparameters_and_unfitted_use() -> None:
     spend = GammaGamma()
     spend.params_ = {"p": 6.25, "q": 3.74, "v": 15.44}
     with pytest.raises(AnalyticsInputError) as caught:
-        _fitted(**TRUE).clv(spend, 1, 1, 5, 10, horizon=0)
-    assert str(caught.value) == "horizon: must be a whole number >= 1, got 0"
+        _fitted(**TRUE).clv(
+            spend, CustomerSummary(frame.assign(monetary_value=1.0)), months=0
+        )
+    assert str(caught.value) == "months: must be a whole number >= 1, got 0"
+    with pytest.raises(AnalyticsInputError) as caught:
+        _fitted(**TRUE).clv(spend, frame.assign(monetary_value=1.0))  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "summary: expected a CustomerSummary (it carries the time unit), got DataFrame"
+    )
 
 
 def test_expected_purchases_for_many_customers_are_tabulated_exactly() -> None:

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
-
+import numpy as np
 import pandas as pd
 import pytest
 
-from guanxi.analytics import BetaGeo, GammaGamma, ParetoNBD, rfm_summary
-
-SHA256 = "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a"
-
-
-def _cdnow_path() -> Path:
-    shared = os.environ.get("GUANXI_SHARED_DIR")
-    base = Path(shared) if shared else Path(__file__).parents[4] / ".." / "shared"
-    return base / "data" / "cdnow" / "CDNOW_sample.txt"
+from guanxi.analytics import AnalyticsInputError, BetaGeo, GammaGamma, ParetoNBD
+from guanxi.analytics.summary import rfm_summary, summarise
+from guanxi.analytics.tests import cdnow
+from guanxi.analytics.transactions import Transactions
 
 
 @pytest.fixture(scope="module")
 def transactions() -> pd.DataFrame:
-    path = _cdnow_path()
-    if not path.is_file():
-        pytest.fail(f"CDNOW sample not found at {path} (set GUANXI_SHARED_DIR)")
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == SHA256
-    return pd.read_csv(
-        path,
-        sep=r"\s+",
-        header=None,
-        names=["customer", "sample", "date", "cds", "amount"],
-        dtype={"date": str},
-    )
+    return cdnow.sample()
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +90,41 @@ def test_gamma_gamma_published_estimates(summary: pd.DataFrame) -> None:
     assert model.n_customers_ == 946
     params = {name: round(value, 2) for name, value in model.params_.items()}
     assert params == {"p": 6.25, "q": 3.74, "v": 15.44}
+
+
+def test_the_full_file_as_its_readme_describes_it() -> None:
+    full = cdnow.master()
+    assert list(full.columns) == ["customer", "date", "cds", "amount"]
+    assert len(full) == 69_659
+    assert full["customer"].nunique() == 23_570
+    assert int((full["amount"] == 0).sum()) == 80
+    assert int((full["amount"] < 0).sum()) == 0
+    assert (full["date"].min(), full["date"].max()) == ("19970101", "19980630")
+
+
+def test_clv_is_the_same_in_days_and_in_weeks(transactions: pd.DataFrame) -> None:
+    checked = Transactions.from_frame(
+        transactions, customer_col="customer", datetime_col="date", amount_col="amount"
+    )
+    values = {}
+    for unit in ("D", "W"):
+        summary = summarise(checked, calibration_end="1997-09-30", time_unit=unit)
+        purchases, spend = BetaGeo().fit(summary), GammaGamma().fit(summary)
+        assert (purchases.time_unit_, spend.time_unit_) == (unit, unit)
+        values[unit] = purchases.clv(spend, summary, months=12)
+    # The same 12 months of 30 days whatever the unit (α scales with it).
+    np.testing.assert_allclose(values["D"], values["W"], rtol=1e-5)
+
+
+def test_clv_refuses_a_summary_in_another_unit(transactions: pd.DataFrame) -> None:
+    checked = Transactions.from_frame(
+        transactions, customer_col="customer", datetime_col="date", amount_col="amount"
+    )
+    weeks = summarise(checked, calibration_end="1997-09-30", time_unit="W")
+    days = summarise(checked, calibration_end="1997-09-30", time_unit="D")
+    purchases, spend = BetaGeo().fit(weeks), GammaGamma().fit(weeks)
+    with pytest.raises(AnalyticsInputError) as caught:
+        purchases.clv(spend, days)
+    assert str(caught.value) == (
+        "summary: durations in days, but BetaGeo was fitted on durations in weeks"
+    )

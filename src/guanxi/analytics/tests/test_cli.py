@@ -17,27 +17,15 @@ from matplotlib import image
 from scipy import special
 
 from guanxi.analytics.cli import main
+from guanxi.analytics.tests import cdnow
 
 REPO = Path(__file__).resolve().parents[4]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def shared_dir() -> Path:
-    return Path(os.environ.get("GUANXI_SHARED_DIR", REPO.parent / "shared"))
-
-
 @pytest.fixture(scope="module")
 def cdnow_raw() -> pd.DataFrame:
-    source = shared_dir() / "data" / "cdnow" / "CDNOW_sample.txt"
-    if not source.is_file():
-        pytest.fail(f"CDNOW sample not found at {source} (set GUANXI_SHARED_DIR)")
-    return pd.read_csv(
-        source,
-        sep=r"\s+",
-        header=None,
-        names=["customer", "sample", "date", "cds", "dollars"],
-        dtype={"customer": str, "date": str},
-    )
+    return cdnow.sample()
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +74,7 @@ def cdnow_clv(
     folder = tmp_path_factory.mktemp("clv")
     out = folder / "customers.csv"
     plots = folder / "plots"
-    argv = ["clv", str(cdnow_csv), *CDNOW_SPLIT, "--amount-col", "dollars"]
+    argv = ["clv", str(cdnow_csv), *CDNOW_SPLIT, "--amount-col", "amount"]
     argv += ["--out", str(out), "--plots", str(plots), "--json"]
     completed = _in_process(argv)
     return json.loads(completed), pd.read_csv(out, dtype={"customer_id": str}), plots
@@ -133,7 +121,15 @@ def test_cdnow_bgnbd_and_gamma_gamma_match_the_literature(
         "expected_purchases",
         "clv",
         "holdout",
+        "warnings",
     }
+    # The sample has no free items: nobody is left out of the spend model.
+    assert result["gamma_gamma"]["customers"] == 946
+    assert result["gamma_gamma"]["left_out"] == {
+        "no_repeat_purchase": 1411,
+        "mean_spend_not_positive": 0,
+    }
+    assert result["warnings"] == []
     assert result["customers"] == 2357
     assert result["time_unit"] == "W"
     assert result["horizon_months"] == 12
@@ -418,25 +414,24 @@ def bad(tmp_path: Path, text: str, name: str = "orders.csv") -> Path:
         ),
         (
             ["rfm", "{good}", *HAND_COLUMNS, "--date-format", "%d/%m/%Y"],
-            "column 'date', row 1: missing or unparsable date (2024-01-05) "
+            "column 'date', line 2: missing or unparsable date (2024-01-05) "
             "for format %d/%m/%Y",
         ),
         (
             ["cohorts", "{bad_date}", *HAND_COLUMNS],
-            "column 'date', row 2: missing or unparsable date (yesterday)",
+            "column 'date', line 3: missing or unparsable date (yesterday)",
         ),
         (
             ["cohorts", "{empty_date}", *HAND_COLUMNS],
-            "column 'date', row 2: missing or unparsable date (empty)",
+            "column 'date', line 3: missing or unparsable date (empty)",
         ),
         (
-            ["clv", "{negative}", *HAND_COLUMNS, "--amount-col", "amount"],
-            "column 'amount', row 2: negative amount (-5)",
+            ["clv", "{blank_lines}", *HAND_COLUMNS, "--amount-col", "amount"],
+            "column 'amount', line 8: missing amount (x)",
         ),
         (
             ["rfm", "{good}", *HAND_COLUMNS, "--observation-end", "2024-03-01"],
-            "column 'date', row 2: purchase after the observation end "
-            "(2024-03-30T00:00:00)",
+            "column 'date', line 3: purchase after the observation end (2024-03-30)",
         ),
         (
             ["clv", "{good}", *HAND_COLUMNS, "--observation-end", "June"],
@@ -444,16 +439,16 @@ def bad(tmp_path: Path, text: str, name: str = "orders.csv") -> Path:
         ),
         (
             ["clv", "{good}", *HAND_COLUMNS, "--calibration-end", "2024-04-01"],
-            "--calibration-end (2024-04-01) must be before the observation end "
+            "--calibration-end: 2024-04-01 is not before the observation end "
             "(2024-03-31)",
         ),
         (
             ["cohorts", "{good}", *HAND_COLUMNS, "--calibration-end", "2024-02-01"],
-            "--calibration-end does not apply to cohorts",
+            "unrecognized arguments: --calibration-end 2024-02-01",
         ),
         (
             ["rfm", "{good}", *HAND_COLUMNS, "--calibration-end", "2024-02-01"],
-            "--calibration-end does not apply to rfm",
+            "unrecognized arguments: --calibration-end 2024-02-01",
         ),
         (
             ["clv", "{good}", *HAND_COLUMNS, "--time-unit", "M"],
@@ -470,6 +465,26 @@ def bad(tmp_path: Path, text: str, name: str = "orders.csv") -> Path:
         (
             ["clv", "{good}", *HAND_COLUMNS, "--horizon", "a year"],
             "argument --horizon: not a whole number: 'a year'",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--horizon-months", "0"],
+            "argument --horizon-months: must be at least 1: '0'",
+        ),
+        (
+            ["churn", "{good}", *HAND_COLUMNS, "--horizon-days", "-3"],
+            "argument --horizon-days: must be at least 1: '-3'",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--horizon-months", "3", "--horizon", "3"],
+            "argument --horizon: not allowed with argument --horizon-months",
+        ),
+        (
+            ["clv", "{good}", *HAND_COLUMNS, "--horizon-days", "30"],
+            "unrecognized arguments: --horizon-days 30",
+        ),
+        (
+            ["churn", "{good}", *HAND_COLUMNS, "--plots", "{tmp}/p"],
+            "unrecognized arguments: --plots {tmp}/p",
         ),
         (
             ["segment", "{good}", *HAND_COLUMNS],
@@ -508,8 +523,13 @@ def test_bad_input_is_one_error_line_and_exit_2(
             tmp_path, "customer,date\n1,2024-01-01\n2,yesterday\n", "d.csv"
         ),
         "empty_date": bad(tmp_path, "customer,date\n1,2024-01-01\n2,\n", "e.csv"),
-        "negative": bad(
-            tmp_path, HAND.replace("007,2024-03-30,20", "007,2024-03-30,-5"), "n.csv"
+        # A blank line and a note over two lines: lines counted as in the file.
+        "blank_lines": bad(
+            tmp_path,
+            "customer,date,amount,note\n007,2024-01-05,10,\n\n"
+            '007,2024-03-30,20,"two\nlines"\n008,2024-02-01,5,\n'
+            "009,2024-03-31,100,\n009,2024-03-31,x,\n",
+            "b.csv",
         ),
         "empty": bad(tmp_path, "", "empty.csv"),
         "header_only": bad(tmp_path, "customer,date\n", "h.csv"),
@@ -617,7 +637,7 @@ def test_churn_reports_classifier_and_baseline_side_by_side(
     orders.to_csv(path, index=False)
     out = tmp_path / "churn.parquet"
     argv: list[str | Path] = ["churn", path, *HAND_COLUMNS, "--amount-col", "amount"]
-    argv += ["--observation-end", "2024-06-30", "--horizon", "60", "--out", out]
+    argv += ["--observation-end", "2024-06-30", "--horizon-days", "60", "--out", out]
     code, text, _ = run(capsys, *argv)
     assert code == 0
     lines = text.splitlines()
@@ -625,7 +645,8 @@ def test_churn_reports_classifier_and_baseline_side_by_side(
     assert "训练截止 2024-03-02" in lines[1]
     assert "测试截止 2024-05-01" in lines[1]
     scores = pd.read_parquet(out).set_index("customer_id")
-    assert list(scores.columns) == ["churn_probability", "baseline_score", "churned"]
+    baselines = ["btyd_no_purchase", "days_since_last_purchase"]
+    assert list(scores.columns) == ["churn_probability", *baselines, "churned"]
     # Labels by hand: known by the test cut-off, no purchase in the 60 days after.
     dates = pd.to_datetime(orders["date"])
     cutoff, end = pd.Timestamp("2024-05-01"), pd.Timestamp("2024-06-30")
@@ -642,16 +663,101 @@ def test_churn_reports_classifier_and_baseline_side_by_side(
     ):
         row = next(line for line in lines if line.startswith(name))
         assert row.split()[1:] == [
-            f"{metric(labels, scores['churn_probability']):.4f}",
-            f"{metric(labels, scores['baseline_score']):.4f}",
+            f"{metric(labels, scores[name]):.4f}"
+            for name in ["churn_probability", *baselines]
         ]
+    # One sentence in each language says whether it beats the best baseline.
+    verdict = next(line for line in lines if line.startswith("The classifier"))
+    assert " the best baseline (" in verdict
+    assert lines[lines.index(verdict) + 1].startswith("分类器")
 
 
 def test_churn_needs_an_observed_horizon(
     capsys: pytest.CaptureFixture[str], hand_csv: Path
 ) -> None:
-    code, out, err = run(capsys, "churn", hand_csv, *HAND_COLUMNS, "--horizon", "60")
+    code, out, err = run(
+        capsys, "churn", hand_csv, *HAND_COLUMNS, "--horizon-days", "60"
+    )
     assert (code, out) == (2, "")
     # End 31 March: test cut-off 31 January, training cut-off 2 December 2023,
     # before anybody had bought.
     assert err == "error: cutoff: no customer has bought by 2023-12-02\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "english", "chinese"),
+    [
+        ("clv", "--horizon-months", "months", "月"),
+        ("churn", "--horizon-days", "days", "天"),
+    ],
+)
+def test_the_old_horizon_option_still_works_with_a_warning(
+    capsys: pytest.CaptureFixture[str],
+    hand_csv: Path,
+    tmp_path: Path,
+    command: str,
+    option: str,
+    english: str,
+    chinese: str,
+) -> None:
+    path, value = hand_csv, "10"
+    if command == "churn":
+        path, value = tmp_path / "orders.csv", "60"
+        simulated_orders().to_csv(path, index=False)
+    argv: list[str | Path] = [command, path, *HAND_COLUMNS, "--amount-col", "amount"]
+    old_code, old_out, old_err = run(capsys, *argv, "--horizon", value, "--json")
+    new_code, new_out, new_err = run(capsys, *argv, option, value, "--json")
+    assert (old_code, new_code, new_err) == (0, 0, "")
+    assert old_err == (
+        f"warning: --horizon is deprecated: use {option} (here {english})\n"
+        f"警告：--horizon 已弃用，请改用 {option}（此处单位：{chinese}）\n"
+    )
+    assert json.loads(old_out) == json.loads(new_out)
+    key = "horizon_months" if command == "clv" else "horizon_days"
+    assert json.loads(new_out)[key] == int(value)
+
+
+def test_cdnow_free_items_do_not_stop_clv(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The full file: 80 purchases worth 0.00 (free items). Customer 10244's
+    # only repeat purchase by 30 September 1997 is one (line 31717).
+    path = cdnow.master_csv(tmp_path)
+    assert path.read_text().splitlines()[31716] == "10244,19970307,1,0.0"
+    out = tmp_path / "customers.csv"
+    argv: list[str | Path] = [*CDNOW_SPLIT, "--amount-col", "amount", "--out", out]
+    code, stdout, stderr = run(capsys, "clv", path, *argv, "--json")
+    assert code == 0
+    result = json.loads(stdout)
+    full = cdnow.master()
+    days = pd.to_datetime(full["date"], format="%Y%m%d")
+    known = full[days <= pd.Timestamp("1997-09-30")].assign(day=days)
+    daily = known.groupby(["customer", "day"])["amount"].sum().reset_index()
+    first = daily.groupby("customer")["day"].transform("min")
+    repeat = daily[daily["day"] > first].groupby("customer")["amount"].mean()
+    assert result["customers"] == 23_570
+    assert result["gamma_gamma"]["customers"] == int((repeat > 0).sum())
+    assert result["gamma_gamma"]["left_out"] == {
+        "no_repeat_purchase": 23_570 - len(repeat),
+        "mean_spend_not_positive": 1,
+    }
+    assert repeat[repeat <= 0].index.tolist() == ["10244"]
+    english = (
+        "1 repeat buyer with a mean repeat spend of 0 or less (free items, refunds) "
+        "left out of the spend model (Gamma-Gamma) and valued at zero spend per "
+        "purchase: customer 10244 (line 31717)"
+    )
+    chinese = (
+        "1 位复购客户的平均复购金额不大于 0（赠品、退款），未纳入消费金额模型"
+        "（Gamma-Gamma），按每次购买零消费估值：客户 10244（第 31717 行）"
+    )
+    assert stderr == f"warning: {english}\n警告：{chinese}\n"
+    assert result["warnings"] == [{"message_en": english, "message_zh": chinese}]
+    table = pd.read_csv(out, dtype={"customer_id": str}).set_index("customer_id")
+    assert table["clv"].notna().all()
+    p, q, v = result["gamma_gamma"]["params"].values()
+    free = table.loc["10244"]
+    # Valued at zero spend per purchase: p v / (p x + q - 1).
+    assert free["expected_average_value"] == pytest.approx(
+        p * v / (p * free["frequency"] + q - 1)
+    )

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from guanxi.analytics import BetaGeo, GammaGamma, ParetoNBD
-from guanxi.analytics.clv import _base
+from guanxi.analytics.clv import _base, _optimize
 from guanxi.analytics.clv._base import (
     CLVModel,
     FloatArray,
@@ -81,9 +81,9 @@ def test_failed_refinement_falls_back_to_lbfgs(
 ) -> None:
     direct = BetaGeo().fit(purchases)
     monkeypatch.setattr(_base, "_WARM_START_ABOVE", 1_000)
-    monkeypatch.setattr(_base, "_REFINE_ITERATIONS", 0)
+    monkeypatch.setattr(_optimize, "_REFINE_ITERATIONS", 0)
     calls: list[int] = []
-    refine = _base._refine
+    refine = _optimize._refine
 
     def counted(*args: object) -> object:
         found = refine(*args)  # type: ignore[arg-type]
@@ -117,16 +117,16 @@ def test_refine_is_newton_on_a_quadratic() -> None:
         return loss, matrix @ gap, -loss
 
     # With the exact Hessian, one step lands on the minimum.
-    found = _base._refine(objective, np.zeros(2), matrix, 1e-12)
+    found = _optimize._refine(objective, np.zeros(2), matrix, 1e-12)
     assert found is not None
     np.testing.assert_allclose(found.theta, target, rtol=1e-14)
     assert found.iterations == 1
     # With a poor one, BFGS updates and halving still get there.
-    found = _base._refine(objective, np.zeros(2), np.diag([0.1, 40.0]), 1e-10)
+    found = _optimize._refine(objective, np.zeros(2), np.diag([0.1, 40.0]), 1e-10)
     assert found is not None
     np.testing.assert_allclose(found.theta, target, rtol=1e-8)
     # A Hessian that is not positive definite gives way to L-BFGS-B.
-    assert _base._refine(objective, np.zeros(2), -matrix, 1e-10) is None
+    assert _optimize._refine(objective, np.zeros(2), -matrix, 1e-10) is None
 
 
 def test_hessian_of_a_quadratic() -> None:
@@ -136,7 +136,7 @@ def test_hessian_of_a_quadratic() -> None:
         return 0.5 * float(theta @ matrix @ theta), matrix @ theta, 0.0
 
     point = np.array([0.3, -1.0, 2.0])
-    hessian = _base._hessian(objective, point, matrix @ point)
+    hessian = _optimize._hessian(objective, point, matrix @ point)
     np.testing.assert_allclose(hessian, matrix, rtol=1e-9, atol=1e-9)
 
 

@@ -127,7 +127,7 @@ def test_cumulative_revenue_per_customer() -> None:
         ),
         (
             lambda t: retention_table(t, **COLUMNS, observation_end="soon"),
-            "observation_end: cannot read 'soon' as a date",
+            "observation_end: cannot read 'soon' as a date (use YYYY-MM-DD)",
         ),
         (
             lambda t: cohort_revenue(t, **COLUMNS, amount_col="price"),
@@ -135,11 +135,11 @@ def test_cumulative_revenue_per_customer() -> None:
         ),
         (
             lambda t: cohort_revenue(
-                t.assign(amount=t["amount"].where(t.index != 3, -1.0)),
+                t.assign(amount=t["amount"].where(t.index != 3, None)),
                 **COLUMNS,
                 amount_col="amount",
             ),
-            "column 'amount', row 4: negative amount (-1.0)",
+            "column 'amount', row 4: missing amount (empty)",
         ),
         (
             lambda t: repurchase_rate(t, **COLUMNS, within_days=0),

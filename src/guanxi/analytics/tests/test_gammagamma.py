@@ -69,16 +69,61 @@ def test_expected_average_value() -> None:
     assert values[1] == pytest.approx((1 - weight) * p * v / (q - 1) + weight * 40.0)
 
 
+def test_zero_and_negative_mean_spends_are_left_out_of_the_fit() -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "frequency": rng.integers(1, 6, 400).astype(float),
+            "monetary_value": rng.gamma(4.0, 10.0, 400),
+        }
+    )
+    spenders = GammaGamma().fit(frame)
+    # Two free-item buyers, one refund and two one-time buyers more.
+    extra = pd.DataFrame(
+        {
+            "frequency": [1.0, 3.0, 2.0, 0.0, 0.0],
+            "monetary_value": [0.0, 0.0, -8.0, 0, 0],
+        }
+    )
+    everyone = GammaGamma().fit(pd.concat([frame, extra]))
+    assert everyone.params_ == spenders.params_
+    assert everyone.log_likelihood_ == spenders.log_likelihood_
+    assert (everyone.n_customers_, everyone.n_not_positive_, everyone.n_one_time_) == (
+        400,
+        3,
+        2,
+    )
+
+
+def test_a_mean_spend_of_zero_or_less_is_valued_as_zero_spend() -> None:
+    model = GammaGamma()
+    model.params_ = dict(TRUE)
+    p, q, v = TRUE.values()
+    values = model.expected_average_value([2.0, 2.0, 2.0, 0.0], [0.0, -8.0, 1e-9, 0.0])
+    # p v / (p x + q - 1): the formula's limit as the mean spend falls to 0,
+    # below the population mean p v / (q - 1) of a one-time buyer.
+    assert values[0] == values[1] == pytest.approx(p * v / (2 * p + q - 1))
+    assert values[2] == pytest.approx(values[0], rel=1e-9)
+    assert values[3] == pytest.approx(p * v / (q - 1))
+    assert values[0] < values[3]
+
+
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
         (
-            pd.DataFrame({"frequency": [1.0, 2.0], "monetary_value": [3.0, 0.0]}),
-            "column 'monetary_value', row 2: not positive for a repeat buyer (0.0)",
+            pd.DataFrame({"frequency": [0.0, 0.0], "monetary_value": [0.0, 0.0]}),
+            "the summary has no repeat buyers (frequency > 0) with a positive mean "
+            "spend to fit spend on",
         ),
         (
-            pd.DataFrame({"frequency": [0.0, 0.0], "monetary_value": [0.0, 0.0]}),
-            "the summary has no repeat buyers (frequency > 0) to fit spend on",
+            pd.DataFrame({"frequency": [1.0, 2.0], "monetary_value": [0.0, -3.0]}),
+            "the summary has no repeat buyers (frequency > 0) with a positive mean "
+            "spend to fit spend on",
+        ),
+        (
+            pd.DataFrame({"frequency": [1.0, 2.0], "monetary_value": [3.0, np.nan]}),
+            "column 'monetary_value', row 2: not a finite number (nan)",
         ),
         (pd.DataFrame({"frequency": [1.0]}), "column 'monetary_value' is missing"),
     ],

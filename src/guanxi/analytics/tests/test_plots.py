@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,3 +87,57 @@ def test_retention_heat_map_leaves_unobserved_cells_blank(
     assert rates.to_numpy(dtype=float, na_value=np.nan).tolist()[0] == [1.0, 0.5, 0.0]
     assert np.isnan(rates.to_numpy(dtype=float, na_value=np.nan)[1, 2])
     draw(rates, tmp_path / "rates.png", caplog)
+
+
+# In a fresh process: is the CJK font found, and does a Chinese title draw
+# without a missing-glyph warning (the boxes)?
+_DRAW_CHINESE = """
+import warnings
+from matplotlib import font_manager
+from guanxi.analytics import plots
+print(plots.cjk_font_available())
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    with plots._style():
+        figure = plots._figure()
+        figure.suptitle("同期群留存")
+        figure.canvas.draw()
+print(sorted({str(w.message)[:40] for w in caught}))
+try:
+    print(font_manager.findfont(plots.CJK_FONT, fallback_to_default=False))
+except ValueError:
+    print("not found")
+"""
+
+
+@pytest.mark.parametrize("fontconfig", [True, False])
+def test_cjk_font_installed_after_matplotlib_built_its_font_cache(
+    tmp_path: Path, fontconfig: bool
+) -> None:
+    # matplotlib builds its font cache in a fresh MPLCONFIGDIR the way it does
+    # on a machine without the CJK font: here by ignoring the system fonts.
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
+    subprocess.run(
+        [sys.executable, "-c", "import matplotlib.font_manager"],
+        env={**env, "MPL_IGNORE_SYSTEM_FONTS": "1"},
+        check=True,
+        timeout=120,
+    )
+    cache = next(tmp_path.glob("fontlist-*.json"))
+    assert "wqy" not in cache.read_text().lower()
+    # Then the font is "installed" (it is there again for the next process),
+    # and the stale cache must not hide it: found through fontconfig, or
+    # without fc-list on the PATH at Debian's path.
+    if not fontconfig:
+        env["PATH"] = str(tmp_path)
+    drawn = subprocess.run(
+        [sys.executable, "-c", _DRAW_CHINESE],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    available, warned, path = drawn.stdout.splitlines()
+    assert (available, warned) == ("True", "[]")
+    assert Path(path).name == "wqy-zenhei.ttc"
