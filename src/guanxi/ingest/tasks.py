@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from guanxi.ingest.services import import_job_run
+from guanxi.ingest.runs import import_job_run
 
 
 @db_task()  # type: ignore[untyped-decorator]

@@ -16,7 +16,8 @@ from guanxi.commerce.models import Order, OrderLine
 from guanxi.core.normalize import normalize_email, normalize_phone
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
 from guanxi.customers.search import email_key, name_tokens, phone_key
-from guanxi.demo.generator import WINDOW_DAYS, DemoParams, _Chunk, demo_fill
+from guanxi.demo.generator import demo_fill
+from guanxi.demo.simulation import WINDOW_DAYS, Chunk, DemoParams
 
 END = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
@@ -147,7 +148,7 @@ def test_a_second_run_adds_without_clashing() -> None:
 
 def test_purchases_follow_a_buy_till_you_die_process() -> None:
     rng = np.random.default_rng(11)
-    chunk = _Chunk(
+    chunk = Chunk(
         rng=rng, first_id=1, n=20_000, seed=0, params=DemoParams(), managers=[]
     )
     join, cust, day = chunk.purchases()

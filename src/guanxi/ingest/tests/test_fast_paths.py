@@ -24,7 +24,7 @@ from guanxi.ingest.parsing import CellParser, cell_text
 
 def _answer(parse: Any, value: Any) -> str:
     try:
-        return "value: " + parse(value)
+        return "value: " + str(parse(value))
     except ValidationFailed as exc:
         return "error: " + exc.message
 

@@ -1,0 +1,156 @@
+"""The web wizard: upload → mapping → preview (a dry run) → confirm (a task).
+
+Each step checks that the actor's role may import. The import itself runs in
+the task worker (:mod:`guanxi.ingest.runs`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from guanxi.access.policies import policy_for
+from guanxi.core.errors import PermissionDenied
+from guanxi.ingest.choices import JobStatus
+from guanxi.ingest.errors import ImportRejected
+from guanxi.ingest.mapping import (
+    Columns,
+    import_preset_save,
+    preset_get,
+    resolve_mapping,
+)
+from guanxi.ingest.models import ImportJob
+from guanxi.ingest.pipeline import import_run
+from guanxi.ingest.presets import Mapping
+from guanxi.ingest.report import ImportReport
+from guanxi.ingest.runs import job_table, progress_path
+from guanxi.ingest.tasks import import_job_run_task
+
+__all__ = [
+    "import_actor_check",
+    "import_job_columns",
+    "import_job_confirm",
+    "import_job_create",
+    "import_job_map",
+    "import_job_preview",
+    "import_job_progress",
+]
+
+
+def import_actor_check(user: Any) -> None:
+    """Only roles whose policy may import."""
+    if not policy_for(user).may_import:
+        raise PermissionDenied(_("your role may not import data"))
+
+
+def import_job_create(
+    *, actor: Any, kind: str, upload: Any, preset: str, source: str = ""
+) -> ImportJob:
+    """Store an upload and read its header row. Raises ImportRejected for a file
+    that cannot be read (encoding, not a workbook, empty)."""
+    import_actor_check(actor)
+    chosen = preset_get(name=preset, kind=kind)
+    job = ImportJob(
+        kind=kind,
+        original_name=str(upload.name)[:255],
+        preset=chosen.name,
+        source=(source or chosen.source).strip(),
+        created_by=actor,
+    )
+    job.file.save(upload.name, upload, save=False)
+    try:
+        table = job_table(job)
+    except BaseException:
+        job.file.delete(save=False)
+        raise
+    try:
+        job.headers = list(table.headers)
+        job.total_rows = table.total or 0
+    finally:
+        table.close()
+        job.file.close()
+    job.save()
+    return job
+
+
+def import_job_columns(
+    *, job: ImportJob, mapping: Mapping | None = None, check: bool = True
+) -> Columns:
+    """The columns the job would use (its own mapping unless one is given)."""
+    return resolve_mapping(
+        kind=job.kind,
+        headers=job.headers,
+        preset=preset_get(name=job.preset, kind=job.kind),
+        mapping=job.mapping if mapping is None else mapping,
+        check=check,
+    )
+
+
+@transaction.atomic
+def import_job_map(
+    *, actor: Any, job: ImportJob, mapping: Mapping, save_as: str = ""
+) -> ImportJob:
+    """Set the job's column mapping (validated against its headers)."""
+    import_actor_check(actor)
+    import_job_columns(job=job, mapping=mapping)
+    job.mapping = mapping
+    job.report = {}
+    job.save(update_fields=["mapping", "report"])
+    if save_as.strip():
+        columns = import_job_columns(job=job)
+        import_preset_save(
+            name=save_as,
+            kind=job.kind,
+            mapping={
+                name: [h for _i, h in spots] for name, spots in columns.where.items()
+            },
+            source=job.source,
+        )
+    return job
+
+
+def import_job_preview(*, actor: Any, job: ImportJob) -> ImportReport:
+    """A dry run of the job: what would be created, and every problem."""
+    import_actor_check(actor)
+    table = job_table(job)
+    try:
+        report = import_run(
+            kind=job.kind,
+            table=table,
+            preset=job.preset,
+            mapping=job.mapping,
+            source=job.source,
+            dry_run=True,
+        )
+    except ImportRejected as exc:
+        report = ImportReport(kind=job.kind, dry_run=True, errors=exc.errors)
+    finally:
+        table.close()
+        job.file.close()
+    job.report = report.as_record()
+    job.save(update_fields=["report"])
+    return report
+
+
+def import_job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Queue the import (after commit). A job is queued once; confirming again
+    changes nothing."""
+    import_actor_check(actor)
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, status__in=[JobStatus.UPLOADED, JobStatus.REJECTED]
+        ).update(status=JobStatus.QUEUED, processed_rows=0)
+        if claimed:
+            transaction.on_commit(lambda: import_job_run_task(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def import_job_progress(*, job: ImportJob) -> int:
+    """Rows processed so far (see :func:`guanxi.ingest.runs.progress_path`)."""
+    try:
+        return int(progress_path(job).read_text() or 0)
+    except (OSError, ValueError):
+        return job.processed_rows if job.processed_rows else 0
