@@ -152,9 +152,11 @@ class RowWriter:
     def _copy(
         self, rows: Iterable[tuple[Any, ...]], tail: tuple[Any, ...], *, with_pk: bool
     ) -> None:
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
-            with raw.copy(self.copy_sql_with_pk if with_pk else self.copy_sql) as copy:
+        sql = self.copy_sql_with_pk if with_pk else self.copy_sql
+        # psycopg's own cursor under Django's wrapper; its errors become
+        # Django's (IntegrityError …) as for every other statement.
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            with cursor.cursor.copy(sql) as copy:
                 write = copy.write_row
                 for row in rows:
                     write(row + tail)
