@@ -155,11 +155,14 @@ class RowWriter:
         sql = self.copy_sql_with_pk if with_pk else self.copy_sql
         # psycopg's own cursor under Django's wrapper; its errors become
         # Django's (IntegrityError …) as for every other statement.
-        with connection.cursor() as cursor, connection.wrap_database_errors:
-            with cursor.cursor.copy(sql) as copy:
-                write = copy.write_row
-                for row in rows:
-                    write(row + tail)
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(sql) as copy,
+        ):
+            write = copy.write_row
+            for row in rows:
+                write(row + tail)
 
     def ids_after_highest(self, count: int) -> list[int]:
         """``count`` ids above the highest in the table, whatever the id
