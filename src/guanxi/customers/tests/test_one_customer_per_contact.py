@@ -78,7 +78,7 @@ def test_customers_without_phone_or_email_are_many(db: Any) -> None:
 def test_a_writer_that_gets_there_first_gives_the_same_clear_error(
     users: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
-    values: dict[str, str],
+    values: dict[str, Any],
     field: str,
     message: str,
 ) -> None:
