@@ -257,18 +257,21 @@ class bulk_session:
 
 
 class SecondaryIndexes:
-    """A table's non-unique indexes, dropped for a large insert and built again
+    """A table's secondary indexes, dropped for a large insert and built again
     after it, in the same transaction (SQLite only).
 
     Building an index once from sorted rows is several times cheaper than
     keeping it up to date row by row. SQLite's DDL is transactional: a rollback
     brings the indexes back, and readers (WAL) keep seeing the old state with
-    its indexes until the import commits. Unique indexes stay: imports look
-    rows up by them.
+    its indexes until the writer commits. Unique indexes stay unless the
+    caller says otherwise: writers look rows up by them, and they hold the
+    rule row by row; building one again checks the whole table (a duplicate
+    fails the transaction with an ``IntegrityError``).
     """
 
-    def __init__(self, model: type[models.Model]) -> None:
+    def __init__(self, model: type[models.Model], *, unique: bool = False) -> None:
         self.table = model._meta.db_table
+        self.unique = unique
         self.dropped: list[tuple[str, str]] = []
 
     def drop(self) -> None:
@@ -283,7 +286,7 @@ class SecondaryIndexes:
             found = [
                 (str(name), str(sql))
                 for name, sql in cursor.fetchall()
-                if not str(sql).upper().startswith("CREATE UNIQUE")
+                if self.unique or not str(sql).upper().startswith("CREATE UNIQUE")
             ]
             for name, _sql in found:
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")

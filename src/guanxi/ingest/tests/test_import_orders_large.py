@@ -126,9 +126,9 @@ def test_large_imports_build_the_order_indexes_at_the_end(
     report = _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + ROWS))
     assert report.ok and report.created == 40
     # gone while the rows went in (restored one table after the other); the
-    # unique ones stay: they keep one customer per phone and email
-    unique = ["customer_email_unique", "customer_phone_unique"]
-    assert dropped == [unique, [*_indexes("commerce_order"), *unique]]
+    # customers table's unique ones too: it was empty, and the import keeps
+    # one customer per phone and email itself (checked again when built)
+    assert dropped == [[], _indexes("commerce_order")]
     assert _order_indexes() == indexes
     assert Order.objects.count() == 40
     with connection.cursor() as cursor:
@@ -412,3 +412,24 @@ def test_customer_indexes_stay_and_lookups_run_when_customers_exist(
     assert report.ok and report.customers_created == 39
     assert dropped == ["commerce_order"]
     assert Order.objects.filter(customer=known).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_the_deferred_unique_indexes_still_hold_the_rule(
+    write_file: Any, db: Any, counts: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built again at the end, the unique indexes check every customer the
+    import wrote: a matcher that failed to match (here: one that sees no keys)
+    cannot leave two customers with one phone number."""
+    from guanxi.customers.matching import CustomerMatcher
+    from guanxi.ingest.importers import orders
+    from guanxi.ingest.pipeline import ImportRefused
+
+    monkeypatch.setattr(orders, "DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(CustomerMatcher, "keys", lambda self, values, identity: [])
+    before, indexes = counts(), _order_indexes()
+    repeated = ROWS + "B-99,2024-01-05 10:00:00,1,13800130001,别人\n"
+    with pytest.raises(ImportRefused):
+        _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + repeated))
+    assert counts() == before
+    assert _order_indexes() == indexes
