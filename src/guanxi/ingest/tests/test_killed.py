@@ -122,7 +122,8 @@ def test_the_parsing_helper_exits_when_the_import_is_killed(
             helper = children[0] if children else None
             time.sleep(0.05)
         assert helper is not None, "no parsing helper process appeared"
-        time.sleep(1)  # let it parse ahead and fill the queue
+        # Killed at once: the helper parses on, fills the queue and would then
+        # wait for a reader that is gone.
         parent.send_signal(signal.SIGKILL)
         parent.wait()
         deadline = time.monotonic() + WAIT_SECONDS
