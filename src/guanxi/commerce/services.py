@@ -27,6 +27,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
+from guanxi.commerce.bulk import (
+    ORDER_VALUES,
+    OrderBulkWriter,
+    OrderLineBulkWriter,
+    order_highest_id,
+    order_indexes,
+    order_line_indexes,
+    order_status_bulk_update,
+    order_tables_settle,
+    orders_exist,
+    orders_recorded,
+    products_ensure,
+)
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
 from guanxi.core.errors import PermissionDenied, ValidationFailed
@@ -36,13 +49,24 @@ from guanxi.customers.selectors import customer_scope
 __all__ = [
     "BULK_LIMIT",
     "DEFAULT_SOURCE",
+    "ORDER_VALUES",
     "ItemError",
     "LineInput",
+    "OrderBulkWriter",
     "OrderInput",
+    "OrderLineBulkWriter",
     "OrdersRejected",
     "order_bulk_create",
     "order_create",
+    "order_highest_id",
+    "order_indexes",
+    "order_line_indexes",
+    "order_status_bulk_update",
+    "order_tables_settle",
     "order_write_check",
+    "orders_exist",
+    "orders_recorded",
+    "products_ensure",
 ]
 
 #: The most orders one bulk request may hold.

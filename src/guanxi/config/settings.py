@@ -274,7 +274,7 @@ else:
 if os.environ.get("GUANXI_HUEY_IMMEDIATE") == "1":
     HUEY["immediate"] = True
 # A running import whose worker gave no sign of life for this long is failed
-# (its worker died); it beats every few seconds (guanxi.ingest.jobs).
+# (its worker died); it beats every few seconds (guanxi.ingest.leases).
 GUANXI_JOB_LEASE_SECONDS = float(os.environ.get("GUANXI_JOB_LEASE_SECONDS", "60"))
 
 EMAIL_BACKEND = os.environ.get(

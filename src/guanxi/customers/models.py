@@ -78,10 +78,26 @@ class Customer(TimeStampedModel):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [
-            models.Index(fields=["phone_index"], name="customer_phone_idx"),
-            models.Index(fields=["email_index"], name="customer_email_idx"),
             models.Index(
                 fields=["assigned_manager", "id"], name="customer_manager_idx"
+            ),
+        ]
+        # One customer per phone number and per email address, enforced by the
+        # database for every way in (the matcher finds them; a concurrent
+        # writer or a bug cannot add a second). The unique indexes also serve
+        # the lookups by blind index.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_index"],
+                condition=models.Q(phone_index__isnull=False),
+                name="customer_phone_unique",
+                violation_error_message=_("Another customer has this phone number."),
+            ),
+            models.UniqueConstraint(
+                fields=["email_index"],
+                condition=models.Q(email_index__isnull=False),
+                name="customer_email_unique",
+                violation_error_message=_("Another customer has this email address."),
             ),
         ]
 

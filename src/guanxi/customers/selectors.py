@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
@@ -21,6 +21,7 @@ __all__ = [
     "customer_filter_phone",
     "customer_get",
     "customer_list",
+    "customer_list_with_tags",
     "customer_monthly_new",
     "customer_scope",
     "customer_search",
@@ -97,6 +98,14 @@ def customer_search(
 def customer_list(*, actor: Any) -> QuerySet[Customer]:
     """Customers in ``actor``'s scope, newest first. Filters: ``CustomerFilterSet``."""
     return customer_scope(actor=actor).order_by("-id")
+
+
+def customer_list_with_tags(*, actor: Any) -> QuerySet[Customer]:
+    """:func:`customer_list` with each customer's tags read in one more query
+    (for exports: one query per chunk of customers, not one per customer)."""
+    return customer_list(actor=actor).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.only("id", "name"))
+    )
 
 
 def customer_get(*, actor: Any, pk: int | str) -> Customer:

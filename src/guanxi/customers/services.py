@@ -1,14 +1,20 @@
-"""Writes for customers. Every write keeps the blind indexes in step with the data."""
+"""Writes for customers. Every write keeps the blind indexes in step with the data.
+
+This is the customers app's face for writes: the bulk writers
+(:mod:`guanxi.customers.bulk`) and the customer matcher
+(:mod:`guanxi.customers.matching`) that imports, the demo and the API use are
+reached through here.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import PermissionDenied, ValidationFailed
@@ -26,17 +32,61 @@ from guanxi.core.values import (
     clean_multiline,
     parse_id,
 )
+from guanxi.customers.bulk import (
+    CONTACT_VALUES,
+    CustomerBulkWriter,
+    InteractionBulkWriter,
+    customer_indexes,
+    customer_tables_settle,
+    customer_tags_bulk_add,
+    customers_exist,
+    identity_bulk_create,
+    interaction_indexes,
+    interactions_recorded,
+    name_tokens_forget,
+    tags_ensure,
+)
 from guanxi.customers.choices import InteractionKind
-from guanxi.customers.models import Customer, CustomerIdentity, Interaction, Tag
-from guanxi.customers.search import email_key, name_tokens, phone_key
+from guanxi.customers.keys import customer_apply_contact
+from guanxi.customers.matching import (
+    ContactConflict,
+    CustomerMatcher,
+    KnownCustomer,
+    MatchKey,
+    contact_owners,
+    written_pk,
+)
+from guanxi.customers.models import Customer, CustomerIdentity, Interaction
+from guanxi.customers.search import email_key, phone_key
 from guanxi.customers.selectors import customer_scope
 
 __all__ = [
+    "CONTACT_VALUES",
+    "ContactConflict",
+    "ContactTaken",
+    "CustomerBulkWriter",
+    "CustomerMatcher",
+    "InteractionBulkWriter",
+    "KnownCustomer",
+    "MatchKey",
+    "contact_owners",
+    "contact_taken_error",
     "customer_apply_contact",
     "customer_create",
+    "customer_indexes",
+    "customer_tables_settle",
+    "customer_tags_bulk_add",
     "customer_update",
+    "customers_exist",
+    "email_key",
+    "identity_bulk_create",
     "interaction_create",
+    "interaction_indexes",
+    "interactions_recorded",
+    "name_tokens_forget",
+    "phone_key",
     "tags_ensure",
+    "written_pk",
 ]
 
 EDITABLE_FIELDS = {
@@ -50,16 +100,6 @@ EDITABLE_FIELDS = {
     "preferred_channel",
     "assigned_manager",
 }
-
-
-def customer_apply_contact(customer: Customer) -> Customer:
-    """Recompute the search keys from the (already normalised) contact fields."""
-    customer.phone_index = phone_key(customer.phone)
-    customer.email_index = email_key(customer.email)
-    customer.name_tokens = name_tokens(customer.name)
-    birthday = customer.birthday
-    customer.birth_year = birthday.year if isinstance(birthday, dt.date) else None
-    return customer
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -107,22 +147,49 @@ def _manager(value: Any) -> Any:
     return user
 
 
+_TAKEN = {
+    "phone": gettext_noop("another customer has this phone number"),
+    "email": gettext_noop("another customer has this email address"),
+}
+
+
+class ContactTaken(ValidationFailed):
+    """The phone number or email address belongs to another customer."""
+
+
 def _check_unique_contact(customer: Customer) -> None:
-    others = Customer.objects.exclude(pk=customer.pk)
-    if (
-        customer.phone_index
-        and others.filter(phone_index=customer.phone_index).exists()
-    ):
-        raise ValidationFailed(
-            _("another customer has this phone number"), field="phone"
-        )
-    if (
-        customer.email_index
-        and others.filter(email_index=customer.email_index).exists()
-    ):
-        raise ValidationFailed(
-            _("another customer has this email address"), field="email"
-        )
+    owners = contact_owners(
+        phone=customer.phone, email=customer.email, exclude_pk=customer.pk
+    )
+    for field in ("phone", "email"):
+        if field in owners:
+            raise ContactTaken(_(_TAKEN[field]), field=field)
+
+
+def contact_taken_error(error: IntegrityError) -> ContactTaken | None:
+    """The clear error for a write the database refused because a phone number
+    or email address is already another customer's (one customer per phone
+    and per email: ``customer_phone_unique``, ``customer_email_unique``); None
+    for any other refusal."""
+    text = str(error)
+    for field in ("phone", "email"):
+        # PostgreSQL names the constraint; SQLite names the column.
+        if f"customer_{field}_unique" in text or f"{field}_index" in text:
+            return ContactTaken(_(_TAKEN[field]), field=field)
+    return None
+
+
+def _save(customer: Customer) -> None:
+    """Save, turning the database's one-customer-per-phone/email refusal (a
+    concurrent write got there first) into the same error as the check."""
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError as exc:
+        taken = contact_taken_error(exc)
+        if taken is None:
+            raise
+        raise taken from None
 
 
 @transaction.atomic
@@ -153,7 +220,7 @@ def customer_create(
     customer.first_seen_at = timezone.now()
     customer_apply_contact(customer)
     _check_unique_contact(customer)
-    customer.save()
+    _save(customer)
     if tags:
         customer.tags.set(tags_ensure(names=tags))
     for source, external_id in identities or []:
@@ -182,25 +249,10 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
         )
     customer_apply_contact(customer)
     _check_unique_contact(customer)
-    customer.save()
+    _save(customer)
     if tags is not None:
         customer.tags.set(tags_ensure(names=tags))
     return customer
-
-
-def tags_ensure(*, names: list[str]) -> list[Tag]:
-    """Return the tags with these names, creating the missing ones."""
-    try:
-        cleaned = [clean_line(n, field="tag") for n in names if n]
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.message, field="tags") from None
-    wanted = [n for n in cleaned if n]
-    existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
-    missing = [Tag(name=n) for n in dict.fromkeys(wanted) if n not in existing]
-    if missing:
-        Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
-    return [existing[n] for n in dict.fromkeys(wanted)]
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any, Protocol
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,9 +34,8 @@ from tqdm import tqdm
 from guanxi.access.policies import Policy, policy_for
 from guanxi.commerce.selectors import order_list
 from guanxi.core.errors import DomainError, PermissionDenied, ValidationFailed
-from guanxi.customers.models import Tag
 from guanxi.customers.presenters import customer_card, customer_phone, customer_ref
-from guanxi.customers.selectors import customer_list
+from guanxi.customers.selectors import customer_list, customer_list_with_tags
 from guanxi.exports.models import ExportRecord
 
 __all__ = [
@@ -137,9 +136,7 @@ def _amount(text: str | None) -> str | None:
 
 
 def _customers(actor: Any, policy: Policy) -> Iterator[dict[str, Any]]:
-    qs = customer_list(actor=actor).prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.only("id", "name"))
-    )
+    qs = customer_list_with_tags(actor=actor)
     if not policy.sees_personal_data:
         # Never even decrypt what the role may not see.
         qs = qs.defer("name", "phone", "email", "address", "birthday")

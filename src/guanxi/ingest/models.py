@@ -69,7 +69,7 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    # The lease (guanxi.ingest.jobs): set when a worker claims the job; the
+    # The lease (guanxi.ingest.leases): set when a worker claims the job; the
     # running import then beats in a file beside the uploads.
     heartbeat_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     failure = models.CharField(

@@ -90,12 +90,14 @@ def _cn_mobile_pattern() -> re.Pattern[str] | None:
     """phonenumbers' own pattern for CN mobile numbers: an 11-digit number that
     matches it is valid, and its E.164 form is ``+86`` and the digits. Checking
     that with a regex is many times faster than ``phonenumbers.parse`` and gives
-    the same answer; anything else goes the general way."""
+    the same answer; anything else goes the general way. ASCII only: in a
+    Python regex ``\\d`` also matches full-width (``８``) and other scripts'
+    digits, which ``normalize_phone`` folds to ASCII first."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
     mobile = metadata.mobile if metadata is not None else None
     if mobile is None or not mobile.national_number_pattern:
         return None
-    return re.compile(f"(?:{mobile.national_number_pattern})")
+    return re.compile(f"(?:{mobile.national_number_pattern})", re.ASCII)
 
 
 _CN_MOBILE = _cn_mobile_pattern()

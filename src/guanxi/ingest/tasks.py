@@ -5,12 +5,12 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from guanxi.ingest.jobs import (
+from guanxi.ingest.leases import (
     import_job_heartbeat,
     import_jobs_sweep,
     import_uploads_purge,
 )
-from guanxi.ingest.services import import_job_run
+from guanxi.ingest.runs import import_job_run
 
 
 @db_task()  # type: ignore[untyped-decorator]

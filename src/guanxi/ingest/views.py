@@ -20,7 +20,7 @@ from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.ingest.choices import JobStatus
 from guanxi.ingest.errors import ImportRejected
 from guanxi.ingest.forms import MappingForm, UploadForm
-from guanxi.ingest.jobs import import_job_lease_check
+from guanxi.ingest.leases import import_job_lease_check
 from guanxi.ingest.selectors import (
     import_job_get,
     import_job_list,

@@ -92,3 +92,56 @@ def test_bad_arguments(
     assert not Customer.objects.exists()
     assert not get_user_model().objects.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_demo_keeps_nothing(
+    settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.commerce.models import Order
+    from guanxi.demo import generator
+
+    settings.DATA_DIR = tmp_path
+    chunk = generator._Run._chunk
+    calls: list[int] = []
+
+    def ctrl_c_in_the_third_chunk(self: Any, rng: Any, n: int) -> None:
+        calls.append(n)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        chunk(self, rng, n)
+
+    monkeypatch.setattr(generator._Run, "_chunk", ctrl_c_in_the_third_chunk)
+    with pytest.raises(CommandError) as err:
+        call_command(
+            "demo",
+            "--customers",
+            "5000",
+            "--no-progress",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    assert (str(err.value), err.value.returncode) == (
+        "Interrupted: nothing was written. 已中断：未写入任何数据。",
+        130,
+    )
+    assert calls == [2000, 2000, 1000]
+    assert not Customer.objects.exists() and not Order.objects.exists()
+    # The demo users are kept: they are made before the data, and again
+    # would be the same.
+    assert get_user_model().objects.count() == len(DEMO_USERS)
+
+
+def test_a_refused_demo_is_a_clear_command_error(
+    settings: Any, tmp_path: Any, make_customer: Any
+) -> None:
+    from guanxi.demo.tests.test_generator import _demo_phone
+
+    settings.DATA_DIR = tmp_path
+    recorded = make_customer(name="张伟", phone="+8613800138000")
+    make_customer(name="李娜", phone=_demo_phone(recorded.pk + 2))
+    with pytest.raises(CommandError) as err:
+        run("--customers", "10")
+    assert str(err.value).startswith(
+        "1 customers recorded before have a phone number or email address"
+    )
+    assert Customer.objects.count() == 2

@@ -16,7 +16,8 @@ from guanxi.commerce.models import Order, OrderLine
 from guanxi.core.normalize import normalize_email, normalize_phone
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
 from guanxi.customers.search import email_key, name_tokens, phone_key
-from guanxi.demo.generator import WINDOW_DAYS, DemoParams, _Chunk, demo_fill
+from guanxi.demo.generator import demo_fill
+from guanxi.demo.simulation import WINDOW_DAYS, Chunk, DemoParams
 
 END = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
@@ -147,7 +148,7 @@ def test_a_second_run_adds_without_clashing() -> None:
 
 def test_purchases_follow_a_buy_till_you_die_process() -> None:
     rng = np.random.default_rng(11)
-    chunk = _Chunk(
+    chunk = Chunk(
         rng=rng, first_id=1, n=20_000, seed=0, params=DemoParams(), managers=[]
     )
     join, cust, day = chunk.purchases()
@@ -162,3 +163,83 @@ def test_purchases_follow_a_buy_till_you_die_process() -> None:
     old = (join < WINDOW_DAYS - 365) & (counts > 1)
     silent = (WINDOW_DAYS - last[old]) > 180
     assert 0.2 < silent.mean() < 0.8  # many stopped buying without a word
+
+
+def _demo_phone(customer_id: int) -> str:
+    """The phone number the demo gives the customer with this id."""
+    chunk = Chunk(
+        rng=np.random.default_rng(0),
+        first_id=customer_id,
+        n=1,
+        seed=0,
+        params=DemoParams(),
+        managers=[],
+    )
+    return str(chunk.people(END.date())[0]["phone"])
+
+
+def _tables() -> dict[str, int]:
+    from guanxi.commerce.models import Product
+    from guanxi.customers.models import Tag
+
+    return {
+        model.__name__: model.objects.count()
+        for model in (Customer, CustomerIdentity, Order, OrderLine, Interaction)
+    } | {"Product": Product.objects.count(), "Tag": Tag.objects.count()}
+
+
+@pytest.mark.django_db
+def test_a_demo_sharing_a_phone_with_a_recorded_customer_is_refused(
+    make_customer: Any,
+) -> None:
+    from guanxi.demo.generator import DemoRefused
+
+    recorded = make_customer(name="张伟", phone="+8613800138000")
+    # The demo's customers get ids above the recorded one's.
+    make_customer(name="李娜", phone=_demo_phone(recorded.pk + 2))
+    before = _tables()
+    with pytest.raises(DemoRefused) as caught:
+        demo_fill(customers=20, seed=4, end=END, progress=False)
+    assert caught.value.message == (
+        "1 customers recorded before have a phone number or email address that "
+        "demo customers would get; nothing was written. Run the demo with an "
+        "empty database (another GUANXI_DATA_DIR). 已有客户使用了演示客户将获得的"
+        "手机号或邮箱；未写入任何数据。请在空数据库中运行演示。"
+    )
+    assert _tables() == before
+
+
+@pytest.mark.django_db
+def test_a_demo_the_database_refuses_says_so_and_writes_nothing(
+    make_customer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.demo import generator
+
+    recorded = make_customer(name="张伟", phone="+8613800138000")
+    make_customer(name="李娜", phone=_demo_phone(recorded.pk + 2))
+    before = _tables()
+    # A writer that records the number after the demo's look.
+    monkeypatch.setattr(generator._Run, "_refuse_shared_contacts", lambda *a: None)
+    with pytest.raises(generator.DemoRefused) as caught:
+        demo_fill(customers=20, seed=4, end=END, progress=False)
+    assert caught.value.message == (
+        "Another customer with a demo phone number or email address was recorded "
+        "while the demo ran; nothing was written. "
+        "演示运行期间有其他客户使用了演示手机号或邮箱；未写入任何数据。"
+    )
+    assert _tables() == before
+
+
+def test_demo_phone_numbers_do_not_depend_on_the_seed() -> None:
+    phones = set()
+    for seed in (0, 1, 99):
+        chunk = Chunk(
+            rng=np.random.default_rng(seed),
+            first_id=1,
+            n=500,
+            seed=seed,
+            params=DemoParams(),
+            managers=[],
+        )
+        phones.add(tuple(p["phone"] for p in chunk.people(END.date())))
+    assert len(phones) == 1 and len(set(next(iter(phones)))) == 500

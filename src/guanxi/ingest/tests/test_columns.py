@@ -8,17 +8,15 @@ from typing import Any
 
 import pytest
 
+from guanxi.core.bulk import utc_text
 from guanxi.core.errors import ValidationFailed
+from guanxi.ingest.batches import UtcMoments, parse_batch
+from guanxi.ingest.matching import CUSTOMER_COLUMNS
 from guanxi.ingest.parsing import CellParser
 from guanxi.ingest.presets import BUILTIN_PRESETS
-from guanxi.ingest.services import (
-    _PERSON_COLUMNS,
-    ImportReport,
-    _RowReader,
-    _UtcMoments,
-    resolve_mapping,
-)
-from guanxi.ingest.writers import utc_text
+from guanxi.ingest.report import ImportReport
+from guanxi.ingest.rows import RowParser
+from guanxi.ingest.services import resolve_mapping
 
 HEADERS = ["订单号", "下单时间", "金额", "状态", "手机号", "phone", "邮箱", "姓名"]
 ROWS: list[list[Any]] = [
@@ -69,7 +67,7 @@ ROWS: list[list[Any]] = [
 ]
 
 
-def _reader(report: ImportReport) -> tuple[_RowReader, Any]:
+def _reader(report: ImportReport) -> tuple[RowParser, Any]:
     preset = BUILTIN_PRESETS[("generic", "orders")]
     columns = resolve_mapping(
         kind="orders",
@@ -80,8 +78,8 @@ def _reader(report: ImportReport) -> tuple[_RowReader, Any]:
     parser = CellParser(
         tz=zoneinfo.ZoneInfo("Asia/Shanghai"), status_values=preset.status_values
     )
-    reader = _RowReader(columns=columns, parser=parser, report=report)
-    names = ("order_id", "ordered_at", "amount", "status", *_PERSON_COLUMNS)
+    reader = RowParser(columns=columns, parser=parser, report=report)
+    names = ("order_id", "ordered_at", "amount", "status", *CUSTOMER_COLUMNS)
     return reader, reader.plan(names)
 
 
@@ -94,7 +92,7 @@ def test_columns_give_the_values_and_messages_of_rows() -> None:
         row_reader.read(line, cells, plan)[0]
         for line, cells in zip(lines, ROWS, strict=True)
     ]
-    batch = column_reader.read_columns(lines, ROWS, plan)
+    batch = parse_batch(column_reader, lines, ROWS, plan)
     got = [
         batch.row_values(i, tuple(name for name, _p, _s in plan))
         for i in range(len(ROWS))
@@ -114,7 +112,7 @@ def _by_parser(parser: CellParser, cell: Any) -> Any:
         return f"error: {exc.message}"
 
 
-def _by_column(moments: _UtcMoments, parser: CellParser, cells: list[Any]) -> list[Any]:
+def _by_column(moments: UtcMoments, parser: CellParser, cells: list[Any]) -> list[Any]:
     def parse(cell: Any) -> Any:
         return parser.moment(cell)
 
@@ -161,5 +159,5 @@ def test_utc_moments_agree_with_the_cell_parser(zone: str) -> None:
         dt.datetime(2024, 1, 5, 14, 30),
         45296.5,
     ]
-    moments = _UtcMoments(tz)
+    moments = UtcMoments(tz)
     assert _by_column(moments, parser, cells) == [_by_parser(parser, c) for c in cells]

@@ -100,30 +100,34 @@ def test_large_imports_build_the_order_indexes_at_the_end(
     write_file: Any, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from guanxi.commerce.models import Order
-    from guanxi.ingest import services, writers
+    from guanxi.core import bulk
+    from guanxi.ingest import pipeline
+    from guanxi.ingest.importers import orders
 
     indexes = _order_indexes()
     assert indexes == [
         "order_customer_idx",
         "order_recent_idx",
-        "customer_email_idx",
+        "customer_email_unique",
         "customer_manager_idx",
-        "customer_phone_idx",
+        "customer_phone_unique",
         "customers_customer_city_56690332",
     ]
-    monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 10)
-    monkeypatch.setattr(services, "BATCH", 7)
+    monkeypatch.setattr(orders, "DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(pipeline, "BATCH", 7)
     dropped: list[list[str]] = []
-    restore = writers.SecondaryIndexes.restore
+    restore = bulk.SecondaryIndexes.restore
 
     def watch(self: Any) -> None:
         dropped.append(_order_indexes())
         restore(self)
 
-    monkeypatch.setattr(writers.SecondaryIndexes, "restore", watch)
+    monkeypatch.setattr(bulk.SecondaryIndexes, "restore", watch)
     report = _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + ROWS))
     assert report.ok and report.created == 40
-    # gone while the rows went in (restored one table after the other)
+    # gone while the rows went in (restored one table after the other); the
+    # customers table's unique ones too: it was empty, and the import keeps
+    # one customer per phone and email itself (checked again when built)
     assert dropped == [[], _indexes("commerce_order")]
     assert _order_indexes() == indexes
     assert Order.objects.count() == 40
@@ -136,10 +140,11 @@ def test_large_imports_build_the_order_indexes_at_the_end(
 def test_a_rejected_large_import_keeps_the_indexes_and_writes_nothing(
     write_file: Any, db: Any, counts: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from guanxi.ingest import services
+    from guanxi.ingest import pipeline
+    from guanxi.ingest.importers import orders
 
-    monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 10)
-    monkeypatch.setattr(services, "BATCH", 7)
+    monkeypatch.setattr(orders, "DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(pipeline, "BATCH", 7)
     before, indexes = counts(), _order_indexes()
     bad = ROWS + "B-99,2024-01-05 10:00:00,free,13800130099,客户99\n"
     report = _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + bad))
@@ -154,13 +159,14 @@ def test_a_rejected_large_import_keeps_the_indexes_and_writes_nothing(
 def test_indexes_stay_when_the_table_is_larger_than_the_import(
     write_file: Any, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from guanxi.ingest import services, writers
+    from guanxi.core import bulk
+    from guanxi.ingest.importers import orders
 
-    monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(orders, "DEFER_INDEXES_FROM", 10)
     _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + ROWS))
     dropped: list[bool] = []
     monkeypatch.setattr(
-        writers.SecondaryIndexes, "drop", lambda self: dropped.append(True)
+        bulk.SecondaryIndexes, "drop", lambda self: dropped.append(True)
     )
     small = "".join(
         f"C-{i},2024-02-01 10:00:00,1,1390013{i:04d},客户{i}\n" for i in range(12)
@@ -220,24 +226,24 @@ VALID = "".join(  # 15 orders of two lines each, 9 customers
 def _run_both(
     path: Any, monkeypatch: pytest.MonkeyPatch, **kwargs: Any
 ) -> tuple[Any, Any, list[int]]:
-    from guanxi.ingest import services
+    from guanxi.ingest import parallel, pipeline
 
     forks: list[int] = []
-    real = services._forked_batches
+    real = parallel.parsed_batches
 
-    def counted(importer: Any, table: Any) -> Any:
+    def counted(importer: Any, batches: Any) -> Any:
         forks.append(1)
-        return real(importer, table)
+        return real(importer, batches)
 
-    monkeypatch.setattr(services, "_forked_batches", counted)
+    monkeypatch.setattr(parallel, "parsed_batches", counted)
     # The test process may run other threads (Spark's gateway, started by
     # earlier tests); the child only parses, so fork anyway here.
-    monkeypatch.setattr(services, "_single_threaded", lambda: True)
-    monkeypatch.setattr(services, "BATCH", 3)
-    monkeypatch.setattr(services, "FORK_FROM", 10**9)
+    monkeypatch.setattr(parallel, "single_threaded", lambda: True)
+    monkeypatch.setattr(pipeline, "BATCH", 3)
+    monkeypatch.setattr(parallel, "FORK_FROM", 10**9)
     in_process = _import(path, **kwargs)
     assert forks == []
-    monkeypatch.setattr(services, "FORK_FROM", 1)
+    monkeypatch.setattr(parallel, "FORK_FROM", 1)
     forked = _import(path, **kwargs)
     return in_process, forked, forks
 
@@ -299,18 +305,18 @@ def test_parsing_in_a_helper_process_writes_the_same_rows(
     path = write_file(
         "o.csv", "订单号,下单时间,金额,状态,手机号,姓名,邮箱,商品编码,数量\n" + VALID
     )
-    from guanxi.ingest import services
+    from guanxi.ingest import parallel, pipeline
 
-    monkeypatch.setattr(services, "BATCH", 3)
-    monkeypatch.setattr(services, "FORK_FROM", 10**9)
+    monkeypatch.setattr(pipeline, "BATCH", 3)
+    monkeypatch.setattr(parallel, "FORK_FROM", 10**9)
     first = _import(path)
     assert first.ok and first.created == 15
     expected = _snapshot()
     Order.objects.all().delete()
     Customer.objects.all().delete()
     Product.objects.all().delete()
-    monkeypatch.setattr(services, "FORK_FROM", 1)
-    monkeypatch.setattr(services, "_single_threaded", lambda: True)
+    monkeypatch.setattr(parallel, "FORK_FROM", 1)
+    monkeypatch.setattr(parallel, "single_threaded", lambda: True)
     second = _import(path)
     assert second.as_record() == first.as_record()
     assert _snapshot() == expected
@@ -330,13 +336,13 @@ def test_an_unreadable_line_is_reported_the_same_way_from_the_helper(
         "A-1,2024-01-05 10:00:00,10,13800138000\n"
         f'A-2,2024-01-05 10:00:00,10,"{too_long}"\n',
     )
-    from guanxi.ingest import services
+    from guanxi.ingest import parallel, pipeline
     from guanxi.ingest.errors import ImportRejected
 
-    monkeypatch.setattr(services, "BATCH", 1)
-    monkeypatch.setattr(services, "_single_threaded", lambda: True)
+    monkeypatch.setattr(pipeline, "BATCH", 1)
+    monkeypatch.setattr(parallel, "single_threaded", lambda: True)
     for fork_from in (10**9, 1):
-        monkeypatch.setattr(services, "FORK_FROM", fork_from)
+        monkeypatch.setattr(parallel, "FORK_FROM", fork_from)
         with pytest.raises(ImportRejected) as caught:
             _import(path)
         assert [e.as_dict() for e in caught.value.errors] == [
@@ -356,13 +362,13 @@ def test_no_helper_process_from_a_process_with_other_threads(
 ) -> None:
     import threading
 
-    from guanxi.ingest import services
+    from guanxi.ingest import parallel
 
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert not services._single_threaded()
+        assert not parallel.single_threaded()
     finally:
         stop.set()
         other.join()
@@ -372,14 +378,14 @@ def test_no_helper_process_from_a_process_with_other_threads(
         )
     )
     try:
-        table.total = services.FORK_FROM
-        monkeypatch.setattr(services, "_single_threaded", lambda: True)
-        assert services._may_fork(table)
-        monkeypatch.setattr(services, "_single_threaded", lambda: False)
-        assert not services._may_fork(table)
-        monkeypatch.setattr(services, "_single_threaded", lambda: True)
-        table.total = services.FORK_FROM - 1
-        assert not services._may_fork(table)
+        table.total = parallel.FORK_FROM
+        monkeypatch.setattr(parallel, "single_threaded", lambda: True)
+        assert parallel.may_fork(table)
+        monkeypatch.setattr(parallel, "single_threaded", lambda: False)
+        assert not parallel.may_fork(table)
+        monkeypatch.setattr(parallel, "single_threaded", lambda: True)
+        table.total = parallel.FORK_FROM - 1
+        assert not parallel.may_fork(table)
     finally:
         table.close()
 
@@ -389,19 +395,41 @@ def test_customer_indexes_stay_and_lookups_run_when_customers_exist(
     write_file: Any, make_customer: Any, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from guanxi.commerce.models import Order
-    from guanxi.ingest import services, writers
+    from guanxi.core import bulk
+    from guanxi.ingest.importers import orders
 
     known = make_customer(name="客户3", phone="+8613800130003")
-    monkeypatch.setattr(services, "DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(orders, "DEFER_INDEXES_FROM", 10)
     dropped: list[str] = []
-    drop = writers.SecondaryIndexes.drop
+    drop = bulk.SecondaryIndexes.drop
 
     def watch(self: Any) -> None:
         dropped.append(self.table)
         drop(self)
 
-    monkeypatch.setattr(writers.SecondaryIndexes, "drop", watch)
+    monkeypatch.setattr(bulk.SecondaryIndexes, "drop", watch)
     report = _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + ROWS))
     assert report.ok and report.customers_created == 39
     assert dropped == ["commerce_order"]
     assert Order.objects.filter(customer=known).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_the_deferred_unique_indexes_still_hold_the_rule(
+    write_file: Any, db: Any, counts: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built again at the end, the unique indexes check every customer the
+    import wrote: a matcher that failed to match (here: one that sees no keys)
+    cannot leave two customers with one phone number."""
+    from guanxi.customers.matching import CustomerMatcher
+    from guanxi.ingest.importers import orders
+    from guanxi.ingest.pipeline import ImportRefused
+
+    monkeypatch.setattr(orders, "DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(CustomerMatcher, "keys", lambda self, values, identity: [])
+    before, indexes = counts(), _order_indexes()
+    repeated = ROWS + "B-99,2024-01-05 10:00:00,1,13800130001,别人\n"
+    with pytest.raises(ImportRefused):
+        _import(write_file("o.csv", "订单号,下单时间,金额,手机号,姓名\n" + repeated))
+    assert counts() == before
+    assert _order_indexes() == indexes

@@ -18,7 +18,7 @@ from django.utils import timezone
 from guanxi.access.choices import Role
 from guanxi.core.leases import Heartbeat, seconds_since_beat
 from guanxi.ingest.choices import JobFailure, JobStatus
-from guanxi.ingest.jobs import (
+from guanxi.ingest.leases import (
     UPLOAD_KEEP,
     import_job_heartbeat,
     import_jobs_sweep,

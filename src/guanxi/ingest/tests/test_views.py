@@ -233,3 +233,39 @@ def test_wizard_speaks_chinese_when_the_browser_does(admin_client: Any) -> None:
     ).content.decode()
     assert "2 行有问题。文件修正之前不会导入任何数据。" in html
     assert "修改列对应" in html
+
+
+def test_a_job_the_database_refuses_is_rejected_with_the_reason(
+    admin_client: Any,
+    counts: Any,
+    huey_immediate: Any,
+    make_customer: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from guanxi.customers.matching import CustomerMatcher
+
+    make_customer(name="张伟", phone="+8613800138000")
+    _upload(admin_client, GOOD)
+    job = ImportJob.objects.get()
+    before = counts()
+    # Another writer records a customer of the file after the import's look.
+    monkeypatch.setattr(CustomerMatcher, "prefetch", lambda self, keys: None)
+    monkeypatch.setattr(CustomerMatcher, "may_know_more", lambda self: False)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("ingest:job-confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == JobStatus.REJECTED
+    assert job.report["errors"] == [
+        {
+            "line": 0,
+            "column": "",
+            "value": "",
+            "message": "a customer with a phone number or email address of this "
+            "file was recorded by someone else while the import ran; nothing was "
+            "written: please import the file again",
+        }
+    ]
+    assert counts() == before
+    html = admin_client.get(reverse("ingest:job-detail", args=[job.pk])).content
+    assert "please import the file again" in html.decode()

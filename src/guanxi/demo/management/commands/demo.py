@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.access.choices import Role
 from guanxi.demo.arguments import whole_number
-from guanxi.demo.generator import demo_fill
+from guanxi.demo.generator import DemoRefused, demo_fill
 from guanxi.demo.users import demo_logins_table, demo_users_ensure
 
 
@@ -41,15 +41,19 @@ class Command(BaseCommand):
             login.user_id for login in logins if login.role == Role.ACCOUNT_MANAGER
         ]
         if options["customers"]:
-            result = demo_fill(
-                customers=options["customers"],
-                seed=options["seed"],
-                managers=managers,
-                progress=not options["no_progress"],
-            )
+            try:
+                result = demo_fill(
+                    customers=options["customers"],
+                    seed=options["seed"],
+                    managers=managers,
+                    progress=not options["no_progress"],
+                )
+            except DemoRefused as exc:
+                raise CommandError(exc.message) from None
             if result.interrupted:
-                self.stderr.write(
-                    "Interrupted: the finished chunks are kept. 已中断：已完成的批次已保存。"
+                raise CommandError(
+                    "Interrupted: nothing was written. 已中断：未写入任何数据。",
+                    returncode=130,
                 )
             rate = result.customers / result.seconds if result.seconds else 0.0
             self.stdout.write(

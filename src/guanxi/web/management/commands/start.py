@@ -29,11 +29,14 @@ from guanxi.access.choices import Role
 from guanxi.core.addresses import Listening
 from guanxi.core.addresses import listening as addresses_listening
 from guanxi.core.supervisor import Supervisor
-from guanxi.customers.models import Customer
-from guanxi.demo.arguments import whole_number
-from guanxi.demo.generator import demo_fill
-from guanxi.demo.users import demo_logins_table, demo_users_ensure
-from guanxi.ingest.jobs import import_jobs_sweep, import_uploads_purge
+from guanxi.customers.services import customers_exist
+from guanxi.demo.services import (
+    demo_fill,
+    demo_logins_table,
+    demo_users_ensure,
+    whole_number,
+)
+from guanxi.ingest.services import import_jobs_sweep, import_uploads_purge
 
 WORKER_STOP_SECONDS = 15
 # The Huey consumer. It asks the kernel for SIGTERM when its parent dies
@@ -101,7 +104,7 @@ class Command(BaseCommand):
         logins = []
         if options["demo"]:
             logins = demo_users_ensure()
-            if Customer.objects.exists():
+            if customers_exist():
                 out.write(
                     "Demo data: the database already has customers, nothing added. "
                     "演示数据：数据库中已有客户，未再添加。"

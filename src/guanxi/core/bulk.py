@@ -1,13 +1,15 @@
-"""Fast row inserts for imports: one prepared INSERT run with ``executemany``.
+"""Fast row inserts with no domain: tuples straight into one table.
 
 Django's ``bulk_create`` prepares every field of every object in Python, which
-costs more than the database does for a million rows. Imports already hold
-clean, validated values, so they are written as tuples. Every concrete column
-is written: columns this module does not fill get the field's default, so a
-column added later by a migration keeps working. Primary keys are reserved up
-front (SQLite: the writer holds the database lock for the whole import;
-PostgreSQL: ``nextval`` on the column's sequence), so order lines can point at
-their orders without reading them back.
+costs more than the database does for a million rows. The bulk writers of the
+apps that own the tables (``customers.bulk``, ``commerce.bulk``) hold clean,
+validated values and write them as tuples through :class:`RowWriter`: many rows
+per ``INSERT`` run with ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+Every concrete column is written: columns a caller does not fill get the
+field's default, so a column added later by a migration keeps working.
+Primary keys are reserved up front (SQLite: the writer holds the database lock
+for the whole transaction; PostgreSQL: ``nextval`` on the column's sequence),
+so order lines can point at their orders without reading them back.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ __all__ = [
     "RowWriter",
     "SecondaryIndexes",
     "adapt_datetime",
+    "bulk_session",
     "datetime_adapter",
+    "highest_id",
+    "sequences_move_past",
     "utc_text",
 ]
 
@@ -36,8 +41,9 @@ def _utc_text(value: dt.datetime) -> str:
 
 
 def _as_is(value: dt.datetime | str) -> Any:
+    # PostgreSQL takes the text through COPY, its offset added.
     if value.__class__ is str:
-        return dt.datetime.fromisoformat(f"{value}+00:00")
+        return f"{value}+00:00"
     return value
 
 
@@ -52,9 +58,9 @@ def _text_or_utc(value: dt.datetime | str) -> str:
 
 
 def adapt_datetime(value: dt.datetime | str) -> Any:
-    """An aware datetime (or UTC text from :func:`utc_text`) as the database
-    driver wants it (SQLite: UTC text, as Django writes it; PostgreSQL: an
-    aware datetime)."""
+    """An aware datetime (or UTC text from :func:`utc_text`) as
+    :class:`RowWriter` writes it (SQLite: UTC text, as Django writes it;
+    PostgreSQL: an aware datetime, or the text with its offset)."""
     return datetime_adapter()(value)
 
 
@@ -69,6 +75,7 @@ class RowWriter:
     def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
         self.model = model
         self.columns = list(columns)
+        self.postgres = connection.vendor == "postgresql"
         quote = connection.ops.quote_name
         fields = list(model._meta.concrete_fields)
         by_name = {f.name: f for f in fields}
@@ -91,6 +98,14 @@ class RowWriter:
         assert pk is not None
         self.pk_column = str(pk.column)
         self.table = model._meta.db_table
+        self.copy_sql = "COPY {} ({}) FROM STDIN".format(
+            quote(self.table), ", ".join(quote(n) for n in names)
+        )
+        self.copy_sql_with_pk = "COPY {} ({}, {}) FROM STDIN".format(
+            quote(self.table),
+            quote(self.pk_column),
+            ", ".join(quote(n) for n in names),
+        )
         self.sql = "INSERT INTO {} ({}) VALUES ({})".format(
             quote(self.table),
             ", ".join(quote(n) for n in names),
@@ -105,9 +120,13 @@ class RowWriter:
         self._next: int | None = None
 
     def insert(self, rows: Iterable[tuple[Any, ...]], *, with_pk: bool = False) -> None:
-        """Insert the rows: many rows per statement (one statement per row
-        costs the database more than the row itself), the rest one by one."""
+        """Insert the rows. SQLite: many rows per statement (one statement per
+        row costs the database more than the row itself), the rest one by one;
+        PostgreSQL: one ``COPY``."""
         tail = tuple(self.defaults)
+        if self.postgres:
+            self._copy(rows, tail, with_pk=with_pk)
+            return
         data = [row + tail for row in rows]
         if not data:
             return
@@ -129,6 +148,29 @@ class RowWriter:
                 )
             if whole < len(data):
                 cursor.executemany(sql, data[whole:])
+
+    def _copy(
+        self, rows: Iterable[tuple[Any, ...]], tail: tuple[Any, ...], *, with_pk: bool
+    ) -> None:
+        sql = self.copy_sql_with_pk if with_pk else self.copy_sql
+        # psycopg's own cursor under Django's wrapper; its errors become
+        # Django's (IntegrityError …) as for every other statement.
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(sql) as copy,
+        ):
+            write = copy.write_row
+            for row in rows:
+                write(row + tail)
+
+    def ids_after_highest(self, count: int) -> list[int]:
+        """``count`` ids above the highest in the table, whatever the id
+        sequence says: for a writer that derives values from its ids and wants
+        the same ids in an empty table. Call :func:`sequences_move_past` after
+        writing them."""
+        first = highest_id(self.model) + 1
+        return list(range(first, first + count))
 
     def reserve(self, count: int) -> list[int]:
         """``count`` primary keys nobody else will use."""
@@ -158,19 +200,78 @@ class RowWriter:
             return list(range(first, first + count))
 
 
+def highest_id(model: type[models.Model]) -> int:
+    """The highest primary key in the table (0 when empty)."""
+    pk = model._meta.pk
+    assert pk is not None
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX({quote(str(pk.column))}) FROM {quote(model._meta.db_table)}"
+        )
+        row = cursor.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def sequences_move_past(tables: Iterable[type[models.Model]]) -> None:
+    """After rows were written with explicit ids: move the id sequences past
+    them, and refresh the planner's statistics."""
+    from django.core.management.color import no_style
+
+    chosen = list(tables)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), chosen):
+            cursor.execute(sql)
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")
+            cursor.execute("ANALYZE")
+        elif connection.vendor == "postgresql":
+            for model in chosen:
+                quote = connection.ops.quote_name
+                cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+
+
+class bulk_session:
+    """Settings for one large write on SQLite, restored after: a larger page
+    cache and, where the caller writes ids it has just allocated itself (so
+    foreign keys hold by construction), no per-row foreign key check. Outside
+    a transaction only: SQLite ignores ``foreign_keys`` inside one."""
+
+    def __init__(self, *, check_foreign_keys: bool = True) -> None:
+        self.check_foreign_keys = check_foreign_keys
+
+    def __enter__(self) -> None:
+        self.sqlite = connection.vendor == "sqlite" and not connection.in_atomic_block
+        if self.sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size=-262144")  # 256 MB of pages
+                if not self.check_foreign_keys:
+                    cursor.execute("PRAGMA foreign_keys=OFF")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size=-65536")
+                if not self.check_foreign_keys:
+                    cursor.execute("PRAGMA foreign_keys=ON")
+
+
 class SecondaryIndexes:
-    """A table's non-unique indexes, dropped for a large insert and built again
+    """A table's secondary indexes, dropped for a large insert and built again
     after it, in the same transaction (SQLite only).
 
     Building an index once from sorted rows is several times cheaper than
     keeping it up to date row by row. SQLite's DDL is transactional: a rollback
     brings the indexes back, and readers (WAL) keep seeing the old state with
-    its indexes until the import commits. Unique indexes stay: imports look
-    rows up by them.
+    its indexes until the writer commits. Unique indexes stay unless the
+    caller says otherwise: writers look rows up by them, and they hold the
+    rule row by row; building one again checks the whole table (a duplicate
+    fails the transaction with an ``IntegrityError``).
     """
 
-    def __init__(self, model: type[models.Model]) -> None:
+    def __init__(self, model: type[models.Model], *, unique: bool = False) -> None:
         self.table = model._meta.db_table
+        self.unique = unique
         self.dropped: list[tuple[str, str]] = []
 
     def drop(self) -> None:
@@ -185,7 +286,7 @@ class SecondaryIndexes:
             found = [
                 (str(name), str(sql))
                 for name, sql in cursor.fetchall()
-                if not str(sql).upper().startswith("CREATE UNIQUE")
+                if self.unique or not str(sql).upper().startswith("CREATE UNIQUE")
             ]
             for name, _sql in found:
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")

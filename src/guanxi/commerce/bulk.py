@@ -1,0 +1,203 @@
+"""Fast writes into the commerce app's tables: many orders, order lines and
+products at once (imports, the demo, bulk API calls).
+
+Values arrive clean: amounts as ``Decimal`` (or their text), moments as aware
+datetimes or naive UTC text (see :func:`guanxi.core.bulk.utc_text`). Rows go
+in as tuples through :class:`guanxi.core.bulk.RowWriter`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from guanxi.commerce.choices import OrderStatus
+from guanxi.commerce.models import Order, OrderLine, Product
+from guanxi.core.bulk import (
+    RowWriter,
+    SecondaryIndexes,
+    datetime_adapter,
+    highest_id,
+    sequences_move_past,
+)
+
+__all__ = [
+    "ORDER_VALUES",
+    "OrderBulkWriter",
+    "OrderLineBulkWriter",
+    "order_highest_id",
+    "order_indexes",
+    "order_line_indexes",
+    "order_status_bulk_update",
+    "order_tables_settle",
+    "orders_exist",
+    "orders_recorded",
+    "products_ensure",
+]
+
+#: An order's values besides its ids and customer, in this order.
+ORDER_VALUES = ("ordered_at", "amount", "currency", "status", "store", "channel")
+
+_ORDER_COLUMNS = (
+    "source",
+    "external_id",
+    "customer",
+    "ordered_at",
+    "amount",
+    "currency",
+    "status",
+    "store",
+    "channel",
+    "created_at",
+)
+_LINE_COLUMNS = ("order", "product", "quantity", "unit_price", "amount")
+
+
+class OrderBulkWriter:
+    """Inserts new orders given as ``(external_id, customer pk, ordered_at,
+    amount, currency, status, store, channel)``; blank currency, status, store
+    and channel get the defaults (CNY, paid, none)."""
+
+    def __init__(self) -> None:
+        self.writer = RowWriter(Order, _ORDER_COLUMNS)
+
+    def reserve(self, count: int) -> list[int]:
+        """Primary keys for ``count`` new orders (nobody else will use them)."""
+        return self.writer.reserve(count)
+
+    def ids_after_highest(self, count: int) -> list[int]:
+        """``count`` ids above the highest order's (see
+        :meth:`RowWriter.ids_after_highest`; then :func:`order_tables_settle`)."""
+        return self.writer.ids_after_highest(count)
+
+    def insert(
+        self,
+        *,
+        source: str,
+        orders: Iterable[tuple[Any, ...]],
+        now: dt.datetime,
+        pks: Sequence[int] | None = None,
+    ) -> None:
+        adapt = datetime_adapter()
+        created = adapt(now)
+        paid = OrderStatus.PAID
+        rows = [
+            (
+                source,
+                external_id,
+                customer,
+                adapt(ordered_at),
+                amount,
+                currency or "CNY",
+                status or paid,
+                store or "",
+                channel or "",
+                created,
+            )
+            for (
+                external_id,
+                customer,
+                ordered_at,
+                amount,
+                currency,
+                status,
+                store,
+                channel,
+            ) in orders
+        ]
+        if pks is None:
+            self.writer.insert(rows)
+        else:
+            self.writer.insert(
+                [(pk, *row) for pk, row in zip(pks, rows, strict=True)], with_pk=True
+            )
+
+
+class OrderLineBulkWriter:
+    """Inserts order lines given as ``(order pk, product pk, quantity,
+    unit price, amount)``."""
+
+    def __init__(self) -> None:
+        self.writer = RowWriter(OrderLine, _LINE_COLUMNS)
+
+    def insert(
+        self, lines: Iterable[tuple[Any, ...]], *, pks: Sequence[int] | None = None
+    ) -> None:
+        if pks is None:
+            self.writer.insert(lines)
+        else:
+            self.writer.insert(
+                [(pk, *line) for pk, line in zip(pks, lines, strict=True)],
+                with_pk=True,
+            )
+
+
+def products_ensure(*, products: Mapping[str, tuple[str, str]]) -> dict[str, int]:
+    """Primary keys of the products with these SKUs; the missing ones are
+    created from ``{sku: (name, category)}`` (recorded ones are left as they
+    are)."""
+    skus = sorted(products)
+    found: dict[str, int] = {}
+    for chunk in _chunks(skus, 500):
+        found.update(Product.objects.filter(sku__in=chunk).values_list("sku", "pk"))
+    missing = [
+        Product(sku=sku, name=name[:200], category=category[:64])
+        for sku, (name, category) in products.items()
+        if sku not in found
+    ]
+    if missing:
+        Product.objects.bulk_create(missing, batch_size=2000, ignore_conflicts=True)
+        for chunk in _chunks([p.sku for p in missing], 500):
+            found.update(Product.objects.filter(sku__in=chunk).values_list("sku", "pk"))
+    return found
+
+
+def order_status_bulk_update(*, changes: Iterable[tuple[int, str]]) -> None:
+    """Set the status of recorded orders: ``(order pk, status)``."""
+    for pk, status in changes:
+        Order.objects.filter(pk=pk).update(status=status)
+
+
+def orders_recorded(
+    *, source: str, external_ids: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """The recorded orders of ``source`` among these ids: ``pk``,
+    ``external_id``, ``customer_id`` and :data:`ORDER_VALUES` by id."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(external_ids)), 500):
+        rows = Order.objects.filter(source=source, external_id__in=chunk).values(
+            "pk", "external_id", "customer_id", *ORDER_VALUES
+        )
+        for row in rows:
+            found[row["external_id"]] = row
+    return found
+
+
+def orders_exist(*, source: str) -> bool:
+    return Order.objects.filter(source=source).exists()
+
+
+def order_highest_id() -> int:
+    return highest_id(Order)
+
+
+def order_indexes() -> SecondaryIndexes:
+    """The orders table's secondary indexes, to build once after a large
+    insert (see :class:`SecondaryIndexes`)."""
+    return SecondaryIndexes(Order)
+
+
+def order_line_indexes() -> SecondaryIndexes:
+    return SecondaryIndexes(OrderLine)
+
+
+def order_tables_settle() -> None:
+    """After orders were written under ids of the writer's choosing: move the
+    id sequences past them and refresh the planner's statistics."""
+    sequences_move_past([Product, Order, OrderLine])
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,349 @@
+"""Fast writes into the customers app's tables: many customers, source
+identities, tags and interactions at once (imports, the demo, bulk API calls).
+
+Values arrive clean (normalised by :mod:`guanxi.core.normalize`). What the
+model's rules derive from them is derived here by the same functions
+(:func:`customer_apply_contact`'s search keys, the encrypted fields' own
+ciphertext), and rows go in as tuples through
+:class:`guanxi.core.bulk.RowWriter`: building a million ``Customer`` objects
+costs more than the database does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from guanxi.core.bulk import (
+    RowWriter,
+    SecondaryIndexes,
+    adapt_datetime,
+    datetime_adapter,
+    sequences_move_past,
+)
+from guanxi.core.crypto import encrypt_many
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.fields import EncryptedTextField
+from guanxi.core.values import clean_line
+from guanxi.customers.keys import customer_apply_contact
+from guanxi.customers.models import Customer, CustomerIdentity, Interaction, Tag
+from guanxi.customers.search import email_key, name_tokens, phone_key
+
+__all__ = [
+    "CONTACT_VALUES",
+    "CustomerBulkWriter",
+    "InteractionBulkWriter",
+    "customer_bulk_fill",
+    "customer_indexes",
+    "customer_tables_settle",
+    "customer_tags_bulk_add",
+    "customers_exist",
+    "identity_bulk_create",
+    "interaction_indexes",
+    "interactions_recorded",
+    "name_tokens_forget",
+    "tags_ensure",
+]
+
+#: The values of a customer that imports and the demo give, by field name.
+CONTACT_VALUES = ("name", "phone", "email", "birthday", "gender", "city", "address")
+
+_CUSTOMER_COLUMNS = (
+    "name",
+    "name_tokens",
+    "phone",
+    "phone_index",
+    "email",
+    "email_index",
+    "address",
+    "birthday",
+    "birth_year",
+    "gender",
+    "city",
+    "preferred_channel",
+    "assigned_manager",
+    "first_seen_at",
+    "created_at",
+    "updated_at",
+)
+_INTERACTION_COLUMNS = (
+    "customer",
+    "kind",
+    "occurred_at",
+    "channel",
+    "note",
+    "source",
+    "external_id",
+    "created_at",
+)
+
+
+class CustomerBulkWriter:
+    """Inserts new customers, search keys and ciphertext included."""
+
+    def __init__(self) -> None:
+        self.writer = RowWriter(Customer, _CUSTOMER_COLUMNS)
+
+    def reserve(self, count: int) -> list[int]:
+        """Primary keys for ``count`` new customers (nobody else will use them)."""
+        return self.writer.reserve(count)
+
+    def ids_after_highest(self, count: int) -> list[int]:
+        """``count`` ids above the highest customer's (see
+        :meth:`RowWriter.ids_after_highest`; then :func:`customer_tables_settle`)."""
+        return self.writer.ids_after_highest(count)
+
+    def insert(
+        self,
+        *,
+        pks: Sequence[int],
+        people: Sequence[Mapping[str, Any]],
+        first_seen: Sequence[dt.datetime | str | None],
+        now: dt.datetime,
+        phone_keys: Mapping[str, str | None] | None = None,
+        email_keys: Mapping[str, str | None] | None = None,
+    ) -> None:
+        """Write ``people`` (clean values by field name, plus optionally
+        ``preferred_channel`` and ``assigned_manager_id``) under ``pks``.
+
+        ``first_seen`` is an aware datetime or naive UTC text per person
+        (``now`` when None). ``phone_keys``/``email_keys`` are blind indexes
+        the caller already worked out (the same function gives the same keys).
+        """
+        names = [v.get("name") or None for v in people]
+        phones = [v.get("phone") or None for v in people]
+        emails = [v.get("email") or None for v in people]
+        birthdays = [v.get("birthday") for v in people]
+        sealed = zip(
+            _seal_column("name", names),
+            _seal_column("phone", phones),
+            _seal_column("email", emails),
+            _seal_column("address", [v.get("address") or None for v in people]),
+            _seal_column("birthday", birthdays),
+            strict=True,
+        )
+        phone_keys = phone_keys or {}
+        email_keys = email_keys or {}
+        adapt = datetime_adapter()
+        stamp = adapt(now)
+        rows = []
+        for values, name, phone, email, birthday, secret, seen in zip(
+            people, names, phones, emails, birthdays, sealed, first_seen, strict=True
+        ):
+            # The search keys customer_apply_contact computes.
+            phone_index = email_index = None
+            if phone:
+                phone_index = phone_keys.get(phone) or phone_key(phone)
+            if email:
+                email_index = email_keys.get(email) or email_key(email)
+            sealed_name, sealed_phone, sealed_email, sealed_address, sealed_birthday = (
+                secret
+            )
+            rows.append(
+                (
+                    sealed_name,
+                    _name_tokens(name),
+                    sealed_phone,
+                    phone_index,
+                    sealed_email,
+                    email_index,
+                    sealed_address,
+                    sealed_birthday,
+                    birthday.year if isinstance(birthday, dt.date) else None,
+                    values.get("gender") or "",
+                    values.get("city") or "",
+                    values.get("preferred_channel") or "",
+                    values.get("assigned_manager_id"),
+                    stamp if seen is None else adapt(seen),
+                    stamp,
+                    stamp,
+                )
+            )
+        self.writer.insert(
+            [(pk, *row) for pk, row in zip(pks, rows, strict=True)], with_pk=True
+        )
+
+
+def customer_bulk_fill(
+    *, people: Mapping[int, Mapping[str, Any]], now: dt.datetime
+) -> None:
+    """Store the contact values of recorded customers (by primary key) with the
+    search keys worked out from them."""
+    for pk, values in people.items():
+        contact = _contact(values)
+        fields = {name: values.get(name) for name in CONTACT_VALUES}
+        fields.update(
+            phone_index=contact.phone_index,
+            email_index=contact.email_index,
+            name_tokens=contact.name_tokens,
+            birth_year=contact.birth_year,
+        )
+        Customer.objects.filter(pk=pk).update(updated_at=now, **fields)
+
+
+def identity_bulk_create(
+    *, source: str, pairs: Iterable[tuple[int, str]], now: dt.datetime
+) -> None:
+    """Record that ``source`` knows customer ``pk`` as ``external_id``."""
+    created = adapt_datetime(now)
+    RowWriter(
+        CustomerIdentity, ("customer", "source", "external_id", "created_at")
+    ).insert((pk, source, external_id, created) for pk, external_id in pairs)
+
+
+def customer_tags_bulk_add(*, links: Iterable[tuple[int, str]]) -> None:
+    """Tag customers (``(pk, tag name)``); tags are created as needed and a
+    link that exists already is left alone."""
+    wanted = list(links)
+    if not wanted:
+        return
+    names = sorted({name for _pk, name in wanted})
+    by_name = {tag.name: tag.pk for tag in tags_ensure(names=names)}
+    through = Customer.tags.through
+    through.objects.bulk_create(
+        [through(customer_id=pk, tag_id=by_name[name]) for pk, name in wanted],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+
+
+def tags_ensure(*, names: list[str]) -> list[Tag]:
+    """Return the tags with these names, creating the missing ones (names
+    cleaned by the rules of :mod:`guanxi.core.values`)."""
+    try:
+        cleaned = [clean_line(n, field="tag") for n in names if n]
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, field="tags") from None
+    wanted = [n for n in cleaned if n]
+    existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+    missing = [Tag(name=n) for n in dict.fromkeys(wanted) if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+    return [existing[n] for n in dict.fromkeys(wanted)]
+
+
+def customers_exist() -> bool:
+    return Customer.objects.exists()
+
+
+def customer_indexes() -> SecondaryIndexes:
+    """The customers table's secondary indexes, to build once after a large
+    insert into an empty table by a writer that keeps one customer per phone
+    and email itself (a matcher that met every customer, the demo); the unique
+    ones too, and they check that again when built (see
+    :class:`SecondaryIndexes`)."""
+    return SecondaryIndexes(Customer, unique=True)
+
+
+def interaction_indexes() -> SecondaryIndexes:
+    return SecondaryIndexes(Interaction)
+
+
+def customer_tables_settle() -> None:
+    """After customers were written under ids of the writer's choosing: move
+    the id sequence past them and refresh the planner's statistics."""
+    sequences_move_past(
+        [Customer, CustomerIdentity, Customer.tags.through, Interaction]
+    )
+
+
+class InteractionBulkWriter:
+    """Inserts interactions given as ``(customer pk, kind, occurred_at,
+    channel, note, source, external_id)``; ``occurred_at`` aware or UTC text."""
+
+    def __init__(self) -> None:
+        self.writer = RowWriter(Interaction, _INTERACTION_COLUMNS)
+
+    def insert(self, rows: Iterable[tuple[Any, ...]], *, now: dt.datetime) -> None:
+        adapt = datetime_adapter()
+        created = adapt(now)
+        self.writer.insert(
+            (
+                (pk, kind, adapt(when), channel, note, source, external_id, created)
+                for pk, kind, when, channel, note, source, external_id in rows
+            )
+        )
+
+
+def interactions_recorded(*, source: str, external_ids: Iterable[str]) -> set[str]:
+    """Which of these interaction ids of ``source`` are recorded already."""
+    wanted = sorted(set(external_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        found.update(
+            str(ext)
+            for ext in Interaction.objects.filter(
+                source=source, external_id__in=wanted[start : start + 500]
+            ).values_list("external_id", flat=True)
+        )
+    return found
+
+
+class _Contact:
+    """What ``customer_apply_contact`` reads and writes, without a model instance."""
+
+    __slots__ = (
+        "birth_year",
+        "birthday",
+        "email",
+        "email_index",
+        "name",
+        "name_tokens",
+        "phone",
+        "phone_index",
+    )
+    name: str | None
+    phone: str | None
+    email: str | None
+    birthday: dt.date | None
+    phone_index: str | None
+    email_index: str | None
+    name_tokens: str
+    birth_year: int | None
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.name = values.get("name") or None
+        self.phone = values.get("phone") or None
+        self.email = values.get("email") or None
+        self.birthday = values.get("birthday")
+
+
+_NAME_TOKENS: dict[str, str] = {}
+
+
+def _contact(values: Mapping[str, Any]) -> _Contact:
+    """Search keys through ``customer_apply_contact``; the hashed name tokens of a
+    name seen before in this process are reused (names repeat: 张伟, 王芳 …)."""
+    contact = _Contact(values)
+    name = contact.name
+    contact.name = None
+    customer_apply_contact(cast(Customer, contact))
+    contact.name = name
+    contact.name_tokens = _name_tokens(name)
+    return contact
+
+
+def _name_tokens(name: str | None) -> str:
+    """``name_tokens(name)``, once per distinct name in this process."""
+    if not name:
+        return ""
+    tokens = _NAME_TOKENS.get(name)
+    if tokens is None:
+        if len(_NAME_TOKENS) > 200_000:
+            _NAME_TOKENS.clear()
+        tokens = _NAME_TOKENS[name] = name_tokens(name)
+    return tokens
+
+
+def name_tokens_forget() -> None:
+    """Drop the cached name tokens (a new import may run under other keys)."""
+    _NAME_TOKENS.clear()
+
+
+def _seal_column(name: str, values: list[Any]) -> list[str | None]:
+    """What the encrypted field ``Customer.<name>`` stores for each value."""
+    field = cast(EncryptedTextField, Customer._meta.get_field(name))
+    to_plain = field.to_plain
+    return encrypt_many([to_plain(v) for v in values], context=field.crypto_context)

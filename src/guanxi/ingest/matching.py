@@ -1,0 +1,122 @@
+"""Stage 4, match: the customer each row belongs to.
+
+The rule is the customers app's (:class:`guanxi.customers.services.CustomerMatcher`):
+source identity, phone or email through the blind indexes; recorded values are
+kept and only blanks filled. This stage turns the matcher's answers into
+messages on the row: a refusal (the row's keys point at two customers) is an
+error, a recorded value kept although the row gave another is a notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from guanxi.customers.services import (
+    CONTACT_VALUES,
+    ContactConflict,
+    CustomerMatcher,
+    KnownCustomer,
+)
+from guanxi.ingest.errors import RowError
+from guanxi.ingest.report import ImportReport
+from guanxi.ingest.rows import RowText
+
+__all__ = [
+    "CUSTOMER_COLUMNS",
+    "RowCustomers",
+    "customer_part",
+    "customer_values",
+    "kept_notice",
+]
+
+#: An order or interaction row's customer fields, customer id last.
+CUSTOMER_COLUMNS = (*(f"customer_{n}" for n in CONTACT_VALUES), "customer_id")
+
+
+class RowCustomers:
+    """The customer matcher of one import, reporting on the rows it reads."""
+
+    def __init__(self, *, source: str, report: ImportReport, with_tags: bool):
+        self.matcher = CustomerMatcher(source=source, with_tags=with_tags)
+        self.report = report
+
+    def resolve(
+        self,
+        *,
+        line: int,
+        values: dict[str, Any],
+        text: RowText,
+        identity: str,
+        tags: frozenset[str] = frozenset(),
+        may_create: bool,
+        seen_at: dt.datetime | str | None = None,
+    ) -> KnownCustomer | None:
+        """The row's customer (created if new and allowed), or None; a refusal
+        is reported as an error, kept values as notices."""
+        try:
+            person, kept = self.matcher.resolve(
+                values=values,
+                identity=identity,
+                tags=tags,
+                may_create=may_create,
+                seen_at=seen_at,
+            )
+        except ContactConflict as conflict:
+            header, value = text.get(conflict.field, (conflict.field, ""))
+            self.report.errors.append(
+                RowError(
+                    line=line,
+                    column=header,
+                    value=value,
+                    message=_(
+                        "belongs to another customer than the %(other)s of this row"
+                    )
+                    % {"other": _field_word(conflict.first_field)},
+                )
+            )
+            return None
+        for name in kept:
+            self.report.notices.append(kept_notice(line, name, text))
+        return person
+
+
+def kept_notice(line: int, name: str, text: RowText) -> RowError:
+    """A notice that a row's value differs from the recorded one, which was kept."""
+    header, value = text.get(name, (name, ""))
+    return RowError(
+        line=line,
+        column=header,
+        value=value,
+        message=_(
+            "differs from the value already recorded; the recorded value was kept"
+        ),
+    )
+
+
+def _field_word(name: str) -> str:
+    return {
+        "phone": _("phone number"),
+        "email": _("email address"),
+        "customer_id": _("customer id"),
+    }.get(name, name)
+
+
+def customer_part(values: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """A row's customer values (fields named ``prefix`` + name) by plain name."""
+    return {
+        name: values[prefix + name]
+        for name in CONTACT_VALUES
+        if prefix + name in values
+    }
+
+
+def customer_values(customer_cells: tuple[Any, ...]) -> dict[str, Any]:
+    """The customer values given in a row's :data:`CUSTOMER_COLUMNS` tuple."""
+    return {
+        name: value
+        for name, value in zip(CONTACT_VALUES, customer_cells, strict=False)
+        if value is not None
+    }
