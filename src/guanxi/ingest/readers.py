@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -237,7 +237,7 @@ def _cell_too_long(line: int, limits: FileLimits) -> ImportRejected:
     )
 
 
-def _check_row(line: int, cells: list[Any], limits: FileLimits) -> None:
+def _check_row(line: int, cells: Sequence[Any], limits: FileLimits) -> None:
     if line > limits.max_rows + 1:
         raise _too_many_rows(line, limits)
     if len(cells) > limits.max_columns:

@@ -32,7 +32,7 @@ class CappedUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         if start + len(raw_data) > self.limit:
             if self.request is not None:
-                self.request.upload_too_large = True
+                setattr(self.request, "upload_too_large", True)  # noqa: B010
             raise SkipFile
         return raw_data
 

@@ -121,7 +121,7 @@ _SHEET_HEAD = (
 )
 
 
-def _workbook(path: Path, rows: Callable[[Any], None], *, extra: int = 0) -> Path:
+def _workbook(path: Path, rows: Callable[[Any], object], *, extra: int = 0) -> Path:
     """A minimal workbook whose sheet body ``rows(write)`` streams out."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         z.writestr("[Content_Types].xml", _CT)
