@@ -203,6 +203,36 @@ FILE_UPLOAD_PERMISSIONS = 0o600  # uploads hold personal data
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "guanxi.ingest.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+
+def _import_limit(variable: str, scale: int = 1) -> int | None:
+    value = os.environ.get(variable, "").strip().replace("_", "").replace(",", "")
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{variable} must be a whole number above 0")
+    return int(value) * scale
+
+
+# Bounds on one import file (guanxi.ingest.limits has the defaults and why).
+GUANXI_IMPORT_LIMITS = {
+    key: value
+    for key, value in {
+        "max_rows": _import_limit("GUANXI_IMPORT_MAX_ROWS"),
+        "max_columns": _import_limit("GUANXI_IMPORT_MAX_COLUMNS"),
+        "max_cell_chars": _import_limit("GUANXI_IMPORT_MAX_CELL"),
+        "max_line_chars": _import_limit("GUANXI_IMPORT_MAX_LINE"),
+        "max_upload_bytes": _import_limit("GUANXI_IMPORT_MAX_UPLOAD_MB", 1 << 20),
+        "max_unpacked_bytes": _import_limit("GUANXI_IMPORT_MAX_UNPACKED_MB", 1 << 20),
+        "max_errors": _import_limit("GUANXI_IMPORT_MAX_ERRORS"),
+    }.items()
+    if value is not None
+}
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"

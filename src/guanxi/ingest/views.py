@@ -34,6 +34,7 @@ from guanxi.ingest.services import (
     import_job_preview,
     import_job_progress,
 )
+from guanxi.ingest.uploads import upload_too_large_message
 
 View = Callable[..., HttpResponse]
 PREVIEW_PROBLEMS_SHOWN = 1000
@@ -60,7 +61,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     presets = import_preset_choices()
     form = UploadForm(request.POST or None, request.FILES or None, presets=presets)
     problems: list[Any] = []
-    if request.method == "POST" and form.is_valid():
+    too_large = getattr(request, "upload_too_large", False)
+    if too_large:
+        form.is_valid()
+        form.errors["file"] = form.error_class([upload_too_large_message()])
+    elif request.method == "POST" and form.is_valid():
         try:
             job = import_job_create(
                 actor=request.user,
@@ -80,7 +85,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         request,
         "ingest/upload.html",
         {"form": form, "problems": problems, "jobs": jobs},
-        status=400 if problems else 200,
+        status=413 if too_large else 400 if problems else 200,
     )
 
 
