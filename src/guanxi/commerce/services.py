@@ -273,11 +273,16 @@ def _write(
     recorded: dict[tuple[str, str], tuple[int, int]],
     products: dict[str, Product],
 ) -> list[tuple[Order, bool]]:
+    now = timezone.now()
     try:
         with transaction.atomic():
             _products_create(products)
             ids = dict(
-                zip(new, _orders_insert(list(new.values()), products), strict=True)
+                zip(
+                    new,
+                    _orders_insert(list(new.values()), products, now=now),
+                    strict=True,
+                )
             )
     except IntegrityError:
         # Another request recorded one of these orders a moment ago; a retry
@@ -285,7 +290,10 @@ def _write(
         raise ValidationFailed(
             _("some of these orders were recorded at the same time; please retry")
         ) from None
-    made = {index: _answer(o, ids[index], products) for index, o in new.items()}
+    made = {
+        index: _answer(o, pk=ids[index], now=now, products=products)
+        for index, o in new.items()
+    }
     stored = _stored_orders([pk for pk, _customer in recorded.values()])
     results: list[tuple[Order, bool]] = []
     for index, item in enumerate(orders):
@@ -307,7 +315,9 @@ def _products_create(products: dict[str, Product]) -> None:
     products.update({p.sku: p for p in Product.objects.filter(sku__in=list(unsaved))})
 
 
-def _orders_insert(new: list[OrderInput], products: dict[str, Product]) -> list[int]:
+def _orders_insert(
+    new: list[OrderInput], products: dict[str, Product], *, now: dt.datetime
+) -> list[int]:
     """Write the new orders and their lines through the bulk writers (the
     import's and the demo's), in the caller's transaction; their ids, in order.
 
@@ -322,7 +332,6 @@ def _orders_insert(new: list[OrderInput], products: dict[str, Product]) -> list[
     by_source: dict[str, list[int]] = {}
     for n, order in enumerate(new):
         by_source.setdefault(order.source, []).append(n)
-    now = timezone.now()
     for source, positions in by_source.items():
         writer.insert(
             source=source,
@@ -356,31 +365,49 @@ def _orders_insert(new: list[OrderInput], products: dict[str, Product]) -> list[
     return ids
 
 
-def _answer(o: OrderInput, pk: int, products: dict[str, Product]) -> Order:
+# Instances are built as a read builds them (Model.from_db, all columns in the
+# table's order): half the CPU of keyword arguments, which a bulk answer of
+# 1,000 orders and their lines pays 2,000 times.
+_ORDER_FIELDS = tuple(f.attname for f in Order._meta.concrete_fields)
+_LINE_FIELDS = tuple(f.attname for f in OrderLine._meta.concrete_fields)
+_LINE_PRODUCT = OrderLine._meta.get_field("product")
+_LINE_ORDER = OrderLine._meta.get_field("order")
+
+
+def _answer(
+    o: OrderInput, *, pk: int, now: dt.datetime, products: dict[str, Product]
+) -> Order:
     """The order just written, with its lines, as a read would give it."""
-    order = Order(
-        pk=pk,
-        source=o.source,
-        external_id=o.external_id,
-        customer_id=o.customer_id,
-        ordered_at=o.ordered_at,
-        amount=o.amount,
-        currency=o.currency,
-        store=o.store,
-        channel=o.channel,
-        status=o.status,
-    )
-    order._state.adding = False
-    lines = [
-        OrderLine(
-            order=order,
-            product=products[line.sku],
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.unit_price * line.quantity,
-        )
-        for line in o.lines
-    ]
+    db = Order.objects.db
+    values = {
+        "id": pk,
+        "source": o.source,
+        "external_id": o.external_id,
+        "customer_id": o.customer_id,
+        "ordered_at": o.ordered_at,
+        "amount": o.amount,
+        "currency": o.currency,
+        "store": o.store,
+        "channel": o.channel,
+        "status": o.status,
+        "created_at": now,
+    }
+    order = Order.from_db(db, _ORDER_FIELDS, [values[name] for name in _ORDER_FIELDS])
+    lines = []
+    for line in o.lines:
+        product = products[line.sku]
+        written = {
+            "id": None,  # not read back: the answer does not show it
+            "order_id": pk,
+            "product_id": product.pk,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "amount": line.unit_price * line.quantity,
+        }
+        made = OrderLine.from_db(db, _LINE_FIELDS, [written[n] for n in _LINE_FIELDS])
+        _LINE_PRODUCT.set_cached_value(made, product)
+        _LINE_ORDER.set_cached_value(made, order)
+        lines.append(made)
     # The lines are known: answer with them without reading them back.
     order._prefetched_objects_cache = {"lines": _Lines(lines)}  # type: ignore[attr-defined]
     return order
