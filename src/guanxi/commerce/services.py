@@ -151,7 +151,13 @@ def _in_scope(*, actor: Any, customer_ids: set[int]) -> set[int]:
 
 
 def _recorded(keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
-    """``(order id, customer id)`` of the orders already recorded under ``keys``."""
+    """``(order id, customer id)`` of the orders already recorded under ``keys``.
+
+    Unscoped on purpose: an id taken by someone else's customer must be refused
+    too. Its customer then goes through the same scope as every other
+    (:func:`_in_scope`, ``customer_scope``), and an order outside it is
+    answered as "taken", never shown.
+    """
     if not keys:
         return {}
     # Both columns, so the lookup walks the unique (source, external_id) index

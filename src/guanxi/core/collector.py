@@ -1,12 +1,14 @@
 """Python's cyclic garbage collector held off for one burst of allocations.
 
-A bulk API request of 1,000 orders allocates some hundred thousand objects
-(parsed JSON, clean values, the answer) that all die with the request. Each
-700 of them that are still alive start a young collection, and every few
-requests the collector walks the whole heap (the loaded code of Django and
-every app: about 175,000 objects), 80–95 ms each time: 15–20 % of the request's
-CPU in ``bench/bench_api.py`` (docs/benchmarks/api.md). Paused for the request,
-it finds nothing to do afterwards that reference counting has not already done.
+A bulk API request of 1,000 orders keeps tens of thousands of objects alive
+until its answer is built (parsed JSON, clean values, the answer), and all of
+them die with the request. Meanwhile they set off 30–40 young collections (one
+per 700 more objects made than freed) and, every few requests, a full one that
+walks the whole heap — the loaded code of Django and every app, about 120,000
+objects in a server process (40 ms), 175,000 in ``bench/bench_api.py``
+(80–95 ms): 15–20 % of a bulk request's CPU there (docs/benchmarks/api.md).
+Paused for the request, the collector finds little to do afterwards:
+reference counting has freed the request's objects by then.
 
 The pause is process-wide (``gc.disable``), so overlapping pauses from several
 threads nest: the collector runs again when the last one ends, and only if it
