@@ -3,14 +3,19 @@
 Each page carries both languages' heading and the browser's language for the
 rest, like every other page. They render without ``request.get_host()``: a
 request refused for its Host header (``DisallowedHost``) must still get the page.
+
+An address under ``/api/`` that names no endpoint is answered in the API's own
+shape (``{"detail": message}``, JSON, like every other 404 of the API): the
+caller is a program, and an HTML page is noise to it.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 __all__ = [
@@ -58,9 +63,20 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     )
 
 
+#: Addresses for programs: every version of the REST API.
+API_PATHS = "/api/"
+
+
 def page_not_found(
     request: HttpRequest, exception: Exception | None = None
 ) -> HttpResponse:
+    if request.path_info.startswith(API_PATHS):
+        message = _(
+            "there is no such address in the API (its endpoints are listed at %(docs)s)"
+        ) % {"docs": reverse("api-docs")}
+        return JsonResponse(
+            {"detail": message}, status=404, json_dumps_params={"ensure_ascii": False}
+        )
     return render(request, "web/404.html", status=404)
 
 

@@ -130,3 +130,47 @@ def test_500_page_is_bilingual_without_traceback() -> None:
     assert "服务器出错了" in html
     assert "Something went wrong" in html
     assert "Traceback" not in html
+
+
+API_NOT_FOUND = {
+    "en": "there is no such address in the API (its endpoints are listed at "
+    "/api/v1/docs/)",
+    "zh-hans": "API 中没有这个地址（接口列表见 /api/v1/docs/）",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/no-such-endpoint/"),
+        ("get", "/api/v1/orders/1/lines/"),
+        ("post", "/api/v1/orders/bulk/extra/"),
+        ("delete", "/api/v1/"),
+        ("get", "/api/v2/orders/"),
+    ],
+)
+def test_unknown_api_addresses_answer_json_in_the_apis_shape(
+    api_client_for: Any, world: World, language: str, method: str, path: str
+) -> None:
+    client = api_client_for("admin", language)
+    response = getattr(client, method)(path, {"x": 1}, content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    # The shape of every other 404 of the API ({"detail": message}).
+    assert response.json() == {"detail": API_NOT_FOUND[language]}
+
+
+def test_unknown_api_addresses_answer_json_without_a_login(db: Any) -> None:
+    response = make_client(headers={"Accept-Language": "en"}).get("/api/v1/nothing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": API_NOT_FOUND["en"]}
+
+
+def test_other_unknown_addresses_keep_the_404_page(
+    client_for: Any, world: World
+) -> None:
+    response = client_for("admin").get("/apix/v1/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert "Page not found" in response.content.decode()
