@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -63,16 +64,18 @@ def _order_id(pk: str) -> int:
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List orders",
-        description="Orders of the customers in the caller's scope, newest first.",
+        summary=gettext_lazy("List orders"),
+        description=gettext_lazy(
+            "Orders of the customers in the caller's scope, newest first."
+        ),
         responses={200: OrderSerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
-        summary="One order", responses={200: OrderSerializer, **ERRORS}
+        summary=gettext_lazy("One order"), responses={200: OrderSerializer, **ERRORS}
     ),
     create=extend_schema(
-        summary="Record an order",
-        description=(
+        summary=gettext_lazy("Record an order"),
+        description=gettext_lazy(
             "Idempotent on (source, external_id): posting an order that is already "
             "recorded returns the stored order unchanged with 200."
         ),
@@ -80,8 +83,8 @@ def _order_id(pk: str) -> int:
         responses={201: OrderSerializer, 200: OrderSerializer, **ERRORS},
     ),
     bulk=extend_schema(
-        summary="Record many orders at once",
-        description=(
+        summary=gettext_lazy("Record many orders at once"),
+        description=gettext_lazy(
             "All or nothing: if any order is invalid none is recorded and every "
             'problem is listed as `{"errors": [{"index", "field", '
             '"message"}]}`. Orders already recorded come back unchanged.'

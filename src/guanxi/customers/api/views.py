@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
@@ -69,8 +70,8 @@ def _customer_for_api(request: Request, pk: Any) -> Customer:
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List customers",
-        description=(
+        summary=gettext_lazy("List customers"),
+        description=gettext_lazy(
             "Customers in the caller's scope, newest first. Account managers see "
             "only their own customers; operations see masked contact fields; "
             "analysts see pseudonymous ids and no names or contact fields."
@@ -78,17 +79,17 @@ def _customer_for_api(request: Request, pk: Any) -> Customer:
         responses={200: CustomerSerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
-        summary="One customer",
+        summary=gettext_lazy("One customer"),
         responses={200: CustomerSerializer, **ERRORS},
     ),
     create=extend_schema(
-        summary="Create a customer",
+        summary=gettext_lazy("Create a customer"),
         request=CustomerWriteSerializer,
         responses={201: CustomerSerializer, **ERRORS},
     ),
     update=extend_schema(
-        summary="Replace a customer's profile",
-        description=(
+        summary=gettext_lazy("Replace a customer's profile"),
+        description=gettext_lazy(
             "Profile fields left out are cleared; `assigned_manager` changes only "
             "when given."
         ),
@@ -96,7 +97,7 @@ def _customer_for_api(request: Request, pk: Any) -> Customer:
         responses={200: CustomerSerializer, **ERRORS},
     ),
     partial_update=extend_schema(
-        summary="Change some fields of a customer",
+        summary=gettext_lazy("Change some fields of a customer"),
         request=CustomerWriteSerializer,
         responses={200: CustomerSerializer, **ERRORS},
     ),
@@ -167,8 +168,8 @@ class CustomerViewSet(viewsets.GenericViewSet[Customer]):
 
 @extend_schema_view(
     create=extend_schema(
-        summary="Record an interaction",
-        description=(
+        summary=gettext_lazy("Record an interaction"),
+        description=gettext_lazy(
             "Idempotent when `source` and `external_id` are given: recording the "
             "same interaction again returns the stored one (200) unchanged."
         ),

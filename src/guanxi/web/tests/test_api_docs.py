@@ -83,3 +83,31 @@ def test_the_user_menu_links_to_the_docs(
 ) -> None:
     html = client_for("analyst", language).get("/").content.decode()
     assert f'<a href="/api/v1/docs/">{label}</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "summaries"),
+    [
+        ("en", {"List customers", "Record many orders at once"}),
+        ("zh-hans", {"客户列表", "一次记录多个订单"}),
+    ],
+)
+def test_the_schema_speaks_the_readers_language(
+    db: Any, language: str, summaries: set[str]
+) -> None:
+    spec = (
+        make_client()
+        .get(
+            "/api/v1/schema/",
+            HTTP_ACCEPT="application/json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        .json()
+    )
+    found = {
+        operation["summary"]
+        for operations in spec["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict) and "summary" in operation
+    }
+    assert summaries <= found
