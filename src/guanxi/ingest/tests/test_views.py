@@ -153,7 +153,7 @@ def test_preview_lists_every_problem_and_writes_nothing(
         {
             "line": 3,
             "column": "手机号",
-            "value": "12",
+            "value": "**",
             "message": "not a valid phone number",
         },
     ]
