@@ -21,16 +21,6 @@ BAD = (
 
 
 @pytest.fixture
-def huey_immediate() -> Any:
-    from huey.contrib.djhuey import HUEY
-
-    was = HUEY.immediate
-    HUEY.immediate = True
-    yield HUEY
-    HUEY.immediate = was
-
-
-@pytest.fixture
 def client(client: Any) -> Any:
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
