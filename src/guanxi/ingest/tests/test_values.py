@@ -368,3 +368,31 @@ def test_a_source_name_follows_the_text_rules(
         "CommandError: source: too long (at most 32 characters)"
     )
     assert counts() == before
+
+
+def test_the_wizard_holds_a_source_name_to_the_text_rules(
+    client: Any, make_user: Any, settings: Any, tmp_path: Path
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from guanxi.access.choices import Role
+    from guanxi.ingest.models import ImportJob
+
+    settings.MEDIA_ROOT = str(tmp_path / "uploads")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(make_user(Role.OPERATIONS))
+    response = client.post(
+        reverse("ingest:upload"),
+        {
+            "kind": "orders",
+            "preset": "generic",
+            "source": "p\x02os",
+            "file": SimpleUploadedFile("o.csv", _csv(ORDER_ROW).encode()),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["source"] == [
+        "control character U+0002 at position 2 is not allowed"
+    ]
+    assert ImportJob.objects.count() == 0
