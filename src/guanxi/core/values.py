@@ -94,6 +94,7 @@ TEXT_LIMITS: dict[str, int] = {
     "external_id": 128,
     "sku": 64,
     "product_name": 200,
+    "category": 64,
     "tag": 64,
     "note": 10_000,
 }

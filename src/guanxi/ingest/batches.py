@@ -17,9 +17,10 @@ from typing import Any, cast
 
 from guanxi.core.bulk import utc_text
 from guanxi.core.errors import ValidationFailed
-from guanxi.ingest.errors import RowError
+from guanxi.core.values import EARLIEST_MOMENT, MOMENT_LEEWAY
+from guanxi.ingest.errors import RowError, shown_value
 from guanxi.ingest.mapping import Spots
-from guanxi.ingest.parsing import cell_text
+from guanxi.ingest.parsing import cell_text, plain_identifier
 from guanxi.ingest.rows import FieldPlan, RowParser, RowText
 
 __all__ = ["ColumnParser", "ParsedBatch", "UtcMoments", "parse_batch"]
@@ -167,7 +168,7 @@ def parse_batch(
                             RowError(
                                 line=lines[i],
                                 column=header,
-                                value=cell_text(column[i]),
+                                value=shown_value(name, cell_text(column[i])),
                                 message=value.message,
                             ),
                         )
@@ -210,31 +211,39 @@ class UtcMoments:
     """A column of moments as UTC text (what SQLite stores), without building a
     datetime per cell: for the common shape ``YYYY-MM-DD HH:MM:SS`` the UTC hour
     is worked out once per local hour (when the hour has one whole-hour UTC
-    offset throughout: then minutes and seconds carry over unchanged). Anything
-    else goes through ``parse`` and :func:`utc_text`, so values and messages
-    are those of the cell parser."""
+    offset throughout: then minutes and seconds carry over unchanged), and the
+    UTC text is compared with the accepted window as text (1970-01-01 to a day
+    after ``now``, :func:`~guanxi.core.values.check_moment`). Anything else, in
+    the window or not, goes through ``parse`` and :func:`utc_text`, so values
+    and messages are those of the cell parser."""
 
     _TAILS = frozenset(f":{m:02d}:{s:02d}" for m in range(60) for s in range(60))
 
-    def __init__(self, tz: dt.tzinfo) -> None:
+    def __init__(self, tz: dt.tzinfo, *, now: dt.datetime) -> None:
         self.tz = tz
         self.hours: dict[str, Any] = {}  # local hour -> UTC hour, or None
+        # Whole seconds: a moment in whole seconds is at most the latest one
+        # exactly when it is at most the latest one's whole second.
+        latest = (now + MOMENT_LEEWAY).astimezone(dt.UTC).replace(microsecond=0)
+        self.first = utc_text(EARLIEST_MOMENT)
+        self.last = utc_text(latest)
 
     def _utc_hour(self, local: str) -> str | None:
         try:
             start = dt.datetime.fromisoformat(local + ":00:00").replace(tzinfo=self.tz)
-        except ValueError:
+            offset = start.utcoffset()
+            end_offset = start.replace(minute=59, second=59).utcoffset()
+            if offset is None or offset != end_offset or offset % dt.timedelta(hours=1):
+                return None
+            return utc_text(start)[:13]
+        except (ValueError, OverflowError):  # year 1 or 9999 moved out of the calendar
             return None
-        offset = start.utcoffset()
-        end_offset = start.replace(minute=59, second=59).utcoffset()
-        if offset is None or offset != end_offset or offset % dt.timedelta(hours=1):
-            return None
-        return utc_text(start)[:13]
 
     def __call__(
         self, parse: Callable[[Any], Any], column: list[Any]
     ) -> tuple[list[Any], bool]:
         hours, tails = self.hours, self._TAILS
+        first, last = self.first, self.last
         values: list[Any] = []
         append = values.append
         failed = False
@@ -247,8 +256,10 @@ class UtcMoments:
                     if utc is _MISS:
                         utc = hours[local] = self._utc_hour(local)
                     if utc is not None and text[4] == "-" and text[7] == "-":
-                        append(utc + text[13:])
-                        continue
+                        moment = utc + text[13:]
+                        if first <= moment <= last:
+                            append(moment)
+                            continue
             value = _parse_cell(parse, cell)
             if value.__class__ is _Failure:
                 failed = True
@@ -280,17 +291,16 @@ def _cached_column(
 def _identifier_column(
     parse: Callable[[Any], Any], column: list[Any]
 ) -> tuple[list[Any], bool]:
-    """Order and customer ids (all different): text up to 128 characters kept
-    as it is; anything else goes through ``parse``."""
+    """Order and customer ids (all different): a plain ASCII id is kept as it
+    is (:func:`~guanxi.ingest.parsing.plain_identifier`: what ``parse`` would
+    give); anything else goes through ``parse``."""
     values: list[Any] = []
     append = values.append
     failed = False
     for cell in column:
-        if cell.__class__ is str:
-            text = cell.strip()
-            if 0 < len(text) <= 128:
-                append(text)
-                continue
+        if cell.__class__ is str and plain_identifier(cell):
+            append(cell)
+            continue
         value = _parse_cell(parse, cell)
         if value.__class__ is _Failure:
             failed = True

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.values import clean_line
 from guanxi.ingest.choices import ImportKind
 from guanxi.ingest.presets import FIELDS, REQUIRED
 
@@ -27,6 +29,13 @@ class UploadForm(forms.Form):
         preset_field = self.fields["preset"]
         assert isinstance(preset_field, forms.ChoiceField)
         preset_field.choices = presets
+
+    def clean_source(self) -> str:
+        """The text rules of every way in (``clean_line``), as ``--source``."""
+        try:
+            return clean_line(self.cleaned_data["source"], field="source")
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message) from None
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

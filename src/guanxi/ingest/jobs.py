@@ -125,7 +125,9 @@ def import_job_preview(*, actor: Any, job: ImportJob) -> ImportReport:
             dry_run=True,
         )
     except ImportRejected as exc:
-        report = ImportReport(kind=job.kind, dry_run=True, errors=exc.errors)
+        report = ImportReport.for_refused_file(
+            kind=job.kind, dry_run=True, errors=exc.errors
+        )
     finally:
         table.close()
         job.file.close()

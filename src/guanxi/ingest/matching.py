@@ -20,7 +20,7 @@ from guanxi.customers.services import (
     CustomerMatcher,
     KnownCustomer,
 )
-from guanxi.ingest.errors import RowError
+from guanxi.ingest.errors import RowError, shown_value
 from guanxi.ingest.report import ImportReport
 from guanxi.ingest.rows import RowText
 
@@ -66,11 +66,11 @@ class RowCustomers:
             )
         except ContactConflict as conflict:
             header, value = text.get(conflict.field, (conflict.field, ""))
-            self.report.errors.append(
+            self.report.add_error(
                 RowError(
                     line=line,
                     column=header,
-                    value=value,
+                    value=shown_value(conflict.field, value),
                     message=_(
                         "belongs to another customer than the %(other)s of this row"
                     )
@@ -79,7 +79,7 @@ class RowCustomers:
             )
             return None
         for name in kept:
-            self.report.notices.append(kept_notice(line, name, text))
+            self.report.add_notice(kept_notice(line, name, text))
         return person
 
 
@@ -89,7 +89,7 @@ def kept_notice(line: int, name: str, text: RowText) -> RowError:
     return RowError(
         line=line,
         column=header,
-        value=value,
+        value=shown_value(name, value),
         message=_(
             "differs from the value already recorded; the recorded value was kept"
         ),

@@ -1,9 +1,16 @@
 """Turn one cell into a clean value or a reason, for each kind of column.
 
-Contact data, dates and amounts go through :mod:`guanxi.core.normalize`, so an
-import accepts and rejects exactly what the API and the forms do. The
-normalisers are cached per import: the same phone number in many order rows is
-parsed once.
+Every value goes through the rules every way in shares: contact data and
+dates through :mod:`guanxi.core.normalize`, ranges and text through
+:mod:`guanxi.core.values` (amounts, quantities, order and interaction times,
+birthdays, control characters and lengths), so an import accepts and refuses
+exactly what the API does, with the same message. The import parses millions
+of cells, so the common shapes (``¥1,234.56``, ``2024-01-05 14:30:00``, an
+11-digit mobile number, an ASCII order id) take a shortcut; each shortcut
+answers only where it gives the general path's value, everything else goes the
+general way (``ingest/tests/test_fast_paths.py`` checks every one against the
+core function). The normalisers are cached per import: the same phone number
+in many order rows is parsed once.
 """
 
 from __future__ import annotations
@@ -15,21 +22,28 @@ from decimal import Decimal
 from typing import Any
 
 import phonenumbers
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.commerce.choices import OrderStatus
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.normalize import (
     normalize_email,
-    normalize_name,
     normalize_phone,
-    parse_amount,
     parse_date,
     parse_datetime,
 )
+from guanxi.core.values import (
+    check_birthday,
+    check_moment,
+    clean_line,
+    clean_multiline,
+    parse_amount,
+    parse_quantity,
+)
 from guanxi.customers.choices import Gender, InteractionKind
 
-__all__ = ["CellParser", "cell_text"]
+__all__ = ["CellParser", "cell_text", "plain_identifier"]
 
 _OFFSET = re.compile(
     r"^(?P<dt>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2})?)\s*"
@@ -79,11 +93,21 @@ _INTERACTION_KINDS = frozenset(InteractionKind.values)
 _GENDER_VALUES = frozenset(Gender.values)
 _CENT = Decimal("0.01")
 # The common shapes, parsed without the general (slower) path; anything else,
-# and every error message, still comes from guanxi.core.normalize.
+# and every error message, still comes from guanxi.core. ASCII only: in a
+# Python regex \d also matches full-width and other scripts' digits.
+# (With "T" the general path reads ISO 8601, which wants two-digit fields.)
 _PLAIN_MOMENT = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$"
+    r"^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2})(?::(\d{2}))?$", re.ASCII
 )
-_PLAIN_AMOUNT = re.compile(r"^[¥￥$]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+# A currency mark, then at most ten digits (grouped by three, or not), then at
+# most two decimals: always in range, never rounded (parse_amount's answer).
+_PLAIN_AMOUNT = re.compile(
+    r"[¥￥$]?(?:\d{1,3}(?:,\d{3}){1,2}|\d,\d{3},\d{3},\d{3}|\d{1,10})(?:\.\d{1,2})?",
+    re.ASCII,
+)
+# Text cached per import only when short (long keys would cost more memory
+# than they save time).
+_CACHED_CHARS = 64
 
 
 def _cn_mobile_pattern() -> re.Pattern[str] | None:
@@ -102,6 +126,9 @@ def _cn_mobile_pattern() -> re.Pattern[str] | None:
 
 _CN_MOBILE = _cn_mobile_pattern()
 _TAG_SPLIT = re.compile(r"\s*[,，;；、|]\s*")
+# A tags cell: as many tags as the API takes for one customer (50), each at its
+# longest, with a separator between.
+_TAGS_CELL_CHARS = 50 * 65
 
 
 def cell_text(value: Any) -> str:
@@ -117,32 +144,99 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-class CellParser:
-    """Parsers by field name; each returns a clean value or raises ValidationFailed."""
+def _raw_text(value: Any) -> str:
+    """A cell as the text rules read it: text as it is (the rules trim it, and
+    a control character at its edge is refused, not trimmed, as in the API);
+    a number or a date as :func:`cell_text` writes it."""
+    return value if value.__class__ is str else cell_text(value)
 
-    def __init__(self, *, tz: dt.tzinfo, status_values: dict[str, str]) -> None:
+
+def plain_identifier(text: str) -> bool:
+    """An id that :func:`~guanxi.core.values.clean_line` keeps as it is: trimmed,
+    printable ASCII, no run of spaces, at most 128 characters."""
+    return (
+        0 < len(text) <= 128
+        and text.isascii()
+        and text.isprintable()
+        and "  " not in text
+        and text[0] != " "
+        and text[-1] != " "
+    )
+
+
+class _Line:
+    """One-line text of one field (``clean_line``), cached per import."""
+
+    __slots__ = ("cache", "field", "limit")
+
+    def __init__(self, field: str, limit: int | None = None) -> None:
+        self.field = field
+        self.limit = limit
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        if value.__class__ is str and len(value) <= _CACHED_CHARS:
+            cached = self.cache.get(value)
+            if cached is None:
+                if len(self.cache) > 200_000:
+                    self.cache.clear()
+                cached = self.cache[value] = clean_line(
+                    value, field=self.field, limit=self.limit
+                )
+            return cached
+        return clean_line(_raw_text(value), field=self.field, limit=self.limit)
+
+
+class CellParser:
+    """Parsers by field name; each returns a clean value or raises ValidationFailed.
+
+    ``now`` and ``today`` fix the accepted time window for the whole import
+    (order and interaction times up to a day after ``now``, birthdays up to
+    ``today``), so every row of one file is held to the same bounds.
+    """
+
+    def __init__(
+        self,
+        *,
+        tz: dt.tzinfo,
+        status_values: dict[str, str],
+        now: dt.datetime | None = None,
+        today: dt.date | None = None,
+    ) -> None:
         self.tz = tz
         self.status_values = status_values
+        self.now = now or timezone.now()
+        self.today = today or dt.date.today()
         self._phones: dict[str, str] = {}
-        self._texts: dict[str, str] = {}
         self._statuses: dict[str, str] = {}
         self._emails: dict[str, str] = {}
-        self._today = dt.date.today()
+        self._lines: dict[str, _Line] = {}
+        self.identifier = _Line("external_id")
+
+    def line(self, field: str) -> _Line:
+        """The one-line text parser of ``field`` (its length from TEXT_LIMITS)."""
+        parser = self._lines.get(field)
+        if parser is None:
+            parser = self._lines[field] = _Line(field)
+        return parser
 
     def for_field(self, field: str) -> Callable[[Any], Any]:
         base = field.removeprefix("customer_")
         if field == "customer_id" or field in {"external_id", "order_id"}:
             return self.identifier
+        if base in {
+            "name",
+            "city",
+            "address",
+            "store",
+            "channel",
+            "product_name",
+            "category",
+            "sku",
+        }:
+            return self.line(base)
         named: dict[str, Callable[[Any], Any]] = {
-            "name": self.text,
-            "city": self.text,
-            "address": self.text,
-            "store": self.text,
-            "channel": self.text,
             "note": self.note,
-            "product_name": self.text,
-            "category": self.text,
-            "sku": self.identifier,
             "phone": self.phone,
             "email": self.email,
             "birthday": self.birthday,
@@ -159,31 +253,16 @@ class CellParser:
         }
         return named[base]
 
-    def text(self, value: Any) -> str:
-        if value.__class__ is str:
-            cached = self._texts.get(value)
-            if cached is None:
-                if len(self._texts) > 500_000:
-                    self._texts.clear()
-                cached = self._texts[value] = normalize_name(value)
-            return cached
-        return normalize_name(cell_text(value))
-
     def amount(self, value: Any) -> Decimal:
-        if value.__class__ is str:
-            text = value.strip()
-            if _PLAIN_AMOUNT.match(text):
-                return Decimal(text.lstrip("¥￥$").replace(",", "")).quantize(_CENT)
+        if value.__class__ is str and _PLAIN_AMOUNT.fullmatch(value):
+            return Decimal(value.lstrip("¥￥$").replace(",", "")).quantize(_CENT)
         return parse_amount(value)
 
-    def note(self, value: Any) -> str:
-        return cell_text(value)
+    def quantity(self, value: Any) -> int:
+        return parse_quantity(value)
 
-    def identifier(self, value: Any) -> str:
-        text = cell_text(value)
-        if len(text) > 128:
-            raise ValidationFailed(_("too long (at most 128 characters)"))
-        return text
+    def note(self, value: Any) -> str:
+        return clean_multiline(_raw_text(value), field="note")
 
     def phone(self, value: Any) -> str:
         text = cell_text(value)
@@ -210,10 +289,7 @@ class CellParser:
         return cached
 
     def birthday(self, value: Any) -> dt.date:
-        day = parse_date(value)
-        if day > self._today:
-            raise ValidationFailed(_("birthday is in the future"))
-        return day
+        return check_birthday(parse_date(value), today=self.today)
 
     def gender(self, value: Any) -> str:
         key = cell_text(value).lower()
@@ -226,9 +302,18 @@ class CellParser:
         )
 
     def tags(self, value: Any) -> frozenset[str]:
-        return frozenset(t for t in _TAG_SPLIT.split(cell_text(value)) if t)
+        """Tags separated by ``,`` ``，`` ``;`` ``、`` or ``|``: the cell as one
+        line first (a control character is reported at its place in the cell),
+        then each tag as the API takes one."""
+        text = clean_line(_raw_text(value), field="tag", limit=_TAGS_CELL_CHARS)
+        return frozenset(
+            clean_line(tag, field="tag") for tag in _TAG_SPLIT.split(text) if tag
+        )
 
     def moment(self, value: Any) -> dt.datetime:
+        return check_moment(self._moment(value), now=self.now)
+
+    def _moment(self, value: Any) -> dt.datetime:
         if value.__class__ is str:
             text = value.strip()
             if (
@@ -238,6 +323,7 @@ class CellParser:
                 and text[10] in " T"
                 and text[13] == ":"
                 and text[16] == ":"
+                and text.isascii()
             ):
                 # "2024-01-05 14:30:00", what most exports write: the C parser
                 # checks digits and ranges; anything it refuses goes on below.
@@ -287,18 +373,6 @@ class CellParser:
         if value.__class__ is str:
             self._statuses[value] = found
         return found
-
-    def quantity(self, value: Any) -> int:
-        text = cell_text(value)
-        try:
-            number = Decimal(text)
-        except ArithmeticError:
-            raise ValidationFailed(_("not a whole number")) from None
-        if not number.is_finite() or number != number.to_integral_value():
-            raise ValidationFailed(_("not a whole number"))
-        if number < 1:
-            raise ValidationFailed(_("quantity must be at least 1"))
-        return int(number)
 
     def interaction_kind(self, value: Any) -> str:
         key = cell_text(value).lower()

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.bulk import bulk_session
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.values import clean_line
 from guanxi.customers.services import contact_taken_error, name_tokens_forget
 from guanxi.ingest import parallel
 from guanxi.ingest.importers import IMPORTERS
@@ -42,7 +43,7 @@ from guanxi.ingest.presets import Mapping
 from guanxi.ingest.readers import Table
 from guanxi.ingest.report import ImportReport
 
-__all__ = ["BATCH", "ImportRefused", "import_run"]
+__all__ = ["BATCH", "ImportRefused", "import_run", "source_name"]
 
 BATCH = 5000
 
@@ -88,7 +89,7 @@ def import_run(
         columns=columns,
         parser=parser,
         report=report,
-        source=(source or chosen.source).strip() or "import",
+        source=source_name(source or chosen.source) or "import",
         write=not dry_run,
         expected_rows=table.total,
     )
@@ -105,6 +106,7 @@ def import_run(
                     importer.batch(rows)
                     _done(report, len(rows), progress)
             importer.finish()
+            report.settle()
             if dry_run or not report.ok:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
@@ -112,10 +114,22 @@ def import_run(
     return report
 
 
+def source_name(given: str) -> str:
+    """The source system's name (``--source``, the wizard's field, a preset's):
+    the text rules of every way in (:func:`~guanxi.core.values.clean_line`)."""
+    try:
+        return clean_line(given, field="source")
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            _("source: %(message)s") % {"message": exc.message}
+        ) from None
+
+
 def _done(
     report: ImportReport, rows: int, progress: Callable[[int], None] | None
 ) -> None:
     report.rows += rows
+    report.settle()
     if progress:
         progress(rows)
 

@@ -18,6 +18,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -356,8 +357,23 @@ def _check_archive(stream: IO[bytes], limits: FileLimits) -> None:
         )
 
 
+# XML cannot hold most control characters, so a workbook writes one as
+# ``_x0002_`` (OOXML's ST_Xstring escape; ``_x005F_`` is a literal "_"), and
+# openpyxl hands the escape over as it is. Read back, the cell holds what the
+# person typed, and a control character is refused like one in a CSV.
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _xml_unescaped(match: re.Match[str]) -> str:
+    code = int(match[1], 16)
+    # A lone surrogate is no character (nor could a database store it).
+    return match[0] if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
 def _xlsx_cell(value: Any) -> Cell:
     if isinstance(value, str):
+        if "_x" in value:
+            return _XML_ESCAPE.sub(_xml_unescaped, value)
         return value
     if isinstance(value, bool):
         return str(value).upper()

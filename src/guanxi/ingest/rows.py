@@ -2,7 +2,9 @@
 
 Each cell goes through :class:`~guanxi.ingest.parsing.CellParser`; a cell that
 does not parse becomes a :class:`~guanxi.ingest.errors.RowError` with its line,
-header and text. :class:`RowText` keeps what a message shows of a row.
+header and what may be shown of its text
+(:func:`~guanxi.ingest.errors.shown_value`). :class:`RowText` keeps what a
+message shows of a row.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
-from guanxi.ingest.errors import RowError
+from guanxi.ingest.errors import RowError, shown_value
 from guanxi.ingest.mapping import Columns, Spots
 from guanxi.ingest.parsing import CellParser, cell_text
 from guanxi.ingest.report import ImportReport
@@ -120,11 +122,11 @@ class RowParser:
                 values[name] = parse(cell)
             except ValidationFailed as exc:
                 ok = False
-                self.report.errors.append(
+                self.report.add_error(
                     RowError(
                         line=line,
                         column=header,
-                        value=cell_text(cell),
+                        value=shown_value(name, cell_text(cell)),
                         message=exc.message,
                     )
                 )
@@ -145,7 +147,7 @@ class RowParser:
                 continue
             ok = False
             if name not in text:
-                self.report.errors.append(
+                self.report.add_error(
                     RowError(
                         line=line,
                         column=self.columns.header(name),

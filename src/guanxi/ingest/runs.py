@@ -65,12 +65,11 @@ def import_job_run(*, job_id: int) -> None:
             table.close()
             job.file.close()
     except ImportRejected as exc:
-        report = ImportReport(kind=job.kind, errors=exc.errors)
+        report = ImportReport.for_refused_file(kind=job.kind, errors=exc.errors)
     except ImportRefused as exc:
-        report = ImportReport(
-            kind=job.kind,
-            errors=[RowError(line=0, column="", value="", message=exc.message)],
-        )
+        report = ImportReport(kind=job.kind)
+        report.add_error(RowError(line=0, column="", value="", message=exc.message))
+        report.settle()
     except Exception:
         ImportJob.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED,

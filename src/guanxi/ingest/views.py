@@ -37,7 +37,19 @@ from guanxi.ingest.services import (
 from guanxi.ingest.uploads import upload_too_large_message
 
 View = Callable[..., HttpResponse]
-PREVIEW_PROBLEMS_SHOWN = 1000
+
+
+def _problems(
+    problems: list[Any], *, total: int | None = None, not_shown: int = 0
+) -> dict[str, Any]:
+    """What ``ingest/partials/problems.html`` lists: the problems the report
+    kept (the first ones, :class:`~guanxi.ingest.report.Problems`), how many
+    there were, and how many are not listed."""
+    return {
+        "problems": problems,
+        "problems_total": len(problems) if total is None else total,
+        "problems_not_shown": not_shown,
+    }
 
 
 def importers_only(view: View) -> View:
@@ -84,7 +96,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "ingest/upload.html",
-        {"form": form, "problems": problems, "jobs": jobs},
+        {"form": form, "jobs": jobs, **_problems(problems)},
         status=413 if too_large else 400 if problems else 200,
     )
 
@@ -123,7 +135,7 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "ingest/mapping.html",
-        {"job": job, "form": form, "problems": problems},
+        {"job": job, "form": form, **_problems(problems)},
         status=400 if problems else 200,
     )
 
@@ -141,9 +153,14 @@ def job_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "job": job,
             "report": report,
             "counts": report.as_record(),
-            "errors": report.errors[:PREVIEW_PROBLEMS_SHOWN],
-            "notices": report.notices[:PREVIEW_PROBLEMS_SHOWN],
-            "more_errors": max(0, len(report.errors) - PREVIEW_PROBLEMS_SHOWN),
+            "errors": report.errors,
+            "notices": report.notices,
+            "notices_not_shown": report.notices_not_shown,
+            **_problems(
+                report.errors,
+                total=report.errors_total,
+                not_shown=report.errors_not_shown,
+            ),
         },
     )
 
@@ -162,6 +179,7 @@ def _job_context(job: Any) -> dict[str, Any]:
         if job.status in {JobStatus.QUEUED, JobStatus.RUNNING}
         else job.processed_rows
     )
+    counts = job.report or {}
     total = job.total_rows or 0
     percent = 100 if job.status == JobStatus.DONE else 0
     if total and job.status != JobStatus.DONE:
@@ -172,7 +190,13 @@ def _job_context(job: Any) -> dict[str, Any]:
         "percent": percent,
         "finished": job.status
         in {JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED},
-        "counts": job.report or {},
+        "counts": counts,
+        # A job recorded before problems were counted has no errors_total.
+        **_problems(
+            counts.get("errors", []),
+            total=counts.get("errors_total"),
+            not_shown=counts.get("errors_not_shown", 0),
+        ),
     }
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.customers.services import KnownCustomer, MatchKey
-from guanxi.ingest.errors import RowError
+from guanxi.ingest.errors import RowError, shown_value
 from guanxi.ingest.mapping import Columns
 from guanxi.ingest.matching import RowCustomers, customer_part
 from guanxi.ingest.parsing import CellParser
@@ -40,6 +40,7 @@ class Importer:
     ):
         self.expected_rows = expected_rows or 0
         self.columns = columns
+        self.parser = parser
         self.report = report
         self.source = source
         self.write = write
@@ -81,7 +82,7 @@ class LinkedImporter(Importer):
         creatable = bool(
             values.get("name") or values.get("phone") or values.get("email")
         )
-        errors_before = len(self.report.errors)
+        errors_before = self.report.errors_total
         found = self.customers.resolve(
             line=line,
             values=values,
@@ -90,20 +91,21 @@ class LinkedImporter(Importer):
             may_create=creatable,
             seen_at=seen_at,
         )
-        if found is None and len(self.report.errors) == errors_before:
+        if found is None and self.report.errors_total == errors_before:
             if identity:
                 header, cell = text["customer_id"]
+                shown = shown_value("customer_id", cell)
                 message = _(
                     "unknown customer, and the row has no name, phone or email "
                     "to create one"
                 )
             else:
-                header, cell = "", ""
+                header, shown = "", ""
                 message = _(
                     "the row has no customer (phone, email, name or customer id)"
                 )
-            self.report.errors.append(
-                RowError(line=line, column=header, value=cell, message=message)
+            self.report.add_error(
+                RowError(line=line, column=header, value=shown, message=message)
             )
         return found
 

@@ -27,7 +27,7 @@ class CustomerImporter(Importer):
             identity = values.get("external_id", "")
             person = customer_part(values, "")
             if not (identity or person.get("phone") or person.get("email")):
-                self.report.errors.append(
+                self.report.add_error(
                     RowError(
                         line=line,
                         column="",

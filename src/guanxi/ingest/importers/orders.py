@@ -14,7 +14,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.commerce.services import (
@@ -29,6 +28,8 @@ from guanxi.commerce.services import (
     products_ensure,
 )
 from guanxi.core.bulk import SecondaryIndexes, utc_text
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.values import line_total
 from guanxi.customers.services import (
     KnownCustomer,
     customer_indexes,
@@ -38,11 +39,10 @@ from guanxi.customers.services import (
 )
 from guanxi.ingest.batches import ParsedBatch, UtcMoments, parse_batch
 from guanxi.ingest.choices import ImportKind
-from guanxi.ingest.errors import RowError
+from guanxi.ingest.errors import RowError, shown_value
 from guanxi.ingest.importers.base import LinkedImporter, Rows
 from guanxi.ingest.mapping import Columns
 from guanxi.ingest.matching import CUSTOMER_COLUMNS, customer_values, kept_notice
-from guanxi.ingest.report import in_line_order
 from guanxi.ingest.rows import RowText
 
 __all__ = ["DEFER_INDEXES_FROM", "OrderImporter", "columns_have_lines"]
@@ -97,7 +97,7 @@ class OrderImporter(LinkedImporter):
         self.writer = OrderBulkWriter()
         self.deferred_indexes: list[SecondaryIndexes] | None = None
         # ordered_at is kept as UTC text (compared as text, written as is).
-        self.moments = UtcMoments(timezone.get_current_timezone())
+        self.moments = UtcMoments(self.parser.tz, now=self.parser.now)
 
     def batch(self, rows: Rows) -> None:
         self.apply(self.read(rows))
@@ -129,8 +129,7 @@ class OrderImporter(LinkedImporter):
         """Match, check and write a parsed batch."""
         self.values_last_batch, self.values_this_batch = self.values_this_batch, {}
         report = self.report
-        errors_at, notices_at = len(report.errors), len(report.notices)
-        report.errors.extend(batch.errors)
+        report.add_errors(batch.errors)
         lines = batch.lines
         matcher = self.customers.matcher
         matcher.learn_keys(batch.phone_keys, batch.email_keys)
@@ -186,7 +185,7 @@ class OrderImporter(LinkedImporter):
                 if has_lines:
                     self._line(lines[i], order_id, batch, i, order)
             elif batch.blank("order_id", i):
-                report.errors.append(
+                report.add_error(
                     RowError(
                         line=lines[i],
                         column=self.columns.header("order_id"),
@@ -195,8 +194,6 @@ class OrderImporter(LinkedImporter):
                     )
                 )
         report.created += created
-        in_line_order(report.errors, errors_at)
-        in_line_order(report.notices, notices_at)
         if self.writing:
             self._flush()
 
@@ -241,7 +238,7 @@ class OrderImporter(LinkedImporter):
             if value is None:
                 missing = True
                 if batch.blank(name, i):
-                    self.report.errors.append(
+                    self.report.add_error(
                         RowError(
                             line=line,
                             column=self.columns.header(name),
@@ -281,7 +278,7 @@ class OrderImporter(LinkedImporter):
         if person is not None:
             return person
         report = self.report
-        errors, notices = len(report.errors), len(report.notices)
+        before = report.tally()
         values = self.unresolved.get(customer_cells)
         found = self.customer_for(
             batch.lines[i],
@@ -290,11 +287,7 @@ class OrderImporter(LinkedImporter):
             batch.text(i),
             seen_at,
         )
-        if (
-            found is not None
-            and len(report.errors) == errors
-            and len(report.notices) == notices
-        ):
+        if found is not None and report.tally() == before:
             self.settled[customer_cells] = found
         return found
 
@@ -317,11 +310,11 @@ class OrderImporter(LinkedImporter):
             message = _("this order appears on line %(line)d with different values") % {
                 "line": first_line
             }
-        self.report.errors.append(
+        self.report.add_error(
             RowError(
                 line=line,
                 column=text["order_id"][0],
-                value=order_id,
+                value=shown_value("order_id", order_id),
                 message=message,
             )
         )
@@ -351,14 +344,15 @@ class OrderImporter(LinkedImporter):
             if name == "ordered_at":
                 recorded = utc_text(recorded)
             if value != recorded:
-                self.report.notices.append(kept_notice(line, name, text))
+                self.report.add_notice(kept_notice(line, name, text))
         if person.pk is not None and person.pk != known["customer_id"]:
-            header, cell = text.get("customer_phone", text.get("customer_id", ("", "")))
-            self.report.notices.append(
+            field = "customer_phone" if "customer_phone" in text else "customer_id"
+            header, cell = text.get(field, ("", ""))
+            self.report.add_notice(
                 RowError(
                     line=line,
                     column=header,
-                    value=cell,
+                    value=shown_value(field, cell),
                     message=_(
                         "this order is recorded for another customer; it was kept there"
                     ),
@@ -390,6 +384,11 @@ class OrderImporter(LinkedImporter):
                 self.rows.require(line, values, batch.text(i), ("unit_price",))
                 return
             price = (amount / quantity).quantize(amount)
+        try:
+            line_total(quantity, price)
+        except ValidationFailed as exc:
+            self._line_total_refused(line, batch.text(i), exc.message)
+            return
         self.new_lines.append(
             (
                 order_id,
@@ -398,6 +397,24 @@ class OrderImporter(LinkedImporter):
                 values.get("category", ""),
                 quantity,
                 price,
+            )
+        )
+
+    def _line_total_refused(self, line: int, text: RowText, message: str) -> None:
+        """Quantity × unit price does not fit the amount column: reported at the
+        unit price the row gave (else its quantity, else its amount)."""
+        header, cell, name = "", "", "unit_price"
+        for candidate in ("unit_price", "quantity", "amount"):
+            found = text.get(candidate)
+            if found is not None:
+                (header, cell), name = found, candidate
+                break
+        self.report.add_error(
+            RowError(
+                line=line,
+                column=header,
+                value=shown_value(name, cell),
+                message=message,
             )
         )
 

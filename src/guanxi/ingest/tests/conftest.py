@@ -43,6 +43,17 @@ def table_counts() -> dict[str, int]:
 
 
 @pytest.fixture
+def huey_immediate() -> Any:
+    """Tasks run where they are queued (after commit), as the worker would run them."""
+    from huey.contrib.djhuey import HUEY
+
+    was = HUEY.immediate
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = was
+
+
+@pytest.fixture
 def counts(db: Any) -> Callable[[], dict[str, int]]:
     return table_counts
 

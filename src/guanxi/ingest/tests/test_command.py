@@ -37,7 +37,7 @@ def test_rejection_lists_problems_and_exits_non_zero(
     assert result.code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        'line 2, column "手机号", value "123": not a valid phone number',
+        'line 2, column "手机号", value "***": not a valid phone number',
         "CommandError: import rejected: 1 rows with problems, nothing was written",
     ]
     assert counts()["Customer"] == 0
@@ -52,6 +52,8 @@ def test_json_is_one_object_on_stdout(write_file: Any, run_import: Any) -> None:
         "unchanged": 0,
         "rejected_rows": 0,
         "errors": [],
+        "errors_total": 0,
+        "errors_not_shown": 0,
     }
 
 
@@ -185,10 +187,12 @@ def test_console_command_exit_code(transactional_db: Any, tmp_path: Path) -> Non
             {
                 "line": 3,
                 "column": "手机号",
-                "value": "12",
+                "value": "**",
                 "message": "not a valid phone number",
             }
         ],
+        "errors_total": 1,
+        "errors_not_shown": 0,
     }
     assert rejected.stderr.strip().splitlines()[-1] == (
         "CommandError: import rejected: 1 rows with problems, nothing was written"

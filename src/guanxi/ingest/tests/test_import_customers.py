@@ -50,6 +50,8 @@ def test_messy_valid_file_in_each_encoding(
         "unchanged": 0,
         "rejected_rows": 0,
         "errors": [],
+        "errors_total": 0,
+        "errors_not_shown": 0,
     }
     assert _as_tuples() == EXPECTED
     assert counts()["Customer"] == 3
@@ -94,7 +96,7 @@ BAD_ROWS = [
         {
             "line": 3,
             "column": "手机号",
-            "value": "12345",
+            "value": "*****",  # a phone number is masked
             "message": "not a valid phone number",
         },
     ),
@@ -104,7 +106,7 @@ BAD_ROWS = [
         {
             "line": 3,
             "column": "手机号",
-            "value": "abc",
+            "value": "***",
             "message": "not a phone number",
         },
     ),
@@ -114,7 +116,7 @@ BAD_ROWS = [
         {
             "line": 2,
             "column": "email",
-            "value": "zhang@",
+            "value": "z***@",  # an email address is masked
             "message": "not a valid email address",
         },
     ),
@@ -124,7 +126,7 @@ BAD_ROWS = [
         {
             "line": 2,
             "column": "birthday",
-            "value": "2024-02-30",
+            "value": None,  # a birthday is left out
             "message": "impossible date",
         },
     ),
@@ -134,7 +136,7 @@ BAD_ROWS = [
         {
             "line": 2,
             "column": "生日",
-            "value": "next tuesday",
+            "value": None,
             "message": "not a date (expected e.g. 2024-01-05, 2024/1/5 or 2024年1月5日)",
         },
     ),
@@ -144,8 +146,8 @@ BAD_ROWS = [
         {
             "line": 2,
             "column": "birthday",
-            "value": "2999-01-01",
-            "message": "birthday is in the future",
+            "value": None,
+            "message": "birthday out of range (accepted: 1900-01-01 to today)",
         },
     ),
     (
@@ -183,6 +185,8 @@ def test_bad_row_rejects_the_whole_file(
         "unchanged": 0,
         "rejected_rows": 1,
         "errors": [error],
+        "errors_total": 1,
+        "errors_not_shown": 0,
     }
     assert counts() == before
 
@@ -226,22 +230,22 @@ def test_every_problem_is_reported_and_nothing_written(
         {
             "line": 3,
             "column": "phone",
-            "value": "12",
+            "value": "**",
             "message": "not a valid phone number",
         },
         {
             "line": 3,
             "column": "email",
-            "value": "bad@",
+            "value": "b***@",
             "message": "not a valid email address",
         },
         {
             "line": 3,
             "column": "birthday",
-            "value": "2000-13-01",
+            "value": None,
             "message": "impossible date",
         },
-        {"line": 5, "column": "phone", "value": "x", "message": "not a phone number"},
+        {"line": 5, "column": "phone", "value": "*", "message": "not a phone number"},
     ]
     assert counts() == before
 
@@ -262,6 +266,8 @@ def test_reimport_changes_nothing(
         "unchanged": 3,
         "rejected_rows": 0,
         "errors": [],
+        "errors_total": 0,
+        "errors_not_shown": 0,
     }
     assert counts() == before
     assert {
@@ -303,9 +309,10 @@ def test_across_files_values_fill_blanks_and_never_overwrite(
     (customer,) = customers_by_phone().values()
     assert (customer.name, customer.email) == ("张伟", "zw@example.com")
     assert (
-        'notice: line 2, column "name", value "张三": differs from the value already '
+        'notice: line 2, column "name": differs from the value already '
         "recorded; the recorded value was kept"
     ) in second.stderr
+    assert "张三" not in second.stderr  # a name is personal data: not repeated
     third = run_import(
         "customers", write_file("c.csv", "email,name\nzw@example.com,张伟\n"), "--json"
     )
@@ -355,7 +362,7 @@ def test_keys_of_two_different_customers_reject_the_row(
         {
             "line": 2,
             "column": "email",
-            "value": "b@example.com",
+            "value": "b***@example.com",
             "message": "belongs to another customer than the phone number of this row",
         }
     ]

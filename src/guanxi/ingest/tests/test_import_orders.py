@@ -39,6 +39,8 @@ def test_orders_create_their_customers(
         "updated": 0,
         "unchanged": 0,
         "rejected_rows": 0,
+        "errors_total": 0,
+        "errors_not_shown": 0,
         "errors": [],
     }
     assert _orders() == {
@@ -98,6 +100,8 @@ def test_reimport_is_a_noop_and_a_refund_is_an_update(
         "updated": 0,
         "unchanged": 3,
         "rejected_rows": 0,
+        "errors_total": 0,
+        "errors_not_shown": 0,
         "errors": [],
     }
     assert counts() == before
@@ -186,7 +190,7 @@ BAD_ORDERS = [
             "line": 2,
             "column": "quantity",
             "value": "1.5",
-            "message": "not a whole number",
+            "message": "quantity must be a whole number of at least 1",
         },
     ),
     (
@@ -287,6 +291,8 @@ def test_missing_required_column(
         "unchanged": 0,
         "rejected_rows": 1,
         "errors": [error],
+        "errors_total": 1,
+        "errors_not_shown": 0,
     }
     assert counts() == before
 

@@ -35,9 +35,9 @@ def test_every_row_of_a_repeat_customer_gets_its_own_notice(
     report = _import(path)
     assert report.ok
     assert [(n.line, n.column, n.value) for n in report.notices] == [
-        (2, "姓名", "张三"),
-        (3, "姓名", "张三"),
-        (5, "姓名", "张三"),
+        (2, "姓名", None),  # a name is not repeated in a notice
+        (3, "姓名", None),
+        (5, "姓名", None),
     ]
     assert {n.message for n in report.notices} == {
         "differs from the value already recorded; the recorded value was kept"
@@ -62,13 +62,13 @@ def test_a_conflict_is_reported_on_every_row_that_has_it(
         (
             2,
             "邮箱",
-            "b@example.com",
+            "b***@example.com",
             "belongs to another customer than the phone number of this row",
         ),
         (
             4,
             "邮箱",
-            "B@example.com",
+            "B***@example.com",
             "belongs to another customer than the phone number of this row",
         ),
     ]
@@ -266,7 +266,7 @@ def test_parsing_in_a_helper_process_reports_the_same_problems(
         "the rows of one order must be next to each other",
         "impossible date",
         "the row has no customer (phone, email, name or customer id)",
-        "not a whole number",
+        "quantity must be a whole number of at least 1",
     } <= messages
     assert [(n["line"], n["column"]) for n in forked.as_record()["notices"]] == [
         (7, "姓名"),

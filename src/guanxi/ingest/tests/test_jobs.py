@@ -45,16 +45,6 @@ def _own_uploads(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def huey_immediate() -> Any:
-    from huey.contrib.djhuey import HUEY
-
-    was = HUEY.immediate
-    HUEY.immediate = True
-    yield HUEY
-    HUEY.immediate = was
-
-
-@pytest.fixture
 def importer(client: Any, make_user: Any) -> Any:
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.force_login(make_user(Role.OPERATIONS))

@@ -92,13 +92,17 @@ class Command(BaseCommand):
                     progress=bar.update,
                 )
         except ImportRejected as exc:
-            report = ImportReport(kind=options["kind"], errors=exc.errors)
+            report = ImportReport.for_refused_file(
+                kind=options["kind"], errors=exc.errors
+            )
         except ValidationFailed as exc:
             raise CommandError(exc.message) from None
         finally:
             if table is not None:
                 table.close()
         self._print(report, as_json=as_json)
+        if report.refused:
+            raise CommandError(_("the file was refused, nothing was written"))
         if not report.ok:
             raise CommandError(
                 _("import rejected: %(n)d rows with problems, nothing was written")
@@ -106,13 +110,30 @@ class Command(BaseCommand):
             )
 
     def _print(self, report: ImportReport, *, as_json: bool) -> None:
+        limit = {"limit": f"{report.limit:,}"}
         for notice in report.notices:
             self.stderr.write(_("notice: %(notice)s") % {"notice": notice})
+        if report.notices_not_shown:
+            self.stderr.write(
+                _(
+                    "notice: and %(n)s more (the first %(limit)s are listed; an "
+                    "admin can raise this with GUANXI_IMPORT_MAX_ERRORS)"
+                )
+                % {"n": f"{report.notices_not_shown:,}", **limit}
+            )
         if as_json:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
             return
         for error in report.errors:
             self.stderr.write(str(error))
+        if report.errors_not_shown:
+            self.stderr.write(
+                _(
+                    "and %(n)s more (the first %(limit)s are listed; an admin can "
+                    "raise this with GUANXI_IMPORT_MAX_ERRORS)"
+                )
+                % {"n": f"{report.errors_not_shown:,}", **limit}
+            )
         if not report.ok:
             return
         counts = report.as_dict()
