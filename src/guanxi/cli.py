@@ -62,6 +62,10 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 
+#: Commands that read or write the data: they set up a new database first.
+DATA_COMMANDS = frozenset({"demo", "import", "export", "api_token"})
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     catalog = _catalog()
@@ -84,6 +88,10 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     # Messages follow the terminal's locale (LANG=zh_CN.UTF-8 → 简体中文).
     translation.activate(terminal_language())
+    if args[:1] and args[0] in DATA_COMMANDS and not {"-h", "--help"} & set(args):
+        from guanxi.core.schema import schema_ensure
+
+        schema_ensure(sys.stderr)  # a new data folder: its tables first
     _utility(catalog, typed)(["guanxi", *args]).execute()
 
 

@@ -245,6 +245,11 @@ class bulk_session:
         if self.sqlite:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size=-262144")  # 256 MB of pages
+                # Sorts larger than the page cache (building an index over
+                # millions of rows) spill to a temporary file instead of
+                # growing in memory; SQLite refuses this switch inside a
+                # transaction, hence here.
+                cursor.execute("PRAGMA temp_store=FILE")
                 if not self.check_foreign_keys:
                     cursor.execute("PRAGMA foreign_keys=OFF")
 
@@ -252,6 +257,7 @@ class bulk_session:
         if self.sqlite:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size=-65536")
+                cursor.execute("PRAGMA temp_store=MEMORY")
                 if not self.check_foreign_keys:
                     cursor.execute("PRAGMA foreign_keys=ON")
 
