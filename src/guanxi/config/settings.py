@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "guanxi.ingest",
     "guanxi.exports",
     "guanxi.demo",
+    "guanxi.insights",
     "guanxi.web",
 ]
 
