@@ -77,6 +77,10 @@ class ScoreSnapshot(models.Model):
     mean_gap_days = models.FloatField(
         _("usual days between purchases"), null=True, blank=True
     )
+    # The last 30 days (the seed playbook's monthly thresholds: F ≥ 3 a month,
+    # M ≥ 800), and the current-value window's order days.
+    orders_30d = models.PositiveIntegerField(_("purchase days in 30 days"), default=0)
+    spend_30d = models.FloatField(_("spend in 30 days"), default=0.0)
     # RFM (1 = lowest, 5 = highest), its segment.
     r_score = models.PositiveSmallIntegerField(_("R score"), null=True, blank=True)
     f_score = models.PositiveSmallIntegerField(_("F score"), null=True, blank=True)
