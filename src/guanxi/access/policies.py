@@ -57,6 +57,9 @@ class Policy:
     may_assign_manager: bool
     may_edit_customers: bool
     may_write_orders: bool
+    #: Start scoring runs, change the scoring settings and the playbook of
+    #: recommended next actions.
+    may_manage_insights: bool
 
     @property
     def active(self) -> bool:
@@ -112,6 +115,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=True,
         may_edit_customers=True,
         may_write_orders=True,
+        may_manage_insights=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -122,6 +126,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_manage_insights=False,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -132,6 +137,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=False,
+        may_manage_insights=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -142,6 +148,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_manage_insights=False,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -152,6 +159,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_manage_insights=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -163,6 +171,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_manage_insights=False,
     ),
 }
 
