@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,8 @@ from guanxi.commerce.selectors import (
 )
 from guanxi.core.views import domain_errors
 from guanxi.customers.selectors import customer_list, customer_monthly_new
+from guanxi.insights.selectors import dashboard_scores
+from guanxi.web.charts import score_charts, score_stats
 
 DASHBOARD_CACHE_SECONDS = 300
 
@@ -76,9 +79,19 @@ def dashboard_data(*, actor: Any, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def _runs_url() -> str | None:
+    try:
+        return reverse("insights:runs")
+    except NoReverseMatch:  # the runs page is mounted by the scoring run's app
+        return None
+
+
 @login_required
 @domain_errors
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Orders and customers of the last 12 months (cached per scope for a few
+    minutes) and the latest scoring run's figures for the viewer's scope (one
+    small row per run and scope, read every time)."""
     policy = policy_for(request.user)
     # Users who see the same customers share one cached dashboard.
     key = f"guanxi:dashboard:{scope_for(request.user).cache_key}"
@@ -93,8 +106,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "new_customers": _("New customers"),
         },
     }
+    scores = dashboard_scores(actor=request.user) if policy.active else None
     return render(
         request,
         "web/dashboard.html",
-        {"data": data, "chart": chart, "has_role": policy.active},
+        {
+            "data": data,
+            "chart": chart,
+            "has_role": policy.active,
+            "scores": scores,
+            "score_stats": score_stats(scores) if scores is not None else None,
+            "score_charts": score_charts(scores) if scores is not None else None,
+            "runs_url": _runs_url() if policy.may_manage_insights else None,
+        },
     )

@@ -179,10 +179,11 @@ def test_dashboard_query_count_and_cache(
 ) -> None:
     client = client_for(role)
     # session, user, role + orders of 30 days, monthly orders, monthly new
-    # customers, customers
-    with django_assert_num_queries(7):
+    # customers, customers + latest run (none yet: no score figures to read)
+    with django_assert_num_queries(8):
         client.get("/")
-    with django_assert_num_queries(3):  # session, user, role: figures cached
+    # session, user, role, latest run: order figures cached
+    with django_assert_num_queries(4):
         client.get("/")
 
 

@@ -1,25 +1,133 @@
-// Draws the dashboard chart from the JSON the page embeds (json_script).
+// Draws the dashboard's charts from the JSON the page embeds (json_script):
+// revenue and new customers, then the latest scoring run's figures.
 (function () {
   "use strict";
-  var el = document.getElementById("dashboard-chart");
-  var source = document.getElementById("dashboard-data");
-  if (!el || !source || typeof echarts === "undefined") { return; }
-  var data = JSON.parse(source.textContent);
-  var chart = echarts.init(el, null, { renderer: "svg" });
-  chart.setOption({
-    color: ["#c2410c", "#1e293b"],
-    tooltip: { trigger: "axis" },
-    legend: { data: [data.labels.revenue, data.labels.new_customers], top: 0 },
-    grid: { left: 60, right: 60, top: 40, bottom: 30 },
-    xAxis: { type: "category", data: data.months },
-    yAxis: [
-      { type: "value", name: "¥", splitLine: { lineStyle: { color: "#eef0f3" } } },
-      { type: "value", minInterval: 1, splitLine: { show: false } }
-    ],
-    series: [
-      { name: data.labels.revenue, type: "bar", data: data.revenue, barMaxWidth: 28 },
-      { name: data.labels.new_customers, type: "line", yAxisIndex: 1, smooth: true, data: data.new_customers }
-    ]
+  if (typeof echarts === "undefined") { return; }
+  var charts = [];
+  var narrow = window.matchMedia("(max-width: 520px)").matches;
+  var axisLine = { lineStyle: { color: "#eef0f3" } };
+
+  function data(id) {
+    var source = document.getElementById(id);
+    return source ? JSON.parse(source.textContent) : null;
+  }
+  function draw(id, option) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(option);
+    charts.push(chart);
+  }
+
+  var sales = data("dashboard-data");
+  if (sales) {
+    draw("dashboard-chart", {
+      color: ["#c2410c", "#1e293b"],
+      tooltip: { trigger: "axis" },
+      legend: { data: [sales.labels.revenue, sales.labels.new_customers], top: 0 },
+      grid: { left: narrow ? 52 : 60, right: narrow ? 36 : 60, top: 40, bottom: 30 },
+      xAxis: { type: "category", data: sales.months, axisLabel: { hideOverlap: true } },
+      yAxis: [
+        { type: "value", name: "¥", splitLine: axisLine },
+        { type: "value", minInterval: 1, splitLine: { show: false } }
+      ],
+      series: [
+        { name: sales.labels.revenue, type: "bar", data: sales.revenue, barMaxWidth: 28 },
+        { name: sales.labels.new_customers, type: "line", yAxisIndex: 1, smooth: true, data: sales.new_customers }
+      ]
+    });
+  }
+
+  var s = data("dashboard-scores-data");
+  if (s) {
+    var quadrantColors = { star: "#d97706", cash_cow: "#15803d", potential: "#0284c7", basic: "#94a3b8" };
+    var stageColors = {
+      prospect: "#a78bfa", "new": "#7c3aed", growing: "#0284c7",
+      mature: "#15803d", at_risk: "#dc2626", lapsed: "#6b7280"
+    };
+    draw("chart-quadrants", {
+      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+      legend: { bottom: 0, type: "scroll" },
+      series: [{
+        type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"],
+        label: { formatter: "{b}\n{d}%" },
+        data: s.quadrants.map(function (q) {
+          return { name: q.name, value: q.value, itemStyle: { color: quadrantColors[q.key] } };
+        })
+      }]
+    });
+    draw("chart-stages", {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { left: narrow ? 76 : 96, right: 24, top: 10, bottom: 24 },
+      xAxis: { type: "value", minInterval: 1, splitLine: axisLine },
+      yAxis: { type: "category", inverse: true, data: s.stages.map(function (x) { return x.name; }) },
+      series: [{
+        type: "bar", name: s.labels.customers, barMaxWidth: 22,
+        data: s.stages.map(function (x) { return { value: x.value, itemStyle: { color: stageColors[x.key] } }; })
+      }]
+    });
+    draw("chart-rfm", {
+      tooltip: {
+        formatter: function (p) {
+          return "R" + (p.value[1] + 1) + " · F" + (p.value[0] + 1) + "<br>" +
+            s.labels.customers + ": " + p.value[2] + "<br>" + s.labels.mean_m + ": " + p.value[3];
+        }
+      },
+      grid: { left: 56, right: 16, top: 10, bottom: narrow ? 84 : 72 },
+      xAxis: { type: "category", data: s.rfm.f, name: s.labels.frequency, nameLocation: "middle", nameGap: 28, splitArea: { show: true } },
+      yAxis: { type: "category", data: s.rfm.r, name: s.labels.recency, nameLocation: "middle", nameGap: 40, splitArea: { show: true } },
+      visualMap: {
+        min: 0, max: Math.max(1, s.rfm.max), calculable: true, orient: "horizontal",
+        left: "center", bottom: 0, itemHeight: narrow ? 120 : 160,
+        inRange: { color: ["#fff7ed", "#fdba74", "#c2410c"] }
+      },
+      series: [{ type: "heatmap", data: s.rfm.cells, label: { show: true, fontSize: narrow ? 9 : 11 } }]
+    });
+    draw("chart-pv", {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { left: 52, right: 16, top: 10, bottom: narrow ? 72 : 64 },
+      xAxis: { type: "category", data: s.pv.bins, axisLabel: { rotate: 40, fontSize: narrow ? 9 : 11 } },
+      yAxis: { type: "value", minInterval: 1, splitLine: axisLine },
+      series: [{ type: "bar", name: s.labels.customers, data: s.pv.counts, itemStyle: { color: "#1e293b" }, barMaxWidth: 30 }]
+    });
+    draw("chart-share", {
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v + "%"; } },
+      grid: { left: 52, right: 24, top: 20, bottom: 30 },
+      xAxis: { type: "category", data: s.share.dates, axisLabel: { hideOverlap: true } },
+      yAxis: { type: "value", min: 0, axisLabel: { formatter: "{value}%" }, splitLine: axisLine },
+      series: [{
+        type: "line", name: s.labels.share, data: s.share.values, symbolSize: 6,
+        itemStyle: { color: quadrantColors.star }, areaStyle: { opacity: 0.12 }
+      }]
+    });
+    if (s.flow) {
+      var labels = {};
+      s.flow.nodes.forEach(function (n) { labels[n.name] = n.label; });
+      draw("chart-flow", {
+        tooltip: {
+          trigger: "item",
+          formatter: function (p) {
+            if (p.dataType === "edge") {
+              return labels[p.data.source] + " → " + labels[p.data.target] + ": " + p.data.value;
+            }
+            return labels[p.name] + ": " + p.value;
+          }
+        },
+        series: [{
+          type: "sankey", left: 8, right: narrow ? 70 : 100, top: 10, bottom: 10,
+          nodeGap: 10, emphasis: { focus: "adjacency" },
+          label: { formatter: function (p) { return labels[p.name]; }, fontSize: narrow ? 10 : 12 },
+          lineStyle: { color: "gradient", opacity: 0.35 },
+          data: s.flow.nodes.map(function (n) {
+            var key = n.name.slice(2);
+            return { name: n.name, itemStyle: { color: stageColors[key] || "#cbd5e1" } };
+          }),
+          links: s.flow.links
+        }]
+      });
+    }
+  }
+  window.addEventListener("resize", function () {
+    charts.forEach(function (c) { c.resize(); });
   });
-  window.addEventListener("resize", function () { chart.resize(); });
 })();
