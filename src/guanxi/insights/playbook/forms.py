@@ -34,7 +34,7 @@ def _text(value: str) -> str:
         raise forms.ValidationError(exc.message) from None
 
 
-class PlaybookActionForm(forms.ModelForm[PlaybookAction]):
+class PlaybookActionForm(forms.ModelForm):  # type: ignore[type-arg]
     priority = forms.IntegerField(
         label=_("priority"),
         min_value=0,
