@@ -179,7 +179,11 @@ def _churn_reasons(reasons: Any) -> list[dict[str, Any]]:
 
 
 def _emotion_reasons(reasons: Any) -> list[dict[str, Any]]:
-    rows = [r for r in (reasons or []) if isinstance(r, dict) and "signal" in r]
+    rows = [
+        r
+        for r in (reasons or [])
+        if isinstance(r, dict) and "signal" in r and r.get("count") != 0
+    ]
 
     def weight(row: dict[str, Any]) -> float:
         try:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from guanxi.insights.models import ScoreRun, ScoreSnapshot, StageChange
+from guanxi.insights.models import PlaybookAction, ScoreRun, ScoreSnapshot, StageChange
+from guanxi.insights.playbook.defaults import DEFAULT_ACTIONS
 
-__all__ = ["make_run", "make_snapshot", "make_stage_change"]
+__all__ = ["make_run", "make_snapshot", "make_stage_change", "playbook_defaults"]
 
 
 def make_run(as_of: dt.date, *, status: str = "done", **values: Any) -> ScoreRun:
@@ -56,3 +57,12 @@ def make_stage_change(
         from_stage=from_stage,
         to_stage=to_stage,
     )
+
+
+def playbook_defaults() -> None:
+    """The seed playbook, as migration 0002 writes it (tests on a flushed
+    database, e.g. with a live server, have lost it)."""
+    if not PlaybookAction.objects.exists():
+        PlaybookAction.objects.bulk_create(
+            [PlaybookAction(**row._asdict()) for row in DEFAULT_ACTIONS]
+        )

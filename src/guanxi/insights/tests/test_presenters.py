@@ -219,6 +219,7 @@ def test_emotion_reasons_heaviest_first() -> None:
             {"signal": "complaint", "count": 2, "points": -8},
             {"signal": "message_opened", "count": 1, "points": 0.5},
             {"signal": "carrier_pigeon", "count": 2, "points": 1},
+            {"signal": "review", "count": 0, "points": 0},  # not a reason
         ],
     )
     with translation.override("en"):

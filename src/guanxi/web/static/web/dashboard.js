@@ -47,10 +47,12 @@
     };
     draw("chart-quadrants", {
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-      legend: { bottom: 0, type: "scroll" },
+      legend: { bottom: 0 },
       series: [{
         type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"],
-        label: { formatter: "{b}\n{d}%" },
+        // On a phone the legend names the slices; outside labels would be cut.
+        label: narrow ? { show: true, position: "inside", formatter: "{d}%", fontSize: 10, color: "#fff" } : { formatter: "{b}\n{d}%" },
+        labelLine: { show: !narrow },
         data: s.quadrants.map(function (q) {
           return { name: q.name, value: q.value, itemStyle: { color: quadrantColors[q.key] } };
         })
@@ -73,12 +75,12 @@
             s.labels.customers + ": " + p.value[2] + "<br>" + s.labels.mean_m + ": " + p.value[3];
         }
       },
-      grid: { left: 56, right: 16, top: 10, bottom: narrow ? 84 : 72 },
+      grid: { left: 56, right: 16, top: 10, bottom: 48 },
       xAxis: { type: "category", data: s.rfm.f, name: s.labels.frequency, nameLocation: "middle", nameGap: 28, splitArea: { show: true } },
       yAxis: { type: "category", data: s.rfm.r, name: s.labels.recency, nameLocation: "middle", nameGap: 40, splitArea: { show: true } },
+      // Colour by the count (value index 2); each cell prints its count.
       visualMap: {
-        min: 0, max: Math.max(1, s.rfm.max), calculable: true, orient: "horizontal",
-        left: "center", bottom: 0, itemHeight: narrow ? 120 : 160,
+        show: false, dimension: 2, min: 0, max: Math.max(1, s.rfm.max),
         inRange: { color: ["#fff7ed", "#fdba74", "#c2410c"] }
       },
       series: [{ type: "heatmap", data: s.rfm.cells, label: { show: true, fontSize: narrow ? 9 : 11 } }]
@@ -114,13 +116,16 @@
           }
         },
         series: [{
-          type: "sankey", left: 8, right: narrow ? 70 : 100, top: 10, bottom: 10,
+          type: "sankey", left: narrow ? 64 : 90, right: narrow ? 64 : 90, top: 10, bottom: 10,
           nodeGap: 10, emphasis: { focus: "adjacency" },
           label: { formatter: function (p) { return labels[p.name]; }, fontSize: narrow ? 10 : 12 },
           lineStyle: { color: "gradient", opacity: 0.35 },
+          // The previous run's stages on the left, labelled on their left.
           data: s.flow.nodes.map(function (n) {
             var key = n.name.slice(2);
-            return { name: n.name, itemStyle: { color: stageColors[key] || "#cbd5e1" } };
+            var node = { name: n.name, itemStyle: { color: stageColors[key] || "#cbd5e1" } };
+            if (n.name.charAt(0) === "a") { node.label = { position: "left" }; }
+            return node;
           }),
           links: s.flow.links
         }]
