@@ -66,7 +66,7 @@ def direct(day: dt.date, manager: Any | None) -> dict[str, Any]:
     for s in snaps:
         bins[sum(1 for edge in PV_EDGES[1:] if s.potential_value >= edge)] += 1
     grid = Counter((s.r_score, s.f_score) for s in snaps)
-    m_sum = Counter()
+    m_sum: Counter[tuple[int | None, int | None]] = Counter()
     for s in snaps:
         m_sum[(s.r_score, s.f_score)] += s.m_score or 0
     flow = Counter((before.get(s.customer_id, ""), s.stage) for s in snaps)
