@@ -231,3 +231,14 @@ def test_dashboard_months_follow_local_time(world: World) -> None:
     assert series["revenue"][-2] == 256.0  # the world's two orders of 1 October
     assert series["orders"][-2:] == [2, 1]
     assert series["new_customers"][-2:] == [2, 0]
+
+
+def test_playbook_link_only_for_roles_that_may_manage_insights(
+    client_for: Any, world: World
+) -> None:
+    admin = client_for("admin").get("/").content.decode()
+    assert '<a href="/insights/playbook/">Playbook</a>' in admin
+    for role in ("operations", "service", "account_manager", "analyst"):
+        assert ">Playbook</a>" not in client_for(role).get("/").content.decode()
+    chinese = client_for("admin", "zh-hans").get("/").content.decode()
+    assert '<a href="/insights/playbook/">行动手册</a>' in chinese
