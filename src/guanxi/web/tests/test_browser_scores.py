@@ -133,6 +133,9 @@ def test_the_dashboard_draws_the_managers_figures_in_both_languages(
     assert page.inner_text("#stat-at-risk") == "1"
     for chart in ("quadrants", "stages", "rfm", "pv", "share", "flow"):
         page.wait_for_selector(f"#chart-{chart} svg")
+    # The order figures come after the page and are drawn when they do.
+    page.wait_for_selector("#dashboard-chart svg")
+    assert page.inner_text("#stat-customers") == "1"
     assert "Star" in page.inner_text("#chart-quadrants")
     assert _fits(page)
 

@@ -1,5 +1,6 @@
 // Draws the dashboard's charts from the JSON the page embeds (json_script):
-// revenue and new customers, then the latest scoring run's figures.
+// the latest scoring run's figures, and revenue and new customers when their
+// fragment arrives.
 (function () {
   "use strict";
   if (typeof echarts === "undefined") { return; }
@@ -19,8 +20,11 @@
     charts.push(chart);
   }
 
-  var sales = data("dashboard-data");
-  if (sales) {
+  // The order figures arrive after the page (htmx swaps them in): drawn
+  // when they do.
+  function drawSales() {
+    var sales = data("dashboard-data");
+    if (!sales) { return; }
     draw("dashboard-chart", {
       color: ["#c2410c", "#1e293b"],
       tooltip: { trigger: "axis" },
@@ -37,6 +41,11 @@
       ]
     });
   }
+  drawSales();
+  document.body.addEventListener("htmx:load", function (event) {
+    var el = event.target;
+    if (el && el.querySelector && el.querySelector("#dashboard-chart")) { drawSales(); }
+  });
 
   var s = data("dashboard-scores-data");
   if (s) {
