@@ -90,3 +90,6 @@ class Staff(HttpUser):
                 and "dashboard-scores-data" not in response.text
             ):
                 response.failure("no score figures on the dashboard")
+        # What the page then loads (htmx): the order figures, or "being
+        # computed, ask again" while one request computes them for the scope.
+        self.client.get("/dashboard/orders/", name="dashboard order figures")
