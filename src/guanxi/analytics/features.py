@@ -428,7 +428,8 @@ def interaction_features(
         customer_id=table[customer_col],
         day=day_number(table[datetime_col]),
         complaint=(
-            is_complaint.cast("int64")
+            # ifelse, not a cast: PostgreSQL casts no boolean to bigint.
+            is_complaint.ifelse(1, 0).cast("int64")
             if is_complaint is not None
             else ibis.literal(0, type="int64")
         ),

@@ -55,8 +55,15 @@ logger = logging.getLogger(__name__)
 
 #: A run whose heartbeat is older than this (seconds) is taken to be dead.
 HEARTBEAT_SECONDS = 120
-#: Snapshots written per transaction.
+#: Snapshots written per transaction (GUANXI_SCORE_CHUNK).
 CHUNK = 50_000
+
+
+def _chunk() -> int:
+    from django.conf import settings
+
+    return max(1, int(getattr(settings, "GUANXI_SCORE_CHUNK", CHUNK)))
+
 
 #: step name, share done (0–1) → None
 Progress = Callable[[str, float], None]
@@ -396,8 +403,9 @@ def _write(run: ScoreRun, scored: Any, tracker: _Tracker) -> None:
     todo = frame[frame.index > start]
     writer = RowWriter(ScoreSnapshot, SNAPSHOT_COLUMNS)
     total = max(len(todo), 1)
-    for offset in range(0, len(todo), CHUNK):
-        chunk = todo.iloc[offset : offset + CHUNK]
+    size = _chunk()
+    for offset in range(0, len(todo), size):
+        chunk = todo.iloc[offset : offset + size]
         with transaction.atomic():
             writer.insert(_rows(chunk, run.as_of))
             ScoreRun.objects.filter(pk=run.pk).update(
