@@ -79,7 +79,7 @@ def test_snapshot_figures_match_the_orders(demo_data: dict[str, Any]) -> None:
         float(sum(o.amount for o in orders)), abs=0.01
     )
     assert snapshot.r_score in range(1, 6) and snapshot.rfm_segment
-    assert 0 <= snapshot.p_alive <= 1
+    assert snapshot.p_alive is not None and 0 <= snapshot.p_alive <= 1
     assert snapshot.churn_risk is not None and 0 <= snapshot.churn_risk <= 1
 
 
