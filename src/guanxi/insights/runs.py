@@ -32,6 +32,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.analytics.churn import CONTACT_WINDOWS, PURCHASE_WINDOWS
 from guanxi.core.bulk import RowWriter
@@ -70,12 +71,12 @@ Progress = Callable[[str, float], None]
 
 #: The steps of a run and their share of its time (for the progress bar).
 STEPS = (
-    ("purchase days", 0.22),
-    ("features", 0.28),
-    ("models", 0.15),
-    ("labels", 0.07),
-    ("writing", 0.25),
-    ("finishing", 0.03),
+    (gettext_noop("purchase days"), 0.22),
+    (gettext_noop("features"), 0.28),
+    (gettext_noop("models"), 0.15),
+    (gettext_noop("labels"), 0.07),
+    (gettext_noop("writing"), 0.25),
+    (gettext_noop("finishing"), 0.03),
 )
 
 SNAPSHOT_COLUMNS = (

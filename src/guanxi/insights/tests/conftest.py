@@ -31,3 +31,14 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
     today = AS_OF + dt.timedelta(days=1)
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: today)
     return today
+
+
+@pytest.fixture
+def huey_immediate() -> Any:
+    """Tasks run at once, in the test's process (Huey's immediate mode)."""
+    from huey.contrib.djhuey import HUEY
+
+    was = HUEY.immediate
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = was
