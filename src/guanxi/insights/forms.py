@@ -36,58 +36,61 @@ BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
+GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (
+        gettext_lazy("Value quadrant"),
+        (
+            "cv_window_days",
+            "pv_horizon_months",
+            "cut_method",
+            "cv_top_percent",
+            "pv_top_percent",
+            "cv_cut_amount",
+            "pv_cut_amount",
+            "weight_spend",
+            "weight_frequency",
+            "weight_repurchase",
+        ),
+    ),
+    (
+        gettext_lazy("Lifecycle stage"),
+        (
+            "new_days",
+            "mature_days",
+            "at_risk_p_alive",
+            "at_risk_gap_factor",
+            "at_risk_days",
+            "lapsed_days",
+            "lapsed_gap_factor",
+        ),
+    ),
+    (
+        gettext_lazy("Emotion layer"),
+        (
+            "emotion_window_days",
+            "fan_points",
+            "drifting_points",
+            "drifting_complaints",
+            "points_visit",
+            "points_login",
+            "points_message_opened",
+            "points_message_clicked",
+            "points_community_post",
+            "points_event_attended",
+            "points_review",
+            "points_purchase",
+            "points_complaint",
+        ),
+    ),
+)
+
+
 class InsightSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = InsightSettings
-        exclude = ["updated_at"]
+        fields = [name for _title, names in GROUPS for name in names]
 
-    groups = (
-        (
-            gettext_lazy("Value quadrant"),
-            (
-                "cv_window_days",
-                "pv_horizon_months",
-                "cut_method",
-                "cv_top_percent",
-                "pv_top_percent",
-                "cv_cut_amount",
-                "pv_cut_amount",
-                "weight_spend",
-                "weight_frequency",
-                "weight_repurchase",
-            ),
-        ),
-        (
-            gettext_lazy("Lifecycle stage"),
-            (
-                "new_days",
-                "mature_days",
-                "at_risk_p_alive",
-                "at_risk_gap_factor",
-                "at_risk_days",
-                "lapsed_days",
-                "lapsed_gap_factor",
-            ),
-        ),
-        (
-            gettext_lazy("Emotion layer"),
-            (
-                "emotion_window_days",
-                "fan_points",
-                "drifting_points",
-                "drifting_complaints",
-                "points_visit",
-                "points_login",
-                "points_message_opened",
-                "points_message_clicked",
-                "points_community_post",
-                "points_event_attended",
-                "points_review",
-                "points_purchase",
-                "points_complaint",
-            ),
-        ),
-    )
+    groups = GROUPS
 
     def grouped(self) -> list[tuple[Any, list[Any]]]:
         return [(title, [self[name] for name in names]) for title, names in self.groups]

@@ -58,7 +58,7 @@ def test_the_button_runs_a_scoring_and_the_page_shows_it(
     run = ScoreRun.objects.get(as_of=AS_OF)
     assert run.status == "done" and run.started_by == demo_data["users"]["admin"]
     assert ScoreSnapshot.objects.filter(as_of=AS_OF).count() == 300
-    assert 'id="run-%d"' % run.pk in page and "2026-11-30" in page
+    assert f'id="run-{run.pk}"' in page and "2026-11-30" in page
     row = client.get(f"/insights/runs/{run.pk}/progress/").content.decode()
     assert 'data-status="done"' in row and "hx-get" not in row  # no more polling
 
