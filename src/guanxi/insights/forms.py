@@ -121,7 +121,8 @@ class InsightSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             data.get(n)
             for n in ("weight_spend", "weight_frequency", "weight_repurchase")
         ]
-        if all(w is not None for w in weights) and sum(weights) <= 0:
+        given = [float(w) for w in weights if w is not None]
+        if len(given) == len(weights) and sum(given) <= 0:
             self.add_error(None, _("The weights of the value score must not all be 0."))
         new, mature = data.get("new_days"), data.get("mature_days")
         if new is not None and mature is not None and mature <= new:
