@@ -40,6 +40,7 @@ from guanxi.core.values import MAX_ID
 __all__ = [
     "ERRORS",
     "MAX_BODY_BYTES",
+    "Cursor",
     "FilterBackend",
     "JSONParser",
     "NewestFirstPagination",
@@ -220,6 +221,11 @@ class _Cursor(CursorPagination):
 
     def position_is_valid(self, position: str) -> bool:
         raise NotImplementedError
+
+
+#: The base of the API's cursor paginations: a subclass names its ``ordering``
+#: and checks a cursor's position (``position_is_valid``).
+Cursor = _Cursor
 
 
 class NewestFirstPagination(_Cursor):

@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from tests.pages import _clean_cache, api_client_for, client_for, crowded_world, world
+
+__all__ = ["_clean_cache", "api_client_for", "client_for", "crowded_world", "world"]
 
 #: The demo data ends here; scoring runs are as of this day or before.
 END = dt.datetime(2026, 11, 30, 18, 0, tzinfo=dt.UTC)
