@@ -40,9 +40,9 @@ from guanxi.core.values import MAX_ID
 __all__ = [
     "ERRORS",
     "MAX_BODY_BYTES",
-    "Cursor",
     "FilterBackend",
     "JSONParser",
+    "KeysetPagination",
     "NewestFirstPagination",
     "OrderedAtPagination",
     "exception_handler",
@@ -225,7 +225,7 @@ class _Cursor(CursorPagination):
 
 #: The base of the API's cursor paginations: a subclass names its ``ordering``
 #: and checks a cursor's position (``position_is_valid``).
-Cursor = _Cursor
+KeysetPagination = _Cursor
 
 
 class NewestFirstPagination(_Cursor):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from guanxi.access.policies import policy_for
-from guanxi.core.api import ERRORS, Cursor
+from guanxi.core.api import ERRORS, KeysetPagination
 from guanxi.core.errors import NotFound, PermissionDenied
 from guanxi.core.filters import StrictFilterSet
 from guanxi.core.values import parse_id
@@ -39,7 +39,7 @@ from guanxi.insights.selectors import (
 )
 
 
-class ByCustomerPagination(Cursor):
+class ByCustomerPagination(KeysetPagination):
     """Scores by customer number, ascending."""
 
     ordering = "customer_id"
