@@ -241,7 +241,28 @@ def _require_orders(as_of: dt.date) -> None:
 
 def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
     settings = insight_settings()
-    as_of = run.as_of
+    with db.ibis_connection() as con:
+        tracker.step(0)
+        days = db.purchase_days_table(con, as_of=run.as_of)
+        return compute_scores(
+            con, days, as_of=run.as_of, settings=settings, step=tracker.step
+        )
+
+
+def compute_scores(
+    con: Any,
+    days: Any,
+    *,
+    as_of: dt.date,
+    settings: Any,
+    step: Callable[..., None] = lambda *a: None,
+) -> tuple[Any, dict[str, Any]]:
+    """Features on the Ibis connection ``con`` (the purchase days ``days``,
+    its customers and interactions tables), then the models and labels.
+
+    The scoring run calls it on the database; the benchmark's floor calls it
+    on DuckDB over Parquet copies of the same tables.
+    """
     cutoff = as_of - dt.timedelta(days=CHURN_HORIZON_DAYS)
     cv_window = int(settings.cv_window_days)
     windows = sorted({*PURCHASE_WINDOWS, cv_window, int(settings.emotion_window_days)})
@@ -250,37 +271,34 @@ def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
         for c in _feature_columns(windows)
         if not _is_window(c) or int(c.rsplit("_", 1)[1][:-1]) in PURCHASE_WINDOWS
     ]
-    with db.ibis_connection() as con:
-        tracker.step(0)
-        days = db.purchase_days_table(con, as_of=as_of)
-        tracker.step(1)
-        customers = db.customer_ids(con)
-        purchases = con.execute(db.purchase_features(days, end=as_of, windows=windows))
-        tracker.step(1, 0.45)
-        sample = max(1, -(-len(purchases) // CHURN_TRAINING_CUSTOMERS))
-        training = con.execute(
-            db.purchase_features(
-                days, end=cutoff, windows=PURCHASE_WINDOWS, sample_every=sample
-            )
+    step(1)
+    customers = db.customer_ids(con)
+    purchases = con.execute(db.purchase_features(days, end=as_of, windows=windows))
+    step(1, 0.45)
+    sample = max(1, -(-len(purchases) // CHURN_TRAINING_CUSTOMERS))
+    training = con.execute(
+        db.purchase_features(
+            days, end=cutoff, windows=PURCHASE_WINDOWS, sample_every=sample
         )
-        tracker.step(1, 0.65)
-        contacts_now = con.execute(
-            db.contact_features(con, as_of=as_of, end=as_of, windows=CONTACT_WINDOWS)
+    )
+    step(1, 0.65)
+    contacts_now = con.execute(
+        db.contact_features(con, as_of=as_of, end=as_of, windows=CONTACT_WINDOWS)
+    )
+    contacts_then = con.execute(
+        db.contact_features(con, as_of=as_of, end=cutoff, windows=CONTACT_WINDOWS)
+    )
+    contacts_then = contacts_then[contacts_then["customer_id"] % sample == 0]
+    step(1, 0.85)
+    engagement = con.execute(
+        db.engagement_counts(
+            con, as_of=as_of, window_days=int(settings.emotion_window_days)
         )
-        contacts_then = con.execute(
-            db.contact_features(con, as_of=as_of, end=cutoff, windows=CONTACT_WINDOWS)
-        )
-        contacts_then = contacts_then[contacts_then["customer_id"] % sample == 0]
-        tracker.step(1, 0.85)
-        engagement = con.execute(
-            db.engagement_counts(
-                con, as_of=as_of, window_days=int(settings.emotion_window_days)
-            )
-        )
+    )
     purchases = purchases.sort_values("customer_id", kind="stable").reset_index(
         drop=True
     )
-    tracker.step(2)
+    step(2)
     cut_day = (cutoff - dt.date(1970, 1, 1)).days
     bought_after = set(
         purchases.loc[purchases["last_day"] > cut_day, "customer_id"]
@@ -295,12 +313,12 @@ def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
         current=purchases[standard],
         current_contacts=contacts_now,
     )
-    tracker.step(2, 0.7)
+    step(2, 0.7)
     clv = clv_columns(
         purchases.set_index("customer_id"),
         horizon_months=int(settings.pv_horizon_months),
     )
-    tracker.step(3)
+    step(3)
     scored = score_frame(
         as_of=as_of,
         customers=customers,
