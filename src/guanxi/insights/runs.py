@@ -242,36 +242,43 @@ def _require_orders(as_of: dt.date) -> None:
 
 def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
     settings = insight_settings()
-    with db.ibis_connection() as con, db.side_connection() as side:
-        tracker.step(0)
-        days = db.purchase_days_table(con, as_of=run.as_of)
-        fetch = lambda expr: db.fetch_frame(con, expr)  # noqa: E731
-        if side is None:
-            execute = _django_execute if connection.vendor == "sqlite" else None
-
-            def interactions() -> tuple[pd.DataFrame, ...]:
-                return _interactions(con, fetch, run.as_of, settings, execute)
-
-        else:
-            # SQLite computes one query per connection at a time: the
-            # interactions on a second connection, in a thread, while this
-            # one reads the purchases (sqlite3 lets go of the GIL meanwhile).
-            side_con, side_cursor = side
+    as_of = run.as_of
+    with db.adbc_sources(2) as sources:
+        if sources is not None:
+            # SQLite, outside a transaction: two ADBC connections, results as
+            # Arrow columns. SQLite runs one query per connection at a time:
+            # the interactions on the second, in a thread, while the first
+            # rolls up and reads the purchases (the driver lets go of the GIL).
+            main, side = sources
             pool = ThreadPoolExecutor(max_workers=1)
             future = pool.submit(
-                _interactions,
-                side_con,
-                lambda expr: db.fetch_frame(side_con, expr, cursor=side_cursor),
-                run.as_of,
-                settings,
-                lambda sql, params: side_cursor.execute(sql, params),
+                _interactions, side, side.execute, as_of, settings, side.sql
             )
             pool.shutdown(wait=False)
-            interactions = future.result
+            tracker.step(0)
+            days = db.purchase_days_table(main, as_of=as_of, sqlite_execute=main.sql)
+            return compute_scores(
+                main,
+                days,
+                as_of=as_of,
+                settings=settings,
+                step=tracker.step,
+                interactions=future.result,
+            )
+    # PostgreSQL, or inside a transaction: Django's own connection.
+    with db.ibis_connection() as con:
+        tracker.step(0)
+        days = db.purchase_days_table(con, as_of=as_of)
+        fetch = lambda expr: db.fetch_frame(con, expr)  # noqa: E731
+        execute = db.django_execute if connection.vendor == "sqlite" else None
+
+        def interactions() -> tuple[pd.DataFrame, ...]:
+            return _interactions(con, fetch, as_of, settings, execute)
+
         return compute_scores(
             con,
             days,
-            as_of=run.as_of,
+            as_of=as_of,
             settings=settings,
             step=tracker.step,
             fetch=fetch,
@@ -367,11 +374,6 @@ def compute_scores(
         "training_sample_every": sample,
     }
     return scored, info
-
-
-def _django_execute(sql: str, params: list[Any]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql.replace("?", "%s"), params)
 
 
 def _interactions(

@@ -65,7 +65,7 @@ ENGAGEMENT_POINTS = {
 #: Reasons kept per customer.
 TOP_REASONS = 3
 #: Customers whose churn reasons are worked out (the riskiest first).
-REASONS_FOR_AT_MOST = 50_000
+REASONS_FOR_AT_MOST = 20_000
 #: The features a reason may name: those a person can act on or recognise
 #: (each costs one prediction of every customer given reasons).
 REASON_FEATURES = (
