@@ -37,9 +37,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from guanxi.access.choices import ContactView, Role
-from guanxi.access.scope import CustomerScope
+from guanxi.access.scope import MANAGER_FIELD, CustomerScope
 
-__all__ = ["Policy", "policy_for", "role_of", "scope_for"]
+__all__ = [
+    "Policy",
+    "manager_scope_field",
+    "manager_scope_key",
+    "policy_for",
+    "role_of",
+    "scope_for",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,9 +64,8 @@ class Policy:
     may_assign_manager: bool
     may_edit_customers: bool
     may_write_orders: bool
-    #: Start scoring runs, change the scoring settings and the playbook of
-    #: recommended next actions.
-    may_manage_insights: bool
+    #: Run scoring, change the business's settings and playbooks.
+    may_administer: bool
 
     @property
     def active(self) -> bool:
@@ -115,7 +121,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=True,
         may_edit_customers=True,
         may_write_orders=True,
-        may_manage_insights=True,
+        may_administer=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -126,7 +132,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
-        may_manage_insights=False,
+        may_administer=False,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -137,7 +143,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=False,
-        may_manage_insights=False,
+        may_administer=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -148,7 +154,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
-        may_manage_insights=False,
+        may_administer=False,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -159,7 +165,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
-        may_manage_insights=False,
+        may_administer=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -171,7 +177,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
-        may_manage_insights=False,
+        may_administer=False,
     ),
 }
 
@@ -202,3 +208,16 @@ def policy_for(user: Any) -> Policy:
 def scope_for(user: Any) -> CustomerScope:
     """Which customers ``user`` may see (see :mod:`guanxi.access.scope`)."""
     return policy_for(user).scope(user)
+
+
+def manager_scope_field(*, via: str = "") -> str:
+    """The lookup from a table (``via``: its path to the customer) to what
+    decides an account manager's scope, for figures computed once for every
+    scope: group by it, then key each group with :func:`manager_scope_key`."""
+    return f"{via}__{MANAGER_FIELD}" if via else MANAGER_FIELD
+
+
+def manager_scope_key(manager_id: int) -> str:
+    """The ``cache_key`` of the scope of the account manager ``manager_id``:
+    what figures grouped by :func:`manager_scope_field` are stored under."""
+    return CustomerScope(everyone=False, manager_id=manager_id).cache_key

@@ -96,7 +96,7 @@ def customer_insight(
     the stage history; before the first run, where runs are started (for
     the roles that may start them)."""
     snapshot = scores.current
-    manager = policy.may_manage_insights
+    manager = policy.may_administer
     context: dict[str, Any] = {
         "scores": None,
         "next_action": None,

@@ -47,7 +47,8 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
     ]
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
-    if policy.may_manage_insights:
+    if policy.may_administer:
+        entries.append((_("Scoring"), _first_url_in("insights")))
         entries.append((_("Playbook"), _first_url_in("playbook")))
     path = request.path
     items = []

@@ -126,7 +126,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "scores": scores,
             "score_stats": score_stats(scores) if scores is not None else None,
             "score_charts": score_charts(scores) if scores is not None else None,
-            "runs_url": _runs_url() if policy.may_manage_insights else None,
+            "runs_url": _runs_url() if policy.may_administer else None,
         },
     )
 

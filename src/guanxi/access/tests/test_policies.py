@@ -32,11 +32,11 @@ PREDICATES = (
     "may_assign_manager",
     "may_edit_customers",
     "may_write_orders",
-    "may_manage_insights",
+    "may_administer",
 )
 Y, N = True, False
 TABLE: dict[Role | None, tuple[bool, ...]] = {
-    #                     act own psd per con srch num imp exp asg edt ord ins
+    #                     act own psd per con srch num imp exp asg edt ord adm
     Role.ADMIN:           (Y,  N,  N,  Y,  Y,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  Y),
     Role.OPERATIONS:      (Y,  N,  N,  Y,  N,  Y,   Y,  Y,  Y,  N,  Y,  Y,  N),
     Role.SERVICE:         (Y,  N,  N,  Y,  Y,  Y,   Y,  N,  N,  N,  Y,  N,  N),
@@ -176,3 +176,12 @@ def test_no_module_outside_access_restates_a_role_or_scope_rule() -> None:
         if RESTATED.search(line)
     ]
     assert offenders == []
+
+
+def test_figures_by_scope_group_by_the_scope_rules_field() -> None:
+    from guanxi.access.policies import manager_scope_field, manager_scope_key
+
+    assert manager_scope_field() == "assigned_manager_id"
+    assert manager_scope_field(via="customer") == "customer__assigned_manager_id"
+    assert manager_scope_key(7) == CustomerScope(everyone=False, manager_id=7).cache_key
+    assert manager_scope_key(7) == "user-7"

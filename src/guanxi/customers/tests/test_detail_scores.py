@@ -123,7 +123,7 @@ def test_the_same_page_in_chinese(client_for: Any, world: World) -> None:
         "依据“流失风险”阶段的规则（不限象限）选出。按优先级排在“明星客户”象限的规则"
         "（不限阶段）之前（90 对 50）。"
     ) in html
-    assert "进入“流失风险”阶段（此前：成熟客户）" in html
+    assert "进入“流失风险”阶段（此前：成熟期）" in html
 
 
 def test_stage_history_and_timeline_tell_changes(client_for: Any, world: World) -> None:

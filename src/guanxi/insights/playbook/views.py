@@ -31,12 +31,12 @@ View = Callable[..., HttpResponse]
 
 
 def editors_only(view: View) -> View:
-    """Logged in, and a role that may manage insights (admins)."""
+    """Logged in, and a role that may administer (admins)."""
 
     @login_required
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not policy_for(request.user).may_manage_insights:
+        if not policy_for(request.user).may_administer:
             raise Http404
         return view(request, *args, **kwargs)
 

@@ -1,9 +1,12 @@
-"""Who may reach the playbook editor (see tests/access.py).
+"""Who may reach the scoring pages and the scores API (see tests/access.py).
 
-Only roles that may manage insights (admins) reach it; everyone else gets a
-404 as if it did not exist, and logged-out visitors go to the login page. The
-playbook holds no customer data, so its rows answer alike: "own" is the row
-for at-risk customers, "foreign" the row for star customers.
+The scoring pages are for administrators; everyone else gets 404 as if they
+did not exist. Runs are about every customer, not one: the "own" and "foreign"
+runs (two dates) answer alike. Scores follow the customers' scope.
+
+The playbook editor is for administrators too. The playbook holds no customer
+data, so its rows answer alike: "own" is the row for at-risk customers,
+"foreign" the row for star customers.
 """
 
 from __future__ import annotations
@@ -12,8 +15,88 @@ from typing import Any
 
 from tests.access import AccessCase, World, expect
 
-EDITORS = expect(404, anonymous=302, admin=200)
-EDITORS_REDIRECT = expect(404, anonymous=302, admin=302)
+ADMINS = expect(404, anonymous=302, admin=200)
+ADMINS_REDIRECT = expect(404, anonymous=302, admin=302)
+OWN = expect(200, anonymous=401, no_role=404, analyst=404)
+FOREIGN = expect(200, anonymous=401, no_role=404, analyst=404, account_manager=404)
+
+
+def _runs(world: World) -> None:
+    from guanxi.insights.models import ScoreRun, ScoreSnapshot
+
+    for label, day in (("own", "2026-10-31"), ("foreign", "2026-11-30")):
+        run = ScoreRun.objects.create(as_of=day, status="done", customers=2)
+        world.extra[label] = run
+        for customer in (world.own_customer, world.foreign_customer):
+            ScoreSnapshot.objects.create(
+                customer=customer,
+                as_of=day,
+                quadrant="basic",
+                stage="new",
+                emotion="ordinary",
+            )
+
+
+def _run(label: str) -> Any:
+    return lambda w: [w.extra[label].pk]
+
+
+CASES = [
+    AccessCase("insights:runs", ADMINS),
+    AccessCase("insights:settings", ADMINS),
+    AccessCase(
+        "insights:settings",
+        expect(404, anonymous=302, admin=400),
+        method="POST",
+        data=lambda w: {"new_days": "x"},
+        label="invalid form",
+    ),
+    AccessCase(
+        "insights:run-start",
+        ADMINS_REDIRECT,
+        method="POST",
+        data=lambda w: {"as_of": "not a date"},
+        label="invalid date",
+    ),
+    AccessCase("api-score-list", expect(200, anonymous=401), auth="token", setup=_runs),
+    AccessCase(
+        "api-score-run-list",
+        expect(403, anonymous=401, admin=200),
+        auth="token",
+        setup=_runs,
+    ),
+    AccessCase(
+        "api-customer-scores",
+        OWN,
+        auth="token",
+        args=lambda w: [w.own_customer.pk],
+        label="own",
+        setup=_runs,
+    ),
+    AccessCase(
+        "api-customer-scores",
+        FOREIGN,
+        auth="token",
+        args=lambda w: [w.foreign_customer.pk],
+        label="foreign",
+        setup=_runs,
+    ),
+]
+for _label in ("own", "foreign"):
+    CASES.append(
+        AccessCase(
+            "insights:run-progress",
+            ADMINS,
+            args=_run(_label),
+            label=_label,
+            setup=_runs,
+        )
+    )
+
+# --- the playbook editor ---------------------------------------------------
+
+PLAYBOOK_EDITORS = expect(404, anonymous=302, admin=200)
+PLAYBOOK_PLAYBOOK_EDITORS_REDIRECT = expect(404, anonymous=302, admin=302)
 
 
 def _row(stage: str, quadrant: str) -> Any:
@@ -38,10 +121,12 @@ def _form(world: World) -> dict[str, Any]:
     }
 
 
-CASES = [
-    AccessCase("playbook:list", EDITORS),
-    AccessCase("playbook:create", EDITORS, label="form"),
-    AccessCase("playbook:create", EDITORS_REDIRECT, method="POST", data=_form),
+CASES += [
+    AccessCase("playbook:list", PLAYBOOK_EDITORS),
+    AccessCase("playbook:create", PLAYBOOK_EDITORS, label="form"),
+    AccessCase(
+        "playbook:create", PLAYBOOK_PLAYBOOK_EDITORS_REDIRECT, method="POST", data=_form
+    ),
 ]
 
 
@@ -51,10 +136,12 @@ def _same_cell(stage: str, quadrant: str) -> Any:
 
 for label, stage, quadrant in (("own", "at_risk", ""), ("foreign", "", "star")):
     CASES += [
-        AccessCase("playbook:edit", EDITORS, args=_row(stage, quadrant), label=label),
+        AccessCase(
+            "playbook:edit", PLAYBOOK_EDITORS, args=_row(stage, quadrant), label=label
+        ),
         AccessCase(
             "playbook:edit",
-            EDITORS_REDIRECT,
+            PLAYBOOK_PLAYBOOK_EDITORS_REDIRECT,
             method="POST",
             args=_row(stage, quadrant),
             data=_same_cell(stage, quadrant),
@@ -62,7 +149,7 @@ for label, stage, quadrant in (("own", "at_risk", ""), ("foreign", "", "star")):
         ),
         AccessCase(
             "playbook:delete",
-            EDITORS_REDIRECT,
+            PLAYBOOK_PLAYBOOK_EDITORS_REDIRECT,
             method="POST",
             args=_row(stage, quadrant),
             label=label,

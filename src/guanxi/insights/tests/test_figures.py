@@ -98,9 +98,8 @@ def stored(day: dt.date, scope: str) -> dict[str, Any]:
 def test_a_finished_run_writes_figures_for_everyone_and_each_manager(
     scored: World,
 ) -> None:
-    steps: list[tuple[str, float]] = []
     run = ScoreRun.objects.get(as_of=SECOND)
-    run_finished.send(sender=None, run=run, progress=lambda s, x: steps.append((s, x)))
+    run_finished.send(sender=ScoreRun, run=run, progress=None)
     manager, other = scored.users["account_manager"], scored.other_manager
     assert set(RunFigures.objects.filter(run=run).values_list("scope", flat=True)) == {
         "all",
@@ -116,7 +115,6 @@ def test_a_finished_run_writes_figures_for_everyone_and_each_manager(
     assert [link for link in stored(SECOND, "all")["flow"] if link[0] == ""] == [
         ["", ScoreSnapshot.objects.get(as_of=SECOND, customer__pk=max_pk()).stage, 1]
     ]
-    assert steps[-1] == ("dashboard figures", 1.0)
 
 
 def test_the_first_run_has_no_flow(scored: World) -> None:
@@ -188,3 +186,34 @@ def test_figures_not_written_for_the_latest_run_are_none(scored: World) -> None:
     scores = dashboard_scores(actor=scored.users["admin"])
     assert scores.as_of == SECOND
     assert scores.figures is None
+
+
+def test_a_real_scoring_run_writes_its_figures(demo_data: dict[str, Any]) -> None:
+    """Through the run's own signal, on the demo data, twice (a stage flow)."""
+    from guanxi.insights.services import score_run
+
+    from .conftest import AS_OF
+
+    score_run(as_of=AS_OF - dt.timedelta(days=30))
+    run = score_run(as_of=AS_OF)
+    assert run.message == ""  # no follow-up step failed
+    manager = demo_data["users"]["account_manager"]
+    scopes = set(RunFigures.objects.filter(run=run).values_list("scope", flat=True))
+    assert {"all", f"user-{manager.pk}"} <= scopes
+    mine = RunFigures.objects.get(run=run, scope=f"user-{manager.pk}")
+    counted = dict(
+        Counter(
+            ScoreSnapshot.objects.filter(
+                as_of=AS_OF, customer__assigned_manager=manager
+            ).values_list("quadrant", flat=True)
+        )
+    )
+    assert mine.figures["quadrants"] == counted
+    assert mine.customers == sum(counted.values()) > 0
+    everyone = RunFigures.objects.get(run=run, scope="all")
+    assert everyone.customers == 300
+    assert (
+        everyone.figures["flow"]["previous"]
+        == (AS_OF - dt.timedelta(days=30)).isoformat()
+    )
+    assert sum(n for _a, _b, n in everyone.figures["flow"]["links"]) == 300

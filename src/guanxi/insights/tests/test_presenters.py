@@ -105,7 +105,7 @@ def test_growing_and_mature() -> None:
     assert both(growing) == (
         "Growing: 4 orders, ¥1,200 in all; usually buys every 20 days, "
         "last purchase 10 days ago",
-        "成长客户：共 4 笔订单，消费 ¥1,200；通常每 20 天购买一次，最近一次购买在 10 天前",
+        "成长期：共 4 笔订单，消费 ¥1,200；通常每 20 天购买一次，最近一次购买在 10 天前",
     )
     mature = snapshot(
         stage="mature",
@@ -118,7 +118,7 @@ def test_growing_and_mature() -> None:
     assert both(mature) == (
         "Mature: customer for 400 days, 25 orders, ¥9,800 in all; usually buys "
         "every 16 days, last purchase 1 day ago",
-        "成熟客户：成为客户 400 天，共 25 笔订单，消费 ¥9,800；通常每 16 天购买一次，"
+        "成熟期：成为客户 400 天，共 25 笔订单，消费 ¥9,800；通常每 16 天购买一次，"
         "最近一次购买在 1 天前",
     )
 
@@ -314,5 +314,5 @@ def test_stage_change_text() -> None:
         assert stage_change_text(change) == "Became mature (was growing)"
         assert stage_change_text(first) == "Stage: New"
     with translation.override("zh-hans"):
-        assert stage_change_text(change) == "进入“成熟客户”阶段（此前：成长客户）"
+        assert stage_change_text(change) == "进入“成熟期”阶段（此前：成长期）"
         assert stage_change_text(first) == "阶段：新客户"

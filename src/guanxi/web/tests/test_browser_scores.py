@@ -144,6 +144,6 @@ def test_the_dashboard_draws_the_managers_figures_in_both_languages(
     page.wait_for_selector("#chart-flow svg")
     assert "截至 2026-11-30 的评分" in page.inner_text("#dashboard-scores")
     assert "明星客户" in page.inner_text("#chart-quadrants")
-    assert "成熟客户" in page.inner_text("#chart-flow")
+    assert "成熟期" in page.inner_text("#chart-flow")
     assert _fits(page)
     assert errors == []

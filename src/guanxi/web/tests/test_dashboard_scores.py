@@ -146,8 +146,8 @@ def test_charts_speak_both_languages(client_for: Any, scored: World) -> None:
     assert labels <= {
         "潜在客户",
         "新客户",
-        "成长客户",
-        "成熟客户",
+        "成长期",
+        "成熟期",
         "流失风险",
         "已流失",
         "此前未评分",

@@ -274,9 +274,7 @@ def test_dashboard_months_follow_local_time(world: World) -> None:
     assert series["new_customers"][-2:] == [2, 0]
 
 
-def test_playbook_link_only_for_roles_that_may_manage_insights(
-    client_for: Any, world: World
-) -> None:
+def test_playbook_link_only_for_administrators(client_for: Any, world: World) -> None:
     admin = client_for("admin").get("/").content.decode()
     assert '<a href="/insights/playbook/">Playbook</a>' in admin
     for role in ("operations", "service", "account_manager", "analyst"):
