@@ -247,14 +247,15 @@ def emotion_of(
     labels = np.where(silent & ~bought.to_numpy(), Emotion.ORDINARY.value, labels)
     # Reasons as JSON text, worked out once per distinct row of counts (a
     # million customers share a few thousand of them).
-    cache: dict[tuple[int, ...], str] = {}
-    reasons: list[str] = []
-    for row in matrix.tolist():
-        key = tuple(row)
-        text = cache.get(key)
-        if text is None:
-            text = cache[key] = _signals_json(key, kinds, weights)
-        reasons.append(text)
+    if len(matrix):
+        distinct, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        texts = np.array(
+            [_signals_json(tuple(row), kinds, weights) for row in distinct.tolist()],
+            dtype=object,
+        )
+        reasons: list[str] = texts[np.ravel(inverse)].tolist()
+    else:
+        reasons = []
     return pd.Series(labels, index=engagement.index, dtype=object), reasons
 
 
@@ -479,36 +480,31 @@ def score_frame(
     ids = customers["customer_id"].to_numpy()
     frame = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
     bought = purchases.set_index("customer_id")
+    # Every purchase column lined up with all customers at once (NaN for the
+    # prospects), not one reindex per column.
+    aligned = bought.reindex(frame.index)
     epoch = dt.date(1970, 1, 1)
     end = (as_of - epoch).days
-    frame["orders"] = bought["orders"].reindex(frame.index).fillna(0).astype("int64")
-    frame["total_spend"] = (
-        bought["total_spend"].reindex(frame.index).fillna(0.0).round(2)
-    )
-    first = bought["first_day"].reindex(frame.index)
-    last = bought["last_day"].reindex(frame.index)
+    frame["orders"] = aligned["orders"].fillna(0).astype("int64")
+    frame["total_spend"] = aligned["total_spend"].fillna(0.0).round(2)
+    first = aligned["first_day"]
+    last = aligned["last_day"]
     frame["first_day"] = first
     frame["last_day"] = last
     frame["days_since_last_purchase"] = (end - last).astype("Int64")
     frame["customer_days"] = (end - first).astype(float)
-    gap = bought["mean_interpurchase_days"].reindex(frame.index).astype(float)
+    gap = aligned["mean_interpurchase_days"].astype(float)
     frame["mean_gap_days"] = gap.where(gap > 0)
-    frame["orders_30d"] = (
-        bought["purchase_days_30d"].reindex(frame.index).fillna(0).astype("int64")
-    )
-    frame["spend_30d"] = bought["spend_30d"].reindex(frame.index).fillna(0.0).round(2)
-    rfm = rfm_columns(bought)
+    frame["orders_30d"] = aligned["purchase_days_30d"].fillna(0).astype("int64")
+    frame["spend_30d"] = aligned["spend_30d"].fillna(0.0).round(2)
+    rfm = rfm_columns(bought).reindex(frame.index)
     for column in ("r_score", "f_score", "m_score"):
-        frame[column] = rfm[column].reindex(frame.index).astype("Int64")
-    frame["rfm_segment"] = (
-        rfm["rfm_segment"].reindex(frame.index).fillna("").astype(object)
-    )
-    values = value_columns(bought, settings, cv_window)
-    frame["current_value"] = (
-        values["current_value"].reindex(frame.index).fillna(0.0).round(2)
-    )
-    frame["value_score"] = values["value_score"].reindex(frame.index).fillna(0.0)
-    cv_high = values["cv_high"].reindex(frame.index).fillna(False).astype(bool)
+        frame[column] = rfm[column].astype("Int64")
+    frame["rfm_segment"] = rfm["rfm_segment"].fillna("").astype(object)
+    values = value_columns(bought, settings, cv_window).reindex(frame.index)
+    frame["current_value"] = values["current_value"].fillna(0.0).round(2)
+    frame["value_score"] = values["value_score"].fillna(0.0)
+    cv_high = values["cv_high"].fillna(False).astype(bool)
     clv_frame, models, notes = (
         clv
         if clv is not None
