@@ -9,7 +9,13 @@ from typing import Any
 from guanxi.insights.models import PlaybookAction, ScoreRun, ScoreSnapshot, StageChange
 from guanxi.insights.playbook.defaults import DEFAULT_ACTIONS
 
-__all__ = ["make_run", "make_snapshot", "make_stage_change", "playbook_defaults"]
+__all__ = [
+    "make_run",
+    "make_snapshot",
+    "make_stage_change",
+    "playbook_defaults",
+    "record_stage_changes",
+]
 
 
 def make_run(as_of: dt.date, *, status: str = "done", **values: Any) -> ScoreRun:
@@ -66,3 +72,11 @@ def playbook_defaults() -> None:
         PlaybookAction.objects.bulk_create(
             [PlaybookAction(**row._asdict()) for row in DEFAULT_ACTIONS]
         )
+
+
+def record_stage_changes(as_of: dt.date, previous: dt.date) -> None:
+    """The stage changes a run records between its snapshots and the previous
+    run's (the run's own statement)."""
+    from guanxi.insights.runs import _record_stage_changes
+
+    _record_stage_changes(as_of, previous)

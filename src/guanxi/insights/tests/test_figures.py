@@ -16,7 +16,11 @@ from guanxi.insights.figures import PV_EDGES, run_figures_write
 from guanxi.insights.models import RunFigures, ScoreRun, ScoreSnapshot
 from guanxi.insights.selectors import dashboard_scores
 from guanxi.insights.services import run_finished
-from guanxi.insights.tests.factories import make_run, make_snapshot
+from guanxi.insights.tests.factories import (
+    make_run,
+    make_snapshot,
+    record_stage_changes,
+)
 
 FIRST = dt.date(2026, 10, 31)
 SECOND = dt.date(2026, 11, 30)
@@ -37,7 +41,9 @@ def scored(world: World, make_customer: Any) -> World:
     late = make_customer(assigned_manager=manager)
     for day in (FIRST, SECOND):
         make_run(day)
-        for customer in customers + ([late] if day == SECOND else []):
+        if day == SECOND:
+            customers.append(late)
+        for customer in customers:
             make_snapshot(
                 customer,
                 day,
@@ -48,6 +54,7 @@ def scored(world: World, make_customer: Any) -> World:
                 m_score=rng.randint(1, 5),
                 potential_value=rng.choice([0.0, 99.99, 100.0, 750.0, 4999.0, 60000.0]),
             )
+    record_stage_changes(SECOND, FIRST)
     return world
 
 

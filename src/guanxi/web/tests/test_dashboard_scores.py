@@ -16,7 +16,11 @@ from tests.access import World
 
 from guanxi.insights.figures import run_figures_write
 from guanxi.insights.models import ScoreSnapshot
-from guanxi.insights.tests.factories import make_run, make_snapshot
+from guanxi.insights.tests.factories import (
+    make_run,
+    make_snapshot,
+    record_stage_changes,
+)
 
 FIRST = dt.date(2026, 10, 31)
 SECOND = dt.date(2026, 11, 30)
@@ -55,6 +59,8 @@ def scored(crowded_world: World) -> World:
                 f_score=1 + (i * 2) % 5,
                 potential_value=150.0 * (i + 1),
             )
+        if day == SECOND:
+            record_stage_changes(SECOND, FIRST)
         run_figures_write(run=run)
     return crowded_world
 
