@@ -42,7 +42,8 @@ def number(value: Any, digits: int = 1) -> str:
     x = _float(value)
     if abs(x - round(x)) < 10 ** -(digits + 1):
         return f"{round(x):,}"
-    return f"{x:,.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{x:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def money(value: Any) -> str:

@@ -45,6 +45,8 @@ __all__ = [
 RISK_STEP = 0.2
 #: Reasons shown for churn risk and the emotion layer.
 TOP_REASONS = 3
+#: The smallest push on churn risk worth telling (half a percentage point).
+MIN_EFFECT = 0.005
 
 
 def _label(choices: Any, value: str) -> str:
@@ -166,8 +168,14 @@ def _churn_reasons(reasons: Any) -> list[dict[str, Any]]:
         except (TypeError, ValueError):
             return 0.0
 
-    raising = sorted((r for r in rows if effect(r) > 0), key=effect, reverse=True)
-    chosen = raising or sorted(rows, key=lambda r: abs(effect(r)), reverse=True)
+    # A reason that moves the risk by less than half a point is not one to
+    # tell (the model lists its top three whatever their size); the biggest
+    # is kept so that the risk is never left unexplained.
+    ranked = sorted(rows, key=lambda r: abs(effect(r)), reverse=True)
+    raising = [r for r in ranked if effect(r) >= MIN_EFFECT] or [
+        r for r in ranked[:1] if effect(r) > 0
+    ]
+    chosen = raising or ranked
     return [
         {
             "text": churn_reason_text(r["feature"], r.get("value")),

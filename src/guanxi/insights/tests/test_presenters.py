@@ -316,3 +316,29 @@ def test_stage_change_text() -> None:
     with translation.override("zh-hans"):
         assert stage_change_text(change) == "进入“成熟期”阶段（此前：成长期）"
         assert stage_change_text(first) == "阶段：新客户"
+
+
+def test_reasons_that_hardly_move_the_risk_are_not_told() -> None:
+    """As the model gives them: its top three, whatever their size."""
+    snap = snapshot(
+        stage="lapsed",
+        churn_reasons=[
+            {"feature": "btyd_no_purchase", "value": 0.9956, "effect": 0.1067},
+            {"feature": "btyd_p_alive", "value": 0.0044, "effect": 0.0028},
+            {"feature": "overdue_ratio", "value": 11.0677, "effect": 0.0005},
+        ],
+    )
+    with translation.override("en"):
+        reasons = score_card(snap)["churn_reasons"]
+    assert [(r["text"], r["effect"]) for r in reasons] == [
+        ("100% chance of no purchase in the horizon", "+11 points")
+    ]
+    tiny = snapshot(
+        churn_reasons=[
+            {"feature": "overdue_ratio", "value": 1.2, "effect": 0.0004},
+            {"feature": "btyd_p_alive", "value": 0.9, "effect": 0.0002},
+        ]
+    )
+    with translation.override("en"):
+        reasons = score_card(tiny)["churn_reasons"]
+    assert [r["text"] for r in reasons] == ["1.2× their usual time between purchases"]
