@@ -63,8 +63,8 @@ def _gap(snapshot: ScoreSnapshot) -> float | None:
 
 def _rhythm(snapshot: ScoreSnapshot, *, past: bool = False) -> str:
     gap = _gap(snapshot)
-    if gap is None:
-        return _("bought once") if snapshot.orders <= 1 else ""
+    if gap is None:  # one purchase day: no rhythm yet
+        return _("bought once") if snapshot.orders <= 1 else _("bought on one day only")
     n = round(gap)
     if past:
         return ngettext(

@@ -73,6 +73,20 @@ def test_an_at_risk_one_time_buyer_has_no_rhythm() -> None:
     )
 
 
+def test_several_orders_on_one_day_have_no_rhythm_either() -> None:
+    snap = snapshot(
+        stage="at_risk",
+        orders=4,
+        days_since_last_purchase=62,
+        mean_gap_days=None,
+        p_alive=1.0,
+    )
+    assert both(snap) == (
+        "At risk: no purchase for 62 days, bought on one day only; P(alive) 1.00",
+        "流失风险：62 天未购买，仅在一天内购买过；存活概率 1.00",
+    )
+
+
 def test_lapsed_speaks_of_the_past() -> None:
     snap = snapshot(
         stage="lapsed", days_since_last_purchase=200, mean_gap_days=30, p_alive=0.05

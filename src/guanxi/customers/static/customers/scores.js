@@ -8,6 +8,13 @@
   var data = JSON.parse(source.textContent);
   var narrow = el.clientWidth < 480;
   var chart = echarts.init(el, null, { renderer: "svg" });
+  var chinese = (document.documentElement.lang || "").indexOf("zh") === 0;
+  var compact = function (v) {
+    var a = Math.abs(v);
+    if (chinese && a >= 1e4) { return +(v / 1e4).toFixed(1) + "万"; }
+    if (!chinese && a >= 1e3) { return +(v / 1e3).toFixed(1) + "k"; }
+    return String(v);
+  };
   var percent = function (v) { return v === null || v === undefined ? "—" : Math.round(v * 100) + "%"; };
   chart.setOption({
     color: ["#1e293b", "#c2410c", "#b91c1c"],
@@ -16,10 +23,10 @@
       valueFormatter: function (v) { return v === null || v === undefined ? "—" : v; }
     },
     legend: { top: 0, itemWidth: 14, textStyle: { fontSize: narrow ? 11 : 12 } },
-    grid: { left: narrow ? 48 : 64, right: narrow ? 40 : 56, top: narrow ? 48 : 40, bottom: 28 },
+    grid: { left: 8, right: 8, top: narrow ? 48 : 40, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: data.dates, axisLabel: { hideOverlap: true } },
     yAxis: [
-      { type: "value", name: "¥", splitLine: { lineStyle: { color: "#eef0f3" } } },
+      { type: "value", name: "¥", splitLine: { lineStyle: { color: "#eef0f3" } }, axisLabel: { formatter: compact } },
       { type: "value", min: 0, max: 1, axisLabel: { formatter: percent }, splitLine: { show: false } }
     ],
     series: [

@@ -7,6 +7,19 @@
   var charts = [];
   var narrow = window.matchMedia("(max-width: 520px)").matches;
   var axisLine = { lineStyle: { color: "#eef0f3" } };
+  var chinese = (document.documentElement.lang || "").indexOf("zh") === 0;
+  // Large amounts on an axis: 1.2M / 120万, so they fit a phone.
+  function compact(v) {
+    var a = Math.abs(v);
+    if (chinese) {
+      if (a >= 1e8) { return +(v / 1e8).toFixed(1) + "亿"; }
+      if (a >= 1e4) { return +(v / 1e4).toFixed(1) + "万"; }
+    } else {
+      if (a >= 1e6) { return +(v / 1e6).toFixed(1) + "M"; }
+      if (a >= 1e3) { return +(v / 1e3).toFixed(1) + "k"; }
+    }
+    return String(v);
+  }
 
   function data(id) {
     var source = document.getElementById(id);
@@ -29,10 +42,10 @@
       color: ["#c2410c", "#1e293b"],
       tooltip: { trigger: "axis" },
       legend: { data: [sales.labels.revenue, sales.labels.new_customers], top: 0 },
-      grid: { left: narrow ? 52 : 60, right: narrow ? 36 : 60, top: 40, bottom: 30 },
+      grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: sales.months, axisLabel: { hideOverlap: true } },
       yAxis: [
-        { type: "value", name: "¥", splitLine: axisLine },
+        { type: "value", name: "¥", splitLine: axisLine, axisLabel: { formatter: compact } },
         { type: "value", minInterval: 1, splitLine: { show: false } }
       ],
       series: [
@@ -70,7 +83,7 @@
     draw("chart-stages", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       grid: { left: narrow ? 76 : 96, right: 24, top: 10, bottom: 24 },
-      xAxis: { type: "value", minInterval: 1, splitLine: axisLine },
+      xAxis: { type: "value", minInterval: 1, splitLine: axisLine, axisLabel: { formatter: compact } },
       yAxis: { type: "category", inverse: true, data: s.stages.map(function (x) { return x.name; }) },
       series: [{
         type: "bar", name: s.labels.customers, barMaxWidth: 22,
@@ -92,13 +105,19 @@
         show: false, dimension: 2, min: 0, max: Math.max(1, s.rfm.max),
         inRange: { color: ["#fff7ed", "#fdba74", "#c2410c"] }
       },
-      series: [{ type: "heatmap", data: s.rfm.cells, label: { show: true, fontSize: narrow ? 9 : 11 } }]
+      series: [{
+        type: "heatmap", data: s.rfm.cells,
+        label: {
+          show: true, fontSize: narrow ? 9 : 11,
+          formatter: function (p) { return p.value[2].toLocaleString(); }
+        }
+      }]
     });
     draw("chart-pv", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      grid: { left: 52, right: 16, top: 10, bottom: narrow ? 72 : 64 },
+      grid: { left: 8, right: 16, top: 10, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: s.pv.bins, axisLabel: { rotate: 40, fontSize: narrow ? 9 : 11 } },
-      yAxis: { type: "value", minInterval: 1, splitLine: axisLine },
+      yAxis: { type: "value", minInterval: 1, splitLine: axisLine, axisLabel: { formatter: compact } },
       series: [{ type: "bar", name: s.labels.customers, data: s.pv.counts, itemStyle: { color: "#1e293b" }, barMaxWidth: 30 }]
     });
     draw("chart-share", {
