@@ -63,8 +63,9 @@ def _scored_world() -> Any:
                     {"feature": "days_since_last_purchase", "value": 45, "effect": 0.3}
                 ],
             )
+        if day == SECOND:  # the run records it before its figures are written
+            make_stage_change(world.own_customer, SECOND, "at_risk", "mature")
         run_figures_write(run=run)
-    make_stage_change(world.own_customer, SECOND, "at_risk", "mature")
     return world
 
 
