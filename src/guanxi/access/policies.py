@@ -37,9 +37,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from guanxi.access.choices import ContactView, Role
-from guanxi.access.scope import CustomerScope
+from guanxi.access.scope import MANAGER_FIELD, CustomerScope
 
-__all__ = ["Policy", "policy_for", "role_of", "scope_for"]
+__all__ = [
+    "Policy",
+    "manager_scope_field",
+    "manager_scope_key",
+    "policy_for",
+    "role_of",
+    "scope_for",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,3 +208,16 @@ def policy_for(user: Any) -> Policy:
 def scope_for(user: Any) -> CustomerScope:
     """Which customers ``user`` may see (see :mod:`guanxi.access.scope`)."""
     return policy_for(user).scope(user)
+
+
+def manager_scope_field(*, via: str = "") -> str:
+    """The lookup from a table (``via``: its path to the customer) to what
+    decides an account manager's scope, for figures computed once for every
+    scope: group by it, then key each group with :func:`manager_scope_key`."""
+    return f"{via}__{MANAGER_FIELD}" if via else MANAGER_FIELD
+
+
+def manager_scope_key(manager_id: int) -> str:
+    """The ``cache_key`` of the scope of the account manager ``manager_id``:
+    what figures grouped by :func:`manager_scope_field` are stored under."""
+    return CustomerScope(everyone=False, manager_id=manager_id).cache_key

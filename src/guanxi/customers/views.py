@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
 from guanxi.access.policies import Policy, policy_for
-from guanxi.commerce.selectors import OrderFilters, order_list
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.moments import local_moment
 from guanxi.core.pagination import keyset_page
@@ -30,20 +29,20 @@ from guanxi.core.views import (
     url_maker,
 )
 from guanxi.customers.choices import Channel, Gender
+from guanxi.customers.detail import customer_insight, customer_timeline
 from guanxi.customers.filtersets import CustomerFilterSet
 from guanxi.customers.models import Customer
 from guanxi.customers.presenters import customer_card
 from guanxi.customers.selectors import (
     customer_get,
     customer_scope,
-    interaction_list,
     tag_list,
 )
+from guanxi.insights.selectors import customer_scores
 
 __all__ = ["customer_detail", "customer_list"]
 
 CUSTOMERS_PER_PAGE = 50
-TIMELINE_PER_PAGE = 20
 #: The deepest page of a customer's timeline one may ask for.
 MAX_TIMELINE_PAGE = 10_000
 
@@ -122,51 +121,43 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _timeline(
-    *, actor: Any, customer: Customer, page: int
-) -> tuple[list[dict[str, Any]], bool]:
-    """Orders and interactions of ``customer`` merged, newest first."""
-    limit = page * TIMELINE_PER_PAGE + 1
-    orders = order_list(actor=actor, filters=OrderFilters(customer=customer.pk))[:limit]
-    interactions = interaction_list(actor=actor, customer=customer)[:limit]
-    events: list[dict[str, Any]] = [
-        {"kind": "order", "at": o.ordered_at, "order": o} for o in orders
-    ]
-    events += [
-        {"kind": "interaction", "at": i.occurred_at, "interaction": i}
-        for i in interactions
-    ]
-    events.sort(key=lambda e: e["at"], reverse=True)
-    start = (page - 1) * TIMELINE_PER_PAGE
-    chunk = events[start : start + TIMELINE_PER_PAGE]
-    return chunk, len(events) > start + TIMELINE_PER_PAGE
-
-
 @login_required
 @vary_on_headers("HX-Request")
 @domain_errors
 def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The customer 360: profile, tags, scores explained, the next action, the
+    stage history and the timeline (a page of it for htmx's "show older")."""
     policy = policy_for(request.user)
     customer = customer_get(actor=request.user, pk=pk)
     page = _timeline_page(request.GET.get("page"))
-    events, has_more = _timeline(actor=request.user, customer=customer, page=page)
-    card = customer_card(customer, policy=policy)
-    manager = customer.assigned_manager if customer.assigned_manager_id else None
-    context = {
-        "card": card,
+    scores = customer_scores(customer_id=customer.pk)
+    events, has_more, stage_changes = customer_timeline(
+        actor=request.user, customer=customer, page=page, scores=scores
+    )
+    context: dict[str, Any] = {
         "pk": customer.pk,
         "events": events,
         "next_page": page + 1 if has_more else None,
-        "channel_label": (
-            Channel(card["preferred_channel"]).label
-            if card["preferred_channel"] in Channel.values and card["preferred_channel"]
-            else ""
-        ),
-        "manager_label": manager.get_username() if manager is not None else "",
     }
     template = page_or_fragment(
         request,
         page="customers/customer_detail.html",
         fragment="customers/partials/timeline_items.html",
     )
+    if template == "customers/customer_detail.html":
+        card = customer_card(customer, policy=policy)
+        manager = customer.assigned_manager if customer.assigned_manager_id else None
+        context |= {
+            "card": card,
+            "channel_label": (
+                Channel(card["preferred_channel"]).label
+                if card["preferred_channel"] in Channel.values
+                and card["preferred_channel"]
+                else ""
+            ),
+            "manager_label": manager.get_username() if manager is not None else "",
+            **customer_insight(
+                scores=scores, stage_changes=stage_changes, policy=policy
+            ),
+        }
     return render(request, template, context)

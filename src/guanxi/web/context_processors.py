@@ -49,6 +49,7 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         entries.append((_("Imports"), _first_url_in("ingest")))
     if policy.may_administer:
         entries.append((_("Scoring"), _first_url_in("insights")))
+        entries.append((_("Playbook"), _first_url_in("playbook")))
     path = request.path
     items = []
     for label, url in entries:

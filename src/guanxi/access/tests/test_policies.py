@@ -176,3 +176,12 @@ def test_no_module_outside_access_restates_a_role_or_scope_rule() -> None:
         if RESTATED.search(line)
     ]
     assert offenders == []
+
+
+def test_figures_by_scope_group_by_the_scope_rules_field() -> None:
+    from guanxi.access.policies import manager_scope_field, manager_scope_key
+
+    assert manager_scope_field() == "assigned_manager_id"
+    assert manager_scope_field(via="customer") == "customer__assigned_manager_id"
+    assert manager_scope_key(7) == CustomerScope(everyone=False, manager_id=7).cache_key
+    assert manager_scope_key(7) == "user-7"

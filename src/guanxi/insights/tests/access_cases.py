@@ -3,6 +3,10 @@
 The scoring pages are for administrators; everyone else gets 404 as if they
 did not exist. Runs are about every customer, not one: the "own" and "foreign"
 runs (two dates) answer alike. Scores follow the customers' scope.
+
+The playbook editor is for administrators too. The playbook holds no customer
+data, so its rows answer alike: "own" is the row for at-risk customers,
+"foreign" the row for star customers.
 """
 
 from __future__ import annotations
@@ -88,3 +92,66 @@ for _label in ("own", "foreign"):
             setup=_runs,
         )
     )
+
+# --- the playbook editor ---------------------------------------------------
+
+PLAYBOOK_EDITORS = expect(404, anonymous=302, admin=200)
+PLAYBOOK_PLAYBOOK_EDITORS_REDIRECT = expect(404, anonymous=302, admin=302)
+
+
+def _row(stage: str, quadrant: str) -> Any:
+    def args(world: World) -> list[int]:
+        from guanxi.insights.models import PlaybookAction
+
+        return [PlaybookAction.objects.get(stage=stage, quadrant=quadrant).pk]
+
+    return args
+
+
+def _form(world: World) -> dict[str, Any]:
+    return {
+        "stage": "growing",
+        "quadrant": "basic",
+        "priority": 10,
+        "channel": "sms",
+        "title_zh": "成长期关怀",
+        "title_en": "Growing: care",
+        "text_zh": "分享使用技巧。",
+        "text_en": "Share tips.",
+    }
+
+
+CASES += [
+    AccessCase("playbook:list", PLAYBOOK_EDITORS),
+    AccessCase("playbook:create", PLAYBOOK_EDITORS, label="form"),
+    AccessCase(
+        "playbook:create", PLAYBOOK_PLAYBOOK_EDITORS_REDIRECT, method="POST", data=_form
+    ),
+]
+
+
+def _same_cell(stage: str, quadrant: str) -> Any:
+    return lambda world: {**_form(world), "stage": stage, "quadrant": quadrant}
+
+
+for label, stage, quadrant in (("own", "at_risk", ""), ("foreign", "", "star")):
+    CASES += [
+        AccessCase(
+            "playbook:edit", PLAYBOOK_EDITORS, args=_row(stage, quadrant), label=label
+        ),
+        AccessCase(
+            "playbook:edit",
+            PLAYBOOK_PLAYBOOK_EDITORS_REDIRECT,
+            method="POST",
+            args=_row(stage, quadrant),
+            data=_same_cell(stage, quadrant),
+            label=label,
+        ),
+        AccessCase(
+            "playbook:delete",
+            PLAYBOOK_PLAYBOOK_EDITORS_REDIRECT,
+            method="POST",
+            args=_row(stage, quadrant),
+            label=label,
+        ),
+    ]
