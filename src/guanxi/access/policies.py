@@ -57,6 +57,12 @@ class Policy:
     may_assign_manager: bool
     may_edit_customers: bool
     may_write_orders: bool
+    #: Add and remove manual tags on the customers in scope.
+    may_tag_customers: bool
+    #: Create a new manual tag while tagging (otherwise only existing ones).
+    may_create_tags: bool
+    #: Rename, merge, colour and delete manual tags (the tags settings page).
+    may_manage_tags: bool
 
     @property
     def active(self) -> bool:
@@ -112,6 +118,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=True,
         may_edit_customers=True,
         may_write_orders=True,
+        may_tag_customers=True,
+        may_create_tags=True,
+        may_manage_tags=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -122,6 +131,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_tag_customers=True,
+        may_create_tags=True,
+        may_manage_tags=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -132,6 +144,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=False,
+        may_tag_customers=True,
+        may_create_tags=False,
+        may_manage_tags=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -142,6 +157,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_tag_customers=True,
+        may_create_tags=True,
+        may_manage_tags=False,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -152,6 +170,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_tag_customers=False,
+        may_create_tags=False,
+        may_manage_tags=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -163,6 +184,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_tag_customers=False,
+        may_create_tags=False,
+        may_manage_tags=False,
     ),
 }
 

@@ -29,3 +29,18 @@ class InteractionKind(models.TextChoices):
     EVENT_ATTENDED = "event_attended", _("Event attended")
     REVIEW = "review", _("Review")
     COMPLAINT = "complaint", _("Complaint")
+
+
+class TagKind(models.TextChoices):
+    """Who sets a tag: people (manual), or every scoring run (automatic)."""
+
+    MANUAL = "manual", _("Manual")
+    AUTOMATIC = "automatic", _("Automatic")
+
+
+class TagSource(models.TextChoices):
+    """How one customer got one tag."""
+
+    MANUAL = "manual", _("Set by hand")
+    AUTOMATIC = "automatic", _("Scoring run")
+    IMPORT = "import", _("Import")

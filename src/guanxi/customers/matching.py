@@ -26,11 +26,11 @@ from guanxi.customers.bulk import (
     CONTACT_VALUES,
     CustomerBulkWriter,
     customer_bulk_fill,
-    customer_tags_bulk_add,
     identity_bulk_create,
 )
 from guanxi.customers.models import Customer, CustomerIdentity
 from guanxi.customers.search import email_key, phone_key
+from guanxi.customers.tagging import customer_tags_bulk_add
 
 __all__ = [
     "ContactConflict",

@@ -138,7 +138,13 @@ def test_the_migration_refuses_a_database_with_shared_numbers() -> None:
             "again. Nothing was changed."
         )
         assert Customer.objects.count() == 5
-        Customer.objects.filter(pk__in=ids[1:4]).delete()
+        # In SQL: the model is ahead of this schema (later migrations add
+        # columns and tables the ORM's delete would read).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {quote('customers_customer')} WHERE id IN (%s, %s, %s)",
+                ids[1:4],
+            )
     finally:
         call_command("migrate", "customers", verbosity=0)
     assert Customer.objects.count() == 2
