@@ -15,6 +15,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -37,12 +38,16 @@ __all__ = [
     "customer_list",
     "customer_list_with_tags",
     "customer_monthly_new",
+    "customer_rows",
     "customer_scope",
     "customer_search",
+    "customer_tag_count",
     "customer_tag_links",
     "interaction_list",
+    "interaction_rows",
     "tag_by_name",
     "tag_get",
+    "tag_link_totals",
     "tag_list",
     "tag_list_counted",
     "tag_search",
@@ -112,6 +117,17 @@ def customer_search(
     if text.isdigit():
         return qs.filter(pk=int(text))
     return customer_filter_name(qs, text, actor=actor)
+
+
+def customer_rows() -> QuerySet[Customer]:
+    """Every customer, unscoped: for the system's own work after a scoring run
+    (automatic tags), never for showing to a user."""
+    return Customer.objects.all()
+
+
+def interaction_rows() -> QuerySet[Interaction]:
+    """Every interaction, unscoped (as :func:`customer_rows`)."""
+    return Interaction.objects.all()
 
 
 def customer_list(*, actor: Any) -> QuerySet[Customer]:
@@ -207,6 +223,29 @@ def customer_tag_links(*, customer_id: int) -> QuerySet[CustomerTag]:
         .select_related("tag", "added_by")
         .order_by("-tag__kind", "tag__name")
     )
+
+
+def customer_tag_count(customer: str = "customer_id") -> Subquery:
+    """An expression: how many tags the customer whose id is the outer query's
+    ``customer`` column has (read from the primary key's index)."""
+    counted = (
+        CustomerTag.objects.filter(customer_id=OuterRef(customer))
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Subquery(counted, output_field=IntegerField())
+
+
+def tag_link_totals() -> dict[str, int]:
+    """How many customer tags there are, and how many of them are automatic
+    (from the kept counts)."""
+    totals = Tag.objects.aggregate(
+        links=Coalesce(Sum("customer_count"), 0),
+        automatic=Coalesce(Sum("customer_count", filter=Q(kind=TagKind.AUTOMATIC)), 0),
+    )
+    return {"links": int(totals["links"]), "automatic": int(totals["automatic"])}
 
 
 def customer_filter_tags(

@@ -469,6 +469,16 @@ class AutomaticTagWriter:
                 f"{verb} INTO {self.temp} (customer_id, tag_id) {sql}", list(params)
             )
 
+    def add_keys(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Add the pairs of ``sql`` selecting ``(customer_id, key)``: each key
+        (``stage:new``) becomes the id of the automatic tag with that key; a
+        key without a tag is left out."""
+        self.add(
+            f"SELECT b.customer_id, t.id FROM ({sql}) b "
+            f"JOIN {_quote(_TAGS)} t ON t.key = b.key",
+            params,
+        )
+
     def finish(self) -> AutomaticTagChange:
         """Delete the automatic links not wanted, insert the new ones, recount
         the automatic tags; drop the temporary table."""
