@@ -44,3 +44,17 @@ class TagSource(models.TextChoices):
     MANUAL = "manual", _("Set by hand")
     AUTOMATIC = "automatic", _("Scoring run")
     IMPORT = "import", _("Import")
+
+
+class TagColor(models.TextChoices):
+    """The colours a tag may have (CSS classes ``tag-c-<value>``)."""
+
+    DEFAULT = "", _("Default")
+    RED = "red", _("Red")
+    ORANGE = "orange", _("Orange")
+    AMBER = "amber", _("Amber")
+    GREEN = "green", _("Green")
+    TEAL = "teal", _("Teal")
+    BLUE = "blue", _("Blue")
+    VIOLET = "violet", _("Violet")
+    GRAY = "gray", _("Grey")

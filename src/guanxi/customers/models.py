@@ -14,12 +14,10 @@ from guanxi.customers.choices import (
     Channel,
     Gender,
     InteractionKind,
+    TagColor,
     TagKind,
     TagSource,
 )
-
-#: The colours a tag may have (CSS classes ``tag-c-<name>``); empty: the default.
-TAG_COLORS = ("red", "orange", "amber", "green", "teal", "blue", "violet", "gray")
 
 
 class Tag(models.Model):
@@ -43,7 +41,9 @@ class Tag(models.Model):
     key = models.CharField(
         _("rule key"), max_length=100, null=True, blank=True, unique=True
     )
-    color = models.CharField(_("color"), max_length=16, blank=True, default="")
+    color = models.CharField(
+        _("color"), max_length=16, choices=TagColor.choices, blank=True, default=""
+    )
     customer_count = models.PositiveIntegerField(_("customers"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

@@ -23,14 +23,15 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.core.values import clean_line, parse_id
-from guanxi.customers.choices import TagKind, TagSource
-from guanxi.customers.models import TAG_COLORS, Customer, CustomerTag, Tag
+from guanxi.customers.choices import TagColor, TagKind, TagSource
+from guanxi.customers.models import Customer, CustomerTag, Tag
 from guanxi.customers.selectors import customer_scope
 
 __all__ = [
@@ -74,10 +75,10 @@ def tag_name_clean(value: Any, *, field: str = "name") -> str:
 
 def _color_clean(value: Any) -> str:
     text = "" if value is None else str(value).strip()
-    if text and text not in TAG_COLORS:
+    if text not in TagColor.values:
         raise ValidationFailed(
             _("not a valid colour (expected one of: %(choices)s)")
-            % {"choices": ", ".join(TAG_COLORS)},
+            % {"choices": ", ".join(v for v in TagColor.values if v)},
             field="color",
         )
     return text
@@ -298,7 +299,11 @@ def customer_tag_remove(
         customer_id=target.pk, tag_id=chosen.pk
     ).delete()
     if deleted:
-        Tag.objects.filter(pk=chosen.pk).update(customer_count=F("customer_count") - 1)
+        # Never below zero, whatever a write that bypassed the count did (each
+        # scoring run recounts every tag).
+        Tag.objects.filter(pk=chosen.pk).update(
+            customer_count=Greatest(F("customer_count") - 1, 0)
+        )
     return bool(deleted)
 
 
@@ -517,9 +522,7 @@ class AutomaticTagWriter:
             )
             added = cursor.rowcount
             cursor.execute(f"DROP TABLE {self.temp}")
-        tag_counts_refresh(
-            tag_ids=Tag.objects.filter(kind=TagKind.AUTOMATIC).values_list(
-                "pk", flat=True
-            )
-        )
+        # Every tag, manual ones too: a count another write left behind (a
+        # customer deleted with their tags) is right again after each run.
+        tag_counts_refresh()
         return AutomaticTagChange(wanted=wanted, added=added, removed=removed)

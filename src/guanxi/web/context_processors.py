@@ -47,6 +47,8 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
     ]
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
+    if policy.may_manage_tags:
+        entries.append((_("Tags"), reverse("tags:tag-settings")))
     path = request.path
     items = []
     for label, url in entries:

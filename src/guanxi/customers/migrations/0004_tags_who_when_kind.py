@@ -97,6 +97,27 @@ class Migration(migrations.Migration):
                 default=django.utils.timezone.now, verbose_name="created"
             ),
         ),
+        migrations.AlterField(
+            model_name="tag",
+            name="color",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Default"),
+                    ("red", "Red"),
+                    ("orange", "Orange"),
+                    ("amber", "Amber"),
+                    ("green", "Green"),
+                    ("teal", "Teal"),
+                    ("blue", "Blue"),
+                    ("violet", "Violet"),
+                    ("gray", "Grey"),
+                ],
+                default="",
+                max_length=16,
+                verbose_name="color",
+            ),
+        ),
         migrations.AddConstraint(
             model_name="tag",
             constraint=models.CheckConstraint(
