@@ -23,7 +23,7 @@ class TagRules(models.Model):
 
     # Value and risk.
     vip_top_percent = models.FloatField(
-        _("VIP: top % of buyers by total spend (or a star)"), default=20.0
+        _("VIP: top percent of buyers by total spend (or a star)"), default=20.0
     )
     churn_risk_high = models.FloatField(
         _("high churn risk: churn risk from"), default=0.7
@@ -36,16 +36,16 @@ class TagRules(models.Model):
         _("preferences: purchase days at least"), default=2
     )
     category_min_percent = models.FloatField(
-        _("preferred category: % of spend from"), default=30.0
+        _("preferred category: percent of spend from"), default=30.0
     )
     category_max = models.PositiveSmallIntegerField(
         _("preferred categories: at most"), default=3
     )
     channel_min_percent = models.FloatField(
-        _("preferred channel: % of purchases from"), default=50.0
+        _("preferred channel: percent of purchases from"), default=50.0
     )
     weekend_min_percent = models.FloatField(
-        _("weekend shopper: % of purchase days on Sat/Sun from"), default=60.0
+        _("weekend shopper: percent of purchase days on Sat/Sun from"), default=60.0
     )
     weekend_min_days = models.PositiveSmallIntegerField(
         _("weekend shopper: purchase days at least"), default=3
@@ -91,7 +91,7 @@ class TagRules(models.Model):
         _("coverage: tags per customer at least"), default=20
     )
     coverage_target_percent = models.FloatField(
-        _("coverage target: % of active customers"), default=80.0
+        _("coverage target: percent of active customers"), default=80.0
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -113,7 +113,7 @@ class TagCoverage(models.Model):
         _("active customers with enough tags"), default=0
     )
     min_tags = models.PositiveSmallIntegerField(_("tags at least"), default=20)
-    target_percent = models.FloatField(_("target %"), default=80.0)
+    target_percent = models.FloatField(_("target (percent)"), default=80.0)
     links = models.BigIntegerField(_("customer tags"), default=0)
     automatic_links = models.BigIntegerField(_("automatic customer tags"), default=0)
     added = models.BigIntegerField(_("automatic tags added"), default=0)

@@ -165,12 +165,12 @@ class CustomerTagViewSet(viewsets.GenericViewSet[Any]):
         write.is_valid(raise_exception=True)
         values = write.validated_data
         tag, name = values.get("tag"), values.get("name")
-        if tag is not None and name:
+        if (tag is None) == (name is None):
             raise ValidationFailed(_("give either a tag or a name"), field="tag")
         link, created = customer_tag_add(
             actor=request.user,
             customer=customer,
-            **({"tag": tag} if tag is not None else {"name": name or ""}),
+            **({"tag": tag} if tag is not None else {"name": name}),
         )
         link = customer_tag_links(customer_id=customer.pk).get(tag_id=link.tag_id)
         return Response(
