@@ -149,7 +149,10 @@ def _manual(tag: Tag) -> Tag:
 
 
 def _name_free(name: str, *, exclude_pk: int | None = None) -> None:
-    taken = Tag.objects.filter(name=name).exclude(pk=exclude_pk).exists()
+    others = Tag.objects.filter(name=name)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    taken = others.exists()
     if taken:
         raise ValidationFailed(_("another tag has this name"), field="name")
 
@@ -402,7 +405,9 @@ def tags_automatic_ensure(*, specs: Sequence[AutomaticTagSpec]) -> dict[str, int
     """The ids of the automatic tags by key, created or renamed as ``specs``
     say. A name already taken by a manual tag gets " (自动)" added: the manual
     tag keeps its name and its customers."""
-    by_key = {t.key: t for t in Tag.objects.filter(key__in=[s.key for s in specs])}
+    by_key: dict[str, Tag] = {
+        str(t.key): t for t in Tag.objects.filter(key__in=[s.key for s in specs])
+    }
     taken = set(
         Tag.objects.filter(name__in=[s.name for s in specs])
         .exclude(key__in=[s.key for s in specs])

@@ -20,7 +20,7 @@ class TagSerializer(serializers.Serializer[Any]):
     name_en = serializers.CharField(
         help_text=_("English name of an automatic tag (empty: the name).")
     )
-    label = serializers.SerializerMethodField(
+    label = serializers.SerializerMethodField(  # type: ignore[assignment]
         help_text=_("The name in the request's language.")
     )
     kind = serializers.CharField(help_text=_("manual or automatic"))
@@ -40,7 +40,7 @@ class TagSerializer(serializers.Serializer[Any]):
 class _LinkedTagSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    label = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
     kind = serializers.CharField()
     color = serializers.CharField()
 
@@ -52,7 +52,9 @@ class CustomerTagSerializer(serializers.Serializer[Any]):
     """One tag of one customer: who set it, when and how."""
 
     tag = _LinkedTagSerializer()
-    source = serializers.CharField(help_text=_("manual, automatic or import"))
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text=_("manual, automatic or import")
+    )
     added_by = serializers.IntegerField(
         source="added_by_id",
         allow_null=True,

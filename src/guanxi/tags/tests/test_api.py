@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.access import World
 
 from guanxi.customers.models import CustomerTag, Tag
 from guanxi.customers.services import tag_counts_refresh
-from tests.access import World
 
 
 def _url(customer: Any) -> str:

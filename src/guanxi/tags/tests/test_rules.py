@@ -20,11 +20,10 @@ LATER = dt.date(2026, 7, 31)
 
 
 def _keys(customer: Any) -> set[str]:
-    return set(
-        CustomerTag.objects.filter(
-            customer=customer, tag__key__isnull=False
-        ).values_list("tag__key", flat=True)
-    )
+    keys = CustomerTag.objects.filter(
+        customer=customer, tag__key__isnull=False
+    ).values_list("tag__key", flat=True)
+    return {str(key) for key in keys}
 
 
 def _manual(customer: Any) -> set[str]:

@@ -3,6 +3,7 @@ input refused with the exact message and nothing changed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -162,7 +163,7 @@ def test_automatic_tags_are_not_set_or_changed_by_hand(
     CustomerTag.objects.create(customer=own, tag=auto, source="automatic")
     admin = users["admin"]
     before = _state()
-    refusals = [
+    refusals: list[tuple[Callable[[], Any], str]] = [
         (lambda: customer_tag_add(actor=admin, customer=own, tag=auto.pk), "tag"),
         (lambda: customer_tag_add(actor=admin, customer=own, name=auto.name), "tag"),
         (lambda: customer_tag_remove(actor=admin, customer=own, tag=auto.pk), "tag"),

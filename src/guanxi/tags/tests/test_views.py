@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.access import World
 
 from guanxi.customers.models import CustomerTag, Tag
-from tests.access import World
 
 
 def _panel(world: World) -> str:
