@@ -50,6 +50,7 @@ __all__ = [
     "tag_link_totals",
     "tag_list",
     "tag_list_counted",
+    "tag_names_automatic",
     "tag_search",
 ]
 
@@ -196,6 +197,13 @@ def tag_get(*, pk: Any) -> Tag:
     if tag is None:
         raise NotFound(_("tag not found"))
     return tag
+
+
+def tag_names_automatic() -> frozenset[str]:
+    """The names of the automatic tags (which no import or person may set)."""
+    return frozenset(
+        Tag.objects.filter(kind=TagKind.AUTOMATIC).values_list("name", flat=True)
+    )
 
 
 def tag_by_name(name: str) -> Tag | None:

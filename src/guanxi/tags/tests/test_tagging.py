@@ -282,3 +282,30 @@ def test_a_tag_cannot_be_merged_into_itself(users: dict[str, Any]) -> None:
         tag_merge(actor=users["admin"], tag=tag, into=tag)
     assert caught.value.message == "a tag cannot be merged into itself"
     assert Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_an_import_naming_an_automatic_tag_reports_the_row_and_writes_nothing(
+    tmp_path: Any, db: Any
+) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from guanxi.customers.models import Customer
+
+    Tag.objects.create(name="生命周期·新客户", kind="automatic", key="stage:new")
+    upload = tmp_path / "customers.csv"
+    upload.write_text(
+        "手机号,姓名,标签\n13800138000,张伟,VIP\n13900139000,李娜,VIP;生命周期·新客户\n",
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import", "customers", str(upload), stdout=out, stderr=err)
+    assert err.getvalue() == (
+        'line 3, column "标签": automatic tags are set by the scoring run, '
+        "not by hand\n"
+    )
+    assert not Customer.objects.exists()
+    assert not CustomerTag.objects.exists()
