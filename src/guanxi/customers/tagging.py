@@ -458,7 +458,9 @@ class AutomaticTagWriter:
         self.now = now or timezone.now()
         self.sqlite = connection.vendor == "sqlite"
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.temp}")
+            # Qualified: never a table of that name outside this session.
+            schema = "temp" if self.sqlite else "pg_temp"
+            cursor.execute(f"DROP TABLE IF EXISTS {schema}.{self.temp}")
             if self.sqlite:
                 cursor.execute(
                     f"CREATE TEMP TABLE {self.temp} (customer_id INTEGER NOT NULL, "

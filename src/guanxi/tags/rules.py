@@ -112,11 +112,13 @@ def _temp_tables() -> Iterator[Callable[[str, str, list[Any]], str]]:
     """``make(name, sql, params)`` creates a temporary table from a query;
     all are dropped on the way out."""
     made: list[str] = []
+    # Qualified drops: never a table of that name outside this session.
+    schema = "temp" if connection.vendor == "sqlite" else "pg_temp"
 
     def make(name: str, sql: str, params: list[Any]) -> str:
         table = f"guanxi_tags_{name}"
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
             cursor.execute(f"CREATE TEMP TABLE {table} AS {sql}", params)
         made.append(table)
         return table
@@ -126,7 +128,7 @@ def _temp_tables() -> Iterator[Callable[[str, str, list[Any]], str]]:
     finally:
         with connection.cursor() as cursor:
             for table in made:
-                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                cursor.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
 
 
 def _values(sql: str) -> list[str]:
