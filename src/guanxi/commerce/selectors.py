@@ -16,16 +16,18 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
-from guanxi.commerce.models import Order, OrderLine
+from guanxi.commerce.models import Order, OrderLine, Product
 from guanxi.core.errors import NotFound
 
 __all__ = [
     "OrderFilters",
+    "line_rows",
     "order_filter_customer",
     "order_get",
     "order_list",
     "order_monthly_summary",
     "order_scope",
+    "product_rows",
     "purchase_line_rows",
     "purchase_rows",
 ]
@@ -104,6 +106,16 @@ def purchase_line_rows(
     if end is not None:
         qs = qs.filter(order__ordered_at__lt=end)
     return qs
+
+
+def line_rows() -> QuerySet[OrderLine]:
+    """Every order line, unscoped (as :func:`purchase_rows`)."""
+    return OrderLine.objects.all()
+
+
+def product_rows() -> QuerySet[Product]:
+    """Every product (products hold no personal data)."""
+    return Product.objects.all()
 
 
 def order_get(*, actor: Any, pk: int | str) -> Order:

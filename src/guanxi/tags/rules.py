@@ -103,7 +103,9 @@ class RuleOutcome:
 
 
 def _compiled(qs: QuerySet[Any]) -> tuple[str, list[Any]]:
-    sql, params = qs.query.sql_with_params()
+    """The query's SQL and parameters, without the model's default ordering
+    (see :func:`guanxi.tags.patterns._compiled`)."""
+    sql, params = qs.order_by().query.sql_with_params()
     return sql, list(params)
 
 
@@ -212,16 +214,21 @@ def automatic_tags_write(
     )
     window = patterns.window_for(as_of=as_of, days=rules.preference_window_days)
     with _temp_tables() as make:
-        days = make("days", *patterns.days_sql(window))
-        step(0.15)
-        channel = make("channel", *patterns.channel_sql(window))
-        step(0.3)
-        categories = make("categories", *patterns.categories_sql(window))
-        step(0.5)
+        orders = (f"SELECT * FROM {make('orders', *patterns.orders_sql(window))}", [])
+        days = make("days", *patterns.days_sql(orders))
+        channel = make("channel", *patterns.channel_sql(orders))
+        step(0.2)
+        per_order = make(
+            "order_categories",
+            *patterns.order_categories_sql(patterns.lines_sql(window)),
+        )
+        step(0.4)
+        by_order = (f"SELECT * FROM {per_order}", [])
+        categories = make("categories", *patterns.categories_sql(by_order))
         large = make(
             "large",
             *patterns.large_orders_sql(
-                window, min_quantity=rules.business_min_quantity
+                by_order, min_quantity=rules.business_min_quantity
             ),
         )
         step(0.6)

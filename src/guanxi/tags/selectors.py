@@ -80,9 +80,11 @@ def customer_preferences(
     rules = tag_rules()
     day = as_of or timezone.localdate()
     window = patterns.window_for(as_of=day, days=rules.preference_window_days)
-    channel = _rows(*patterns.channel_sql(window, customer_id=customer_id))
-    categories = _rows(*patterns.categories_sql(window, customer_id=customer_id))
-    days = _rows(*patterns.purchase_days_sql(window, customer_id=customer_id))
+    orders = patterns.orders_sql(window, customer_id=customer_id)
+    lines = patterns.lines_sql(window, customer_id=customer_id)
+    channel = _rows(*patterns.channel_sql(orders))
+    categories = _rows(*patterns.categories_sql(patterns.order_categories_sql(lines)))
+    days = _rows(*patterns.purchase_days_sql(orders))
     chosen = share = None
     if channel:
         _cid, name, orders, total = channel[0]
