@@ -36,6 +36,7 @@ __all__ = [
     "Window",
     "categories_sql",
     "channel_sql",
+    "day_date",
     "days_sql",
     "large_orders_sql",
     "lines_sql",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 Sql = tuple[str, list[Any]]
+EPOCH = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -79,28 +81,30 @@ def _compiled(qs: QuerySet[Any]) -> Sql:
     return sql, list(params)
 
 
-def _local(column: str, minutes: int) -> str:
-    """The local timestamp of a UTC ``column`` (SQL)."""
-    if connection.vendor == "sqlite":
-        return f"datetime({column}, '{minutes:+d} minutes')"
-    return f"(({column} AT TIME ZONE 'UTC') + INTERVAL '{minutes:d} minutes')"
-
-
 def _day(column: str, minutes: int) -> str:
-    local = _local(column, minutes)
+    """The local calendar day of a UTC ``column`` as a day number (days since
+    1970-01-01): one date function per row, the same number on both
+    databases."""
     if connection.vendor == "sqlite":
-        return f"date({local})"
-    return f"CAST({local} AS DATE)"
+        # julianday() of 1970-01-01 00:00 is 2440587.5; the days are after 1970,
+        # so truncating is flooring.
+        return f"CAST(julianday({column}) - 2440587.5 + {minutes / 1440!r} AS INTEGER)"
+    return (
+        f"CAST(FLOOR((EXTRACT(EPOCH FROM {column}) + {minutes * 60:d}) / 86400) "
+        "AS BIGINT)"
+    )
 
 
-def _weekend(column: str, minutes: int) -> str:
-    """1 when the local day is a Saturday or a Sunday, else 0 (SQL)."""
-    local = _local(column, minutes)
-    if connection.vendor == "sqlite":
-        dow = f"CAST(strftime('%%w', {local}) AS INTEGER)"
-    else:
-        dow = f"CAST(EXTRACT(DOW FROM {local}) AS INTEGER)"
-    return f"CASE WHEN {dow} IN (0, 6) THEN 1 ELSE 0 END"
+def _weekend(day: str) -> str:
+    """1 when day number ``day`` is a Saturday or a Sunday, else 0 (SQL;
+    1970-01-01 was a Thursday, so ``(day + 4) % 7`` is 0 on Sundays). The
+    ``%`` is doubled: every statement is run with parameters."""
+    return f"CASE WHEN (({day}) + 4) %% 7 IN (0, 6) THEN 1 ELSE 0 END"
+
+
+def day_date(number: int) -> dt.date:
+    """The date of a day number of :func:`orders_sql`."""
+    return EPOCH + dt.timedelta(days=int(number))
 
 
 def _window_filter(window: Window, column: str) -> Sql:
@@ -121,10 +125,10 @@ def orders_sql(window: Window, *, customer_id: int | None = None) -> Sql:
     """``(id, customer_id, ordered_at, channel, day, weekend)``: the purchases in
     the window, of one customer (through its index) or of every customer (one
     pass over the orders)."""
-    m = window.offset_minutes
+    day = _day("o.ordered_at", window.offset_minutes)
     columns = (
         "o.id, o.customer_id, o.ordered_at, o.channel, "
-        f"{_day('o.ordered_at', m)} AS day, {_weekend('o.ordered_at', m)} AS weekend"
+        f"{day} AS day, {_weekend(day)} AS weekend"
     )
     if customer_id is not None:
         qs = purchase_rows(start=window.start, end=window.end).filter(

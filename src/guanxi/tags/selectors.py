@@ -101,7 +101,7 @@ def customer_preferences(
         and cents * 100 >= rules.category_min_percent * total
     ]
     weekdays = [0] * 7
-    dates = sorted({_as_date(row[0]) for row in days})
+    dates = sorted({patterns.day_date(row[0]) for row in days})
     for d in dates:
         weekdays[d.weekday()] += 1
     # The mean gap, as the scoring run's "usual days between purchases".
@@ -118,9 +118,3 @@ def customer_preferences(
         weekdays=weekdays,
         weekend_share=weekend,
     )
-
-
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
