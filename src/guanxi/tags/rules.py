@@ -250,6 +250,7 @@ def automatic_tags_write(
             channel=channel,
             categories=categories,
             large=large,
+            touches=make("touches", *touches_sql(as_of=as_of, rules=rules)),
         ):
             writer.add_keys(sql, params)
         step(0.8)
@@ -271,6 +272,7 @@ def _rules(
     channel: str,
     categories: str,
     large: str,
+    touches: str,
 ) -> Iterator[tuple[str, list[Any]]]:
     """``(sql, params)`` selecting ``(customer_id, key)`` for each rule."""
     s, sp = snap
@@ -364,13 +366,12 @@ def _rules(
         [rules.home_min_orders],
     )
     # Needs stage: awareness, decision, loyalty.
-    yield _needs_sql(as_of=as_of, rules=rules, snap=snap)
+    yield from _needs(rules=rules, snap=snap, touches=touches)
 
 
-def _needs_sql(
-    *, as_of: dt.date, rules: TagRules, snap: tuple[str, list[Any]]
-) -> tuple[str, list[Any]]:
-    s, sp = snap
+def touches_sql(*, as_of: dt.date, rules: TagRules) -> tuple[str, list[Any]]:
+    """``(customer_id, seen, considered)``: interactions in the needs window,
+    and those of them that show a purchase being weighed recently."""
     seen_window = patterns.window_for(as_of=as_of, days=rules.needs_window_days)
     decide_window = patterns.window_for(as_of=as_of, days=rules.decision_days)
     touches, tp = _compiled(
@@ -379,21 +380,35 @@ def _needs_sql(
         .values("customer_id", "kind", "occurred_at")
     )
     kinds = ", ".join(["%s"] * len(CONSIDERING))
-
+    start = connection.ops.adapt_datetimefield_value(decide_window.start)
     sql = (
-        "SELECT customer_id, key FROM ("
-        "SELECT s.customer_id, CASE "
-        "WHEN s.stage = 'new' THEN 'needs:decision' "
-        "WHEN s.stage = 'prospect' AND i.considered > 0 THEN 'needs:decision' "
-        "WHEN s.stage = 'prospect' AND i.seen > 0 THEN 'needs:awareness' "
-        "WHEN s.stage IN ('growing', 'mature') AND s.orders >= %s "
-        "THEN 'needs:loyalty' END AS key "
-        f"FROM ({s}) s LEFT JOIN ("
         "SELECT customer_id, COUNT(*) AS seen, SUM(CASE WHEN "
         f"kind IN ({kinds}) AND occurred_at >= %s THEN 1 ELSE 0 END) AS considered "
         f"FROM ({touches}) t GROUP BY customer_id"
-        ") i ON i.customer_id = s.customer_id"
-        ") n WHERE key IS NOT NULL"
     )
-    start = connection.ops.adapt_datetimefield_value(decide_window.start)
-    return sql, [rules.loyalty_min_orders, *sp, *CONSIDERING, start, *tp]
+    return sql, [*CONSIDERING, start, *tp]
+
+
+def _needs(
+    *, rules: TagRules, snap: tuple[str, list[Any]], touches: str
+) -> Iterator[tuple[str, list[Any]]]:
+    """Needs stage: decision (stage new, or a prospect weighing a purchase),
+    awareness (a prospect who has been in touch), loyalty (repeat buyers)."""
+    s, sp = snap
+    yield (
+        f"SELECT customer_id, 'needs:decision' AS key FROM ({s}) s WHERE stage = 'new'",
+        sp,
+    )
+    yield (
+        f"SELECT customer_id, 'needs:loyalty' AS key FROM ({s}) s "
+        "WHERE stage IN ('growing', 'mature') AND orders >= %s",
+        [*sp, rules.loyalty_min_orders],
+    )
+    # The prospects among the customers in touch (a few), not the other way.
+    yield (
+        "SELECT customer_id, CASE WHEN considered > 0 THEN 'needs:decision' "
+        f"ELSE 'needs:awareness' END AS key FROM {touches} "
+        f"WHERE customer_id IN (SELECT customer_id FROM ({s}) s "
+        "WHERE stage = 'prospect')",
+        sp,
+    )
