@@ -50,6 +50,8 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
     if policy.may_administer:
         entries.append((_("Scoring"), _first_url_in("insights")))
         entries.append((_("Playbook"), _first_url_in("playbook")))
+    if policy.may_manage_tags:
+        entries.append((_("Tags"), reverse("tags:tag-settings")))
     path = request.path
     items = []
     for label, url in entries:
