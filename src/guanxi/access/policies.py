@@ -57,6 +57,8 @@ class Policy:
     may_assign_manager: bool
     may_edit_customers: bool
     may_write_orders: bool
+    #: Create, change and delete segments (saved filters everyone else uses).
+    may_edit_segments: bool
 
     @property
     def active(self) -> bool:
@@ -112,6 +114,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=True,
         may_edit_customers=True,
         may_write_orders=True,
+        may_edit_segments=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -122,6 +125,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_edit_segments=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -132,6 +136,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=False,
+        may_edit_segments=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -142,6 +147,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_edit_segments=False,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -152,6 +158,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_edit_segments=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -163,6 +170,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_edit_segments=False,
     ),
 }
 

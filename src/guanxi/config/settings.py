@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "guanxi.exports",
     "guanxi.demo",
     "guanxi.insights",
+    "guanxi.segments",
     "guanxi.web",
 ]
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
@@ -20,12 +20,14 @@ __all__ = [
     "customer_filter_name",
     "customer_filter_phone",
     "customer_get",
+    "customer_has_tag",
     "customer_list",
     "customer_list_with_tags",
     "customer_monthly_new",
     "customer_scope",
     "customer_search",
     "interaction_list",
+    "tag_find",
     "tag_list",
 ]
 
@@ -133,6 +135,25 @@ def interaction_list(*, actor: Any, customer: Customer) -> QuerySet[Interaction]
 def tag_list() -> QuerySet[Tag]:
     """All tags by name (tags carry no personal data)."""
     return Tag.objects.order_by("name")
+
+
+def tag_find(value: int | str) -> Tag | None:
+    """The tag with this number (an int) or this exact name (text), if any."""
+    if isinstance(value, int):
+        return Tag.objects.filter(pk=value).first() if 0 < value < 2**63 else None
+    return Tag.objects.filter(name=value).first()
+
+
+def customer_has_tag(tag_id: int, *, customer: str = "pk") -> Exists:
+    """``EXISTS``: the outer query's customer has tag ``tag_id``. ``customer`` is
+    the outer query's path to the customer's id (``pk`` on customers,
+    ``customer_id`` on a table that points at them). An EXISTS on the link
+    table, not a join: two tag conditions then test two different links, and
+    a negation stays one anti-join."""
+    links = Customer.tags.through.objects.filter(
+        customer_id=OuterRef(customer), tag_id=tag_id
+    )
+    return Exists(links)
 
 
 def customer_monthly_new(
