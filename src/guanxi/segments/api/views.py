@@ -9,7 +9,7 @@ rule with the same messages as the web builder; domain errors become 4xx in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -212,7 +212,7 @@ class SegmentViewSet(viewsets.GenericViewSet[Segment]):
         )
         page = self.paginate_queryset(members)
         serializer = CustomerSerializer(
-            page, many=True, context={"policy": policy_for(request.user)}
+            cast(Any, page), many=True, context={"policy": policy_for(request.user)}
         )
         return self.get_paginated_response(serializer.data)
 

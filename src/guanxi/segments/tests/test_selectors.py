@@ -12,6 +12,7 @@ from django.utils import timezone
 from guanxi.customers.models import Customer, Tag
 from guanxi.segments.models import Segment, SegmentCount
 from guanxi.segments.selectors import (
+    Share,
     everyone_actor,
     segment_count,
     segment_history,
@@ -56,7 +57,7 @@ def people(users: dict[str, Any], make_customer: Any) -> dict[str, Customer]:
     made["c1"].tags.add(vip)
     scored_run(EARLIER)
     scored_run(AS_OF)
-    scores = {
+    scores: dict[str, dict[str, Any]] = {
         "a1": {
             "quadrant": "star",
             "stage": "mature",
@@ -256,6 +257,11 @@ def test_history_recorded_for_everyone_counted_on_the_spot_for_a_manager(
     ]
 
 
+def _pair(share: Share | None) -> tuple[int, int]:
+    assert share is not None
+    return (share.members, share.customers)
+
+
 def test_latest_counts_recorded_or_counted(users: dict[str, Any]) -> None:
     stars = Segment.objects.create(
         name="stars", rules={"all": [rule("quadrant", "eq", "star")]}
@@ -265,15 +271,15 @@ def test_latest_counts_recorded_or_counted(users: dict[str, Any]) -> None:
     )
     SegmentCount.objects.create(segment=stars, as_of=AS_OF, members=40, customers=100)
     admin = segment_latest_counts(actor=users["admin"], segments=[stars, broken])
-    assert (admin[stars.pk].members, admin[stars.pk].customers) == (40, 100)
+    assert _pair(admin[stars.pk]) == (40, 100)
     assert admin[broken.pk] is None
     manager = segment_latest_counts(actor=users["account_manager"], segments=[stars])
-    assert (manager[stars.pk].members, manager[stars.pk].customers) == (2, 3)
+    assert _pair(manager[stars.pk]) == (2, 3)
     # Rules changed after the count: counted again.
     Segment.objects.filter(pk=stars.pk).update(updated_at=timezone.now())
     stars.refresh_from_db()
     again = segment_latest_counts(actor=users["admin"], segments=[stars])
-    assert (again[stars.pk].members, again[stars.pk].customers) == (3, 6)
+    assert _pair(again[stars.pk]) == (3, 6)
 
 
 def test_share_by_manager(users: dict[str, Any]) -> None:
@@ -292,5 +298,5 @@ def test_share_by_manager(users: dict[str, Any]) -> None:
 
 
 def test_everyone_actor_sees_every_customer() -> None:
-    tree = {"all": []}
+    tree: dict[str, Any] = {"all": []}
     assert segment_count(actor=everyone_actor(), rules=tree) == len(PEOPLE)
