@@ -57,6 +57,8 @@ class Policy:
     may_assign_manager: bool
     may_edit_customers: bool
     may_write_orders: bool
+    #: Run scoring, change the business's settings and playbooks.
+    may_administer: bool
     #: Create, change and delete segments (saved filters everyone else uses).
     may_edit_segments: bool
 
@@ -114,6 +116,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=True,
         may_edit_customers=True,
         may_write_orders=True,
+        may_administer=True,
         may_edit_segments=True,
     ),
     Role.OPERATIONS: Policy(
@@ -125,6 +128,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_administer=False,
         may_edit_segments=True,
     ),
     Role.SERVICE: Policy(
@@ -136,6 +140,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=False,
+        may_administer=False,
         may_edit_segments=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
@@ -147,6 +152,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_administer=False,
         may_edit_segments=False,
     ),
     Role.ANALYST: Policy(
@@ -158,6 +164,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_administer=False,
         may_edit_segments=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
@@ -170,6 +177,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_administer=False,
         may_edit_segments=False,
     ),
 }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("imports/", include("guanxi.ingest.urls")),
     path("customers/", include("guanxi.customers.urls")),
     path("orders/", include("guanxi.commerce.urls")),
+    path("insights/", include("guanxi.insights.urls")),
     path("segments/", include("guanxi.segments.urls")),
     path("", include("guanxi.web.urls")),
 ]

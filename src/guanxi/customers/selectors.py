@@ -26,10 +26,23 @@ __all__ = [
     "customer_monthly_new",
     "customer_scope",
     "customer_search",
+    "customer_table_name",
     "interaction_list",
     "tag_find",
+    "interaction_table_name",
     "tag_list",
 ]
+
+
+def customer_table_name() -> str:
+    """The customers' table, for set-based reads in the database (insights)."""
+    return str(Customer._meta.db_table)
+
+
+def interaction_table_name() -> str:
+    """The interactions' table, for set-based reads in the database (insights).
+    Columns: ``customer_id``, ``kind``, ``occurred_at``."""
+    return str(Interaction._meta.db_table)
 
 
 def customer_scope(*, actor: Any) -> QuerySet[Customer]:

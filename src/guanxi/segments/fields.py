@@ -292,12 +292,12 @@ _FIELD_LIST = [
     ),
     RuleField(
         "value_score",
-        _("Value score"),
+        _("Value score (0–100)"),
         Kind.FLOAT,
         Source.SCORE,
         "value_score",
         minimum=0,
-        maximum=MONEY_MAX,
+        maximum=100,
     ),
     RuleField(
         "churn_risk",

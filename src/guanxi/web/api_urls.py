@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("guanxi.customers.api.urls")),
     path("", include("guanxi.commerce.api.urls")),
     path("", include("guanxi.segments.api.urls")),
+    path("", include("guanxi.insights.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

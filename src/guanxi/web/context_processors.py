@@ -48,6 +48,8 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
     ]
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
+    if policy.may_administer:
+        entries.append((_("Scoring"), _first_url_in("insights")))
     path = request.path
     items = []
     for label, url in entries:
