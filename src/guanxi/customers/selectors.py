@@ -28,8 +28,8 @@ __all__ = [
     "customer_search",
     "customer_table_name",
     "interaction_list",
-    "tag_find",
     "interaction_table_name",
+    "tag_find",
     "tag_list",
 ]
 
