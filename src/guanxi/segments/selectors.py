@@ -85,9 +85,10 @@ def segment_get(*, pk: Any) -> Segment:
 def _snapshots(
     actor: Any, tree: dict[str, Any], as_of: dt.date | None
 ) -> QuerySet[Any]:
-    return snapshot_scope(actor=actor, as_of=as_of).filter(
-        rules_q(tree, on=ON_SNAPSHOTS)
-    )
+    day = as_of if as_of is not None else latest_as_of()
+    if day is None:
+        return snapshot_scope(actor=actor, as_of=None)  # none before the first run
+    return snapshot_scope(actor=actor, as_of=day).filter(rules_q(tree, on=ON_SNAPSHOTS))
 
 
 def segment_members(
@@ -127,13 +128,13 @@ def segment_customers_total(*, actor: Any) -> int:
 
 
 def segment_latest_counts(
-    *, actor: Any, segments: list[Segment]
+    *, actor: Any, segments: list[Segment], as_of: dt.date | None
 ) -> dict[int, Share | None]:
     """Each segment's members and share now, in ``actor``'s scope: the count
     recorded at the latest run where the scope is every customer, counted on
     the spot otherwise (an account manager's few customers). None for a
-    segment whose rules cannot run."""
-    day = latest_as_of()
+    segment whose rules cannot run. ``as_of``: the latest finished run's date."""
+    day = as_of
     out: dict[int, Share | None] = {}
     recorded: dict[int, SegmentCount] = {}
     if scope_for(actor).everyone and day is not None:
@@ -148,7 +149,7 @@ def segment_latest_counts(
         if total is None:
             total = segment_customers_total(actor=actor)
         try:
-            members = segment_count(actor=actor, rules=segment.rules)
+            members = segment_count(actor=actor, rules=segment.rules, as_of=day)
         except ValidationFailed:
             out[segment.pk] = None
             continue

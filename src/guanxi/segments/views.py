@@ -99,7 +99,8 @@ def _editor(request: Any) -> None:
 def segment_list_page(request: HtmxHttpRequest) -> HttpResponse:
     policy = policy_for(request.user)
     segments = list(segment_list()) if policy.active else []
-    counts = segment_latest_counts(actor=request.user, segments=segments)
+    day = latest_as_of()
+    counts = segment_latest_counts(actor=request.user, segments=segments, as_of=day)
     rows = [{"segment": s, "share": counts.get(s.pk)} for s in segments]
     return render(
         request,
@@ -107,7 +108,7 @@ def segment_list_page(request: HtmxHttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "may_edit": policy.may_edit_segments,
-            "as_of": latest_as_of(),
+            "as_of": day,
         },
     )
 
@@ -120,8 +121,9 @@ def segment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not policy.active:
         raise NotFound(_("segment not found"))
     segment = segment_get(pk=pk)
-    count = segment_count(actor=request.user, rules=segment.rules)
-    members = segment_members(actor=request.user, rules=segment.rules)
+    day = latest_as_of()
+    count = segment_count(actor=request.user, rules=segment.rules, as_of=day)
+    members = segment_members(actor=request.user, rules=segment.rules, as_of=day)
     page = keyset_page(
         members.prefetch_related("tags"),
         keys=("id",),
@@ -153,7 +155,7 @@ def segment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         total=total,
         percent=round(100 * count / total, 1) if total else 0.0,
         scored=uses_scores(_checked_or_everyone(segment.rules)),
-        as_of=latest_as_of(),
+        as_of=day,
         chart={
             "dates": [h.as_of.isoformat() for h in history if h.as_of],
             "shares": [h.percent for h in history],
@@ -185,10 +187,11 @@ def _preview(request: Any, rules: dict[str, Any]) -> dict[str, Any]:
         checked = segment_rules_check(rules)
     except ValidationFailed as exc:
         return {"error": exc.message}
-    count = segment_count(actor=request.user, rules=checked)
+    day = latest_as_of()
+    count = segment_count(actor=request.user, rules=checked, as_of=day)
     total = segment_customers_total(actor=request.user)
     first = list(
-        segment_members(actor=request.user, rules=checked)
+        segment_members(actor=request.user, rules=checked, as_of=day)
         .prefetch_related("tags")
         .order_by("-id")[:PREVIEW_MEMBERS]
     )
@@ -201,7 +204,7 @@ def _preview(request: Any, rules: dict[str, Any]) -> dict[str, Any]:
         "pseudonymous": policy.pseudonymous,
         "rows_without_pager": True,
         "scored": uses_scores(checked),
-        "no_run": uses_scores(checked) and latest_as_of() is None,
+        "no_run": uses_scores(checked) and day is None,
     }
 
 
@@ -332,7 +335,7 @@ def segment_builder(request: HtmxHttpRequest) -> HttpResponse:
 def segment_preview(request: HtmxHttpRequest) -> HttpResponse:
     """The live count and first members of the rules as the form holds them."""
     _editor(request)
-    root = node_from_form(request.POST, tags=builder_options().tag_ids)
+    root = node_from_form(request.POST)
     context = {"preview": _preview(request, rules_from_node(root))}
     return render(request, "segments/partials/preview.html", context)
 

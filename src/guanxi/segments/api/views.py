@@ -67,14 +67,15 @@ def _segment(request: Request, pk: Any) -> Segment:
 
 def _count(request: Request, rules: Any) -> dict[str, Any]:
     tree = rules_check(rules, lookups=None)
-    count = segment_count(actor=request.user, rules=tree)
-    total = segment_customers_total(actor=request.user)
     scored = uses_scores(tree)
+    day = latest_as_of() if scored else None
+    count = segment_count(actor=request.user, rules=tree, as_of=day)
+    total = segment_customers_total(actor=request.user)
     return {
         "count": count,
         "customers": total,
         "share": count / total if total else 0.0,
-        "as_of": latest_as_of() if scored else None,
+        "as_of": day,
         "scores": scored,
     }
 

@@ -270,15 +270,19 @@ def test_latest_counts_recorded_or_counted(users: dict[str, Any]) -> None:
         name="broken", rules={"all": [rule("quadrant", "eq", "gold")]}
     )
     SegmentCount.objects.create(segment=stars, as_of=AS_OF, members=40, customers=100)
-    admin = segment_latest_counts(actor=users["admin"], segments=[stars, broken])
+    admin = segment_latest_counts(
+        actor=users["admin"], segments=[stars, broken], as_of=AS_OF
+    )
     assert _pair(admin[stars.pk]) == (40, 100)
     assert admin[broken.pk] is None
-    manager = segment_latest_counts(actor=users["account_manager"], segments=[stars])
+    manager = segment_latest_counts(
+        actor=users["account_manager"], segments=[stars], as_of=AS_OF
+    )
     assert _pair(manager[stars.pk]) == (2, 3)
     # Rules changed after the count: counted again.
     Segment.objects.filter(pk=stars.pk).update(updated_at=timezone.now())
     stars.refresh_from_db()
-    again = segment_latest_counts(actor=users["admin"], segments=[stars])
+    again = segment_latest_counts(actor=users["admin"], segments=[stars], as_of=AS_OF)
     assert _pair(again[stars.pk]) == (3, 6)
 
 
