@@ -39,7 +39,9 @@ def detail(segment: Segment) -> str:
     return reverse("segments:segment-detail", args=[segment.pk])
 
 
-def form(*rules: dict[str, str | list[str]], kind: str = "all", **extra: Any) -> dict:
+def form(
+    *rules: dict[str, str | list[str]], kind: str = "all", **extra: Any
+) -> dict[str, Any]:
     """The builder's form: a root group of ``kind`` holding ``rules``."""
     data: dict[str, Any] = {"node": ["r"], "r.kind": kind, **extra}
     for i, values in enumerate(rules):
