@@ -29,6 +29,7 @@ __all__ = [
     "customer_table_name",
     "interaction_list",
     "interaction_table_name",
+    "tag_customer_ids",
     "tag_find",
     "tag_list",
 ]
@@ -155,6 +156,14 @@ def tag_find(value: int | str) -> Tag | None:
     if isinstance(value, int):
         return Tag.objects.filter(pk=value).first() if 0 < value < 2**63 else None
     return Tag.objects.filter(name=value).first()
+
+
+def tag_customer_ids(tag_id: int) -> QuerySet[Any]:
+    """The ids of the customers who have tag ``tag_id`` (for ``id IN (…)``:
+    a count over a tag reads its links once instead of testing every
+    customer)."""
+    links = Customer.tags.through.objects.filter(tag_id=tag_id)
+    return links.values("customer_id")
 
 
 def customer_has_tag(tag_id: int, *, customer: str = "pk") -> Exists:

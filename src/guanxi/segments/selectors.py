@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import scope_for
@@ -31,6 +31,7 @@ from guanxi.segments.rules import rules_check, uses_scores
 __all__ = [
     "Share",
     "everyone_actor",
+    "members_are_sparse",
     "segment_count",
     "segment_customers_total",
     "segment_get",
@@ -88,28 +89,56 @@ def _snapshots(
     day = as_of if as_of is not None else latest_as_of()
     if day is None:
         return snapshot_scope(actor=actor, as_of=None)  # none before the first run
-    return snapshot_scope(actor=actor, as_of=day).filter(rules_q(tree, on=ON_SNAPSHOTS))
+    # Profile rules pick from every customer: the snapshots are in scope
+    # already, and "city = 上海" is then read from the city index alone (an
+    # account manager's scope there made SQLite read 145,000 customers' rows).
+    everyone = customer_scope(actor=everyone_actor())
+    return snapshot_scope(actor=actor, as_of=day).filter(
+        rules_q(tree, on=ON_SNAPSHOTS, customers=everyone)
+    )
 
 
 def segment_members(
-    *, actor: Any, rules: Any, as_of: dt.date | None = None
+    *, actor: Any, rules: Any, as_of: dt.date | None = None, sparse: bool = False
 ) -> QuerySet[Any]:
     """The customers in ``actor``'s scope who match ``rules`` (scores: of the
     run of ``as_of``, default the latest). Raises ``ValidationFailed`` naming
-    the rule when the tree cannot run."""
+    the rule when the tree cannot run.
+
+    ``sparse``: the caller knows the members are few among the customers
+    (:func:`members_are_sparse`). Pages of members are read newest first; for
+    most segments the quickest way is to walk the customers from the newest
+    and test each (an ``EXISTS``), but for a rare one that walk is long, and
+    collecting the few members first is quicker.
+    """
     tree = rules_check(rules, lookups=None)
     customers = customer_scope(actor=actor)
     if not uses_scores(tree):
-        return customers.filter(rules_q(tree, on=ON_CUSTOMERS))
-    scored = _snapshots(actor, tree, as_of).values("customer_id")
-    return customers.filter(pk__in=scored)
+        return customers.filter(rules_q(tree, on=ON_CUSTOMERS, tag_lists=sparse))
+    scored = _snapshots(actor, tree, as_of)
+    if sparse:
+        return customers.filter(pk__in=scored.values("customer_id"))
+    return customers.filter(Exists(scored.filter(customer_id=OuterRef("pk"))))
+
+
+#: Members fewer than one in this many customers are read by collecting them.
+SPARSE_RATIO = 1000
+
+
+def members_are_sparse(*, count: int, customers: int) -> bool:
+    """Whether a page of members is read quicker by collecting them first: at
+    1,000,000 customers walking from the newest takes ~1 µs per customer
+    tested, collecting ~0.1-0.2 s whatever their number."""
+    return count * SPARSE_RATIO < customers
 
 
 def segment_count(*, actor: Any, rules: Any, as_of: dt.date | None = None) -> int:
     """How many customers :func:`segment_members` holds (one COUNT query)."""
     tree = rules_check(rules, lookups=None)
     if not uses_scores(tree):
-        matching = customer_scope(actor=actor).filter(rules_q(tree, on=ON_CUSTOMERS))
+        matching = customer_scope(actor=actor).filter(
+            rules_q(tree, on=ON_CUSTOMERS, tag_lists=True)
+        )
         return matching.order_by().count()
     # One snapshot per customer and date, in the same scope: counting the
     # snapshots counts the members without reading the customers again.

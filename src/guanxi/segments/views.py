@@ -46,6 +46,7 @@ from guanxi.segments.forms import builder_context, builder_options, rules_text
 from guanxi.segments.models import Segment
 from guanxi.segments.rules import EVERYONE, rules_check, uses_scores
 from guanxi.segments.selectors import (
+    members_are_sparse,
     segment_count,
     segment_customers_total,
     segment_get,
@@ -123,7 +124,13 @@ def segment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     segment = segment_get(pk=pk)
     day = latest_as_of()
     count = segment_count(actor=request.user, rules=segment.rules, as_of=day)
-    members = segment_members(actor=request.user, rules=segment.rules, as_of=day)
+    total = segment_customers_total(actor=request.user)
+    members = segment_members(
+        actor=request.user,
+        rules=segment.rules,
+        as_of=day,
+        sparse=members_are_sparse(count=count, customers=total),
+    )
     page = keyset_page(
         members.prefetch_related("tags"),
         keys=("id",),
@@ -148,7 +155,6 @@ def segment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     if template != "segments/segment_detail.html":
         return render(request, template, context)
-    total = segment_customers_total(actor=request.user)
     history = segment_history(actor=request.user, segment=segment)
     context.update(
         count=count,
@@ -190,8 +196,9 @@ def _preview(request: Any, rules: dict[str, Any]) -> dict[str, Any]:
     day = latest_as_of()
     count = segment_count(actor=request.user, rules=checked, as_of=day)
     total = segment_customers_total(actor=request.user)
+    sparse = members_are_sparse(count=count, customers=total)
     first = list(
-        segment_members(actor=request.user, rules=checked, as_of=day)
+        segment_members(actor=request.user, rules=checked, as_of=day, sparse=sparse)
         .prefetch_related("tags")
         .order_by("-id")[:PREVIEW_MEMBERS]
     )

@@ -14,6 +14,7 @@ from guanxi.segments.models import Segment, SegmentCount
 from guanxi.segments.selectors import (
     Share,
     everyone_actor,
+    members_are_sparse,
     segment_count,
     segment_history,
     segment_latest_counts,
@@ -198,6 +199,8 @@ def test_what_each_rule_matches(
 
     checked = segment_rules_check(tree)
     assert members(users["admin"], checked) == expected
+    # Read by collecting the few members first: the same members.
+    assert members(users["admin"], checked, sparse=True) == expected
     assert segment_count(actor=users["admin"], rules=checked) == len(expected)
 
 
@@ -299,6 +302,12 @@ def test_share_by_manager(users: dict[str, Any]) -> None:
     assert segment_share_by_manager(actor=users["account_manager"], segment=stars) == [
         {"manager": mine, "members": 2, "customers": 3}
     ]
+
+
+def test_sparse_means_fewer_than_one_in_a_thousand() -> None:
+    assert members_are_sparse(count=999, customers=1_000_000)
+    assert not members_are_sparse(count=1000, customers=1_000_000)
+    assert not members_are_sparse(count=0, customers=0)
 
 
 def test_everyone_actor_sees_every_customer() -> None:
