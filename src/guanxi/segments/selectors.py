@@ -86,6 +86,7 @@ def segment_get(*, pk: Any) -> Segment:
 def _snapshots(
     actor: Any, tree: dict[str, Any], as_of: dt.date | None
 ) -> QuerySet[Any]:
+    """The snapshots matching ``tree`` of ``as_of``'s run, in ``actor``'s scope."""
     day = as_of if as_of is not None else latest_as_of()
     if day is None:
         return snapshot_scope(actor=actor, as_of=None)  # none before the first run
@@ -115,10 +116,15 @@ def segment_members(
     customers = customer_scope(actor=actor)
     if not uses_scores(tree):
         return customers.filter(rules_q(tree, on=ON_CUSTOMERS, tag_lists=sparse))
-    scored = _snapshots(actor, tree, as_of)
     if sparse:
+        scored = _snapshots(actor, tree, as_of)
         return customers.filter(pk__in=scored.values("customer_id"))
-    return customers.filter(Exists(scored.filter(customer_id=OuterRef("pk"))))
+    # The customers around the EXISTS are in scope already: the snapshots in
+    # it need not join them again (that join made SQLite drive the subquery
+    # from the city's 145,000 customers for every customer walked: 14 times
+    # slower for an account manager's page).
+    everyone = _snapshots(everyone_actor(), tree, as_of)
+    return customers.filter(Exists(everyone.filter(customer_id=OuterRef("pk"))))
 
 
 #: Members fewer than one in this many customers are read by collecting them.
@@ -140,8 +146,11 @@ def segment_count(*, actor: Any, rules: Any, as_of: dt.date | None = None) -> in
             rules_q(tree, on=ON_CUSTOMERS, tag_lists=True)
         )
         return matching.order_by().count()
-    # One snapshot per customer and date, in the same scope: counting the
-    # snapshots counts the members without reading the customers again.
+    if not scope_for(actor).everyone:
+        # An account manager's few customers: walked, each tested once.
+        return segment_members(actor=actor, rules=tree, as_of=as_of).order_by().count()
+    # One snapshot per customer and date: counting the snapshots (from one
+    # covering index) counts the members without reading the customers.
     return _snapshots(actor, tree, as_of).order_by().count()
 
 
