@@ -344,7 +344,7 @@ def segment_preview(request: HtmxHttpRequest) -> HttpResponse:
     _editor(request)
     root = node_from_form(request.POST)
     context = {"preview": _preview(request, rules_from_node(root))}
-    return render(request, "segments/partials/preview.html", context)
+    return render(request, "segments/partials/preview_response.html", context)
 
 
 # --- delete and export -----------------------------------------------------------
