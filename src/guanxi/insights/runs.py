@@ -20,11 +20,12 @@ heartbeat is fresh, a second run of the same date is refused.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -241,11 +242,47 @@ def _require_orders(as_of: dt.date) -> None:
 
 def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
     settings = insight_settings()
+    as_of = run.as_of
+    with db.adbc_sources(2) as sources:
+        if sources is not None:
+            # SQLite, outside a transaction: two ADBC connections, results as
+            # Arrow columns. SQLite runs one query per connection at a time:
+            # the interactions on the second, in a thread, while the first
+            # rolls up and reads the purchases (the driver lets go of the GIL).
+            main, side = sources
+            pool = ThreadPoolExecutor(max_workers=1)
+            future = pool.submit(
+                _interactions, side, side.execute, as_of, settings, side.sql
+            )
+            pool.shutdown(wait=False)
+            tracker.step(0)
+            days = db.purchase_days_table(main, as_of=as_of, sqlite_execute=main.sql)
+            return compute_scores(
+                main,
+                days,
+                as_of=as_of,
+                settings=settings,
+                step=tracker.step,
+                interactions=future.result,
+            )
+    # PostgreSQL, or inside a transaction: Django's own connection.
     with db.ibis_connection() as con:
         tracker.step(0)
-        days = db.purchase_days_table(con, as_of=run.as_of)
+        days = db.purchase_days_table(con, as_of=as_of)
+        fetch = lambda expr: db.fetch_frame(con, expr)  # noqa: E731
+        execute = db.django_execute if connection.vendor == "sqlite" else None
+
+        def interactions() -> tuple[pd.DataFrame, ...]:
+            return _interactions(con, fetch, as_of, settings, execute)
+
         return compute_scores(
-            con, days, as_of=run.as_of, settings=settings, step=tracker.step
+            con,
+            days,
+            as_of=as_of,
+            settings=settings,
+            step=tracker.step,
+            fetch=fetch,
+            interactions=interactions,
         )
 
 
@@ -256,13 +293,20 @@ def compute_scores(
     as_of: dt.date,
     settings: Any,
     step: Callable[..., None] = lambda *a: None,
+    fetch: Callable[[Any], pd.DataFrame] | None = None,
+    interactions: Callable[[], tuple[pd.DataFrame, ...]] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Features on the Ibis connection ``con`` (the purchase days ``days``,
     its customers and interactions tables), then the models and labels.
 
     The scoring run calls it on the database; the benchmark's floor calls it
-    on DuckDB over Parquet copies of the same tables.
+    on DuckDB over Parquet copies of the same tables. ``fetch`` runs an
+    expression into a frame (default: the connection's own ``execute``);
+    ``interactions`` gives the contact features now and at the cut-off and
+    the engagement counts (default: computed on ``con`` after the purchases;
+    the scoring run computes them in a thread beside).
     """
+    run = fetch if fetch is not None else con.execute
     cutoff = as_of - dt.timedelta(days=CHURN_HORIZON_DAYS)
     cv_window = int(settings.cv_window_days)
     windows = sorted({*PURCHASE_WINDOWS, cv_window, int(settings.emotion_window_days)})
@@ -272,29 +316,23 @@ def compute_scores(
         if not _is_window(c) or int(c.rsplit("_", 1)[1][:-1]) in PURCHASE_WINDOWS
     ]
     step(1)
-    customers = db.customer_ids(con)
-    purchases = con.execute(db.purchase_features(days, end=as_of, windows=windows))
+    customers = run(db.customer_ids(con))
+    purchases = run(db.purchase_features(days, end=as_of, windows=windows))
     step(1, 0.45)
     sample = max(1, -(-len(purchases) // CHURN_TRAINING_CUSTOMERS))
-    training = con.execute(
+    training = run(
         db.purchase_features(
             days, end=cutoff, windows=PURCHASE_WINDOWS, sample_every=sample
         )
     )
     step(1, 0.65)
-    contacts_now = con.execute(
-        db.contact_features(con, as_of=as_of, end=as_of, windows=CONTACT_WINDOWS)
-    )
-    contacts_then = con.execute(
-        db.contact_features(con, as_of=as_of, end=cutoff, windows=CONTACT_WINDOWS)
+    contacts_now, contacts_then, engagement = (
+        interactions()
+        if interactions is not None
+        else _interactions(con, run, as_of, settings)
     )
     contacts_then = contacts_then[contacts_then["customer_id"] % sample == 0]
     step(1, 0.85)
-    engagement = con.execute(
-        db.engagement_counts(
-            con, as_of=as_of, window_days=int(settings.emotion_window_days)
-        )
-    )
     purchases = purchases.sort_values("customer_id", kind="stable").reset_index(
         drop=True
     )
@@ -338,6 +376,28 @@ def compute_scores(
     return scored, info
 
 
+def _interactions(
+    con: Any,
+    fetch: Callable[[Any], pd.DataFrame],
+    as_of: dt.date,
+    settings: Any,
+    sqlite_execute: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Contact features at the as-of date and at the churn cut-off, and the
+    engagement counts of the emotion window, from one table of interactions."""
+    cutoff = as_of - dt.timedelta(days=CHURN_HORIZON_DAYS)
+    rows = db.interactions_table(con, as_of=as_of, sqlite_execute=sqlite_execute)
+    return (
+        fetch(db.contact_features(rows, end=as_of, windows=CONTACT_WINDOWS)),
+        fetch(db.contact_features(rows, end=cutoff, windows=CONTACT_WINDOWS)),
+        fetch(
+            db.engagement_counts(
+                rows, as_of=as_of, window_days=int(settings.emotion_window_days)
+            )
+        ),
+    )
+
+
 def _feature_columns(windows: list[int]) -> list[str]:
     from guanxi.analytics.features import _FEATURE_COLUMNS, _windowed
 
@@ -358,59 +418,78 @@ def _settings_used(settings: Any) -> dict[str, Any]:
     return used
 
 
-def _date_text(day: float) -> str | None:
-    if day is None or pd.isna(day):
-        return None
-    return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
+def _dates(days: pd.Series) -> list[str | None]:
+    """Day numbers (NaN for none) as ISO dates, each distinct day converted once."""
+    epoch = dt.date(1970, 1, 1)
+    cache: dict[int, str] = {}
+    out: list[str | None] = []
+    for value in days.to_numpy(dtype=float, na_value=np.nan).tolist():
+        if value != value:
+            out.append(None)
+            continue
+        key = int(value)
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = (epoch + dt.timedelta(days=key)).isoformat()
+        out.append(text)
+    return out
 
 
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else round(float(value), 6)
-    return value
+def _numbers(column: pd.Series, *, digits: int | None = None) -> list[Any]:
+    """A column as Python numbers, None for a missing value (rounded to
+    ``digits`` places; whole numbers stay ints when the column holds ints)."""
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    if digits is not None:
+        values = np.round(values, digits)
+    missing = np.isnan(values)
+    if digits is None:
+        listed: list[Any] = (
+            values.astype(np.int64, copy=False).tolist()
+            if not missing.any()
+            else [
+                None if m else int(v)
+                for v, m in zip(values.tolist(), missing.tolist(), strict=True)
+            ]
+        )
+        return listed
+    if not missing.any():
+        return values.tolist()
+    return [
+        None if m else v for v, m in zip(values.tolist(), missing.tolist(), strict=True)
+    ]
 
 
 def _rows(frame: pd.DataFrame, as_of: dt.date) -> list[tuple[Any, ...]]:
-    day = as_of.isoformat()
-    out = []
-    columns = {name: frame[name].tolist() for name in frame.columns}
-    for i, customer in enumerate(frame.index.tolist()):
-        out.append(
-            (
-                int(customer),
-                day,
-                int(columns["orders"][i]),
-                float(columns["total_spend"][i]),
-                _date_text(columns["first_day"][i]),
-                _date_text(columns["last_day"][i]),
-                _plain(columns["days_since_last_purchase"][i]),
-                _plain(columns["mean_gap_days"][i]),
-                int(columns["orders_30d"][i]),
-                float(columns["spend_30d"][i]),
-                _plain(columns["r_score"][i]),
-                _plain(columns["f_score"][i]),
-                _plain(columns["m_score"][i]),
-                columns["rfm_segment"][i],
-                float(columns["current_value"][i]),
-                float(columns["potential_value"][i]),
-                round(float(columns["value_score"][i]), 6),
-                columns["quadrant"][i],
-                columns["stage"][i],
-                columns["emotion"][i],
-                json.dumps(columns["emotion_reasons"][i]),
-                _plain(columns["p_alive"][i]),
-                _plain(columns["expected_purchases_90d"][i]),
-                _plain(columns["churn_risk"][i]),
-                json.dumps(columns["churn_reasons"][i]),
-            )
-        )
-    return out
+    """The snapshot rows of ``frame``, in the order of :data:`SNAPSHOT_COLUMNS`,
+    converted a column at a time."""
+    columns: list[Any] = [
+        frame.index.to_numpy(dtype=np.int64).tolist(),
+        repeat(as_of.isoformat(), len(frame)),
+        _numbers(frame["orders"]),
+        _numbers(frame["total_spend"], digits=2),
+        _dates(frame["first_day"]),
+        _dates(frame["last_day"]),
+        _numbers(frame["days_since_last_purchase"]),
+        _numbers(frame["mean_gap_days"], digits=6),
+        _numbers(frame["orders_30d"]),
+        _numbers(frame["spend_30d"], digits=2),
+        _numbers(frame["r_score"]),
+        _numbers(frame["f_score"]),
+        _numbers(frame["m_score"]),
+        frame["rfm_segment"].tolist(),
+        _numbers(frame["current_value"], digits=2),
+        _numbers(frame["potential_value"], digits=2),
+        _numbers(frame["value_score"], digits=6),
+        frame["quadrant"].tolist(),
+        frame["stage"].tolist(),
+        frame["emotion"].tolist(),
+        frame["emotion_reasons"].tolist(),
+        _numbers(frame["p_alive"], digits=6),
+        _numbers(frame["expected_purchases_90d"], digits=6),
+        _numbers(frame["churn_risk"], digits=6),
+        frame["churn_reasons"].tolist(),
+    ]
+    return list(zip(*columns, strict=True))
 
 
 def _write(run: ScoreRun, scored: Any, tracker: _Tracker) -> None:

@@ -36,6 +36,7 @@ The rules, with the defaults of :class:`~guanxi.insights.models.InsightSettings`
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,11 +65,30 @@ ENGAGEMENT_POINTS = {
 #: Reasons kept per customer.
 TOP_REASONS = 3
 #: Customers whose churn reasons are worked out (the riskiest first).
-REASONS_FOR_AT_MOST = 100_000
+REASONS_FOR_AT_MOST = 20_000
+#: The features a reason may name: those a person can act on or recognise
+#: (each costs one prediction of every customer given reasons).
+REASON_FEATURES = (
+    "days_since_last_purchase",
+    "overdue_ratio",
+    "orders_trend_90d",
+    "spend_trend_90d",
+    "btyd_p_alive",
+    "btyd_no_purchase",
+    "frequency",
+    "orders_90d",
+    "spend_90d",
+    "T",
+    "complaints_90d",
+    "contacts_trend_90d",
+    "days_since_last_contact",
+)
 #: Churn horizon (days): a customer churns without a purchase in it.
 CHURN_HORIZON_DAYS = 90
-#: Customers the churn model learns from, at most (a sample by id beyond).
-CHURN_TRAINING_CUSTOMERS = 200_000
+#: Customers the churn model learns from, at most (a sample by id beyond):
+#: 50,000 customers fit its 100 small trees well, and the calibration fits
+#: them six times.
+CHURN_TRAINING_CUSTOMERS = 50_000
 
 
 @dataclass
@@ -174,11 +194,32 @@ def stage_of(frame: pd.DataFrame, settings: Any) -> pd.Series:
     )
 
 
+def _signals_json(counts: tuple[int, ...], kinds: list[str], weights: Any) -> str:
+    """The signals of one row of counts as JSON: ``[{"signal", "count",
+    "points"}]``, the largest effect first (ties in the order of ``kinds``)."""
+    found = [
+        (-abs(count * float(weights[i])), i, count)
+        for i, count in enumerate(counts)
+        if count
+    ]
+    found.sort()
+    return json.dumps(
+        [
+            {
+                "signal": kinds[i],
+                "count": count,
+                "points": round(count * float(weights[i]), 2),
+            }
+            for _effect, i, count in found
+        ]
+    )
+
+
 def emotion_of(
     engagement: pd.DataFrame, purchase_days: pd.Series, bought: pd.Series, settings: Any
-) -> tuple[pd.Series, list[list[dict[str, Any]]]]:
-    """The emotion layer of each customer and its reasons (signals with counts
-    and points, the largest effect first)."""
+) -> tuple[pd.Series, list[str]]:
+    """The emotion layer of each customer and its reasons as JSON text
+    (signals with counts and points, the largest effect first)."""
     counts = engagement.copy()
     counts["purchase"] = purchase_days.astype("int64")
     points_of = {
@@ -204,22 +245,17 @@ def emotion_of(
         (complaints >= settings.drifting_complaints), Emotion.DRIFTING.value, labels
     )
     labels = np.where(silent & ~bought.to_numpy(), Emotion.ORDINARY.value, labels)
-    reasons: list[list[dict[str, Any]]] = []
-    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")
-    for row in range(len(matrix)):
-        kept = []
-        for column in order[row]:
-            count = int(matrix[row, column])
-            if count == 0:
-                break
-            kept.append(
-                {
-                    "signal": kinds[column],
-                    "count": count,
-                    "points": round(float(contributions[row, column]), 2),
-                }
-            )
-        reasons.append(kept)
+    # Reasons as JSON text, worked out once per distinct row of counts (a
+    # million customers share a few thousand of them).
+    if len(matrix):
+        distinct, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        texts = np.array(
+            [_signals_json(tuple(row), kinds, weights) for row in distinct.tolist()],
+            dtype=object,
+        )
+        reasons: list[str] = texts[np.ravel(inverse)].tolist()
+    else:
+        reasons = []
     return pd.Series(labels, index=engagement.index, dtype=object), reasons
 
 
@@ -329,9 +365,9 @@ def clv_columns(
     return out, models, notes
 
 
-def _reasons(
-    contributions: pd.DataFrame, features: pd.DataFrame
-) -> list[list[dict[str, Any]]]:
+def _reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[str]:
+    """Each customer's top reasons as JSON text: ``[{"feature", "value",
+    "effect"}]``, the largest positive effect first."""
     values = contributions.to_numpy(float)
     names = list(contributions.columns)
     feature_values = features[names].to_numpy(float)
@@ -351,7 +387,7 @@ def _reasons(
                     "effect": round(effect, 4),
                 }
             )
-        result.append(kept)
+        result.append(json.dumps(kept))
     return result
 
 
@@ -374,8 +410,7 @@ def churn_columns(
 
     out = pd.DataFrame(index=current["customer_id"].to_numpy())
     out["churn_risk"] = np.nan
-    reasons: list[list[dict[str, Any]]] = [[] for _ in range(len(out))]
-    out["churn_reasons"] = pd.Series(reasons, index=out.index, dtype=object)
+    out["churn_reasons"] = pd.Series("[]", index=out.index, dtype=object)
     notes: list[dict[str, str]] = []
     if len(training) == 0 or len(current) == 0:
         notes.append(_no_churn_note(cutoff))
@@ -399,10 +434,10 @@ def churn_columns(
     riskiest = riskiest.iloc[:REASONS_FOR_AT_MOST]
     if len(riskiest):
         chosen = now.loc[riskiest.index]
-        found = _reasons(model.contributions(chosen), chosen)
+        found = _reasons(model.contributions(chosen, only=REASON_FEATURES), chosen)
         by_customer = dict(zip(riskiest.index.tolist(), found, strict=True))
         out["churn_reasons"] = pd.Series(
-            [by_customer.get(c, []) for c in out.index.tolist()],
+            [by_customer.get(c, "[]") for c in out.index.tolist()],
             index=out.index,
             dtype=object,
         )
@@ -445,36 +480,31 @@ def score_frame(
     ids = customers["customer_id"].to_numpy()
     frame = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
     bought = purchases.set_index("customer_id")
+    # Every purchase column lined up with all customers at once (NaN for the
+    # prospects), not one reindex per column.
+    aligned = bought.reindex(frame.index)
     epoch = dt.date(1970, 1, 1)
     end = (as_of - epoch).days
-    frame["orders"] = bought["orders"].reindex(frame.index).fillna(0).astype("int64")
-    frame["total_spend"] = (
-        bought["total_spend"].reindex(frame.index).fillna(0.0).round(2)
-    )
-    first = bought["first_day"].reindex(frame.index)
-    last = bought["last_day"].reindex(frame.index)
+    frame["orders"] = aligned["orders"].fillna(0).astype("int64")
+    frame["total_spend"] = aligned["total_spend"].fillna(0.0).round(2)
+    first = aligned["first_day"]
+    last = aligned["last_day"]
     frame["first_day"] = first
     frame["last_day"] = last
     frame["days_since_last_purchase"] = (end - last).astype("Int64")
     frame["customer_days"] = (end - first).astype(float)
-    gap = bought["mean_interpurchase_days"].reindex(frame.index).astype(float)
+    gap = aligned["mean_interpurchase_days"].astype(float)
     frame["mean_gap_days"] = gap.where(gap > 0)
-    frame["orders_30d"] = (
-        bought["purchase_days_30d"].reindex(frame.index).fillna(0).astype("int64")
-    )
-    frame["spend_30d"] = bought["spend_30d"].reindex(frame.index).fillna(0.0).round(2)
-    rfm = rfm_columns(bought)
+    frame["orders_30d"] = aligned["purchase_days_30d"].fillna(0).astype("int64")
+    frame["spend_30d"] = aligned["spend_30d"].fillna(0.0).round(2)
+    rfm = rfm_columns(bought).reindex(frame.index)
     for column in ("r_score", "f_score", "m_score"):
-        frame[column] = rfm[column].reindex(frame.index).astype("Int64")
-    frame["rfm_segment"] = (
-        rfm["rfm_segment"].reindex(frame.index).fillna("").astype(object)
-    )
-    values = value_columns(bought, settings, cv_window)
-    frame["current_value"] = (
-        values["current_value"].reindex(frame.index).fillna(0.0).round(2)
-    )
-    frame["value_score"] = values["value_score"].reindex(frame.index).fillna(0.0)
-    cv_high = values["cv_high"].reindex(frame.index).fillna(False).astype(bool)
+        frame[column] = rfm[column].astype("Int64")
+    frame["rfm_segment"] = rfm["rfm_segment"].fillna("").astype(object)
+    values = value_columns(bought, settings, cv_window).reindex(frame.index)
+    frame["current_value"] = values["current_value"].fillna(0.0).round(2)
+    frame["value_score"] = values["value_score"].fillna(0.0)
+    cv_high = values["cv_high"].fillna(False).astype(bool)
     clv_frame, models, notes = (
         clv
         if clv is not None
@@ -513,7 +543,7 @@ def score_frame(
     )
     frame["churn_risk"] = churn["churn_risk"].reindex(frame.index)
     reasons = churn["churn_reasons"].reindex(frame.index)
-    frame["churn_reasons"] = reasons.apply(lambda v: v if isinstance(v, list) else [])
+    frame["churn_reasons"] = reasons.fillna("[]")
     return Scored(frame=frame, notes=notes, models=models)
 
 

@@ -19,7 +19,16 @@ from guanxi.insights.selectors import snapshot_scope
 from guanxi.insights.services import run_finished, score_run
 from guanxi.insights.tests.conftest import AS_OF
 
-pytestmark = pytest.mark.usefixtures("fixed_today")
+pytestmark = pytest.mark.usefixtures("fixed_today", "english")
+
+
+@pytest.fixture
+def english() -> Any:
+    """Messages in English (the project's default language is Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 def _rows(as_of: dt.date) -> list[tuple[Any, ...]]:

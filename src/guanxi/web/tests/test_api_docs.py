@@ -19,6 +19,9 @@ ENDPOINTS = {
     ("POST", "/api/v1/orders/"),
     ("GET", "/api/v1/orders/{id}/"),
     ("POST", "/api/v1/orders/bulk/"),
+    ("GET", "/api/v1/scores/"),
+    ("GET", "/api/v1/scores/runs/"),
+    ("GET", "/api/v1/customers/{id}/scores/"),
 }
 
 
