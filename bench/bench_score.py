@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -120,7 +119,10 @@ def export_parquet(data_dir: Path) -> Path:
                 columns = list(zip(*rows, strict=True))
                 writer.write_table(
                     pa.table(
-                        [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)],
+                        [
+                            pa.array(c, type=f.type)
+                            for c, f in zip(columns, schema, strict=True)
+                        ],
                         schema=schema,
                     )
                 )
@@ -170,7 +172,9 @@ def floor(folder: Path, as_of: dt.date) -> dict[str, Any]:
         orders=rows.count().cast("int64"), amount=rows.amount.sum().cast("float64")
     )
     days = con.create_table("gx_purchase_days", days_expr, temp=True)
-    scored, _info = compute_scores(con, days, as_of=as_of, settings=InsightSettings(pk=1))
+    scored, _info = compute_scores(
+        con, days, as_of=as_of, settings=InsightSettings(pk=1)
+    )
     frame = scored.frame
     return {
         "seconds": round(time.perf_counter() - started, 2),
@@ -184,7 +188,9 @@ def floor(folder: Path, as_of: dt.date) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--as-of", default=(dt.date.today() - dt.timedelta(days=1)).isoformat())
+    parser.add_argument(
+        "--as-of", default=(dt.date.today() - dt.timedelta(days=1)).isoformat()
+    )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--floor-only", type=Path, default=None, help=argparse.SUPPRESS)
@@ -223,13 +229,22 @@ def main() -> None:
             str(folder),
         ]
         wall_f, peak_f, out_f = _timed(floor_cmd, _env(args.data_dir, None))
-        result["floor"] = {"wall_s": round(wall_f, 2), "peak_mb": round(peak_f), **json.loads(out_f)}
+        result["floor"] = {
+            "wall_s": round(wall_f, 2),
+            "peak_mb": round(peak_f),
+            **json.loads(out_f),
+        }
         result["ratio"] = round(wall / wall_f, 2)
         same = result["floor"]["quadrants"] == {
             k: v for k, v in printed["quadrants"].items() if v
-        } and result["floor"]["stages"] == {k: v for k, v in printed["stages"].items() if v}
+        } and result["floor"]["stages"] == {
+            k: v for k, v in printed["stages"].items() if v
+        }
         result["same_counts"] = same
-        print(f"floor (DuckDB over Parquet): {wall_f:.1f} s, peak {peak_f:,.0f} MB", file=sys.stderr)
+        print(
+            f"floor (DuckDB over Parquet): {wall_f:.1f} s, peak {peak_f:,.0f} MB",
+            file=sys.stderr,
+        )
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result, indent=2))
 
