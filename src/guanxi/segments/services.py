@@ -141,8 +141,9 @@ def segment_update(
     if rules is not None:
         changed.rules = segment_rules_check(rules)
     _save(changed)
-    if rules is not None:
-        _record_latest(changed)
+    # Counted again even for a new name: the list trusts a count only when it
+    # is younger than the segment's last change.
+    _record_latest(changed)
     return changed
 
 

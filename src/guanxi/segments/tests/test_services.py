@@ -231,8 +231,10 @@ def test_a_change_of_rules_records_the_count_at_the_latest_run(
     assert list(segment.counts.values_list("as_of", "members", "customers")) == [
         (AS_OF, 1, 3)
     ]
-    segment_update(actor=users["admin"], segment=segment, name="basic ones")
+    counted = segment.counts.get().counted_at
+    renamed = segment_update(actor=users["admin"], segment=segment, name="basic ones")
     assert segment.counts.count() == 1
+    assert segment.counts.get().counted_at >= renamed.updated_at > counted
 
 
 def test_counts_of_an_older_date_keep_their_own(scored: list[Any]) -> None:
