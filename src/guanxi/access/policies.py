@@ -72,6 +72,8 @@ class Policy:
     may_create_tags: bool
     #: Rename, merge, colour and delete manual tags (the tags settings page).
     may_manage_tags: bool
+    #: Create, change and delete segments (saved filters everyone else uses).
+    may_edit_segments: bool
 
     @property
     def active(self) -> bool:
@@ -131,6 +133,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_tag_customers=True,
         may_create_tags=True,
         may_manage_tags=True,
+        may_edit_segments=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -145,6 +148,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_tag_customers=True,
         may_create_tags=True,
         may_manage_tags=True,
+        may_edit_segments=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -159,6 +163,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_tag_customers=True,
         may_create_tags=False,
         may_manage_tags=False,
+        may_edit_segments=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -173,6 +178,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_tag_customers=True,
         may_create_tags=True,
         may_manage_tags=False,
+        may_edit_segments=False,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -187,6 +193,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_tag_customers=False,
         may_create_tags=False,
         may_manage_tags=False,
+        may_edit_segments=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -202,6 +209,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_tag_customers=False,
         may_create_tags=False,
         may_manage_tags=False,
+        may_edit_segments=False,
     ),
 }
 

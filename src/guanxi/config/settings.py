@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "guanxi.demo",
     "guanxi.insights",
     "guanxi.tags",
+    "guanxi.segments",
     "guanxi.web",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("insights/playbook/", include("guanxi.insights.playbook.urls")),
     path("insights/", include("guanxi.insights.urls")),
     path("", include("guanxi.tags.urls")),
+    path("segments/", include("guanxi.segments.urls")),
     path("", include("guanxi.web.urls")),
 ]
 

@@ -44,6 +44,7 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         (_("Dashboard"), reverse("web:dashboard")),
         (_("Customers"), reverse("customers:customer-list")),
         (_("Orders"), reverse("commerce:order-list")),
+        (_("Segments"), _first_url_in("segments")),
     ]
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
