@@ -316,9 +316,7 @@ def customer_has_tag(tag_id: int, *, customer: str = "pk") -> Exists:
     ``customer_id`` on a table that points at them). An EXISTS on the link
     table, not a join: two tag conditions then test two different links, and
     a negation stays one anti-join."""
-    links = CustomerTag.objects.filter(
-        customer_id=OuterRef(customer), tag_id=tag_id
-    )
+    links = CustomerTag.objects.filter(customer_id=OuterRef(customer), tag_id=tag_id)
     return Exists(links)
 
 
