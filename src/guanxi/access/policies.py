@@ -66,6 +66,14 @@ class Policy:
     may_write_orders: bool
     #: Run scoring, change the business's settings and playbooks.
     may_administer: bool
+    #: Add and remove manual tags on the customers in scope.
+    may_tag_customers: bool
+    #: Create a new manual tag while tagging (otherwise only existing ones).
+    may_create_tags: bool
+    #: Rename, merge, colour and delete manual tags (the tags settings page).
+    may_manage_tags: bool
+    #: Create, change and delete segments (saved filters everyone else uses).
+    may_edit_segments: bool
 
     @property
     def active(self) -> bool:
@@ -122,6 +130,10 @@ _POLICIES: dict[Role | None, Policy] = {
         may_edit_customers=True,
         may_write_orders=True,
         may_administer=True,
+        may_tag_customers=True,
+        may_create_tags=True,
+        may_manage_tags=True,
+        may_edit_segments=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -133,6 +145,10 @@ _POLICIES: dict[Role | None, Policy] = {
         may_edit_customers=True,
         may_write_orders=True,
         may_administer=False,
+        may_tag_customers=True,
+        may_create_tags=True,
+        may_manage_tags=True,
+        may_edit_segments=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -144,6 +160,10 @@ _POLICIES: dict[Role | None, Policy] = {
         may_edit_customers=True,
         may_write_orders=False,
         may_administer=False,
+        may_tag_customers=True,
+        may_create_tags=False,
+        may_manage_tags=False,
+        may_edit_segments=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -155,6 +175,10 @@ _POLICIES: dict[Role | None, Policy] = {
         may_edit_customers=True,
         may_write_orders=True,
         may_administer=False,
+        may_tag_customers=True,
+        may_create_tags=True,
+        may_manage_tags=False,
+        may_edit_segments=False,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -166,6 +190,10 @@ _POLICIES: dict[Role | None, Policy] = {
         may_edit_customers=False,
         may_write_orders=False,
         may_administer=False,
+        may_tag_customers=False,
+        may_create_tags=False,
+        may_manage_tags=False,
+        may_edit_segments=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -178,6 +206,10 @@ _POLICIES: dict[Role | None, Policy] = {
         may_edit_customers=False,
         may_write_orders=False,
         may_administer=False,
+        may_tag_customers=False,
+        may_create_tags=False,
+        may_manage_tags=False,
+        may_edit_segments=False,
     ),
 }
 

@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "guanxi.exports",
     "guanxi.demo",
     "guanxi.insights",
+    "guanxi.tags",
+    "guanxi.segments",
     "guanxi.web",
 ]
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("orders/", include("guanxi.commerce.urls")),
     path("insights/playbook/", include("guanxi.insights.playbook.urls")),
     path("insights/", include("guanxi.insights.urls")),
+    path("", include("guanxi.tags.urls")),
+    path("segments/", include("guanxi.segments.urls")),
     path("", include("guanxi.web.urls")),
 ]
 

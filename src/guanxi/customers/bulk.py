@@ -1,5 +1,6 @@
 """Fast writes into the customers app's tables: many customers, source
-identities, tags and interactions at once (imports, the demo, bulk API calls).
+identities and interactions at once (imports, the demo, bulk API calls; tags
+are written by :mod:`guanxi.customers.tagging`).
 
 Values arrive clean (normalised by :mod:`guanxi.core.normalize`). What the
 model's rules derive from them is derived here by the same functions
@@ -23,11 +24,9 @@ from guanxi.core.bulk import (
     sequences_move_past,
 )
 from guanxi.core.crypto import encrypt_many
-from guanxi.core.errors import ValidationFailed
 from guanxi.core.fields import EncryptedTextField
-from guanxi.core.values import clean_line
 from guanxi.customers.keys import customer_apply_contact
-from guanxi.customers.models import Customer, CustomerIdentity, Interaction, Tag
+from guanxi.customers.models import Customer, CustomerIdentity, CustomerTag, Interaction
 from guanxi.customers.search import email_key, name_tokens, phone_key
 
 __all__ = [
@@ -37,13 +36,11 @@ __all__ = [
     "customer_bulk_fill",
     "customer_indexes",
     "customer_tables_settle",
-    "customer_tags_bulk_add",
     "customers_exist",
     "identity_bulk_create",
     "interaction_indexes",
     "interactions_recorded",
     "name_tokens_forget",
-    "tags_ensure",
 ]
 
 #: The values of a customer that imports and the demo give, by field name.
@@ -59,6 +56,7 @@ _CUSTOMER_COLUMNS = (
     "address",
     "birthday",
     "birth_year",
+    "birth_month",
     "gender",
     "city",
     "preferred_channel",
@@ -151,6 +149,7 @@ class CustomerBulkWriter:
                     sealed_address,
                     sealed_birthday,
                     birthday.year if isinstance(birthday, dt.date) else None,
+                    birthday.month if isinstance(birthday, dt.date) else None,
                     values.get("gender") or "",
                     values.get("city") or "",
                     values.get("preferred_channel") or "",
@@ -178,6 +177,7 @@ def customer_bulk_fill(
             email_index=contact.email_index,
             name_tokens=contact.name_tokens,
             birth_year=contact.birth_year,
+            birth_month=contact.birth_month,
         )
         Customer.objects.filter(pk=pk).update(updated_at=now, **fields)
 
@@ -190,38 +190,6 @@ def identity_bulk_create(
     RowWriter(
         CustomerIdentity, ("customer", "source", "external_id", "created_at")
     ).insert((pk, source, external_id, created) for pk, external_id in pairs)
-
-
-def customer_tags_bulk_add(*, links: Iterable[tuple[int, str]]) -> None:
-    """Tag customers (``(pk, tag name)``); tags are created as needed and a
-    link that exists already is left alone."""
-    wanted = list(links)
-    if not wanted:
-        return
-    names = sorted({name for _pk, name in wanted})
-    by_name = {tag.name: tag.pk for tag in tags_ensure(names=names)}
-    through = Customer.tags.through
-    through.objects.bulk_create(
-        [through(customer_id=pk, tag_id=by_name[name]) for pk, name in wanted],
-        ignore_conflicts=True,
-        batch_size=2000,
-    )
-
-
-def tags_ensure(*, names: list[str]) -> list[Tag]:
-    """Return the tags with these names, creating the missing ones (names
-    cleaned by the rules of :mod:`guanxi.core.values`)."""
-    try:
-        cleaned = [clean_line(n, field="tag") for n in names if n]
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.message, field="tags") from None
-    wanted = [n for n in cleaned if n]
-    existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
-    missing = [Tag(name=n) for n in dict.fromkeys(wanted) if n not in existing]
-    if missing:
-        Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
-    return [existing[n] for n in dict.fromkeys(wanted)]
 
 
 def customers_exist() -> bool:
@@ -244,9 +212,7 @@ def interaction_indexes() -> SecondaryIndexes:
 def customer_tables_settle() -> None:
     """After customers were written under ids of the writer's choosing: move
     the id sequence past them and refresh the planner's statistics."""
-    sequences_move_past(
-        [Customer, CustomerIdentity, Customer.tags.through, Interaction]
-    )
+    sequences_move_past([Customer, CustomerIdentity, CustomerTag, Interaction])
 
 
 class InteractionBulkWriter:
@@ -285,6 +251,7 @@ class _Contact:
     """What ``customer_apply_contact`` reads and writes, without a model instance."""
 
     __slots__ = (
+        "birth_month",
         "birth_year",
         "birthday",
         "email",
@@ -302,6 +269,7 @@ class _Contact:
     email_index: str | None
     name_tokens: str
     birth_year: int | None
+    birth_month: int | None
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.name = values.get("name") or None

@@ -29,3 +29,32 @@ class InteractionKind(models.TextChoices):
     EVENT_ATTENDED = "event_attended", _("Event attended")
     REVIEW = "review", _("Review")
     COMPLAINT = "complaint", _("Complaint")
+
+
+class TagKind(models.TextChoices):
+    """Who sets a tag: people (manual), or every scoring run (automatic)."""
+
+    MANUAL = "manual", _("Manual")
+    AUTOMATIC = "automatic", _("Automatic")
+
+
+class TagSource(models.TextChoices):
+    """How one customer got one tag."""
+
+    MANUAL = "manual", _("Set by hand")
+    AUTOMATIC = "automatic", _("Scoring run")
+    IMPORT = "import", _("Import")
+
+
+class TagColor(models.TextChoices):
+    """The colours a tag may have (CSS classes ``tag-c-<value>``)."""
+
+    DEFAULT = "", _("Default")
+    RED = "red", _("Red")
+    ORANGE = "orange", _("Orange")
+    AMBER = "amber", _("Amber")
+    GREEN = "green", _("Green")
+    TEAL = "teal", _("Teal")
+    BLUE = "blue", _("Blue")
+    VIOLET = "violet", _("Violet")
+    GRAY = "gray", _("Grey")

@@ -17,5 +17,7 @@ def customer_apply_contact(customer: Customer) -> Customer:
     customer.email_index = email_key(customer.email)
     customer.name_tokens = name_tokens(customer.name)
     birthday = customer.birthday
-    customer.birth_year = birthday.year if isinstance(birthday, dt.date) else None
+    known = isinstance(birthday, dt.date)
+    customer.birth_year = birthday.year if known else None
+    customer.birth_month = birthday.month if known else None
     return customer

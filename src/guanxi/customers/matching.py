@@ -26,11 +26,11 @@ from guanxi.customers.bulk import (
     CONTACT_VALUES,
     CustomerBulkWriter,
     customer_bulk_fill,
-    customer_tags_bulk_add,
     identity_bulk_create,
 )
-from guanxi.customers.models import Customer, CustomerIdentity
+from guanxi.customers.models import Customer, CustomerIdentity, CustomerTag
 from guanxi.customers.search import email_key, phone_key
+from guanxi.customers.tagging import customer_tags_bulk_add
 
 __all__ = [
     "ContactConflict",
@@ -203,8 +203,7 @@ class CustomerMatcher:
                 if customer.email_index:
                     self.by_key.setdefault(("e", customer.email_index), person)
             if self.with_tags:
-                through = Customer.tags.through
-                rows = through.objects.filter(customer_id__in=chunk).values_list(
+                rows = CustomerTag.objects.filter(customer_id__in=chunk).values_list(
                     "customer_id", "tag__name"
                 )
                 for pk, tag in rows:

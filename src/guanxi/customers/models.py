@@ -4,23 +4,76 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.fields import EncryptedDateField, EncryptedTextField
 from guanxi.core.models import TimeStampedModel
-from guanxi.customers.choices import Channel, Gender, InteractionKind
+from guanxi.customers.choices import (
+    Channel,
+    Gender,
+    InteractionKind,
+    TagColor,
+    TagKind,
+    TagSource,
+)
 
 
 class Tag(models.Model):
+    """A label on customers.
+
+    Manual tags are set by people and imports. Automatic tags are set by every
+    scoring run from what the data says (``key`` names the rule and its value,
+    ``stage:new``, ``category:绿茶``); nobody sets, renames or deletes them by
+    hand, and a run never touches a manual one. ``name`` is the one name people
+    see and filter by (Chinese for automatic tags); ``name_en`` is an automatic
+    tag's English name (empty: ``name`` in every language).
+    ``customer_count`` is kept by the writes (and recounted at each run) so the
+    tag list needs no count over the links.
+    """
+
     name = models.CharField(_("name"), max_length=64, unique=True)
-    color = models.CharField(_("color"), max_length=16, blank=True, default="")
+    name_en = models.CharField(_("English name"), max_length=64, blank=True, default="")
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=TagKind.choices, default=TagKind.MANUAL
+    )
+    key = models.CharField(
+        _("rule key"), max_length=100, null=True, blank=True, unique=True
+    )
+    color = models.CharField(
+        _("color"), max_length=16, choices=TagColor.choices, blank=True, default=""
+    )
+    customer_count = models.PositiveIntegerField(_("customers"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind=TagKind.MANUAL, key__isnull=True)
+                    | models.Q(kind=TagKind.AUTOMATIC, key__isnull=False)
+                ),
+                name="tag_key_iff_automatic",
+                violation_error_message=_("only automatic tags have a rule key"),
+            ),
+        ]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def automatic(self) -> bool:
+        return self.kind == TagKind.AUTOMATIC
+
+    def label(self, language: str | None = None) -> str:
+        """The name in ``language`` (default: the active one)."""
+        code = language or get_language() or ""
+        if self.name_en and not code.startswith("zh"):
+            return self.name_en
         return self.name
 
 
@@ -44,6 +97,11 @@ class Customer(TimeStampedModel):
     birthday = EncryptedDateField(_("birthday"))
     birth_year = models.PositiveSmallIntegerField(
         _("birth year"), null=True, blank=True
+    )
+    # In the clear beside the encrypted birthday, like birth_year: "birthday
+    # this month" is then one indexed lookup, not a million decryptions.
+    birth_month = models.PositiveSmallIntegerField(
+        _("birth month"), null=True, blank=True, editable=False
     )
     gender = models.CharField(
         _("gender"), max_length=8, choices=Gender.choices, blank=True, default=""
@@ -70,7 +128,11 @@ class Customer(TimeStampedModel):
     )
     first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
     tags = models.ManyToManyField(
-        Tag, blank=True, related_name="customers", verbose_name=_("tags")
+        Tag,
+        through="CustomerTag",
+        blank=True,
+        related_name="customers",
+        verbose_name=_("tags"),
     )
 
     class Meta:
@@ -81,6 +143,7 @@ class Customer(TimeStampedModel):
             models.Index(
                 fields=["assigned_manager", "id"], name="customer_manager_idx"
             ),
+            models.Index(fields=["birth_month"], name="customer_birth_month_idx"),
         ]
         # One customer per phone number and per email address, enforced by the
         # database for every way in (the matcher finds them; a concurrent
@@ -108,6 +171,59 @@ class Customer(TimeStampedModel):
         from django.urls import reverse
 
         return reverse("customers:customer-detail", args=[self.pk])
+
+
+class CustomerTag(models.Model):
+    """One customer has one tag: who set it (nobody for a scoring run or an
+    import), when, and how.
+
+    The primary key is the pair (customer first: a customer's tags); the
+    ``(tag, customer)`` index serves "who has this tag" and counts.
+    """
+
+    pk = models.CompositePrimaryKey("customer", "tag")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="tag_links",
+        verbose_name=_("customer"),
+        db_index=False,  # the primary key starts with it
+    )
+    tag = models.ForeignKey(
+        Tag,
+        on_delete=models.CASCADE,
+        related_name="customer_links",
+        verbose_name=_("tag"),
+        db_index=False,  # customertag_tag_idx starts with it
+    )
+    source = models.CharField(
+        _("source"), max_length=12, choices=TagSource.choices, default=TagSource.MANUAL
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+        db_index=False,  # customertag_added_by_idx, without the many NULLs
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer tag")
+        verbose_name_plural = _("customer tags")
+        indexes = [
+            models.Index(fields=["tag", "customer"], name="customertag_tag_idx"),
+            models.Index(
+                fields=["added_by"],
+                name="customertag_added_by_idx",
+                condition=models.Q(added_by__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.tag_id}"
 
 
 class CustomerIdentity(models.Model):

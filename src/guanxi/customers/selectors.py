@@ -6,29 +6,58 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
-from guanxi.customers.models import Customer, Interaction, Tag
+from guanxi.core.values import parse_id
+from guanxi.customers.choices import TagKind
+from guanxi.customers.models import Customer, CustomerTag, Interaction, Tag
 from guanxi.customers.search import email_key, name_query_tokens, phone_key
 
 __all__ = [
     "customer_filter_email",
     "customer_filter_name",
     "customer_filter_phone",
+    "customer_filter_tags",
     "customer_get",
+    "customer_has_tag",
     "customer_list",
     "customer_list_with_tags",
     "customer_monthly_new",
+    "customer_rows",
     "customer_scope",
     "customer_search",
     "customer_table_name",
+    "customer_tag_count",
+    "customer_tag_links",
     "interaction_list",
+    "interaction_rows",
     "interaction_table_name",
+    "tag_by_name",
+    "tag_customer_ids",
+    "tag_find",
+    "tag_get",
+    "tag_link_totals",
     "tag_list",
+    "tag_list_counted",
+    "tag_names_automatic",
+    "tag_search",
 ]
 
 
@@ -108,6 +137,17 @@ def customer_search(
     return customer_filter_name(qs, text, actor=actor)
 
 
+def customer_rows() -> QuerySet[Customer]:
+    """Every customer, unscoped: for the system's own work after a scoring run
+    (automatic tags), never for showing to a user."""
+    return Customer.objects.all()
+
+
+def interaction_rows() -> QuerySet[Interaction]:
+    """Every interaction, unscoped (as :func:`customer_rows`)."""
+    return Interaction.objects.all()
+
+
 def customer_list(*, actor: Any) -> QuerySet[Customer]:
     """Customers in ``actor``'s scope, newest first. Filters: ``CustomerFilterSet``."""
     return customer_scope(actor=actor).order_by("-id")
@@ -146,6 +186,138 @@ def interaction_list(*, actor: Any, customer: Customer) -> QuerySet[Interaction]
 def tag_list() -> QuerySet[Tag]:
     """All tags by name (tags carry no personal data)."""
     return Tag.objects.order_by("name")
+
+
+def tag_list_counted(*, actor: Any) -> QuerySet[Tag]:
+    """All tags by name, each with ``customers_in_scope``: how many of the
+    customers ``actor`` may see have it (a customer outside scope is never
+    counted). For roles that see everyone that is the kept count."""
+    scope = scope_for(actor)
+    tags = Tag.objects.order_by("name")
+    if scope.everyone:
+        return tags.annotate(customers_in_scope=F("customer_count"))
+    links = scope.apply(
+        CustomerTag.objects.filter(tag_id=OuterRef("pk")), via="customer"
+    )
+    counted = links.order_by().values("tag_id").annotate(n=Count("*")).values("n")
+    return tags.annotate(
+        customers_in_scope=Coalesce(
+            Subquery(counted, output_field=IntegerField()), Value(0)
+        )
+    )
+
+
+def tag_get(*, pk: Any) -> Tag:
+    """One tag by id (tags are not scoped: they hold no personal data)."""
+    number = parse_id(pk)
+    tag = Tag.objects.filter(pk=number).first() if number is not None else None
+    if tag is None:
+        raise NotFound(_("tag not found"))
+    return tag
+
+
+def tag_names_automatic() -> frozenset[str]:
+    """The names of the automatic tags (which no import or person may set)."""
+    return frozenset(
+        Tag.objects.filter(kind=TagKind.AUTOMATIC).values_list("name", flat=True)
+    )
+
+
+def tag_by_name(name: str) -> Tag | None:
+    return Tag.objects.filter(name=name).first()
+
+
+def tag_search(*, text: str, limit: int = 10, manual_only: bool = True) -> list[Tag]:
+    """Tags whose name contains ``text`` (the most used first), for
+    autocomplete; only manual ones by default (the ones a person may set)."""
+    text = " ".join(str(text).split())[:64]
+    tags = Tag.objects.all()
+    if manual_only:
+        tags = tags.filter(kind=TagKind.MANUAL)
+    if text:
+        tags = tags.filter(Q(name__icontains=text) | Q(name_en__icontains=text))
+    return list(tags.order_by("-customer_count", "name")[:limit])
+
+
+def customer_tag_links(*, customer_id: int) -> QuerySet[CustomerTag]:
+    """The customer's tags with who set each and when: manual ones first, then
+    automatic ones, each by name (the caller has checked scope, e.g. with
+    ``customer_get``)."""
+    return (
+        CustomerTag.objects.filter(customer_id=customer_id)
+        .select_related("tag", "added_by")
+        .order_by("-tag__kind", "tag__name")
+    )
+
+
+def customer_tag_count(customer: str = "customer_id") -> Subquery:
+    """An expression: how many tags the customer whose id is the outer query's
+    ``customer`` column has (read from the primary key's index)."""
+    counted = (
+        CustomerTag.objects.filter(customer_id=OuterRef(customer))
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Subquery(counted, output_field=IntegerField())
+
+
+def tag_link_totals() -> dict[str, int]:
+    """How many customer tags there are, and how many of them are automatic
+    (from the kept counts)."""
+    totals = Tag.objects.aggregate(
+        links=Coalesce(Sum("customer_count"), 0),
+        automatic=Coalesce(Sum("customer_count", filter=Q(kind=TagKind.AUTOMATIC)), 0),
+    )
+    return {"links": int(totals["links"]), "automatic": int(totals["automatic"])}
+
+
+def customer_filter_tags(
+    qs: QuerySet[Customer],
+    *,
+    has: Sequence[int] = (),
+    has_not: Sequence[int] = (),
+) -> QuerySet[Customer]:
+    """Customers with every tag of ``has`` and none of ``has_not`` (tag ids).
+
+    Each condition is ``id IN (customers of the tag)``, read from the
+    ``(tag, customer)`` index: the database lists a tag's customers in id order
+    without touching the customer table (see docs/benchmarks/tags.md for the
+    ways measured).
+    """
+    for tag_id in has:
+        members = CustomerTag.objects.filter(tag_id=tag_id).values("customer_id")
+        qs = qs.filter(pk__in=members)
+    for tag_id in has_not:
+        members = CustomerTag.objects.filter(tag_id=tag_id).values("customer_id")
+        qs = qs.exclude(pk__in=members)
+    return qs
+
+
+def tag_find(value: int | str) -> Tag | None:
+    """The tag with this number (an int) or this exact name (text), if any."""
+    if isinstance(value, int):
+        return Tag.objects.filter(pk=value).first() if 0 < value < 2**63 else None
+    return Tag.objects.filter(name=value).first()
+
+
+def tag_customer_ids(tag_id: int) -> QuerySet[Any]:
+    """The ids of the customers who have tag ``tag_id`` (for ``id IN (…)``:
+    a count over a tag reads its links once instead of testing every
+    customer)."""
+    links = CustomerTag.objects.filter(tag_id=tag_id)
+    return links.values("customer_id")
+
+
+def customer_has_tag(tag_id: int, *, customer: str = "pk") -> Exists:
+    """``EXISTS``: the outer query's customer has tag ``tag_id``. ``customer`` is
+    the outer query's path to the customer's id (``pk`` on customers,
+    ``customer_id`` on a table that points at them). An EXISTS on the link
+    table, not a join: two tag conditions then test two different links, and
+    a negation stays one anti-join."""
+    links = CustomerTag.objects.filter(customer_id=OuterRef(customer), tag_id=tag_id)
+    return Exists(links)
 
 
 def customer_monthly_new(

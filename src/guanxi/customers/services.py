@@ -1,9 +1,9 @@
 """Writes for customers. Every write keeps the blind indexes in step with the data.
 
 This is the customers app's face for writes: the bulk writers
-(:mod:`guanxi.customers.bulk`) and the customer matcher
-(:mod:`guanxi.customers.matching`) that imports, the demo and the API use are
-reached through here.
+(:mod:`guanxi.customers.bulk`), the customer matcher
+(:mod:`guanxi.customers.matching`) that imports, the demo and the API use, and
+the tag writes (:mod:`guanxi.customers.tagging`) are reached through here.
 """
 
 from __future__ import annotations
@@ -38,13 +38,11 @@ from guanxi.customers.bulk import (
     InteractionBulkWriter,
     customer_indexes,
     customer_tables_settle,
-    customer_tags_bulk_add,
     customers_exist,
     identity_bulk_create,
     interaction_indexes,
     interactions_recorded,
     name_tokens_forget,
-    tags_ensure,
 )
 from guanxi.customers.choices import InteractionKind
 from guanxi.customers.keys import customer_apply_contact
@@ -59,9 +57,29 @@ from guanxi.customers.matching import (
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
 from guanxi.customers.search import email_key, phone_key
 from guanxi.customers.selectors import customer_scope
+from guanxi.customers.tagging import (
+    AutomaticTagChange,
+    AutomaticTagSpec,
+    AutomaticTagWriter,
+    customer_tag_add,
+    customer_tag_remove,
+    customer_tags_bulk_add,
+    customer_tags_set_manual,
+    tag_counts_refresh,
+    tag_create,
+    tag_delete,
+    tag_merge,
+    tag_name_clean,
+    tag_update,
+    tags_automatic_ensure,
+    tags_ensure,
+)
 
 __all__ = [
     "CONTACT_VALUES",
+    "AutomaticTagChange",
+    "AutomaticTagSpec",
+    "AutomaticTagWriter",
     "ContactConflict",
     "ContactTaken",
     "CustomerBulkWriter",
@@ -75,7 +93,10 @@ __all__ = [
     "customer_create",
     "customer_indexes",
     "customer_tables_settle",
+    "customer_tag_add",
+    "customer_tag_remove",
     "customer_tags_bulk_add",
+    "customer_tags_set_manual",
     "customer_update",
     "customers_exist",
     "email_key",
@@ -85,6 +106,13 @@ __all__ = [
     "interactions_recorded",
     "name_tokens_forget",
     "phone_key",
+    "tag_counts_refresh",
+    "tag_create",
+    "tag_delete",
+    "tag_merge",
+    "tag_name_clean",
+    "tag_update",
+    "tags_automatic_ensure",
     "tags_ensure",
     "written_pk",
 ]
@@ -222,7 +250,7 @@ def customer_create(
     _check_unique_contact(customer)
     _save(customer)
     if tags:
-        customer.tags.set(tags_ensure(names=tags))
+        customer_tags_set_manual(actor=actor, customer=customer, names=tags)
     for source, external_id in identities or []:
         CustomerIdentity.objects.create(
             customer=customer, source=source, external_id=external_id
@@ -251,7 +279,7 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
     _check_unique_contact(customer)
     _save(customer)
     if tags is not None:
-        customer.tags.set(tags_ensure(names=tags))
+        customer_tags_set_manual(actor=actor, customer=customer, names=tags)
     return customer
 
 

@@ -6,7 +6,6 @@ renders. What a role may see of a customer comes from ``customer_card`` only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,9 +14,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
-from guanxi.access.policies import Policy, policy_for
+from guanxi.access.policies import policy_for
 from guanxi.core.errors import ValidationFailed
-from guanxi.core.moments import local_moment
 from guanxi.core.pagination import keyset_page
 from guanxi.core.values import parse_id
 from guanxi.core.views import (
@@ -31,8 +29,7 @@ from guanxi.core.views import (
 from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.detail import customer_insight, customer_timeline
 from guanxi.customers.filtersets import CustomerFilterSet
-from guanxi.customers.models import Customer
-from guanxi.customers.presenters import customer_card
+from guanxi.customers.presenters import customer_card, customer_list_row
 from guanxi.customers.selectors import (
     customer_get,
     customer_scope,
@@ -61,25 +58,6 @@ def _timeline_page(value: str | None) -> int:
     return number
 
 
-def _customer_row(
-    customer: Customer,
-    policy: Policy,
-    url: Callable[[int], str] | None,
-    genders: dict[str, str],
-) -> dict[str, Any]:
-    """What one line of the customer list shows, ready to print."""
-    card = customer_card(customer, policy=policy)
-    first_seen = card["first_seen_at"]
-    return {
-        "card": card,
-        "url": url(customer.pk) if url is not None else None,
-        "gender": genders.get(card["gender"], "—"),
-        "first_seen": (
-            local_moment(first_seen).strftime("%Y-%m-%d") if first_seen else "—"
-        ),
-    }
-
-
 @login_required
 @vary_on_headers("HX-Request")
 @domain_errors
@@ -103,9 +81,8 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
         if policy.knows_customer_numbers
         else None
     )
-    genders = {value: str(label) for value, label in Gender.choices if value}
     context = {
-        "rows": [_customer_row(c, policy, url, genders) for c in page.items],
+        "rows": [customer_list_row(c, policy=policy, url=url) for c in page.items],
         "page": page,
         "filters": filter_values(request, ("q", "city", "tag", "gender")),
         "query": query_without_cursor(request),

@@ -202,6 +202,7 @@ class CellParser:
         status_values: dict[str, str],
         now: dt.datetime | None = None,
         today: dt.date | None = None,
+        automatic_tags: frozenset[str] = frozenset(),
     ) -> None:
         self.tz = tz
         self.status_values = status_values
@@ -212,6 +213,9 @@ class CellParser:
         self._emails: dict[str, str] = {}
         self._lines: dict[str, _Line] = {}
         self.identifier = _Line("external_id")
+        # Names of automatic tags (the pipeline reads them once, before any
+        # parsing worker is forked): refused at their cell, not at the write.
+        self.automatic_tags = automatic_tags
 
     def line(self, field: str) -> _Line:
         """The one-line text parser of ``field`` (its length from TEXT_LIMITS)."""
@@ -306,9 +310,14 @@ class CellParser:
         line first (a control character is reported at its place in the cell),
         then each tag as the API takes one."""
         text = clean_line(_raw_text(value), field="tag", limit=_TAGS_CELL_CHARS)
-        return frozenset(
+        tags = frozenset(
             clean_line(tag, field="tag") for tag in _TAG_SPLIT.split(text) if tag
         )
+        if self.automatic_tags and not tags.isdisjoint(self.automatic_tags):
+            raise ValidationFailed(
+                _("automatic tags are set by the scoring run, not by hand")
+            )
+        return tags
 
     def moment(self, value: Any) -> dt.datetime:
         return check_moment(self._moment(value), now=self.now)

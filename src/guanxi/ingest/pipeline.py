@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from guanxi.core.bulk import bulk_session
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.values import clean_line
+from guanxi.customers.selectors import tag_names_automatic
 from guanxi.customers.services import contact_taken_error, name_tokens_forget
 from guanxi.ingest import parallel
 from guanxi.ingest.importers import IMPORTERS
@@ -83,7 +84,9 @@ def import_run(
     report = ImportReport(kind=kind, dry_run=dry_run)
     name_tokens_forget()
     parser = CellParser(
-        tz=timezone.get_current_timezone(), status_values=chosen.status_values
+        tz=timezone.get_current_timezone(),
+        status_values=chosen.status_values,
+        automatic_tags=tag_names_automatic(),
     )
     importer = IMPORTERS[kind](
         columns=columns,

@@ -55,6 +55,20 @@ class ScoreRun(models.Model):
         return f"{self.as_of} ({self.status})"
 
 
+#: Segments (guanxi.segments): every score a rule may test, so that counting
+#: a rule tree over a run reads this index alone (0.1-0.2 s at 1,000,000
+#: customers, not 1.2 s through the table). Customer second: a run writes in
+#: customer order, so the index grows at its end (+2 s of CPU per 1,000,000
+#: snapshots written; +6.6 s with the quadrant second).
+#: docs/benchmarks/segments.md.
+SEGMENT_INDEX_FIELDS = [
+    "as_of", "customer", "quadrant", "stage", "emotion", "rfm_segment",
+    "days_since_last_purchase", "orders_30d", "spend_30d", "churn_risk", "p_alive",
+    "value_score", "r_score", "f_score", "m_score", "current_value",
+    "potential_value", "expected_purchases_90d", "orders", "total_spend",
+]  # fmt: skip
+
+
 class ScoreSnapshot(models.Model):
     """A customer's scores as of one date. Money in the business's currency."""
 
@@ -117,6 +131,7 @@ class ScoreSnapshot(models.Model):
         indexes = [
             models.Index(fields=["as_of", "quadrant"], name="snapshot_quadrant_idx"),
             models.Index(fields=["as_of", "stage"], name="snapshot_stage_idx"),
+            models.Index(fields=SEGMENT_INDEX_FIELDS, name="snapshot_segment_idx"),
         ]
 
     def __str__(self) -> str:

@@ -40,6 +40,7 @@ __all__ = [
     "run_list",
     "snapshot_current",
     "snapshot_history",
+    "snapshot_rows",
     "snapshot_scope",
     "stage_change_list",
     "stage_change_scope",
@@ -77,6 +78,12 @@ def snapshot_scope(
     if day is None:
         return rows.none()
     return scope_for(actor).apply(rows.filter(as_of=day), via="customer")
+
+
+def snapshot_rows(*, as_of: dt.date) -> QuerySet[ScoreSnapshot]:
+    """Every snapshot of ``as_of``, unscoped: for the system's own work after a
+    run (automatic tags, segment counts), never for showing to a user."""
+    return ScoreSnapshot.objects.filter(as_of=as_of)
 
 
 def snapshot_current(*, customer_id: int) -> ScoreSnapshot | None:

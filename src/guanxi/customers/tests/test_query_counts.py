@@ -37,8 +37,9 @@ def test_customer_detail_page(
     client = client_for(role)
     url = f"/customers/{crowded_world.own_customer.pk}/"
     # + customer, its tags, its manager, orders, interactions, latest run,
-    # stage changes (before the first run: no snapshot to read)
-    with django_assert_num_queries(10):
+    # stage changes (before the first run: no snapshot to read), the tag
+    # panel's links with who set them (tags.templatetags.tag_panel)
+    with django_assert_num_queries(11):
         html = client.get(url).content.decode()
     assert html.count('<span class="when">') == 2
 

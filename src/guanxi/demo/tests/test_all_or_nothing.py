@@ -57,7 +57,7 @@ def _tables(data_dir: Path) -> dict[str, Any]:
         "gender, first_seen_at FROM customers_customer ORDER BY id",
         "identities": "SELECT customer_id, source, external_id "
         "FROM customers_customeridentity ORDER BY customer_id",
-        "tags": "SELECT customer_id, tag_id FROM customers_customer_tags "
+        "tags": "SELECT customer_id, tag_id, source FROM customers_customertag "
         "ORDER BY customer_id, tag_id",
         "orders": "SELECT id, external_id, customer_id, ordered_at, amount, status, "
         "store FROM commerce_order ORDER BY id",

@@ -108,6 +108,7 @@ def test_large_imports_build_the_order_indexes_at_the_end(
     assert indexes == [
         "order_customer_idx",
         "order_recent_idx",
+        "customer_birth_month_idx",
         "customer_email_unique",
         "customer_manager_idx",
         "customer_phone_unique",
