@@ -11,15 +11,14 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.access.policies import policy_for, scope_for
+from guanxi.access.policies import policy_for
 from guanxi.commerce.selectors import (
     OrderFilters,
     order_list,
@@ -82,34 +81,6 @@ def dashboard_data(*, actor: Any, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _runs_url() -> str | None:
-    try:
-        return reverse("insights:runs")
-    except NoReverseMatch:  # the runs page is mounted by the scoring run's app
-        return None
-
-
-def _order_figures(actor: Any) -> dict[str, Any] | None:
-    """The order and customer figures of ``actor``'s scope, cached for a few
-    minutes and shared by everyone who sees the same customers; None while
-    another request computes them (one at a time: at a million customers
-    they take tens of seconds, and ten waiting requests computing them at
-    once held every thread of the server)."""
-    key = f"guanxi:dashboard:{scope_for(actor).cache_key}"
-    data: dict[str, Any] | None = cache.get(key)
-    if data is not None:
-        return data
-    lock = f"{key}:computing"
-    if not cache.add(lock, True, DASHBOARD_LOCK_SECONDS):
-        return None
-    try:
-        data = dashboard_data(actor=actor, now=timezone.now())
-        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
-    finally:
-        cache.delete(lock)
-    return data
-
-
 @login_required
 @domain_errors
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -126,7 +97,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "scores": scores,
             "score_stats": score_stats(scores) if scores is not None else None,
             "score_charts": score_charts(scores) if scores is not None else None,
-            "runs_url": _runs_url() if policy.may_administer else None,
+            "runs_url": reverse("insights:runs") if policy.may_administer else None,
         },
     )
 
