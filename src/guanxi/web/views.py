@@ -81,6 +81,27 @@ def dashboard_data(*, actor: Any, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def _order_figures(actor: Any) -> dict[str, Any] | None:
+    """The order and customer figures of ``actor``'s scope, cached for a few
+    minutes and shared by everyone who sees the same customers; None while
+    another request computes them (one at a time: at a million customers
+    they take tens of seconds, and ten waiting requests computing them at
+    once held every thread of the server)."""
+    key = f"guanxi:dashboard:{scope_for(actor).cache_key}"
+    data: dict[str, Any] | None = cache.get(key)
+    if data is not None:
+        return data
+    lock = f"{key}:computing"
+    if not cache.add(lock, True, DASHBOARD_LOCK_SECONDS):
+        return None
+    try:
+        data = dashboard_data(actor=actor, now=timezone.now())
+        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    finally:
+        cache.delete(lock)
+    return data
+
+
 @login_required
 @domain_errors
 def dashboard(request: HttpRequest) -> HttpResponse:
