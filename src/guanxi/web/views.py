@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.access.policies import policy_for
+from guanxi.access.policies import policy_for, scope_for
 from guanxi.commerce.selectors import (
     OrderFilters,
     order_list,
