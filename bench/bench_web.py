@@ -11,7 +11,7 @@ first computation per scope is not what the pages' p95 is about);
 ``--explain`` prints the queries behind each page with their plans instead.
 
     python bench/bench_web.py --data-dir /tmp/gx-bench --users 10 --time 120s --warm
-
+"""
 
 from __future__ import annotations
 
