@@ -63,7 +63,9 @@ def _scored_world() -> Any:
                     {"feature": "days_since_last_purchase", "value": 45, "effect": 0.3}
                 ],
             )
-        if day == SECOND:  # the run records it before its figures are written
+        if day == SECOND:
+            # A run records its stage changes before the figures are written
+            # (insights.runs: changes, then run_finished).
             make_stage_change(world.own_customer, SECOND, "at_risk", "mature")
         run_figures_write(run=run)
     return world
