@@ -89,13 +89,13 @@ def customer_insight(
     the stage history; before the first run, where runs are started (for
     the roles that may start them)."""
     snapshot = scores.current
-    manager = policy.may_administer
+    administers = policy.may_administer
     context: dict[str, Any] = {
         "scores": None,
         "next_action": None,
         "scored_before": scores.as_of is not None,
-        "runs_url": reverse("insights:runs") if manager else None,
-        "playbook_url": reverse("playbook:list") if manager else None,
+        "runs_url": reverse("insights:runs") if administers else None,
+        "playbook_url": reverse("playbook:list") if administers else None,
         "stage_history": [
             {"day": c.as_of, "text": stage_change_text(c), "stage": c.to_stage}
             for c in stage_changes
