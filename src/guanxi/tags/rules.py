@@ -214,7 +214,10 @@ def automatic_tags_write(
     )
     window = patterns.window_for(as_of=as_of, days=rules.preference_window_days)
     with _temp_tables() as make:
-        orders = (f"SELECT * FROM {make('orders', *patterns.orders_sql(window))}", [])
+        orders: patterns.Sql = (
+            f"SELECT * FROM {make('orders', *patterns.orders_sql(window))}",
+            [],
+        )
         days = make("days", *patterns.days_sql(orders))
         channel = make("channel", *patterns.channel_sql(orders))
         step(0.2)
@@ -223,7 +226,7 @@ def automatic_tags_write(
             *patterns.order_categories_sql(patterns.lines_sql(window)),
         )
         step(0.4)
-        by_order = (f"SELECT * FROM {per_order}", [])
+        by_order: patterns.Sql = (f"SELECT * FROM {per_order}", [])
         categories = make("categories", *patterns.categories_sql(by_order))
         large = make(
             "large",

@@ -19,6 +19,10 @@ ENDPOINTS = {
     ("POST", "/api/v1/orders/"),
     ("GET", "/api/v1/orders/{id}/"),
     ("POST", "/api/v1/orders/bulk/"),
+    ("GET", "/api/v1/tags/"),
+    ("GET", "/api/v1/customers/{customer_id}/tags/"),
+    ("POST", "/api/v1/customers/{customer_id}/tags/"),
+    ("DELETE", "/api/v1/customers/{customer_id}/tags/{tag_id}/"),
 }
 
 
