@@ -1,4 +1,5 @@
-"""Staff browsing customers: list, search by phone, open a customer (locust).
+"""Staff browsing customers: dashboard, list, search by phone, open a customer's
+360 page (locust).
 
 Run through ``bench/bench_web.py``, which starts ``guanxi start`` on the data
 folder, writes the sample of customers and passes the login. By hand::
@@ -23,6 +24,8 @@ from locust import HttpUser, between, task
 with open(os.environ["GUANXI_BENCH_SAMPLE"], encoding="utf-8") as _fh:
     SAMPLE: list[list[object]] = json.load(_fh)
 _WAIT = [float(x) for x in os.environ.get("GUANXI_BENCH_WAIT", "0.5,1.5").split(",")]
+#: The data folder has finished scoring runs (``bench_web.py`` checks).
+SCORED = os.environ.get("GUANXI_BENCH_SCORED") == "1"
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -67,4 +70,26 @@ class Staff(HttpUser):
     @task(3)
     def customer_detail(self) -> None:
         customer_id, _ = random.choice(SAMPLE)
-        self.client.get(f"/customers/{customer_id}/", name="customer detail")
+        with self.client.get(
+            f"/customers/{customer_id}/", name="customer 360", catch_response=True
+        ) as response:
+            # Scored data folders: the page must show the customer's scores.
+            if (
+                response.status_code == 200
+                and SCORED
+                and "score-explanation" not in response.text
+            ):
+                response.failure("no scores on the 360 page")
+
+    @task(2)
+    def dashboard(self) -> None:
+        with self.client.get("/", name="dashboard", catch_response=True) as response:
+            if (
+                response.status_code == 200
+                and SCORED
+                and "dashboard-scores-data" not in response.text
+            ):
+                response.failure("no score figures on the dashboard")
+        # What the page then loads (htmx): the order figures, or "being
+        # computed, ask again" while one request computes them for the scope.
+        self.client.get("/dashboard/orders/", name="dashboard order figures")

@@ -91,6 +91,27 @@ def token(request: Any, db: Any) -> str:
     )
     customer_apply_contact(customer)
     customer.save()
+    # Scores for the scores operations to show.
+    from guanxi.insights.models import ScoreRun, ScoreSnapshot
+
+    run = ScoreRun.objects.create(
+        as_of="2026-11-30", status="done", customers=1, summary={"customers": 1}
+    )
+    ScoreSnapshot.objects.create(
+        customer=customer,
+        as_of=run.as_of,
+        orders=3,
+        total_spend=420.5,
+        quadrant="star",
+        stage="at_risk",
+        emotion="drifting",
+        emotion_reasons=[{"signal": "complaint", "count": 2, "points": -8.0}],
+        p_alive=0.31,
+        churn_risk=0.72,
+        churn_reasons=[
+            {"feature": "days_since_last_purchase", "value": 45, "effect": 0.1}
+        ],
+    )
     return str(Token.objects.create(user=user).key)
 
 

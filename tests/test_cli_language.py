@@ -74,6 +74,7 @@ def test_help_lists_guanxi_commands_first_then_django(
         "    import     import customers, orders or interactions (CSV, XLSX)",
         "    export     export customers or orders, as a user's role allows",
         "  Analytics",
+        "    score      score every customer as of a day: value, stage, churn risk",
         "    analyze    RFM, CLV, churn and cohorts on a file of transactions",
         "  Access",
         "    api-token  print or create a user's REST API token",

@@ -56,7 +56,10 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ),
     (
         N_("Analytics"),
-        (("analyze", N_("RFM, CLV, churn and cohorts on a file of transactions")),),
+        (
+            ("score", N_("score every customer as of a day: value, stage, churn risk")),
+            ("analyze", N_("RFM, CLV, churn and cohorts on a file of transactions")),
+        ),
     ),
     (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
 )

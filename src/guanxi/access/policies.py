@@ -37,9 +37,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from guanxi.access.choices import ContactView, Role
-from guanxi.access.scope import CustomerScope
+from guanxi.access.scope import MANAGER_FIELD, CustomerScope
 
-__all__ = ["Policy", "policy_for", "role_of", "scope_for"]
+__all__ = [
+    "Policy",
+    "manager_scope_field",
+    "manager_scope_key",
+    "policy_for",
+    "role_of",
+    "scope_for",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,12 +64,16 @@ class Policy:
     may_assign_manager: bool
     may_edit_customers: bool
     may_write_orders: bool
+    #: Run scoring, change the business's settings and playbooks.
+    may_administer: bool
     #: Add and remove manual tags on the customers in scope.
     may_tag_customers: bool
     #: Create a new manual tag while tagging (otherwise only existing ones).
     may_create_tags: bool
     #: Rename, merge, colour and delete manual tags (the tags settings page).
     may_manage_tags: bool
+    #: Create, change and delete segments (saved filters everyone else uses).
+    may_edit_segments: bool
 
     @property
     def active(self) -> bool:
@@ -118,9 +129,11 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=True,
         may_edit_customers=True,
         may_write_orders=True,
+        may_administer=True,
         may_tag_customers=True,
         may_create_tags=True,
         may_manage_tags=True,
+        may_edit_segments=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -131,9 +144,11 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_administer=False,
         may_tag_customers=True,
         may_create_tags=True,
         may_manage_tags=True,
+        may_edit_segments=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -144,9 +159,11 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=False,
+        may_administer=False,
         may_tag_customers=True,
         may_create_tags=False,
         may_manage_tags=False,
+        may_edit_segments=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -157,9 +174,11 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=True,
         may_write_orders=True,
+        may_administer=False,
         may_tag_customers=True,
         may_create_tags=True,
         may_manage_tags=False,
+        may_edit_segments=False,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -170,9 +189,11 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_administer=False,
         may_tag_customers=False,
         may_create_tags=False,
         may_manage_tags=False,
+        may_edit_segments=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -184,9 +205,11 @@ _POLICIES: dict[Role | None, Policy] = {
         may_assign_manager=False,
         may_edit_customers=False,
         may_write_orders=False,
+        may_administer=False,
         may_tag_customers=False,
         may_create_tags=False,
         may_manage_tags=False,
+        may_edit_segments=False,
     ),
 }
 
@@ -217,3 +240,16 @@ def policy_for(user: Any) -> Policy:
 def scope_for(user: Any) -> CustomerScope:
     """Which customers ``user`` may see (see :mod:`guanxi.access.scope`)."""
     return policy_for(user).scope(user)
+
+
+def manager_scope_field(*, via: str = "") -> str:
+    """The lookup from a table (``via``: its path to the customer) to what
+    decides an account manager's scope, for figures computed once for every
+    scope: group by it, then key each group with :func:`manager_scope_key`."""
+    return f"{via}__{MANAGER_FIELD}" if via else MANAGER_FIELD
+
+
+def manager_scope_key(manager_id: int) -> str:
+    """The ``cache_key`` of the scope of the account manager ``manager_id``:
+    what figures grouped by :func:`manager_scope_field` are stored under."""
+    return CustomerScope(everyone=False, manager_id=manager_id).cache_key

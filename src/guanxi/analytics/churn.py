@@ -66,11 +66,12 @@ from guanxi.analytics.features import (
 )
 from guanxi.analytics.summary import CustomerSummary
 
-__all__ = ["BTYD_FEATURES", "ChurnClassifier"]
+__all__ = ["BTYD_FEATURES", "CONTACT_WINDOWS", "PURCHASE_WINDOWS", "ChurnClassifier"]
 
 FloatArray = npt.NDArray[np.float64]
-_PURCHASE_WINDOWS = (30, 90, 180, 365)
-_CONTACT_WINDOWS = (30, 90, 180)
+#: The windows (days) of the purchase and contact features.
+PURCHASE_WINDOWS = (30, 90, 180, 365)
+CONTACT_WINDOWS = (30, 90, 180)
 # Day numbers are absolute and would not carry from one cut-off to another.
 _NOT_FEATURES = ("customer_id", "first_day", "last_day")
 #: The BTYD quantities among the features (BG/NBD fitted at the cut-off).
@@ -199,10 +200,39 @@ class ChurnClassifier:
                 customer_col=self.customer_col,
                 datetime_col=self.datetime_col,
                 amount_col=self.amount_col,
-                windows=_PURCHASE_WINDOWS,
+                windows=PURCHASE_WINDOWS,
             )
-        ).set_index("customer_id")
-        frame = purchases.drop(columns=[c for c in _NOT_FEATURES if c != "customer_id"])
+        )
+        contacts = None
+        if inputs.interactions is not None:
+            contacts = con.execute(
+                interaction_features(
+                    inputs.interactions,
+                    observation_end=cutoff,
+                    customer_col=self.interaction_customer_col,
+                    datetime_col=self.interaction_datetime_col,
+                    kind_col=self.interaction_kind_col,
+                    windows=CONTACT_WINDOWS,
+                )
+            )
+        con.disconnect()
+        return self.features_from(purchases, contacts)
+
+    def features_from(
+        self, purchases: pd.DataFrame, contacts: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """The classifier's features from per-customer frames computed elsewhere.
+
+        ``purchases`` is :func:`~guanxi.analytics.features.customer_features`
+        at the cut-off with windows :data:`PURCHASE_WINDOWS`, ``contacts``
+        (optional) :func:`~guanxi.analytics.features.interaction_features`
+        with windows :data:`CONTACT_WINDOWS` — run on any backend (the
+        insights app runs them inside the database). Adds the trends, how far
+        past their own rhythm each customer is, and the BTYD quantities.
+        """
+        frame = purchases.set_index("customer_id").drop(
+            columns=[c for c in _NOT_FEATURES if c != "customer_id"]
+        )
         frame["orders_trend_90d"] = 2 * frame["orders_90d"] - frame["orders_180d"]
         frame["spend_trend_90d"] = 2 * frame["spend_90d"] - frame["spend_180d"]
         # How far past their own rhythm a customer is (0 without repeats).
@@ -212,17 +242,8 @@ class ChurnClassifier:
         frame["overdue_ratio"] = (frame["days_since_last_purchase"] / rhythm).fillna(
             0.0
         )
-        if inputs.interactions is not None:
-            contacts = con.execute(
-                interaction_features(
-                    inputs.interactions,
-                    observation_end=cutoff,
-                    customer_col=self.interaction_customer_col,
-                    datetime_col=self.interaction_datetime_col,
-                    kind_col=self.interaction_kind_col,
-                    windows=_CONTACT_WINDOWS,
-                )
-            ).set_index("customer_id")
+        if contacts is not None:
+            contacts = contacts.set_index("customer_id")
             contacts["contacts_trend_90d"] = (
                 2 * contacts["contacts_90d"] - contacts["contacts_180d"]
             )
@@ -233,7 +254,6 @@ class ChurnClassifier:
             frame["days_since_last_contact"] = frame["days_since_last_contact"].fillna(
                 frame["T"]
             )
-        con.disconnect()
         result: pd.DataFrame = frame.astype("float64").sort_index()
         return self._with_btyd(result)
 
@@ -433,21 +453,28 @@ class ChurnClassifier:
         inputs = self._inputs(transactions, interactions)
         return self.predict_features(self._features(inputs, as_date(cutoff, "cutoff")))
 
-    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
+    def contributions(
+        self, features: pd.DataFrame, only: Sequence[str] | None = None
+    ) -> pd.DataFrame:
         """Per-customer, per-feature contribution by reference substitution.
 
-        ``score(x) - score(x with feature j := training median of j)``.
+        ``score(x) - score(x with feature j := training median of j)``, for
+        every feature or ``only`` those named (each costs one prediction of
+        every customer).
         """
         matrix = self._matrix(features)
-        n, k = matrix.shape
+        names = list(self.feature_names_)
+        chosen = [n for n in names if only is None or n in set(only)]
+        n, k = matrix.shape[0], len(chosen)
         # One prediction call over all substituted copies: per-call overhead
         # (thread start-up) dominates for small frames.
         stacked = np.tile(matrix, (k + 1, 1))
-        for j, name in enumerate(self.feature_names_):
-            stacked[(j + 1) * n : (j + 2) * n, j] = float(self.reference_[name])
+        for block, name in enumerate(chosen, start=1):
+            column = names.index(name)
+            stacked[block * n : (block + 1) * n, column] = float(self.reference_[name])
         scores = self.model_.predict_proba(stacked)[:, 1].reshape(k + 1, n)
         result = (scores[0] - scores[1:]).T
-        return pd.DataFrame(result, index=features.index, columns=self.feature_names_)
+        return pd.DataFrame(result, index=features.index, columns=chosen)
 
     def permutation_importance(
         self,

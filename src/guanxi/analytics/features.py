@@ -36,6 +36,7 @@ __all__ = [
     "connect_spark",
     "customer_features",
     "day_number",
+    "features_from_days",
     "interaction_features",
     "purchase_days",
     "read_transactions",
@@ -143,11 +144,15 @@ def _calendar_date(column: ir.Value) -> ir.DateValue:
 
 
 def day_number(column: ir.Value) -> ir.IntegerValue:
-    """Whole days since 1970-01-01 of a date, timestamp or ISO date-string column.
+    """Whole days since 1970-01-01 of a date, timestamp or ISO date-string column
+    (an integer column is taken to hold day numbers already).
 
     Timestamps are truncated to their calendar date first (no time zone is
     applied), so two purchases on the same day get the same number.
     """
+    if column.type().is_integer():
+        days: ir.IntegerValue = column.cast("int64")
+        return days
     day = _calendar_date(column)
     result: ir.IntegerValue = day.delta(ibis.date(EPOCH), unit="day").cast("int64")
     return result
@@ -235,27 +240,26 @@ def _per_customer(
     end: int,
     windows: Sequence[int],
     holdout_end: int | None = None,
+    lookup: ir.Table | None = None,
 ) -> ir.Table:
     """Per-customer aggregates of the purchase days up to day ``end``.
 
-    Customers without a purchase by ``end`` are left out. With
-    ``holdout_end``, also ``holdout_days_`` and ``holdout_spend_`` of the
-    days in (end, holdout_end]. The first day's spend comes from a join with
-    each customer's first day: portable, and in DuckDB about twice as fast
-    as a window over all purchase days (``arg_min`` is not portable: Ibis's
-    SQLite backend gets it wrong).
+    ``daily`` has one row per customer and purchase day (``customer_id``,
+    ``day``, ``orders``, ``amount``). Customers without a purchase by ``end``
+    are left out. With ``holdout_end``, also ``holdout_days_`` and
+    ``holdout_spend_`` of the days in (end, holdout_end]. One pass of
+    filtered aggregates over the days, then the first day's spend, looked
+    up in ``lookup`` (default ``daily``; a table holding at least the same
+    days, e.g. ``daily`` before a filter, so a database can use its key).
     """
-    rows = _with_first_day(daily, known=daily.filter(daily.day <= end))
+    rows = daily if holdout_end is not None else daily.filter(daily.day <= end)
     before = rows.day <= end
     aggregates: dict[str, ir.Value] = {
-        "first_day": rows.first_day_.min(),
+        "first_day": rows.day.min(where=before),
         "last_day": rows.day.max(where=before),
         "purchase_days": rows.count(where=before).cast("int64"),
         "orders": rows.orders.sum(where=before).cast("int64"),
         "total_spend": rows.amount.sum(where=before).cast("float64"),
-        "first_day_spend": rows.amount.sum(where=rows.day == rows.first_day_)
-        .fill_null(0.0)
-        .cast("float64"),
     }
     for window in windows:
         inside = before & (rows.day > end - int(window))
@@ -274,7 +278,22 @@ def _per_customer(
         aggregates["holdout_spend_"] = (
             rows.amount.sum(where=after).fill_null(0.0).cast("float64")
         )
-    per_customer = rows.group_by("customer_id").aggregate(**aggregates)
+    totals = rows.group_by("customer_id").aggregate(**aggregates)
+    totals = totals.filter(totals.purchase_days > 0)
+    # The first day's spend: a lookup of each customer's first day in the
+    # days themselves (on SQLite by the table's (customer, day) key, once per
+    # customer). Portable: ``arg_min`` is not (Ibis's SQLite backend gets it
+    # wrong), and a window over every day is slower on each backend.
+    first = (lookup if lookup is not None else daily).select(
+        first_customer_="customer_id", first_day_="day", first_day_spend="amount"
+    )
+    per_customer = totals.join(
+        first,
+        [
+            totals.customer_id == first.first_customer_,
+            totals.first_day == first.first_day_,
+        ],
+    ).drop("first_customer_", "first_day_")
     frequency = (per_customer.purchase_days - 1).cast("int64")
     recency = (per_customer.last_day - per_customer.first_day).cast("int64")
     return per_customer.mutate(
@@ -290,6 +309,39 @@ def _per_customer(
         ),
         mean_interpurchase_days=_ratio(recency, frequency),
     )
+
+
+_FEATURE_COLUMNS = (
+    "customer_id",
+    "first_day",
+    "last_day",
+    "purchase_days",
+    "orders",
+    "total_spend",
+    "mean_order_value",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "days_since_last_purchase",
+    "mean_interpurchase_days",
+)
+
+
+def _windowed(windows: Sequence[int]) -> list[str]:
+    return [
+        f"{kind}_{window}d"
+        for window in windows
+        for kind in ("orders", "purchase_days", "spend")
+    ]
+
+
+def _check_windows(windows: Sequence[int]) -> None:
+    for window in windows:
+        if int(window) <= 0:
+            raise AnalyticsInputError(
+                f"windows: {window} is not a positive number of days"
+            )
 
 
 def customer_features(
@@ -318,11 +370,7 @@ def customer_features(
       ``spend_{w}d``.
     """
     end = _epoch_day(observation_end, "observation_end")
-    for window in windows:
-        if int(window) <= 0:
-            raise AnalyticsInputError(
-                f"windows: {window} is not a positive number of days"
-            )
+    _check_windows(windows)
     daily = purchase_days(
         table,
         customer_col=customer_col,
@@ -330,27 +378,28 @@ def customer_features(
         amount_col=amount_col,
     )
     result = _per_customer(daily.filter(daily.day <= end), end=end, windows=windows)
-    leading = [
-        "customer_id",
-        "first_day",
-        "last_day",
-        "purchase_days",
-        "orders",
-        "total_spend",
-        "mean_order_value",
-        "frequency",
-        "recency",
-        "T",
-        "monetary_value",
-        "days_since_last_purchase",
-        "mean_interpurchase_days",
-    ]
-    windowed = [
-        f"{kind}_{window}d"
-        for window in windows
-        for kind in ("orders", "purchase_days", "spend")
-    ]
-    return result.select(*leading, *windowed)
+    return result.select(*_FEATURE_COLUMNS, *_windowed(windows))
+
+
+def features_from_days(
+    daily: ir.Table,
+    *,
+    observation_end: DateLike,
+    windows: Sequence[int] = DEFAULT_WINDOWS,
+    lookup: ir.Table | None = None,
+) -> ir.Table:
+    """:func:`customer_features` from purchase days already rolled up.
+
+    ``daily`` has one row per customer and purchase day: ``customer_id``,
+    ``day`` (day number, see :func:`day_number`), ``orders`` and ``amount``
+    — what :func:`purchase_days` gives, or a table a database keeps or
+    builds (the insights app's scoring runs). ``lookup``: see
+    :func:`_per_customer`.
+    """
+    end = _epoch_day(observation_end, "observation_end")
+    _check_windows(windows)
+    result = _per_customer(daily, end=end, windows=windows, lookup=lookup)
+    return result.select(*_FEATURE_COLUMNS, *_windowed(windows))
 
 
 def interaction_features(
@@ -379,7 +428,8 @@ def interaction_features(
         customer_id=table[customer_col],
         day=day_number(table[datetime_col]),
         complaint=(
-            is_complaint.cast("int64")
+            # ifelse, not a cast: PostgreSQL casts no boolean to bigint.
+            is_complaint.ifelse(1, 0).cast("int64")
             if is_complaint is not None
             else ibis.literal(0, type="int64")
         ),

@@ -16,17 +16,21 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
+from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
 from guanxi.core.errors import NotFound
 
 __all__ = [
+    "PURCHASE_STATUSES",
     "OrderFilters",
     "line_rows",
+    "order_exists_until",
     "order_filter_customer",
     "order_get",
     "order_list",
     "order_monthly_summary",
     "order_scope",
+    "order_table_name",
     "product_rows",
     "purchase_line_rows",
     "purchase_rows",
@@ -34,6 +38,28 @@ __all__ = [
 
 #: Statuses that are no purchase (left out of purchase patterns and revenue).
 NOT_PURCHASES = ("cancelled", "refunded")
+
+#: The statuses of an order that is a purchase (the analytics count these):
+#: pending orders are not paid yet, cancelled and refunded ones were undone.
+PURCHASE_STATUSES = (OrderStatus.PAID.value, OrderStatus.PARTIALLY_REFUNDED.value)
+
+
+def order_exists_until(day: dt.date) -> bool:
+    """Whether any purchase was made by the end of ``day`` (local time)."""
+    from django.utils import timezone
+
+    end = dt.datetime.combine(
+        day + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone()
+    )
+    return Order.objects.filter(
+        ordered_at__lt=end, status__in=PURCHASE_STATUSES
+    ).exists()
+
+
+def order_table_name() -> str:
+    """The orders' table, for set-based reads in the database (insights'
+    features). Columns: ``customer_id``, ``ordered_at``, ``amount``, ``status``."""
+    return str(Order._meta.db_table)
 
 
 @dataclass(frozen=True)

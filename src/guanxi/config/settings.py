@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "guanxi.demo",
     "guanxi.insights",
     "guanxi.tags",
+    "guanxi.segments",
     "guanxi.web",
 ]
 
@@ -308,6 +309,10 @@ if os.environ.get("GUANXI_HUEY_IMMEDIATE") == "1":
 # A running import whose worker gave no sign of life for this long is failed
 # (its worker died); it beats every few seconds (guanxi.ingest.leases).
 GUANXI_JOB_LEASE_SECONDS = float(os.environ.get("GUANXI_JOB_LEASE_SECONDS", "60"))
+# The nightly scoring run starts at half past this hour, local time (TIME_ZONE).
+GUANXI_SCORE_HOUR = int(os.environ.get("GUANXI_SCORE_HOUR", "2"))
+# Snapshots a scoring run writes per transaction (its checkpoint step).
+GUANXI_SCORE_CHUNK = int(os.environ.get("GUANXI_SCORE_CHUNK", "50000"))
 
 EMAIL_BACKEND = os.environ.get(
     "GUANXI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"

@@ -12,7 +12,10 @@ urlpatterns = [
     path("imports/", include("guanxi.ingest.urls")),
     path("customers/", include("guanxi.customers.urls")),
     path("orders/", include("guanxi.commerce.urls")),
+    path("insights/playbook/", include("guanxi.insights.playbook.urls")),
+    path("insights/", include("guanxi.insights.urls")),
     path("", include("guanxi.tags.urls")),
+    path("segments/", include("guanxi.segments.urls")),
     path("", include("guanxi.web.urls")),
 ]
 

@@ -42,6 +42,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "FilterBackend",
     "JSONParser",
+    "KeysetPagination",
     "NewestFirstPagination",
     "OrderedAtPagination",
     "exception_handler",
@@ -220,6 +221,11 @@ class _Cursor(CursorPagination):
 
     def position_is_valid(self, position: str) -> bool:
         raise NotImplementedError
+
+
+#: The base of the API's cursor paginations: a subclass names its ``ordering``
+#: and checks a cursor's position (``position_is_valid``).
+KeysetPagination = _Cursor
 
 
 class NewestFirstPagination(_Cursor):

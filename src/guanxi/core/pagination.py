@@ -84,10 +84,17 @@ def keyset_page(
     after: str | None,
     before: str | None,
     per_page: int,
+    count: int | None = None,
 ) -> KeysetPage:
-    """One page of ``qs`` ordered by ``keys`` descending (newest first)."""
+    """One page of ``qs`` ordered by ``keys`` descending (newest first).
+
+    ``count``: the number of rows when the caller knows it exactly (a
+    segment's count); then it is shown in full and not counted again.
+    """
     model = qs.model
-    count = qs.order_by()[: COUNT_CAP + 1].count()
+    exact = count is not None
+    if count is None:
+        count = qs.order_by()[: COUNT_CAP + 1].count()
     descending = [f"-{k}" for k in keys]
     ascending = list(keys)
     after_values = _decode(after, keys, model) if after else None
@@ -116,8 +123,8 @@ def keyset_page(
 
     return KeysetPage(
         items=items,
-        count=min(count, COUNT_CAP),
-        count_capped=count > COUNT_CAP,
+        count=count if exact else min(count, COUNT_CAP),
+        count_capped=not exact and count > COUNT_CAP,
         next_cursor=cursor_of(items[-1]) if has_next and items else None,
         prev_cursor=cursor_of(items[0]) if has_prev and items else None,
         is_first=not has_prev,

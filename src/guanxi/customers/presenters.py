@@ -6,14 +6,17 @@ so no edge can show more than the role allows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from guanxi.access.policies import Policy
 from guanxi.core.crypto import pseudonym
 from guanxi.core.masking import mask_address, mask_email, mask_phone
+from guanxi.core.moments import local_moment
+from guanxi.customers.choices import Gender
 from guanxi.customers.models import Customer
 
-__all__ = ["customer_card", "customer_phone", "customer_ref"]
+__all__ = ["customer_card", "customer_list_row", "customer_phone", "customer_ref"]
 
 
 def customer_ref(customer_id: int, *, policy: Policy) -> str:
@@ -66,3 +69,22 @@ def customer_card(
             birthday=None,
         )
     return card
+
+
+def customer_list_row(
+    customer: Customer, *, policy: Policy, url: Callable[[int], str] | None
+) -> dict[str, Any]:
+    """What one line of a list of customers shows (``customers/partials/
+    customer_rows.html``), ready to print. ``url`` makes the link to a
+    customer's page; None for roles that know customers by pseudonym."""
+    card = customer_card(customer, policy=policy)
+    first_seen = card["first_seen_at"]
+    genders = {value: str(label) for value, label in Gender.choices if value}
+    return {
+        "card": card,
+        "url": url(customer.pk) if url is not None else None,
+        "gender": genders.get(card["gender"], "—"),
+        "first_seen": (
+            local_moment(first_seen).strftime("%Y-%m-%d") if first_seen else "—"
+        ),
+    }

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import (
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -35,17 +36,22 @@ __all__ = [
     "customer_filter_phone",
     "customer_filter_tags",
     "customer_get",
+    "customer_has_tag",
     "customer_list",
     "customer_list_with_tags",
     "customer_monthly_new",
     "customer_rows",
     "customer_scope",
     "customer_search",
+    "customer_table_name",
     "customer_tag_count",
     "customer_tag_links",
     "interaction_list",
     "interaction_rows",
+    "interaction_table_name",
     "tag_by_name",
+    "tag_customer_ids",
+    "tag_find",
     "tag_get",
     "tag_link_totals",
     "tag_list",
@@ -53,6 +59,17 @@ __all__ = [
     "tag_names_automatic",
     "tag_search",
 ]
+
+
+def customer_table_name() -> str:
+    """The customers' table, for set-based reads in the database (insights)."""
+    return str(Customer._meta.db_table)
+
+
+def interaction_table_name() -> str:
+    """The interactions' table, for set-based reads in the database (insights).
+    Columns: ``customer_id``, ``kind``, ``occurred_at``."""
+    return str(Interaction._meta.db_table)
 
 
 def customer_scope(*, actor: Any) -> QuerySet[Customer]:
@@ -276,6 +293,31 @@ def customer_filter_tags(
         members = CustomerTag.objects.filter(tag_id=tag_id).values("customer_id")
         qs = qs.exclude(pk__in=members)
     return qs
+
+
+def tag_find(value: int | str) -> Tag | None:
+    """The tag with this number (an int) or this exact name (text), if any."""
+    if isinstance(value, int):
+        return Tag.objects.filter(pk=value).first() if 0 < value < 2**63 else None
+    return Tag.objects.filter(name=value).first()
+
+
+def tag_customer_ids(tag_id: int) -> QuerySet[Any]:
+    """The ids of the customers who have tag ``tag_id`` (for ``id IN (…)``:
+    a count over a tag reads its links once instead of testing every
+    customer)."""
+    links = CustomerTag.objects.filter(tag_id=tag_id)
+    return links.values("customer_id")
+
+
+def customer_has_tag(tag_id: int, *, customer: str = "pk") -> Exists:
+    """``EXISTS``: the outer query's customer has tag ``tag_id``. ``customer`` is
+    the outer query's path to the customer's id (``pk`` on customers,
+    ``customer_id`` on a table that points at them). An EXISTS on the link
+    table, not a join: two tag conditions then test two different links, and
+    a negation stays one anti-join."""
+    links = CustomerTag.objects.filter(customer_id=OuterRef(customer), tag_id=tag_id)
+    return Exists(links)
 
 
 def customer_monthly_new(

@@ -6,7 +6,6 @@ renders. What a role may see of a customer comes from ``customer_card`` only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,10 +14,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
-from guanxi.access.policies import Policy, policy_for
-from guanxi.commerce.selectors import OrderFilters, order_list
+from guanxi.access.policies import policy_for
 from guanxi.core.errors import ValidationFailed
-from guanxi.core.moments import local_moment
 from guanxi.core.pagination import keyset_page
 from guanxi.core.values import parse_id
 from guanxi.core.views import (
@@ -30,20 +27,19 @@ from guanxi.core.views import (
     url_maker,
 )
 from guanxi.customers.choices import Channel, Gender
+from guanxi.customers.detail import customer_insight, customer_timeline
 from guanxi.customers.filtersets import CustomerFilterSet
-from guanxi.customers.models import Customer
-from guanxi.customers.presenters import customer_card
+from guanxi.customers.presenters import customer_card, customer_list_row
 from guanxi.customers.selectors import (
     customer_get,
     customer_scope,
-    interaction_list,
     tag_list,
 )
+from guanxi.insights.selectors import customer_scores
 
 __all__ = ["customer_detail", "customer_list"]
 
 CUSTOMERS_PER_PAGE = 50
-TIMELINE_PER_PAGE = 20
 #: The deepest page of a customer's timeline one may ask for.
 MAX_TIMELINE_PAGE = 10_000
 
@@ -60,25 +56,6 @@ def _timeline_page(value: str | None) -> int:
             % {"max": f"{MAX_TIMELINE_PAGE:,}"}
         )
     return number
-
-
-def _customer_row(
-    customer: Customer,
-    policy: Policy,
-    url: Callable[[int], str] | None,
-    genders: dict[str, str],
-) -> dict[str, Any]:
-    """What one line of the customer list shows, ready to print."""
-    card = customer_card(customer, policy=policy)
-    first_seen = card["first_seen_at"]
-    return {
-        "card": card,
-        "url": url(customer.pk) if url is not None else None,
-        "gender": genders.get(card["gender"], "—"),
-        "first_seen": (
-            local_moment(first_seen).strftime("%Y-%m-%d") if first_seen else "—"
-        ),
-    }
 
 
 @login_required
@@ -104,9 +81,8 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
         if policy.knows_customer_numbers
         else None
     )
-    genders = {value: str(label) for value, label in Gender.choices if value}
     context = {
-        "rows": [_customer_row(c, policy, url, genders) for c in page.items],
+        "rows": [customer_list_row(c, policy=policy, url=url) for c in page.items],
         "page": page,
         "filters": filter_values(request, ("q", "city", "tag", "gender")),
         "query": query_without_cursor(request),
@@ -122,51 +98,43 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _timeline(
-    *, actor: Any, customer: Customer, page: int
-) -> tuple[list[dict[str, Any]], bool]:
-    """Orders and interactions of ``customer`` merged, newest first."""
-    limit = page * TIMELINE_PER_PAGE + 1
-    orders = order_list(actor=actor, filters=OrderFilters(customer=customer.pk))[:limit]
-    interactions = interaction_list(actor=actor, customer=customer)[:limit]
-    events: list[dict[str, Any]] = [
-        {"kind": "order", "at": o.ordered_at, "order": o} for o in orders
-    ]
-    events += [
-        {"kind": "interaction", "at": i.occurred_at, "interaction": i}
-        for i in interactions
-    ]
-    events.sort(key=lambda e: e["at"], reverse=True)
-    start = (page - 1) * TIMELINE_PER_PAGE
-    chunk = events[start : start + TIMELINE_PER_PAGE]
-    return chunk, len(events) > start + TIMELINE_PER_PAGE
-
-
 @login_required
 @vary_on_headers("HX-Request")
 @domain_errors
 def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The customer 360: profile, tags, scores explained, the next action, the
+    stage history and the timeline (a page of it for htmx's "show older")."""
     policy = policy_for(request.user)
     customer = customer_get(actor=request.user, pk=pk)
     page = _timeline_page(request.GET.get("page"))
-    events, has_more = _timeline(actor=request.user, customer=customer, page=page)
-    card = customer_card(customer, policy=policy)
-    manager = customer.assigned_manager if customer.assigned_manager_id else None
-    context = {
-        "card": card,
+    scores = customer_scores(customer_id=customer.pk)
+    events, has_more, stage_changes = customer_timeline(
+        actor=request.user, customer=customer, page=page, scores=scores
+    )
+    context: dict[str, Any] = {
         "pk": customer.pk,
         "events": events,
         "next_page": page + 1 if has_more else None,
-        "channel_label": (
-            Channel(card["preferred_channel"]).label
-            if card["preferred_channel"] in Channel.values and card["preferred_channel"]
-            else ""
-        ),
-        "manager_label": manager.get_username() if manager is not None else "",
     }
     template = page_or_fragment(
         request,
         page="customers/customer_detail.html",
         fragment="customers/partials/timeline_items.html",
     )
+    if template == "customers/customer_detail.html":
+        card = customer_card(customer, policy=policy)
+        manager = customer.assigned_manager if customer.assigned_manager_id else None
+        context |= {
+            "card": card,
+            "channel_label": (
+                Channel(card["preferred_channel"]).label
+                if card["preferred_channel"] in Channel.values
+                and card["preferred_channel"]
+                else ""
+            ),
+            "manager_label": manager.get_username() if manager is not None else "",
+            **customer_insight(
+                scores=scores, stage_changes=stage_changes, policy=policy
+            ),
+        }
     return render(request, template, context)

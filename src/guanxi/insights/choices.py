@@ -38,3 +38,16 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class ActionChannel(models.TextChoices):
+    """Where a playbook's next action is best carried out ("" = the customer's
+    preferred channel)."""
+
+    PREFERRED = "", _("The customer's preferred channel")
+    PHONE = "phone", _("Phone call")
+    WECOM = "wecom", _("WeCom")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    STORE = "store", _("In store")
+    EVENT = "event", _("Event")

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.customers.models import Customer
-from guanxi.insights.choices import Emotion, Quadrant, RunStatus, Stage
+from guanxi.insights.choices import ActionChannel, Emotion, Quadrant, RunStatus, Stage
 
 
 class ScoreRun(models.Model):
@@ -53,6 +53,20 @@ class ScoreRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of} ({self.status})"
+
+
+#: Segments (guanxi.segments): every score a rule may test, so that counting
+#: a rule tree over a run reads this index alone (0.1-0.2 s at 1,000,000
+#: customers, not 1.2 s through the table). Customer second: a run writes in
+#: customer order, so the index grows at its end (+2 s of CPU per 1,000,000
+#: snapshots written; +6.6 s with the quadrant second).
+#: docs/benchmarks/segments.md.
+SEGMENT_INDEX_FIELDS = [
+    "as_of", "customer", "quadrant", "stage", "emotion", "rfm_segment",
+    "days_since_last_purchase", "orders_30d", "spend_30d", "churn_risk", "p_alive",
+    "value_score", "r_score", "f_score", "m_score", "current_value",
+    "potential_value", "expected_purchases_90d", "orders", "total_spend",
+]  # fmt: skip
 
 
 class ScoreSnapshot(models.Model):
@@ -117,6 +131,7 @@ class ScoreSnapshot(models.Model):
         indexes = [
             models.Index(fields=["as_of", "quadrant"], name="snapshot_quadrant_idx"),
             models.Index(fields=["as_of", "stage"], name="snapshot_stage_idx"),
+            models.Index(fields=SEGMENT_INDEX_FIELDS, name="snapshot_segment_idx"),
         ]
 
     def __str__(self) -> str:
@@ -251,3 +266,104 @@ class InsightSettings(models.Model):
 
     def __str__(self) -> str:
         return "insight settings"
+
+
+class PlaybookAction(models.Model):
+    """The playbook: a recommended next action for customers of a lifecycle
+    stage and a value quadrant (blank: any), in both languages.
+
+    One row per (stage, quadrant) cell. For a customer the most specific row
+    wins (stage and quadrant, then one of them, then neither); between a
+    stage-only and a quadrant-only row the higher priority wins
+    (:mod:`guanxi.insights.playbook.lookup`). Defaults come from the seed
+    playbooks (migration ``0002_playbook``).
+    """
+
+    stage = models.CharField(
+        _("stage"), max_length=12, choices=Stage.choices, blank=True, default=""
+    )
+    quadrant = models.CharField(
+        _("quadrant"), max_length=12, choices=Quadrant.choices, blank=True, default=""
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        default=50,
+        help_text=_(
+            "0–100. Decides between a rule for a stage and a rule for a quadrant "
+            "that both fit a customer: the higher one is recommended."
+        ),
+    )
+    title_zh = models.CharField(_("title (Chinese)"), max_length=80)
+    title_en = models.CharField(_("title (English)"), max_length=80)
+    text_zh = models.TextField(_("what to do (Chinese)"), max_length=1000)
+    text_en = models.TextField(_("what to do (English)"), max_length=1000)
+    channel = models.CharField(
+        _("suggested channel"),
+        max_length=8,
+        choices=ActionChannel.choices,
+        blank=True,
+        default="",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        ordering = ["-priority", "stage", "quadrant"]
+        verbose_name = _("playbook action")
+        verbose_name_plural = _("playbook actions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "quadrant"],
+                name="playbook_cell_unique",
+                violation_error_message=_(
+                    "The playbook already has an action for this stage and quadrant."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage or '*'} × {self.quadrant or '*'}: {self.title_en}"
+
+
+class RunFigures(models.Model):
+    """The dashboard's figures of one finished run, for a scope of customers.
+
+    Written once per run (:mod:`guanxi.insights.figures`): ``scope`` is
+    ``"all"`` for every customer and ``"user-<id>"`` for an account manager's
+    customers (the keys of :attr:`guanxi.access.scope.CustomerScope.cache_key`),
+    so a dashboard reads one small row instead of a million snapshots.
+    """
+
+    run = models.ForeignKey(
+        ScoreRun,
+        on_delete=models.CASCADE,
+        related_name="figures",
+        verbose_name=_("scoring run"),
+        db_index=False,  # the unique (run, scope) index serves it
+    )
+    scope = models.CharField(_("scope"), max_length=32)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    high_value = models.PositiveIntegerField(_("high-value customers"), default=0)
+    #: Counts by quadrant, stage and emotion, the R × F grid, the potential
+    #: value histogram and the stage flow from the previous run.
+    figures = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        verbose_name = _("run figures")
+        verbose_name_plural = _("run figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "scope"], name="run_figures_scope_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["scope", "run"], name="run_figures_scope_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} / {self.scope}"

@@ -8,18 +8,35 @@ A snapshot is in scope exactly when its customer is
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
 
 from guanxi.access.policies import scope_for
 from guanxi.insights.choices import RunStatus
-from guanxi.insights.models import InsightSettings, ScoreRun, ScoreSnapshot, StageChange
+from guanxi.insights.figures import PV_EDGES
+from guanxi.insights.models import (
+    InsightSettings,
+    PlaybookAction,
+    RunFigures,
+    ScoreRun,
+    ScoreSnapshot,
+    StageChange,
+)
+from guanxi.insights.playbook.lookup import PlaybookChoice, playbook_choose
 
 __all__ = [
+    "PV_EDGES",
+    "CustomerScores",
+    "DashboardScores",
+    "PlaybookChoice",
+    "customer_scores",
+    "dashboard_scores",
     "insight_settings",
     "latest_as_of",
     "latest_run",
+    "playbook_choice_for",
     "run_list",
     "snapshot_current",
     "snapshot_history",
@@ -102,3 +119,83 @@ def stage_change_list(*, customer_id: int) -> QuerySet[StageChange]:
 def stage_change_scope(*, actor: Any) -> QuerySet[StageChange]:
     """Every stage change whose customer ``actor`` may see."""
     return scope_for(actor).apply(StageChange.objects.all(), via="customer")
+
+
+def playbook_choice_for(*, stage: str, quadrant: str) -> PlaybookChoice | None:
+    """The playbook's next action for a customer of ``stage`` and ``quadrant``
+    (the most specific rule; see ``insights.playbook.lookup``)."""
+    rows = PlaybookAction.objects.filter(
+        stage__in=("", stage), quadrant__in=("", quadrant)
+    )
+    return playbook_choose(rows, stage=stage, quadrant=quadrant)
+
+
+#: Runs shown in the dashboard's share-over-time chart.
+SERIES_RUNS = 60
+
+
+@dataclass(frozen=True)
+class DashboardScores:
+    """The scores part of a dashboard: the latest finished run's figures for
+    the viewer's scope (``figures`` is None when none were computed for that
+    run) and the per-run series of customers and high-value customers."""
+
+    as_of: dt.date | None
+    figures: dict[str, Any] | None
+    series: list[tuple[dt.date, int, int]] = field(default_factory=list)
+
+
+def dashboard_scores(*, actor: Any) -> DashboardScores:
+    """Read the figures of ``actor``'s scope (written once per run by
+    ``insights.figures``): a few small rows whatever the number of customers."""
+    scope = scope_for(actor)
+    run = latest_run()
+    if run is None or scope.nobody:
+        return DashboardScores(as_of=run.as_of if run else None, figures=None)
+    key = scope.cache_key
+    found = {
+        row.scope: row
+        for row in RunFigures.objects.filter(run=run, scope__in={key, "all"})
+    }
+    if key in found:
+        figures: dict[str, Any] | None = found[key].figures
+    elif "all" in found:  # a manager with no customers in this run
+        figures = {}
+    else:
+        figures = None
+    series = list(
+        RunFigures.objects.filter(
+            scope=key, run__status=RunStatus.DONE, run__as_of__lte=run.as_of
+        )
+        .order_by("-run__as_of")
+        .values_list("run__as_of", "customers", "high_value")[:SERIES_RUNS]
+    )
+    series.reverse()
+    return DashboardScores(as_of=run.as_of, figures=figures, series=series)
+
+
+@dataclass(frozen=True)
+class CustomerScores:
+    """A customer's snapshots of finished runs, the latest first, and the
+    latest run's date (None before the first run)."""
+
+    as_of: dt.date | None
+    history: list[ScoreSnapshot]
+
+    @property
+    def current(self) -> ScoreSnapshot | None:
+        return self.history[0] if self.history else None
+
+
+def customer_scores(*, customer_id: int, limit: int = 36) -> CustomerScores:
+    """:func:`snapshot_history` and :func:`latest_as_of` in two queries (the
+    caller has checked that the customer is in scope)."""
+    day = latest_as_of()
+    if day is None:
+        return CustomerScores(as_of=None, history=[])
+    history = list(
+        ScoreSnapshot.objects.filter(customer_id=customer_id, as_of__lte=day).order_by(
+            "-as_of"
+        )[:limit]
+    )
+    return CustomerScores(as_of=day, history=history)

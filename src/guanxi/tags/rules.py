@@ -214,7 +214,7 @@ def automatic_tags_write(
     )
     window = patterns.window_for(as_of=as_of, days=rules.preference_window_days)
     with _temp_tables() as make:
-        orders: patterns.Sql = (
+        orders: tuple[str, list[Any]] = (
             f"SELECT * FROM {make('orders', *patterns.orders_sql(window))}",
             [],
         )
@@ -226,7 +226,7 @@ def automatic_tags_write(
             *patterns.order_categories_sql(patterns.lines_sql(window)),
         )
         step(0.4)
-        by_order: patterns.Sql = (f"SELECT * FROM {per_order}", [])
+        by_order: tuple[str, list[Any]] = (f"SELECT * FROM {per_order}", [])
         categories = make("categories", *patterns.categories_sql(by_order))
         large = make(
             "large",

@@ -20,6 +20,8 @@ from drf_spectacular.views import (
 urlpatterns = [
     path("", include("guanxi.customers.api.urls")),
     path("", include("guanxi.commerce.api.urls")),
+    path("", include("guanxi.segments.api.urls")),
+    path("", include("guanxi.insights.api.urls")),
     path("", include("guanxi.tags.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

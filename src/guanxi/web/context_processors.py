@@ -44,9 +44,13 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         (_("Dashboard"), reverse("web:dashboard")),
         (_("Customers"), reverse("customers:customer-list")),
         (_("Orders"), reverse("commerce:order-list")),
+        (_("Segments"), _first_url_in("segments")),
     ]
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
+    if policy.may_administer:
+        entries.append((_("Scoring"), _first_url_in("insights")))
+        entries.append((_("Playbook"), _first_url_in("playbook")))
     if policy.may_manage_tags:
         entries.append((_("Tags"), reverse("tags:tag-settings")))
     path = request.path

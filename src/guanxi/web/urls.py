@@ -11,6 +11,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("dashboard/orders/", views.dashboard_orders, name="dashboard-orders"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,4 +1,5 @@
-"""Web views of the layout: the dashboard (the error pages are in ``errors``).
+"""Web views of the layout: the dashboard and its order figures (the error
+pages are in ``errors``).
 
 Each app serves its own pages (``customers/views.py``, ``commerce/views.py`` …);
 the helpers they share are in ``core/views.py``.
@@ -14,6 +15,7 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +27,12 @@ from guanxi.commerce.selectors import (
 )
 from guanxi.core.views import domain_errors
 from guanxi.customers.selectors import customer_list, customer_monthly_new
+from guanxi.insights.selectors import dashboard_scores
+from guanxi.web.charts import score_charts, score_stats
 
 DASHBOARD_CACHE_SECONDS = 300
+#: How long a computation of the order figures may hold the others back.
+DASHBOARD_LOCK_SECONDS = 300
 
 
 # --- dashboard ---------------------------------------------------------------
@@ -76,16 +82,64 @@ def dashboard_data(*, actor: Any, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def _runs_url() -> str | None:
+    try:
+        return reverse("insights:runs")
+    except NoReverseMatch:  # the runs page is mounted by the scoring run's app
+        return None
+
+
+def _order_figures(actor: Any) -> dict[str, Any] | None:
+    """The order and customer figures of ``actor``'s scope, cached for a few
+    minutes and shared by everyone who sees the same customers; None while
+    another request computes them (one at a time: at a million customers
+    they take tens of seconds, and ten waiting requests computing them at
+    once held every thread of the server)."""
+    key = f"guanxi:dashboard:{scope_for(actor).cache_key}"
+    data: dict[str, Any] | None = cache.get(key)
+    if data is not None:
+        return data
+    lock = f"{key}:computing"
+    if not cache.add(lock, True, DASHBOARD_LOCK_SECONDS):
+        return None
+    try:
+        data = dashboard_data(actor=actor, now=timezone.now())
+        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    finally:
+        cache.delete(lock)
+    return data
+
+
 @login_required
 @domain_errors
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The latest scoring run's figures for the viewer's scope (one small row
+    per run and scope, read every time); the order figures follow in
+    :func:`dashboard_orders`, so the page never waits for them."""
     policy = policy_for(request.user)
-    # Users who see the same customers share one cached dashboard.
-    key = f"guanxi:dashboard:{scope_for(request.user).cache_key}"
-    data = cache.get(key)
+    scores = dashboard_scores(actor=request.user) if policy.active else None
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "has_role": policy.active,
+            "scores": scores,
+            "score_stats": score_stats(scores) if scores is not None else None,
+            "score_charts": score_charts(scores) if scores is not None else None,
+            "runs_url": _runs_url() if policy.may_administer else None,
+        },
+    )
+
+
+@login_required
+@domain_errors
+def dashboard_orders(request: HttpRequest) -> HttpResponse:
+    """The dashboard's customers, orders and revenue of the last 12 months
+    (a fragment the page loads); while they are being computed, a note that
+    asks again in a few seconds."""
+    data = _order_figures(request.user)
     if data is None:
-        data = dashboard_data(actor=request.user, now=timezone.now())
-        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+        return render(request, "web/partials/dashboard_orders_wait.html")
     chart = {
         **data["series"],
         "labels": {
@@ -94,7 +148,5 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(
-        request,
-        "web/dashboard.html",
-        {"data": data, "chart": chart, "has_role": policy.active},
+        request, "web/partials/dashboard_orders.html", {"data": data, "chart": chart}
     )

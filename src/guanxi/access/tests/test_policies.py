@@ -32,19 +32,21 @@ PREDICATES = (
     "may_assign_manager",
     "may_edit_customers",
     "may_write_orders",
+    "may_administer",
     "may_tag_customers",
     "may_create_tags",
     "may_manage_tags",
+    "may_edit_segments",
 )
 Y, N = True, False
 TABLE: dict[Role | None, tuple[bool, ...]] = {
-    #                     act own psd per con srch num imp exp asg edt ord tag new mng
-    Role.ADMIN:           (Y,  N,  N,  Y,  Y,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y),
-    Role.OPERATIONS:      (Y,  N,  N,  Y,  N,  Y,   Y,  Y,  Y,  N,  Y,  Y,  Y,  Y,  Y),
-    Role.SERVICE:         (Y,  N,  N,  Y,  Y,  Y,   Y,  N,  N,  N,  Y,  N,  Y,  N,  N),
-    Role.ACCOUNT_MANAGER: (Y,  Y,  N,  Y,  Y,  Y,   Y,  N,  Y,  N,  Y,  Y,  Y,  Y,  N),
-    Role.ANALYST:         (Y,  N,  Y,  N,  N,  N,   N,  N,  Y,  N,  N,  N,  N,  N,  N),
-    None:                 (N,  Y,  Y,  N,  N,  N,   N,  N,  N,  N,  N,  N,  N,  N,  N),
+    #                     act own psd per con srch num imp exp asg edt ord adm tag new mng seg
+    Role.ADMIN:           (Y,  N,  N,  Y,  Y,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y),
+    Role.OPERATIONS:      (Y,  N,  N,  Y,  N,  Y,   Y,  Y,  Y,  N,  Y,  Y,  N,  Y,  Y,  Y,  Y),
+    Role.SERVICE:         (Y,  N,  N,  Y,  Y,  Y,   Y,  N,  N,  N,  Y,  N,  N,  Y,  N,  N,  N),
+    Role.ACCOUNT_MANAGER: (Y,  Y,  N,  Y,  Y,  Y,   Y,  N,  Y,  N,  Y,  Y,  N,  Y,  Y,  N,  N),
+    Role.ANALYST:         (Y,  N,  Y,  N,  N,  N,   N,  N,  Y,  N,  N,  N,  N,  N,  N,  N,  N),
+    None:                 (N,  Y,  Y,  N,  N,  N,   N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N),
 }  # fmt: skip
 
 
@@ -178,3 +180,12 @@ def test_no_module_outside_access_restates_a_role_or_scope_rule() -> None:
         if RESTATED.search(line)
     ]
     assert offenders == []
+
+
+def test_figures_by_scope_group_by_the_scope_rules_field() -> None:
+    from guanxi.access.policies import manager_scope_field, manager_scope_key
+
+    assert manager_scope_field() == "assigned_manager_id"
+    assert manager_scope_field(via="customer") == "customer__assigned_manager_id"
+    assert manager_scope_key(7) == CustomerScope(everyone=False, manager_id=7).cache_key
+    assert manager_scope_key(7) == "user-7"

@@ -36,11 +36,52 @@ def test_customer_detail_page(
 ) -> None:
     client = client_for(role)
     url = f"/customers/{crowded_world.own_customer.pk}/"
-    # + customer, its tags, its manager, orders, interactions, the tag panel's
-    # links with who set them (tags.templatetags.tag_panel)
-    with django_assert_num_queries(9):
+    # + customer, its tags, its manager, orders, interactions, latest run,
+    # stage changes (before the first run: no snapshot to read), the tag
+    # panel's links with who set them (tags.templatetags.tag_panel)
+    with django_assert_num_queries(11):
         html = client.get(url).content.decode()
     assert html.count('<span class="when">') == 2
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_customer_detail_page_with_scores(
+    role: str, crowded_world: World, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    """Thirty-six runs of history, stage changes and score changes on the
+    timeline: still one query each for runs, snapshots, stage changes and the
+    playbook."""
+    import datetime as dt
+
+    from guanxi.insights.tests.factories import (
+        make_run,
+        make_snapshot,
+        make_stage_change,
+    )
+
+    customer = crowded_world.own_customer
+    day = dt.date(2026, 11, 30)
+    for i in range(40):
+        as_of = day - dt.timedelta(days=30 * i)
+        make_run(as_of)
+        make_snapshot(
+            customer,
+            as_of,
+            quadrant=("star", "basic")[i % 2],
+            stage=("mature", "at_risk")[i % 2],
+        )
+        make_stage_change(customer, as_of, ("mature", "at_risk")[i % 2])
+    client = client_for(role)
+    url = f"/customers/{customer.pk}/"
+    # + customer, its tags, its manager, orders, interactions, latest run,
+    # snapshots, stage changes, playbook, the tag panel's links with who set
+    # them (tags.templatetags.tag_panel)
+    with django_assert_num_queries(13):
+        html = client.get(url).content.decode()
+    assert html.count('<li class="event-') == 20  # one page
+    assert html.count('class="event-stage"') == 9
+    assert 'id="timeline-more"' in html
+    assert "Brand ambassador" in html  # mature star
 
 
 @pytest.mark.parametrize("role", ROLES)

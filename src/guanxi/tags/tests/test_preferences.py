@@ -27,9 +27,10 @@ def test_channel_categories_and_rhythm(scene: dict[str, Any]) -> None:
     assert b.channel == "online"
     assert b.channel_share == pytest.approx(2 / 3)
     assert [name for name, _share in b.categories] == ["红茶", "绿茶"]
-    assert [share for _name, share in b.categories] == pytest.approx(
-        [400 / 600, 200 / 600]
-    )
+    assert [share for _name, share in b.categories] == [
+        pytest.approx(400 / 600),
+        pytest.approx(200 / 600),
+    ]
     assert b.usual_gap_days == 6.0
 
 

@@ -11,6 +11,7 @@ PAGE = expect(200, anonymous=302)
 
 CASES = [
     AccessCase("web:dashboard", PAGE),
+    AccessCase("web:dashboard-orders", PAGE),
     # Logged-in users are sent on from the login page.
     AccessCase("web:login", expect(302, anonymous=200)),
     AccessCase("web:logout", expect(302), method="POST"),

@@ -23,6 +23,18 @@ ENDPOINTS = {
     ("GET", "/api/v1/customers/{customer_id}/tags/"),
     ("POST", "/api/v1/customers/{customer_id}/tags/"),
     ("DELETE", "/api/v1/customers/{customer_id}/tags/{tag_id}/"),
+    ("GET", "/api/v1/scores/"),
+    ("GET", "/api/v1/scores/runs/"),
+    ("GET", "/api/v1/customers/{id}/scores/"),
+    ("GET", "/api/v1/segments/"),
+    ("POST", "/api/v1/segments/"),
+    ("GET", "/api/v1/segments/{id}/"),
+    ("PUT", "/api/v1/segments/{id}/"),
+    ("PATCH", "/api/v1/segments/{id}/"),
+    ("DELETE", "/api/v1/segments/{id}/"),
+    ("GET", "/api/v1/segments/{id}/members/"),
+    ("GET", "/api/v1/segments/{id}/count/"),
+    ("POST", "/api/v1/segments/count/"),
 }
 
 
@@ -92,8 +104,19 @@ def test_the_user_menu_links_to_the_docs(
 @pytest.mark.parametrize(
     ("language", "summaries"),
     [
-        ("en", {"List customers", "Record many orders at once"}),
-        ("zh-hans", {"客户列表", "一次记录多个订单"}),
+        (
+            "en",
+            {
+                "List customers",
+                "Record many orders at once",
+                "List segments",
+                "Count unsaved rules",
+            },
+        ),
+        (
+            "zh-hans",
+            {"客户列表", "一次记录多个订单", "分群列表", "统计未保存规则的人数"},
+        ),
     ],
 )
 def test_the_schema_speaks_the_readers_language(

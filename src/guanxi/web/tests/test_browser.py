@@ -61,14 +61,14 @@ def test_log_in_search_by_phone_open_customer_switch_language(
     )
     page.click("#customer-results >> text=王芳")
     page.wait_for_url(f"{live_server.url}/customers/{world.own_customer.pk}/")
-    profile = page.inner_text(".grid")
+    profile = page.inner_text(".c360")
     assert "+8613800138000" in profile
     assert "A-1001" in profile
     assert "Store visit" in profile
 
     page.click("button[lang=zh-hans]")
     page.wait_for_load_state()
-    assert page.inner_text("h2 >> nth=0") == "资料"
+    assert page.inner_text(".c360-profile h2") == "资料"
     assert page.url == f"{live_server.url}/customers/{world.own_customer.pk}/"
 
     page.click(".usermenu summary")

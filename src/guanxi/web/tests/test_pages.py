@@ -51,9 +51,17 @@ def test_logout_is_a_post(client_for: Any, world: World) -> None:
     assert client.get("/").status_code == 302
 
 
+ORDERS = "/dashboard/orders/"
+
+
 def test_dashboard_counts_in_scope(client_for: Any, world: World) -> None:
-    admin = client_for("admin").get("/").content.decode()
-    manager = client_for("account_manager").get("/").content.decode()
+    page = client_for("admin").get("/").content.decode()
+    # The page loads its order figures (htmx), so it never waits for them.
+    assert 'hx-get="/dashboard/orders/" hx-trigger="load"' in page
+    assert "/static/vendor/echarts.min.js" in page
+    assert "/static/web/dashboard.js" in page
+    admin = client_for("admin").get(ORDERS).content.decode()
+    manager = client_for("account_manager").get(ORDERS).content.decode()
 
     def stat(html: str, name: str) -> str:
         found = re.search(rf'id="stat-{name}">([^<]*)<', html)
@@ -72,8 +80,6 @@ def test_dashboard_counts_in_scope(client_for: Any, world: World) -> None:
     assert len(chart["months"]) == 12
     assert len(chart["revenue"]) == 12
     assert chart["labels"] == {"revenue": "Revenue", "new_customers": "New customers"}
-    assert "/static/vendor/echarts.min.js" in admin
-    assert "/static/web/dashboard.js" in admin
     assert stat(manager, "revenue").startswith("¥")
 
 
@@ -105,7 +111,7 @@ def test_dashboard_series_counts_recent_months(
     )
     world.own_customer.first_seen_at = now - dt.timedelta(minutes=5)
     world.own_customer.save()
-    html = client_for("account_manager").get("/").content.decode()
+    html = client_for("account_manager").get(ORDERS).content.decode()
     chart = json.loads(
         re.search(
             r'id="dashboard-data" type="application/json">(.*?)</script>', html
@@ -114,7 +120,7 @@ def test_dashboard_series_counts_recent_months(
     assert chart["months"][-1] == timezone.localtime(now).strftime("%Y-%m")
     assert chart["revenue"][-1] >= 300.5
     assert chart["new_customers"][-1] == 1
-    admin_html = client_for("admin").get("/").content.decode()
+    admin_html = client_for("admin").get(ORDERS).content.decode()
     admin_chart = json.loads(
         re.search(
             r'id="dashboard-data" type="application/json">(.*?)</script>', admin_html
@@ -127,7 +133,10 @@ def test_dashboard_series_counts_recent_months(
 def test_user_without_role_sees_a_notice(client_for: Any, world: World) -> None:
     html = client_for("no_role").get("/").content.decode()
     assert "Your account has no role yet." in html
-    assert 'id="stat-customers">0<' in html
+    assert "/dashboard/orders/" not in html
+    assert (
+        'id="stat-customers">0<' in client_for("no_role").get(ORDERS).content.decode()
+    )
     assert 'class="mainnav"' in html
     assert 'href="/customers/"' not in html
 
@@ -178,12 +187,45 @@ def test_dashboard_query_count_and_cache(
     role: str, crowded_world: World, client_for: Any, django_assert_num_queries: Any
 ) -> None:
     client = client_for(role)
+    # session, user, role + latest run (none yet: no score figures to read)
+    with django_assert_num_queries(4):
+        client.get("/")
     # session, user, role + orders of 30 days, monthly orders, monthly new
     # customers, customers
     with django_assert_num_queries(7):
-        client.get("/")
+        client.get(ORDERS)
     with django_assert_num_queries(3):  # session, user, role: figures cached
-        client.get("/")
+        client.get(ORDERS)
+
+
+def test_one_request_at_a_time_computes_the_order_figures(
+    client_for: Any, world: World
+) -> None:
+    """While one request computes a scope's order figures, another for the
+    same scope is told to ask again (at a million customers they take tens of
+    seconds: ten requests computing them at once held every server thread)."""
+    from django.core.cache import cache
+
+    cache.add("guanxi:dashboard:all:computing", True, 60)  # someone is at it
+    waiting = client_for("admin").get(ORDERS)
+    assert waiting.status_code == 200
+    body = waiting.content.decode()
+    assert 'hx-trigger="load delay:3s"' in body
+    assert "The order figures are being computed" in body
+    assert "stat-customers" not in body
+    # Another scope is not held back.
+    assert (
+        'id="stat-customers">1<'
+        in client_for("account_manager").get(ORDERS).content.decode()
+    )
+    cache.delete("guanxi:dashboard:all:computing")
+    assert 'id="stat-customers">2<' in client_for("admin").get(ORDERS).content.decode()
+    # The computing request let go of the lock, figures or not.
+    assert cache.get("guanxi:dashboard:all:computing") is None
+    chinese = client_for("operations", "zh-hans")
+    cache.add("guanxi:dashboard:all:computing", True, 60)
+    cache.delete("guanxi:dashboard:all")
+    assert "订单数据正在计算" in chinese.get(ORDERS).content.decode()
 
 
 def test_too_many_failed_logins_lock_the_account(world: World, settings: Any) -> None:
@@ -230,3 +272,12 @@ def test_dashboard_months_follow_local_time(world: World) -> None:
     assert series["revenue"][-2] == 256.0  # the world's two orders of 1 October
     assert series["orders"][-2:] == [2, 1]
     assert series["new_customers"][-2:] == [2, 0]
+
+
+def test_playbook_link_only_for_administrators(client_for: Any, world: World) -> None:
+    admin = client_for("admin").get("/").content.decode()
+    assert '<a href="/insights/playbook/">Playbook</a>' in admin
+    for role in ("operations", "service", "account_manager", "analyst"):
+        assert ">Playbook</a>" not in client_for(role).get("/").content.decode()
+    chinese = client_for("admin", "zh-hans").get("/").content.decode()
+    assert '<a href="/insights/playbook/">行动手册</a>' in chinese

@@ -1,0 +1,117 @@
+"""What the customer 360 page shows besides the profile: the timeline (orders,
+interactions, stage changes and score changes, newest first, a page at a
+time) and the scores with their explanation and the playbook's next action.
+
+The views call :func:`customer_timeline` and :func:`customer_insight`; the
+scores' words come from ``insights.presenters``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from guanxi.access.policies import Policy
+from guanxi.commerce.selectors import OrderFilters, order_list
+from guanxi.customers.models import Customer
+from guanxi.customers.selectors import interaction_list
+from guanxi.insights.presenters import (
+    next_action_card,
+    score_card,
+    score_timeline_events,
+    stage_change_text,
+)
+from guanxi.insights.selectors import (
+    CustomerScores,
+    playbook_choice_for,
+    stage_change_list,
+)
+
+__all__ = ["TIMELINE_PER_PAGE", "customer_insight", "customer_timeline"]
+
+TIMELINE_PER_PAGE = 20
+#: Stage changes listed in the scores section (the timeline has them all).
+STAGE_HISTORY = 8
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    """A run's date on the timeline: after everything that happened that day."""
+    return dt.datetime.combine(
+        day, dt.time(23, 59, 59), tzinfo=timezone.get_current_timezone()
+    )
+
+
+def customer_timeline(
+    *, actor: Any, customer: Customer, page: int, scores: CustomerScores
+) -> tuple[list[dict[str, Any]], bool, list[Any]]:
+    """One page of ``customer``'s timeline, newest first, whether there is an
+    older page, and the latest stage changes (for the stage history)."""
+    limit = page * TIMELINE_PER_PAGE + 1
+    orders = order_list(actor=actor, filters=OrderFilters(customer=customer.pk))[:limit]
+    interactions = interaction_list(actor=actor, customer=customer)[:limit]
+    changes = list(
+        stage_change_list(customer_id=customer.pk)[: max(limit, STAGE_HISTORY)]
+    )
+    events: list[dict[str, Any]] = [
+        {"kind": "order", "at": o.ordered_at, "order": o} for o in orders
+    ]
+    events += [
+        {"kind": "interaction", "at": i.occurred_at, "interaction": i}
+        for i in interactions
+    ]
+    events += [
+        {
+            "kind": "stage",
+            "at": _end_of(c.as_of),
+            "day": c.as_of,
+            "text": stage_change_text(c),
+            "stage": c.to_stage,
+        }
+        for c in changes[:limit]
+    ]
+    events += [
+        {"kind": "score", "at": _end_of(day), "day": day, "text": text}
+        for day, text in score_timeline_events(scores.history)
+    ]
+    events.sort(key=lambda e: e["at"], reverse=True)
+    start = (page - 1) * TIMELINE_PER_PAGE
+    chunk = events[start : start + TIMELINE_PER_PAGE]
+    return chunk, len(events) > start + TIMELINE_PER_PAGE, changes[:STAGE_HISTORY]
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # a page another part of the app may not mount yet
+        return None
+
+
+def customer_insight(
+    *, scores: CustomerScores, stage_changes: list[Any], policy: Policy
+) -> dict[str, Any]:
+    """The scores section: the latest snapshot explained, the next action and
+    the stage history; before the first run, where runs are started (for
+    the roles that may start them)."""
+    snapshot = scores.current
+    manager = policy.may_administer
+    context: dict[str, Any] = {
+        "scores": None,
+        "next_action": None,
+        "scored_before": scores.as_of is not None,
+        "runs_url": _url("insights:runs") if manager else None,
+        "playbook_url": _url("playbook:list") if manager else None,
+        "stage_history": [
+            {"day": c.as_of, "text": stage_change_text(c), "stage": c.to_stage}
+            for c in stage_changes
+        ],
+    }
+    if snapshot is None:
+        return context
+    context["scores"] = score_card(snapshot, history=scores.history)
+    choice = playbook_choice_for(stage=snapshot.stage, quadrant=snapshot.quadrant)
+    if choice is not None:
+        context["next_action"] = next_action_card(choice, snapshot=snapshot)
+    return context

@@ -1,0 +1,1 @@
+"""Segments: saved rule-based filters over customers, counted at every scoring run."""
