@@ -13,7 +13,12 @@ On a database ``guanxi demo --customers 1000000`` filled (10 M orders):
    link new), again for the same date (nothing changes), for the next day (a
    few per cent of the snapshots changed) — and the naive way, deleting every
    automatic link and inserting all of them again.
-3. ``filter``: count and first page (50, newest first) of the customers with
+3. ``window``: the preference window's pairs (channel, categories, weekend,
+   home or business) both ways, in turn, in one process: in the database
+   (SQLite's temporary tables, as inside a transaction or on PostgreSQL)
+   and read as Arrow into DuckDB (``guanxi.tags.window``, a run on the
+   embedded SQLite); the pairs are checked equal.
+4. ``filter``: count and first page (50, newest first) of the customers with
    one tag, with two tags, with one and without another, for an admin (every
    customer) and an account manager (20,000 customers): our way
    (``customer_filter_tags``: ``id IN`` the tag's customers from the
@@ -320,6 +325,52 @@ def write(as_of: dt.date) -> None:
     )
 
 
+# --- window --------------------------------------------------------------------
+
+
+def window(as_of: dt.date) -> None:
+    from django.db import transaction
+
+    from guanxi.tags import rules as tag_rules_sql
+    from guanxi.tags.selectors import tag_rules
+    from guanxi.tags.window import window_pairs_read
+
+    rules = tag_rules()
+    print(f"\n## The preference window's pairs ({_load()})\n")
+    print("| way | wall s | CPU s | pairs | peak MB |")
+    print("|---|---|---|---|---|")
+
+    def in_the_database() -> set[tuple[int, str]]:
+        pairs: set[tuple[int, str]] = set()
+        with transaction.atomic(), tag_rules_sql._temp_tables() as make:
+            _c, _k, statements = tag_rules_sql._window_sql(
+                as_of=as_of, rules=rules, make=make
+            )
+            for sql, params in statements:
+                pairs.update((int(c), str(k)) for c, k in _sql(sql, params))
+        return pairs
+
+    def as_arrow() -> set[tuple[int, str]]:
+        read = window_pairs_read(as_of=as_of, rules=rules)
+        assert read is not None, "Arrow reads need the embedded SQLite file"
+        return set(read.pairs)
+
+    found = []
+    for label, action in (
+        ("in the database (SQLite temporary tables)", in_the_database),
+        ("Arrow read, DuckDB", as_arrow),
+    ):
+        clock = Clock()
+        pairs = action()
+        wall, cpu = clock.read()
+        found.append(pairs)
+        print(
+            f"| {label} | {wall:.1f} | {cpu:.1f} | {len(pairs):,} | {_peak_mb():,.0f} |",
+            flush=True,
+        )
+    print(f"\nthe same pairs both ways: {found[0] == found[1]} ({_load()})")
+
+
 # --- filter --------------------------------------------------------------------
 
 
@@ -420,7 +471,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, required=True)
     parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("step", choices=["prepare", "write", "filter", "all"])
+    parser.add_argument("step", choices=["prepare", "write", "window", "filter", "all"])
     args = parser.parse_args()
     _setup(args.data_dir)
     from django.db import connection
@@ -432,6 +483,8 @@ def main() -> None:
         prepare(args.as_of)
     if args.step in ("write", "all"):
         write(args.as_of)
+    if args.step in ("window", "all"):
+        window(args.as_of)
     if args.step in ("filter", "all"):
         filter_(args.repeat)
 

@@ -491,6 +491,27 @@ class AutomaticTagWriter:
             params,
         )
 
+    def add_key_pairs(self, pairs: Sequence[tuple[int, str]]) -> None:
+        """Add ``(customer_id, key)`` pairs computed outside the database (a
+        key without an automatic tag is left out)."""
+        ids = dict(
+            Tag.objects.filter(kind=TagKind.AUTOMATIC, key__isnull=False).values_list(
+                "key", "pk"
+            )
+        )
+        rows = [
+            (customer, tag)
+            for customer, key in pairs
+            if (tag := ids.get(key)) is not None
+        ]
+        verb = "INSERT OR IGNORE" if self.sqlite else "INSERT"
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 100_000):
+                cursor.executemany(
+                    f"{verb} INTO {self.temp} (customer_id, tag_id) VALUES (%s, %s)",
+                    rows[start : start + 100_000],
+                )
+
     def finish(self) -> AutomaticTagChange:
         """Delete the automatic links not wanted, insert the new ones, recount
         the automatic tags; drop the temporary table."""

@@ -36,6 +36,7 @@ from guanxi.analytics.features import (
     interaction_features,
 )
 from guanxi.commerce.selectors import PURCHASE_STATUSES, order_table_name
+from guanxi.core.arrow import arrow_reads_possible
 from guanxi.customers.selectors import (
     customer_table_name,
     interaction_table_name,
@@ -249,16 +250,10 @@ def adbc_sources(count: int) -> Iterator[list[AdbcSource] | None]:
     """``count`` ADBC connections to Django's SQLite database, or None where
     they would not do: PostgreSQL, an in-memory database, or inside a
     transaction (another connection would not see its rows)."""
-    name = str(connection.settings_dict.get("NAME", ""))
-    if (
-        connection.vendor != "sqlite"
-        or connection.in_atomic_block
-        or not name
-        or name == ":memory:"
-        or name.startswith("file:")
-    ):
+    if not arrow_reads_possible():
         yield None
         return
+    name = str(connection.settings_dict["NAME"])
     sources = [AdbcSource(name) for _ in range(count)]
     try:
         yield sources

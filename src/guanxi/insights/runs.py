@@ -203,6 +203,9 @@ def run_scoring(
         raise
     finally:
         db.drop_purchase_days()
+    # The run's frames (gigabytes at a million customers) are written: let
+    # them go before the receivers read what they need from the database.
+    del scored, info
     run.refresh_from_db()
     failed = [
         _receiver_name(receiver)

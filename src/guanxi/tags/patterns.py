@@ -40,7 +40,6 @@ __all__ = [
     "days_sql",
     "large_orders_sql",
     "lines_sql",
-    "order_categories_sql",
     "orders_sql",
     "purchase_days_sql",
     "window_for",
@@ -215,25 +214,11 @@ def channel_sql(orders: Sql) -> Sql:
     return sql, params
 
 
-def order_categories_sql(lines: Sql) -> Sql:
-    """``(customer_id, order_id, category, items, amount, product_id)`` from
-    :func:`lines_sql` rows: each order's items and spend per category (and its
-    lowest product id), the input of both :func:`categories_sql` and
-    :func:`large_orders_sql`."""
+def categories_sql(lines: Sql) -> Sql:
+    """``(customer_id, category, cents, total_cents, place)`` from
+    :func:`lines_sql` rows: spend per product category, the largest first
+    (``place`` 1, 2 …; ties: the category of the lowest product id)."""
     source, params = lines
-    sql = (
-        "SELECT customer_id, order_id, category, SUM(quantity) AS items, "
-        "SUM(amount) AS amount, MIN(product_id) AS product_id "
-        f"FROM ({source}) l GROUP BY customer_id, order_id, category"
-    )
-    return sql, params
-
-
-def categories_sql(order_categories: Sql) -> Sql:
-    """``(customer_id, category, cents, total_cents, place)``: spend per product
-    category, the largest first (``place`` 1, 2 …; ties: the category of the
-    lowest product id)."""
-    source, params = order_categories
     cents = _cents("SUM(amount)")
     sql = (
         "SELECT customer_id, category, cents, total_cents, place FROM ("
@@ -248,14 +233,14 @@ def categories_sql(order_categories: Sql) -> Sql:
     return sql, params
 
 
-def large_orders_sql(order_categories: Sql, *, min_quantity: int) -> Sql:
-    """``(customer_id, orders, large_orders)``: orders, and those of them with
-    ``min_quantity`` items or more."""
-    source, params = order_categories
+def large_orders_sql(lines: Sql, *, min_quantity: int) -> Sql:
+    """``(customer_id, orders, large_orders)`` from :func:`lines_sql` rows:
+    orders, and those of them with ``min_quantity`` items or more."""
+    source, params = lines
     sql = (
         "SELECT customer_id, COUNT(*) AS orders, "
         "SUM(CASE WHEN items >= %s THEN 1 ELSE 0 END) AS large_orders FROM ("
-        f"SELECT customer_id, order_id, SUM(items) AS items FROM ({source}) l "
+        f"SELECT customer_id, order_id, SUM(quantity) AS items FROM ({source}) l "
         "GROUP BY customer_id, order_id"
         ") o GROUP BY customer_id"
     )

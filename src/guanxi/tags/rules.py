@@ -31,6 +31,7 @@ from guanxi.customers.services import AutomaticTagSpec, AutomaticTagWriter
 from guanxi.insights.selectors import snapshot_rows
 from guanxi.tags import patterns
 from guanxi.tags.models import TagRules
+from guanxi.tags.window import WindowPairs, window_rules
 
 __all__ = ["FIXED_TAGS", "RuleOutcome", "automatic_tags_write", "channel_label"]
 
@@ -191,9 +192,12 @@ def automatic_tags_write(
     writer: AutomaticTagWriter,
     ensure: Callable[[list[AutomaticTagSpec]], Any],
     progress: Progress | None = None,
+    window_pairs: WindowPairs | None = None,
 ) -> None:
     """Add every pair the rules give as of ``as_of`` to ``writer`` (the tags
-    created first through ``ensure``)."""
+    created first through ``ensure``). ``window_pairs``: the preference
+    window's pairs already computed (:func:`guanxi.tags.window.window_pairs_read`);
+    without them the window's rules run here, in the database."""
 
     def step(share: float) -> None:
         if progress is not None:
@@ -212,51 +216,71 @@ def automatic_tags_write(
             "churn_risk",
         )
     )
-    window = patterns.window_for(as_of=as_of, days=rules.preference_window_days)
     with _temp_tables() as make:
-        orders: tuple[str, list[Any]] = (
-            f"SELECT * FROM {make('orders', *patterns.orders_sql(window))}",
-            [],
-        )
-        days = make("days", *patterns.days_sql(orders))
-        channel = make("channel", *patterns.channel_sql(orders))
-        step(0.2)
-        per_order = make(
-            "order_categories",
-            *patterns.order_categories_sql(patterns.lines_sql(window)),
-        )
-        step(0.4)
-        by_order: tuple[str, list[Any]] = (f"SELECT * FROM {per_order}", [])
-        categories = make("categories", *patterns.categories_sql(by_order))
-        large = make(
-            "large",
-            *patterns.large_orders_sql(
-                by_order, min_quantity=rules.business_min_quantity
-            ),
-        )
+        if window_pairs is None:
+            channels, categories, window_sql = _window_sql(
+                as_of=as_of, rules=rules, make=make
+            )
+        else:
+            channels, categories = window_pairs.channels, window_pairs.categories
+            window_sql = []
         step(0.6)
         ensure(
             _specs(
                 segments=_distinct(snap, "rfm_segment"),
-                channels=_values(f"SELECT DISTINCT channel FROM {channel}"),
-                categories=_values(
-                    f"SELECT DISTINCT category FROM {categories} "
-                    f"WHERE place <= {int(rules.category_max)}"
-                ),
+                channels=channels,
+                categories=categories,
             )
         )
-        for sql, params in _rules(
-            as_of=as_of,
-            rules=rules,
-            snap=snap,
-            days=days,
-            channel=channel,
-            categories=categories,
-            large=large,
-            touches=make("touches", *touches_sql(as_of=as_of, rules=rules)),
-        ):
+        touches = make("touches", *touches_sql(as_of=as_of, rules=rules))
+        for sql, params in [
+            *_rules(as_of=as_of, rules=rules, snap=snap, touches=touches),
+            *window_sql,
+        ]:
             writer.add_keys(sql, params)
+        if window_pairs is not None:
+            writer.add_key_pairs(window_pairs.pairs)
         step(0.8)
+
+
+def _window_sql(
+    *, as_of: dt.date, rules: TagRules, make: Callable[[str, str, list[Any]], str]
+) -> tuple[list[str], list[str], list[tuple[str, list[Any]]]]:
+    """The preference window's tables made in the database (PostgreSQL;
+    SQLite inside a transaction): its channels, its categories, and its
+    rules as SQL on those tables."""
+    window = patterns.window_for(as_of=as_of, days=rules.preference_window_days)
+    orders: tuple[str, list[Any]] = (
+        f"SELECT * FROM {make('orders', *patterns.orders_sql(window))}",
+        [],
+    )
+    days = make("days", *patterns.days_sql(orders))
+    channel = make("channel", *patterns.channel_sql(orders))
+    lines: tuple[str, list[Any]] = (
+        f"SELECT * FROM {make('lines', *patterns.lines_sql(window))}",
+        [],
+    )
+    categories = make("categories", *patterns.categories_sql(lines))
+    large = make(
+        "large",
+        *patterns.large_orders_sql(lines, min_quantity=rules.business_min_quantity),
+    )
+    return (
+        _values(f"SELECT DISTINCT channel FROM {channel}"),
+        _values(
+            f"SELECT DISTINCT category FROM {categories} "
+            f"WHERE place <= {int(rules.category_max)}"
+        ),
+        list(
+            window_rules(
+                rules=rules,
+                days=days,
+                channel=channel,
+                categories=categories,
+                large=large,
+            )
+        ),
+    )
 
 
 def _distinct(snap: tuple[str, list[Any]], column: str) -> list[str]:
@@ -271,10 +295,6 @@ def _rules(
     as_of: dt.date,
     rules: TagRules,
     snap: tuple[str, list[Any]],
-    days: str,
-    channel: str,
-    categories: str,
-    large: str,
     touches: str,
 ) -> Iterator[tuple[str, list[Any]]]:
     """``(sql, params)`` selecting ``(customer_id, key)`` for each rule."""
@@ -339,34 +359,6 @@ def _rules(
         "SELECT id AS customer_id, 'contact:' || preferred_channel AS key "
         f"FROM ({contact}) c",
         cp,
-    )
-    # How they buy (the preference window).
-    minimum = rules.preference_min_days
-    yield (
-        f"SELECT customer_id, 'channel:' || channel AS key FROM {channel} "
-        "WHERE total >= %s AND orders * 100 >= %s * total",
-        [minimum, rules.channel_min_percent],
-    )
-    yield (
-        f"SELECT c.customer_id, 'category:' || c.category AS key FROM {categories} c "
-        f"JOIN {days} d ON d.customer_id = c.customer_id "
-        "WHERE d.days >= %s AND c.place <= %s AND c.cents * 100 >= %s * c.total_cents",
-        [minimum, rules.category_max, rules.category_min_percent],
-    )
-    yield (
-        f"SELECT customer_id, 'habit:weekend' AS key FROM {days} "
-        "WHERE days >= %s AND weekend_days * 100 >= %s * days",
-        [rules.weekend_min_days, rules.weekend_min_percent],
-    )
-    yield (
-        f"SELECT customer_id, 'scenario:business' AS key FROM {large} "
-        "WHERE large_orders >= %s",
-        [rules.business_min_orders],
-    )
-    yield (
-        f"SELECT customer_id, 'scenario:home' AS key FROM {large} "
-        "WHERE large_orders = 0 AND orders >= %s",
-        [rules.home_min_orders],
     )
     # Needs stage: awareness, decision, loyalty.
     yield from _needs(rules=rules, snap=snap, touches=touches)

@@ -83,7 +83,7 @@ def customer_preferences(
     orders = patterns.orders_sql(window, customer_id=customer_id)
     lines = patterns.lines_sql(window, customer_id=customer_id)
     channel = _rows(*patterns.channel_sql(orders))
-    categories = _rows(*patterns.categories_sql(patterns.order_categories_sql(lines)))
+    categories = _rows(*patterns.categories_sql(lines))
     days = _rows(*patterns.purchase_days_sql(orders))
     chosen = share = None
     if channel:

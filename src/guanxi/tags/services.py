@@ -31,6 +31,7 @@ from guanxi.insights.selectors import latest_as_of, snapshot_rows
 from guanxi.tags.models import TagCoverage, TagRules
 from guanxi.tags.rules import automatic_tags_write
 from guanxi.tags.selectors import tag_rules
+from guanxi.tags.window import window_pairs_read
 
 __all__ = [
     "automatic_tags_refresh",
@@ -62,6 +63,12 @@ def automatic_tags_refresh(
     Running it twice gives the same tags and changes nothing the second time."""
     started = time.monotonic()
     rules = tag_rules()
+    # The preference window's pairs read and computed first, before the
+    # writing transaction (on SQLite outside one; None elsewhere: then the
+    # rules run in the database, below).
+    window_pairs = window_pairs_read(as_of=as_of, rules=rules)
+    if progress is not None:
+        progress("tags", 0.4)
     # Outside a transaction on SQLite: temporary tables on disk, not in memory
     # (the window's orders and lines at 1M customers are hundreds of MB).
     with bulk_session(), transaction.atomic():
@@ -72,6 +79,7 @@ def automatic_tags_refresh(
             writer=writer,
             ensure=lambda specs: tags_automatic_ensure(specs=specs),
             progress=progress,
+            window_pairs=window_pairs,
         )
         change = writer.finish()
         if progress is not None:

@@ -8,12 +8,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from guanxi.customers.models import CustomerTag, Tag
 from guanxi.customers.services import customer_tags_bulk_add
 from guanxi.tags.models import TagCoverage, TagRules
 from guanxi.tags.services import automatic_tags_refresh, tags_after_run
 from guanxi.tags.tests import factories as f
+from guanxi.tags.window import window_pairs_read
 
 AS_OF = dt.date(2026, 6, 30)  # a Tuesday
 LATER = dt.date(2026, 7, 31)
@@ -36,6 +38,10 @@ def _manual(customer: Any) -> set[str]:
 
 @pytest.fixture
 def scene(db: Any) -> dict[str, Any]:
+    return _scene()
+
+
+def _scene() -> dict[str, Any]:
     green = f.product("GT-1", "绿茶")
     black = f.product("BT-1", "红茶")
     flower = f.product("FT-1", "花茶")
@@ -157,6 +163,33 @@ def test_each_customer_gets_exactly_the_tags_the_data_gives(
     assert (coverage.added, coverage.removed) == (wanted, 0)
     assert coverage.automatic_links == wanted
     assert coverage.links == wanted + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_tags_when_the_window_is_read_as_arrow() -> None:
+    """Outside a transaction, on SQLite, the preference window is read as
+    Arrow and its rules run in DuckDB: the same tags as in the database."""
+    scene = _scene()
+    rules = TagRules.objects.get_or_create(pk=1)[0]
+    pairs = window_pairs_read(as_of=AS_OF, rules=rules)
+    assert (pairs is not None) == (connection.vendor == "sqlite")
+    if pairs is not None:
+        ids = {c.pk: name for name, c in scene.items()}
+        window_keys = {
+            (ids[customer], key) for customer, key in pairs.pairs if customer in ids
+        }
+        assert window_keys == {
+            (name, key)
+            for name, keys in EXPECTED.items()
+            for key in keys
+            if key.split(":")[0] in {"channel", "category", "habit", "scenario"}
+        }
+        assert (pairs.channels, pairs.categories) == (
+            ["online", "store"],
+            ["红茶", "绿茶"],
+        )
+    automatic_tags_refresh(as_of=AS_OF)
+    assert {name: _keys(c) for name, c in scene.items()} == EXPECTED
 
 
 def test_tags_have_chinese_and_english_names(scene: dict[str, Any]) -> None:
