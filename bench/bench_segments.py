@@ -267,6 +267,24 @@ def build(*, runs: int, tags: int, latest: dt.date) -> None:
 # --- measuring ---------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _index_dropped(name: str) -> Iterator[None]:
+    """Measure as before the index existed (SQLite); it is made again after."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [name])
+        (sql,) = cursor.fetchone()
+        cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("ANALYZE")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            cursor.execute("ANALYZE")
+
+
 #: CPU milliseconds of the last _timed calls (SQLite runs in this process, so
 #: its work is in here; on a busy machine the steadier figure).
 _CPU: list[float] = []
@@ -528,6 +546,11 @@ def main() -> None:
     parser.add_argument(
         "--assign-only", action="store_true", help="only give customers managers"
     )
+    parser.add_argument(
+        "--without-segment-index",
+        action="store_true",
+        help="measure with snapshot_segment_idx dropped (made again after)",
+    )
     args = parser.parse_args()
     _setup(args.data_dir)
     if args.assign_only:
@@ -535,6 +558,9 @@ def main() -> None:
     elif args.build:
         build(runs=args.runs, tags=args.tags, latest=dt.date.today())
         assign_managers(managers=args.managers)
+    elif args.without_segment_index:
+        with _index_dropped("snapshot_segment_idx"):
+            measure(repeat=args.repeat, naive=False)
     else:
         measure(repeat=args.repeat, naive=args.naive)
 
