@@ -66,7 +66,7 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 
 #: Commands that read or write the data: they set up a new database first.
-DATA_COMMANDS = frozenset({"demo", "import", "export", "api_token"})
+DATA_COMMANDS = frozenset({"demo", "import", "export", "api_token", "score"})
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,9 @@
-"""Log filters: what reaches the terminal is one clear line, never a traceback.
+"""Logging: what reaches the terminal is one clear line, never a traceback.
+
+:class:`OneLine` formats every record on the console as its message, and an
+exception as its type only (a database error's text can quote the values of
+a row), with where to read the rest: the whole record, traceback included,
+goes to ``log/guanxi.log`` in the data folder (private, rotated).
 
 Django logs a request whose Host header is not allowed (``DisallowedHost``) at
 ERROR with the whole traceback; someone who opened Guanxi by an address it was
@@ -11,8 +16,11 @@ data), shortened and escaped because a client chooses it.
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import os
+from typing import Any
 
-__all__ = ["DisallowedHostLine"]
+__all__ = ["DisallowedHostLine", "OneLine", "PrivateRotatingFile"]
 
 HOST_SHOWN = 100
 
@@ -32,3 +40,30 @@ class DisallowedHostLine(logging.Filter):
         record.exc_text = None
         record.stack_info = None
         return True
+
+
+class OneLine(logging.Formatter):
+    """The message, and of an exception its type only, on one line."""
+
+    def __init__(self, *args: object, details: str = "", **kwargs: object) -> None:
+        super().__init__()
+        self.details = details
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[0] is not None:
+            text = f"{text} ({record.exc_info[0].__name__}"
+            text += f"; details in {self.details})" if self.details else ")"
+        return " ".join(text.splitlines())
+
+
+class PrivateRotatingFile(logging.handlers.RotatingFileHandler):
+    """A rotating log file readable by its owner only (0600), whatever the
+    process's umask."""
+
+    def _open(self) -> Any:
+        descriptor = os.open(
+            self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+        )
+        os.chmod(self.baseFilename, 0o600)
+        return os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)

@@ -1,9 +1,10 @@
 """The database's tables, brought up to date before a data command runs.
 
 ``guanxi start`` migrates every time it starts. The data commands (``demo``,
-``import``, ``export``, ``api-token``) may be the first thing someone runs in
-a new data folder; rather than failing with "no such table", they apply the
-migrations that are missing first, and say so.
+``import``, ``export``, ``api-token``, ``score``) may be the first thing
+someone runs in a new data folder, or after an upgrade; rather than failing
+with "no such table", they apply the migrations that are missing first, and
+say so.
 """
 
 from __future__ import annotations

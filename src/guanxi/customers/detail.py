@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from guanxi.access.policies import Policy
@@ -82,13 +82,6 @@ def customer_timeline(
     return chunk, len(events) > start + TIMELINE_PER_PAGE, changes[:STAGE_HISTORY]
 
 
-def _url(name: str) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # a page another part of the app may not mount yet
-        return None
-
-
 def customer_insight(
     *, scores: CustomerScores, stage_changes: list[Any], policy: Policy
 ) -> dict[str, Any]:
@@ -96,13 +89,13 @@ def customer_insight(
     the stage history; before the first run, where runs are started (for
     the roles that may start them)."""
     snapshot = scores.current
-    manager = policy.may_administer
+    administers = policy.may_administer
     context: dict[str, Any] = {
         "scores": None,
         "next_action": None,
         "scored_before": scores.as_of is not None,
-        "runs_url": _url("insights:runs") if manager else None,
-        "playbook_url": _url("playbook:list") if manager else None,
+        "runs_url": reverse("insights:runs") if administers else None,
+        "playbook_url": reverse("playbook:list") if administers else None,
         "stage_history": [
             {"day": c.as_of, "text": stage_change_text(c), "stage": c.to_stage}
             for c in stage_changes

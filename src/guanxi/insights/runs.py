@@ -207,7 +207,7 @@ def run_scoring(
     failed = [
         _receiver_name(receiver)
         for receiver, result in run_finished.send_robust(
-            sender=ScoreRun, run=run, progress=progress
+            sender=ScoreRun, run=run, progress=_follow_up_progress(progress)
         )
         if isinstance(result, Exception)
     ]
@@ -222,6 +222,21 @@ def run_scoring(
     tracker.step(5, 1.0)
     run.summary = summary
     return run
+
+
+def _follow_up_progress(progress: Progress | None) -> Progress | None:
+    """The progress the receivers of ``run_finished`` report, shown inside the
+    run's last step and never going back (each receiver counts 0 to 1)."""
+    if progress is None:
+        return None
+    start = 1.0 - STEPS[-1][1]
+    shown = [start]
+
+    def report(step: str, share: float) -> None:
+        shown[0] = max(shown[0], start + STEPS[-1][1] * min(max(share, 0.0), 1.0))
+        progress(step, min(shown[0], 1.0))
+
+    return report
 
 
 def _receiver_name(receiver: Any) -> str:

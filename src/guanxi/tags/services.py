@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
+from guanxi.core.bulk import bulk_session
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.customers.selectors import customer_tag_count, tag_link_totals
 from guanxi.customers.services import (
@@ -61,7 +62,9 @@ def automatic_tags_refresh(
     Running it twice gives the same tags and changes nothing the second time."""
     started = time.monotonic()
     rules = tag_rules()
-    with transaction.atomic():
+    # Outside a transaction on SQLite: temporary tables on disk, not in memory
+    # (the window's orders and lines at 1M customers are hundreds of MB).
+    with bulk_session(), transaction.atomic():
         writer = AutomaticTagWriter()
         automatic_tags_write(
             as_of=as_of,

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,13 +82,6 @@ def dashboard_data(*, actor: Any, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _runs_url() -> str | None:
-    try:
-        return reverse("insights:runs")
-    except NoReverseMatch:  # the runs page is mounted by the scoring run's app
-        return None
-
-
 def _order_figures(actor: Any) -> dict[str, Any] | None:
     """The order and customer figures of ``actor``'s scope, cached for a few
     minutes and shared by everyone who sees the same customers; None while
@@ -126,7 +119,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "scores": scores,
             "score_stats": score_stats(scores) if scores is not None else None,
             "score_charts": score_charts(scores) if scores is not None else None,
-            "runs_url": _runs_url() if policy.may_administer else None,
+            "runs_url": reverse("insights:runs") if policy.may_administer else None,
         },
     )
 

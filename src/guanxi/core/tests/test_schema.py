@@ -56,3 +56,21 @@ def test_help_of_a_data_command_does_not_touch_the_folder(tmp_path: Path) -> Non
     assert shown.returncode == 0, shown.stderr
     assert "usage:" in shown.stdout
     assert "Preparing the database" not in shown.stderr
+
+
+def test_score_after_an_upgrade_applies_the_missing_steps_first(tmp_path: Path) -> None:
+    made = _guanxi(tmp_path, "demo", "--customers", "30", "--seed", "1")
+    assert made.returncode == 0, made.stderr
+    # As if the folder came from a release before the insights' last migrations.
+    back = _guanxi(tmp_path, "migrate", "insights", "0001", "--verbosity", "0")
+    assert back.returncode == 0, back.stderr
+    scored = _guanxi(tmp_path, "score", "--no-progress", "--json")
+    assert scored.returncode == 0, scored.stderr
+    assert "Preparing the database (2 steps)" in scored.stderr
+    assert "Traceback" not in scored.stderr
+    assert "failed" not in scored.stdout
+    with sqlite3.connect(tmp_path / "guanxi.sqlite3") as db:
+        # The dashboard's figures, written by a receiver of the finished run
+        # into a table of the missing steps.
+        assert db.execute("SELECT COUNT(*) FROM insights_runfigures").fetchone()[0] > 0
+        assert db.execute("SELECT message FROM insights_scorerun").fetchone() == ("",)

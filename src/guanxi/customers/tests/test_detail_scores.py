@@ -73,6 +73,11 @@ def test_before_the_first_run_the_page_says_when_scores_appear(
     assert "Start a scoring run" not in manager  # only for those who may start runs
     chinese = page(client_for("account_manager", "zh-hans"), world.own_customer)
     assert text_of(chinese, "scores-pending") == "首次评分运行后这里会显示评分。"
+    admin = page(client_for("admin"), world.own_customer)
+    assert (
+        '<a class="button secondary" href="/insights/runs/">Start a scoring run</a>'
+        in admin
+    )
 
 
 def test_a_customer_added_after_the_last_run_waits_for_the_next(

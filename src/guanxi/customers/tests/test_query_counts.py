@@ -74,8 +74,9 @@ def test_customer_detail_page_with_scores(
     client = client_for(role)
     url = f"/customers/{customer.pk}/"
     # + customer, its tags, its manager, orders, interactions, latest run,
-    # snapshots, stage changes, playbook
-    with django_assert_num_queries(12):
+    # snapshots, stage changes, playbook, the tag panel's links with who set
+    # them (tags.templatetags.tag_panel)
+    with django_assert_num_queries(13):
         html = client.get(url).content.decode()
     assert html.count('<li class="event-') == 20  # one page
     assert html.count('class="event-stage"') == 9

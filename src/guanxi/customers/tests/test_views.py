@@ -247,7 +247,7 @@ def test_detail_timeline_merges_orders_and_interactions_newest_first(
     assert order_at < visit_at  # the order (Oct 1) is newer than the visit (Sep 30)
     assert "2026-10-01 18:30" in text  # shown in Asia/Shanghai
     assert "CNY 128.00" in text
-    assert '<span class="tag">VIP</span>' in text
+    assert '<span class="tagname">VIP</span>' in text
 
 
 def test_detail_timeline_pages_with_htmx(

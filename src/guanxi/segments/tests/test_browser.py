@@ -63,6 +63,16 @@ def _count_is(page: Any, n: str) -> None:
     )
 
 
+def _settled(page: Any) -> None:
+    """Wait until htmx has wired up what it swapped in: new content keeps the
+    class htmx-added until its settle step (20 ms later) processes it, and a
+    change made before then would miss the new element's handlers."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')",
+        polling=50,
+    )
+
+
 def _shows(page: Any, selector: str, text: str) -> None:
     page.wait_for_function(
         "([s, t]) => document.querySelector(s)?.innerText === t",
@@ -93,8 +103,10 @@ def test_build_a_segment_in_english_and_in_chinese(
     # A second rule; its field becomes the city, with operators that fit.
     page.click("button[value='add-rule:r']")
     page.wait_for_selector("[name='r.1.field']")
+    _settled(page)
     page.select_option("[name='r.1.field']", "city")
     page.wait_for_selector("input[name='r.1.value']")
+    _settled(page)
     assert page.locator("[name='r.1.op'] option").all_inner_texts() == [
         "is",
         "is not",
@@ -111,13 +123,16 @@ def test_build_a_segment_in_english_and_in_chinese(
     # A group of "any" with one rule; removed again.
     page.click("button[value='add-group:r']")
     page.wait_for_selector("[name='r.2.kind']")
+    _settled(page)
     page.click("button[value='remove:r.2']")
     page.wait_for_selector("[name='r.2.kind']", state="detached")
+    _settled(page)
     _count_is(page, "2")
 
     # A bad value names its rule; a good one counts again.
     page.select_option("[name='r.0.field']", "orders")
     page.wait_for_selector("input[name='r.0.value']")
+    _settled(page)
     page.fill("input[name='r.0.value']", "-1")
     _shows(
         page,
@@ -146,6 +161,7 @@ def test_build_a_segment_in_english_and_in_chinese(
     page.wait_for_load_state()
     page.click("#edit-segment")
     page.wait_for_selector("[name='r.kind']")
+    _settled(page)
     assert page.inner_text("h1") == "编辑分群"
     assert page.locator("[name='r.kind'] option:checked").inner_text() == "满足以下全部"
     _count_is(page, "2")

@@ -52,13 +52,16 @@ def _customer(request: Request, pk: Any) -> Any:
 
 
 _CUSTOMER = OpenApiParameter(
-    "customer_pk",
+    "customer_id",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description=gettext_lazy("Customer number."),
 )
 _TAG = OpenApiParameter(
-    "tag", OpenApiTypes.STR, OpenApiParameter.PATH, description=gettext_lazy("Tag id.")
+    "tag_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description=gettext_lazy("Tag id."),
 )
 
 
@@ -144,21 +147,21 @@ class CustomerTagViewSet(viewsets.GenericViewSet[Any]):
     serializer_class = CustomerTagSerializer
     parser_classes = [JSONParser]
     pagination_class = _ByTag
-    lookup_field = "tag"
+    lookup_field = "tag_id"
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator
             return customer_tag_links(customer_id=0)
-        customer = _customer(self.request, self.kwargs.get("customer_pk"))
+        customer = _customer(self.request, self.kwargs.get("customer_id"))
         return customer_tag_links(customer_id=customer.pk)
 
-    def list(self, request: Request, customer_pk: str) -> Response:
+    def list(self, request: Request, customer_id: str) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def create(self, request: Request, customer_pk: str) -> Response:
-        customer = _customer(request, customer_pk)
+    def create(self, request: Request, customer_id: str) -> Response:
+        customer = _customer(request, customer_id)
         if not isinstance(request.data, dict):
             raise ValidationFailed(_("expected a JSON object"))
         write = CustomerTagWriteSerializer(data=dict(request.data))
@@ -178,11 +181,11 @@ class CustomerTagViewSet(viewsets.GenericViewSet[Any]):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    def destroy(self, request: Request, customer_pk: str, tag: str) -> Response:
-        customer = _customer(request, customer_pk)
-        if parse_id(tag) is None:
+    def destroy(self, request: Request, customer_id: str, tag_id: str) -> Response:
+        customer = _customer(request, customer_id)
+        if parse_id(tag_id) is None:
             raise NotFound(_("the customer does not have this tag"))
-        removed = customer_tag_remove(actor=request.user, customer=customer, tag=tag)
+        removed = customer_tag_remove(actor=request.user, customer=customer, tag=tag_id)
         if not removed:
             raise NotFound(_("the customer does not have this tag"))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -72,6 +72,10 @@ def test_add_and_remove_a_tag_on_the_customer_page(
         page.click("#customer-tags .tagadd button[type=submit]")
         chip = page.locator("#manual-tags li.tag", has_text="茶会嘉宾")
         chip.wait_for()
+        # htmx wires up swapped-in content 20 ms later (when it settles).
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
+        )
         assert page.evaluate("window.notReloaded") is True
         assert texts["who"] in (chip.get_attribute("title") or "")
         link = CustomerTag.objects.get(customer=customer, tag__name="茶会嘉宾")

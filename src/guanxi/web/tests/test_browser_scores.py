@@ -63,8 +63,11 @@ def _scored_world() -> Any:
                     {"feature": "days_since_last_purchase", "value": 45, "effect": 0.3}
                 ],
             )
+        if day == SECOND:
+            # A run records its stage changes before the figures are written
+            # (insights.runs: changes, then run_finished).
+            make_stage_change(world.own_customer, SECOND, "at_risk", "mature")
         run_figures_write(run=run)
-    make_stage_change(world.own_customer, SECOND, "at_risk", "mature")
     return world
 
 

@@ -83,6 +83,12 @@ def test_before_the_first_run_the_dashboard_says_what_comes(
     )
     # What it can show, it shows: the order figures.
     assert 'hx-get="/dashboard/orders/"' in html
+    assert "Start a scoring run" not in html
+    admin = client_for("admin").get("/").content.decode()
+    assert (
+        '<a class="button secondary" href="/insights/runs/">Start a scoring run</a>'
+        in admin
+    )
     chinese = client_for("account_manager", "zh-hans").get("/").content.decode()
     assert "首次评分运行后，这里会显示价值象限、生命周期阶段、RFM 和 CLV。" in chinese
 
