@@ -35,7 +35,9 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import signal
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -267,6 +269,35 @@ def build(*, runs: int, tags: int, latest: dt.date) -> None:
 # --- measuring ---------------------------------------------------------------
 
 
+def _index_present(name: str) -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [name])
+        return cursor.fetchone() is not None
+
+
+@contextlib.contextmanager
+def _index_dropped(name: str) -> Iterator[None]:
+    """Measure as before the index existed (SQLite); it is made again after,
+    also when the run is stopped with SIGTERM (a run killed that way once left
+    the data without it, and the next runs measured that unawares)."""
+    from django.db import connection
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped (SIGTERM)"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [name])
+        (sql,) = cursor.fetchone()
+        cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("ANALYZE")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            cursor.execute("ANALYZE")
+
+
 #: CPU milliseconds of the last _timed calls (SQLite runs in this process, so
 #: its work is in here; on a busy machine the steadier figure).
 _CPU: list[float] = []
@@ -474,6 +505,7 @@ def measure(*, repeat: int, naive: bool) -> None:
         "| first page: p95 wall (median, median CPU) |"
     )
     print("|---|---|---:|---:|---:|")
+    ours: dict[str, str] = {}  # admin's medians, beside the naive ways below
     for label, tree in trees.items():
         for who, actor in (("admin", admin), ("account manager", manager)):
             members = segment_count(actor=actor, rules=tree)
@@ -483,6 +515,12 @@ def measure(*, repeat: int, naive: bool) -> None:
             count_cpu = statistics.median(_CPU)
             page = _timed(lambda a=actor, t=tree: _first_page(a, t), repeat)
             page_cpu = statistics.median(_CPU)
+            if who == "admin":
+                ours[label] = (
+                    f"{members:,} | {statistics.median(count):,.0f} ms "
+                    f"({count_cpu:,.0f}) | {statistics.median(page):,.0f} ms "
+                    f"({page_cpu:,.0f})"
+                )
             print(
                 f"| {label} | {who} | {members:,} | {_p95(count):.0f} ms "
                 f"({statistics.median(count):.0f}, {count_cpu:.0f}) | "
@@ -491,27 +529,33 @@ def measure(*, repeat: int, naive: bool) -> None:
             )
     if not naive:
         return
-    print("\nThe naive ways, admin (every customer), median of 3:\n")
     print(
-        "| rule tree | ORM join: count | ORM join: first page | Python: count and page |"
+        "\nThe naive ways beside ours (from the table above), admin (every "
+        f"customer); ours median of {repeat}, the naive ways median of 3; "
+        "wall (CPU):\n"
     )
-    print("|---|---:|---:|---:|")
+    print(
+        "| rule tree | members | ours: count | ours: first page "
+        "| ORM join: count | ORM join: first page | Python: count and page |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+
+    def median_of_3(action: Callable[[], Any]) -> str:
+        wall = _timed(action, 3)
+        return f"{statistics.median(wall):,.0f} ms ({statistics.median(_CPU):,.0f})"
+
     for label, tree in trees.items():
         if "two tags" in label:
             continue  # a join on two tags of one relation is not the same query
         joined = _naive_join(tree, day)
-        count = _timed(lambda j=joined: j.order_by().count(), 3)
-        page = _timed(lambda j=joined: list(j.order_by("-id")[:51]), 3)
-        python = _timed(lambda t=tree: _naive_python(t, day), 3)
+        count = median_of_3(lambda j=joined: j.order_by().count())
+        page = median_of_3(lambda j=joined: list(j.order_by("-id")[:51]))
+        python = median_of_3(lambda t=tree: _naive_python(t, day))
         expected = segment_count(actor=admin, rules=tree)
         assert joined.order_by().count() == expected == _naive_python(tree, day)[0], (
             label
         )
-        print(
-            f"| {label} | {statistics.median(count):,.0f} ms | "
-            f"{statistics.median(page):,.0f} ms | {statistics.median(python):,.0f} ms |",
-            flush=True,
-        )
+        print(f"| {label} | {ours[label]} | {count} | {page} | {python} |", flush=True)
 
 
 def main() -> None:
@@ -528,13 +572,32 @@ def main() -> None:
     parser.add_argument(
         "--assign-only", action="store_true", help="only give customers managers"
     )
+    parser.add_argument(
+        "--without-segment-index",
+        action="store_true",
+        help="measure with snapshot_segment_idx dropped (made again after)",
+    )
     args = parser.parse_args()
     _setup(args.data_dir)
+    if not args.build and not args.assign_only:
+        from django.db import connection
+
+        if connection.vendor == "sqlite" and not _index_present("snapshot_segment_idx"):
+            parser.exit(
+                1,
+                "snapshot_segment_idx is missing (an interrupted "
+                "--without-segment-index run?): make it again with the CREATE "
+                "INDEX of `django-admin sqlmigrate insights "
+                "0003_segments_indexes`, then ANALYZE\n",
+            )
     if args.assign_only:
         assign_managers(managers=args.managers)
     elif args.build:
         build(runs=args.runs, tags=args.tags, latest=dt.date.today())
         assign_managers(managers=args.managers)
+    elif args.without_segment_index:
+        with _index_dropped("snapshot_segment_idx"):
+            measure(repeat=args.repeat, naive=False)
     else:
         measure(repeat=args.repeat, naive=args.naive)
 

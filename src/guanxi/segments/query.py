@@ -41,6 +41,8 @@ class Target:
 
 
 ON_CUSTOMERS = Target(snapshots=False, customer_ref="pk")
+#: Snapshots, or any rows with a ``customer_id`` (a tag's links: no score
+#: rule may then be in the tree).
 ON_SNAPSHOTS = Target(snapshots=True, customer_ref="customer_id")
 
 _COMPARE = {Op.LT: "lt", Op.LTE: "lte", Op.GT: "gt", Op.GTE: "gte"}

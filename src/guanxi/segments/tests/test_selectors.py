@@ -157,6 +157,29 @@ def test_a_user_without_a_role_has_no_members(make_user: Any) -> None:
             {"a1"},
         ),
         ({"all": [rule("tag", "has_not", "VIP")]}, {"a2", "b2", "new"}),
+        # Counted from the VIP tag's links (every customer's scope).
+        (
+            {"all": [rule("tag", "has", "VIP"), rule("city", "eq", "上海")]},
+            {"a1", "b1"},
+        ),
+        (
+            {
+                "all": [
+                    rule("tag", "has", "VIP"),
+                    {"not": rule("tag", "has", "complained")},
+                ]
+            },
+            {"b1", "c1"},
+        ),
+        (
+            {
+                "all": [
+                    rule("tag", "has", "VIP"),
+                    {"any": [rule("city", "empty"), rule("gender", "eq", "female")]},
+                ]
+            },
+            {"a1", "c1"},
+        ),
         (
             {"any": [rule("city", "eq", "杭州"), rule("tag", "has", "complained")]},
             {"a1", "b2"},
