@@ -27,7 +27,7 @@ from guanxi.core.crypto import encrypt_many
 from guanxi.core.fields import EncryptedTextField
 from guanxi.customers.keys import customer_apply_contact
 from guanxi.customers.models import Customer, CustomerIdentity, CustomerTag, Interaction
-from guanxi.customers.search import email_key, name_tokens, phone_key
+from guanxi.customers.search import email_key, name_tokens, phone_key, staff_tokens
 
 __all__ = [
     "CONTACT_VALUES",
@@ -49,6 +49,7 @@ CONTACT_VALUES = ("name", "phone", "email", "birthday", "gender", "city", "addre
 _CUSTOMER_COLUMNS = (
     "name",
     "name_tokens",
+    "search_tokens",
     "phone",
     "phone_index",
     "email",
@@ -142,6 +143,7 @@ class CustomerBulkWriter:
                 (
                     sealed_name,
                     _name_tokens(name),
+                    staff_tokens(name=name, phone=phone, email=email),
                     sealed_phone,
                     phone_index,
                     sealed_email,
@@ -176,6 +178,7 @@ def customer_bulk_fill(
             phone_index=contact.phone_index,
             email_index=contact.email_index,
             name_tokens=contact.name_tokens,
+            search_tokens=contact.search_tokens,
             birth_year=contact.birth_year,
             birth_month=contact.birth_month,
         )
@@ -260,6 +263,7 @@ class _Contact:
         "name_tokens",
         "phone",
         "phone_index",
+        "search_tokens",
     )
     name: str | None
     phone: str | None
@@ -268,6 +272,7 @@ class _Contact:
     phone_index: str | None
     email_index: str | None
     name_tokens: str
+    search_tokens: str
     birth_year: int | None
     birth_month: int | None
 
@@ -290,6 +295,9 @@ def _contact(values: Mapping[str, Any]) -> _Contact:
     customer_apply_contact(cast(Customer, contact))
     contact.name = name
     contact.name_tokens = _name_tokens(name)
+    contact.search_tokens = staff_tokens(
+        name=name, phone=contact.phone, email=contact.email
+    )
     return contact
 
 

@@ -25,10 +25,18 @@ from django.utils.translation import gettext as _
 from guanxi.access.policies import policy_for, scope_for
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
-from guanxi.core.values import parse_id
+from guanxi.core.values import fold_digits, parse_id
 from guanxi.customers.choices import TagKind
 from guanxi.customers.models import Customer, CustomerTag, Interaction, Tag
-from guanxi.customers.search import email_key, name_query_tokens, phone_key
+from guanxi.customers.search import (
+    PHONE_TAIL,
+    email_key,
+    email_prefix_token,
+    name_query_tokens,
+    phone_key,
+    phone_tail_token,
+    pinyin_query_token,
+)
 
 __all__ = [
     "customer_filter_email",
@@ -118,23 +126,49 @@ def customer_filter_name(
     return qs
 
 
+def _has_token(column: str, token: str) -> Q:
+    return Q(**{f"{column}__contains": f" {token} "})
+
+
 def customer_search(
     qs: QuerySet[Customer], text: str, *, actor: Any
 ) -> QuerySet[Customer]:
-    """Free text: an email, a phone number, a customer number or part of a name."""
-    text = text.strip()
-    if not text:
+    """Free text, as staff search: an email address (exact) or its beginning
+    (``wang@``, ``wangf``), a phone number (exact) or its last four digits
+    (手机尾号), a customer number, part of a name, or a name's pinyin
+    (``zhangsan``), initials (``zs``) or surname (``zhang``) — all through
+    hashed keys (``customers.search``), never a value in clear."""
+    if not text.strip():
         return qs
     if _finds_nobody(actor):
         return qs.none()
+    try:
+        text = fold_digits(text).strip()
+    except ValidationFailed:
+        return qs.none()
     if "@" in text:
-        return customer_filter_email(qs, text, actor=actor)
+        try:
+            return qs.filter(email_index=email_key(normalize_email(text)))
+        except ValidationFailed:
+            prefix = email_prefix_token(text)
+            if prefix is None:
+                return qs.none()
+            return qs.filter(_has_token("search_tokens", prefix))
     digits = sum(ch.isdigit() for ch in text)
     if digits >= 5 and digits >= len(text.replace(" ", "")) - 4:
         return customer_filter_phone(qs, text, actor=actor)
     if text.isdigit():
-        return qs.filter(pk=int(text))
-    return customer_filter_name(qs, text, actor=actor)
+        number = Q(pk=int(text)) if len(text) < 19 else Q(pk__in=[])
+        if len(text) == PHONE_TAIL:
+            number |= _has_token("search_tokens", phone_tail_token(text))
+        return qs.filter(number)
+    found = Q()
+    for token in name_query_tokens(text):
+        found &= _has_token("name_tokens", token)
+    for token in (pinyin_query_token(text), email_prefix_token(text)):
+        if token is not None:
+            found |= _has_token("search_tokens", token)
+    return qs.filter(found)
 
 
 def customer_rows() -> QuerySet[Customer]:
