@@ -25,6 +25,7 @@ from guanxi.customers.selectors import customer_scope
 
 __all__ = [
     "ACTIVITY_EDIT_HOURS",
+    "activity_check_editable",
     "activity_delete",
     "activity_editable",
     "activity_get",
@@ -141,7 +142,10 @@ def activity_editable(
     return age <= dt.timedelta(hours=ACTIVITY_EDIT_HOURS)
 
 
-def _check_editable(interaction: Interaction, *, actor: Any, now: dt.datetime) -> None:
+def activity_check_editable(
+    interaction: Interaction, *, actor: Any, now: dt.datetime | None = None
+) -> None:
+    """Raise PermissionDenied unless ``actor`` may still change ``interaction``."""
     _may_log(actor)
     if not activity_editable(interaction, actor=actor, now=now):
         raise PermissionDenied(
@@ -165,7 +169,7 @@ def activity_update(
     now: dt.datetime | None = None,
 ) -> Interaction:
     now = now or timezone.now()
-    _check_editable(interaction, actor=actor, now=now)
+    activity_check_editable(interaction, actor=actor, now=now)
     values = _values(
         kind=kind,
         channel=channel,
@@ -185,5 +189,5 @@ def activity_update(
 def activity_delete(
     *, actor: Any, interaction: Interaction, now: dt.datetime | None = None
 ) -> None:
-    _check_editable(interaction, actor=actor, now=now or timezone.now())
+    activity_check_editable(interaction, actor=actor, now=now or timezone.now())
     interaction.delete()

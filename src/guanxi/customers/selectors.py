@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     Exists,
@@ -22,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from guanxi.access.choices import Role
 from guanxi.access.policies import policy_for, scope_for
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
@@ -39,6 +41,7 @@ from guanxi.customers.search import (
 )
 
 __all__ = [
+    "assignable_managers",
     "customer_filter_email",
     "customer_filter_name",
     "customer_filter_phone",
@@ -171,6 +174,16 @@ def customer_search(
     return qs.filter(found)
 
 
+def assignable_managers() -> QuerySet[Any]:
+    """The active users working as account managers, by name: whom a customer
+    may be assigned to on the customer page."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, staff_profile__role=Role.ACCOUNT_MANAGER)
+        .order_by("username")
+    )
+
+
 def customer_rows() -> QuerySet[Customer]:
     """Every customer, unscoped: for the system's own work after a scoring run
     (automatic tags), never for showing to a user."""
@@ -209,7 +222,9 @@ def customer_get(*, actor: Any, pk: int | str) -> Customer:
 
 def interaction_list(*, actor: Any, customer: Customer) -> QuerySet[Interaction]:
     """Interactions of ``customer``, newest first; nothing outside ``actor``'s scope."""
-    interactions = Interaction.objects.filter(customer_id=customer.pk)
+    interactions = Interaction.objects.filter(customer_id=customer.pk).select_related(
+        "logged_by"
+    )
     return (
         scope_for(actor)
         .apply(interactions, via="customer")

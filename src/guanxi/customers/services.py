@@ -46,11 +46,19 @@ from guanxi.customers.bulk import (
 )
 from guanxi.customers.activities import (
     ACTIVITY_EDIT_HOURS,
+    activity_check_editable,
     activity_delete,
+    activity_editable,
+    activity_get,
     activity_log,
     activity_update,
 )
-from guanxi.customers.choices import CustomerChangeKind, InteractionKind
+from guanxi.customers.choices import (
+    Channel,
+    CustomerChangeKind,
+    Gender,
+    InteractionKind,
+)
 from guanxi.customers.history import changed_fields, customer_change_record
 from guanxi.customers.keys import customer_apply_contact
 from guanxi.customers.matching import (
@@ -91,7 +99,10 @@ __all__ = [
     "AutomaticTagWriter",
     "ContactConflict",
     "ContactTaken",
+    "activity_check_editable",
     "activity_delete",
+    "activity_editable",
+    "activity_get",
     "activity_log",
     "activity_update",
     "CustomerBulkWriter",
@@ -149,6 +160,11 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     """The values with the rules of :mod:`guanxi.core.values` applied (the API's
     serializer applied them already; other callers get the same rules)."""
     cleaned = dict(values)
+    for field, choices in (("gender", Gender), ("preferred_channel", Channel)):
+        if field in cleaned:
+            cleaned[field] = "" if cleaned[field] is None else cleaned[field]
+            if cleaned[field] not in choices.values:
+                raise ValidationFailed(_("choose a value from the list"), field=field)
     for field in ("name", "address", "city"):
         if cleaned.get(field) is not None:
             try:
@@ -316,7 +332,10 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
     edited = [f for f in changed if f != "assigned_manager"]
     if edited:
         customer_change_record(
-            customer=customer, actor=actor, kind=CustomerChangeKind.EDITED, fields=edited
+            customer=customer,
+            actor=actor,
+            kind=CustomerChangeKind.EDITED,
+            fields=edited,
         )
     if customer.assigned_manager_id != manager_before:
         customer_change_record(
