@@ -37,8 +37,8 @@ from guanxi.insights.selectors import customer_scores
 __all__ = [
     "activity_delete_view",
     "activity_edit",
-    "activity_log_view",
     "activity_form_context",
+    "activity_log_view",
 ]
 
 PANEL = "customers/partials/activity_panel.html"
@@ -54,7 +54,7 @@ def activity_form_context(*, actor: Any) -> dict[str, Any]:
     }
 
 
-def _posted(request: HtmxHttpRequest) -> dict[str, str]:
+def _posted(request: HtmxHttpRequest) -> dict[str, Any]:
     return {
         "kind": request.POST.get("kind", ""),
         "channel": request.POST.get("channel", ""),
@@ -99,7 +99,14 @@ def activity_log_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(actor=request.user, pk=pk)
     values = _posted(request)
     try:
-        activity_log(actor=request.user, customer=customer, **values)
+        activity_log(
+            actor=request.user,
+            customer=customer,
+            kind=values["kind"],
+            channel=values["channel"],
+            note=values["note"],
+            occurred_at=values["occurred_at"],
+        )
     except ValidationFailed as exc:
         errors = {exc.field or "note": exc.message}
         if request.htmx:
@@ -126,7 +133,14 @@ def activity_edit(request: HtmxHttpRequest, pk: int, activity_pk: int) -> HttpRe
     if request.method == "POST":
         values = _posted(request)
         try:
-            activity_update(actor=request.user, interaction=interaction, **values)
+            activity_update(
+                actor=request.user,
+                interaction=interaction,
+                kind=values["kind"],
+                channel=values["channel"],
+                note=values["note"],
+                occurred_at=values["occurred_at"],
+            )
         except ValidationFailed as exc:
             errors = {exc.field or "note": exc.message}
         else:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from guanxi.access.policies import Policy
 from guanxi.commerce.selectors import OrderFilters, order_list
 from guanxi.customers.activities import activity_editable
-from guanxi.customers.history import customer_change_list
 from guanxi.customers.choices import CustomerChangeKind
+from guanxi.customers.history import customer_change_list
 from guanxi.customers.models import Customer, CustomerChange
 from guanxi.customers.selectors import interaction_list
 from guanxi.insights.presenters import (
@@ -66,18 +66,14 @@ def change_text(change: CustomerChange) -> str:
             "manager": change.manager.get_username(),
             "who": who,
         }
-    names = [
-        str(Customer._meta.get_field(f).verbose_name)
-        for f in change.fields
-        if f in _FIELD_NAMES
-    ]
+    names = [str(_FIELD_NAMES[f]) for f in change.fields if f in _FIELD_NAMES]
     return _("Edited by %(who)s: %(fields)s") % {
         "who": who,
         "fields": _(", ").join(names),
     }
 
 
-_FIELD_NAMES = frozenset(f.name for f in Customer._meta.get_fields())
+_FIELD_NAMES = {f.name: f.verbose_name for f in Customer._meta.concrete_fields}
 
 
 def customer_timeline(

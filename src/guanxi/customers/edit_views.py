@@ -9,6 +9,7 @@ services', so the form says exactly what the import and the API say.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib import messages
@@ -95,11 +96,11 @@ def _duplicates(
         ("phone", phone, normalize_phone),
         ("email", email, normalize_email),
     ):
+        # A value that is not a phone or email yet: the form says what is
+        # wrong with it when saving.
         if value.strip():
-            try:
+            with contextlib.suppress(ValidationFailed):
                 normal[field] = parse(value)
-            except ValidationFailed:
-                pass  # the form says what is wrong with it when saving
     owners = contact_owners(
         phone=normal["phone"], email=normal["email"], exclude_pk=exclude_pk
     )

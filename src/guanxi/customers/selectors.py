@@ -168,9 +168,9 @@ def customer_search(
     found = Q()
     for token in name_query_tokens(text):
         found &= _has_token("name_tokens", token)
-    for token in (pinyin_query_token(text), email_prefix_token(text)):
-        if token is not None:
-            found |= _has_token("search_tokens", token)
+    for staff_token in (pinyin_query_token(text), email_prefix_token(text)):
+        if staff_token is not None:
+            found |= _has_token("search_tokens", staff_token)
     return qs.filter(found)
 
 

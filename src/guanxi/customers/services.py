@@ -32,6 +32,15 @@ from guanxi.core.values import (
     clean_multiline,
     parse_id,
 )
+from guanxi.customers.activities import (
+    ACTIVITY_EDIT_HOURS,
+    activity_check_editable,
+    activity_delete,
+    activity_editable,
+    activity_get,
+    activity_log,
+    activity_update,
+)
 from guanxi.customers.bulk import (
     CONTACT_VALUES,
     CustomerBulkWriter,
@@ -43,15 +52,6 @@ from guanxi.customers.bulk import (
     interaction_indexes,
     interactions_recorded,
     name_tokens_forget,
-)
-from guanxi.customers.activities import (
-    ACTIVITY_EDIT_HOURS,
-    activity_check_editable,
-    activity_delete,
-    activity_editable,
-    activity_get,
-    activity_log,
-    activity_update,
 )
 from guanxi.customers.choices import (
     Channel,
@@ -99,17 +99,17 @@ __all__ = [
     "AutomaticTagWriter",
     "ContactConflict",
     "ContactTaken",
+    "CustomerBulkWriter",
+    "CustomerMatcher",
+    "InteractionBulkWriter",
+    "KnownCustomer",
+    "MatchKey",
     "activity_check_editable",
     "activity_delete",
     "activity_editable",
     "activity_get",
     "activity_log",
     "activity_update",
-    "CustomerBulkWriter",
-    "CustomerMatcher",
-    "InteractionBulkWriter",
-    "KnownCustomer",
-    "MatchKey",
     "contact_owners",
     "contact_taken_error",
     "customer_apply_contact",
