@@ -156,12 +156,13 @@ def _save(request: HtmxHttpRequest, *, customer: Customer | None) -> HttpRespons
                 exclude_pk=customer.pk if customer else None,
             )
         errors = {exc.field: exc.message} if exc.field else {}
+        summary = _("Nothing was saved: correct the marked field.")
         return _render_form(
             request,
             customer=customer,
             values=_posted(request, fields),
             errors=errors,
-            error=_("Nothing was saved: correct the marked field."),
+            error=summary if exc.field else f"{_('Nothing was saved:')} {exc.message}",
             duplicates=duplicates,
             status=400,
         )

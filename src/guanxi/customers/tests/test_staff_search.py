@@ -93,7 +93,9 @@ def test_a_tail_of_four_digits_is_also_a_customer_number(
     assert found(users["admin"], str(pk)) == {"Anna Li"}
 
 
-def test_tokens_follow_an_edit(users: dict[str, Any], people: dict[str, Customer]) -> None:
+def test_tokens_follow_an_edit(
+    users: dict[str, Any], people: dict[str, Customer]
+) -> None:
     from guanxi.customers.services import customer_update
 
     customer_update(
@@ -113,7 +115,11 @@ def test_the_bulk_writer_writes_the_same_tokens(db: Any) -> None:
     writer.insert(
         pks=pks,
         people=[
-            {"name": "张三", "phone": "+8613800138000", "email": "zhang.san@example.com"}
+            {
+                "name": "张三",
+                "phone": "+8613800138000",
+                "email": "zhang.san@example.com",
+            }
         ],
         first_seen=[None],
         now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
