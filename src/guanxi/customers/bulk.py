@@ -27,7 +27,13 @@ from guanxi.core.crypto import encrypt_many
 from guanxi.core.fields import EncryptedTextField
 from guanxi.customers.keys import customer_apply_contact
 from guanxi.customers.models import Customer, CustomerIdentity, CustomerTag, Interaction
-from guanxi.customers.search import email_key, name_tokens, phone_key, staff_tokens
+from guanxi.customers.search import (
+    email_key,
+    name_tokens,
+    phone_key,
+    staff_tokens,
+    staff_tokens_forget,
+)
 
 __all__ = [
     "CONTACT_VALUES",
@@ -316,6 +322,7 @@ def _name_tokens(name: str | None) -> str:
 def name_tokens_forget() -> None:
     """Drop the cached name tokens (a new import may run under other keys)."""
     _NAME_TOKENS.clear()
+    staff_tokens_forget()
 
 
 def _seal_column(name: str, values: list[Any]) -> list[str | None]:

@@ -42,6 +42,7 @@ __all__ = [
     "phone_tail_token",
     "pinyin_query_token",
     "staff_tokens",
+    "staff_tokens_forget",
 ]
 
 #: How many last digits of a phone number staff search by.
@@ -129,6 +130,18 @@ def _pinyin_texts(name: str) -> frozenset[str]:
     return frozenset(t for t in texts if _PINYIN_QUERY.fullmatch(t))
 
 
+@lru_cache(maxsize=65_536)
+def _pinyin_tokens(name: str) -> frozenset[str]:
+    """The hashed pinyin tokens of a name (names repeat: 张伟, 王芳 …; the
+    cache is dropped with :func:`staff_tokens_forget` when keys may change)."""
+    return frozenset(_staff_token("p", t) for t in _pinyin_texts(name))
+
+
+def staff_tokens_forget() -> None:
+    """Drop the cached pinyin tokens (a new import may run under other keys)."""
+    _pinyin_tokens.cache_clear()
+
+
 def _local_part(email: str) -> str:
     return email.rpartition("@")[0].lower() if "@" in email else email.lower()
 
@@ -138,7 +151,7 @@ def staff_tokens(*, name: str | None, phone: str | None, email: str | None) -> s
     name, phone (E.164) and email: ``" t1 t2 … "``, or ``""``."""
     tokens: set[str] = set()
     if name:
-        tokens.update(_staff_token("p", t) for t in _pinyin_texts(name))
+        tokens.update(_pinyin_tokens(name))
     if phone:
         digits = "".join(ch for ch in phone if ch.isdigit())
         if len(digits) >= PHONE_TAIL:
