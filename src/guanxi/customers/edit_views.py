@@ -162,7 +162,11 @@ def _save(request: HtmxHttpRequest, *, customer: Customer | None) -> HttpRespons
             customer=customer,
             values=_posted(request, fields),
             errors=errors,
-            error=summary if exc.field else f"{_('Nothing was saved:')} {exc.message}",
+            error=(
+                summary
+                if exc.field
+                else _("Nothing was saved: %(why)s") % {"why": exc.message}
+            ),
             duplicates=duplicates,
             status=400,
         )
