@@ -14,6 +14,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from guanxi.access.policies import Policy
 from guanxi.commerce.selectors import OrderFilters, order_list
@@ -69,7 +70,7 @@ def change_text(change: CustomerChange) -> str:
     names = [str(_FIELD_NAMES[f]) for f in change.fields if f in _FIELD_NAMES]
     return _("Edited by %(who)s: %(fields)s") % {
         "who": who,
-        "fields": _(", ").join(names),
+        "fields": pgettext("between field names", ", ").join(names),
     }
 
 

@@ -130,8 +130,9 @@ def _render_form(
         "duplicates": duplicates or [],
         "fields": _fields_for(policy),
         "contact_fields": CONTACT_FIELDS,
-        "genders": [(v, label) for v, label in Gender.choices],
-        "channels": [(v, label) for v, label in Channel.choices],
+        # "Unknown" and "None" first: the form's default is to say nothing.
+        "genders": sorted(Gender.choices, key=lambda c: c[0] != ""),
+        "channels": sorted(Channel.choices, key=lambda c: c[0] != ""),
     }
     return render(request, FORM, context, status=status)
 

@@ -381,3 +381,20 @@ def test_an_activity_of_another_customer_is_not_found(
         args=[world.own_customer.pk, world.foreign_interaction.pk],
     )
     assert client.get(url).status_code == 404
+
+
+def test_the_analysts_search_box_says_what_it_finds(
+    client_for: Any, world: World
+) -> None:
+    html = client_for("analyst").get(reverse("customers:customer-list")).content
+    page = html.decode()
+    assert (
+        'placeholder="People are not searchable here: filter by city, tag or gender"'
+        in page
+    )
+    assert "Phone or email" not in page
+    assert "New customer" not in page
+    staff = client_for("service").get(reverse("customers:customer-list")).content
+    assert 'placeholder="Name, zhangsan / zs, phone or last 4 digits, email"' in (
+        staff.decode()
+    )
