@@ -398,3 +398,63 @@ def test_the_analysts_search_box_says_what_it_finds(
     assert 'placeholder="Name, zhangsan / zs, phone or last 4 digits, email"' in (
         staff.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("posted", "field", "message"),
+    [
+        ({"phone": "13900139000"}, "phone", "another customer has this phone number"),
+        ({"email": "li.lei@example.com"}, "email", "another customer has this email address"),
+        ({"email": "wang@"}, "email", "not a valid email address"),
+        ({"birthday": "2031-02-30"}, "birthday", "impossible date"),
+        ({"name": "", "phone": "", "email": ""}, None, None),
+        ({"city": "<script>alert(1)</script>" * 40}, "city", None),
+    ],
+)
+def test_bad_input_on_edit_says_why_and_changes_nothing(
+    client_for: Any,
+    world: World,
+    posted: dict[str, str],
+    field: str | None,
+    message: str | None,
+) -> None:
+    customer = world.own_customer
+    client = client_for("admin")
+    current = {
+        "name": customer.name,
+        "phone": customer.phone,
+        "email": customer.email or "",
+        "address": customer.address or "",
+        "birthday": "",
+        "gender": customer.gender,
+        "city": customer.city,
+        "preferred_channel": customer.preferred_channel,
+    }
+    before = snapshot()
+    response = client.post(edit_url(customer), {**current, **posted})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Nothing was saved" in html
+    if field is not None:
+        assert f'id="error-{field}"' in html
+    if message is not None:
+        assert message in html
+    assert "<script>alert(1)" not in html
+    assert snapshot() == before
+    # A duplicate links to the customer who has it (the admin sees everyone).
+    if message and message.startswith("another customer"):
+        assert f'href="/customers/{world.foreign_customer.pk}/"' in html
+
+
+def test_bad_input_on_activity_edit_changes_nothing(
+    client_for: Any, world: World
+) -> None:
+    client = client_for("service")
+    log(client, world.own_customer, kind="note", note="原文")
+    logged = Interaction.objects.get(note="原文")
+    edit = reverse("customers:activity-edit", args=[world.own_customer.pk, logged.pk])
+    before = snapshot()
+    response = client.post(edit, {"kind": "complaint", "note": ""})
+    assert response.status_code == 400
+    assert "write what was said" in response.content.decode()
+    assert snapshot() == before
