@@ -404,7 +404,11 @@ def test_the_analysts_search_box_says_what_it_finds(
     ("posted", "field", "message"),
     [
         ({"phone": "13900139000"}, "phone", "another customer has this phone number"),
-        ({"email": "li.lei@example.com"}, "email", "another customer has this email address"),
+        (
+            {"email": "li.lei@example.com"},
+            "email",
+            "another customer has this email address",
+        ),
         ({"email": "wang@"}, "email", "not a valid email address"),
         ({"birthday": "2031-02-30"}, "birthday", "impossible date"),
         ({"name": "", "phone": "", "email": ""}, None, None),
