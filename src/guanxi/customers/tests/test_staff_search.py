@@ -153,3 +153,28 @@ def test_nothing_in_clear_in_the_table(people: dict[str, Customer]) -> None:
         "anna",
     ):
         assert clear not in raw, clear
+
+
+def test_the_migration_backfills_customers_recorded_before(
+    people: dict[str, Customer],
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    Customer.objects.update(search_tokens="")
+    migration = importlib.import_module(
+        "guanxi.customers.migrations.0006_backfill_staff_search_tokens"
+    )
+
+    class Editor:
+        pass
+
+    editor: Any = Editor()
+    editor.connection = connection
+    migration.backfill(apps, editor)
+    for customer in Customer.objects.all():
+        assert customer.search_tokens == staff_tokens(
+            name=customer.name, phone=customer.phone, email=customer.email
+        )
+    assert Customer.objects.filter(search_tokens="").count() == 0
