@@ -22,7 +22,7 @@ def edit_url(customer: Any) -> str:
     return reverse("customers:customer-edit", args=[customer.pk])
 
 
-def snapshot() -> list[tuple[Any, ...]]:
+def snapshot() -> list[list[Any]]:
     """Every customer's stored columns, changes and interactions (to assert
     that a refused write changed nothing)."""
     return [
