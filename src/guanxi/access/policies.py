@@ -63,6 +63,12 @@ class Policy:
     may_export: bool
     may_assign_manager: bool
     may_edit_customers: bool
+    #: Set and change phone, email, address and birthday (roles that see them
+    #: masked may not overwrite what they cannot see).
+    may_edit_contact_fields: bool
+    #: Log calls, conversations, visits, notes and complaints on the customer
+    #: page (and change or delete one's own for a day).
+    may_log_activities: bool
     may_write_orders: bool
     #: Run scoring, change the business's settings and playbooks.
     may_administer: bool
@@ -128,6 +134,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_export=True,
         may_assign_manager=True,
         may_edit_customers=True,
+        may_edit_contact_fields=True,
+        may_log_activities=True,
         may_write_orders=True,
         may_administer=True,
         may_tag_customers=True,
@@ -141,8 +149,10 @@ _POLICIES: dict[Role | None, Policy] = {
         own_customers_only=False,
         may_import=True,
         may_export=True,
-        may_assign_manager=False,
+        may_assign_manager=True,
         may_edit_customers=True,
+        may_edit_contact_fields=False,
+        may_log_activities=True,
         may_write_orders=True,
         may_administer=False,
         may_tag_customers=True,
@@ -158,6 +168,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_export=False,
         may_assign_manager=False,
         may_edit_customers=True,
+        may_edit_contact_fields=True,
+        may_log_activities=True,
         may_write_orders=False,
         may_administer=False,
         may_tag_customers=True,
@@ -173,6 +185,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_export=True,
         may_assign_manager=False,
         may_edit_customers=True,
+        may_edit_contact_fields=True,
+        may_log_activities=True,
         may_write_orders=True,
         may_administer=False,
         may_tag_customers=True,
@@ -188,6 +202,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_export=True,
         may_assign_manager=False,
         may_edit_customers=False,
+        may_edit_contact_fields=False,
+        may_log_activities=False,
         may_write_orders=False,
         may_administer=False,
         may_tag_customers=False,
@@ -204,6 +220,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_export=False,
         may_assign_manager=False,
         may_edit_customers=False,
+        may_edit_contact_fields=False,
+        may_log_activities=False,
         may_write_orders=False,
         may_administer=False,
         may_tag_customers=False,

@@ -27,7 +27,13 @@ from guanxi.core.crypto import encrypt_many
 from guanxi.core.fields import EncryptedTextField
 from guanxi.customers.keys import customer_apply_contact
 from guanxi.customers.models import Customer, CustomerIdentity, CustomerTag, Interaction
-from guanxi.customers.search import email_key, name_tokens, phone_key
+from guanxi.customers.search import (
+    email_key,
+    name_tokens,
+    phone_key,
+    staff_tokens,
+    staff_tokens_forget,
+)
 
 __all__ = [
     "CONTACT_VALUES",
@@ -49,6 +55,7 @@ CONTACT_VALUES = ("name", "phone", "email", "birthday", "gender", "city", "addre
 _CUSTOMER_COLUMNS = (
     "name",
     "name_tokens",
+    "search_tokens",
     "phone",
     "phone_index",
     "email",
@@ -142,6 +149,7 @@ class CustomerBulkWriter:
                 (
                     sealed_name,
                     _name_tokens(name),
+                    staff_tokens(name=name, phone=phone, email=email),
                     sealed_phone,
                     phone_index,
                     sealed_email,
@@ -176,6 +184,7 @@ def customer_bulk_fill(
             phone_index=contact.phone_index,
             email_index=contact.email_index,
             name_tokens=contact.name_tokens,
+            search_tokens=contact.search_tokens,
             birth_year=contact.birth_year,
             birth_month=contact.birth_month,
         )
@@ -260,6 +269,7 @@ class _Contact:
         "name_tokens",
         "phone",
         "phone_index",
+        "search_tokens",
     )
     name: str | None
     phone: str | None
@@ -268,6 +278,7 @@ class _Contact:
     phone_index: str | None
     email_index: str | None
     name_tokens: str
+    search_tokens: str
     birth_year: int | None
     birth_month: int | None
 
@@ -290,6 +301,9 @@ def _contact(values: Mapping[str, Any]) -> _Contact:
     customer_apply_contact(cast(Customer, contact))
     contact.name = name
     contact.name_tokens = _name_tokens(name)
+    contact.search_tokens = staff_tokens(
+        name=name, phone=contact.phone, email=contact.email
+    )
     return contact
 
 
@@ -308,6 +322,7 @@ def _name_tokens(name: str | None) -> str:
 def name_tokens_forget() -> None:
     """Drop the cached name tokens (a new import may run under other keys)."""
     _NAME_TOKENS.clear()
+    staff_tokens_forget()
 
 
 def _seal_column(name: str, values: list[Any]) -> list[str | None]:

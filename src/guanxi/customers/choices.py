@@ -29,6 +29,39 @@ class InteractionKind(models.TextChoices):
     EVENT_ATTENDED = "event_attended", _("Event attended")
     REVIEW = "review", _("Review")
     COMPLAINT = "complaint", _("Complaint")
+    # Logged by staff on the customer page (besides call, visit and complaint).
+    CHAT = "chat", _("WeCom/WeChat conversation")
+    NOTE = "note", _("Note")
+
+
+#: What staff log from the customer page, in the order the form offers them.
+LOGGED_KINDS = (
+    InteractionKind.CALL,
+    InteractionKind.CHAT,
+    InteractionKind.VISIT,
+    InteractionKind.NOTE,
+    InteractionKind.COMPLAINT,
+)
+
+
+class ContactChannel(models.TextChoices):
+    """Where a logged conversation took place (``Interaction.channel``)."""
+
+    PHONE = "phone", _("Phone")
+    WECOM = "wecom", _("WeCom")
+    WECHAT = "wechat", _("WeChat")
+    STORE = "store", _("In store")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    NONE = "", _("None")
+
+
+class CustomerChangeKind(models.TextChoices):
+    """What a recorded change to a customer was."""
+
+    CREATED = "created", _("Created")
+    EDITED = "edited", _("Edited")
+    ASSIGNED = "assigned", _("Account manager changed")
 
 
 class TagKind(models.TextChoices):

@@ -13,10 +13,15 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from guanxi.access.policies import Policy
 from guanxi.commerce.selectors import OrderFilters, order_list
-from guanxi.customers.models import Customer
+from guanxi.customers.activities import activity_editable
+from guanxi.customers.choices import ContactChannel, CustomerChangeKind
+from guanxi.customers.history import customer_change_list
+from guanxi.customers.models import Customer, CustomerChange
 from guanxi.customers.selectors import interaction_list
 from guanxi.insights.presenters import (
     next_action_card,
@@ -30,7 +35,12 @@ from guanxi.insights.selectors import (
     stage_change_list,
 )
 
-__all__ = ["TIMELINE_PER_PAGE", "customer_insight", "customer_timeline"]
+__all__ = [
+    "TIMELINE_PER_PAGE",
+    "change_text",
+    "customer_insight",
+    "customer_timeline",
+]
 
 TIMELINE_PER_PAGE = 20
 #: Stage changes listed in the scores section (the timeline has them all).
@@ -42,6 +52,33 @@ def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(
         day, dt.time(23, 59, 59), tzinfo=timezone.get_current_timezone()
     )
+
+
+def change_text(change: CustomerChange) -> str:
+    """A change as the timeline says it: who did what, naming the fields (never
+    their values)."""
+    who = change.actor.get_username() if change.actor else _("the system")
+    if change.kind == CustomerChangeKind.CREATED:
+        return _("Created by %(who)s") % {"who": who}
+    if change.kind == CustomerChangeKind.ASSIGNED:
+        if change.manager is None:
+            return _("Account manager removed by %(who)s") % {"who": who}
+        return _("Account manager set to %(manager)s by %(who)s") % {
+            "manager": change.manager.get_username(),
+            "who": who,
+        }
+    names = [str(_FIELD_NAMES[f]) for f in change.fields if f in _FIELD_NAMES]
+    return _("Edited by %(who)s: %(fields)s") % {
+        "who": who,
+        "fields": pgettext("between field names", ", ").join(names),
+    }
+
+
+#: The labels of the channels activities are logged on (other values, from
+#: imports, are shown as they are).
+_CHANNELS = {v: label for v, label in ContactChannel.choices if v}
+
+_FIELD_NAMES = {f.name: f.verbose_name for f in Customer._meta.concrete_fields}
 
 
 def customer_timeline(
@@ -59,8 +96,18 @@ def customer_timeline(
         {"kind": "order", "at": o.ordered_at, "order": o} for o in orders
     ]
     events += [
-        {"kind": "interaction", "at": i.occurred_at, "interaction": i}
+        {
+            "kind": "interaction",
+            "at": i.occurred_at,
+            "interaction": i,
+            "editable": activity_editable(i, actor=actor),
+            "channel": _CHANNELS.get(i.channel, i.channel),
+        }
         for i in interactions
+    ]
+    events += [
+        {"kind": "change", "at": c.changed_at, "change": c, "text": change_text(c)}
+        for c in customer_change_list(customer_id=customer.pk)[:limit]
     ]
     events += [
         {

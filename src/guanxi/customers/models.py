@@ -12,6 +12,7 @@ from guanxi.core.fields import EncryptedDateField, EncryptedTextField
 from guanxi.core.models import TimeStampedModel
 from guanxi.customers.choices import (
     Channel,
+    CustomerChangeKind,
     Gender,
     InteractionKind,
     TagColor,
@@ -88,6 +89,11 @@ class Customer(TimeStampedModel):
     name = EncryptedTextField(_("name"))
     name_tokens = models.TextField(
         _("name search tokens"), blank=True, default="", editable=False
+    )
+    # Staff search (customers/search.py ``staff_tokens``): hashed pinyin of
+    # the name, the phone's last four digits and e-mail prefixes.
+    search_tokens = models.TextField(
+        _("staff search tokens"), blank=True, default="", editable=False
     )
     phone = EncryptedTextField(_("phone"))
     phone_index = models.CharField(max_length=32, null=True, blank=True, editable=False)
@@ -274,6 +280,17 @@ class Interaction(models.Model):
         _("external id"), max_length=128, null=True, blank=True
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    #: Who logged it on the customer page (empty for imports and the API's
+    #: machine writes); they may change or delete it for a day.
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logged by"),
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -294,3 +311,57 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {self.occurred_at:%Y-%m-%d}"
+
+
+class CustomerChange(models.Model):
+    """One change to a customer, for the timeline: who, when, which fields.
+
+    Only the names of the fields are kept, never their old or new values: the
+    personal ones are encrypted on the customer and must not reappear here in
+    clear. An assignment names the new account manager (a colleague, not the
+    customer's data).
+    """
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("customer"),
+        db_index=False,  # customerchange_cust_idx starts with it
+    )
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=CustomerChangeKind.choices
+    )
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+        db_index=False,
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account manager"),
+        db_index=False,
+    )
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("customer change")
+        verbose_name_plural = _("customer changes")
+        indexes = [
+            models.Index(
+                fields=["customer", "-changed_at"], name="customerchange_cust_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.kind}"

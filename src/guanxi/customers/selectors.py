@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     Exists,
@@ -22,15 +23,25 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from guanxi.access.choices import Role
 from guanxi.access.policies import policy_for, scope_for
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
-from guanxi.core.values import parse_id
+from guanxi.core.values import fold_digits, parse_id
 from guanxi.customers.choices import TagKind
 from guanxi.customers.models import Customer, CustomerTag, Interaction, Tag
-from guanxi.customers.search import email_key, name_query_tokens, phone_key
+from guanxi.customers.search import (
+    PHONE_TAIL,
+    email_key,
+    email_prefix_token,
+    name_query_tokens,
+    phone_key,
+    phone_tail_token,
+    pinyin_query_token,
+)
 
 __all__ = [
+    "assignable_managers",
     "customer_filter_email",
     "customer_filter_name",
     "customer_filter_phone",
@@ -118,23 +129,59 @@ def customer_filter_name(
     return qs
 
 
+def _has_token(column: str, token: str) -> Q:
+    return Q(**{f"{column}__contains": f" {token} "})
+
+
 def customer_search(
     qs: QuerySet[Customer], text: str, *, actor: Any
 ) -> QuerySet[Customer]:
-    """Free text: an email, a phone number, a customer number or part of a name."""
-    text = text.strip()
-    if not text:
+    """Free text, as staff search: an email address (exact) or its beginning
+    (``wang@``, ``wangf``), a phone number (exact) or its last four digits
+    (手机尾号), a customer number, part of a name, or a name's pinyin
+    (``zhangsan``), initials (``zs``) or surname (``zhang``) — all through
+    hashed keys (``customers.search``), never a value in clear."""
+    if not text.strip():
         return qs
     if _finds_nobody(actor):
         return qs.none()
+    try:
+        text = fold_digits(text).strip()
+    except ValidationFailed:
+        return qs.none()
     if "@" in text:
-        return customer_filter_email(qs, text, actor=actor)
+        try:
+            return qs.filter(email_index=email_key(normalize_email(text)))
+        except ValidationFailed:
+            prefix = email_prefix_token(text)
+            if prefix is None:
+                return qs.none()
+            return qs.filter(_has_token("search_tokens", prefix))
     digits = sum(ch.isdigit() for ch in text)
     if digits >= 5 and digits >= len(text.replace(" ", "")) - 4:
         return customer_filter_phone(qs, text, actor=actor)
     if text.isdigit():
-        return qs.filter(pk=int(text))
-    return customer_filter_name(qs, text, actor=actor)
+        number = Q(pk=int(text)) if len(text) < 19 else Q(pk__in=[])
+        if len(text) == PHONE_TAIL:
+            number |= _has_token("search_tokens", phone_tail_token(text))
+        return qs.filter(number)
+    found = Q()
+    for token in name_query_tokens(text):
+        found &= _has_token("name_tokens", token)
+    for staff_token in (pinyin_query_token(text), email_prefix_token(text)):
+        if staff_token is not None:
+            found |= _has_token("search_tokens", staff_token)
+    return qs.filter(found)
+
+
+def assignable_managers() -> QuerySet[Any]:
+    """The active users working as account managers, by name: whom a customer
+    may be assigned to on the customer page."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, staff_profile__role=Role.ACCOUNT_MANAGER)
+        .order_by("username")
+    )
 
 
 def customer_rows() -> QuerySet[Customer]:
@@ -175,7 +222,9 @@ def customer_get(*, actor: Any, pk: int | str) -> Customer:
 
 def interaction_list(*, actor: Any, customer: Customer) -> QuerySet[Interaction]:
     """Interactions of ``customer``, newest first; nothing outside ``actor``'s scope."""
-    interactions = Interaction.objects.filter(customer_id=customer.pk)
+    interactions = Interaction.objects.filter(customer_id=customer.pk).select_related(
+        "logged_by"
+    )
     return (
         scope_for(actor)
         .apply(interactions, via="customer")

@@ -32,6 +32,15 @@ from guanxi.core.values import (
     clean_multiline,
     parse_id,
 )
+from guanxi.customers.activities import (
+    ACTIVITY_EDIT_HOURS,
+    activity_check_editable,
+    activity_delete,
+    activity_editable,
+    activity_get,
+    activity_log,
+    activity_update,
+)
 from guanxi.customers.bulk import (
     CONTACT_VALUES,
     CustomerBulkWriter,
@@ -44,7 +53,13 @@ from guanxi.customers.bulk import (
     interactions_recorded,
     name_tokens_forget,
 )
-from guanxi.customers.choices import InteractionKind
+from guanxi.customers.choices import (
+    Channel,
+    CustomerChangeKind,
+    Gender,
+    InteractionKind,
+)
+from guanxi.customers.history import changed_fields, customer_change_record
 from guanxi.customers.keys import customer_apply_contact
 from guanxi.customers.matching import (
     ContactConflict,
@@ -76,6 +91,8 @@ from guanxi.customers.tagging import (
 )
 
 __all__ = [
+    "ACTIVITY_EDIT_HOURS",
+    "CONTACT_FIELDS",
     "CONTACT_VALUES",
     "AutomaticTagChange",
     "AutomaticTagSpec",
@@ -87,9 +104,16 @@ __all__ = [
     "InteractionBulkWriter",
     "KnownCustomer",
     "MatchKey",
+    "activity_check_editable",
+    "activity_delete",
+    "activity_editable",
+    "activity_get",
+    "activity_log",
+    "activity_update",
     "contact_owners",
     "contact_taken_error",
     "customer_apply_contact",
+    "customer_assign",
     "customer_create",
     "customer_indexes",
     "customer_tables_settle",
@@ -128,12 +152,19 @@ EDITABLE_FIELDS = {
     "preferred_channel",
     "assigned_manager",
 }
+#: Fields that roles seeing contact data masked may not set or overwrite.
+CONTACT_FIELDS = ("phone", "email", "address", "birthday")
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     """The values with the rules of :mod:`guanxi.core.values` applied (the API's
     serializer applied them already; other callers get the same rules)."""
     cleaned = dict(values)
+    for field, choices in (("gender", Gender), ("preferred_channel", Channel)):
+        if field in cleaned:
+            cleaned[field] = "" if cleaned[field] is None else cleaned[field]
+            if cleaned[field] not in choices.values:
+                raise ValidationFailed(_("choose a value from the list"), field=field)
     for field in ("name", "address", "city"):
         if cleaned.get(field) is not None:
             try:
@@ -179,6 +210,11 @@ _TAKEN = {
     "phone": gettext_noop("another customer has this phone number"),
     "email": gettext_noop("another customer has this email address"),
 }
+
+
+_CONTACT_REFUSED = gettext_noop(
+    "your role sees phone, email, address and birthday masked and may not change them"
+)
 
 
 class ContactTaken(ValidationFailed):
@@ -238,6 +274,10 @@ def customer_create(
     if "assigned_manager" in values and not policy.may_assign_manager:
         raise PermissionDenied(_("your role may not assign account managers"))
     cleaned = _clean(values)
+    if not policy.may_edit_contact_fields and any(
+        cleaned.get(f) not in (None, "") for f in CONTACT_FIELDS
+    ):
+        raise PermissionDenied(_(_CONTACT_REFUSED))
     if not (cleaned.get("name") or cleaned.get("phone") or cleaned.get("email")):
         raise ValidationFailed(
             _("a customer needs a name, a phone number or an email address")
@@ -249,6 +289,12 @@ def customer_create(
     customer_apply_contact(customer)
     _check_unique_contact(customer)
     _save(customer)
+    customer_change_record(
+        customer=customer,
+        actor=actor,
+        kind=CustomerChangeKind.CREATED,
+        manager=customer.assigned_manager,
+    )
     if tags:
         customer_tags_set_manual(actor=actor, customer=customer, names=tags)
     for source, external_id in identities or []:
@@ -269,7 +315,12 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
         raise ValidationFailed(_("unknown field: %(f)s") % {"f": sorted(unknown)[0]})
     if "assigned_manager" in values and not policy.may_assign_manager:
         raise PermissionDenied(_("your role may not assign account managers"))
-    for field, value in _clean(values).items():
+    cleaned = _clean(values)
+    changed = changed_fields(customer, cleaned)
+    if not policy.may_edit_contact_fields and set(changed) & set(CONTACT_FIELDS):
+        raise PermissionDenied(_(_CONTACT_REFUSED))
+    manager_before = customer.assigned_manager_id
+    for field, value in cleaned.items():
         setattr(customer, field, value)
     if not (customer.name or customer.phone or customer.email):
         raise ValidationFailed(
@@ -278,9 +329,32 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
     customer_apply_contact(customer)
     _check_unique_contact(customer)
     _save(customer)
+    edited = [f for f in changed if f != "assigned_manager"]
+    if edited:
+        customer_change_record(
+            customer=customer,
+            actor=actor,
+            kind=CustomerChangeKind.EDITED,
+            fields=edited,
+        )
+    if customer.assigned_manager_id != manager_before:
+        customer_change_record(
+            customer=customer,
+            actor=actor,
+            kind=CustomerChangeKind.ASSIGNED,
+            manager=customer.assigned_manager,
+        )
     if tags is not None:
         customer_tags_set_manual(actor=actor, customer=customer, names=tags)
     return customer
+
+
+def customer_assign(*, actor: Any, customer: Customer, manager: Any) -> Customer:
+    """Make ``manager`` (a user or id; None: nobody) ``customer``'s account
+    manager; the customer is in their list at once (scope reads the field)."""
+    if not policy_for(actor).may_assign_manager:
+        raise PermissionDenied(_("your role may not assign account managers"))
+    return customer_update(actor=actor, customer=customer, assigned_manager=manager)
 
 
 @transaction.atomic

@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from django.urls import path
 
-from guanxi.customers import views
+from guanxi.customers import activity_views, edit_views, views
 
 app_name = "customers"
 
 urlpatterns = [
     path("", views.customer_list, name="customer-list"),
     path("<int:pk>/", views.customer_detail, name="customer-detail"),
+    # Writing one customer (customers/edit_views.py, customers/activity_views.py).
+    path("new/", edit_views.customer_create_view, name="customer-create"),
+    path("contact-check/", edit_views.contact_check, name="contact-check"),
+    path("<int:pk>/edit/", edit_views.customer_edit, name="customer-edit"),
+    path("<int:pk>/assign/", edit_views.customer_assign_view, name="customer-assign"),
+    path(
+        "<int:pk>/activities/",
+        activity_views.activity_log_view,
+        name="activity-log",
+    ),
+    path(
+        "<int:pk>/activities/<int:activity_pk>/edit/",
+        activity_views.activity_edit,
+        name="activity-edit",
+    ),
+    path(
+        "<int:pk>/activities/<int:activity_pk>/delete/",
+        activity_views.activity_delete_view,
+        name="activity-delete",
+    ),
 ]

@@ -28,6 +28,7 @@ from guanxi.core.views import (
 )
 from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.detail import customer_insight, customer_timeline
+from guanxi.customers.edit_views import customer_actions
 from guanxi.customers.filtersets import CustomerFilterSet
 from guanxi.customers.presenters import customer_card, customer_list_row
 from guanxi.customers.selectors import (
@@ -89,6 +90,7 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
         "genders": [(v, label) for v, label in Gender.choices if v],
         "tags": tag_list(),
         "pseudonymous": policy.pseudonymous,
+        "may_create": policy.may_edit_customers,
     }
     template = page_or_fragment(
         request,
@@ -136,5 +138,6 @@ def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             **customer_insight(
                 scores=scores, stage_changes=stage_changes, policy=policy
             ),
+            **customer_actions(actor=request.user, customer=customer),
         }
     return render(request, template, context)

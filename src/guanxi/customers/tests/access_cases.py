@@ -9,10 +9,19 @@ EDITORS_WRITE = expect(201, anonymous=401, no_role=403, analyst=403)
 # Analysts know customers only by pseudonym: nothing is addressed by number.
 OWN = expect(200, anonymous=401, no_role=404, analyst=404)
 FOREIGN = expect(200, anonymous=401, no_role=404, analyst=404, account_manager=404)
-# Only admins may (re)assign account managers; the others are told so (403).
-ASSIGN_OWN = expect(403, anonymous=401, no_role=404, analyst=404, admin=200)
+# Admins and operations may (re)assign account managers; the others are told
+# so (403).
+ASSIGN_OWN = expect(
+    403, anonymous=401, no_role=404, analyst=404, admin=200, operations=200
+)
 ASSIGN_FOREIGN = expect(
-    403, anonymous=401, no_role=404, analyst=404, account_manager=404, admin=200
+    403,
+    anonymous=401,
+    no_role=404,
+    analyst=404,
+    account_manager=404,
+    admin=200,
+    operations=200,
 )
 
 CASES = [
@@ -24,9 +33,10 @@ CASES = [
         query="phone=13800138000",
         label="phone",
     ),
+    # Operations see contact fields masked and may not set them (403).
     AccessCase(
         "api-customer-list",
-        EDITORS_WRITE,
+        {**EDITORS_WRITE, "operations": 403},
         method="POST",
         auth="token",
         data=lambda w: {"name": "新客户", "phone": "+8613700137000"},
@@ -68,7 +78,7 @@ CASES = [
     ),
     AccessCase(
         "api-customer-detail",
-        OWN,
+        {**OWN, "operations": 403},
         method="PUT",
         auth="token",
         args=lambda w: [w.own_customer.pk],
@@ -78,7 +88,7 @@ CASES = [
     ),
     AccessCase(
         "api-customer-detail",
-        FOREIGN,
+        {**FOREIGN, "operations": 403},
         method="PUT",
         auth="token",
         args=lambda w: [w.foreign_customer.pk],
@@ -159,3 +169,8 @@ CASES += [
         label="foreign",
     ),
 ]
+
+# The pages that write one customer (issue 14): their own file.
+from guanxi.customers.tests.access_cases_people import PEOPLE_CASES  # noqa: E402
+
+CASES += PEOPLE_CASES

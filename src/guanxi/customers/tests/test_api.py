@@ -348,7 +348,7 @@ def test_account_manager_creates_own_customer(api: Any, users: dict[str, Any]) -
         ),
         ("analyst", {"name": "A"}, 403, {"detail": "your role may not edit customers"}),
         (
-            "operations",
+            "service",
             {"name": "A", "assigned_manager": 1},
             403,
             {"detail": "your role may not assign account managers"},
@@ -435,7 +435,7 @@ def test_put_replaces_the_profile(api: Any, world: Any) -> None:
             {"detail": "your role may not assign account managers"},
         ),
         (
-            "operations",
+            "service",
             "own",
             {"city": "上海", "assigned_manager": 1},
             403,
@@ -579,7 +579,7 @@ def test_interaction_bad_input_writes_nothing(
             "kind": [
                 "not a valid kind (expected one of: visit, login, message_opened, "
                 "message_clicked, community_post, call, event_attended, review, "
-                "complaint)"
+                "complaint, chat, note)"
             ]
         }
     if error is None:

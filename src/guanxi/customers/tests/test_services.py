@@ -64,10 +64,12 @@ def test_roles_that_may_not_edit_are_refused_before_anything_is_written(
     assert Customer.objects.get().city == ""
 
 
-def test_only_admins_assign_account_managers(users: Any, make_customer: Any) -> None:
+def test_only_admins_and_operations_assign_account_managers(
+    users: Any, make_customer: Any
+) -> None:
     customer = make_customer(name="王芳")
     target = users["other_manager"]
-    for role in ("operations", "service", "account_manager"):
+    for role in ("service", "account_manager"):
         with pytest.raises(PermissionDenied) as caught:
             customer_update(
                 actor=users[role], customer=customer, assigned_manager=target.pk
@@ -76,6 +78,8 @@ def test_only_admins_assign_account_managers(users: Any, make_customer: Any) -> 
     assert Customer.objects.get().assigned_manager is None
     customer_update(actor=users["admin"], customer=customer, assigned_manager=target.pk)
     assert Customer.objects.get().assigned_manager == target
+    customer_update(actor=users["operations"], customer=customer, assigned_manager=None)
+    assert Customer.objects.get().assigned_manager is None
 
 
 def test_interactions_only_for_customers_in_scope(

@@ -453,7 +453,7 @@ def test_interactions_import_and_reimport(
             "line": 2,
             "column": "kind",
             "value": "dance",
-            "message": "unknown interaction kind (expected one of: visit, login, message_opened, message_clicked, community_post, call, event_attended, review, complaint)",
+            "message": "unknown interaction kind (expected one of: visit, login, message_opened, message_clicked, community_post, call, event_attended, review, complaint, chat, note)",
         }
     ]
     assert counts() == before
