@@ -38,7 +38,7 @@ class SmtpRecorder:
     attempts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         answer = self.rcpt_answers.get(address)
@@ -47,18 +47,22 @@ class SmtpRecorder:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.attempts += 1
             if self.data_answers:
                 return self.data_answers.pop(0)
-            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            message = email.message_from_bytes(
+                envelope.content, policy=email.policy.default
+            )
             self.received.append(message)  # type: ignore[arg-type]
         return "250 Message accepted"
 
 
 @contextmanager
-def smtp_server(recorder: SmtpRecorder | None = None) -> Iterator[tuple[SmtpRecorder, int]]:
+def smtp_server(
+    recorder: SmtpRecorder | None = None,
+) -> Iterator[tuple[SmtpRecorder, int]]:
     recorder = recorder or SmtpRecorder()
     port = free_port()
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
@@ -85,7 +89,7 @@ def webhook_server(recorder: HookRecorder) -> Iterator[tuple[HookRecorder, int]]
     payloads it accepted; ``answers`` (status, headers) are given in turn."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             stamp = self.headers.get("X-Guanxi-Timestamp", "")
             mac = hmac.new(
@@ -96,13 +100,18 @@ def webhook_server(recorder: HookRecorder) -> Iterator[tuple[HookRecorder, int]]
             )
             with recorder.lock:
                 recorder.requests += 1
-                status, headers = recorder.answers.pop(0) if recorder.answers else (200, {})
+                status, headers = (
+                    recorder.answers.pop(0) if recorder.answers else (200, {})
+                )
                 if not good:
                     recorder.bad_signatures += 1
                     status = 401
                 elif 200 <= status < 300:
                     recorder.received.append(
-                        {"payload": json.loads(body), "key": self.headers["Idempotency-Key"]}
+                        {
+                            "payload": json.loads(body),
+                            "key": self.headers["Idempotency-Key"],
+                        }
                     )
             self.send_response(status)
             for name, value in headers.items():

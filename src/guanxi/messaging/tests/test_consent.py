@@ -17,7 +17,9 @@ from guanxi.messaging.services import consent_record
 pytestmark = pytest.mark.django_db
 
 
-def _record(customer: Any, granted: bool, at: dt.datetime | None = None, **kw: Any) -> ConsentRecord:
+def _record(
+    customer: Any, granted: bool, at: dt.datetime | None = None, **kw: Any
+) -> ConsentRecord:
     values = {
         "purpose": "marketing",
         "channel": "email",
@@ -31,26 +33,53 @@ def _record(customer: Any, granted: bool, at: dt.datetime | None = None, **kw: A
 def test_current_consent_is_the_newest_statement(make_customer: Any) -> None:
     customer = make_customer()
     now = timezone.now()
-    assert consent_current(customer_id=customer.pk, purpose="marketing", channel="email") is False
+    assert (
+        consent_current(customer_id=customer.pk, purpose="marketing", channel="email")
+        is False
+    )
     _record(customer, True, now - dt.timedelta(days=3))
-    assert consent_current(customer_id=customer.pk, purpose="marketing", channel="email") is True
+    assert (
+        consent_current(customer_id=customer.pk, purpose="marketing", channel="email")
+        is True
+    )
     _record(customer, False, now - dt.timedelta(days=1), source="unsubscribe")
-    assert consent_current(customer_id=customer.pk, purpose="marketing", channel="email") is False
+    assert (
+        consent_current(customer_id=customer.pk, purpose="marketing", channel="email")
+        is False
+    )
     # Another channel and another purpose are their own.
-    assert consent_current(customer_id=customer.pk, purpose="marketing", channel="sms") is False
+    assert (
+        consent_current(customer_id=customer.pk, purpose="marketing", channel="sms")
+        is False
+    )
     _record(customer, True, now, channel="sms")
-    assert consent_current(customer_id=customer.pk, purpose="marketing", channel="sms") is True
-    assert consent_current(customer_id=customer.pk, purpose="marketing", channel="email") is False
+    assert (
+        consent_current(customer_id=customer.pk, purpose="marketing", channel="sms")
+        is True
+    )
+    assert (
+        consent_current(customer_id=customer.pk, purpose="marketing", channel="email")
+        is False
+    )
     assert ConsentRecord.objects.filter(customer=customer).count() == 3
 
 
 def test_a_record_keeps_its_evidence(make_customer: Any, users: dict[str, Any]) -> None:
     customer = make_customer()
     record = _record(
-        customer, True, source="staff", evidence="call 2026-12-01", actor=users["service"]
+        customer,
+        True,
+        source="staff",
+        evidence="call 2026-12-01",
+        actor=users["service"],
     )
     stored = ConsentRecord.objects.get(pk=record.pk)
-    assert (stored.source, stored.evidence, stored.notice_version, stored.recorded_by) == (
+    assert (
+        stored.source,
+        stored.evidence,
+        stored.notice_version,
+        stored.recorded_by,
+    ) == (
         "staff",
         "call 2026-12-01",
         "2026-01",
@@ -58,11 +87,13 @@ def test_a_record_keeps_its_evidence(make_customer: Any, users: dict[str, Any]) 
     )
 
 
-def test_the_application_refuses_to_change_or_delete_a_record(make_customer: Any) -> None:
+def test_the_application_refuses_to_change_or_delete_a_record(
+    make_customer: Any,
+) -> None:
     customer = make_customer()
     record = _record(customer, True)
     record.granted = False
-    with pytest.raises(LedgerRefused, match="^consent records are append-only$"):
+    with pytest.raises(LedgerRefused, match=r"^consent records are append-only$"):
         record.save()
     with pytest.raises(LedgerRefused):
         record.delete()
@@ -73,7 +104,9 @@ def test_the_application_refuses_to_change_or_delete_a_record(make_customer: Any
     assert list(ConsentRecord.objects.values_list("granted", flat=True)) == [True]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the trigger is PostgreSQL's"
+)
 def test_postgresql_refuses_updates_and_deletes_itself(make_customer: Any) -> None:
     customer = make_customer()
     record = _record(customer, True)
@@ -82,9 +115,12 @@ def test_postgresql_refuses_updates_and_deletes_itself(make_customer: Any) -> No
         f"UPDATE {table} SET granted = false WHERE id = %s",
         f"DELETE FROM {table} WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="consent records are append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [record.pk])
+        with (
+            pytest.raises(DatabaseError, match="consent records are append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [record.pk])
     assert list(ConsentRecord.objects.values_list("granted", flat=True)) == [True]
 
 
@@ -95,7 +131,10 @@ def test_postgresql_refuses_updates_and_deletes_itself(make_customer: Any) -> No
         ({"channel": "fax"}, "Unknown consent channel: 'fax'."),
         ({"source": "rumour"}, "Unknown source: 'rumour'."),
         ({"notice_version": "  "}, "The notice version is required."),
-        ({"notice_version": "v" * 33}, "The notice version is longer than 32 characters."),
+        (
+            {"notice_version": "v" * 33},
+            "The notice version is longer than 32 characters.",
+        ),
         ({"evidence": "e" * 201}, "The evidence is longer than 200 characters."),
     ],
 )
