@@ -74,6 +74,8 @@ class Policy:
     may_manage_tags: bool
     #: Create, change and delete segments (saved filters everyone else uses).
     may_edit_segments: bool
+    #: Record a customer's consent (granted or withdrawn) with its evidence.
+    may_record_consent: bool
 
     @property
     def active(self) -> bool:
@@ -134,6 +136,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=True,
         may_manage_tags=True,
         may_edit_segments=True,
+        may_record_consent=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -149,6 +152,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=True,
         may_manage_tags=True,
         may_edit_segments=True,
+        may_record_consent=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -164,6 +168,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=False,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_record_consent=True,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -179,6 +184,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=True,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_record_consent=True,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -194,6 +200,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=False,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_record_consent=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -210,6 +217,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=False,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_record_consent=False,
     ),
 }
 

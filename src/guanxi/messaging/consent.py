@@ -11,9 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.customers.selectors import customer_rows
 from guanxi.messaging.choices import ConsentChannel, ConsentSource, Purpose
+from guanxi.messaging.links import unsubscribe_read
 from guanxi.messaging.models import ConsentRecord
+from guanxi.messaging.selectors import consent_current
 
+#: The notice version of a withdrawal by link (no notice is shown to withdraw).
+UNSUBSCRIBE_NOTICE = "unsubscribe"
 EVIDENCE_MAX = 200
 NOTICE_MAX = 32
 
@@ -73,3 +78,29 @@ def consent_record(
             recorded_by=actor if getattr(actor, "pk", None) else None,
             recorded_at=at or timezone.now(),
         )
+
+
+def consent_unsubscribe(*, token: str, confirm: bool) -> ConsentChannel | None:
+    """The channel of an unsubscribe token (None: not a valid token of a
+    customer that exists). With ``confirm``, marketing on that channel is
+    withdrawn at once (a new ledger record, unless it is withdrawn already)."""
+    data = unsubscribe_read(token)
+    if data is None or data.get("ch") not in ConsentChannel.values:
+        return None
+    customer = customer_rows().filter(pk=data["c"]).first()
+    if customer is None:
+        return None
+    channel = ConsentChannel(data["ch"])
+    if confirm and consent_current(
+        customer_id=customer.pk, purpose=Purpose.MARKETING, channel=channel
+    ):
+        consent_record(
+            customer=customer,
+            purpose=Purpose.MARKETING,
+            channel=channel,
+            granted=False,
+            source=ConsentSource.UNSUBSCRIBE,
+            notice_version=UNSUBSCRIBE_NOTICE,
+            evidence="one-click link",
+        )
+    return channel

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,7 @@ from guanxi.messaging.outbox import (
     message_sent,
     message_suppressed,
     messages_claim,
+    messages_renew,
 )
 from guanxi.messaging.rendering import render
 from guanxi.messaging.rules import (
@@ -117,9 +119,7 @@ def message_deliver(
 ) -> str:
     """Send one claimed message; returns what became of it (for counts)."""
     message = (
-        Message.objects.select_related(
-            "customer", "customer__assigned_manager", "broadcast"
-        )
+        Message.objects.select_related("customer", "broadcast")
         .filter(pk=message_id, lease_token=token)
         .first()
     )
@@ -191,12 +191,28 @@ def messages_dispatch(
     """Claim and send due messages until none is due; what became of them."""
     senders = {} if senders is None else senders
     counts: dict[str, int] = {}
+    lease = float(settings.GUANXI_MESSAGE_LEASE_SECONDS)
     try:
         while True:
-            token, ids = messages_claim(limit=batch, now=clock())
+            token, ids = messages_claim(limit=batch, lease_seconds=lease, now=clock())
             if not ids:
                 break
-            for message_id in ids:
+            claimed = time.monotonic()
+            held = set(ids)
+            for position, message_id in enumerate(ids):
+                if time.monotonic() - claimed > lease / 3:
+                    # A slow batch: renew the lease of what is left, so no
+                    # message of it is claimed by another worker meanwhile.
+                    held = messages_renew(
+                        ids=ids[position:],
+                        token=token,
+                        lease_seconds=lease,
+                        now=clock(),
+                    )
+                    claimed = time.monotonic()
+                if message_id not in held:
+                    counts["lost lease"] = counts.get("lost lease", 0) + 1
+                    continue
                 outcome = message_deliver(
                     message_id=message_id, token=token, senders=senders, now=clock()
                 )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 
 UNSUBSCRIBE_SALT = "guanxi.messaging.unsubscribe"
 
@@ -29,4 +30,5 @@ def unsubscribe_read(token: str) -> dict[str, Any] | None:
 
 def unsubscribe_url(*, customer_id: int, channel: str) -> str:
     base = str(settings.GUANXI_PUBLIC_URL).rstrip("/")
-    return f"{base}/m/unsubscribe/{unsubscribe_token(customer_id=customer_id, channel=channel)}/"
+    token = unsubscribe_token(customer_id=customer_id, channel=channel)
+    return base + reverse("messaging:unsubscribe", args=[token])

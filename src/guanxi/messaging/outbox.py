@@ -93,6 +93,30 @@ def messages_claim(
     return token, ids
 
 
+def messages_renew(
+    *,
+    ids: list[int],
+    token: str,
+    lease_seconds: float | None = None,
+    now: dt.datetime | None = None,
+) -> set[int]:
+    """Extend the lease on the claimed messages not yet sent; the ids still
+    held (a message whose lease lapsed may have been claimed by another
+    worker: it is not this worker's to send any more)."""
+    now = now or timezone.now()
+    lease = (
+        lease_seconds
+        if lease_seconds is not None
+        else settings.GUANXI_MESSAGE_LEASE_SECONDS
+    )
+    held = Message.objects.filter(
+        pk__in=ids, lease_token=token, status=MessageStatus.SENDING
+    )
+    with transaction.atomic():
+        held.update(lease_until=now + dt.timedelta(seconds=lease))
+        return set(held.values_list("pk", flat=True))
+
+
 def _held(message_id: int, token: str):  # type: ignore[no-untyped-def]
     return Message.objects.filter(
         pk=message_id, lease_token=token, status=MessageStatus.SENDING

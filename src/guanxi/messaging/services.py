@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import ValidationFailed
 from guanxi.messaging.audiences import audience_customers
 from guanxi.messaging.choices import MessageChannel, Purpose
-from guanxi.messaging.consent import consent_record
+from guanxi.messaging.consent import consent_record, consent_unsubscribe
 from guanxi.messaging.delivery import messages_dispatch
 from guanxi.messaging.models import LedgerRefused
 from guanxi.messaging.outbox import QueueCount
@@ -23,7 +23,9 @@ __all__ = [
     "LedgerRefused",
     "broadcast_send",
     "consent_record",
+    "consent_unsubscribe",
     "messages_dispatch",
+    "messages_dispatch_soon",
 ]
 
 

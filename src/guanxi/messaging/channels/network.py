@@ -53,7 +53,7 @@ def url_target(url: str, *, allow_loopback_http: bool = False) -> Target:
     host = parts.hostname or ""
     if not host or parts.username or parts.password:
         raise UrlRefused(_("The URL is not valid."))
-    if parts.scheme not in {"https", "http"}:
+    if parts.scheme != "https" and not (parts.scheme == "http" and allow_loopback_http):
         raise UrlRefused(_("Only HTTPS URLs are allowed."))
     try:
         found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)

@@ -14,7 +14,12 @@ from django.utils import timezone
 from guanxi.core.errors import ValidationFailed
 from guanxi.messaging.links import unsubscribe_read
 from guanxi.messaging.models import Message, SuppressedAddress
-from guanxi.messaging.outbox import backoff_seconds, message_sent, messages_claim
+from guanxi.messaging.outbox import (
+    backoff_seconds,
+    message_sent,
+    messages_claim,
+    messages_renew,
+)
 from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
 from guanxi.messaging.tests.servers import SmtpRecorder
 
@@ -195,6 +200,24 @@ def test_a_lapsed_lease_is_claimed_again_and_the_old_holder_cannot_finish(
         ("sent", 2),
         ("sending", 2),
     ]
+
+
+def test_a_renewed_lease_is_kept_and_a_lapsed_one_is_lost(
+    make_customer: Any, settings: Any
+) -> None:
+    settings.GUANXI_EMAIL_URL = "smtp://127.0.0.1:25"
+    _customers(make_customer, 2)
+    _send()
+    now = timezone.now() + dt.timedelta(seconds=1)
+    token, ids = messages_claim(limit=10, lease_seconds=60, now=now)
+    renewed_at = now + dt.timedelta(seconds=50)
+    assert messages_renew(
+        ids=ids, token=token, lease_seconds=60, now=renewed_at
+    ) == set(ids)
+    assert messages_claim(limit=10, now=now + dt.timedelta(seconds=61))[1] == []
+    _other, again = messages_claim(limit=10, now=renewed_at + dt.timedelta(seconds=61))
+    assert again == ids
+    assert messages_renew(ids=ids, token=token, now=renewed_at) == set()
 
 
 def test_consent_withdrawn_before_the_send_suppresses_it(

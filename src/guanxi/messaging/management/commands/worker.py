@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from guanxi.demo.services import whole_number
+from guanxi.messaging.services import messages_dispatch_soon
 
 
 class Command(BaseCommand):
@@ -24,6 +25,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Messages left by a worker that died (their lease lapsed) and retries
+        # that came due are sent now, not at the next minute's sweep.
+        messages_dispatch_soon()
         call_command(
             "run_huey",
             "-w",
