@@ -20,7 +20,7 @@ class ConsentRecordSerializer(serializers.Serializer[Any]):
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     channel = serializers.ChoiceField(choices=ConsentChannel.choices)
     granted = serializers.BooleanField()
-    source = serializers.ChoiceField(choices=ConsentSource.choices)
+    source = serializers.ChoiceField(choices=ConsentSource.choices)  # type: ignore[assignment]
     evidence = serializers.CharField()
     notice_version = serializers.CharField()
     recorded_at = serializers.DateTimeField()
@@ -35,7 +35,7 @@ class ConsentWriteSerializer(serializers.Serializer[Any]):
     purpose = serializers.CharField(help_text=_("service, marketing or profiling"))
     channel = serializers.CharField(help_text=_("email, sms, wecom or phone"))
     granted = serializers.BooleanField()
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]
         required=False,
         default=ConsentSource.API.value,
         help_text=_("import, form, api (default), staff or unsubscribe"),

@@ -55,7 +55,7 @@ class SmtpRecorder:
             message = email.message_from_bytes(
                 envelope.content, policy=email.policy.default
             )
-            self.received.append(message)  # type: ignore[arg-type]
+            self.received.append(message)
         return "250 Message accepted"
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _record(
-    customer: Any, granted: bool, at: dt.datetime | None = None, **kw: Any
+    customer: Any, granted: bool, *, at: dt.datetime | None = None, **kw: Any
 ) -> ConsentRecord:
     values = {
         "purpose": "marketing",
@@ -37,12 +37,12 @@ def test_current_consent_is_the_newest_statement(make_customer: Any) -> None:
         consent_current(customer_id=customer.pk, purpose="marketing", channel="email")
         is False
     )
-    _record(customer, True, now - dt.timedelta(days=3))
+    _record(customer, True, at=now - dt.timedelta(days=3))
     assert (
         consent_current(customer_id=customer.pk, purpose="marketing", channel="email")
         is True
     )
-    _record(customer, False, now - dt.timedelta(days=1), source="unsubscribe")
+    _record(customer, False, at=now - dt.timedelta(days=1), source="unsubscribe")
     assert (
         consent_current(customer_id=customer.pk, purpose="marketing", channel="email")
         is False
@@ -52,7 +52,7 @@ def test_current_consent_is_the_newest_statement(make_customer: Any) -> None:
         consent_current(customer_id=customer.pk, purpose="marketing", channel="sms")
         is False
     )
-    _record(customer, True, now, channel="sms")
+    _record(customer, True, at=now, channel="sms")
     assert (
         consent_current(customer_id=customer.pk, purpose="marketing", channel="sms")
         is True
@@ -139,7 +139,7 @@ def test_postgresql_refuses_updates_and_deletes_itself(make_customer: Any) -> No
     ],
 )
 def test_bad_input_is_refused_and_nothing_written(
-    make_customer: Any, change: dict[str, str], message: str
+    make_customer: Any, change: dict[str, Any], message: str
 ) -> None:
     customer = make_customer()
     with pytest.raises(ValidationFailed) as caught:

@@ -69,7 +69,9 @@ def test_service_mail_arrives_once_each_multipart_with_a_stable_id(
     assert mail.get_content_type() == "multipart/alternative"
     parts = [p.get_content_type() for p in mail.iter_parts()]
     assert parts == ["text/plain", "text/html"]
-    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    plain = mail.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content().replace("\r\n", "\n")
     assert text == "亲爱的 客户1：\n\n新茶到了。"
     key = Message.objects.get(customer=customers[1]).idempotency_key
     assert mail["Message-ID"] == f"<{key}@example.com>"

@@ -1,6 +1,7 @@
 """The real thing: ``guanxi send`` and ``guanxi worker`` as processes, Huey
 on its SQLite storage and on Redis, mail to an aiosmtpd server in this
-process. Faults: a worker killed with SIGKILL mid-batch, two workers at once.
+process. Faults: a worker killed with SIGKILL mid-batch of 1,000 (then a new
+worker delivers the rest: the plain delivery path too), two workers at once.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -147,33 +149,19 @@ def _queue(env: dict[str, str], folder: Path, customers: int) -> dict[str, objec
     return dict(json.loads(out))
 
 
+def _statuses(data_dir: Path) -> dict[str, int]:
+    """The outbox by status, read from the database file (starting Django
+    for ``guanxi messages status`` takes long on a busy machine; that
+    command is tested in test_commands)."""
+    with sqlite3.connect(data_dir / "guanxi.sqlite3") as db:
+        rows = db.execute(
+            "SELECT status, COUNT(*) FROM messaging_message GROUP BY status"
+        ).fetchall()
+    return dict(rows)
+
+
 def _queues() -> list[str]:
     return ["sqlite", "redis"] if REDIS_URL else ["sqlite"]
-
-
-@pytest.mark.parametrize("queue", _queues())
-def test_a_worker_process_delivers_each_message_once(
-    world: tuple[SmtpRecorder, Path, int], queue: str
-) -> None:
-    smtp, folder, port = world
-    env = _env(folder / "data", port, queue)
-    assert _queue(env, folder, 50) == {"queued": 50, "suppressed": {}}
-    worker = _worker(env)
-    try:
-        _wait_for(smtp, 50)
-    finally:
-        _stop(worker)
-    assert Counter(m["To"] for m in smtp.received) == Counter(
-        {f"c{i}@example.com": 1 for i in range(50)}
-    )
-    status = json.loads(_guanxi(env, "messages", "status", "--json"))
-    assert status == {
-        "queued": 0,
-        "sending": 0,
-        "sent": 50,
-        "failed": 0,
-        "suppressed": 0,
-    }
 
 
 @pytest.mark.parametrize("queue", _queues())
@@ -228,3 +216,4 @@ def test_two_workers_at_once_send_exactly_one_message_per_customer(
             _stop(worker)
     counts = Counter(m["To"] for m in smtp.received)
     assert counts == Counter({f"c{i}@example.com": 1 for i in range(400)})
+    assert _statuses(folder / "data") == {"sent": 400}
