@@ -61,10 +61,10 @@ class SmtpRecorder:
 
 @contextmanager
 def smtp_server(
-    recorder: SmtpRecorder | None = None,
+    recorder: SmtpRecorder | None = None, *, port: int | None = None
 ) -> Iterator[tuple[SmtpRecorder, int]]:
     recorder = recorder or SmtpRecorder()
-    port = free_port()
+    port = port or free_port()
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
     controller.start()
     try:

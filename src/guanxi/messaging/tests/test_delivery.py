@@ -172,6 +172,28 @@ def test_a_refused_connection_is_retried_later_with_backoff(
     assert 15 <= wait <= 31  # half to all of 30 s
 
 
+def test_a_server_down_then_up_gets_everything_once(
+    make_customer: Any, settings: Any
+) -> None:
+    from guanxi.messaging.tests.servers import free_port, smtp_server
+
+    port = free_port()
+    settings.GUANXI_EMAIL_URL = f"smtp://127.0.0.1:{port}"  # down for now
+    settings.GUANXI_QUIET_HOURS = ""
+    _customers(make_customer, 5)
+    _send()
+    assert messages_dispatch() == {"retry": 5}
+    assert messages_dispatch() == {}  # none due before its backoff
+    later = timezone.now() + dt.timedelta(minutes=2)
+    with smtp_server(port=port) as (smtp, _port):
+        assert messages_dispatch(clock=lambda: later) == {"sent": 5}
+        assert messages_dispatch(clock=lambda: later) == {}
+    assert sorted(m["To"] for m in smtp.received) == [
+        f"c{i}@example.com" for i in range(5)
+    ]
+    assert set(Message.objects.values_list("status", "attempts")) == {("sent", 2)}
+
+
 def test_backoff_is_exponential_capped_and_jittered(settings: Any) -> None:
     settings.GUANXI_MESSAGE_RETRY_BASE_SECONDS = 30
     settings.GUANXI_MESSAGE_RETRY_CAP_SECONDS = 3600

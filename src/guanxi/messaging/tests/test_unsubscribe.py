@@ -40,7 +40,7 @@ def test_one_click_post_withdraws_marketing_at_once(subscribed: Any) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     page = client.get(_path(subscribed))
     assert page.status_code == 200
-    assert "Stop marketing messages by Email?" in page.content.decode()
+    assert "Stop marketing messages by email?" in page.content.decode()
     assert consent_current(
         customer_id=subscribed.pk, purpose="marketing", channel="email"
     )
