@@ -61,12 +61,22 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("analyze", N_("RFM, CLV, churn and cohorts on a file of transactions")),
         ),
     ),
+    (
+        N_("Messaging"),
+        (
+            ("send", N_("queue a message to each customer of an audience")),
+            ("worker", N_("run the task worker in the foreground (sends messages)")),
+            ("messages", N_("the outbox: messages queued, sending, sent, failed")),
+        ),
+    ),
     (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
 )
 
 
 #: Commands that read or write the data: they set up a new database first.
-DATA_COMMANDS = frozenset({"demo", "import", "export", "api_token", "score"})
+DATA_COMMANDS = frozenset(
+    {"demo", "import", "export", "api_token", "score", "send", "worker", "messages"}
+)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -80,6 +80,8 @@ class Policy:
     may_manage_tags: bool
     #: Create, change and delete segments (saved filters everyone else uses).
     may_edit_segments: bool
+    #: Record a customer's consent (granted or withdrawn) with its evidence.
+    may_record_consent: bool
 
     @property
     def active(self) -> bool:
@@ -142,6 +144,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=True,
         may_manage_tags=True,
         may_edit_segments=True,
+        may_record_consent=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -159,6 +162,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=True,
         may_manage_tags=True,
         may_edit_segments=True,
+        may_record_consent=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -176,6 +180,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=False,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_record_consent=True,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -193,6 +198,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=True,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_record_consent=True,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -210,6 +216,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=False,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_record_consent=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -228,6 +235,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=False,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_record_consent=False,
     ),
 }
 

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "guanxi.insights",
     "guanxi.tags",
     "guanxi.segments",
+    "guanxi.messaging",
     "guanxi.web",
 ]
 
@@ -331,6 +332,30 @@ if LOG_FILE is not None:
     except OSError:  # a read-only disk: the terminal's lines only
         LOG_FILE = None
 _LOG_HANDLERS = ["console", "file"] if LOG_FILE else ["console"]
+
+# Messaging (guanxi.messaging): channels, and the rules checked at send time.
+GUANXI_EMAIL_URL = os.environ.get("GUANXI_EMAIL_URL", "")
+GUANXI_EMAIL_FROM = os.environ.get("GUANXI_EMAIL_FROM", DEFAULT_FROM_EMAIL)
+GUANXI_WEBHOOK_URL = os.environ.get("GUANXI_WEBHOOK_URL", "")
+GUANXI_WEBHOOK_SECRET = os.environ.get("GUANXI_WEBHOOK_SECRET", "")
+# Plain HTTP to 127.0.0.1 for webhooks: for tests only, never in production.
+GUANXI_WEBHOOK_LOOPBACK_HTTP = (
+    not PRODUCTION and os.environ.get("GUANXI_WEBHOOK_LOOPBACK_HTTP") == "1"
+)
+# Where links in messages (unsubscribe) point: this server as customers reach it.
+GUANXI_PUBLIC_URL = os.environ.get("GUANXI_PUBLIC_URL", "http://127.0.0.1:8000")
+GUANXI_MESSAGE_LEASE_SECONDS = float(
+    os.environ.get("GUANXI_MESSAGE_LEASE_SECONDS", "60")
+)
+GUANXI_MESSAGE_RETRY_BASE_SECONDS = float(
+    os.environ.get("GUANXI_MESSAGE_RETRY_BASE_SECONDS", "30")
+)
+GUANXI_MESSAGE_RETRY_CAP_SECONDS = float(
+    os.environ.get("GUANXI_MESSAGE_RETRY_CAP_SECONDS", "3600")
+)
+GUANXI_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("GUANXI_MESSAGE_MAX_ATTEMPTS", "8"))
+GUANXI_MARKETING_PER_WEEK = int(os.environ.get("GUANXI_MARKETING_PER_WEEK", "2"))
+GUANXI_QUIET_HOURS = os.environ.get("GUANXI_QUIET_HOURS", "21:00-09:00")
 
 LOGGING = {
     "version": 1,

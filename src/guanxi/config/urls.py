@@ -16,6 +16,7 @@ urlpatterns = [
     path("insights/", include("guanxi.insights.urls")),
     path("", include("guanxi.tags.urls")),
     path("segments/", include("guanxi.segments.urls")),
+    path("m/", include("guanxi.messaging.urls")),
     path("", include("guanxi.web.urls")),
 ]
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("guanxi.segments.api.urls")),
     path("", include("guanxi.insights.api.urls")),
     path("", include("guanxi.tags.api.urls")),
+    path("", include("guanxi.messaging.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

@@ -23,6 +23,8 @@ ENDPOINTS = {
     ("GET", "/api/v1/customers/{customer_id}/tags/"),
     ("POST", "/api/v1/customers/{customer_id}/tags/"),
     ("DELETE", "/api/v1/customers/{customer_id}/tags/{tag_id}/"),
+    ("GET", "/api/v1/customers/{customer_id}/consent/"),
+    ("POST", "/api/v1/customers/{customer_id}/consent/"),
     ("GET", "/api/v1/scores/"),
     ("GET", "/api/v1/scores/runs/"),
     ("GET", "/api/v1/customers/{id}/scores/"),

@@ -39,11 +39,13 @@ from guanxi.demo.services import (
 from guanxi.ingest.services import import_jobs_sweep, import_uploads_purge
 
 WORKER_STOP_SECONDS = 15
-# The Huey consumer. It asks the kernel for SIGTERM when its parent dies
-# (PR_SET_PDEATHSIG), then checks the parent is still the one that started it
-# (it may have died in between). It starts with SIGINT blocked (see
-# guanxi.core.supervisor) and unblocks it where a Ctrl-C ends it quietly. Quiet:
-# warnings and errors only (every run of the per-minute job sweep logged 3 lines).
+# The Huey consumer, run as `guanxi worker` (the same worker as in a
+# terminal; it first sends what a dead worker left). It asks the kernel for
+# SIGTERM when its parent dies (PR_SET_PDEATHSIG), then checks the parent is
+# still the one that started it (it may have died in between). It starts with
+# SIGINT blocked (see guanxi.core.supervisor) and unblocks it where a Ctrl-C
+# ends it quietly. Quiet: warnings and errors only (every run of the
+# per-minute job sweep logged 3 lines).
 WORKER_CODE = (
     "import os, signal, sys\n"
     "if sys.platform.startswith('linux'):\n"
@@ -54,7 +56,7 @@ WORKER_CODE = (
     "try:\n"
     "    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})\n"
     "    from guanxi.cli import main\n"
-    "    main(['run_huey', '-w', '2', '-k', 'thread', '--quiet'])\n"
+    "    main(['worker'])\n"
     "except KeyboardInterrupt:\n"
     "    sys.exit(130)\n"
 )

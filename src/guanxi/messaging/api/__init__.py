@@ -1,0 +1,1 @@
+"""The messaging API: a customer's consent ledger."""

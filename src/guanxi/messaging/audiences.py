@@ -1,0 +1,95 @@
+"""Who a send goes to: ``all``, ``segment:NAME`` or ``file:IDS.csv``."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import ValidationFailed
+from guanxi.customers.selectors import customer_rows
+from guanxi.segments.selectors import everyone_actor, segment_list, segment_members
+
+MAX_FILE_IDS = 5_000_000
+CHUNK = 5000  # ids a query (SQLite limits a query's parameters)
+HEADERS = {"id", "customer_id", "customer"}
+
+
+def _file_ids(path: Path) -> list[int]:
+    """Customer ids, one a line (first column; a header line is allowed).
+    Every id must be a whole number of a customer that exists."""
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError:
+        raise ValidationFailed(
+            _("Cannot read the audience file %(file)s.") % {"file": path.name},
+            field="audience",
+        ) from None
+    ids: list[int] = []
+    with handle:
+        for line, row in enumerate(csv.reader(handle), start=1):
+            cell = row[0].strip() if row else ""
+            if not cell or (line == 1 and cell.lower() in HEADERS):
+                continue
+            if not cell.isdigit():
+                raise ValidationFailed(
+                    _("%(file)s line %(line)d: %(value)r is not a customer id.")
+                    % {"file": path.name, "line": line, "value": cell[:40]},
+                    field="audience",
+                )
+            ids.append(int(cell))
+            if len(ids) > MAX_FILE_IDS:
+                raise ValidationFailed(
+                    _("%(file)s has more than %(n)d ids.")
+                    % {"file": path.name, "n": MAX_FILE_IDS},
+                    field="audience",
+                )
+    return ids
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Customers to send to: a query, or (from a file) a list of ids."""
+
+    customers: QuerySet[Any]
+    ids: list[int] | None = None
+
+
+def audience_customers(audience: str) -> Audience:
+    """The customers of ``audience``. Raises ``ValidationFailed``."""
+    kind, _sep, value = audience.partition(":")
+    if audience == "all":
+        return Audience(customer_rows())
+    if kind == "segment" and value:
+        segment = segment_list().filter(name=value).first()
+        if segment is None:
+            raise ValidationFailed(
+                _("No segment is named %(name)r.") % {"name": value}, field="audience"
+            )
+        return Audience(segment_members(actor=everyone_actor(), rules=segment.rules))
+    if kind == "file" and value:
+        ids = sorted(set(_file_ids(Path(value))))
+        found: set[int] = set()
+        for start in range(0, len(ids), CHUNK):
+            found.update(
+                customer_rows()
+                .filter(pk__in=ids[start : start + CHUNK])
+                .values_list("pk", flat=True)
+            )
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise ValidationFailed(
+                _("%(n)d ids in %(file)s are not customers, the first: %(first)d.")
+                % {"n": len(missing), "file": Path(value).name, "first": missing[0]},
+                field="audience",
+            )
+        return Audience(customer_rows(), ids=ids)
+    raise ValidationFailed(
+        _("The audience is all, segment:NAME or file:IDS.csv, not %(value)r.")
+        % {"value": audience},
+        field="audience",
+    )

@@ -1,0 +1,1 @@
+"""The channels, behind one contract (:mod:`guanxi.messaging.channels.base`)."""

@@ -1,0 +1,59 @@
+"""The contract every channel keeps: send one envelope under its idempotency
+key and say how it went — sent, retry later, or failed for good."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Result:
+    """How a send went. ``code`` is for the log and the message row: a status
+    code and a short word, never an address or a body. ``suppress_address``:
+    the address itself is bad (SMTP 5xx for the recipient)."""
+
+    outcome: Outcome
+    code: str = ""
+    suppress_address: bool = False
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One rendered message for one customer."""
+
+    key: str  # the idempotency key: the same for every attempt of the message
+    message_id: int
+    customer_id: int
+    purpose: str
+    to: str  # the address on the channel ("" where the channel has none)
+    subject: str
+    text: str
+    html: str
+    unsubscribe_url: str = ""
+    manager_id: int | None = None
+
+
+class Sender(Protocol):
+    def send(self, envelope: Envelope) -> Result: ...
+
+    def close(self) -> None: ...
+
+
+def sent() -> Result:
+    return Result(Outcome.SENT)
+
+
+def retry(code: str) -> Result:
+    return Result(Outcome.RETRY, code[:200])
+
+
+def failed(code: str, *, suppress_address: bool = False) -> Result:
+    return Result(Outcome.FAILED, code[:200], suppress_address)

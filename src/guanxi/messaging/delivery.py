@@ -1,0 +1,223 @@
+"""Delivery: claim due messages, check each again at send time, render it,
+hand it to its channel and record how it went.
+
+Each message is finished in its own write, right after its channel answered:
+a worker killed mid-batch leaves at most the message it was sending unrecorded
+(sent again after the lease lapses: the one duplicate a kill can cause, and
+the receiver sees the same Message-ID / Idempotency-Key); the others it had
+claimed were never sent and are claimed again when the lease lapses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from guanxi.core.errors import DomainError
+from guanxi.messaging.channels.base import Envelope, Outcome, Sender
+from guanxi.messaging.choices import MessageChannel, Purpose, SuppressReason
+from guanxi.messaging.links import unsubscribe_url
+from guanxi.messaging.models import Message, SuppressedAddress
+from guanxi.messaging.outbox import (
+    message_defer,
+    message_failed,
+    message_retry,
+    message_sent,
+    message_suppressed,
+    messages_claim,
+    messages_renew,
+)
+from guanxi.messaging.rendering import render
+from guanxi.messaging.rules import (
+    address_of,
+    consent_channel,
+    customer_time_zone,
+    over_weekly_cap,
+    quiet_until,
+)
+from guanxi.messaging.selectors import consent_current
+from guanxi.messaging.senders import sender_for
+
+logger = logging.getLogger(__name__)
+BATCH = 50
+
+
+def _verdict(message: Message, now: dt.datetime) -> tuple[str, Any] | None:
+    """("suppress", reason) or ("defer", until), or None to send now."""
+    customer = message.customer
+    address, index = address_of(message.channel, customer)
+    if message.channel not in {MessageChannel.WEBHOOK} and not address:
+        return ("suppress", SuppressReason.NO_ADDRESS)
+    if (
+        index
+        and SuppressedAddress.objects.filter(
+            channel=message.channel, address_index=index
+        ).exists()
+    ):
+        return ("suppress", SuppressReason.ADDRESS_SUPPRESSED)
+    if message.purpose != Purpose.MARKETING:
+        return None
+    needed = consent_channel(message.channel, customer.preferred_channel)
+    if needed is None or not consent_current(
+        customer_id=customer.pk, purpose=Purpose.MARKETING, channel=needed
+    ):
+        return ("suppress", SuppressReason.NO_CONSENT)
+    until = quiet_until(now, customer_time_zone(customer))
+    if until is not None:
+        return ("defer", until)
+    if over_weekly_cap(customer_id=customer.pk, now=now):
+        return ("suppress", SuppressReason.FREQUENCY_CAP)
+    return None
+
+
+def _values(customer: Any) -> dict[str, str]:
+    manager = customer.assigned_manager
+    return {
+        "name": customer.name or "",
+        "city": customer.city or "",
+        "manager": (manager.get_full_name() or manager.get_username())
+        if manager
+        else "",
+        "store": str(getattr(settings, "GUANXI_STORE_NAME", "") or ""),
+    }
+
+
+def _envelope(message: Message) -> Envelope:
+    customer = message.customer
+    broadcast = message.broadcast
+    assert broadcast is not None  # the only cause so far
+    rendered = render(
+        subject=broadcast.subject, body=broadcast.body, values=_values(customer)
+    )
+    address, _index = address_of(message.channel, customer)
+    link = ""
+    needed = consent_channel(message.channel, customer.preferred_channel)
+    if message.purpose == Purpose.MARKETING and needed:
+        link = unsubscribe_url(customer_id=customer.pk, channel=needed)
+    return Envelope(
+        key=message.idempotency_key,
+        message_id=message.pk,
+        customer_id=customer.pk,
+        purpose=message.purpose,
+        to=address,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        unsubscribe_url=link,
+        manager_id=customer.assigned_manager_id,
+    )
+
+
+def message_deliver(
+    *, message_id: int, token: str, senders: dict[str, Sender], now: dt.datetime
+) -> str:
+    """Send one claimed message; returns what became of it (for counts)."""
+    message = (
+        Message.objects.select_related("customer", "broadcast")
+        .filter(pk=message_id, lease_token=token)
+        .first()
+    )
+    if message is None:
+        return "lost lease"
+    verdict = _verdict(message, now)
+    if verdict is not None:
+        kind, value = verdict
+        if kind == "defer":
+            message_defer(message_id=message_id, token=token, until=value)
+            return "deferred"
+        message_suppressed(message_id=message_id, token=token, reason=value)
+        return "suppressed"
+    try:
+        envelope = _envelope(message)
+        sender = senders.get(message.channel)
+        if sender is None:
+            sender = senders[message.channel] = sender_for(message.channel)
+        result = sender.send(envelope)
+    except DomainError as error:  # the channel is not set up (any more)
+        message_retry(
+            message_id=message_id,
+            token=token,
+            code=error.message,
+            attempts=message.attempts,
+            now=now,
+        )
+        return "retry"
+    except Exception as error:  # a defect: retried, logged without personal data
+        logger.exception("message %s: %s", message_id, type(error).__name__)
+        message_retry(
+            message_id=message_id,
+            token=token,
+            code=f"error: {type(error).__name__}",
+            attempts=message.attempts,
+            now=now,
+        )
+        return "retry"
+    if result.outcome is Outcome.SENT:
+        message_sent(message_id=message_id, token=token, now=timezone.now())
+        return "sent"
+    if result.outcome is Outcome.RETRY:
+        logger.warning("message %s: retry later (%s)", message_id, result.code)
+        message_retry(
+            message_id=message_id,
+            token=token,
+            code=result.code,
+            attempts=message.attempts,
+            now=now,
+        )
+        return "retry"
+    _address, index = address_of(message.channel, message.customer)
+    logger.warning("message %s: failed (%s)", message_id, result.code)
+    message_failed(
+        message_id=message_id,
+        token=token,
+        code=result.code,
+        suppress=(message.channel, index) if result.suppress_address else None,
+    )
+    return "failed"
+
+
+def messages_dispatch(
+    *,
+    batch: int = BATCH,
+    clock: Callable[[], dt.datetime] = timezone.now,
+    senders: dict[str, Sender] | None = None,
+) -> dict[str, int]:
+    """Claim and send due messages until none is due; what became of them."""
+    senders = {} if senders is None else senders
+    counts: dict[str, int] = {}
+    lease = float(settings.GUANXI_MESSAGE_LEASE_SECONDS)
+    try:
+        while True:
+            token, ids = messages_claim(limit=batch, lease_seconds=lease, now=clock())
+            if not ids:
+                break
+            claimed = time.monotonic()
+            held = set(ids)
+            for position, message_id in enumerate(ids):
+                if time.monotonic() - claimed > lease / 3:
+                    # A slow batch: renew the lease of what is left, so no
+                    # message of it is claimed by another worker meanwhile.
+                    held = messages_renew(
+                        ids=ids[position:],
+                        token=token,
+                        lease_seconds=lease,
+                        now=clock(),
+                    )
+                    claimed = time.monotonic()
+                if message_id not in held:
+                    counts["lost lease"] = counts.get("lost lease", 0) + 1
+                    continue
+                outcome = message_deliver(
+                    message_id=message_id, token=token, senders=senders, now=clock()
+                )
+                counts[outcome] = counts.get(outcome, 0) + 1
+    finally:
+        for sender in senders.values():
+            sender.close()
+    return counts

@@ -1,0 +1,271 @@
+"""The consent ledger, the outbox and what hangs off them.
+
+The ledger is append-only: a change of mind is a new row, and the current
+consent is the newest row of its customer × purpose × channel. The outbox holds
+one row per intent to send (one per cause, customer and channel); a worker
+claims rows with a lease and records how each ended.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.fields import EncryptedTextField
+from guanxi.customers.models import Customer
+from guanxi.messaging.choices import (
+    ConsentChannel,
+    ConsentSource,
+    MessageChannel,
+    MessageStatus,
+    Purpose,
+    SuppressReason,
+)
+
+
+class LedgerRefused(Exception):
+    """An attempt to change or delete a consent record (the ledger only grows)."""
+
+
+def _refuse(*args: Any, **kwargs: Any) -> NoReturn:
+    raise LedgerRefused("consent records are append-only")
+
+
+class ConsentQuerySet(models.QuerySet["ConsentRecord"]):
+    update = _refuse
+    delete = _refuse
+    bulk_update = _refuse
+    update_or_create = _refuse
+
+
+class ConsentRecord(models.Model):
+    """One statement of consent (granted or withdrawn) with its evidence.
+
+    Never updated or deleted: by the application (``save`` of a stored row,
+    ``delete`` and the queryset's ``update``/``delete`` raise
+    :class:`LedgerRefused`) and, on PostgreSQL, by a trigger (migration 0002).
+    """
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="consent_records",
+        verbose_name=_("customer"),
+        db_index=False,  # consent_current_idx starts with it
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=ConsentChannel.choices
+    )
+    granted = models.BooleanField(_("granted"))
+    source = models.CharField(_("source"), max_length=12, choices=ConsentSource.choices)
+    evidence = models.CharField(
+        _("evidence"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("What shows it: an import batch, a form, a request id."),
+    )
+    notice_version = models.CharField(_("notice version"), max_length=32)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,  # SET_NULL would be an update of the ledger
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        indexes = [
+            models.Index(
+                fields=["customer", "purpose", "channel", "-recorded_at", "-id"],
+                name="consent_current_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or kwargs.get("force_update"):
+            _refuse()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse()
+
+
+class Broadcast(models.Model):
+    """A cause of messages: one send to an audience (``guanxi send``), with
+    the template every message of it is rendered from at send time."""
+
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=MessageChannel.choices
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    subject = models.TextField(_("subject template"), blank=True, default="")
+    body = models.TextField(_("body template"))
+    audience = models.CharField(_("audience"), max_length=200)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+
+    def __str__(self) -> str:
+        return f"broadcast:{self.pk}"
+
+
+class Message(models.Model):
+    """One intent to send a customer one message on one channel.
+
+    ``status``: queued (waiting for ``next_attempt_at``), sending (claimed by a
+    worker until ``lease_until``; a lapsed lease is claimed again), sent,
+    failed, suppressed (``reason`` says why).
+    """
+
+    cause = models.CharField(_("cause"), max_length=64)
+    broadcast = models.ForeignKey(
+        Broadcast,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("broadcast"),
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        verbose_name=_("customer"),
+        db_index=False,  # message_customer_idx starts with it
+    )
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=MessageChannel.choices
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=40, unique=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=MessageStatus.choices,
+        default=MessageStatus.QUEUED,
+    )
+    reason = models.CharField(
+        _("reason"),
+        max_length=24,
+        choices=SuppressReason.choices,
+        blank=True,
+        default="",
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True, default="")
+    last_error = models.CharField(
+        _("last error"), max_length=200, blank=True, default=""
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="message_due_idx"),
+            models.Index(
+                fields=["customer", "purpose", "sent_at"], name="message_customer_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cause", "customer", "channel"],
+                name="message_once_per_cause",
+                violation_error_message=_(
+                    "This cause already has a message for the customer on the channel."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class SuppressedAddress(models.Model):
+    """An address that failed permanently: nothing more is sent to it.
+    Known by its blind index, never by its value."""
+
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=MessageChannel.choices
+    )
+    address_index = models.CharField(_("address (blind index)"), max_length=64)
+    code = models.CharField(_("answer"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "address_index"],
+                name="suppressed_address_unique",
+                violation_error_message=_("This address is suppressed already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address_index[:8]}"
+
+
+class CallTask(models.Model):
+    """A phone message: a call for a person to make, with the script."""
+
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.PROTECT,
+        related_name="call_task",
+        verbose_name=_("message"),
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="call_tasks",
+        verbose_name=_("customer"),
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="call_tasks",
+        verbose_name=_("assigned to"),
+    )
+    script = EncryptedTextField(_("script"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call task")
+        verbose_name_plural = _("call tasks")
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

@@ -1,0 +1,164 @@
+"""Queueing a broadcast: the cause (one ``Broadcast`` row) and one outbox row
+per customer of the audience, in one transaction.
+
+What is already certain is settled here, without decrypting anyone: marketing
+without current consent on the channel, no address, an address suppressed
+after a permanent failure. Those rows are kept as ``suppressed`` with their
+reason; the rest are queued and checked again when they are sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from guanxi.messaging.choices import (
+    ConsentChannel,
+    MessageChannel,
+    MessageStatus,
+    Purpose,
+    SuppressReason,
+)
+from guanxi.messaging.models import Broadcast, Message
+from guanxi.messaging.outbox import QueueCount, idempotency_key, suppressed_indexes
+from guanxi.messaging.rendering import MessageTemplate
+from guanxi.messaging.rules import address_index_field, consent_channel
+from guanxi.messaging.selectors import consent_latest
+
+CHUNK = 5000
+
+
+def _rows(customers: QuerySet[Any], *, channel: str, purpose: str) -> QuerySet[Any]:
+    fields = ["pk", "preferred_channel"]
+    index_field = address_index_field(channel)
+    if index_field:
+        fields.append(index_field)
+    annotations = {}
+    if purpose == Purpose.MARKETING:
+        wanted = (
+            ConsentChannel.values if channel == MessageChannel.WEBHOOK else [channel]
+        )
+        annotations = {
+            f"consent_{c}": consent_latest(purpose=Purpose.MARKETING, channel=c)
+            for c in wanted
+        }
+    rows = customers.order_by("pk")
+    if annotations:
+        rows = rows.annotate(**annotations)
+    return rows.values(*fields, *annotations)
+
+
+def _reason(
+    row: dict[str, Any],
+    *,
+    channel: str,
+    purpose: str,
+    index_field: str | None,
+    suppressed: set[str],
+) -> str:
+    if index_field is not None:
+        index = row.get(index_field)
+        if not index:
+            return SuppressReason.NO_ADDRESS
+        if index in suppressed:
+            return SuppressReason.ADDRESS_SUPPRESSED
+    if purpose == Purpose.MARKETING:
+        needed = consent_channel(channel, row["preferred_channel"])
+        if needed is None or not row.get(f"consent_{needed}"):
+            return SuppressReason.NO_CONSENT
+    return ""
+
+
+def broadcast_queue(
+    *,
+    channel: str,
+    purpose: str,
+    template: MessageTemplate,
+    customers: QuerySet[Any],
+    audience: str,
+    ids: list[int] | None = None,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+) -> tuple[Broadcast, QueueCount]:
+    """Write the broadcast and its messages; the counts by outcome.
+    ``ids``: only these of ``customers`` (a list from a file, read in chunks)."""
+    now = now or timezone.now()
+    index_field = address_index_field(channel)
+    count = QueueCount()
+    with transaction.atomic():
+        broadcast = Broadcast.objects.create(
+            channel=channel,
+            purpose=purpose,
+            subject=template.subject,
+            body=template.body,
+            audience=audience[:200],
+            created_by=actor if getattr(actor, "pk", None) else None,
+            created_at=now,
+        )
+        cause = str(broadcast)
+        chunk: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            suppressed = (
+                suppressed_indexes(
+                    channel, (str(r.get(index_field) or "") for r in chunk)
+                )
+                if index_field
+                else set()
+            )
+            messages = []
+            for row in chunk:
+                reason = _reason(
+                    row,
+                    channel=channel,
+                    purpose=purpose,
+                    index_field=index_field,
+                    suppressed=suppressed,
+                )
+                if reason:
+                    count.suppressed[reason] = count.suppressed.get(reason, 0) + 1
+                else:
+                    count.queued += 1
+                messages.append(
+                    Message(
+                        cause=cause,
+                        broadcast=broadcast,
+                        customer_id=row["pk"],
+                        channel=channel,
+                        purpose=purpose,
+                        idempotency_key=idempotency_key(
+                            cause=cause, customer_id=row["pk"], channel=channel
+                        ),
+                        status=MessageStatus.SUPPRESSED
+                        if reason
+                        else MessageStatus.QUEUED,
+                        reason=reason,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+            Message.objects.bulk_create(messages, batch_size=1000)
+            chunk.clear()
+
+        parts = (
+            [customers]
+            if ids is None
+            else [
+                customers.filter(pk__in=ids[i : i + CHUNK])
+                for i in range(0, len(ids), CHUNK)
+            ]
+        )
+        for part in parts:
+            for row in _rows(part, channel=channel, purpose=purpose).iterator(
+                chunk_size=CHUNK
+            ):
+                chunk.append(row)
+                if len(chunk) >= CHUNK:
+                    flush()
+        if chunk:
+            flush()
+    return broadcast, count

@@ -1,0 +1,30 @@
+"""Fixtures of the messaging tests: English messages, customers with and
+without consent, and the real servers of :mod:`servers`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from guanxi.messaging.tests.servers import SmtpRecorder, smtp_server
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpRecorder]:
+    """A real SMTP server on 127.0.0.1 that ``GUANXI_EMAIL_URL`` points at;
+    no quiet hours, so a test's clock does not decide."""
+    with smtp_server() as (recorder, port):
+        settings.GUANXI_EMAIL_URL = f"smtp://127.0.0.1:{port}"
+        settings.GUANXI_EMAIL_FROM = "shop@example.com"
+        settings.GUANXI_QUIET_HOURS = ""
+        settings.GUANXI_MESSAGE_RETRY_BASE_SECONDS = 0
+        yield recorder

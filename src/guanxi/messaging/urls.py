@@ -1,0 +1,13 @@
+"""Messaging's public pages: the signed one-click unsubscribe link."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from guanxi.messaging import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
