@@ -45,6 +45,7 @@ __all__ = [
     "manager_scope_key",
     "policy_for",
     "role_of",
+    "role_policy",
     "scope_for",
 ]
 
@@ -74,6 +75,10 @@ class Policy:
     may_manage_tags: bool
     #: Create, change and delete segments (saved filters everyone else uses).
     may_edit_segments: bool
+    #: Add colleagues, set their roles, deactivate them (the team settings).
+    may_manage_team: bool
+    #: Hold a REST API token (create, rotate and revoke one's own).
+    may_hold_api_token: bool
 
     @property
     def active(self) -> bool:
@@ -134,6 +139,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=True,
         may_manage_tags=True,
         may_edit_segments=True,
+        may_manage_team=True,
+        may_hold_api_token=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -149,6 +156,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=True,
         may_manage_tags=True,
         may_edit_segments=True,
+        may_manage_team=False,
+        may_hold_api_token=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -164,6 +173,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=False,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_manage_team=False,
+        may_hold_api_token=True,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -179,6 +190,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=True,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_manage_team=False,
+        may_hold_api_token=True,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -194,6 +207,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=False,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_manage_team=False,
+        may_hold_api_token=True,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -210,6 +225,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_create_tags=False,
         may_manage_tags=False,
         may_edit_segments=False,
+        may_manage_team=False,
+        may_hold_api_token=False,
     ),
 }
 
@@ -230,6 +247,11 @@ def role_of(user: Any) -> Role | None:
         return Role(profile.role) if profile is not None else None
     except ValueError:
         return None
+
+
+def role_policy(role: Role | None) -> Policy:
+    """The policy of ``role`` (what a role would give, e.g. on the team page)."""
+    return _POLICIES[role]
 
 
 def policy_for(user: Any) -> Policy:

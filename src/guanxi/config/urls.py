@@ -16,6 +16,7 @@ urlpatterns = [
     path("insights/", include("guanxi.insights.urls")),
     path("", include("guanxi.tags.urls")),
     path("segments/", include("guanxi.segments.urls")),
+    path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),
 ]
 

@@ -37,16 +37,18 @@ PREDICATES = (
     "may_create_tags",
     "may_manage_tags",
     "may_edit_segments",
+    "may_manage_team",
+    "may_hold_api_token",
 )
 Y, N = True, False
 TABLE: dict[Role | None, tuple[bool, ...]] = {
-    #                     act own psd per con srch num imp exp asg edt ord adm tag new mng seg
-    Role.ADMIN:           (Y,  N,  N,  Y,  Y,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y),
-    Role.OPERATIONS:      (Y,  N,  N,  Y,  N,  Y,   Y,  Y,  Y,  N,  Y,  Y,  N,  Y,  Y,  Y,  Y),
-    Role.SERVICE:         (Y,  N,  N,  Y,  Y,  Y,   Y,  N,  N,  N,  Y,  N,  N,  Y,  N,  N,  N),
-    Role.ACCOUNT_MANAGER: (Y,  Y,  N,  Y,  Y,  Y,   Y,  N,  Y,  N,  Y,  Y,  N,  Y,  Y,  N,  N),
-    Role.ANALYST:         (Y,  N,  Y,  N,  N,  N,   N,  N,  Y,  N,  N,  N,  N,  N,  N,  N,  N),
-    None:                 (N,  Y,  Y,  N,  N,  N,   N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N),
+    #                     act own psd per con srch num imp exp asg edt ord adm tag new mng seg tm  tok
+    Role.ADMIN:           (Y,  N,  N,  Y,  Y,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y),
+    Role.OPERATIONS:      (Y,  N,  N,  Y,  N,  Y,   Y,  Y,  Y,  N,  Y,  Y,  N,  Y,  Y,  Y,  Y,  N,  Y),
+    Role.SERVICE:         (Y,  N,  N,  Y,  Y,  Y,   Y,  N,  N,  N,  Y,  N,  N,  Y,  N,  N,  N,  N,  Y),
+    Role.ACCOUNT_MANAGER: (Y,  Y,  N,  Y,  Y,  Y,   Y,  N,  Y,  N,  Y,  Y,  N,  Y,  Y,  N,  N,  N,  Y),
+    Role.ANALYST:         (Y,  N,  Y,  N,  N,  N,   N,  N,  Y,  N,  N,  N,  N,  N,  N,  N,  N,  N,  Y),
+    None:                 (N,  Y,  Y,  N,  N,  N,   N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N),
 }  # fmt: skip
 
 
