@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.authtoken.models import Token
 
 from guanxi.access.choices import Language, Role
@@ -112,7 +113,31 @@ def _password_check(password: str, again: str, user: Any) -> None:
     try:
         validate_password(password, user=user)
     except ValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), field="password") from None
+        raise ValidationFailed(_password_problems(exc), field="password") from None
+
+
+def _password_problems(exc: ValidationError) -> str:
+    """The validators' messages in the reader's language. Django 5.2 looks up
+    its too-short message under a msgid its catalogues do not have (``%d``,
+    translated as ``%(min_length)d``), so in Chinese it stayed English; that
+    one is said here."""
+    problems = []
+    for error in exc.error_list:
+        if error.code == "password_too_short" and error.params:
+            n = int(error.params["min_length"])
+            problems.append(
+                ngettext(
+                    "This password is too short. It must contain at least "
+                    "%(n)d character.",
+                    "This password is too short. It must contain at least "
+                    "%(n)d characters.",
+                    n,
+                )
+                % {"n": n}
+            )
+        else:
+            problems.extend(error.messages)
+    return " ".join(problems)
 
 
 def _admins_other_than(user: Any) -> int:
