@@ -376,6 +376,7 @@ def test_token_create_rotate_revoke_and_the_api_refuses_the_old_one(
     page = c.get(reverse("access:account")).content.decode()
     key = re.search(r'id="new-token"[^>]*value="([0-9a-f]{40})"', page)
     assert key is not None
+    assert "“Authorization: Token &lt;key&gt;”" in page
     # Shown once: the next visit shows only its end.
     again = c.get(reverse("access:account")).content.decode()
     assert key.group(1) not in again
