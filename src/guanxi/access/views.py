@@ -75,12 +75,13 @@ def _member_row(user: Any) -> dict[str, Any]:
     """A colleague with the role they hold (kept while deactivated) and the
     scope it gives."""
     role = Role.ADMIN if user.is_superuser else _stored_role(user)
-    own_only = role_policy(role).own_customers_only if role else False
-    return {
-        "member": user,
-        "member_role": role,
-        "scope": _("Own customers only") if own_only else _("All customers"),
-    }
+    if role is None:
+        scope = _("No customers (no role)")
+    elif role_policy(role).own_customers_only:
+        scope = _("Own customers only")
+    else:
+        scope = _("All customers")
+    return {"member": user, "member_role": role, "scope": scope}
 
 
 def _stored_role(user: Any) -> Role | None:

@@ -402,3 +402,26 @@ def test_a_user_without_a_role_holds_no_token(client: Any, db: Any) -> None:
     assert response.status_code == 403
     assert "your role may not hold an API token" in response.content.decode()
     assert not Token.objects.exists()
+
+
+def test_the_team_list_says_each_role_and_its_scope(client: Any, users: Any) -> None:
+    User.objects.create_user(username="newbie")
+    c = _client(client, users["admin"])
+    html = c.get(reverse("access:team")).content.decode()
+    rows = dict(
+        re.findall(
+            r'<a href="/settings/team/\d+/">([^<]+)</a>.*?'
+            r'data-label="Scope">([^<]+)</td>',
+            html,
+            flags=re.S,
+        )
+    )
+    assert rows == {
+        "account_manager": "Own customers only",
+        "admin": "All customers",
+        "analyst": "All customers",
+        "newbie": "No customers (no role)",
+        "operations": "All customers",
+        "other_manager": "Own customers only",
+        "service": "All customers",
+    }
