@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -57,7 +58,10 @@ def test_a_chinese_demo_speaks_chinese_and_an_english_one_english() -> None:
     assert any(a.startswith("Room ") and "District, " in a for _n, a, *_ in english)
 
 
-def test_the_command_takes_the_business_language_unless_told() -> None:
+def test_the_command_takes_the_business_language_unless_told(
+    settings: Any, tmp_path: Any
+) -> None:
+    settings.DATA_DIR = tmp_path  # where the demo logins are written
     call_command("demo", customers=30, no_progress=True, stdout=io.StringIO())
     assert all(HAN.search(c.name or "") for c in Customer.objects.all())
     Interaction.objects.all().delete()
