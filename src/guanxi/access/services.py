@@ -142,10 +142,11 @@ def _password_problems(exc: ValidationError) -> str:
 
 def _admins_other_than(user: Any) -> int:
     """Active admins besides ``user``, their rows locked until the transaction
-    ends (two admins demoting each other at once cannot both succeed)."""
+    ends (two admins demoting each other at once cannot both succeed). Only
+    the users' rows: PostgreSQL locks no row of an outer join's nullable side."""
     admins = (
         get_user_model()
-        .objects.select_for_update()
+        .objects.select_for_update(of=("self",))
         .filter(is_active=True)
         .filter(Q(is_superuser=True) | Q(staff_profile__role=Role.ADMIN))
         .exclude(pk=user.pk)
