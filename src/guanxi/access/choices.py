@@ -20,3 +20,11 @@ class ContactView(models.TextChoices):
     FULL = "full", _("Full")
     MASKED = "masked", _("Masked")
     PSEUDONYMOUS = "pseudonymous", _("Pseudonymous")
+
+
+class Language(models.TextChoices):
+    """The languages a person may choose for their own pages (settings.LANGUAGES);
+    each named in its own language, as the language switch shows them."""
+
+    CHINESE = "zh-hans", "简体中文"
+    ENGLISH = "en", "English"

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.access.choices import Role
+from guanxi.access.choices import Language, Role
 
 
 class StaffProfile(models.Model):
@@ -20,6 +20,10 @@ class StaffProfile(models.Model):
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    #: The language the person works in ("" = the browser's); applied at login.
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, default="", choices=Language.choices
+    )
 
     class Meta:
         verbose_name = _("staff profile")

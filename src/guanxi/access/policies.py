@@ -45,6 +45,7 @@ __all__ = [
     "manager_scope_key",
     "policy_for",
     "role_of",
+    "role_policy",
     "scope_for",
 ]
 
@@ -82,6 +83,10 @@ class Policy:
     may_edit_segments: bool
     #: Record a customer's consent (granted or withdrawn) with its evidence.
     may_record_consent: bool
+    #: Add colleagues, set their roles, deactivate them (the team settings).
+    may_manage_team: bool
+    #: Hold a REST API token (create, rotate and revoke one's own).
+    may_hold_api_token: bool
 
     @property
     def active(self) -> bool:
@@ -145,6 +150,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_manage_tags=True,
         may_edit_segments=True,
         may_record_consent=True,
+        may_manage_team=True,
+        may_hold_api_token=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -163,6 +170,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_manage_tags=True,
         may_edit_segments=True,
         may_record_consent=True,
+        may_manage_team=False,
+        may_hold_api_token=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -181,6 +190,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_manage_tags=False,
         may_edit_segments=False,
         may_record_consent=True,
+        may_manage_team=False,
+        may_hold_api_token=True,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -199,6 +210,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_manage_tags=False,
         may_edit_segments=False,
         may_record_consent=True,
+        may_manage_team=False,
+        may_hold_api_token=True,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -217,6 +230,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_manage_tags=False,
         may_edit_segments=False,
         may_record_consent=False,
+        may_manage_team=False,
+        may_hold_api_token=True,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -236,6 +251,8 @@ _POLICIES: dict[Role | None, Policy] = {
         may_manage_tags=False,
         may_edit_segments=False,
         may_record_consent=False,
+        may_manage_team=False,
+        may_hold_api_token=False,
     ),
 }
 
@@ -256,6 +273,11 @@ def role_of(user: Any) -> Role | None:
         return Role(profile.role) if profile is not None else None
     except ValueError:
         return None
+
+
+def role_policy(role: Role | None) -> Policy:
+    """The policy of ``role`` (what a role would give, e.g. on the team page)."""
+    return _POLICIES[role]
 
 
 def policy_for(user: Any) -> Policy:

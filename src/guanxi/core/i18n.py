@@ -1,10 +1,12 @@
-"""Language of the terminal: the ``guanxi`` command speaks the user's locale."""
+"""Languages: the terminal's (the ``guanxi`` command speaks the user's locale)
+and the browser's language cookie (a person's chosen language)."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
-__all__ = ["terminal_language"]
+__all__ = ["language_cookie_set", "terminal_language"]
 
 
 def terminal_language(environ: dict[str, str] | None = None) -> str:
@@ -18,3 +20,19 @@ def terminal_language(environ: dict[str, str] | None = None) -> str:
         if value:
             return "zh-hans" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+def language_cookie_set(response: Any, language: str) -> None:
+    """Make ``language`` the browser's language for Guanxi, as Django's own
+    language switch does (``LocaleMiddleware`` reads the cookie)."""
+    from django.conf import settings
+
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 __all__ = [
     "CITIES",
+    "CITIES_EN",
     "COMPLAINTS",
+    "COMPLAINTS_EN",
     "EN_FAMILY",
     "EN_FEMALE",
     "EN_MALE",
@@ -17,9 +19,12 @@ __all__ = [
     "MOBILE_PREFIXES",
     "PRODUCTS",
     "REVIEWS_BAD",
+    "REVIEWS_BAD_EN",
     "REVIEWS_GOOD",
+    "REVIEWS_GOOD_EN",
     "STORES",
     "STREETS",
+    "STREETS_EN",
     "SURNAMES",
     "TAGS",
 ]
@@ -176,14 +181,14 @@ MOBILE_PREFIXES = [
 REVIEWS_GOOD = [
     "茶香浓郁，回甘明显，会回购。",
     "包装精美，送人很有面子。",
-    "Lovely tea, arrived quickly and well packed.",
+    "发货快，包装严实，茶叶很新鲜。",
     "店员很专业，推荐的乌龙茶很好喝。",
     "性价比高，一直在这家买。",
-    "Great gift box, my parents loved it.",
+    "礼盒很漂亮，爸妈很喜欢。",
 ]
 REVIEWS_BAD = [
     "味道一般，和描述不符。",
-    "The tea tasted stale, not worth the price.",
+    "茶叶不新鲜，不值这个价。",
     "茶叶碎末太多，有点失望。",
 ]
 COMPLAINTS = [
@@ -191,8 +196,61 @@ COMPLAINTS = [
     "物流太慢，等了一个多星期。",
     "礼盒有破损，送人很尴尬。",
     "门店店员态度不好。",
-    "Charged twice for one order.",
+    "一笔订单被扣了两次款。",
     "会员积分没有到账。",
+    "发错了商品，请给我换货。",
+]
+
+# The same texts for a demo in English (``guanxi demo --locale en``): the same
+# number of each, so a seed picks the same kind of text in both languages.
+REVIEWS_GOOD_EN = [
+    "Rich aroma and a sweet aftertaste, will buy again.",
+    "Beautifully packed, a gift to be proud of.",
+    "Lovely tea, arrived quickly and well packed.",
+    "The staff knew their teas; the oolong they suggested is excellent.",
+    "Good value, I always buy here.",
+    "Great gift box, my parents loved it.",
+]
+REVIEWS_BAD_EN = [
+    "Average taste, not as described.",
+    "The tea tasted stale, not worth the price.",
+    "Too much broken leaf, a bit disappointing.",
+]
+COMPLAINTS_EN = [
+    "The tea arrived damp; I want it replaced.",
+    "Delivery was far too slow, more than a week.",
+    "The gift box was damaged, embarrassing to give.",
+    "The shop assistant was rude.",
+    "Charged twice for one order.",
+    "My membership points never arrived.",
     "Wrong item delivered, please exchange.",
 ]
+#: Cities and districts in English, in the order of ``CITIES``.
+CITIES_EN: dict[str, tuple[str, list[str]]] = {
+    "上海": ("Shanghai", ["Xuhui", "Pudong", "Jing'an", "Huangpu", "Changning", "Minhang"]),
+    "北京": ("Beijing", ["Chaoyang", "Haidian", "Dongcheng", "Xicheng", "Fengtai"]),
+    "广州": ("Guangzhou", ["Tianhe", "Yuexiu", "Haizhu", "Panyu"]),
+    "深圳": ("Shenzhen", ["Nanshan", "Futian", "Luohu", "Bao'an"]),
+    "杭州": ("Hangzhou", ["Xihu", "Shangcheng", "Gongshu", "Binjiang"]),
+    "成都": ("Chengdu", ["Jinjiang", "Wuhou", "Qingyang", "Gaoxin"]),
+    "南京": ("Nanjing", ["Gulou", "Xuanwu", "Qinhuai", "Jianye"]),
+    "苏州": ("Suzhou", ["Gusu", "Industrial Park", "Wuzhong"]),
+    "武汉": ("Wuhan", ["Jianghan", "Wuchang", "Hongshan"]),
+    "西安": ("Xi'an", ["Yanta", "Beilin", "Weiyang"]),
+    "重庆": ("Chongqing", ["Yuzhong", "Jiangbei", "Nan'an"]),
+    "天津": ("Tianjin", ["Heping", "Nankai", "Hexi"]),
+    "长沙": ("Changsha", ["Yuelu", "Furong", "Tianxin"]),
+    "厦门": ("Xiamen", ["Siming", "Huli"]),
+    "福州": ("Fuzhou", ["Gulou", "Taijiang"]),
+    "青岛": ("Qingdao", ["Shinan", "Laoshan"]),
+    "昆明": ("Kunming", ["Wuhua", "Panlong"]),
+    "宁波": ("Ningbo", ["Haishu", "Yinzhou"]),
+}  # fmt: skip
+STREETS_EN = [
+    "Zhongshan Road", "Renmin Road", "Jiefang Road", "Jianshe Road",
+    "West Nanjing Road", "Middle Huaihai Road", "Chang'an Avenue", "Wensan Road",
+    "Tianfu Avenue", "Yan'an Road", "Heping Road", "Xinhua Road", "Guangming Road",
+    "Binjiang Avenue", "Qingnian Road", "Chaoyang Road", "Xueyuan Road",
+    "Dongfeng Road", "Hubin Road", "Fuxing Road",
+]  # fmt: skip
 TAGS = ["VIP", "茶会会员", "企业客户", "公众号粉丝", "老客户"]

@@ -64,7 +64,26 @@ from guanxi.customers.services import (
 from guanxi.demo import catalog
 from guanxi.demo.simulation import WINDOW_DAYS, Chunk, DemoParams, interactions
 
-__all__ = ["WINDOW_DAYS", "DemoParams", "DemoRefused", "DemoResult", "demo_fill"]
+__all__ = [
+    "DEMO_LANGUAGES",
+    "WINDOW_DAYS",
+    "DemoParams",
+    "DemoRefused",
+    "DemoResult",
+    "demo_fill",
+    "demo_language",
+]
+
+#: The languages a demo can be made in.
+DEMO_LANGUAGES = ("zh-hans", "en")
+
+
+def demo_language() -> str:
+    """The business's language (``LANGUAGE_CODE``) as a demo language."""
+    from django.conf import settings
+
+    return "zh-hans" if str(settings.LANGUAGE_CODE).lower().startswith("zh") else "en"
+
 
 DEMO_SOURCE = "demo"
 CHUNK_SIZE = 2000
@@ -121,12 +140,20 @@ def demo_fill(
     params: DemoParams | None = None,
     progress: bool = True,
     chunk_size: int = CHUNK_SIZE,
+    language: str = "zh-hans",
 ) -> DemoResult:
     """Add ``customers`` demo customers with orders and interactions up to ``end``,
     all of them or (interrupted, refused) none.
 
     ``managers`` are user ids; each gets 2% of the customers assigned.
+    ``language``: ``zh-hans`` (Chinese names, addresses and what customers
+    say) or ``en`` (the same in English).
     """
+    if language not in DEMO_LANGUAGES:
+        raise DemoRefused(
+            f"unknown demo language {language!r}: choose zh-hans or en "
+            f"未知的演示语言 {language!r}：请选择 zh-hans 或 en"
+        )
     started = time.perf_counter()
     if end is None:
         today = _now_utc().date()
@@ -145,6 +172,7 @@ def demo_fill(
         managers=managers,
         params=params or DemoParams(),
         bar=bar,
+        english=language == "en",
     )
     interrupted = False
     try:
@@ -196,8 +224,10 @@ class _Run:
         managers: Sequence[int],
         params: DemoParams,
         bar: Any,
+        english: bool = False,
     ) -> None:
         self.seed = seed
+        self.english = english
         self.end = end
         window_start = end - dt.timedelta(days=WINDOW_DAYS)
         self.epoch_us = int(window_start.timestamp() * 1_000_000)
@@ -254,6 +284,7 @@ class _Run:
             rng=rng,
             first_id=first_id,
             n=n,
+            english=self.english,
             seed=self.seed,
             params=self.params,
             managers=self.managers,
@@ -299,6 +330,7 @@ class _Run:
             last=last,
             n_orders=n_orders,
             preferred=[p["preferred_channel"] for p in people],
+            english=self.english,
         )
         i_time = _utc_texts(self.epoch_us + (i_day * US_PER_DAY).astype(np.int64))
         self.interactions.insert(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from guanxi.demo.arguments import whole_number
-from guanxi.demo.generator import DemoRefused, DemoResult, demo_fill
+from guanxi.demo.generator import DEMO_LANGUAGES, DemoRefused, DemoResult, demo_fill
 from guanxi.demo.users import DemoLogin, demo_logins_table, demo_users_ensure
 
 __all__ = [
+    "DEMO_LANGUAGES",
     "DemoLogin",
     "DemoRefused",
     "DemoResult",

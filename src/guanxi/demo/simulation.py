@@ -50,6 +50,7 @@ class Chunk:
         seed: int,
         params: DemoParams,
         managers: Sequence[int],
+        english: bool = False,
     ) -> None:
         self.rng = rng
         self.ids = np.arange(first_id, first_id + n, dtype=np.int64)
@@ -57,6 +58,8 @@ class Chunk:
         self.seed = seed
         self.params = params
         self.managers = list(managers)
+        #: A demo in English: English names, addresses and cities.
+        self.english = english
 
     # -- people ---------------------------------------------------------------
 
@@ -65,7 +68,10 @@ class Chunk:
         sur_w = np.array([s[2] for s in catalog.SURNAMES])
         surname = rng.choice(len(catalog.SURNAMES), size=n, p=sur_w / sur_w.sum())
         female = rng.random(n) < 0.56
-        english = rng.random(n) < 0.08
+        # Once the share of English names in a Chinese demo; still drawn, so
+        # that a seed keeps giving the same phone numbers, days and amounts.
+        rng.random(n)
+        english = np.full(n, self.english)
         given_f = rng.integers(0, len(catalog.GIVEN_FEMALE), n)
         given_m = rng.integers(0, len(catalog.GIVEN_MALE), n)
         en_given = rng.integers(0, 16, n)
@@ -130,7 +136,16 @@ class Chunk:
                     email = f"{10_000_000 + k}@example.org"
             city_name, _, districts = catalog.CITIES[city[i]]
             address = None
-            if has_address[i]:
+            if self.english:
+                city_name, districts = catalog.CITIES_EN[city_name]
+                if has_address[i]:
+                    address = (
+                        f"Room {room[i]}, No. {house[i]} "
+                        f"{catalog.STREETS_EN[street[i]]}, "
+                        f"{districts[district[i] % len(districts)]} District, "
+                        f"{city_name}"
+                    )
+            elif has_address[i]:
                 address = (
                     f"{city_name}市{districts[district[i] % len(districts)]}"
                     f"{catalog.STREETS[street[i]]}{house[i]}号{room[i]}室"
@@ -197,8 +212,13 @@ def interactions(
     last: np.ndarray,
     n_orders: np.ndarray,
     preferred: list[str],
+    english: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str]]:
-    """(customer index, day, kind, channel, note) for visits, messages, reviews…"""
+    """(customer index, day, kind, channel, note) for visits, messages, reviews…
+    (their texts in English when ``english``)."""
+    good_texts = catalog.REVIEWS_GOOD_EN if english else catalog.REVIEWS_GOOD
+    bad_texts = catalog.REVIEWS_BAD_EN if english else catalog.REVIEWS_BAD
+    complaints = catalog.COMPLAINTS_EN if english else catalog.COMPLAINTS
     n = join.size
     count = rng.poisson(1.2 + 0.15 * np.minimum(n_orders, 20))
     cust = np.repeat(np.arange(n), count)
@@ -240,7 +260,7 @@ def interactions(
                 channel = "sms"
         elif kind == "review":
             channel = "tmall" if pick[j] % 2 else "online"
-            texts = catalog.REVIEWS_GOOD if good[j] else catalog.REVIEWS_BAD
+            texts = good_texts if good[j] else bad_texts
             note = texts[pick[j] % len(texts)]
         elif kind == "call":
             channel = "phone"
@@ -248,7 +268,7 @@ def interactions(
             channel = "wechat" if pick[j] % 2 else "online"
         else:
             channel = ("phone", "wecom", "online")[pick[j] % 3]
-            note = catalog.COMPLAINTS[pick[j] % len(catalog.COMPLAINTS)]
+            note = complaints[pick[j] % len(complaints)]
         kind_list.append(kind)
         channel_list.append(channel)
         note_list.append(note)

@@ -25,3 +25,10 @@ class JobFailure(models.TextChoices):
     ERROR = "error", _("Internal error")
     WORKER_LOST = "worker_lost", _("Task worker stopped")
     ABANDONED = "abandoned", _("Upload expired")
+
+
+class ImportMode(models.TextChoices):
+    """What a confirmed import does with rows that have problems."""
+
+    ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+    GOOD_ROWS = "good_rows", _("Import the good rows, return the bad ones as a file")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.values import clean_line
 from guanxi.ingest.choices import ImportKind
-from guanxi.ingest.presets import FIELDS, REQUIRED
+from guanxi.ingest.presets import FIELD_LABELS, FIELDS, PERSON_FIELDS, REQUIRED
 
 
 class UploadForm(forms.Form):
@@ -63,16 +63,29 @@ class MappingForm(forms.Form):
         self.kind = kind
         choices = [("", _("— not in this file —")), *((h, h) for h in headers if h)]
         for name in FIELDS[kind]:
-            self.fields[f"map_{name}"] = forms.ChoiceField(
-                label=f"{name} *" if name in REQUIRED[kind] else name,
+            field = forms.ChoiceField(
+                label=FIELD_LABELS.get(name, name),
                 choices=choices,
                 required=False,
                 initial=initial_mapping.get(name, ""),
             )
+            self.fields[f"map_{name}"] = field
         self.order_fields([*(f"map_{n}" for n in FIELDS[kind]), "save_as"])
 
-    def field_rows(self) -> list[Any]:
-        return [self[f"map_{name}"] for name in FIELDS[self.kind]]
+    def field_rows(self) -> list[dict[str, Any]]:
+        """Each field's choice, and whether it is required or one of those
+        that tie a row to a person (at least one of them is needed)."""
+        return [
+            {
+                "field": self[f"map_{name}"],
+                "need": "required"
+                if name in REQUIRED[self.kind]
+                else "person"
+                if name in PERSON_FIELDS[self.kind]
+                else "",
+            }
+            for name in FIELDS[self.kind]
+        ]
 
     def chosen(self) -> dict[str, str]:
         return {

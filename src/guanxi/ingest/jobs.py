@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
-from guanxi.core.errors import PermissionDenied
-from guanxi.ingest.choices import JobStatus
+from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.ingest.choices import ImportMode, JobStatus
 from guanxi.ingest.errors import ImportRejected
 from guanxi.ingest.mapping import (
     Columns,
@@ -23,7 +23,7 @@ from guanxi.ingest.mapping import (
 )
 from guanxi.ingest.models import RUNNABLE_JOBS, ImportJob
 from guanxi.ingest.pipeline import import_run
-from guanxi.ingest.presets import Mapping
+from guanxi.ingest.presets import PERSONAL_FIELDS, Mapping
 from guanxi.ingest.report import ImportReport
 from guanxi.ingest.runs import job_table, progress_path
 from guanxi.ingest.tasks import import_job_run_task
@@ -36,6 +36,7 @@ __all__ = [
     "import_job_map",
     "import_job_preview",
     "import_job_progress",
+    "import_job_samples",
 ]
 
 
@@ -136,20 +137,79 @@ def import_job_preview(*, actor: Any, job: ImportJob) -> ImportReport:
     return report
 
 
-def import_job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
-    """Queue the import (after commit). A job is queued once; confirming again
-    changes nothing."""
+def import_job_confirm(
+    *, actor: Any, job: ImportJob, mode: str = ImportMode.ALL_OR_NOTHING
+) -> ImportJob:
+    """Queue the import (after commit) in ``mode``: all rows or none (the
+    default), or the good rows only, the bad ones given back as a file. A job
+    is queued once; confirming again changes nothing."""
     import_actor_check(actor)
+    try:
+        chosen = ImportMode(mode or ImportMode.ALL_OR_NOTHING)
+    except ValueError:
+        raise ValidationFailed(
+            _("choose how to import: all or nothing, or the good rows only")
+        ) from None
     with transaction.atomic():
         claimed = (
             ImportJob.objects.filter(RUNNABLE_JOBS, pk=job.pk)
             # A job failed by a dead worker may run again (guanxi.ingest.leases).
-            .update(status=JobStatus.QUEUED, processed_rows=0, failure="")
+            .update(status=JobStatus.QUEUED, processed_rows=0, failure="", mode=chosen)
         )
         if claimed:
             transaction.on_commit(lambda: import_job_run_task(job.pk))
     job.refresh_from_db()
     return job
+
+
+#: How many rows the column mapping reads for its sample values.
+SAMPLE_ROWS = 50
+
+
+def import_job_samples(
+    *, actor: Any, job: ImportJob, per_column: int = 3
+) -> dict[str, list[str]]:
+    """Up to ``per_column`` different values of each column from the first rows
+    of the upload, shown beside the column mapping. Roles that see contact data
+    masked see masked samples of every column but those mapped to a field that
+    holds no personal data (an unmapped column may hold anything)."""
+    import_actor_check(actor)
+    clear: set[str] = set()
+    if not policy_for(actor).sees_contact_data:
+        columns = import_job_columns(job=job, check=False)
+        clear = {
+            header
+            for name, spots in columns.where.items()
+            if name not in PERSONAL_FIELDS
+            for _i, header in spots
+        }
+    masked = not policy_for(actor).sees_contact_data
+    samples: dict[str, list[str]] = {h: [] for h in job.headers if h}
+    if not job.file:
+        return samples
+    table = job_table(job)
+    try:
+        for read, (_line, cells) in enumerate(table.rows):
+            if read >= SAMPLE_ROWS:
+                break
+            for header, cell in zip(job.headers, cells, strict=False):
+                text = "" if cell is None else str(cell).strip()
+                column = samples.get(header)
+                if column is None or not text or len(column) >= per_column:
+                    continue
+                text = _masked(text) if masked and header not in clear else text[:40]
+                if text not in column:
+                    column.append(text)
+    except ImportRejected:
+        pass  # a bad row further on is the preview's business
+    finally:
+        table.close()
+        job.file.close()
+    return samples
+
+
+def _masked(text: str) -> str:
+    return text[0] + "＊" * min(len(text) - 1, 4)
 
 
 def import_job_progress(*, job: ImportJob) -> int:

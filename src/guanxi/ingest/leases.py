@@ -191,10 +191,19 @@ def import_uploads_purge(*, now: dt.datetime | None = None) -> int:
     ):
         deleted += _abandon(job, now)
 
+    # The rows a good-rows import left out are kept a day for their download.
+    for job in ImportJob.objects.exclude(rejects="").filter(
+        finished_at__lt=now - UPLOAD_KEEP
+    ):
+        job.rejects.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(rejects="")
+        deleted += 1
+
     folder = _imports_folder()
     if not folder.is_dir():
         return deleted
     kept = set(ImportJob.objects.exclude(file="").values_list("file", flat=True))
+    kept |= set(ImportJob.objects.exclude(rejects="").values_list("rejects", flat=True))
     busy = set(
         ImportJob.objects.filter(
             status__in=[JobStatus.QUEUED, JobStatus.RUNNING]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.ingest.choices import ImportKind, JobFailure, JobStatus
+from guanxi.ingest.choices import ImportKind, ImportMode, JobFailure, JobStatus
 
 
 class ImportPreset(models.Model):
@@ -75,6 +75,17 @@ class ImportJob(models.Model):
     failure = models.CharField(
         _("failure"), max_length=16, choices=JobFailure.choices, blank=True
     )
+    mode = models.CharField(
+        _("mode"),
+        max_length=16,
+        choices=ImportMode.choices,
+        default=ImportMode.ALL_OR_NOTHING,
+    )
+    #: The rows a good-rows import left out, each with its problems, in the
+    #: upload's format; kept for ``REJECTS_KEEP`` (guanxi.ingest.leases).
+    rejects = models.FileField(
+        _("rejected rows"), upload_to="imports/rejects/", blank=True
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -90,6 +101,14 @@ class ImportJob(models.Model):
         file is kept for that)."""
         return self.status == JobStatus.UPLOADED or (
             self.status == JobStatus.FAILED and self.failure == JobFailure.WORKER_LOST
+        )
+
+    @property
+    def rejected_in_preview(self) -> bool:
+        """Waiting, but its preview found problems: nothing can be imported as
+        the file stands (unless the good rows are imported alone)."""
+        return self.status == JobStatus.UPLOADED and bool(
+            (self.report or {}).get("errors_total")
         )
 
     @property

@@ -21,7 +21,7 @@ report     :mod:`guanxi.ingest.report`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import closing
 from typing import Any
 
@@ -63,12 +63,18 @@ def import_run(
     source: str | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    skip_lines: Collection[int] = (),
+    collect_bad_lines: bool = False,
 ) -> ImportReport:
     """Import ``table`` as ``kind``. Writes everything or nothing.
 
     Problems with the file as a whole (missing column, unknown preset) raise
     :class:`ImportRejected`/:class:`ValidationFailed`; problems with rows are in
     the returned report, and when there are any nothing is written.
+
+    ``skip_lines``: lines of the file left out (the bad rows of an import of
+    the good rows only); ``collect_bad_lines``: the report keeps every line
+    with an error and its problems (``report.bad_lines``).
     """
     if kind not in IMPORTERS:
         raise ValidationFailed(
@@ -82,6 +88,8 @@ def import_run(
         kind=kind, headers=table.headers, preset=chosen, mapping=mapping
     )
     report = ImportReport(kind=kind, dry_run=dry_run)
+    if collect_bad_lines:
+        report.bad_lines = {}
     name_tokens_forget()
     parser = CellParser(
         tz=timezone.get_current_timezone(),
@@ -99,13 +107,15 @@ def import_run(
     try:
         with bulk_session(), transaction.atomic():
             if isinstance(importer, OrderImporter) and parallel.may_fork(table):
-                parsed = parallel.parsed_batches(importer, batches(table))
+                parsed = parallel.parsed_batches(
+                    importer, batches(table, skip_lines=skip_lines)
+                )
                 with closing(parsed):
                     for batch in parsed:
                         importer.apply(batch)
                         _done(report, len(batch.lines), progress)
             else:
-                for rows in batches(table):
+                for rows in batches(table, skip_lines=skip_lines):
                     importer.batch(rows)
                     _done(report, len(rows), progress)
             importer.finish()
@@ -156,10 +166,12 @@ def _refused(error: IntegrityError) -> ImportRefused:
     )
 
 
-def batches(table: Table) -> Iterator[Rows]:
-    """The table's rows, :data:`BATCH` at a time."""
+def batches(table: Table, *, skip_lines: Collection[int] = ()) -> Iterator[Rows]:
+    """The table's rows, :data:`BATCH` at a time, without ``skip_lines``."""
     batch: list[tuple[int, list[Any]]] = []
     for row in table.rows:
+        if skip_lines and row[0] in skip_lines:
+            continue
         batch.append(row)
         if len(batch) >= BATCH:
             yield batch

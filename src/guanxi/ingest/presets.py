@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,9 @@ from guanxi.ingest.choices import ImportKind
 __all__ = [
     "BUILTIN_PRESETS",
     "FIELDS",
+    "FIELD_LABELS",
+    "PERSONAL_FIELDS",
+    "PERSON_FIELDS",
     "REQUIRED",
     "Preset",
     "auto_mapping",
@@ -109,6 +113,50 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         },
     },
 }
+
+#: Each field as people call it, in the wizard's column mapping.
+FIELD_LABELS: dict[str, Any] = {
+    "external_id": _("Record id in the source system"),
+    "name": _("Name"),
+    "phone": _("Mobile phone"),
+    "email": _("E-mail"),
+    "birthday": _("Birthday"),
+    "gender": _("Gender"),
+    "city": _("City"),
+    "address": _("Address"),
+    "tags": _("Tags"),
+    "order_id": _("Order number"),
+    "ordered_at": _("Order time"),
+    "amount": _("Amount paid"),
+    "currency": _("Currency"),
+    "status": _("Order status"),
+    "store": _("Store"),
+    "channel": _("Channel"),
+    "customer_id": _("Customer id in the source system"),
+    "customer_name": _("Customer's name"),
+    "customer_phone": _("Customer's mobile phone"),
+    "customer_email": _("Customer's e-mail"),
+    "customer_city": _("Customer's city"),
+    "customer_address": _("Customer's address"),
+    "sku": _("Product code (SKU)"),
+    "product_name": _("Product name"),
+    "category": _("Product category"),
+    "quantity": _("Quantity"),
+    "unit_price": _("Unit price"),
+    "kind": _("Kind of interaction"),
+    "occurred_at": _("Time"),
+    "note": _("Note"),
+}
+
+#: Fields that hold personal data: their sample values are masked for roles
+#: that see contact data masked.
+PERSONAL_FIELDS = frozenset(
+    {
+        *_CUSTOMER_FIELDS,
+        *(f"customer_{k}" for k in _CUSTOMER_FIELDS),
+        "note",
+    }
+)
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     ImportKind.CUSTOMERS: (),

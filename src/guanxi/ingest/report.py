@@ -118,6 +118,9 @@ class ImportReport:
         self.limit = file_limits().max_errors if limit is None else max(limit, 0)
         self._errors = Problems(self.limit)
         self._notices = Problems(self.limit)
+        #: Every line with an error and its problems, when asked for (an import
+        #: of the good rows only, which gives the bad ones back as a file).
+        self.bad_lines: dict[int, list[str]] | None = None
 
     @classmethod
     def for_refused_file(
@@ -132,10 +135,15 @@ class ImportReport:
 
     def add_error(self, error: RowError) -> None:
         self._errors.add(error)
+        if self.bad_lines is not None:
+            problem = (
+                f"{error.column}: {error.message}" if error.column else error.message
+            )
+            self.bad_lines.setdefault(error.line, []).append(problem)
 
     def add_errors(self, errors: Iterable[RowError]) -> None:
         for error in errors:
-            self._errors.add(error)
+            self.add_error(error)
 
     def add_notice(self, notice: RowError) -> None:
         self._notices.add(notice)

@@ -26,6 +26,7 @@ from guanxi.ingest.jobs import (
     import_job_map,
     import_job_preview,
     import_job_progress,
+    import_job_samples,
 )
 from guanxi.ingest.leases import import_jobs_sweep, import_uploads_purge
 from guanxi.ingest.mapping import (
@@ -50,6 +51,7 @@ __all__ = [
     "import_job_preview",
     "import_job_progress",
     "import_job_run",
+    "import_job_samples",
     "import_jobs_sweep",
     "import_preset_save",
     "import_run",

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/preview/", views.job_preview, name="job-preview"),
     path("<int:pk>/confirm/", views.job_confirm, name="job-confirm"),
     path("<int:pk>/progress/", views.job_progress, name="job-progress"),
+    path("<int:pk>/rejected-rows/", views.job_rejects, name="job-rejects"),
 ]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from guanxi.access.policies import policy_for
@@ -21,6 +23,7 @@ from guanxi.ingest.choices import JobStatus
 from guanxi.ingest.errors import ImportRejected
 from guanxi.ingest.forms import MappingForm, UploadForm
 from guanxi.ingest.leases import import_job_lease_check
+from guanxi.ingest.rejects import rejects_format
 from guanxi.ingest.selectors import (
     import_job_get,
     import_job_list,
@@ -33,10 +36,16 @@ from guanxi.ingest.services import (
     import_job_map,
     import_job_preview,
     import_job_progress,
+    import_job_samples,
 )
 from guanxi.ingest.uploads import upload_too_large_message
 
 View = Callable[..., HttpResponse]
+
+REJECTS_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _problems(
@@ -113,6 +122,7 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         initial_mapping=initial,
     )
     problems: list[Any] = []
+    samples = import_job_samples(actor=request.user, job=job)
     if request.method == "POST" and form.is_valid():
         changes = {
             name: header
@@ -135,7 +145,7 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "ingest/mapping.html",
-        {"job": job, "form": form, **_problems(problems)},
+        {"job": job, "form": form, "samples": samples, **_problems(problems)},
         status=400 if problems else 200,
     )
 
@@ -153,6 +163,8 @@ def job_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "job": job,
             "report": report,
             "counts": report.as_record(),
+            # What an import of the good rows only would import.
+            "good_rows": report.rows - report.rejected_rows,
             "errors": report.errors,
             "notices": report.notices,
             "notices_not_shown": report.notices_not_shown,
@@ -169,8 +181,29 @@ def job_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = import_job_get(actor=request.user, pk=pk)
-    import_job_confirm(actor=request.user, job=job)
+    try:
+        import_job_confirm(
+            actor=request.user, job=job, mode=request.POST.get("mode", "")
+        )
+    except ValidationFailed as exc:
+        context = {"message": exc.message, "status": 400}
+        return render(request, "web/error.html", context, status=400)
     return redirect("ingest:job-detail", pk=job.pk)
+
+
+@importers_only
+def job_rejects(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rows a good-rows import left out, each with its problems."""
+    job = import_job_get(actor=request.user, pk=pk)
+    if not job.rejects:
+        raise Http404
+    with job.rejects.open("rb") as stored:
+        content = stored.read()
+    kind = rejects_format(job.original_name)
+    name = f"{PurePath(job.original_name).stem or 'import'}-rejected.{kind}"
+    response = HttpResponse(content, content_type=REJECTS_TYPES[kind])
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 def _job_context(job: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ urlpatterns = [
     path("dashboard/orders/", views.dashboard_orders, name="dashboard-orders"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        views.StaffLoginView.as_view(
             template_name="web/login.html", redirect_authenticated_user=True
         ),
         name="login",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, Sum
@@ -20,11 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
+from guanxi.access.selectors import staff_language
 from guanxi.commerce.selectors import (
     OrderFilters,
     order_list,
     order_monthly_summary,
 )
+from guanxi.core.i18n import language_cookie_set
 from guanxi.core.views import domain_errors
 from guanxi.customers.selectors import customer_list, customer_monthly_new
 from guanxi.insights.selectors import dashboard_scores
@@ -33,6 +36,18 @@ from guanxi.web.charts import score_charts, score_stats
 DASHBOARD_CACHE_SECONDS = 300
 #: How long a computation of the order figures may hold the others back.
 DASHBOARD_LOCK_SECONDS = 300
+
+
+class StaffLoginView(auth_views.LoginView):
+    """Django's login, then the person's own language (chosen on their
+    account page) for their pages from here on."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        language = staff_language(user=form.get_user())
+        if language:
+            language_cookie_set(response, language)
+        return response
 
 
 # --- dashboard ---------------------------------------------------------------

@@ -40,16 +40,18 @@ PREDICATES = (
     "may_edit_contact_fields",
     "may_log_activities",
     "may_record_consent",
+    "may_manage_team",
+    "may_hold_api_token",
 )
 Y, N = True, False
 TABLE: dict[Role | None, tuple[bool, ...]] = {
-    #                     act own psd per con srch num imp exp asg edt ord adm tag new mng seg ctf log cns
-    Role.ADMIN:           (Y,  N,  N,  Y,  Y,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y),
-    Role.OPERATIONS:      (Y,  N,  N,  Y,  N,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  N,  Y,  Y,  Y,  Y,  N,  Y,  Y),
-    Role.SERVICE:         (Y,  N,  N,  Y,  Y,  Y,   Y,  N,  N,  N,  Y,  N,  N,  Y,  N,  N,  N,  Y,  Y,  Y),
-    Role.ACCOUNT_MANAGER: (Y,  Y,  N,  Y,  Y,  Y,   Y,  N,  Y,  N,  Y,  Y,  N,  Y,  Y,  N,  N,  Y,  Y,  Y),
-    Role.ANALYST:         (Y,  N,  Y,  N,  N,  N,   N,  N,  Y,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N),
-    None:                 (N,  Y,  Y,  N,  N,  N,   N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N),
+    #                     act own psd per con srch num imp exp asg edt ord adm tag new mng seg ctf log cns tm  tok
+    Role.ADMIN:           (Y,  N,  N,  Y,  Y,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y),
+    Role.OPERATIONS:      (Y,  N,  N,  Y,  N,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  N,  Y,  Y,  Y,  Y,  N,  Y,  Y,  N,  Y),
+    Role.SERVICE:         (Y,  N,  N,  Y,  Y,  Y,   Y,  N,  N,  N,  Y,  N,  N,  Y,  N,  N,  N,  Y,  Y,  Y,  N,  Y),
+    Role.ACCOUNT_MANAGER: (Y,  Y,  N,  Y,  Y,  Y,   Y,  N,  Y,  N,  Y,  Y,  N,  Y,  Y,  N,  N,  Y,  Y,  Y,  N,  Y),
+    Role.ANALYST:         (Y,  N,  Y,  N,  N,  N,   N,  N,  Y,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  Y),
+    None:                 (N,  Y,  Y,  N,  N,  N,   N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N),
 }  # fmt: skip
 
 

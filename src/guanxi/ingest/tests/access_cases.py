@@ -36,6 +36,17 @@ def _jobs(world: World) -> None:
         world.extra[label] = job
 
 
+def _jobs_with_rejects(world: World) -> None:
+    """Jobs that imported their good rows and kept the bad ones as a file."""
+    from django.core.files.base import ContentFile
+
+    _jobs(world)
+    for label in ("own", "foreign"):
+        job = world.extra[label]
+        job.status = "done"
+        job.rejects.save(f"job-{job.pk}-rejected.csv", ContentFile(CSV), save=True)
+
+
 def _job(label: str) -> Any:
     return lambda w: [w.extra[label].pk]
 
@@ -75,6 +86,13 @@ for _label in ("own", "foreign"):
             args=_job(_label),
             label=_label,
             setup=_jobs,
+        ),
+        AccessCase(
+            "ingest:job-rejects",
+            IMPORTERS,
+            args=_job(_label),
+            label=_label,
+            setup=_jobs_with_rejects,
         ),
         AccessCase(
             "ingest:job-confirm",

@@ -8,7 +8,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.access.choices import Role
 from guanxi.demo.arguments import whole_number
-from guanxi.demo.generator import DemoRefused, demo_fill
+from guanxi.demo.generator import (
+    DEMO_LANGUAGES,
+    DemoRefused,
+    demo_fill,
+    demo_language,
+)
 from guanxi.demo.users import demo_logins_table, demo_users_ensure
 
 
@@ -31,6 +36,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="no progress bar on stderr"
         )
+        parser.add_argument(
+            "--locale",
+            choices=DEMO_LANGUAGES,
+            default=None,
+            help=(
+                "the language of the names, addresses and texts (default: the "
+                "business's language, LANGUAGE_CODE)"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -47,6 +61,7 @@ class Command(BaseCommand):
                     seed=options["seed"],
                     managers=managers,
                     progress=not options["no_progress"],
+                    language=options["locale"] or demo_language(),
                 )
             except DemoRefused as exc:
                 raise CommandError(exc.message) from None

@@ -1,0 +1,53 @@
+"""Reads for staff users: the team list, one colleague, a person's language
+and API token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from rest_framework.authtoken.models import Token
+
+from guanxi.access.models import StaffProfile
+from guanxi.core.errors import NotFound
+
+__all__ = ["TokenInfo", "api_token_info", "staff_get", "staff_language", "staff_list"]
+
+
+def staff_list() -> QuerySet[Any]:
+    """Every user, active first, then by username, with their profile."""
+    return (
+        get_user_model()
+        .objects.select_related("staff_profile")
+        .order_by("-is_active", "username")
+    )
+
+
+def staff_get(*, pk: int) -> Any:
+    user = staff_list().filter(pk=pk).first()
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def staff_language(*, user: Any) -> str:
+    """The language ``user`` chose ("" for the browser's)."""
+    profile = StaffProfile.objects.filter(user=user).only("language").first()
+    return profile.language if profile is not None else ""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown of a token after it was created: never its key."""
+
+    created: Any
+    ending: str
+
+
+def api_token_info(*, user: Any) -> TokenInfo | None:
+    token = Token.objects.filter(user=user).first()
+    if token is None:
+        return None
+    return TokenInfo(created=token.created, ending=token.key[-4:])

@@ -1,0 +1,41 @@
+"""Team and account pages (mounted at the site's root): ``settings/team/``
+for admins, ``account/`` for everyone, ``welcome/…`` for a one-time link."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from guanxi.access import views
+
+app_name = "access"
+
+urlpatterns = [
+    path("settings/team/", views.team, name="team"),
+    path("settings/team/new/", views.team_add, name="team-add"),
+    path("settings/team/<int:pk>/", views.member, name="member"),
+    path(
+        "settings/team/<int:pk>/deactivate/",
+        views.member_deactivate,
+        name="member-deactivate",
+    ),
+    path(
+        "settings/team/<int:pk>/reactivate/",
+        views.member_reactivate,
+        name="member-reactivate",
+    ),
+    path("settings/team/<int:pk>/link/", views.member_link, name="member-link"),
+    path("account/", views.account, name="account"),
+    path("account/password/", views.account_password, name="account-password"),
+    path("account/language/", views.account_language, name="account-language"),
+    path("account/token/", views.account_token, name="account-token"),
+    path(
+        "account/token/revoke/",
+        views.account_token_revoke,
+        name="account-token-revoke",
+    ),
+    path(
+        "welcome/<str:uidb64>/<str:token>/",
+        views.password_link,
+        name="password-link",
+    ),
+]
