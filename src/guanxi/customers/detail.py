@@ -19,7 +19,7 @@ from django.utils.translation import pgettext
 from guanxi.access.policies import Policy
 from guanxi.commerce.selectors import OrderFilters, order_list
 from guanxi.customers.activities import activity_editable
-from guanxi.customers.choices import ContactChannel, CustomerChangeKind
+from guanxi.customers.choices import CustomerChangeKind
 from guanxi.customers.history import customer_change_list
 from guanxi.customers.models import Customer, CustomerChange
 from guanxi.customers.selectors import interaction_list
@@ -74,10 +74,6 @@ def change_text(change: CustomerChange) -> str:
     }
 
 
-#: The labels of the channels activities are logged on (other values, from
-#: imports, are shown as they are).
-_CHANNELS = {v: label for v, label in ContactChannel.choices if v}
-
 _FIELD_NAMES = {f.name: f.verbose_name for f in Customer._meta.concrete_fields}
 
 
@@ -101,7 +97,9 @@ def customer_timeline(
             "at": i.occurred_at,
             "interaction": i,
             "editable": activity_editable(i, actor=actor),
-            "channel": _CHANNELS.get(i.channel, i.channel),
+            # In words by the template (guanxi_words.channel_label), the same
+            # for channels logged here and imported ones.
+            "channel": i.channel,
         }
         for i in interactions
     ]
