@@ -31,7 +31,7 @@ from guanxi.customers.services import AutomaticTagSpec, AutomaticTagWriter
 from guanxi.insights.selectors import snapshot_rows
 from guanxi.tags import patterns
 from guanxi.tags.models import TagRules
-from guanxi.tags.window import WindowPairs, window_rules
+from guanxi.tags.window import WindowPairs, window_rules, window_tables
 
 __all__ = ["FIXED_TAGS", "RuleOutcome", "automatic_tags_write", "channel_label"]
 
@@ -254,16 +254,12 @@ def _window_sql(
         f"SELECT * FROM {make('orders', *patterns.orders_sql(window))}",
         [],
     )
-    days = make("days", *patterns.days_sql(orders))
-    channel = make("channel", *patterns.channel_sql(orders))
     lines: tuple[str, list[Any]] = (
         f"SELECT * FROM {make('lines', *patterns.lines_sql(window))}",
         [],
     )
-    categories = make("categories", *patterns.categories_sql(lines))
-    large = make(
-        "large",
-        *patterns.large_orders_sql(lines, min_quantity=rules.business_min_quantity),
+    days, channel, categories, large = window_tables(
+        lambda name, query: make(name, *query), orders=orders, lines=lines, rules=rules
     )
     return (
         _values(f"SELECT DISTINCT channel FROM {channel}"),

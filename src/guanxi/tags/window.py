@@ -15,7 +15,7 @@ back, into the run's transaction. Where Arrow reads are not possible
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from guanxi.core.arrow import qmark, sqlite_arrow_reader
 from guanxi.tags import patterns
 from guanxi.tags.models import TagRules
 
-__all__ = ["WindowPairs", "window_pairs_read", "window_rules"]
+__all__ = ["WindowPairs", "window_pairs_read", "window_rules", "window_tables"]
 
 Sql = tuple[str, list[Any]]
 
@@ -36,6 +36,23 @@ class WindowPairs:
     pairs: list[tuple[int, str]]
     channels: list[str]
     categories: list[str]
+
+
+def window_tables(
+    make: Callable[[str, Sql], str], *, orders: Sql, lines: Sql, rules: TagRules
+) -> tuple[str, str, str, str]:
+    """The window's tables — days, channel, categories, large orders — made by
+    ``make(name, query)`` (a temporary table on either engine) from the
+    purchases ``orders`` (:func:`patterns.orders_sql` rows) and their
+    ``lines`` (:func:`patterns.lines_sql` rows)."""
+    days = make("days", patterns.days_sql(orders))
+    channel = make("channel", patterns.channel_sql(orders))
+    categories = make("categories", patterns.categories_sql(lines))
+    large = make(
+        "large",
+        patterns.large_orders_sql(lines, min_quantity=rules.business_min_quantity),
+    )
+    return days, channel, categories, large
 
 
 def window_rules(
@@ -120,21 +137,16 @@ def _pairs(tables: dict[str, Any], rules: TagRules) -> WindowPairs:
 
         def make(name: str, query: Sql) -> str:
             sql, params = query
-            con.execute(f"CREATE TEMP TABLE {name} AS {qmark(sql)}", params)
-            return name
+            con.execute(f"CREATE TEMP TABLE gx_{name} AS {qmark(sql)}", params)
+            return f"gx_{name}"
 
-        every_order: Sql = ("SELECT * FROM gx_window_orders", [])
-        days = make("gx_days", patterns.days_sql(every_order))
-        channel = make("gx_channel", patterns.channel_sql(every_order))
-        done_with("gx_window_orders")
-        every_line: Sql = ("SELECT * FROM gx_window_lines", [])
-        categories = make("gx_categories", patterns.categories_sql(every_line))
-        large = make(
-            "gx_large",
-            patterns.large_orders_sql(
-                every_line, min_quantity=rules.business_min_quantity
-            ),
+        days, channel, categories, large = window_tables(
+            make,
+            orders=("SELECT * FROM gx_window_orders", []),
+            lines=("SELECT * FROM gx_window_lines", []),
+            rules=rules,
         )
+        done_with("gx_window_orders")
         done_with("gx_window_lines")
         pairs: list[tuple[int, str]] = []
         for sql, params in window_rules(
