@@ -43,6 +43,12 @@ SIZES = {
     "phone": {"width": 390, "height": 844},
 }
 SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
+# htmx has wired up the phone field (its "input changed" trigger remembers the
+# value it saw then: a value typed before that is not a change).
+PHONE_WIRED = (
+    "() => !!(document.querySelector('#id_phone') || {})['htmx-internal-data']"
+    "?.initHash"
+)
 
 
 def login(page: Any, base: str, username: str) -> None:
@@ -78,6 +84,9 @@ def test_create_edit_and_log_a_call(
         login(page, base, "manager")
         page.goto(f"{base}/customers/")
         page.click(f"text={texts['new']}")
+        page.wait_for_url(f"{base}/customers/new/")
+        page.wait_for_function(PHONE_WIRED)
+        page.wait_for_function(SETTLED)
         page.fill("#id_name", "赵六")
         page.fill("#id_phone", "138 0013 8000")
         warning = page.locator("#contact-warning .dup-warning")

@@ -272,12 +272,16 @@ def test_quiet_hours_defer_marketing_but_not_service(
     _customers(make_customer, 1, consent=True)
     _send("marketing")
     _send("service")
-    night = dt.datetime(2026, 12, 5, 22, 30, tzinfo=SHANGHAI)
+    # Tomorrow night in Shanghai: the messages were queued now, so they are due.
+    tomorrow = dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=1)
+    night = dt.datetime.combine(tomorrow, dt.time(22, 30), tzinfo=SHANGHAI)
     assert messages_dispatch(clock=lambda: night) == {"deferred": 1, "sent": 1}
     waiting = Message.objects.get(purpose="marketing")
     assert (waiting.status, waiting.attempts) == ("queued", 0)
-    assert waiting.next_attempt_at == dt.datetime(2026, 12, 6, 9, 0, tzinfo=SHANGHAI)
-    morning = dt.datetime(2026, 12, 6, 9, 0, tzinfo=SHANGHAI)
+    morning = dt.datetime.combine(
+        tomorrow + dt.timedelta(days=1), dt.time(9, 0), tzinfo=SHANGHAI
+    )
+    assert waiting.next_attempt_at == morning
     assert messages_dispatch(clock=lambda: morning) == {"sent": 1}
     assert len(smtp.received) == 2
 
