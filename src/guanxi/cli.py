@@ -79,9 +79,35 @@ DATA_COMMANDS = frozenset(
 )
 
 
+def _import_reader(path: Path) -> tuple[list[str], list[list[Any]]]:
+    """The import's reader (every encoding, XLSX, the file limits) for
+    ``guanxi analyze sentiment``; its refusals as ``ValueError``."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
+    import django
+
+    django.setup()
+    from django.utils import translation
+
+    from guanxi.core.errors import DomainError
+
+    translation.activate(terminal_language())
+    from guanxi.ingest.services import table_read
+
+    try:
+        return table_read(path)
+    except DomainError as error:
+        raise ValueError(str(error)) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     catalog = _catalog()
+    if args[:2] == ["analyze", "sentiment"]:
+        from guanxi.analytics.sentiment_cli import main as sentiment_main
+
+        raise SystemExit(
+            sentiment_main(args[2:], gettext=catalog.gettext, read_table=_import_reader)
+        )
     if args[:1] == ["analyze"] or args[:2] == ["help", "analyze"]:
         from guanxi.analytics.cli import main as analyze_main
 

@@ -1,4 +1,5 @@
-"""``guanxi analyze rfm|clv|churn|cohorts FILE …``: the analytics engine on a file.
+"""``guanxi analyze rfm|clv|churn|cohorts FILE …``: the analytics engine on a file
+(``sentiment``: :mod:`guanxi.analytics.sentiment_cli`).
 
 A thin layer: it parses the arguments, reads the file into checked
 :class:`~guanxi.analytics.transactions.Transactions`, calls the subcommand's
@@ -67,7 +68,7 @@ def _parser() -> _Parser:
         description="Customer analytics on a file of transactions / 基于交易文件的客户分析",
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="rfm|clv|churn|cohorts"
+        dest="command", required=True, metavar="rfm|clv|churn|cohorts|sentiment"
     )
     for name, text in HELPS.items():
         command = commands.add_parser(name, help=text, description=text)
@@ -97,6 +98,13 @@ def _parser() -> _Parser:
                 "days without a purchase that count as churn / 流失判定天数",
             )
         _output_options(command, plots=name != "churn")
+    # Its own options: `guanxi analyze sentiment --help`
+    # (guanxi.analytics.sentiment_cli).
+    commands.add_parser(
+        "sentiment",
+        help="Sentiment of a column of texts (Chinese and English) / 文本情感分析",
+        add_help=False,
+    )
     return parser
 
 

@@ -476,3 +476,14 @@ def open_table(
     if isinstance(source, str | Path):
         table._closers.append(stream)
     return table
+
+
+def table_read(path: Path) -> tuple[list[str], list[list[Cell]]]:
+    """A whole CSV or XLSX file as its headers and rows, within the import's
+    limits (rows, columns, cell length, archive checks) — for commands that
+    read a file of any encoding the import reads but import nothing."""
+    table = open_table(path)
+    try:
+        return table.headers, [cells for _line, cells in table.rows]
+    finally:
+        table.close()

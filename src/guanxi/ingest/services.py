@@ -36,6 +36,7 @@ from guanxi.ingest.mapping import (
     resolve_mapping,
 )
 from guanxi.ingest.pipeline import ImportRefused, import_run
+from guanxi.ingest.readers import table_read
 from guanxi.ingest.report import ImportReport
 from guanxi.ingest.runs import import_job_run
 
@@ -58,4 +59,5 @@ __all__ = [
     "import_uploads_purge",
     "preset_get",
     "resolve_mapping",
+    "table_read",
 ]

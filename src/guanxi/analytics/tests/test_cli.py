@@ -488,14 +488,17 @@ def bad(tmp_path: Path, text: str, name: str = "orders.csv") -> Path:
         ),
         (
             ["segment", "{good}", *HAND_COLUMNS],
-            "argument rfm|clv|churn|cohorts: invalid choice: 'segment' "
-            "(choose from 'rfm', 'clv', 'churn', 'cohorts')",
+            "argument rfm|clv|churn|cohorts|sentiment: invalid choice: 'segment' "
+            "(choose from 'rfm', 'clv', 'churn', 'cohorts', 'sentiment')",
         ),
         (
             ["rfm", "{good}", "--date-col", "date"],
             "the following arguments are required: --customer-col",
         ),
-        ([], "the following arguments are required: rfm|clv|churn|cohorts"),
+        (
+            [],
+            "the following arguments are required: rfm|clv|churn|cohorts|sentiment",
+        ),
         (
             ["rfm", "{good}", *HAND_COLUMNS, "--out", "{tmp}/result.xlsx"],
             "--out: unsupported file type '.xlsx' (use .csv or .parquet)",
