@@ -335,3 +335,31 @@ def test_a_stale_export_is_failed_by_the_purge(world: dict[str, Any]) -> None:
     record.refresh_from_db()
     assert record.status == "failed"
     assert os.listdir(exports_folder()) == []
+
+
+def test_account_manager_cannot_export_another_managers_customers_orders(
+    world: dict[str, Any], huey_immediate: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(world["account_manager"], "en")
+    query = f"customer={world['other'].pk}"
+    ask(
+        client,
+        django_capture_on_commit_callbacks,
+        kind="orders",
+        fmt="csv",
+        query=query,
+    )
+    record = ExportRecord.objects.get()
+    assert (record.status, record.rows, record.query) == ("done", 0, query)
+    text = download(client, record).decode("utf-8-sig")
+    assert text.splitlines()[1:] == []
+    ExportRecord.objects.all().delete()
+    ask(client, django_capture_on_commit_callbacks, kind="orders", fmt="csv")
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                download(client, ExportRecord.objects.get()).decode("utf-8-sig")
+            )
+        )
+    )
+    assert [row[0] for row in rows[1:]] == ["A-1"]
