@@ -104,7 +104,7 @@ def ask(
 def download(client: Client, record: ExportRecord) -> bytes:
     response = client.get(f"/exports/{record.pk}/download/")
     assert response.status_code == 200
-    return b"".join(response.streaming_content)
+    return b"".join(response.streaming_content)  # type: ignore[attr-defined]
 
 
 def test_customers_xlsx_in_chinese_typed_cells(
@@ -317,6 +317,7 @@ def test_purge_deletes_old_files(
     ask(client, django_capture_on_commit_callbacks)
     record = ExportRecord.objects.get()
     path = exports_folder() / record.file_name
+    assert record.finished_at is not None
     assert exports_purge(now=record.finished_at + dt.timedelta(days=6)) == 0
     assert path.exists()
     assert exports_purge(now=record.finished_at + dt.timedelta(days=8)) == 1
