@@ -6,7 +6,6 @@ immediately, in the live server's thread."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +24,13 @@ HEADERS = {
 GENDER = {"zh-CN": "女", "en-US": "Female"}
 
 
-@pytest.fixture
-def huey_immediate() -> Iterator[None]:
-    from huey.contrib.djhuey import HUEY
-
-    was = HUEY.immediate
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = was
-
-
 @pytest.mark.parametrize(("locale", "width"), [("zh-CN", 390), ("en-US", 1280)])
 def test_export_the_filtered_list_and_open_the_file(
     live_server: Any,
     transactional_db: Any,
     make_user: Any,
     make_customer: Any,
-    huey_immediate: None,
+    huey_immediate: Any,
     settings: Any,
     tmp_path: Path,
     locale: str,

@@ -33,17 +33,6 @@ def _data_dir(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def huey_immediate() -> Any:
-    """Tasks run where they are queued (after commit), as the worker would run them."""
-    from huey.contrib.djhuey import HUEY
-
-    was = HUEY.immediate
-    HUEY.immediate = True
-    yield HUEY
-    HUEY.immediate = was
-
-
-@pytest.fixture
 def world(users: dict[str, Any], make_customer: Any) -> dict[str, Any]:
     manager = users["account_manager"]
     manager.first_name, manager.last_name = "芳", "王"
