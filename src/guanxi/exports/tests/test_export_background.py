@@ -353,3 +353,58 @@ def test_account_manager_cannot_export_another_managers_customers_orders(
         )
     )
     assert [row[0] for row in rows[1:]] == ["A-1"]
+
+
+def _queued(world: dict[str, Any], **values: Any) -> ExportRecord:
+    defaults: dict[str, Any] = {
+        "actor": world["admin"], "actor_label": "admin", "role": "admin",
+        "kind": "customers", "format": "csv", "destination": "browser",
+        "status": "queued", "for_people": True, "total": 4000, "language": "en",
+    }  # fmt: skip
+    defaults.update(values)
+    return ExportRecord.objects.create(**defaults)
+
+
+def test_the_progress_part_polls_while_the_export_runs(world: dict[str, Any]) -> None:
+    record = _queued(world, status="running")
+    (exports_folder() / f"export-{record.pk}.progress").write_text("1000")
+    client = client_for(world["admin"], "en")
+    part = client.get(f"/exports/{record.pk}/", headers={"HX-Request": "true"})
+    text = part.content.decode()
+    assert text.startswith('<div class="card" id="export-progress"')
+    assert 'hx-trigger="every 1s"' in text
+    assert 'value="25"' in text
+    assert "1000 of 4000 rows" in text
+    assert "export-download" not in text
+
+
+def test_the_build_runs_once_and_fails_in_words(world: dict[str, Any]) -> None:
+    from guanxi.exports.background import export_build
+
+    world["admin"].is_active = False
+    world["admin"].save()
+    record = _queued(world, language="zh-hans")
+    export_build(record_id=record.pk)
+    record.refresh_from_db()
+    assert (record.status, record.message, record.file_name) == (
+        "failed",
+        "发起导出的用户已停用",
+        "",
+    )
+    export_build(record_id=record.pk)  # a second run of the task: nothing
+    record.refresh_from_db()
+    assert record.status == "failed"
+    assert os.listdir(exports_folder()) == []
+
+
+def test_a_filter_too_long_is_refused(world: dict[str, Any]) -> None:
+    client = client_for(world["admin"], "en")
+    response = client.post(
+        "/exports/new/",
+        {"kind": "customers", "format": "csv", "query": "q=" + "x" * 2000},
+    )
+    assert response.status_code == 400
+    assert (
+        "the filter is too long (at most 2000 characters)" in response.content.decode()
+    )
+    assert ExportRecord.objects.count() == 0
