@@ -9,7 +9,7 @@ the language recorded at request time, writes them to a private file (0600)
 under ``DATA_DIR/exports`` beside a progress file, and renames it into place
 when it is complete. The file is served only to the person who made it
 (:func:`export_file`) and deleted ``GUANXI_EXPORT_KEEP_DAYS`` days after
-(:func:`exports_purge`, daily and at every worker start of the task).
+(:func:`exports_purge`, a daily periodic task).
 
 The list's filters are the list's own: the query string goes through the same
 FilterSet the list uses, on the same scoped queryset, so the export holds
