@@ -69,3 +69,15 @@ def api(users: dict[str, Any]) -> Any:
         return c
 
     return client
+
+
+@pytest.fixture
+def huey_immediate() -> Any:
+    """Tasks run where they are queued (after commit), as the worker would run
+    them (an app's conftest may define its own)."""
+    from huey.contrib.djhuey import HUEY
+
+    was = HUEY.immediate
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = was

@@ -314,6 +314,10 @@ GUANXI_JOB_LEASE_SECONDS = float(os.environ.get("GUANXI_JOB_LEASE_SECONDS", "60"
 GUANXI_SCORE_HOUR = int(os.environ.get("GUANXI_SCORE_HOUR", "2"))
 # Snapshots a scoring run writes per transaction (its checkpoint step).
 GUANXI_SCORE_CHUNK = int(os.environ.get("GUANXI_SCORE_CHUNK", "50000"))
+# Exports asked for in the browser: at most this many rows each, and their
+# files (under DATA_DIR/exports) are deleted this many days after they were made.
+GUANXI_EXPORT_MAX_ROWS = int(os.environ.get("GUANXI_EXPORT_MAX_ROWS", "1000000"))
+GUANXI_EXPORT_KEEP_DAYS = int(os.environ.get("GUANXI_EXPORT_KEEP_DAYS", "7"))
 
 EMAIL_BACKEND = os.environ.get(
     "GUANXI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"

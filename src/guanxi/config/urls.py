@@ -12,6 +12,7 @@ urlpatterns = [
     path("imports/", include("guanxi.ingest.urls")),
     path("customers/", include("guanxi.customers.urls")),
     path("orders/", include("guanxi.commerce.urls")),
+    path("exports/", include("guanxi.exports.urls")),
     path("insights/playbook/", include("guanxi.insights.playbook.urls")),
     path("insights/", include("guanxi.insights.urls")),
     path("", include("guanxi.tags.urls")),

@@ -1,4 +1,9 @@
-"""A record of every export: who took which data, in which form, how many rows."""
+"""A record of every export: who took which data, in which form, how many rows.
+
+Exports from the command line write their file at once; exports asked for in
+the browser are queued, built by a worker (``exports.background``) into a
+private file under ``DATA_DIR/exports`` and served to the person who asked.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ class ExportRecord(models.Model):
     """One export run. Holds no personal data of customers, only who and what."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
@@ -32,6 +38,20 @@ class ExportRecord(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.RUNNING
     )
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    query = models.TextField(
+        _("filter"),
+        blank=True,
+        help_text=_("The list's query string the export was asked for with."),
+    )
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    for_people = models.BooleanField(
+        _("for people"),
+        default=False,
+        help_text=_("Headers and values in words, in the language asked for."),
+    )
+    total = models.PositiveIntegerField(_("rows expected"), null=True, blank=True)
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

@@ -10,6 +10,15 @@ workbook the characters XML cannot hold (control characters such as NUL) become
 U+FFFD, and amounts are read as text, so one outside the column's range (1e20
 written with raw SQL on SQLite) is shown, not a crash. A failing export says at
 which row and with which kind of error, never with the value.
+
+Two forms of the same rows. **For machines** (the command, JSON, the API): the
+stable keys as headers and stored codes as values, times in UTC (ISO 8601).
+**For people** (exports asked for in the browser): headers and values in the
+language asked for (labels, not codes such as ``female`` or ``wecom``), the
+account manager's name, times in the business's time zone; in a workbook typed
+cells (amounts are numbers, days are dates, a phone number is text with no
+leading apostrophe, since a text cell is never run as a formula). Both CSV
+forms keep the formula guard (:func:`spreadsheet_safe`).
 """
 
 from __future__ import annotations
@@ -28,12 +37,18 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from guanxi.access.policies import Policy, policy_for
+from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.selectors import order_list
 from guanxi.core.errors import DomainError, PermissionDenied, ValidationFailed
+from guanxi.core.moments import local_moment
+from guanxi.core.words import channel_label, source_label
+from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.presenters import customer_card, customer_phone, customer_ref
 from guanxi.customers.selectors import customer_list, customer_list_with_tags
 from guanxi.exports.models import ExportRecord
@@ -45,6 +60,7 @@ __all__ = [
     "export_columns",
     "export_records",
     "export_run",
+    "export_write",
     "full_access_actor",
     "spreadsheet_safe",
     "xlsx_safe",
@@ -72,6 +88,32 @@ _ORDER_COLUMNS = [
     "external_id", "source", "customer", "customer_phone", "ordered_at", "amount",
     "currency", "store", "channel", "status",
 ]  # fmt: skip
+#: The headers of an export for people, in the language it is made in.
+_HEADERS: dict[str, Promise] = {
+    "id": gettext_lazy("Customer no."),
+    "name": gettext_lazy("Name"),
+    "phone": gettext_lazy("Phone"),
+    "email": gettext_lazy("Email"),
+    "birthday": gettext_lazy("Birthday"),
+    "birth_year": gettext_lazy("Birth year"),
+    "gender": gettext_lazy("Gender"),
+    "city": gettext_lazy("City"),
+    "address": gettext_lazy("Address"),
+    "preferred_channel": gettext_lazy("Preferred channel"),
+    "assigned_manager": gettext_lazy("Account manager"),
+    "tags": gettext_lazy("Tags"),
+    "first_seen_at": gettext_lazy("First seen"),
+    "external_id": gettext_lazy("Order no."),
+    "source": gettext_lazy("Source"),
+    "customer": gettext_lazy("Customer"),
+    "customer_phone": gettext_lazy("Customer's phone"),
+    "ordered_at": gettext_lazy("Ordered at"),
+    "amount": gettext_lazy("Amount"),
+    "currency": gettext_lazy("Currency"),
+    "store": gettext_lazy("Store"),
+    "channel": gettext_lazy("Channel"),
+    "status": gettext_lazy("Status"),
+}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 (so a workbook) cannot hold: C0 controls other than tab, line
 # feed and carriage return, lone surrogates, U+FFFE and U+FFFF. openpyxl
@@ -135,8 +177,73 @@ def _amount(text: str | None) -> str | None:
     return f"{value:.2f}" if value.is_finite() else text
 
 
+Render = Callable[[str, Any], Any]
+
+
+def _machine_value(column: str, value: Any) -> Any:
+    """A value for machines: as stored, times in UTC (ISO 8601)."""
+    return _iso(value)
+
+
+def _people_value(managers: Callable[[int | None], str]) -> Render:
+    """A renderer of values for people: labels for codes, names for people,
+    times in the business's time zone (naive, as a spreadsheet holds them)."""
+    genders = {value: str(label) for value, label in Gender.choices if value}
+    channels = {value: str(label) for value, label in Channel.choices if value}
+    statuses = {value: str(label) for value, label in OrderStatus.choices}
+
+    def render(column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if column == "gender":
+            return genders.get(value, value)
+        if column == "preferred_channel":
+            return channels.get(value, value)
+        if column == "status":
+            return statuses.get(value, value)
+        if column == "channel":
+            return channel_label(value)
+        if column == "source":
+            return source_label(value)
+        if column == "assigned_manager":
+            return managers(value)
+        if column == "amount":
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                return value
+            return number if number.is_finite() else value
+        if isinstance(value, dt.datetime):
+            return local_moment(value).replace(tzinfo=None)
+        if isinstance(value, list):
+            return "; ".join(str(v) for v in value)
+        return value
+
+    return render
+
+
+def _manager_names() -> Callable[[int | None], str]:
+    """A user's name by id (full name, else the username), each looked up once."""
+    names: dict[int, str] = {}
+
+    def name(pk: int | None) -> str:
+        if pk is None:
+            return ""
+        if pk not in names:
+            user = get_user_model().objects.filter(pk=pk).first()
+            names[pk] = (
+                (user.get_full_name() or user.get_username()) if user else str(pk)
+            )
+        return names[pk]
+
+    return name
+
+
 def _customers(
-    actor: Any, policy: Policy, within: QuerySet[Any] | None
+    actor: Any,
+    policy: Policy,
+    within: QuerySet[Any] | None,
+    render: Render = _machine_value,
 ) -> Iterator[dict[str, Any]]:
     qs = _within(customer_list_with_tags(actor=actor), within)
     if not policy.sees_personal_data:
@@ -145,10 +252,15 @@ def _customers(
     columns = export_columns("customers", policy)
     for customer in qs.iterator(chunk_size=CHUNK_SIZE):
         card = customer_card(customer, policy=policy)
-        yield {c: _iso(card.get(c)) for c in columns}
+        yield {c: render(c, card.get(c)) for c in columns}
 
 
-def _orders(actor: Any, policy: Policy) -> Iterator[dict[str, Any]]:
+def _orders(
+    actor: Any,
+    policy: Policy,
+    within: QuerySet[Any] | None = None,
+    render: Render = _machine_value,
+) -> Iterator[dict[str, Any]]:
     fields = [
         "external_id", "source", "customer_id", "ordered_at", "amount_text",
         "currency", "store", "channel", "status",
@@ -160,39 +272,45 @@ def _orders(actor: Any, policy: Policy) -> Iterator[dict[str, Any]]:
     # The amount as text: the decimal converter raises on a value out of the
     # column's range, which SQLite may hold.
     values = (
-        order_list(actor=actor)
+        _within(order_list(actor=actor), within)
         .annotate(amount_text=Cast("amount", output_field=TextField()))
         .values_list(*fields)
     )
     for values_row in values.iterator(chunk_size=CHUNK_SIZE):
         row = dict(zip(fields, values_row, strict=True))
         row["customer"] = customer_ref(row.pop("customer_id"), policy=policy)
-        row["ordered_at"] = _iso(row["ordered_at"])
         row["amount"] = _amount(row.pop("amount_text"))
         if policy.sees_personal_data:
             # As customer_card shows the customer's own phone: full or masked.
             phone = row.pop("customer__phone")
             row["customer_phone"] = customer_phone(phone, policy=policy)
-        yield {c: row[c] for c in columns}
+        yield {c: render(c, row[c]) for c in columns}
 
 
 def _within(qs: QuerySet[Any], within: QuerySet[Any] | None) -> QuerySet[Any]:
-    """``qs`` (the actor's scope) narrowed to the customers of ``within``:
-    narrowed only, so ``within`` can never widen what the actor may see."""
+    """``qs`` (the actor's scope) narrowed to the records of ``within`` (of the
+    same model): narrowed only, so ``within`` can never widen what the actor
+    may see."""
     if within is None:
         return qs
     return qs.filter(pk__in=within.order_by().values("pk"))
 
 
 def export_records(
-    *, kind: str, actor: Any, within: QuerySet[Any] | None = None
+    *,
+    kind: str,
+    actor: Any,
+    within: QuerySet[Any] | None = None,
+    for_people: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """The rows of an export, as the actor may see them. ``within``: only
-    these customers (a segment's members; customer exports only)."""
+    these records (customers or orders: a segment's members, a list's filter).
+    ``for_people``: values in words of the active language (see the module)."""
     policy = policy_for(actor)
+    render = _people_value(_manager_names()) if for_people else _machine_value
     if kind == "customers":
-        return _customers(actor, policy, within)
-    return _orders(actor, policy)
+        return _customers(actor, policy, within, render)
+    return _orders(actor, policy, within, render)
 
 
 def _cell(value: Any) -> Any:
@@ -206,17 +324,41 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _people_csv_cell(value: Any) -> Any:
+    """A value of an export for people as CSV text: readable times, two decimals."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return _cell(value)
+
+
+def _headers(columns: list[str], for_people: bool) -> list[str]:
+    if not for_people:
+        return columns
+    return [str(_HEADERS[c]) for c in columns]
+
+
 def _write_csv(
-    out: IO[str], columns: list[str], rows: Iterator[dict[str, Any]]
+    out: IO[str],
+    columns: list[str],
+    rows: Iterator[dict[str, Any]],
+    for_people: bool = False,
 ) -> None:
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([_cell(h) for h in _headers(columns, for_people)])
+    cell = _people_csv_cell if for_people else _cell
     for row in rows:
-        writer.writerow([_cell(row[c]) for c in columns])
+        writer.writerow([cell(row[c]) for c in columns])
 
 
 def _write_json(
-    out: IO[str], columns: list[str], rows: Iterator[dict[str, Any]]
+    out: IO[str],
+    columns: list[str],
+    rows: Iterator[dict[str, Any]],
+    for_people: bool = False,
 ) -> None:
     out.write("[")
     first = True
@@ -228,17 +370,55 @@ def _write_json(
 
 
 def _write_xlsx(
-    out: IO[bytes], columns: list[str], rows: Iterator[dict[str, Any]]
+    out: IO[bytes],
+    columns: list[str],
+    rows: Iterator[dict[str, Any]],
+    for_people: bool = False,
 ) -> None:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
-    sheet.append(columns)
-    for row in rows:
-        # openpyxl turns text starting with "=" into a formula; _cell prevents it.
-        sheet.append([_xlsx_cell(c, row[c]) for c in columns])
+    if not for_people:
+        sheet.append(columns)
+        for row in rows:
+            # openpyxl turns text starting with "=" into a formula; _cell prevents it.
+            sheet.append([_xlsx_cell(c, row[c]) for c in columns])
+    else:
+        sheet.title = str(_("Export"))[:31]
+        sheet.freeze_panes = "A2"
+        sheet.append([_typed_cell(sheet, h) for h in _headers(columns, True)])
+        for row in rows:
+            sheet.append([_typed_cell(sheet, row[c]) for c in columns])
     book.save(out)
+
+
+def _typed_cell(sheet: Any, value: Any) -> Any:
+    """A typed workbook cell for people: numbers as numbers, days as dates,
+    times as date-times, text as text. Text is stored as a text cell even when
+    it starts with ``=`` or ``+`` (a phone number), so nothing is ever run as
+    a formula and nothing needs a leading apostrophe."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        return cell
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "0.00"
+        return cell
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    cell = WriteOnlyCell(sheet, value=xlsx_safe(str(value)))
+    cell.data_type = "s"  # never a formula, whatever the text starts with
+    return cell
 
 
 def _xlsx_cell(column: str, value: Any) -> Any:
@@ -254,7 +434,9 @@ def _xlsx_cell(column: str, value: Any) -> Any:
     return xlsx_safe(value) if isinstance(value, str) else value
 
 
-_WRITERS: dict[str, Callable[[Any, list[str], Iterator[dict[str, Any]]], None]] = {
+_WRITERS: dict[
+    str, Callable[[Any, list[str], Iterator[dict[str, Any]], bool], None]
+] = {
     "csv": _write_csv,
     "json": _write_json,
     "xlsx": _write_xlsx,
@@ -293,13 +475,11 @@ def export_run(
 ) -> ExportRecord:
     """Write the export to ``out`` (text for csv/json, bytes for xlsx) and record it.
 
-    ``within`` narrows a customer export to these customers (a segment's
-    members, built on the same actor's scope); the columns, masking and
-    record are the export's as always.
+    ``within`` narrows the export to these records (a segment's members, built
+    on the same actor's scope); the columns, masking and record are the
+    export's as always.
     """
     policy = export_check(kind=kind, fmt=fmt, actor=actor)
-    if within is not None and kind != "customers":
-        raise ValidationFailed(_("only a customer export can be narrowed"))
     record = ExportRecord.objects.create(
         actor=actor if actor.pk is not None else None,
         actor_label=actor.get_username(),
@@ -307,34 +487,68 @@ def export_run(
         kind=kind,
         format=fmt,
         destination=destination[:500],
+        status=ExportRecord.Status.RUNNING,
     )
     audit_log.info(
         "export %s started: %s as %s by %s (role %s) to %s",
         record.pk, kind, fmt, record.actor_label, record.role, record.destination,
     )  # fmt: skip
-    rows = export_records(kind=kind, actor=actor, within=within)
     total = None
     if progress:
         if kind == "customers":
             total = _within(customer_list(actor=actor), within).count()
         else:
-            total = order_list(actor=actor).count()
+            total = _within(order_list(actor=actor), within).count()
+
+    with tqdm(
+        total=total, unit=" rows", file=sys.stderr, disable=not progress, desc=kind
+    ) as bar:
+        export_write(
+            record=record,
+            actor=actor,
+            out=out,
+            within=within,
+            on_rows=bar.update if progress else None,
+        )
+    return record
+
+
+def export_write(
+    *,
+    record: ExportRecord,
+    actor: Any,
+    out: IO[Any] | TextSink,
+    within: QuerySet[Any] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+    max_rows: int | None = None,
+) -> ExportRecord:
+    """Write the rows of ``record`` (its kind, format and form) to ``out`` as
+    ``actor`` may see them, and mark the record done or failed.
+
+    ``on_rows(n)`` is told of every thousand rows written (a progress bar, a
+    progress file); more than ``max_rows`` rows stop the export.
+    """
+    kind, fmt = record.kind, record.format
+    policy = export_check(kind=kind, fmt=fmt, actor=actor)
+    rows = export_records(
+        kind=kind, actor=actor, within=within, for_people=record.for_people
+    )
     counted = 0
 
     def counting() -> Iterator[dict[str, Any]]:
         nonlocal counted
-        with tqdm(
-            total=total, unit=" rows", file=sys.stderr, disable=not progress, desc=kind
-        ) as bar:
-            for row in rows:
-                counted += 1
-                if counted % 1000 == 0:
-                    bar.update(1000)
-                yield row
-            bar.update(counted % 1000)
+        for row in rows:
+            counted += 1
+            if max_rows is not None and counted > max_rows:
+                raise ValidationFailed(too_many_rows_message(max_rows))
+            if on_rows is not None and counted % 1000 == 0:
+                on_rows(1000)
+            yield row
+        if on_rows is not None:
+            on_rows(counted % 1000)
 
     try:
-        _WRITERS[fmt](out, export_columns(kind, policy), counting())
+        _WRITERS[fmt](out, export_columns(kind, policy), counting(), record.for_people)
     except BaseException as exc:
         record.status = ExportRecord.Status.FAILED
         record.rows = counted
@@ -357,3 +571,9 @@ def export_run(
     record.save(update_fields=["status", "rows", "finished_at"])
     audit_log.info("export %s done: %s rows", record.pk, counted)
     return record
+
+
+def too_many_rows_message(max_rows: int) -> str:
+    return _(
+        "an export holds at most %(max)s rows: narrow the list with its filters"
+    ) % {"max": f"{max_rows:,}"}
