@@ -185,6 +185,13 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    provider_id = models.CharField(
+        _("provider's message id"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("The SMS provider's or WeCom's id of the sent message."),
+    )
 
     class Meta:
         ordering = ["-id"]

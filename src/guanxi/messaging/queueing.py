@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from guanxi.customers.selectors import identity_external_id
 from guanxi.messaging.choices import (
     ConsentChannel,
     MessageChannel,
@@ -26,10 +27,19 @@ from guanxi.messaging.choices import (
 from guanxi.messaging.models import Broadcast, Message
 from guanxi.messaging.outbox import QueueCount, idempotency_key, suppressed_indexes
 from guanxi.messaging.rendering import MessageTemplate
-from guanxi.messaging.rules import address_index_field, consent_channel
+from guanxi.messaging.rules import (
+    WECOM_SOURCE,
+    address_index_field,
+    consent_channel,
+    needs_address,
+    wecom_index,
+)
 from guanxi.messaging.selectors import consent_latest
 
 CHUNK = 5000
+
+
+WECOM_ID = "wecom_id"
 
 
 def _rows(customers: QuerySet[Any], *, channel: str, purpose: str) -> QuerySet[Any]:
@@ -37,19 +47,30 @@ def _rows(customers: QuerySet[Any], *, channel: str, purpose: str) -> QuerySet[A
     index_field = address_index_field(channel)
     if index_field:
         fields.append(index_field)
-    annotations = {}
+    annotations: dict[str, Any] = {}
+    if channel == MessageChannel.WECOM and needs_address(channel):
+        annotations[WECOM_ID] = identity_external_id(source=WECOM_SOURCE)
     if purpose == Purpose.MARKETING:
         wanted = (
             ConsentChannel.values if channel == MessageChannel.WEBHOOK else [channel]
         )
-        annotations = {
-            f"consent_{c}": consent_latest(purpose=Purpose.MARKETING, channel=c)
-            for c in wanted
-        }
+        annotations.update(
+            {
+                f"consent_{c}": consent_latest(purpose=Purpose.MARKETING, channel=c)
+                for c in wanted
+            }
+        )
     rows = customers.order_by("pk")
     if annotations:
         rows = rows.annotate(**annotations)
     return rows.values(*fields, *annotations)
+
+
+def _index(row: dict[str, Any], index_field: str | None) -> str:
+    """The row's address blind index ("" when it has none)."""
+    if index_field == WECOM_ID:
+        return wecom_index(str(row.get(WECOM_ID) or ""))
+    return str(row.get(index_field) or "") if index_field else ""
 
 
 def _reason(
@@ -61,7 +82,7 @@ def _reason(
     suppressed: set[str],
 ) -> str:
     if index_field is not None:
-        index = row.get(index_field)
+        index = _index(row, index_field)
         if not index:
             return SuppressReason.NO_ADDRESS
         if index in suppressed:
@@ -88,6 +109,8 @@ def broadcast_queue(
     ``ids``: only these of ``customers`` (a list from a file, read in chunks)."""
     now = now or timezone.now()
     index_field = address_index_field(channel)
+    if channel == MessageChannel.WECOM and needs_address(channel):
+        index_field = WECOM_ID
     count = QueueCount()
     with transaction.atomic():
         broadcast = Broadcast.objects.create(
@@ -104,9 +127,7 @@ def broadcast_queue(
 
         def flush() -> None:
             suppressed = (
-                suppressed_indexes(
-                    channel, (str(r.get(index_field) or "") for r in chunk)
-                )
+                suppressed_indexes(channel, (_index(r, index_field) for r in chunk))
                 if index_field
                 else set()
             )

@@ -118,16 +118,28 @@ class Answer:
     body: bytes
 
 
-def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
-    """POST to the checked address; a redirect is an answer, never followed."""
+def request(
+    method: str, target: Target, *, body: bytes | None, headers: dict[str, str]
+) -> Answer:
+    """One request to the checked address; a redirect is an answer, never
+    followed. The answer's body is read up to 64 KiB."""
     connection: Any
     if target.scheme == "https":
         connection = _PinnedHTTPSConnection(target)
     else:
         connection = _PinnedHTTPConnection(target)
     try:
-        connection.request("POST", target.path, body=body, headers=headers)
+        connection.request(method, target.path, body=body, headers=headers)
         response = connection.getresponse()
-        return Answer(status=response.status, body=response.read(4096))
+        return Answer(status=response.status, body=response.read(65536))
     finally:
         connection.close()
+
+
+def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
+    """POST to the checked address; a redirect is an answer, never followed."""
+    return request("POST", target, body=body, headers=headers)
+
+
+def get(target: Target, *, headers: dict[str, str] | None = None) -> Answer:
+    return request("GET", target, body=None, headers=headers or {})
