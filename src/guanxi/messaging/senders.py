@@ -25,8 +25,7 @@ from guanxi.messaging.rendering import SAMPLE, VARIABLES, render
 
 def _missing(names: list[str]) -> ValidationFailed:
     return ValidationFailed(
-        _("%(channel)s is not set up: set %(names)s.")
-        % {"channel": "SMS", "names": ", ".join(names)}
+        _("SMS is not set up: set %(names)s.") % {"names": ", ".join(names)}
     )
 
 
@@ -108,8 +107,7 @@ def wecom_settings() -> WecomSettings:
     missing = [name for name in needed if not str(getattr(settings, name) or "")]
     if missing:
         raise ValidationFailed(
-            _("%(channel)s is not set up: set %(names)s.")
-            % {"channel": "WeCom", "names": ", ".join(missing)}
+            _("WeCom is not set up: set %(names)s.") % {"names": ", ".join(missing)}
         )
     robot_format = str(settings.GUANXI_WECOM_ROBOT_FORMAT or "text")
     if robot_format not in {"text", "markdown"}:

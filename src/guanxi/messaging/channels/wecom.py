@@ -60,25 +60,29 @@ class WecomSettings:
 
 
 class _Tokens:
-    """access_token per (base URL, corp id), kept until five minutes before
-    it expires; shared by the threads of a process."""
+    """access_token per (base URL, corp id, secret), kept until five minutes
+    before it expires; shared by the threads of a process."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._held: dict[tuple[str, str], tuple[str, float]] = {}
+        self._held: dict[tuple[str, str, str], tuple[str, float]] = {}
 
-    def get(self, key: tuple[str, str]) -> str:
+    def get(self, key: tuple[str, str, str]) -> str:
         with self._lock:
             token, until = self._held.get(key, ("", 0.0))
         return token if token and time.monotonic() < until else ""
 
-    def put(self, key: tuple[str, str], token: str, seconds: float) -> None:
+    def put(self, key: tuple[str, str, str], token: str, seconds: float) -> None:
         with self._lock:
             self._held[key] = (token, time.monotonic() + max(0.0, seconds - 300))
 
-    def drop(self, key: tuple[str, str]) -> None:
+    def drop(self, key: tuple[str, str, str]) -> None:
         with self._lock:
             self._held.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._held.clear()
 
 
 TOKENS = _Tokens()
@@ -174,7 +178,7 @@ class WecomSender:
 
     def _token(self, *, fresh: bool) -> tuple[str, Result | None]:
         s = self.settings
-        key = (s.base_url, s.corp_id)
+        key = (s.base_url, s.corp_id, s.secret)
         if fresh:
             TOKENS.drop(key)
         token = TOKENS.get(key)

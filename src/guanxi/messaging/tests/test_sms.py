@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
+from guanxi.core.errors import ValidationFailed
 from guanxi.messaging.channels.network import Answer
 from guanxi.messaging.channels.sms import (
     aliyun_classify,
@@ -289,12 +291,8 @@ def test_guanxi_send_sms_arrives_signed_once_each_with_the_provider_id(
     prefix = {"aliyun": "biz-", "tencent": "serial-", "http": "gw-"}[name]
     assert ids == [f"{prefix}1", f"{prefix}2"]
     # The idempotency key travels as the provider's own reference.
-    keys = {
-        "aliyun": lambda r: r["OutId"],
-        "tencent": lambda r: r["SessionContext"],
-        "http": lambda r: r["key"],
-    }[name]
-    assert {keys(r) for r in server.received} == {m.idempotency_key for m in rows}
+    field = {"aliyun": "OutId", "tencent": "SessionContext", "http": "key"}[name]
+    assert {r[field] for r in server.received} == {m.idempotency_key for m in rows}
     for secret in (SECRET, "13800138001", "13800138002"):
         assert secret not in caplog.text
         assert not Message.objects.filter(last_error__contains=secret).exists()
@@ -572,3 +570,20 @@ def test_bad_sms_settings_are_refused_at_send_time(
     assert str(caught.value) == message
     assert SECRET not in str(caught.value)
     assert Message.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_settings_message_is_in_chinese_too(
+    make_customer: Any, settings: Any
+) -> None:
+    make_customer()
+    settings.GUANXI_SMS_PROVIDER = "aliyun"
+    settings.GUANXI_SMS_KEY_ID = KEY_ID
+    settings.GUANXI_SMS_KEY_SECRET = ""
+    settings.GUANXI_SMS_SIGN_NAME = SIGN
+    settings.GUANXI_SMS_TEMPLATE = "SMS_1"
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as caught:
+        broadcast_send(
+            channel="sms", purpose="service", template_text=TEMPLATE, audience="all"
+        )
+    assert caught.value.message == "尚未配置短信：请设置 GUANXI_SMS_KEY_SECRET。"
