@@ -356,6 +356,9 @@ GUANXI_SMS_APP_ID = os.environ.get("GUANXI_SMS_APP_ID", "")
 GUANXI_SMS_REGION = os.environ.get("GUANXI_SMS_REGION", "")
 GUANXI_SMS_ENDPOINT = os.environ.get("GUANXI_SMS_ENDPOINT", "")
 GUANXI_SMS_MAX_SEGMENTS = int(os.environ.get("GUANXI_SMS_MAX_SEGMENTS", "3"))
+# The secret part of the delivery-receipt URL given to the provider
+# (/m/sms/receipts/<token>/); empty: receipts are not taken.
+GUANXI_SMS_RECEIPT_TOKEN = os.environ.get("GUANXI_SMS_RECEIPT_TOKEN", "")
 # WeCom: GUANXI_WECOM_MODE external (to customers, external-contact API) or
 # robot (a staff group's robot).
 GUANXI_WECOM_MODE = os.environ.get("GUANXI_WECOM_MODE", "external")

@@ -438,3 +438,34 @@ def wecom_server(recorder: ProviderRecorder) -> Iterator[int]:
 
     with json_server(respond) as port:
         yield port
+
+
+SMS_KEY_ID = "LTAI-test-id"
+SMS_SECRET = "k3y-s3cret-for-tests"
+SMS_SIGN = "关系茶庄"
+
+
+@contextmanager
+def sms_provider(name: str, settings: Any) -> Iterator[ProviderRecorder]:
+    """The server of provider ``name`` (aliyun, tencent, http) and the
+    settings pointing Guanxi at it (no quiet hours, no retry backoff)."""
+    servers: dict[str, Callable[[ProviderRecorder], Any]] = {
+        "aliyun": aliyun_sms_server,
+        "tencent": tencent_sms_server,
+        "http": sms_gateway_server,
+    }
+    recorder = ProviderRecorder(key_id=SMS_KEY_ID, secret=SMS_SECRET)
+    with servers[name](recorder) as port:
+        settings.GUANXI_SMS_PROVIDER = name
+        settings.GUANXI_SMS_KEY_ID = SMS_KEY_ID
+        settings.GUANXI_SMS_KEY_SECRET = SMS_SECRET
+        settings.GUANXI_SMS_SIGN_NAME = SMS_SIGN
+        settings.GUANXI_SMS_TEMPLATE = "SMS_1234" if name == "aliyun" else "1234"
+        settings.GUANXI_SMS_APP_ID = "1400000000"
+        settings.GUANXI_SMS_TEMPLATE_PARAMS = ""
+        settings.GUANXI_SMS_ENDPOINT = f"http://127.0.0.1:{port}/"
+        settings.GUANXI_SMS_MAX_SEGMENTS = 3
+        settings.GUANXI_CHANNELS_LOOPBACK_HTTP = True
+        settings.GUANXI_QUIET_HOURS = ""
+        settings.GUANXI_MESSAGE_RETRY_BASE_SECONDS = 0
+        yield recorder

@@ -9,7 +9,6 @@ import json
 import logging
 import zoneinfo
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -31,21 +30,17 @@ from guanxi.messaging.channels.sms import (
 from guanxi.messaging.models import Message, SuppressedAddress
 from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
 from guanxi.messaging.tests.servers import (
+    SMS_KEY_ID,
+    SMS_SECRET,
+    SMS_SIGN,
     ProviderRecorder,
-    aliyun_sms_server,
-    sms_gateway_server,
-    tencent_sms_server,
+    sms_provider,
 )
 
-KEY_ID = "LTAI-test-id"
-SECRET = "k3y-s3cret-for-tests"
-SIGN = "关系茶庄"
+KEY_ID = SMS_KEY_ID
+SECRET = SMS_SECRET
+SIGN = SMS_SIGN
 TEMPLATE = "{{ name }}您好，您的订单已发货。"
-SERVERS: dict[str, Any] = {
-    "aliyun": aliyun_sms_server,
-    "tencent": tencent_sms_server,
-    "http": sms_gateway_server,
-}
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
@@ -183,37 +178,16 @@ def test_gateway_answers_are_classified(
 # --- end to end -------------------------------------------------------------------
 
 
-@contextmanager
-def _provider(name: str, settings: Any) -> Iterator[ProviderRecorder]:
-    """One provider's server, and the settings pointing at it."""
-    recorder = ProviderRecorder(key_id=KEY_ID, secret=SECRET)
-    server: AbstractContextManager[int] = SERVERS[name](recorder)
-    with server as port:
-        settings.GUANXI_SMS_PROVIDER = name
-        settings.GUANXI_SMS_KEY_ID = KEY_ID
-        settings.GUANXI_SMS_KEY_SECRET = SECRET
-        settings.GUANXI_SMS_SIGN_NAME = SIGN
-        settings.GUANXI_SMS_TEMPLATE = "SMS_1234" if name == "aliyun" else "1234"
-        settings.GUANXI_SMS_APP_ID = "1400000000"
-        settings.GUANXI_SMS_TEMPLATE_PARAMS = ""
-        settings.GUANXI_SMS_ENDPOINT = f"http://127.0.0.1:{port}/"
-        settings.GUANXI_SMS_MAX_SEGMENTS = 3
-        settings.GUANXI_CHANNELS_LOOPBACK_HTTP = True
-        settings.GUANXI_QUIET_HOURS = ""
-        settings.GUANXI_MESSAGE_RETRY_BASE_SECONDS = 0
-        yield recorder
-
-
 @pytest.fixture(params=["aliyun", "tencent", "http"])
 def provider(request: Any, settings: Any) -> Iterator[tuple[str, ProviderRecorder]]:
-    with _provider(request.param, settings) as recorder:
+    with sms_provider(request.param, settings) as recorder:
         yield request.param, recorder
 
 
 @pytest.fixture
 def aliyun(settings: Any) -> Iterator[ProviderRecorder]:
     """Aliyun's server only: for what is the same whatever the provider."""
-    with _provider("aliyun", settings) as recorder:
+    with sms_provider("aliyun", settings) as recorder:
         yield recorder
 
 
@@ -299,7 +273,7 @@ def test_guanxi_send_sms_arrives_signed_once_each_with_the_provider_id(
 
 
 @pytest.mark.django_db
-def test_a_wrong_secret_is_caught_by_the_provider(
+def test_a_wrong_secret_is_caught_by_thesms_provider(
     provider: tuple[str, ProviderRecorder], make_customer: Any, settings: Any
 ) -> None:
     name, server = provider
