@@ -1,7 +1,7 @@
 """SMS delivery receipts: what the provider reports after a message was sent
 (the phone got it, or not), recorded as events on the message.
 
-The provider posts to ``/m/sms/receipts/<GUANXI_SMS_RECEIPT_TOKEN>/``: Aliyun
+The provider posts to ``/m/sms/receipts/?token=<GUANXI_SMS_RECEIPT_TOKEN>``: Aliyun
 and Tencent do not sign their callbacks, so the unguessable token in the URL is
 what shows the request comes from whoever was given it, and each report must
 name a message that was sent on SMS with that provider id (Aliyun's report also

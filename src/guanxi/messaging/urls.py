@@ -11,5 +11,5 @@ app_name = "messaging"
 
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("sms/receipts/<str:token>/", views.sms_receipts, name="sms-receipts"),
+    path("sms/receipts/", views.sms_receipts, name="sms-receipts"),
 ]

@@ -47,11 +47,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
-def sms_receipts(request: HttpRequest, token: str) -> HttpResponse:
+def sms_receipts(request: HttpRequest) -> HttpResponse:
     """The SMS provider's delivery reports (:mod:`guanxi.messaging.receipts`).
-    Without ``GUANXI_SMS_RECEIPT_TOKEN``, or with another token, there is no
-    such page."""
+    Without ``GUANXI_SMS_RECEIPT_TOKEN``, or with another ``?token=``, there
+    is no such page."""
     provider = str(settings.GUANXI_SMS_PROVIDER or "")
+    token = str(request.GET.get("token", ""))
     if not receipt_token_ok(token) or provider not in ACKS:
         raise Http404
     try:

@@ -55,7 +55,7 @@ CASES = [
         "messaging:sms-receipts",
         expect(404),
         method="POST",
-        args=lambda w: ["guess"],
+        query="token=guess",
         data=lambda w: "[]",
         content_type=JSON,
     ),

@@ -21,7 +21,7 @@ from guanxi.messaging.tests.servers import SMS_SECRET, ProviderRecorder, sms_pro
 
 pytestmark = pytest.mark.django_db
 TOKEN = "r3ceipt-t0ken-for-tests"
-URL = f"/m/sms/receipts/{TOKEN}/"
+URL = f"/m/sms/receipts/?token={TOKEN}"
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
@@ -96,8 +96,10 @@ def test_a_wrong_token_or_no_token_is_no_page(
     report = [{"biz_id": message.provider_id, "out_id": message.idempotency_key}]
     raw = json.dumps(report)
     response = Client().post(
-        "/m/sms/receipts/guessed/", raw, content_type="application/json"
+        "/m/sms/receipts/?token=guessed", raw, content_type="application/json"
     )
+    assert response.status_code == 404
+    response = Client().post("/m/sms/receipts/", raw, content_type="application/json")
     assert response.status_code == 404
     settings.GUANXI_SMS_RECEIPT_TOKEN = ""
     assert _post(report).status_code == 404
