@@ -561,3 +561,40 @@ def test_the_settings_message_is_in_chinese_too(
             channel="sms", purpose="service", template_text=TEMPLATE, audience="all"
         )
     assert caught.value.message == "尚未配置短信：请设置 GUANXI_SMS_KEY_SECRET。"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("endpoint", "loopback", "error"),
+    [
+        (
+            "https://10.0.0.7/sms",
+            True,
+            "sms refused: The host 10.0.0.7 is not a public address.",
+        ),
+        (
+            "https://169.254.169.254/",
+            True,
+            "sms refused: The host 169.254.169.254 is not a public address.",
+        ),
+        ("http://203.0.113.9/sms", True, "sms refused: Only HTTPS URLs are allowed."),
+        ("http://127.0.0.1:9/sms", False, "sms refused: Only HTTPS URLs are allowed."),
+    ],
+)
+def test_the_endpoint_goes_through_the_outbound_guard(
+    aliyun: ProviderRecorder,
+    make_customer: Any,
+    settings: Any,
+    endpoint: str,
+    loopback: bool,
+    error: str,
+) -> None:
+    make_customer()
+    settings.GUANXI_SMS_ENDPOINT = endpoint
+    settings.GUANXI_CHANNELS_LOOPBACK_HTTP = loopback
+    broadcast_send(
+        channel="sms", purpose="service", template_text=TEMPLATE, audience="all"
+    )
+    assert messages_dispatch() == {"failed": 1}
+    assert Message.objects.get().last_error == error
+    assert aliyun.requests == 0

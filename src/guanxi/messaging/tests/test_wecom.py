@@ -279,3 +279,17 @@ def test_bad_wecom_settings_are_refused_at_send_time(
         )
     assert str(caught.value) == message
     assert Message.objects.count() == 0
+
+
+def test_the_base_url_goes_through_the_outbound_guard(
+    wecom: ProviderRecorder, make_customer: Any, settings: Any
+) -> None:
+    _customer(make_customer, "王芳", "wmA0001")
+    settings.GUANXI_CHANNELS_LOOPBACK_HTTP = False
+    _send()
+    assert messages_dispatch() == {"failed": 1}
+    assert (
+        Message.objects.get().last_error
+        == "wecom refused: Only HTTPS URLs are allowed."
+    )
+    assert wecom.requests == 0
