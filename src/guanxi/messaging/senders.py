@@ -23,6 +23,11 @@ from guanxi.messaging.choices import MessageChannel, Purpose
 from guanxi.messaging.rendering import SAMPLE, VARIABLES, render
 
 
+def _unset(names: list[str]) -> list[str]:
+    """The settings of ``names`` that are empty."""
+    return [name for name in names if not str(getattr(settings, name) or "")]
+
+
 def _missing(names: list[str]) -> ValidationFailed:
     return ValidationFailed(
         _("SMS is not set up: set %(names)s.") % {"names": ", ".join(names)}
@@ -56,7 +61,7 @@ def sms_settings() -> SmsSettings:
         ],
         "http": ["GUANXI_SMS_ENDPOINT", "GUANXI_SMS_KEY_SECRET"],
     }[provider]
-    missing = [name for name in needed if not str(getattr(settings, name) or "")]
+    missing = _unset(needed)
     if missing:
         raise _missing(missing)
     params = tuple(
@@ -104,7 +109,7 @@ def wecom_settings() -> WecomSettings:
         if mode == "robot"
         else ["GUANXI_WECOM_CORP_ID", "GUANXI_WECOM_SECRET"]
     )
-    missing = [name for name in needed if not str(getattr(settings, name) or "")]
+    missing = _unset(needed)
     if missing:
         raise ValidationFailed(
             _("WeCom is not set up: set %(names)s.") % {"names": ", ".join(missing)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import json
 import socket
 import ssl
 from dataclasses import dataclass
@@ -116,6 +117,14 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 class Answer:
     status: int
     body: bytes
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; empty when it is not one."""
+        try:
+            loaded = json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
 
 
 def request(

@@ -170,14 +170,6 @@ def tencent_authorization(
     )
 
 
-def _json(answer: Answer) -> dict[str, Any]:
-    try:
-        loaded = json.loads(answer.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
 def _code(value: Any) -> str:
     """A provider's code, safe for the log: letters, digits, ``._-`` only."""
     text = str(value or "")[:80]
@@ -203,7 +195,7 @@ ALIYUN_BAD_NUMBER = frozenset({"isv.MOBILE_NUMBER_ILLEGAL"})
 
 
 def aliyun_classify(answer: Answer) -> Result:
-    data = _json(answer)
+    data = answer.json_object()
     code = _code(data.get("Code"))
     if code == "OK":
         return sent(_code(data.get("BizId")))
@@ -242,7 +234,7 @@ def _tencent_code(code: str) -> Result:
 
 
 def tencent_classify(answer: Answer) -> Result:
-    response = _json(answer).get("Response")
+    response = answer.json_object().get("Response")
     if not isinstance(response, dict):
         return _by_status("sms tencent", answer.status)
     error = response.get("Error")
@@ -270,7 +262,7 @@ def gateway_classify(answer: Answer) -> Result:
     """The HTTP gateway: 2xx sent (``{"id": …}`` kept), 408/429/5xx retry,
     ``{"error": "invalid_number"}`` failed and the number suppressed, any
     other answer failed."""
-    data = _json(answer)
+    data = answer.json_object()
     if 200 <= answer.status < 300:
         return sent(_code(data.get("id")))
     if answer.status in {408, 429} or answer.status >= 500:

@@ -88,14 +88,6 @@ class _Tokens:
 TOKENS = _Tokens()
 
 
-def _json(answer: Answer) -> dict[str, Any]:
-    try:
-        loaded = json.loads(answer.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
 def _errcode(data: dict[str, Any]) -> int | None:
     value = data.get("errcode")
     return value if isinstance(value, int) else None
@@ -173,7 +165,7 @@ class WecomSender:
                 "text": {"content": _truncate(text, TEXT_BYTES)},
             }
         answer = self._post_json(target, payload)
-        outcome = _classify("wecom robot", answer, _json(answer))
+        outcome = _classify("wecom robot", answer, answer.json_object())
         return outcome or sent()
 
     def _token(self, *, fresh: bool) -> tuple[str, Result | None]:
@@ -188,7 +180,7 @@ class WecomSender:
             f"/cgi-bin/gettoken?corpid={quote(s.corp_id)}&corpsecret={quote(s.secret)}"
         )
         answer = get(target)
-        data = _json(answer)
+        data = answer.json_object()
         outcome = _classify("wecom gettoken", answer, data, token_retries=False)
         if outcome is not None:
             return "", outcome
@@ -216,7 +208,7 @@ class WecomSender:
                 f"/cgi-bin/externalcontact/add_msg_template?access_token={quote(token)}"
             )
             answer = self._post_json(target, payload)
-            data = _json(answer)
+            data = answer.json_object()
             if _errcode(data) in TOKEN_INVALID and not fresh:
                 continue  # taken again once, then the message is sent
             outcome = _classify("wecom add_msg_template", answer, data)

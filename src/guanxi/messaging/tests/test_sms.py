@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.messaging.channels.base import Result
 from guanxi.messaging.channels.network import Answer
 from guanxi.messaging.channels.sms import (
     aliyun_classify,
@@ -96,6 +97,17 @@ def _answer(status: int, body: dict[str, Any]) -> Answer:
     return Answer(status=status, body=json.dumps(body).encode())
 
 
+def _check(result: Result, expected: tuple[str, str, bool, str]) -> None:
+    """``expected``: (outcome, the end of the code, suppress, provider id)."""
+    outcome, code, suppress, provider_id = expected
+    assert (result.outcome.value, result.suppress_address, result.provider_id) == (
+        outcome,
+        suppress,
+        provider_id,
+    )
+    assert result.code.endswith(code)
+
+
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
@@ -113,14 +125,7 @@ def _answer(status: int, body: dict[str, Any]) -> Answer:
 def test_aliyun_answers_are_classified(
     status: int, body: dict[str, Any], expected: tuple[str, str, bool, str]
 ) -> None:
-    result = aliyun_classify(_answer(status, body))
-    outcome, code, suppress, provider_id = expected
-    assert (result.outcome.value, result.suppress_address, result.provider_id) == (
-        outcome,
-        suppress,
-        provider_id,
-    )
-    assert result.code.endswith(code)
+    _check(aliyun_classify(_answer(status, body)), expected)
 
 
 def _tencent(code: str) -> dict[str, Any]:
@@ -143,14 +148,7 @@ def _tencent(code: str) -> dict[str, Any]:
 def test_tencent_answers_are_classified(
     status: int, body: dict[str, Any], expected: tuple[str, str, bool, str]
 ) -> None:
-    result = tencent_classify(_answer(status, body))
-    outcome, code, suppress, provider_id = expected
-    assert (result.outcome.value, result.suppress_address, result.provider_id) == (
-        outcome,
-        suppress,
-        provider_id,
-    )
-    assert result.code.endswith(code)
+    _check(tencent_classify(_answer(status, body)), expected)
 
 
 @pytest.mark.parametrize(
@@ -165,14 +163,7 @@ def test_tencent_answers_are_classified(
 def test_gateway_answers_are_classified(
     status: int, body: dict[str, Any], expected: tuple[str, str, bool, str]
 ) -> None:
-    result = gateway_classify(_answer(status, body))
-    outcome, code, suppress, provider_id = expected
-    assert (result.outcome.value, result.suppress_address, result.provider_id) == (
-        outcome,
-        suppress,
-        provider_id,
-    )
-    assert result.code.endswith(code)
+    _check(gateway_classify(_answer(status, body)), expected)
 
 
 # --- end to end -------------------------------------------------------------------
