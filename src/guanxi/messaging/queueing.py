@@ -37,19 +37,25 @@ from guanxi.messaging.rules import (
 from guanxi.messaging.selectors import consent_latest
 
 CHUNK = 5000
-
-
 WECOM_ID = "wecom_id"
+
+
+def _address_key(channel: str) -> str | None:
+    """The row's key that holds the address: a blind-index column of the
+    customer, or the WeCom id (a source identity); None: no address needed."""
+    if channel == MessageChannel.WECOM and needs_address(channel):
+        return WECOM_ID
+    return address_index_field(channel)
 
 
 def _rows(customers: QuerySet[Any], *, channel: str, purpose: str) -> QuerySet[Any]:
     fields = ["pk", "preferred_channel"]
-    index_field = address_index_field(channel)
-    if index_field:
-        fields.append(index_field)
     annotations: dict[str, Any] = {}
-    if channel == MessageChannel.WECOM and needs_address(channel):
+    key = _address_key(channel)
+    if key == WECOM_ID:
         annotations[WECOM_ID] = identity_external_id(source=WECOM_SOURCE)
+    elif key:
+        fields.append(key)
     if purpose == Purpose.MARKETING:
         wanted = (
             ConsentChannel.values if channel == MessageChannel.WEBHOOK else [channel]
@@ -108,9 +114,7 @@ def broadcast_queue(
     """Write the broadcast and its messages; the counts by outcome.
     ``ids``: only these of ``customers`` (a list from a file, read in chunks)."""
     now = now or timezone.now()
-    index_field = address_index_field(channel)
-    if channel == MessageChannel.WECOM and needs_address(channel):
-        index_field = WECOM_ID
+    index_field = _address_key(channel)
     count = QueueCount()
     with transaction.atomic():
         broadcast = Broadcast.objects.create(
