@@ -346,6 +346,38 @@ GUANXI_WEBHOOK_SECRET = os.environ.get("GUANXI_WEBHOOK_SECRET", "")
 GUANXI_WEBHOOK_LOOPBACK_HTTP = (
     not PRODUCTION and os.environ.get("GUANXI_WEBHOOK_LOOPBACK_HTTP") == "1"
 )
+# SMS: GUANXI_SMS_PROVIDER aliyun | tencent | http (a gateway of the
+# business's own). Keys: Aliyun AccessKey ID/secret, Tencent SecretId/SecretKey,
+# the gateway's HMAC secret (docs/messaging.md).
+GUANXI_SMS_PROVIDER = os.environ.get("GUANXI_SMS_PROVIDER", "")
+GUANXI_SMS_KEY_ID = os.environ.get("GUANXI_SMS_KEY_ID", "")
+GUANXI_SMS_KEY_SECRET = os.environ.get("GUANXI_SMS_KEY_SECRET", "")
+GUANXI_SMS_SIGN_NAME = os.environ.get("GUANXI_SMS_SIGN_NAME", "")
+GUANXI_SMS_TEMPLATE = os.environ.get("GUANXI_SMS_TEMPLATE", "")
+GUANXI_SMS_TEMPLATE_PARAMS = os.environ.get("GUANXI_SMS_TEMPLATE_PARAMS", "")
+GUANXI_SMS_TEXT_PARAM = os.environ.get("GUANXI_SMS_TEXT_PARAM", "content")
+GUANXI_SMS_APP_ID = os.environ.get("GUANXI_SMS_APP_ID", "")
+GUANXI_SMS_REGION = os.environ.get("GUANXI_SMS_REGION", "")
+GUANXI_SMS_ENDPOINT = os.environ.get("GUANXI_SMS_ENDPOINT", "")
+GUANXI_SMS_MAX_SEGMENTS = int(os.environ.get("GUANXI_SMS_MAX_SEGMENTS", "3"))
+# The secret part of the delivery-receipt URL given to the provider
+# (/m/sms/receipts/<token>/); empty: receipts are not taken.
+GUANXI_SMS_RECEIPT_TOKEN = os.environ.get("GUANXI_SMS_RECEIPT_TOKEN", "")
+# WeCom: GUANXI_WECOM_MODE external (to customers, external-contact API) or
+# robot (a staff group's robot).
+GUANXI_WECOM_MODE = os.environ.get("GUANXI_WECOM_MODE", "external")
+GUANXI_WECOM_BASE_URL = os.environ.get(
+    "GUANXI_WECOM_BASE_URL", "https://qyapi.weixin.qq.com"
+)
+GUANXI_WECOM_CORP_ID = os.environ.get("GUANXI_WECOM_CORP_ID", "")
+GUANXI_WECOM_SECRET = os.environ.get("GUANXI_WECOM_SECRET", "")
+GUANXI_WECOM_SENDER = os.environ.get("GUANXI_WECOM_SENDER", "")
+GUANXI_WECOM_ROBOT_KEY = os.environ.get("GUANXI_WECOM_ROBOT_KEY", "")
+GUANXI_WECOM_ROBOT_FORMAT = os.environ.get("GUANXI_WECOM_ROBOT_FORMAT", "text")
+# Plain HTTP to 127.0.0.1 for the SMS and WeCom endpoints: tests only.
+GUANXI_CHANNELS_LOOPBACK_HTTP = (
+    not PRODUCTION and os.environ.get("GUANXI_CHANNELS_LOOPBACK_HTTP") == "1"
+)
 # Where links in messages (unsubscribe) point: this server as customers reach it.
 GUANXI_PUBLIC_URL = os.environ.get("GUANXI_PUBLIC_URL", "http://127.0.0.1:8000")
 GUANXI_MESSAGE_LEASE_SECONDS = float(

@@ -29,7 +29,13 @@ from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
 from guanxi.core.values import fold_digits, parse_id
 from guanxi.customers.choices import TagKind
-from guanxi.customers.models import Customer, CustomerTag, Interaction, Tag
+from guanxi.customers.models import (
+    Customer,
+    CustomerIdentity,
+    CustomerTag,
+    Interaction,
+    Tag,
+)
 from guanxi.customers.search import (
     PHONE_TAIL,
     email_key,
@@ -389,3 +395,24 @@ def customer_monthly_new(
         }
     )
     return [totals[f"n{i}"] or 0 for i in range(len(periods))]
+
+
+def identity_external_id(*, source: str, customer: str = "pk") -> Subquery:
+    """The customer's id in the source system ``source`` (their first), for
+    annotating a customer queryset (``customer``: the customer id's column)."""
+    return Subquery(
+        CustomerIdentity.objects.filter(customer_id=OuterRef(customer), source=source)
+        .order_by("id")
+        .values("external_id")[:1]
+    )
+
+
+def customer_external_id(*, customer_id: int, source: str) -> str:
+    """The customer's id in the source system ``source`` ("" when none)."""
+    found = (
+        CustomerIdentity.objects.filter(customer_id=customer_id, source=source)
+        .order_by("id")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    return found or ""

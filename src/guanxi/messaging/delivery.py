@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from guanxi.core.errors import DomainError
 from guanxi.messaging.channels.base import Envelope, Outcome, Sender
-from guanxi.messaging.choices import MessageChannel, Purpose, SuppressReason
+from guanxi.messaging.choices import Purpose, SuppressReason
 from guanxi.messaging.links import unsubscribe_url
 from guanxi.messaging.models import Message, SuppressedAddress
 from guanxi.messaging.outbox import (
@@ -38,6 +38,7 @@ from guanxi.messaging.rules import (
     address_of,
     consent_channel,
     customer_time_zone,
+    needs_address,
     over_weekly_cap,
     quiet_until,
 )
@@ -52,7 +53,7 @@ def _verdict(message: Message, now: dt.datetime) -> tuple[str, Any] | None:
     """("suppress", reason) or ("defer", until), or None to send now."""
     customer = message.customer
     address, index = address_of(message.channel, customer)
-    if message.channel not in {MessageChannel.WEBHOOK} and not address:
+    if needs_address(message.channel) and not address:
         return ("suppress", SuppressReason.NO_ADDRESS)
     if (
         index
@@ -92,9 +93,8 @@ def _envelope(message: Message) -> Envelope:
     customer = message.customer
     broadcast = message.broadcast
     assert broadcast is not None  # the only cause so far
-    rendered = render(
-        subject=broadcast.subject, body=broadcast.body, values=_values(customer)
-    )
+    values = _values(customer)
+    rendered = render(subject=broadcast.subject, body=broadcast.body, values=values)
     address, _index = address_of(message.channel, customer)
     link = ""
     needed = consent_channel(message.channel, customer.preferred_channel)
@@ -111,6 +111,7 @@ def _envelope(message: Message) -> Envelope:
         html=rendered.html,
         unsubscribe_url=link,
         manager_id=customer.assigned_manager_id,
+        values=values,
     )
 
 
@@ -159,7 +160,12 @@ def message_deliver(
         )
         return "retry"
     if result.outcome is Outcome.SENT:
-        message_sent(message_id=message_id, token=token, now=timezone.now())
+        message_sent(
+            message_id=message_id,
+            token=token,
+            now=timezone.now(),
+            provider_id=result.provider_id,
+        )
         return "sent"
     if result.outcome is Outcome.RETRY:
         logger.warning("message %s: retry later (%s)", message_id, result.code)
@@ -171,7 +177,7 @@ def message_deliver(
             now=now,
         )
         return "retry"
-    _address, index = address_of(message.channel, message.customer)
+    index = address_of(message.channel, message.customer)[1]
     logger.warning("message %s: failed (%s)", message_id, result.code)
     message_failed(
         message_id=message_id,

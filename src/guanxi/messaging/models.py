@@ -185,6 +185,13 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    provider_id = models.CharField(
+        _("provider's message id"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("The SMS provider's or WeCom's id of the sent message."),
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -194,6 +201,10 @@ class Message(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="message_due_idx"),
             models.Index(
                 fields=["customer", "purpose", "sent_at"], name="message_customer_idx"
+            ),
+            # Delivery receipts find their message by the provider's id.
+            models.Index(
+                fields=["channel", "provider_id"], name="message_provider_idx"
             ),
         ]
         constraints = [
@@ -208,6 +219,42 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+
+class MessageEvent(models.Model):
+    """Something that happened to a sent message, reported by its channel:
+    a delivery receipt (delivered, or not delivered with the provider's code).
+    One of each kind per message: a receipt pushed twice is recorded once."""
+
+    class Kind(models.TextChoices):
+        DELIVERED = "delivered", _("Delivered")
+        UNDELIVERED = "undelivered", _("Not delivered")
+
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("message"),
+        db_index=False,  # message_event_once starts with it
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=64, blank=True, default="")
+    occurred_at = models.DateTimeField(_("occurred"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message event")
+        verbose_name_plural = _("message events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "kind"],
+                name="message_event_once",
+                violation_error_message=_("This event is recorded already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}:{self.kind}"
 
 
 class SuppressedAddress(models.Model):

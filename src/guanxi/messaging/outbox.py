@@ -128,11 +128,18 @@ def _finished(**values: object) -> dict[str, object]:
 
 
 def message_sent(
-    *, message_id: int, token: str, now: dt.datetime | None = None
+    *,
+    message_id: int,
+    token: str,
+    now: dt.datetime | None = None,
+    provider_id: str = "",
 ) -> bool:
     done = _held(message_id, token).update(
         **_finished(
-            status=MessageStatus.SENT, sent_at=now or timezone.now(), last_error=""
+            status=MessageStatus.SENT,
+            sent_at=now or timezone.now(),
+            last_error="",
+            provider_id=provider_id[:64],
         )
     )
     return bool(done)

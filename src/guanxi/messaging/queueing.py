@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from guanxi.customers.selectors import identity_external_id
 from guanxi.messaging.choices import (
     ConsentChannel,
     MessageChannel,
@@ -26,30 +27,56 @@ from guanxi.messaging.choices import (
 from guanxi.messaging.models import Broadcast, Message
 from guanxi.messaging.outbox import QueueCount, idempotency_key, suppressed_indexes
 from guanxi.messaging.rendering import MessageTemplate
-from guanxi.messaging.rules import address_index_field, consent_channel
+from guanxi.messaging.rules import (
+    WECOM_SOURCE,
+    address_index_field,
+    consent_channel,
+    needs_address,
+    wecom_index,
+)
 from guanxi.messaging.selectors import consent_latest
 
 CHUNK = 5000
+WECOM_ID = "wecom_id"
+
+
+def _address_key(channel: str) -> str | None:
+    """The row's key that holds the address: a blind-index column of the
+    customer, or the WeCom id (a source identity); None: no address needed."""
+    if channel == MessageChannel.WECOM and needs_address(channel):
+        return WECOM_ID
+    return address_index_field(channel)
 
 
 def _rows(customers: QuerySet[Any], *, channel: str, purpose: str) -> QuerySet[Any]:
     fields = ["pk", "preferred_channel"]
-    index_field = address_index_field(channel)
-    if index_field:
-        fields.append(index_field)
-    annotations = {}
+    annotations: dict[str, Any] = {}
+    key = _address_key(channel)
+    if key == WECOM_ID:
+        annotations[WECOM_ID] = identity_external_id(source=WECOM_SOURCE)
+    elif key:
+        fields.append(key)
     if purpose == Purpose.MARKETING:
         wanted = (
             ConsentChannel.values if channel == MessageChannel.WEBHOOK else [channel]
         )
-        annotations = {
-            f"consent_{c}": consent_latest(purpose=Purpose.MARKETING, channel=c)
-            for c in wanted
-        }
+        annotations.update(
+            {
+                f"consent_{c}": consent_latest(purpose=Purpose.MARKETING, channel=c)
+                for c in wanted
+            }
+        )
     rows = customers.order_by("pk")
     if annotations:
         rows = rows.annotate(**annotations)
     return rows.values(*fields, *annotations)
+
+
+def _index(row: dict[str, Any], index_field: str | None) -> str:
+    """The row's address blind index ("" when it has none)."""
+    if index_field == WECOM_ID:
+        return wecom_index(str(row.get(WECOM_ID) or ""))
+    return str(row.get(index_field) or "") if index_field else ""
 
 
 def _reason(
@@ -61,7 +88,7 @@ def _reason(
     suppressed: set[str],
 ) -> str:
     if index_field is not None:
-        index = row.get(index_field)
+        index = _index(row, index_field)
         if not index:
             return SuppressReason.NO_ADDRESS
         if index in suppressed:
@@ -87,7 +114,7 @@ def broadcast_queue(
     """Write the broadcast and its messages; the counts by outcome.
     ``ids``: only these of ``customers`` (a list from a file, read in chunks)."""
     now = now or timezone.now()
-    index_field = address_index_field(channel)
+    index_field = _address_key(channel)
     count = QueueCount()
     with transaction.atomic():
         broadcast = Broadcast.objects.create(
@@ -104,9 +131,7 @@ def broadcast_queue(
 
         def flush() -> None:
             suppressed = (
-                suppressed_indexes(
-                    channel, (str(r.get(index_field) or "") for r in chunk)
-                )
+                suppressed_indexes(channel, (_index(r, index_field) for r in chunk))
                 if index_field
                 else set()
             )

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.conf import settings
 
+from guanxi.core.crypto import blind_index
+from guanxi.customers.selectors import customer_external_id
 from guanxi.messaging.choices import (
     ConsentChannel,
     MessageChannel,
@@ -31,18 +33,47 @@ def consent_channel(channel: str, preferred: str) -> str | None:
     return channel if channel in CONSENT_CHANNELS else None
 
 
+#: The source whose identity holds a customer's WeCom ``external_userid``.
+WECOM_SOURCE = "wecom"
+
+
+def wecom_to_customers() -> bool:
+    """Whether WeCom messages go to customers (the external-contact API) —
+    not to a staff group's robot (``GUANXI_WECOM_MODE=robot``)."""
+    return str(settings.GUANXI_WECOM_MODE or "external") != "robot"
+
+
+def needs_address(channel: str) -> bool:
+    """Whether a message on the channel needs an address of the customer's
+    (a webhook and the WeCom robot go to the business's own people)."""
+    if channel == MessageChannel.WEBHOOK:
+        return False
+    if channel == MessageChannel.WECOM:
+        return wecom_to_customers()
+    return True
+
+
 def address_index_field(channel: str) -> str | None:
     """The customer's blind-index column of the channel's address (None: the
-    channel needs no address of the customer's)."""
+    channel needs no address of the customer's, or it is not a column:
+    WeCom's is a source identity, :func:`wecom_index`)."""
     if channel == MessageChannel.EMAIL:
         return "email_index"
-    if channel in {MessageChannel.SMS, MessageChannel.PHONE, MessageChannel.WECOM}:
+    if channel in {MessageChannel.SMS, MessageChannel.PHONE}:
         return "phone_index"
     return None
 
 
+def wecom_index(external_id: str) -> str:
+    """The blind index a WeCom ``external_userid`` is suppressed by."""
+    return blind_index(external_id, context="wecom") if external_id else ""
+
+
 def address_of(channel: str, customer: Any) -> tuple[str, str]:
     """(address, blind index) of the customer on the channel."""
+    if channel == MessageChannel.WECOM and wecom_to_customers():
+        external_id = customer_external_id(customer_id=customer.pk, source=WECOM_SOURCE)
+        return external_id, wecom_index(external_id)
     field = address_index_field(channel)
     if field is None:
         return "", ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -9,8 +11,125 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.messaging.channels.base import Sender
 from guanxi.messaging.channels.email import EmailSender
 from guanxi.messaging.channels.phone import PhoneSender
+from guanxi.messaging.channels.sms import (
+    PROVIDERS,
+    SmsSender,
+    SmsSettings,
+    sms_length,
+)
 from guanxi.messaging.channels.webhook import WebhookSender
-from guanxi.messaging.choices import MessageChannel
+from guanxi.messaging.channels.wecom import MODES, WecomSender, WecomSettings
+from guanxi.messaging.choices import MessageChannel, Purpose
+from guanxi.messaging.rendering import SAMPLE, VARIABLES, render
+
+
+def _unset(names: list[str]) -> list[str]:
+    """The settings of ``names`` that are empty."""
+    return [name for name in names if not str(getattr(settings, name) or "")]
+
+
+def _missing(names: list[str]) -> ValidationFailed:
+    return ValidationFailed(
+        _("SMS is not set up: set %(names)s.") % {"names": ", ".join(names)}
+    )
+
+
+def sms_settings() -> SmsSettings:
+    """The SMS settings, checked. Raises ``ValidationFailed`` naming the
+    settings that are missing or wrong (never their values)."""
+    provider = str(settings.GUANXI_SMS_PROVIDER or "").strip()
+    if not provider:
+        raise _missing(["GUANXI_SMS_PROVIDER"])
+    if provider not in PROVIDERS:
+        raise ValidationFailed(
+            _("GUANXI_SMS_PROVIDER is aliyun, tencent or http, not %(value)r.")
+            % {"value": provider[:40]}
+        )
+    needed = {
+        "aliyun": [
+            "GUANXI_SMS_KEY_ID",
+            "GUANXI_SMS_KEY_SECRET",
+            "GUANXI_SMS_SIGN_NAME",
+            "GUANXI_SMS_TEMPLATE",
+        ],
+        "tencent": [
+            "GUANXI_SMS_KEY_ID",
+            "GUANXI_SMS_KEY_SECRET",
+            "GUANXI_SMS_SIGN_NAME",
+            "GUANXI_SMS_TEMPLATE",
+            "GUANXI_SMS_APP_ID",
+        ],
+        "http": ["GUANXI_SMS_ENDPOINT", "GUANXI_SMS_KEY_SECRET"],
+    }[provider]
+    missing = _unset(needed)
+    if missing:
+        raise _missing(missing)
+    params = tuple(
+        p.strip() for p in str(settings.GUANXI_SMS_TEMPLATE_PARAMS or "").split(",")
+    )
+    params = tuple(p for p in params if p)
+    unknown = [p for p in params if p not in VARIABLES]
+    if unknown:
+        raise ValidationFailed(
+            _(
+                "GUANXI_SMS_TEMPLATE_PARAMS names %(name)r, not a template "
+                "variable (%(known)s)."
+            )
+            % {"name": unknown[0][:40], "known": ", ".join(VARIABLES)}
+        )
+    segments = int(settings.GUANXI_SMS_MAX_SEGMENTS)
+    if segments < 1:
+        raise ValidationFailed(_("GUANXI_SMS_MAX_SEGMENTS must be at least 1."))
+    return SmsSettings(
+        provider=provider,
+        key_id=str(settings.GUANXI_SMS_KEY_ID or ""),
+        key_secret=str(settings.GUANXI_SMS_KEY_SECRET),
+        sign_name=str(settings.GUANXI_SMS_SIGN_NAME or ""),
+        template=str(settings.GUANXI_SMS_TEMPLATE or ""),
+        template_params=params,
+        text_param=str(settings.GUANXI_SMS_TEXT_PARAM or "content"),
+        app_id=str(settings.GUANXI_SMS_APP_ID or ""),
+        region=str(settings.GUANXI_SMS_REGION or ""),
+        endpoint=str(settings.GUANXI_SMS_ENDPOINT or ""),
+        max_segments=segments,
+        allow_loopback_http=bool(settings.GUANXI_CHANNELS_LOOPBACK_HTTP),
+    )
+
+
+def wecom_settings() -> WecomSettings:
+    """The WeCom settings, checked (``ValidationFailed`` names what is missing)."""
+    mode = str(settings.GUANXI_WECOM_MODE or "external").strip()
+    if mode not in MODES:
+        raise ValidationFailed(
+            _("GUANXI_WECOM_MODE is external or robot, not %(value)r.")
+            % {"value": mode[:40]}
+        )
+    needed = (
+        ["GUANXI_WECOM_ROBOT_KEY"]
+        if mode == "robot"
+        else ["GUANXI_WECOM_CORP_ID", "GUANXI_WECOM_SECRET"]
+    )
+    missing = _unset(needed)
+    if missing:
+        raise ValidationFailed(
+            _("WeCom is not set up: set %(names)s.") % {"names": ", ".join(missing)}
+        )
+    robot_format = str(settings.GUANXI_WECOM_ROBOT_FORMAT or "text")
+    if robot_format not in {"text", "markdown"}:
+        raise ValidationFailed(
+            _("GUANXI_WECOM_ROBOT_FORMAT is text or markdown, not %(value)r.")
+            % {"value": robot_format[:40]}
+        )
+    return WecomSettings(
+        mode=mode,
+        base_url=str(settings.GUANXI_WECOM_BASE_URL or "https://qyapi.weixin.qq.com"),
+        robot_key=str(settings.GUANXI_WECOM_ROBOT_KEY or ""),
+        robot_format=robot_format,
+        corp_id=str(settings.GUANXI_WECOM_CORP_ID or ""),
+        secret=str(settings.GUANXI_WECOM_SECRET or ""),
+        sender=str(settings.GUANXI_WECOM_SENDER or ""),
+        allow_loopback_http=bool(settings.GUANXI_CHANNELS_LOOPBACK_HTTP),
+    )
 
 
 def sender_for(channel: str) -> Sender:
@@ -36,6 +155,48 @@ def sender_for(channel: str) -> Sender:
         )
     if channel == MessageChannel.PHONE:
         return PhoneSender()
+    if channel == MessageChannel.SMS:
+        return SmsSender(sms_settings())
+    if channel == MessageChannel.WECOM:
+        return WecomSender(wecom_settings())
     raise ValidationFailed(
         _("The %(channel)s channel is not available yet.") % {"channel": channel}
     )
+
+
+def channel_template_check(*, channel: str, purpose: str, template: Any) -> None:
+    """What a channel refuses before anything is queued: an SMS longer than
+    ``GUANXI_SMS_MAX_SEGMENTS`` parts (counted with the sample values and the
+    sign name the provider puts in front), marketing to a staff group's WeCom
+    robot. Raises ``ValidationFailed``."""
+    if channel == MessageChannel.SMS:
+        sms = sms_settings()
+        if sms.template_params:
+            return  # the provider's template holds the text
+        text = render(subject="", body=template.body, values=SAMPLE).text.strip()
+        length = sms_length(sms.shown_text(text))
+        if length.segments > sms.max_segments:
+            raise ValidationFailed(
+                _(
+                    "The SMS is %(chars)d characters long with sample values: "
+                    "%(parts)d parts, more than the %(max)d allowed "
+                    "(GUANXI_SMS_MAX_SEGMENTS)."
+                )
+                % {
+                    "chars": length.units,
+                    "parts": length.segments,
+                    "max": sms.max_segments,
+                },
+                field="template",
+            )
+    if (
+        channel == MessageChannel.WECOM
+        and purpose == Purpose.MARKETING
+        and wecom_settings().mode == "robot"
+    ):
+        raise ValidationFailed(
+            _(
+                "The WeCom robot posts to a staff group: it sends service "
+                "notices only, not marketing."
+            )
+        )

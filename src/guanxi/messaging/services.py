@@ -15,8 +15,9 @@ from guanxi.messaging.delivery import messages_dispatch
 from guanxi.messaging.models import LedgerRefused
 from guanxi.messaging.outbox import QueueCount
 from guanxi.messaging.queueing import broadcast_queue
+from guanxi.messaging.receipts import sms_receipts_record
 from guanxi.messaging.rendering import template_parse
-from guanxi.messaging.senders import sender_for
+from guanxi.messaging.senders import channel_template_check, sender_for
 from guanxi.messaging.tasks import messages_dispatch_soon
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "consent_unsubscribe",
     "messages_dispatch",
     "messages_dispatch_soon",
+    "sms_receipts_record",
 ]
 
 
@@ -51,6 +53,7 @@ def broadcast_send(
     template = template_parse(
         template_text, needs_subject=channel == MessageChannel.EMAIL
     )
+    channel_template_check(channel=channel, purpose=purpose, template=template)
     who = audience_customers(audience)
     with transaction.atomic():
         _broadcast, count = broadcast_queue(

@@ -1,4 +1,5 @@
-"""Messaging's public pages: the signed one-click unsubscribe link."""
+"""Messaging's public pages: the signed one-click unsubscribe link and the
+SMS provider's delivery receipts."""
 
 from __future__ import annotations
 
@@ -10,4 +11,5 @@ app_name = "messaging"
 
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("sms/receipts/", views.sms_receipts, name="sms-receipts"),
 ]

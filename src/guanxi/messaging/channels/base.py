@@ -4,7 +4,7 @@ key and say how it went — sent, retry later, or failed for good."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -18,11 +18,14 @@ class Outcome(enum.Enum):
 class Result:
     """How a send went. ``code`` is for the log and the message row: a status
     code and a short word, never an address or a body. ``suppress_address``:
-    the address itself is bad (SMTP 5xx for the recipient)."""
+    the address itself is bad (SMTP 5xx for the recipient). ``provider_id``:
+    the provider's id of the sent message (an SMS BizId or SerialNo, a WeCom
+    msgid), kept on the message to match delivery receipts."""
 
     outcome: Outcome
     code: str = ""
     suppress_address: bool = False
+    provider_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class Envelope:
     html: str
     unsubscribe_url: str = ""
     manager_id: int | None = None
+    # The template's variables for this customer (name, store, …): channels
+    # whose provider fills its own template (SMS) may send them one by one.
+    values: dict[str, str] = field(default_factory=dict)
 
 
 class Sender(Protocol):
@@ -47,8 +53,8 @@ class Sender(Protocol):
     def close(self) -> None: ...
 
 
-def sent() -> Result:
-    return Result(Outcome.SENT)
+def sent(provider_id: str = "") -> Result:
+    return Result(Outcome.SENT, provider_id=provider_id[:64])
 
 
 def retry(code: str) -> Result:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import json
 import socket
 import ssl
 from dataclasses import dataclass
@@ -117,17 +118,37 @@ class Answer:
     status: int
     body: bytes
 
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; empty when it is not one."""
+        try:
+            loaded = json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
 
-def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
-    """POST to the checked address; a redirect is an answer, never followed."""
+
+def request(
+    method: str, target: Target, *, body: bytes | None, headers: dict[str, str]
+) -> Answer:
+    """One request to the checked address; a redirect is an answer, never
+    followed. The answer's body is read up to 64 KiB."""
     connection: Any
     if target.scheme == "https":
         connection = _PinnedHTTPSConnection(target)
     else:
         connection = _PinnedHTTPConnection(target)
     try:
-        connection.request("POST", target.path, body=body, headers=headers)
+        connection.request(method, target.path, body=body, headers=headers)
         response = connection.getresponse()
-        return Answer(status=response.status, body=response.read(4096))
+        return Answer(status=response.status, body=response.read(65536))
     finally:
         connection.close()
+
+
+def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
+    """POST to the checked address; a redirect is an answer, never followed."""
+    return request("POST", target, body=body, headers=headers)
+
+
+def get(target: Target, *, headers: dict[str, str] | None = None) -> Answer:
+    return request("GET", target, body=None, headers=headers or {})

@@ -2,6 +2,7 @@
 
 The unsubscribe link is public: whoever holds the signed link (the customer,
 from their mailbox) may use it, logged in or not, whoever's customer it is.
+SMS receipts are public too, behind the token in their URL.
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ CASES = [
     AccessCase("messaging:unsubscribe", PUBLIC, method="POST", args=_own, label="own"),
     AccessCase(
         "messaging:unsubscribe", PUBLIC, method="POST", args=_foreign, label="foreign"
+    ),
+    # Receipts need GUANXI_SMS_RECEIPT_TOKEN (unset here): no such page for
+    # anyone; the token's own checks are in test_receipts.
+    AccessCase(
+        "messaging:sms-receipts",
+        expect(404),
+        method="POST",
+        query="token=guess",
+        data=lambda w: "[]",
+        content_type=JSON,
     ),
     AccessCase(
         "api-customer-consent",

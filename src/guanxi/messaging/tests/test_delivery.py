@@ -311,7 +311,7 @@ def test_the_weekly_marketing_cap_suppresses_the_third_but_not_service(
             {"purpose": "profiling"},
             "The purpose is service or marketing, not 'profiling'.",
         ),
-        ({"channel": "sms"}, "The sms channel is not available yet."),
+        ({"channel": "sms"}, "SMS is not set up: set GUANXI_SMS_PROVIDER."),
         ({"audience": "segment:无此分群"}, "No segment is named '无此分群'."),
         (
             {"audience": "some"},

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from guanxi.messaging.tests.servers import SmtpRecorder, smtp_server
+from guanxi.messaging.tests.servers import (
+    SMS_KEY_ID,
+    SMS_SECRET,
+    ProviderRecorder,
+    SmtpRecorder,
+    smtp_server,
+    tencent_sms_server,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -40,7 +47,7 @@ from guanxi.customers.models import Customer
 from guanxi.customers.services import customer_apply_contact
 rows = []
 for i in range(int(sys.argv[1])):
-    c = Customer(name=f"客户{i}", email=f"c{i}@example.com")
+    c = Customer(name=f"客户{i}", email=f"c{i}@example.com", phone=f"+86139{i:08d}")
     customer_apply_contact(c)
     rows.append(c)
 Customer.objects.bulk_create(rows, batch_size=1000)
@@ -126,24 +133,27 @@ def world(prepared: Path, tmp_path: Path) -> Iterator[tuple[SmtpRecorder, Path, 
     (tmp_path / "t.txt").write_text(
         "Subject: 你好 {{ name }}\n\n{{ name }}，新茶到了。\n", encoding="utf-8"
     )
+    (tmp_path / "sms.txt").write_text("{{ name }}，新茶到了。\n", encoding="utf-8")
     with smtp_server() as (smtp, port):
         yield smtp, tmp_path, port
 
 
-def _queue(env: dict[str, str], folder: Path, customers: int) -> dict[str, object]:
+def _queue(
+    env: dict[str, str], folder: Path, customers: int, channel: str = "email"
+) -> dict[str, object]:
     ids = folder / "ids.csv"
     ids.write_text("".join(f"{i}\n" for i in range(1, customers + 1)), encoding="utf-8")
     out = _guanxi(
         env,
         "send",
         "--channel",
-        "email",
+        channel,
         "--audience",
         f"file:{ids}",
         "--purpose",
         "service",
         "--template",
-        str(folder / "t.txt"),
+        str(folder / ("sms.txt" if channel == "sms" else "t.txt")),
         "--json",
     )
     return dict(json.loads(out))
@@ -217,3 +227,46 @@ def test_two_workers_at_once_send_exactly_one_message_per_customer(
     counts = Counter(m["To"] for m in smtp.received)
     assert counts == Counter({f"c{i}@example.com": 1 for i in range(400)})
     assert _statuses(folder / "data") == {"sent": 400}
+
+
+def test_sms_through_a_worker_process_arrives_once_each(
+    world: tuple[SmtpRecorder, Path, int],
+) -> None:
+    """``guanxi send --channel sms`` and ``guanxi worker`` as processes, to
+    Tencent Cloud SMS's stand-in, which checks every signature and throttles
+    the first request."""
+    _smtp, folder, port = world
+    server = ProviderRecorder(key_id=SMS_KEY_ID, secret=SMS_SECRET)
+    server.answers[:] = [(200, {"Code": "LimitExceeded.PhoneNumberOneHourLimit"})]
+    with tencent_sms_server(server) as sms_port:
+        env = _env(
+            folder / "data",
+            port,
+            "sqlite",
+            GUANXI_SMS_PROVIDER="tencent",
+            GUANXI_SMS_KEY_ID=SMS_KEY_ID,
+            GUANXI_SMS_KEY_SECRET=SMS_SECRET,
+            GUANXI_SMS_SIGN_NAME="关系茶庄",
+            GUANXI_SMS_TEMPLATE="1234",
+            GUANXI_SMS_APP_ID="1400000000",
+            GUANXI_SMS_ENDPOINT=f"http://127.0.0.1:{sms_port}/",
+            GUANXI_CHANNELS_LOOPBACK_HTTP="1",
+            GUANXI_MESSAGE_RETRY_BASE_SECONDS="0",
+        )
+        assert _queue(env, folder, 50, channel="sms") == {
+            "queued": 50,
+            "suppressed": {},
+        }
+        worker = _worker(env)
+        try:
+            deadline = time.monotonic() + WAIT_SECONDS
+            while len(server.received) < 50 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1)  # a duplicate would arrive now
+        finally:
+            _stop(worker)
+    assert server.bad_signatures == 0
+    assert server.requests == 51  # one throttled, then each once
+    phones = Counter(r["PhoneNumberSet"][0] for r in server.received)
+    assert phones == Counter({f"+86139{i:08d}": 1 for i in range(50)})
+    assert _statuses(folder / "data") == {"sent": 50}
