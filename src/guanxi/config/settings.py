@@ -425,6 +425,14 @@ LOGGING = {
         "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING"),
     },
     "loggers": {
+        # The task worker's records through the same handlers (one line on the
+        # terminal, whole in the file): with a handler of its own configured,
+        # Huey's consumer adds none of its own, which printed tracebacks.
+        "huey": {
+            "handlers": _LOG_HANDLERS,
+            "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        },
         # One line per refused host instead of a traceback (see log_filters).
         "django.security.DisallowedHost": {
             "handlers": _LOG_HANDLERS,

@@ -354,3 +354,37 @@ def test_email_not_set_up_is_refused(make_customer: Any, settings: Any) -> None:
         "GUANXI_EMAIL_URL must look like smtp://host:port"
     )
     assert Message.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_minute_sweep_waits_when_the_embedded_database_stays_locked(
+    smtp: SmtpRecorder, make_customer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    from django.db import connection
+
+    from guanxi.messaging.tasks import messages_dispatch_periodic_task
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the embedded database's lock")
+    _customers(make_customer, 1)
+    _send("service")
+    options = connection.settings_dict["OPTIONS"]
+    timeout = options["timeout"]
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    connection.close()
+    options["timeout"] = 0.2
+    try:
+        other.execute("BEGIN IMMEDIATE")  # a long import holds the write lock
+        messages_dispatch_periodic_task.call_local()  # no exception
+        assert "messages: the database is busy" in caplog.text
+        other.execute("ROLLBACK")
+        assert smtp.received == []
+        messages_dispatch_periodic_task.call_local()
+    finally:
+        other.close()
+        connection.close()
+        options["timeout"] = timeout
+    assert len(smtp.received) == 1
+    assert _statuses() == [("sent", "")]
