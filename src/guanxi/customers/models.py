@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.fields import EncryptedDateField, EncryptedTextField
+from guanxi.core.fields import AmountField, EncryptedDateField, EncryptedTextField
 from guanxi.core.models import TimeStampedModel
 from guanxi.customers.choices import (
     Channel,
@@ -133,6 +133,22 @@ class Customer(TimeStampedModel):
         db_index=False,
     )
     first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    # Purchase aggregates, kept by every write of orders (commerce calls
+    # ``customer_purchases_refresh`` in the same transaction) so the customer
+    # list shows and sorts them without reading the orders. A purchase is an
+    # order whose status is in ``commerce.selectors.PURCHASE_STATUSES``.
+    purchase_total = AmountField(
+        _("total spend"), default=0, db_default=0, editable=False
+    )
+    purchase_count = models.PositiveIntegerField(
+        _("orders"), default=0, db_default=0, editable=False
+    )
+    first_purchase_at = models.DateTimeField(
+        _("first purchase"), null=True, blank=True, editable=False
+    )
+    last_purchase_at = models.DateTimeField(
+        _("last purchase"), null=True, blank=True, editable=False
+    )
     tags = models.ManyToManyField(
         Tag,
         through="CustomerTag",
@@ -150,6 +166,12 @@ class Customer(TimeStampedModel):
                 fields=["assigned_manager", "id"], name="customer_manager_idx"
             ),
             models.Index(fields=["birth_month"], name="customer_birth_month_idx"),
+            # The list's sorts (keyset pages by (value, id), either way).
+            models.Index(fields=["purchase_total", "id"], name="customer_spend_idx"),
+            models.Index(fields=["purchase_count", "id"], name="customer_orders_idx"),
+            models.Index(
+                fields=["last_purchase_at", "id"], name="customer_last_purchase_idx"
+            ),
         ]
         # One customer per phone number and per email address, enforced by the
         # database for every way in (the matcher finds them; a concurrent
