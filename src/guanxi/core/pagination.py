@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet

@@ -47,6 +47,7 @@ from guanxi.customers.search import (
 )
 
 __all__ = [
+    "CUSTOMER_SORTS",
     "assignable_managers",
     "customer_filter_email",
     "customer_filter_name",
@@ -62,7 +63,6 @@ __all__ = [
     "customer_scope",
     "customer_search",
     "customer_sorted",
-    "CUSTOMER_SORTS",
     "customer_table_name",
     "customer_tag_count",
     "customer_tag_links",
