@@ -387,3 +387,34 @@ class CustomerChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.kind}"
+
+
+class SavedView(models.Model):
+    """A person's named customer list: the list's query string (filters and
+    sort, no page cursor). Only its owner sees, opens or deletes it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("owner"),
+        db_index=False,  # savedview_owner_name_unique starts with it
+    )
+    name = models.CharField(_("name"), max_length=64)
+    query = models.CharField(_("query"), max_length=1000, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                name="savedview_owner_name_unique",
+                violation_error_message=_("You already have a view with this name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from django.urls import path
 
-from guanxi.customers import activity_views, edit_views, views
+from guanxi.customers import activity_views, edit_views, list_views, views
 
 app_name = "customers"
 
 urlpatterns = [
     path("", views.customer_list, name="customer-list"),
     path("<int:pk>/", views.customer_detail, name="customer-detail"),
+    # Saved views and bulk actions of the list (customers/list_views.py).
+    path("views/save/", list_views.saved_view_save, name="saved-view-save"),
+    path(
+        "views/<int:pk>/delete/",
+        list_views.saved_view_delete_view,
+        name="saved-view-delete",
+    ),
     # Writing one customer (customers/edit_views.py, customers/activity_views.py).
     path("new/", edit_views.customer_create_view, name="customer-create"),
     path("contact-check/", edit_views.contact_check, name="contact-check"),

@@ -31,6 +31,7 @@ from guanxi.customers.detail import customer_insight, customer_timeline
 from guanxi.customers.edit_views import customer_actions
 from guanxi.customers.filtersets import PURCHASE_CHOICES, CustomerFilterSet
 from guanxi.customers.presenters import customer_card, customer_list_row
+from guanxi.customers.saved_views import saved_view_list
 from guanxi.customers.selectors import (
     assignable_managers,
     customer_get,
@@ -143,6 +144,9 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
         page="customers/customer_list.html",
         fragment="customers/partials/customer_rows.html",
     )
+    if template == "customers/customer_list.html":
+        context["saved_views"] = list(saved_view_list(actor=request.user))
+        context["may_save_views"] = policy.active
     # The whole page answers a bad filter with 400; htmx swaps only 2xx
     # answers, so its fragment carries the message with 200.
     bad = error and template == "customers/customer_list.html"
