@@ -4,10 +4,12 @@ the list's filters."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,10 +17,25 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.views import HtmxHttpRequest, domain_errors
+from guanxi.customers.bulk_actions import (
+    MAX_SELECTED,
+    bulk_action_confirm,
+    bulk_action_get,
+    bulk_action_prepare,
+)
+from guanxi.customers.choices import BulkStatus
 from guanxi.customers.listing import LIST_PARAMETERS
+from guanxi.customers.models import BulkAction
 from guanxi.customers.saved_views import saved_view_create, saved_view_delete
 
-__all__ = ["saved_view_delete_view", "saved_view_save"]
+__all__ = [
+    "bulk_confirm",
+    "bulk_detail",
+    "bulk_new",
+    "bulk_progress",
+    "saved_view_delete_view",
+    "saved_view_save",
+]
 
 
 def _to_list(request: HtmxHttpRequest, query: str = "") -> HttpResponse:
@@ -63,3 +80,71 @@ def saved_view_delete_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     saved_view_delete(actor=request.user, pk=pk)
     messages.success(request, _("The view was deleted."))
     return _to_list(request)
+
+
+def _bulk_context(action: BulkAction) -> dict[str, Any]:
+    finished = action.status in (BulkStatus.DONE, BulkStatus.FAILED)
+    percent = int(100 * action.done / action.total) if action.total else 100
+    return {
+        "action": action,
+        "finished": finished,
+        "percent": min(percent, 100),
+        "tag_label": action.tag.label() if action.tag is not None else "",
+        "manager_label": (
+            action.manager.get_username() if action.manager is not None else ""
+        ),
+    }
+
+
+@login_required
+@require_POST
+@domain_errors
+def bulk_new(request: HtmxHttpRequest) -> HttpResponse:
+    """Check a bulk action from the list's bulk bar and show its confirmation
+    (how many customers it will touch); a problem goes back to the list with
+    its message."""
+    query = request.POST.get("query", "")[:2000]
+    shown = QueryDict(query)
+    try:
+        action = bulk_action_prepare(
+            actor=request.user,
+            kind=request.POST.get("kind"),
+            tag=request.POST.get("tag") or None,
+            manager=request.POST.get("manager") or None,
+            ids=request.POST.getlist("ids")[: MAX_SELECTED + 1],
+            everyone_matching=request.POST.get("scope") == "all",
+            params={name: shown.get(name, "") for name in LIST_PARAMETERS},
+        )
+    except ValidationFailed as exc:
+        messages.error(request, _("Nothing was changed: %(m)s") % {"m": exc.message})
+        return redirect(
+            reverse("customers:customer-list") + (f"?{query}" if query else "")
+        )
+    return redirect("customers:bulk-detail", pk=action.pk)
+
+
+@login_required
+@domain_errors
+def bulk_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The confirmation of a prepared action, then its progress."""
+    action = bulk_action_get(actor=request.user, pk=pk)
+    return render(request, "customers/bulk_action.html", _bulk_context(action))
+
+
+@login_required
+@require_POST
+@domain_errors
+def bulk_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    action = bulk_action_get(actor=request.user, pk=pk)
+    bulk_action_confirm(actor=request.user, action=action)
+    return redirect("customers:bulk-detail", pk=action.pk)
+
+
+@login_required
+@domain_errors
+def bulk_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The progress panel alone, polled by htmx every second while it runs."""
+    action = bulk_action_get(actor=request.user, pk=pk)
+    return render(
+        request, "customers/partials/bulk_progress.html", _bulk_context(action)
+    )

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.fields import AmountField, EncryptedDateField, EncryptedTextField
 from guanxi.core.models import TimeStampedModel
 from guanxi.customers.choices import (
+    BulkKind,
+    BulkStatus,
     Channel,
     CustomerChangeKind,
     Gender,
@@ -418,3 +420,60 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BulkAction(models.Model):
+    """One bulk action on the customer list: tag, untag or assign a manager,
+    on a selection of customers (``customer_ids``) or on every customer the
+    list's query string matches (``query``), as ``actor`` sees them.
+
+    ``total`` is the count the confirmation showed; the run counts its
+    progress in ``done`` (customers gone through) and ``changed`` (those it
+    actually changed), committed chunk by chunk so the page can show them.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    kind = models.CharField(_("action"), max_length=8, choices=BulkKind.choices)
+    tag = models.ForeignKey(
+        Tag,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tag"),
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account manager"),
+    )
+    everyone_matching = models.BooleanField(_("every customer matching"), default=False)
+    query = models.CharField(_("query"), max_length=1000, blank=True, default="")
+    customer_ids = models.JSONField(_("customers"), default=list, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=BulkStatus.choices,
+        default=BulkStatus.PENDING,
+    )
+    total = models.PositiveIntegerField(_("customers"), default=0)
+    done = models.PositiveIntegerField(_("gone through"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("bulk action")
+        verbose_name_plural = _("bulk actions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.status})"

@@ -18,6 +18,10 @@ urlpatterns = [
         list_views.saved_view_delete_view,
         name="saved-view-delete",
     ),
+    path("bulk/new/", list_views.bulk_new, name="bulk-new"),
+    path("bulk/<int:pk>/", list_views.bulk_detail, name="bulk-detail"),
+    path("bulk/<int:pk>/confirm/", list_views.bulk_confirm, name="bulk-confirm"),
+    path("bulk/<int:pk>/progress/", list_views.bulk_progress, name="bulk-progress"),
     # Writing one customer (customers/edit_views.py, customers/activity_views.py).
     path("new/", edit_views.customer_create_view, name="customer-create"),
     path("contact-check/", edit_views.contact_check, name="contact-check"),

@@ -138,11 +138,17 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
         "managers": list(assignable_managers()) if everyone else [],
         "pseudonymous": policy.pseudonymous,
         "may_create": policy.may_edit_customers,
+        # The bulk bar: what the role may do to many customers at once.
+        "may_tag": policy.may_tag_customers,
+        "may_assign": policy.may_assign_manager,
+        "may_export": policy.may_export,
+        "selectable": (policy.may_tag_customers or policy.may_assign_manager)
+        and policy.knows_customer_numbers,
     }
     template = page_or_fragment(
         request,
         page="customers/customer_list.html",
-        fragment="customers/partials/customer_rows.html",
+        fragment="customers/partials/customer_results.html",
     )
     if template == "customers/customer_list.html":
         context["saved_views"] = list(saved_view_list(actor=request.user))
