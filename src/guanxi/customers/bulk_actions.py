@@ -18,26 +18,21 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
-from guanxi.core.bulk import adapt_datetime
-from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.values import parse_id
-from guanxi.customers.choices import BulkKind, BulkStatus, CustomerChangeKind, TagSource
+from guanxi.customers.bulk_runs import BULK_CHUNK, bulk_action_check_role
+from guanxi.customers.choices import BulkKind, BulkStatus
 from guanxi.customers.listing import list_query, list_queryset
 from guanxi.customers.models import (
     BulkAction,
-    Customer,
-    CustomerChange,
-    CustomerTag,
     Tag,
 )
 from guanxi.customers.selectors import assignable_managers, customer_scope
-from guanxi.customers.tagging import tag_counts_refresh
+from guanxi.customers.tasks import bulk_action_run_task
 
 __all__ = [
     "BULK_CHUNK",
@@ -45,23 +40,12 @@ __all__ = [
     "bulk_action_confirm",
     "bulk_action_get",
     "bulk_action_prepare",
-    "bulk_action_run",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Customers per chunk (one transaction) of a run.
-BULK_CHUNK = 2_000
 #: The most customers one may tick; more go through "every customer matching".
 MAX_SELECTED = 1_000
-
-
-def _check_role(actor: Any, kind: str) -> None:
-    policy = policy_for(actor)
-    if kind == BulkKind.ASSIGN and not policy.may_assign_manager:
-        raise PermissionDenied(_("your role may not assign account managers"))
-    if kind in (BulkKind.TAG, BulkKind.UNTAG) and not policy.may_tag_customers:
-        raise PermissionDenied(_("your role may not tag customers"))
 
 
 def _selected_ids(values: Iterable[Any]) -> list[int]:
@@ -133,7 +117,7 @@ def bulk_action_prepare(
             ),
             field="kind",
         )
-    _check_role(actor, kind_value)
+    bulk_action_check_role(actor, kind_value)
     action = BulkAction(actor=actor, kind=kind_value)
     if kind_value == BulkKind.ASSIGN:
         action.manager = _manager(manager)
@@ -175,9 +159,7 @@ def bulk_action_get(*, actor: Any, pk: Any) -> BulkAction:
 
 def bulk_action_confirm(*, actor: Any, action: BulkAction) -> BulkAction:
     """Queue the action (after commit); confirming twice queues it once."""
-    from guanxi.customers.tasks import bulk_action_run_task
-
-    _check_role(actor, action.kind)
+    bulk_action_check_role(actor, action.kind)
     with transaction.atomic():
         claimed = BulkAction.objects.filter(
             pk=action.pk, actor_id=actor.pk, status=BulkStatus.PENDING
@@ -186,98 +168,3 @@ def bulk_action_confirm(*, actor: Any, action: BulkAction) -> BulkAction:
             transaction.on_commit(lambda: bulk_action_run_task(action.pk))
     action.refresh_from_db()
     return action
-
-
-def _targets(action: BulkAction) -> QuerySet[Customer]:
-    """The action's customers in its actor's scope now."""
-    if action.everyone_matching:
-        return list_queryset(action.query, actor=action.actor)
-    return customer_scope(actor=action.actor).filter(pk__in=action.customer_ids)
-
-
-def bulk_action_run(*, action_id: int) -> None:
-    """Run a queued action chunk by chunk (the task worker's entry point);
-    an action not queued is left alone."""
-    claimed = BulkAction.objects.filter(pk=action_id, status=BulkStatus.QUEUED).update(
-        status=BulkStatus.RUNNING
-    )
-    if not claimed:
-        return
-    action = BulkAction.objects.select_related("actor").get(pk=action_id)
-    try:
-        _check_role(action.actor, action.kind)
-        targets = _targets(action).order_by("pk").values_list("pk", flat=True)
-        last = 0
-        while True:
-            ids = list(targets.filter(pk__gt=last)[:BULK_CHUNK])
-            if not ids:
-                break
-            with transaction.atomic():
-                changed = _apply(action, ids)
-                BulkAction.objects.filter(pk=action.pk).update(
-                    done=F("done") + len(ids), changed=F("changed") + changed
-                )
-            last = ids[-1]
-        if action.tag_id is not None:
-            tag_counts_refresh(tag_ids=[action.tag_id])
-        status = BulkStatus.DONE
-    except Exception:
-        log.exception("bulk action %s failed", action_id)
-        status = BulkStatus.FAILED
-    BulkAction.objects.filter(pk=action_id).update(
-        status=status, finished_at=timezone.now()
-    )
-
-
-def _apply(action: BulkAction, ids: list[int]) -> int:
-    """Do the action to these customers (one chunk); how many it changed."""
-    qn = connection.ops.quote_name
-    marks = ", ".join(["%s"] * len(ids))
-    links = qn(CustomerTag._meta.db_table)
-    customers = qn(Customer._meta.db_table)
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        if action.kind == BulkKind.TAG:
-            cursor.execute(
-                f"INSERT INTO {links} (customer_id, tag_id, source, added_by_id, "
-                f"added_at) SELECT id, %s, %s, %s, %s FROM {customers} "
-                f"WHERE id IN ({marks}) ON CONFLICT DO NOTHING",
-                [
-                    action.tag_id,
-                    TagSource.MANUAL,
-                    action.actor_id,
-                    adapt_datetime(now),
-                    *ids,
-                ],
-            )
-            return max(cursor.rowcount, 0)
-        if action.kind == BulkKind.UNTAG:
-            cursor.execute(
-                f"DELETE FROM {links} WHERE tag_id = %s AND customer_id IN ({marks})",
-                [action.tag_id, *ids],
-            )
-            return max(cursor.rowcount, 0)
-    # Assign: the timeline records each change, as one assignment does.
-    moving = list(
-        Customer.objects.filter(pk__in=ids)
-        .exclude(assigned_manager_id=action.manager_id)
-        .values_list("pk", flat=True)
-    )
-    if not moving:
-        return 0
-    CustomerChange.objects.bulk_create(
-        [
-            CustomerChange(
-                customer_id=pk,
-                kind=CustomerChangeKind.ASSIGNED,
-                fields=[],
-                actor_id=action.actor_id,
-                manager_id=action.manager_id,
-                changed_at=now,
-            )
-            for pk in moving
-        ]
-    )
-    return Customer.objects.filter(pk__in=moving).update(
-        assigned_manager_id=action.manager_id, updated_at=now
-    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -43,14 +44,15 @@ def list_query(params: Mapping[str, Any]) -> str:
     return query
 
 
-def list_queryset(query: str, *, actor: Any) -> Any:
+def list_queryset(query: str, *, actor: Any) -> QuerySet[Customer]:
     """The customers in ``actor``'s scope that the list with this query string
     shows (every page of it)."""
     params = QueryDict(query)
     filterset = CustomerFilterSet(
         params, queryset=customer_scope(actor=actor), request=_Request(actor)
     )
-    return filterset.qs
+    found: QuerySet[Customer] = filterset.qs
+    return found
 
 
 class _Request:

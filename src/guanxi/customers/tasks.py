@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from guanxi.customers.bulk_actions import bulk_action_run
+from guanxi.customers.bulk_runs import bulk_action_run
 
 
 @db_task()  # type: ignore[untyped-decorator]

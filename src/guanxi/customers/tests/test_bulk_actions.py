@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 from tests.access import World
 
-from guanxi.customers import bulk_actions
-from guanxi.customers.bulk_actions import bulk_action_prepare, bulk_action_run
+from guanxi.customers import bulk_runs
+from guanxi.customers.bulk_actions import bulk_action_prepare
+from guanxi.customers.bulk_runs import bulk_action_run
 from guanxi.customers.choices import BulkStatus
 from guanxi.customers.models import (
     BulkAction,
@@ -215,7 +216,7 @@ def test_untag_and_assign_and_running_twice_changes_nothing_more(
 def test_runs_in_chunks_and_counts_progress(
     world: World, crowd: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(bulk_actions, "BULK_CHUNK", 3)
+    monkeypatch.setattr(bulk_runs, "BULK_CHUNK", 3)
     tag = Tag.objects.create(name="分批")
     action = bulk_action_prepare(
         actor=world.users["admin"],
