@@ -377,6 +377,13 @@ def customer_purchases_refresh(
             )
     else:
         ids = sorted(set(customer_ids))
+        if len(ids) > PURCHASE_REFRESH_CHUNK and len(ids) * 4 >= _highest_customer():
+            # A quarter of the customers or more (a large import): one pass
+            # over every order is cheaper than an index walk per customer
+            # (at 2 M orders: 50,000 of 200,000 customers 2.6 s by ids,
+            # everyone 4.5 s).
+            _purchases_refresh(orders_table, statuses, "", [])
+            return
         for start in range(0, len(ids), PURCHASE_REFRESH_CHUNK):
             chunk = ids[start : start + PURCHASE_REFRESH_CHUNK]
             _purchases_refresh(
@@ -385,6 +392,11 @@ def customer_purchases_refresh(
                 "IN (" + ", ".join(["%s"] * len(chunk)) + ")",
                 chunk,
             )
+
+
+def _highest_customer() -> int:
+    found = Customer.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return int(found or 0)
 
 
 def _purchases_refresh(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, Max, Min, Sum
+from django.utils import translation
 
 from guanxi.commerce.models import Order
 from guanxi.commerce.selectors import PURCHASE_STATUSES
@@ -135,7 +136,27 @@ def test_the_repair_command_recomputes_everyone(users: Any, make_customer: Any) 
     stray = make_customer()
     Customer.objects.filter(pk=stray.pk).update(purchase_count=2, last_purchase_at=WHEN)
     out = StringIO()
-    call_command("refresh_purchases", stdout=out)
+    with translation.override("en"):
+        call_command("refresh_purchases", stdout=out)
     assert _kept(buyer) == (Decimal("99.00"), 1, WHEN, WHEN)
     assert _kept(stray) == (Decimal("0.00"), 0, None, None)
     assert "recomputed for every customer" in out.getvalue()
+
+
+def test_a_large_share_of_the_customers_is_refreshed_in_one_pass(
+    users: Any, make_customer: Any, monkeypatch: Any
+) -> None:
+    """Past a chunk and a quarter of the customers, one pass over every order
+    (the same figures, everyone's kept right)."""
+    from guanxi.customers import bulk
+
+    monkeypatch.setattr(bulk, "PURCHASE_REFRESH_CHUNK", 1)
+    a, b, untouched = make_customer(), make_customer(), make_customer()
+    Customer.objects.filter(pk=untouched.pk).update(purchase_count=3)
+    order_bulk_create(
+        actor=users["admin"],
+        orders=[_order(a, "D-1"), _order(b, "D-2", amount=Decimal("1.50"))],
+    )
+    assert _kept(a) == (Decimal("99.00"), 1, WHEN, WHEN)
+    assert _kept(b) == (Decimal("1.50"), 1, WHEN, WHEN)
+    assert _kept(untouched) == (Decimal("0.00"), 0, None, None)

@@ -98,6 +98,7 @@ def test_bulk_tag_a_filtered_list(
         assert page.inner_text("#bulk-summary").strip() == texts["summary"]
         assert page.evaluate(NO_SIDEWAYS)
         assert not CustomerTag.objects.filter(tag=tag).exists()
+        page.screenshot(path=str(tmp_path / "confirm.png"), full_page=True)
 
         page.click("#bulk-go")
         page.wait_for_selector("#bulk-progress[data-status=done]")
