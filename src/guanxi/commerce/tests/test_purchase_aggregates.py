@@ -151,7 +151,8 @@ def test_a_large_share_of_the_customers_is_refreshed_in_one_pass(
     from guanxi.customers import bulk
 
     monkeypatch.setattr(bulk, "PURCHASE_REFRESH_CHUNK", 1)
-    a, b, untouched = make_customer(), make_customer(), make_customer()
+    # Numbers of our choosing: PostgreSQL's sequences do not restart per test.
+    a, b, untouched = (make_customer(pk=n) for n in (1, 2, 3))
     Customer.objects.filter(pk=untouched.pk).update(purchase_count=3)
     order_bulk_create(
         actor=users["admin"],
