@@ -53,8 +53,8 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("import", N_("import customers, orders or interactions (CSV, XLSX)")),
             ("export", N_("export customers or orders, as a user's role allows")),
             (
-                "refresh-purchases",
-                N_("recompute every customer's spend, orders and last purchase"),
+                "purchases",
+                N_("recompute every customer's spend, orders, last purchase"),
             ),
         ),
     ),
@@ -88,7 +88,7 @@ DATA_COMMANDS = frozenset(
         "send",
         "worker",
         "messages",
-        "refresh_purchases",
+        "purchases",
     }
 )
 

@@ -137,7 +137,7 @@ def test_the_repair_command_recomputes_everyone(users: Any, make_customer: Any) 
     Customer.objects.filter(pk=stray.pk).update(purchase_count=2, last_purchase_at=WHEN)
     out = StringIO()
     with translation.override("en"):
-        call_command("refresh_purchases", stdout=out)
+        call_command("purchases", "refresh", stdout=out)
     assert _kept(buyer) == (Decimal("99.00"), 1, WHEN, WHEN)
     assert _kept(stray) == (Decimal("0.00"), 0, None, None)
     assert "recomputed for every customer" in out.getvalue()

@@ -1,4 +1,4 @@
-"""``guanxi refresh-purchases``: recompute every customer's kept purchase
+"""``guanxi purchases refresh``: recompute every customer's kept purchase
 aggregates from the orders (repair; every writer of orders keeps them)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,13 @@ class Command(BaseCommand):
         "purchase from the orders (a repair: every way orders are written "
         "keeps them up to date)."
     )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "action",
+            choices=["refresh"],
+            help=_("refresh: recompute every customer's figures"),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
