@@ -12,7 +12,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.filters import (
@@ -21,6 +20,7 @@ from guanxi.core.filters import (
     IdFilter,
     StrictFilterSet,
     YearFilter,
+    day_start,
 )
 from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.models import Customer
@@ -38,10 +38,6 @@ __all__ = ["PURCHASE_CHOICES", "CustomerFilterSet"]
 
 #: ``?purchases=``: customers who bought, or who never did.
 PURCHASE_CHOICES = (("any", _("Has purchases")), ("none", _("No purchases yet")))
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
 
 
 class CustomerFilterSet(StrictFilterSet):
@@ -160,10 +156,10 @@ class CustomerFilterSet(StrictFilterSet):
     def filter_last_purchase_from(
         self, queryset: QuerySet[Customer], name: str, value: dt.date
     ) -> QuerySet[Customer]:
-        return queryset.filter(last_purchase_at__gte=_start_of(value))
+        return queryset.filter(last_purchase_at__gte=day_start(value))
 
     def filter_last_purchase_to(
         self, queryset: QuerySet[Customer], name: str, value: dt.date
     ) -> QuerySet[Customer]:
-        end = _start_of(value + dt.timedelta(days=1))
+        end = day_start(value + dt.timedelta(days=1))
         return queryset.filter(last_purchase_at__lt=end)

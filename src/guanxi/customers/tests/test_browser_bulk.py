@@ -6,7 +6,6 @@ server; Huey runs the task immediately, in the server's thread."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +32,6 @@ TEXTS = {
         "done": "已完成：4 位客户已更改（其余无需更改）。",
     },
 }
-
-
-@pytest.fixture
-def huey_immediate() -> Iterator[None]:
-    from huey.contrib.djhuey import HUEY
-
-    was = HUEY.immediate
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = was
 
 
 def _customers() -> dict[str, list[int]]:

@@ -5,7 +5,6 @@ and bad input answered with a message and nothing changed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,17 +26,6 @@ from guanxi.customers.services import customer_apply_contact
 
 LIST = reverse("customers:customer-list")
 NEW = reverse("customers:bulk-new")
-
-
-@pytest.fixture
-def huey_immediate() -> Iterator[Any]:
-    """Tasks run where they are queued (after commit), as the worker would."""
-    from huey.contrib.djhuey import HUEY
-
-    was = HUEY.immediate
-    HUEY.immediate = True
-    yield HUEY
-    HUEY.immediate = was
 
 
 @pytest.fixture
