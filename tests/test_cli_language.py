@@ -73,6 +73,7 @@ def test_help_lists_guanxi_commands_first_then_django(
         "  Data in and out",
         "    import     import customers, orders or interactions (CSV, XLSX)",
         "    export     export customers or orders, as a user's role allows",
+        "    purchases  recompute every customer's spend, orders, last purchase",
         "  Analytics",
         "    score      score every customer as of a day: value, stage, churn risk",
         "    analyze    RFM, CLV, churn and cohorts on a file of transactions",

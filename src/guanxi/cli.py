@@ -52,6 +52,10 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("import", N_("import customers, orders or interactions (CSV, XLSX)")),
             ("export", N_("export customers or orders, as a user's role allows")),
+            (
+                "purchases",
+                N_("recompute every customer's spend, orders, last purchase"),
+            ),
         ),
     ),
     (
@@ -75,7 +79,17 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 #: Commands that read or write the data: they set up a new database first.
 DATA_COMMANDS = frozenset(
-    {"demo", "import", "export", "api_token", "score", "send", "worker", "messages"}
+    {
+        "demo",
+        "import",
+        "export",
+        "api_token",
+        "score",
+        "send",
+        "worker",
+        "messages",
+        "purchases",
+    }
 )
 
 

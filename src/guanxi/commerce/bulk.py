@@ -14,6 +14,7 @@ from typing import Any
 
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
+from guanxi.commerce.selectors import PURCHASE_STATUSES
 from guanxi.core.bulk import (
     RowWriter,
     SecondaryIndexes,
@@ -21,6 +22,7 @@ from guanxi.core.bulk import (
     highest_id,
     sequences_move_past,
 )
+from guanxi.customers.services import customer_purchases_refresh
 
 __all__ = [
     "ORDER_VALUES",
@@ -29,6 +31,7 @@ __all__ = [
     "order_highest_id",
     "order_indexes",
     "order_line_indexes",
+    "order_purchases_refresh",
     "order_status_bulk_update",
     "order_tables_settle",
     "orders_exist",
@@ -157,6 +160,22 @@ def order_status_bulk_update(*, changes: Iterable[tuple[int, str]]) -> None:
     """Set the status of recorded orders: ``(order pk, status)``."""
     for pk, status in changes:
         Order.objects.filter(pk=pk).update(status=status)
+
+
+def order_purchases_refresh(
+    *, customer_ids: Iterable[int] | range | None = None
+) -> None:
+    """Bring the customers' kept purchase aggregates (total spend, orders,
+    first and last purchase) in line with their orders, in the caller's
+    transaction: every writer of orders calls it with the customers it
+    touched (None: everyone, for repair). A purchase is an order whose
+    status is in :data:`~guanxi.commerce.selectors.PURCHASE_STATUSES`, as the
+    analytics count them."""
+    customer_purchases_refresh(
+        orders_table=str(Order._meta.db_table),
+        statuses=PURCHASE_STATUSES,
+        customer_ids=customer_ids,
+    )
 
 
 def orders_recorded(

@@ -11,7 +11,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.commerce.choices import OrderStatus
@@ -22,13 +21,10 @@ from guanxi.core.filters import (
     FilterDateFilter,
     IdFilter,
     StrictFilterSet,
+    day_start,
 )
 
 __all__ = ["OrderFilterSet"]
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
 
 
 class OrderFilterSet(StrictFilterSet):
@@ -79,9 +75,9 @@ class OrderFilterSet(StrictFilterSet):
     def filter_ordered_from(
         self, queryset: QuerySet[Order], name: str, value: dt.date
     ) -> QuerySet[Order]:
-        return queryset.filter(ordered_at__gte=_start_of(value))
+        return queryset.filter(ordered_at__gte=day_start(value))
 
     def filter_ordered_to(
         self, queryset: QuerySet[Order], name: str, value: dt.date
     ) -> QuerySet[Order]:
-        return queryset.filter(ordered_at__lt=_start_of(value + dt.timedelta(days=1)))
+        return queryset.filter(ordered_at__lt=day_start(value + dt.timedelta(days=1)))

@@ -66,6 +66,9 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["customer", "-ordered_at"], name="order_customer_idx"),
             models.Index(fields=["-ordered_at", "-id"], name="order_recent_idx"),
+            # The stores to choose from: a walk over this index, one step per
+            # store (commerce.selectors.order_stores), not a scan of the orders.
+            models.Index(fields=["store"], name="order_store_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

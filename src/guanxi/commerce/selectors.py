@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,8 @@ __all__ = [
     "order_list",
     "order_monthly_summary",
     "order_scope",
+    "order_stores",
+    "order_summary",
     "order_table_name",
     "product_rows",
     "purchase_line_rows",
@@ -189,3 +192,46 @@ def order_monthly_summary(
         }
         for i, (begin, _end) in enumerate(periods)
     ]
+
+
+#: The most stores the store filter offers.
+MAX_STORES = 500
+
+
+def order_stores() -> list[str]:
+    """The stores orders were recorded at, by name (store names are the
+    business's own, not personal data).
+
+    A loose index scan over ``order_store_idx``: each step asks the index for
+    the next name after the last one, so ten million orders in forty stores
+    cost forty index lookups, not a scan.
+    """
+    table = connection.ops.quote_name(order_table_name())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE s(store, n) AS ("
+            f"SELECT MIN(store), 1 FROM {table} WHERE store > '' "
+            "UNION ALL "
+            f"SELECT (SELECT MIN(store) FROM {table} WHERE store > s.store), n + 1 "
+            "FROM s WHERE s.store IS NOT NULL AND n < %s"
+            ") SELECT store FROM s WHERE store IS NOT NULL",
+            [MAX_STORES],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def order_summary(qs: QuerySet[Order]) -> dict[str, Any]:
+    """How many orders ``qs`` holds and their total amount per currency
+    (exact, one pass): ``{"count": n, "totals": [(currency, amount), …]}``,
+    the largest count's currency first."""
+    rows = (
+        qs.order_by()
+        .values("currency")
+        .annotate(n=Count("id"), total=Sum("amount"))
+        .order_by("-n", "currency")
+    )
+    totals = [(r["currency"], r["total"] or Decimal(0), r["n"]) for r in rows]
+    return {
+        "count": sum(n for _c, _t, n in totals),
+        "totals": [(currency, total) for currency, total, _n in totals],
+    }

@@ -36,6 +36,7 @@ from guanxi.commerce.bulk import (
     order_highest_id,
     order_indexes,
     order_line_indexes,
+    order_purchases_refresh,
     order_status_bulk_update,
     order_tables_settle,
     orders_exist,
@@ -63,6 +64,7 @@ __all__ = [
     "order_highest_id",
     "order_indexes",
     "order_line_indexes",
+    "order_purchases_refresh",
     "order_status_bulk_update",
     "order_tables_settle",
     "order_write_check",
@@ -289,6 +291,9 @@ def _write(
                     _orders_insert(list(new.values()), products, now=now),
                     strict=True,
                 )
+            )
+            order_purchases_refresh(
+                customer_ids={order.customer_id for order in new.values()}
             )
     except IntegrityError:
         # Another request recorded one of these orders a moment ago; a retry

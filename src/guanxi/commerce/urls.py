@@ -10,5 +10,6 @@ app_name = "commerce"
 
 urlpatterns = [
     path("", views.order_list, name="order-list"),
+    path("summary/", views.order_summary_view, name="order-summary"),
     path("<int:pk>/", views.order_detail, name="order-detail"),
 ]

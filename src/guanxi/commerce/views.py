@@ -6,19 +6,26 @@ renders. The customer of an order is shown through ``customer_card`` only.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
-from guanxi.access.policies import Policy, policy_for
+from guanxi.access.policies import Policy, policy_for, scope_for
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.filtersets import OrderFilterSet
 from guanxi.commerce.models import Order
-from guanxi.commerce.selectors import order_get, order_scope
+from guanxi.commerce.selectors import (
+    order_get,
+    order_scope,
+    order_stores,
+    order_summary,
+)
 from guanxi.core.pagination import keyset_page
 from guanxi.core.views import (
     HtmxHttpRequest,
@@ -30,9 +37,11 @@ from guanxi.core.views import (
 )
 from guanxi.customers.presenters import customer_card
 
-__all__ = ["order_detail", "order_list"]
+__all__ = ["order_detail", "order_list", "order_summary_view"]
 
 ORDERS_PER_PAGE = 50
+#: How long a deferred summary (more orders than the pager counts) is kept.
+SUMMARY_CACHE_SECONDS = 300
 
 
 def _order_row(
@@ -67,10 +76,16 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         "order": url_maker("commerce:order-detail"),
         "customer": url_maker("customers:customer-detail"),
     }
+    query = query_without_cursor(request)
+    # Up to the pager's count the summary is one more cheap query; beyond it
+    # the page does not wait: htmx asks for it (order_summary_view).
+    summary = None if page.count_capped else order_summary(qs)
     context = {
         "rows": [_order_row(o, policy, urls) for o in page.items],
         "page": page,
-        "query": query_without_cursor(request),
+        "query": query,
+        "summary": summary,
+        "stores": order_stores(),
         "statuses": OrderStatus.choices,
         "params": filter_values(
             request, ("status", "store", "ordered_from", "ordered_to")
@@ -82,6 +97,25 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         fragment="commerce/partials/order_rows.html",
     )
     return render(request, template, context)
+
+
+@login_required
+@domain_errors
+def order_summary_view(request: HtmxHttpRequest) -> HttpResponse:
+    """The exact count and total amount of the orders the list's filters
+    match, for lists longer than the pager counts; kept a few minutes per
+    scope and query (the same answer for everyone who sees the same orders)."""
+    filterset = OrderFilterSet(
+        request.GET, queryset=order_scope(actor=request.user), request=request
+    )
+    query = query_without_cursor(request)
+    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    key = f"orders:summary:{scope_for(request.user).cache_key}:{digest}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = order_summary(filterset.qs)
+        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
+    return render(request, "commerce/partials/order_summary.html", {"summary": summary})
 
 
 @login_required

@@ -16,6 +16,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -38,7 +39,14 @@ __all__ = [
     "StrictFilterSet",
     "TypedFormField",
     "YearFilter",
+    "day_start",
 ]
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The first moment of ``day`` in the business's time zone (date filters
+    take whole local days: from its start, until the next day's)."""
+    return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
 
 
 class TypedFormField(forms.Field):

@@ -10,11 +10,12 @@ import base64
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 
-from guanxi.core.values import MAX_ID
+from guanxi.core.values import MAX_AMOUNT, MAX_ID
 
 __all__ = ["COUNT_CAP", "KeysetPage", "keyset_page"]
 
@@ -33,7 +34,14 @@ class KeysetPage:
 
 
 def _encode(values: list[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
+    plain = [
+        v.isoformat()
+        if isinstance(v, dt.datetime)
+        else str(v)
+        if isinstance(v, Decimal)
+        else v
+        for v in values
+    ]
     raw = json.dumps(plain, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -58,12 +66,17 @@ def _decode(cursor: str, keys: tuple[str, ...], model: type[Model]) -> list[Any]
                     return None
                 moment.astimezone(dt.UTC)
                 parsed.append(moment)
+            elif internal == "DecimalField":
+                amount = Decimal(str(value))
+                if not amount.is_finite() or not 0 <= amount <= MAX_AMOUNT:
+                    return None
+                parsed.append(amount)
             else:
                 number = int(value)
                 if not 0 <= number <= MAX_ID:
                     return None
                 parsed.append(number)
-        except (ValueError, TypeError, OverflowError):
+        except (ValueError, TypeError, OverflowError, InvalidOperation):
             return None
     return parsed
 
@@ -85,8 +98,10 @@ def keyset_page(
     before: str | None,
     per_page: int,
     count: int | None = None,
+    descending: bool = True,
 ) -> KeysetPage:
-    """One page of ``qs`` ordered by ``keys`` descending (newest first).
+    """One page of ``qs`` ordered by ``keys`` descending (newest first), or
+    ascending when not ``descending``. The keys must not be NULL.
 
     ``count``: the number of rows when the caller knows it exactly (a
     segment's count); then it is shown in full and not counted again.
@@ -95,14 +110,19 @@ def keyset_page(
     exact = count is not None
     if count is None:
         count = qs.order_by()[: COUNT_CAP + 1].count()
-    descending = [f"-{k}" for k in keys]
-    ascending = list(keys)
+    backward, forward = ("gt", "lt") if descending else ("lt", "gt")
+    # The order the page shows, and the other way (to walk back from a cursor).
+    downwards = [f"-{k}" for k in keys]
+    upwards = list(keys)
+    page_order, reverse_order = (
+        (downwards, upwards) if descending else (upwards, downwards)
+    )
     after_values = _decode(after, keys, model) if after else None
     before_values = _decode(before, keys, model) if before else None
     has_prev = False
     if before_values is not None:
         rows = list(
-            qs.filter(_beyond(keys, before_values, "gt")).order_by(*ascending)[
+            qs.filter(_beyond(keys, before_values, backward)).order_by(*reverse_order)[
                 : per_page + 1
             ]
         )
@@ -112,9 +132,9 @@ def keyset_page(
     else:
         page_qs = qs
         if after_values is not None:
-            page_qs = qs.filter(_beyond(keys, after_values, "lt"))
+            page_qs = qs.filter(_beyond(keys, after_values, forward))
             has_prev = True
-        rows = list(page_qs.order_by(*descending)[: per_page + 1])
+        rows = list(page_qs.order_by(*page_order)[: per_page + 1])
         has_next = len(rows) > per_page
         items = rows[:per_page]
 

@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
+from django.db import connection
+
 from guanxi.core.bulk import (
     RowWriter,
     SecondaryIndexes,
@@ -41,6 +43,7 @@ __all__ = [
     "InteractionBulkWriter",
     "customer_bulk_fill",
     "customer_indexes",
+    "customer_purchases_refresh",
     "customer_tables_settle",
     "customers_exist",
     "identity_bulk_create",
@@ -330,3 +333,99 @@ def _seal_column(name: str, values: list[Any]) -> list[str | None]:
     field = cast(EncryptedTextField, Customer._meta.get_field(name))
     to_plain = field.to_plain
     return encrypt_many([to_plain(v) for v in values], context=field.crypto_context)
+
+
+#: Customers per statement when refreshing the purchase aggregates of a set.
+PURCHASE_REFRESH_CHUNK = 500
+
+
+def customer_purchases_refresh(
+    *,
+    orders_table: str,
+    statuses: Sequence[str],
+    customer_ids: Iterable[int] | range | None = None,
+) -> None:
+    """Recompute the kept purchase aggregates (``purchase_total``,
+    ``purchase_count``, ``first_purchase_at``, ``last_purchase_at``) of these
+    customers from the orders, in the caller's transaction.
+
+    ``orders_table`` has the columns ``customer_id``, ``ordered_at``,
+    ``amount`` and ``status`` (``commerce.selectors.order_table_name``); an
+    order counts when its status is in ``statuses``. ``customer_ids``: a set
+    of ids (in chunks of :data:`PURCHASE_REFRESH_CHUNK`), a ``range`` of ids
+    (one statement: the demo's new customers) or None for everyone (repair).
+
+    Set-based: per chunk one aggregate over the orders' ``(customer,
+    ordered_at)`` index joined into one UPDATE, and one UPDATE that empties
+    the customers left without a purchase; no row passes through Python.
+    """
+    if customer_ids is None:
+        _purchases_refresh(orders_table, statuses, "", [])
+    elif isinstance(customer_ids, range):
+        if len(customer_ids) and customer_ids.step == 1:
+            _purchases_refresh(
+                orders_table,
+                statuses,
+                "BETWEEN %s AND %s",
+                [customer_ids.start, customer_ids.stop - 1],
+            )
+        elif len(customer_ids):
+            customer_purchases_refresh(
+                orders_table=orders_table,
+                statuses=statuses,
+                customer_ids=list(customer_ids),
+            )
+    else:
+        ids = sorted(set(customer_ids))
+        if len(ids) > PURCHASE_REFRESH_CHUNK and len(ids) * 4 >= _highest_customer():
+            # A quarter of the customers or more (a large import): one pass
+            # over every order is cheaper than an index walk per customer
+            # (at 2 M orders: 50,000 of 200,000 customers 2.6 s by ids,
+            # everyone 4.5 s).
+            _purchases_refresh(orders_table, statuses, "", [])
+            return
+        for start in range(0, len(ids), PURCHASE_REFRESH_CHUNK):
+            chunk = ids[start : start + PURCHASE_REFRESH_CHUNK]
+            _purchases_refresh(
+                orders_table,
+                statuses,
+                "IN (" + ", ".join(["%s"] * len(chunk)) + ")",
+                chunk,
+            )
+
+
+def _highest_customer() -> int:
+    found = Customer.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return int(found or 0)
+
+
+def _purchases_refresh(
+    orders_table: str, statuses: Sequence[str], which: str, ids: list[Any]
+) -> None:
+    qn = connection.ops.quote_name
+    customers = qn(Customer._meta.db_table)
+    orders = qn(orders_table)
+    status_in = ", ".join(["%s"] * len(statuses))
+    # SQLite sums decimals as doubles: rounded back to cents.
+    total = "ROUND(SUM(amount), 2)" if connection.vendor == "sqlite" else "SUM(amount)"
+    on_orders = f"AND customer_id {which}" if which else ""
+    on_customers = f"AND {customers}.id {which}" if which else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {customers} SET purchase_count = 0, purchase_total = 0, "
+            "first_purchase_at = NULL, last_purchase_at = NULL "
+            f"WHERE purchase_count <> 0 {on_customers} AND NOT EXISTS ("
+            f"SELECT 1 FROM {orders} o WHERE o.customer_id = {customers}.id "
+            f"AND o.status IN ({status_in}))",
+            [*ids, *statuses],
+        )
+        cursor.execute(
+            f"UPDATE {customers} SET purchase_count = a.n, purchase_total = a.total, "
+            "first_purchase_at = a.first_at, last_purchase_at = a.last_at "
+            f"FROM (SELECT customer_id, COUNT(*) AS n, {total} AS total, "
+            "MIN(ordered_at) AS first_at, MAX(ordered_at) AS last_at "
+            f"FROM {orders} WHERE status IN ({status_in}) {on_orders} "
+            "GROUP BY customer_id) AS a "
+            f"WHERE {customers}.id = a.customer_id",
+            [*statuses, *ids],
+        )

@@ -91,3 +91,22 @@ class TagColor(models.TextChoices):
     BLUE = "blue", _("Blue")
     VIOLET = "violet", _("Violet")
     GRAY = "gray", _("Grey")
+
+
+class BulkKind(models.TextChoices):
+    """What a bulk action does to each customer it touches."""
+
+    TAG = "tag", _("Add a tag")
+    UNTAG = "untag", _("Remove a tag")
+    ASSIGN = "assign", _("Assign an account manager")
+
+
+class BulkStatus(models.TextChoices):
+    """Where a bulk action is: waiting for its confirmation, queued, running,
+    done or failed."""
+
+    PENDING = "pending", _("Waiting for confirmation")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -7,25 +7,37 @@ same normalisation the data went through, so encrypted columns are never scanned
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.filters import IdFilter, StrictFilterSet, YearFilter
+from guanxi.core.filters import (
+    AmountFilter,
+    FilterDateFilter,
+    IdFilter,
+    StrictFilterSet,
+    YearFilter,
+    day_start,
+)
 from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import (
     customer_filter_email,
     customer_filter_name,
     customer_filter_phone,
+    customer_filter_source,
     customer_filter_tags,
     customer_search,
     tag_by_name,
 )
 
-__all__ = ["CustomerFilterSet"]
+__all__ = ["PURCHASE_CHOICES", "CustomerFilterSet"]
+
+#: ``?purchases=``: customers who bought, or who never did.
+PURCHASE_CHOICES = (("any", _("Has purchases")), ("none", _("No purchases yet")))
 
 
 class CustomerFilterSet(StrictFilterSet):
@@ -68,6 +80,31 @@ class CustomerFilterSet(StrictFilterSet):
         help_text=_("User id of the account manager."),
     )
 
+    source = django_filters.CharFilter(
+        method="filter_source",
+        label=_("Source"),
+        help_text=_("A source system the customer is known by (e.g. pos, eshop)."),
+    )
+    spend_min = AmountFilter(
+        field_name="purchase_total", lookup_expr="gte", label=_("Spend at least")
+    )
+    spend_max = AmountFilter(
+        field_name="purchase_total", lookup_expr="lte", label=_("Spend at most")
+    )
+    purchases = django_filters.ChoiceFilter(
+        method="filter_purchases", choices=PURCHASE_CHOICES, label=_("Purchases")
+    )
+    last_purchase_from = FilterDateFilter(
+        method="filter_last_purchase_from",
+        label=_("Last purchase from"),
+        help_text=_("First day, inclusive (YYYY-MM-DD, 1900-01-01 to 2999-12-31)."),
+    )
+    last_purchase_to = FilterDateFilter(
+        method="filter_last_purchase_to",
+        label=_("Last purchase until"),
+        help_text=_("Last day, inclusive (YYYY-MM-DD, 1900-01-01 to 2999-12-31)."),
+    )
+
     class Meta:
         model = Customer
         fields: list[str] = []
@@ -103,3 +140,26 @@ class CustomerFilterSet(StrictFilterSet):
         if tag is None:
             return queryset.none()
         return customer_filter_tags(queryset, has=[tag.pk])
+
+    def filter_source(
+        self, queryset: QuerySet[Customer], name: str, value: str
+    ) -> QuerySet[Customer]:
+        return customer_filter_source(queryset, " ".join(value.split()))
+
+    def filter_purchases(
+        self, queryset: QuerySet[Customer], name: str, value: str
+    ) -> QuerySet[Customer]:
+        if value == "none":
+            return queryset.filter(purchase_count=0)
+        return queryset.filter(purchase_count__gt=0)
+
+    def filter_last_purchase_from(
+        self, queryset: QuerySet[Customer], name: str, value: dt.date
+    ) -> QuerySet[Customer]:
+        return queryset.filter(last_purchase_at__gte=day_start(value))
+
+    def filter_last_purchase_to(
+        self, queryset: QuerySet[Customer], name: str, value: dt.date
+    ) -> QuerySet[Customer]:
+        end = day_start(value + dt.timedelta(days=1))
+        return queryset.filter(last_purchase_at__lt=end)

@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.fields import EncryptedDateField, EncryptedTextField
+from guanxi.core.fields import AmountField, EncryptedDateField, EncryptedTextField
 from guanxi.core.models import TimeStampedModel
 from guanxi.customers.choices import (
+    BulkKind,
+    BulkStatus,
     Channel,
     CustomerChangeKind,
     Gender,
@@ -133,6 +135,22 @@ class Customer(TimeStampedModel):
         db_index=False,
     )
     first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    # Purchase aggregates, kept by every write of orders (commerce calls
+    # ``customer_purchases_refresh`` in the same transaction) so the customer
+    # list shows and sorts them without reading the orders. A purchase is an
+    # order whose status is in ``commerce.selectors.PURCHASE_STATUSES``.
+    purchase_total = AmountField(
+        _("total spend"), default=0, db_default=0, editable=False
+    )
+    purchase_count = models.PositiveIntegerField(
+        _("orders"), default=0, db_default=0, editable=False
+    )
+    first_purchase_at = models.DateTimeField(
+        _("first purchase"), null=True, blank=True, editable=False
+    )
+    last_purchase_at = models.DateTimeField(
+        _("last purchase"), null=True, blank=True, editable=False
+    )
     tags = models.ManyToManyField(
         Tag,
         through="CustomerTag",
@@ -150,6 +168,12 @@ class Customer(TimeStampedModel):
                 fields=["assigned_manager", "id"], name="customer_manager_idx"
             ),
             models.Index(fields=["birth_month"], name="customer_birth_month_idx"),
+            # The list's sorts (keyset pages by (value, id), either way).
+            models.Index(fields=["purchase_total", "id"], name="customer_spend_idx"),
+            models.Index(fields=["purchase_count", "id"], name="customer_orders_idx"),
+            models.Index(
+                fields=["last_purchase_at", "id"], name="customer_last_purchase_idx"
+            ),
         ]
         # One customer per phone number and per email address, enforced by the
         # database for every way in (the matcher finds them; a concurrent
@@ -365,3 +389,91 @@ class CustomerChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.kind}"
+
+
+class SavedView(models.Model):
+    """A person's named customer list: the list's query string (filters and
+    sort, no page cursor). Only its owner sees, opens or deletes it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("owner"),
+        db_index=False,  # savedview_owner_name_unique starts with it
+    )
+    name = models.CharField(_("name"), max_length=64)
+    query = models.CharField(_("query"), max_length=1000, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                name="savedview_owner_name_unique",
+                violation_error_message=_("You already have a view with this name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BulkAction(models.Model):
+    """One bulk action on the customer list: tag, untag or assign a manager,
+    on a selection of customers (``customer_ids``) or on every customer the
+    list's query string matches (``query``), as ``actor`` sees them.
+
+    ``total`` is the count the confirmation showed; the run counts its
+    progress in ``done`` (customers gone through) and ``changed`` (those it
+    actually changed), committed chunk by chunk so the page can show them.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    kind = models.CharField(_("action"), max_length=8, choices=BulkKind.choices)
+    tag = models.ForeignKey(
+        Tag,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tag"),
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account manager"),
+    )
+    everyone_matching = models.BooleanField(_("every customer matching"), default=False)
+    query = models.CharField(_("query"), max_length=1000, blank=True, default="")
+    customer_ids = models.JSONField(_("customers"), default=list, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=BulkStatus.choices,
+        default=BulkStatus.PENDING,
+    )
+    total = models.PositiveIntegerField(_("customers"), default=0)
+    done = models.PositiveIntegerField(_("gone through"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("bulk action")
+        verbose_name_plural = _("bulk actions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.status})"

@@ -87,4 +87,12 @@ def customer_list_row(
         "first_seen": (
             local_moment(first_seen).strftime("%Y-%m-%d") if first_seen else "—"
         ),
+        # The kept purchase figures (behaviour: every role sees them).
+        "spend": customer.purchase_total,
+        "orders": customer.purchase_count,
+        "last_purchase": (
+            local_moment(customer.last_purchase_at).strftime("%Y-%m-%d")
+            if customer.last_purchase_at
+            else "—"
+        ),
     }

@@ -47,10 +47,12 @@ from guanxi.customers.search import (
 )
 
 __all__ = [
+    "CUSTOMER_SORTS",
     "assignable_managers",
     "customer_filter_email",
     "customer_filter_name",
     "customer_filter_phone",
+    "customer_filter_source",
     "customer_filter_tags",
     "customer_get",
     "customer_has_tag",
@@ -60,6 +62,7 @@ __all__ = [
     "customer_rows",
     "customer_scope",
     "customer_search",
+    "customer_sorted",
     "customer_table_name",
     "customer_tag_count",
     "customer_tag_links",
@@ -178,6 +181,44 @@ def customer_search(
         if staff_token is not None:
             found |= _has_token("search_tokens", staff_token)
     return qs.filter(found)
+
+
+def customer_filter_source(qs: QuerySet[Customer], source: str) -> QuerySet[Customer]:
+    """Customers a source system knows (an identity from ``source``), read
+    from the unique ``(source, external_id)`` index."""
+    known = CustomerIdentity.objects.filter(source=source).values("customer_id")
+    return qs.filter(pk__in=known)
+
+
+#: ``?sort=`` of customer lists: the keys of its keyset pages, and whether
+#: the largest come first. Sorting by last purchase lists buyers only (the
+#: keys of a keyset page are never NULL).
+CUSTOMER_SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "": (("id",), True),
+    "-spend": (("purchase_total", "id"), True),
+    "spend": (("purchase_total", "id"), False),
+    "-orders": (("purchase_count", "id"), True),
+    "orders": (("purchase_count", "id"), False),
+    "-last_purchase": (("last_purchase_at", "id"), True),
+    "last_purchase": (("last_purchase_at", "id"), False),
+}
+
+
+def customer_sorted(
+    qs: QuerySet[Customer], sort: str
+) -> tuple[QuerySet[Customer], tuple[str, ...], bool]:
+    """``qs`` ready for a keyset page in the order ``sort`` names (one of
+    :data:`CUSTOMER_SORTS`): the queryset, its keys and their direction."""
+    if sort not in CUSTOMER_SORTS:
+        raise ValidationFailed(
+            _("unknown sort order (choose one of: %(sorts)s)")
+            % {"sorts": ", ".join(s for s in CUSTOMER_SORTS if s)},
+            field="sort",
+        )
+    keys, descending = CUSTOMER_SORTS[sort]
+    if "last_purchase_at" in keys:
+        qs = qs.filter(last_purchase_at__isnull=False)
+    return qs, keys, descending
 
 
 def assignable_managers() -> QuerySet[Any]:

@@ -14,9 +14,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
-from guanxi.access.policies import policy_for
+from guanxi.access.policies import policy_for, scope_for
 from guanxi.core.errors import ValidationFailed
-from guanxi.core.pagination import keyset_page
+from guanxi.core.pagination import KeysetPage, keyset_page
 from guanxi.core.values import parse_id
 from guanxi.core.views import (
     HtmxHttpRequest,
@@ -29,11 +29,14 @@ from guanxi.core.views import (
 from guanxi.customers.choices import Channel, Gender
 from guanxi.customers.detail import customer_insight, customer_timeline
 from guanxi.customers.edit_views import customer_actions
-from guanxi.customers.filtersets import CustomerFilterSet
+from guanxi.customers.filtersets import PURCHASE_CHOICES, CustomerFilterSet
 from guanxi.customers.presenters import customer_card, customer_list_row
+from guanxi.customers.saved_views import saved_view_list
 from guanxi.customers.selectors import (
+    assignable_managers,
     customer_get,
     customer_scope,
+    customer_sorted,
     tag_list,
 )
 from guanxi.insights.selectors import customer_scores
@@ -41,6 +44,35 @@ from guanxi.insights.selectors import customer_scores
 __all__ = ["customer_detail", "customer_list"]
 
 CUSTOMERS_PER_PAGE = 50
+#: The list's filters as the form shows them again.
+LIST_FILTERS = (
+    "q",
+    "city",
+    "tag",
+    "gender",
+    "assigned_manager",
+    "source",
+    "purchases",
+    "spend_min",
+    "spend_max",
+    "last_purchase_from",
+    "last_purchase_to",
+    "sort",
+)
+
+
+def _sort_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("Newest first")),
+        ("-spend", _("Spend, highest first")),
+        ("spend", _("Spend, lowest first")),
+        ("-orders", _("Orders, most first")),
+        ("orders", _("Orders, fewest first")),
+        ("-last_purchase", _("Last purchase, latest first")),
+        ("last_purchase", _("Last purchase, earliest first")),
+    ]
+
+
 #: The deepest page of a customer's timeline one may ask for.
 MAX_TIMELINE_PAGE = 10_000
 
@@ -63,18 +95,28 @@ def _timeline_page(value: str | None) -> int:
 @vary_on_headers("HX-Request")
 @domain_errors
 def customer_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The customers in scope: search, filters that combine, a sort, keyset
+    pages. Bad filter values show their message above an empty list."""
     policy = policy_for(request.user)
-    filterset = CustomerFilterSet(
-        request.GET, queryset=customer_scope(actor=request.user), request=request
-    )
-    qs = filterset.qs.prefetch_related("tags")
-    page = keyset_page(
-        qs,
-        keys=("id",),
-        after=request.GET.get("after"),
-        before=request.GET.get("before"),
-        per_page=CUSTOMERS_PER_PAGE,
-    )
+    error = ""
+    try:
+        filterset = CustomerFilterSet(
+            request.GET, queryset=customer_scope(actor=request.user), request=request
+        )
+        qs, keys, descending = customer_sorted(
+            filterset.qs, request.GET.get("sort", "")
+        )
+        page = keyset_page(
+            qs.prefetch_related("tags"),
+            keys=keys,
+            descending=descending,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            per_page=CUSTOMERS_PER_PAGE,
+        )
+    except ValidationFailed as exc:
+        error = exc.message
+        page = KeysetPage(items=[], count=0, count_capped=False)
     # Roles that know customers by pseudonym get no link: the detail page is
     # addressed by number.
     url = (
@@ -82,22 +124,39 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
         if policy.knows_customer_numbers
         else None
     )
+    everyone = scope_for(request.user).everyone
     context = {
         "rows": [customer_list_row(c, policy=policy, url=url) for c in page.items],
         "page": page,
-        "filters": filter_values(request, ("q", "city", "tag", "gender")),
+        "error": error,
+        "filters": filter_values(request, LIST_FILTERS),
         "query": query_without_cursor(request),
         "genders": [(v, label) for v, label in Gender.choices if v],
+        "purchase_choices": PURCHASE_CHOICES,
+        "sorts": _sort_choices(),
         "tags": tag_list(),
+        "managers": list(assignable_managers()) if everyone else [],
         "pseudonymous": policy.pseudonymous,
         "may_create": policy.may_edit_customers,
+        # The bulk bar: what the role may do to many customers at once.
+        "may_tag": policy.may_tag_customers,
+        "may_assign": policy.may_assign_manager,
+        "may_export": policy.may_export,
+        "selectable": (policy.may_tag_customers or policy.may_assign_manager)
+        and policy.knows_customer_numbers,
     }
     template = page_or_fragment(
         request,
         page="customers/customer_list.html",
-        fragment="customers/partials/customer_rows.html",
+        fragment="customers/partials/customer_results.html",
     )
-    return render(request, template, context)
+    if template == "customers/customer_list.html":
+        context["saved_views"] = list(saved_view_list(actor=request.user))
+        context["may_save_views"] = policy.active
+    # The whole page answers a bad filter with 400; htmx swaps only 2xx
+    # answers, so its fragment carries the message with 200.
+    bad = error and template == "customers/customer_list.html"
+    return render(request, template, context, status=400 if bad else 200)
 
 
 @login_required

@@ -44,6 +44,7 @@ from guanxi.commerce.services import (
     OrderLineBulkWriter,
     order_indexes,
     order_line_indexes,
+    order_purchases_refresh,
     order_tables_settle,
     orders_exist,
     products_ensure,
@@ -254,6 +255,7 @@ class _Run:
         # hold a phone number or email address a demo customer would get.
         self.check_contacts = CustomerMatcher(source=DEMO_SOURCE).may_know_more()
         indexes = self._defer_indexes(customers)
+        self.id_span: list[int] = []
         chunk_no = 0
         while self.totals["customers"] < customers:
             n = min(chunk_size, customers - self.totals["customers"])
@@ -263,6 +265,11 @@ class _Run:
             self.bar.set_postfix(orders=self.totals["orders"], refresh=False)
         for deferred in indexes:
             deferred.restore()
+        if self.id_span:
+            # The demo's customers are new: only their aggregates move.
+            order_purchases_refresh(
+                customer_ids=range(min(self.id_span), max(self.id_span) + 1)
+            )
         customer_tables_settle()
         order_tables_settle()
 
@@ -280,6 +287,7 @@ class _Run:
 
     def _chunk(self, rng: np.random.Generator, n: int) -> None:
         first_id = self.customers.ids_after_highest(1)[0]
+        self.id_span += [first_id, first_id + n - 1]
         chunk = Chunk(
             rng=rng,
             first_id=first_id,

@@ -103,6 +103,8 @@ FOREIGN_PAGE = expect(200, anonymous=302, no_role=404, account_manager=404)
 
 CASES += [
     AccessCase("commerce:order-list", PAGE),
+    AccessCase("commerce:order-summary", PAGE),
+    AccessCase("commerce:order-summary", PAGE, query="store=西湖店", label="store"),
     AccessCase(
         "commerce:order-detail",
         OWN_PAGE,

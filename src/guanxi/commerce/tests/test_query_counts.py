@@ -23,8 +23,9 @@ def test_order_list_page(
     role: str, crowded_world: World, client_for: Any, django_assert_num_queries: Any
 ) -> None:
     client = client_for(role)
-    # + count, page with the customers
-    with django_assert_num_queries(5):
+    # + count, page with the customers, the summary (count and totals of
+    # the filtered orders: fewer than the pager counts) and the stores
+    with django_assert_num_queries(7):
         html = client.get("/orders/").content.decode()
     shown = {"admin": "22 results", "account_manager": "11 results"}[role]
     assert shown in html

@@ -170,6 +170,105 @@ CASES += [
     ),
 ]
 
+
+# Saved views (issue 14 item 5): anyone with a role keeps their own; another
+# person's view is 404 for everyone but its owner.
+def _view_of(username: str):  # type: ignore[no-untyped-def]
+    def make(w):  # type: ignore[no-untyped-def]
+        from guanxi.customers.models import SavedView
+
+        owner = w.other_manager if username == "other_manager" else w.users[username]
+        view, _ = SavedView.objects.get_or_create(
+            owner=owner, name="杭州大客户", defaults={"query": "city=杭州"}
+        )
+        return [view.pk]
+
+    return make
+
+
+CASES += [
+    AccessCase(
+        "customers:saved-view-save",
+        expect(302, no_role=403),
+        method="POST",
+        data=lambda w: {"view_name": "杭州", "city": "杭州"},
+    ),
+    AccessCase(
+        "customers:saved-view-delete",
+        expect(404, anonymous=302, admin=302),
+        method="POST",
+        args=_view_of("admin"),
+        label="own",
+    ),
+    AccessCase(
+        "customers:saved-view-delete",
+        expect(404, anonymous=302),
+        method="POST",
+        args=_view_of("other_manager"),
+        label="foreign",
+    ),
+]
+
+
+# Bulk actions: the roles that may tag prepare one (302 to its confirmation);
+# an action is its author's only (404 for everyone else).
+def _bulk_of(username: str):  # type: ignore[no-untyped-def]
+    def make(w):  # type: ignore[no-untyped-def]
+        from guanxi.customers.models import BulkAction, Tag
+
+        owner = w.other_manager if username == "other_manager" else w.users[username]
+        action = BulkAction.objects.create(
+            actor=owner,
+            kind="tag",
+            tag=Tag.objects.get(name="VIP"),
+            customer_ids=[w.own_customer.pk],
+            total=1,
+        )
+        return [action.pk]
+
+    return make
+
+
+def _bulk_data(w):  # type: ignore[no-untyped-def]
+    from guanxi.customers.models import Tag
+
+    return {
+        "kind": "tag",
+        "tag": Tag.objects.get(name="VIP").pk,
+        "ids": [w.own_customer.pk],
+    }
+
+
+CASES += [
+    AccessCase(
+        "customers:bulk-new",
+        expect(302, no_role=403, analyst=403),
+        method="POST",
+        data=_bulk_data,
+    ),
+]
+for _name, _method, _own_status in (
+    ("customers:bulk-detail", "GET", 200),
+    ("customers:bulk-progress", "GET", 200),
+    ("customers:bulk-confirm", "POST", 302),
+):
+    CASES += [
+        AccessCase(
+            _name,
+            expect(404, anonymous=302, admin=_own_status),
+            method=_method,
+            args=_bulk_of("admin"),
+            label="own",
+        ),
+        AccessCase(
+            _name,
+            expect(404, anonymous=302),
+            method=_method,
+            args=_bulk_of("other_manager"),
+            label="foreign",
+        ),
+    ]
+
 # The pages that write one customer (issue 14): their own file.
 from guanxi.customers.tests.access_cases_people import PEOPLE_CASES  # noqa: E402
 

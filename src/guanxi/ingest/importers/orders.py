@@ -11,6 +11,7 @@ customers and writes (:mod:`guanxi.ingest.parallel`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
@@ -22,6 +23,7 @@ from guanxi.commerce.services import (
     OrderLineBulkWriter,
     order_highest_id,
     order_indexes,
+    order_purchases_refresh,
     order_status_bulk_update,
     orders_exist,
     orders_recorded,
@@ -46,6 +48,10 @@ from guanxi.ingest.matching import CUSTOMER_COLUMNS, customer_values, kept_notic
 from guanxi.ingest.rows import RowText
 
 __all__ = ["DEFER_INDEXES_FROM", "OrderImporter", "columns_have_lines"]
+
+# Past this many customers touched, an import refreshes every customer's
+# purchase aggregates at the end in one pass instead of keeping their ids.
+REFRESH_ALL_FROM = 200_000
 
 # Orders imports of at least this many rows (and at least as many as the table
 # holds) build the orders table's secondary indexes at the end (SQLite).
@@ -91,6 +97,9 @@ class OrderImporter(LinkedImporter):
         self.new_lines: list[tuple[str, str, str, str, int, Any]] = []
         self.has_lines = columns_have_lines(self.columns)
         self.status_changes: list[tuple[int, str]] = []
+        # The customers whose purchase aggregates this import moves (None:
+        # so many that refreshing everyone is cheaper).
+        self.touched: set[int] | None = set()
         self.plan = self.rows.plan(
             self.order_names + CUSTOMER_COLUMNS + self.line_names
         )
@@ -336,6 +345,7 @@ class OrderImporter(LinkedImporter):
         if status and status != known["status"]:
             changed = True
             self.status_changes.append((known["pk"], status))
+            self._touch([known["customer_id"]])
         for name in ("ordered_at", "amount", "currency", "store", "channel"):
             value = given[name]
             if value in (None, ""):
@@ -446,6 +456,7 @@ class OrderImporter(LinkedImporter):
                 now=self.now,
                 pks=pks,
             )
+            self._touch(written_pk(person) for _o, person, _v in new_orders)
             if pks:
                 for pk, (order_id, _p, _o) in zip(pks, new_orders, strict=True):
                     self.order_pks[order_id] = pk
@@ -455,6 +466,13 @@ class OrderImporter(LinkedImporter):
             self.status_changes = []
         if self.new_lines:
             self._flush_lines()
+
+    def _touch(self, customer_ids: Iterable[int]) -> None:
+        if self.touched is None:
+            return
+        self.touched.update(customer_ids)
+        if len(self.touched) > REFRESH_ALL_FROM:
+            self.touched = None
 
     def _flush_lines(self) -> None:
         products = products_ensure(
@@ -480,4 +498,8 @@ class OrderImporter(LinkedImporter):
             self._flush()
             for indexes in self.deferred_indexes or ():
                 indexes.restore()
+            # In the import's transaction, after the indexes are back: the
+            # aggregate reads the orders by customer.
+            if self.touched is None or self.touched:
+                order_purchases_refresh(customer_ids=self.touched)
         self.customers_counted()
