@@ -69,13 +69,32 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("messages", N_("the outbox: messages queued, sending, sent, failed")),
         ),
     ),
+    (
+        N_("Care"),
+        (
+            (
+                "warnings",
+                N_("evaluate the early-warning signals: open warnings and care tasks"),
+            ),
+        ),
+    ),
     (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
 )
 
 
 #: Commands that read or write the data: they set up a new database first.
 DATA_COMMANDS = frozenset(
-    {"demo", "import", "export", "api_token", "score", "send", "worker", "messages"}
+    {
+        "demo",
+        "import",
+        "export",
+        "api_token",
+        "score",
+        "send",
+        "worker",
+        "messages",
+        "warnings",
+    }
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guanxi.care.choices import Priority, Remedy, TaskStatus, WarningStatus
 from guanxi.care.models import CareSettings, CareTask, ChurnWarning
@@ -256,14 +256,14 @@ def test_tasks_go_to_the_manager_else_the_service_team_in_turn(
 
 
 def test_no_run_for_the_date_is_refused(make_customer: Any) -> None:
-    with pytest.raises(ValidationFailed) as caught:
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
         warnings_evaluate()
     assert (
         caught.value.message
         == "There is no scoring run yet: score the customers first."
     )
     make_run(DAY)
-    with pytest.raises(ValidationFailed) as caught:
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
         warnings_evaluate(as_of=DAY - dt.timedelta(days=1))
     assert caught.value.message == (
         "There is no finished scoring run as of 2026-11-19: score that day first."
