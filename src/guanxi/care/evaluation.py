@@ -33,7 +33,6 @@ from django.utils.translation import gettext as _
 from guanxi.access.selectors import staff_round_robin
 from guanxi.analytics.sentiment import sentiment_of
 from guanxi.care.choices import (
-    SIGNAL_ORDER,
     Priority,
     Remedy,
     Signal,
@@ -290,10 +289,6 @@ def _fire_feedback(
         )
 
 
-def _ordered(signals: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {s.value: signals[s.value] for s in SIGNAL_ORDER if s.value in signals}
-
-
 def _apply(day: dt.date, fired: Fired, config: CareSettings) -> tuple[int, int]:
     """Open a warning (and its task) for each newly warned customer; add new
     signals to open warnings. The counts (opened, updated)."""
@@ -315,7 +310,7 @@ def _apply(day: dt.date, fired: Fired, config: CareSettings) -> tuple[int, int]:
             new.append(
                 ChurnWarning(
                     customer_id=customer_id,
-                    signals=_ordered(stamped),
+                    signals=stamped,
                     opened_as_of=day,
                     as_of=day,
                 )
@@ -323,7 +318,7 @@ def _apply(day: dt.date, fired: Fired, config: CareSettings) -> tuple[int, int]:
             continue
         added = {k: v for k, v in stamped.items() if k not in warning.signals}
         if added:
-            warning.signals = _ordered({**warning.signals, **added})
+            warning.signals = {**warning.signals, **added}
             warning.as_of = day
             warning.updated_at = now
             changed.append(warning)
