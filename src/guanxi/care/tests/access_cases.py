@@ -66,3 +66,37 @@ CASES = [
         label="foreign",
     ),
 ]
+
+JSON = "application/json"
+API_LIST = expect(200, anonymous=401, no_role=403, operations=403, analyst=403)
+API_CLOSE_OWN = expect(200, anonymous=401, no_role=403, operations=403, analyst=403)
+API_CLOSE_FOREIGN = expect(
+    200, anonymous=401, no_role=403, operations=403, analyst=403, account_manager=404
+)
+
+CASES += [
+    AccessCase("api-care-task-list", API_LIST, auth="token", setup=_tasks),
+    AccessCase("api-care-warning-list", API_LIST, auth="token", setup=_tasks),
+    AccessCase(
+        "api-care-task-close",
+        API_CLOSE_OWN,
+        method="POST",
+        auth="token",
+        args=lambda w: [w.extra["own_task"].pk],
+        data=lambda w: {"outcome": "reached", "leave_reason": "price"},
+        content_type=JSON,
+        setup=_tasks,
+        label="own",
+    ),
+    AccessCase(
+        "api-care-task-close",
+        API_CLOSE_FOREIGN,
+        method="POST",
+        auth="token",
+        args=lambda w: [w.extra["foreign_task"].pk],
+        data=lambda w: {"outcome": "not_reached"},
+        content_type=JSON,
+        setup=_tasks,
+        label="foreign",
+    ),
+]
