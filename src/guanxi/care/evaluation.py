@@ -116,7 +116,7 @@ def warnings_evaluate(*, as_of: dt.date | None = None) -> WarningRun:
             .values_list("as_of", flat=True)
             .first()
         )
-        closed = _close_won_back(day)
+        closed = _close_won_back(day) + _lapse(day, config)
         fired = _fire(day, config, since=previous)
         opened, updated = _apply(day, fired, config)
         run, _created = WarningRun.objects.update_or_create(
@@ -145,6 +145,42 @@ def _close_won_back(day: dt.date) -> int:
         status=TaskStatus.OPEN, warning__in=won.values("pk")
     ).update(status=TaskStatus.OBSOLETE, closed_at=now)
     return won.update(status=WarningStatus.WON_BACK, closed_at=now)
+
+
+def _lapse(day: dt.date, config: CareSettings) -> int:
+    """Open warnings whose customer was contacted ``check_back_days`` or more
+    days ago (a task closed, none open) and has not bought since: lapsed.
+    (A purchase would have won them back first.)"""
+    contacted = CareTask.objects.filter(
+        warning=OuterRef("pk"),
+        status=TaskStatus.DONE,
+        closed_at__lt=_start_of(day - dt.timedelta(days=config.check_back_days - 1)),
+    )
+    waiting = CareTask.objects.filter(warning=OuterRef("pk"), status=TaskStatus.OPEN)
+    return (
+        ChurnWarning.objects.filter(status=WarningStatus.OPEN, opened_as_of__lt=day)
+        .filter(Exists(contacted))
+        .exclude(Exists(waiting))
+        .update(status=WarningStatus.LAPSED, closed_at=timezone.now())
+    )
+
+
+def _lapsed_quiet(day: dt.date, customer_ids: Sequence[int]) -> set[int]:
+    """Customers given up on (a lapsed warning) who have not bought since that
+    warning opened: no new warning until they do."""
+    bought = snapshot_rows(as_of=day).filter(
+        customer_id=OuterRef("customer_id"), last_purchase__gt=OuterRef("opened_as_of")
+    )
+    found: set[int] = set()
+    for chunk in _chunks(customer_ids):
+        found.update(
+            ChurnWarning.objects.filter(
+                status=WarningStatus.LAPSED, customer_id__in=chunk
+            )
+            .exclude(Exists(bought))
+            .values_list("customer_id", flat=True)
+        )
+    return found
 
 
 def _fire(day: dt.date, config: CareSettings, *, since: dt.date | None) -> Fired:
@@ -294,6 +330,7 @@ def _apply(day: dt.date, fired: Fired, config: CareSettings) -> tuple[int, int]:
     signals to open warnings. The counts (opened, updated)."""
     stamp = day.isoformat()
     ids = sorted(fired)
+    given_up = _lapsed_quiet(day, ids)
     current: dict[int, ChurnWarning] = {}
     for chunk in _chunks(ids):
         for found in ChurnWarning.objects.filter(
@@ -307,6 +344,8 @@ def _apply(day: dt.date, fired: Fired, config: CareSettings) -> tuple[int, int]:
         stamped = {k: {"as_of": stamp, **v} for k, v in fired[customer_id].items()}
         warning = current.get(customer_id)
         if warning is None:
+            if customer_id in given_up:
+                continue
             new.append(
                 ChurnWarning(
                     customer_id=customer_id,

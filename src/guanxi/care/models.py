@@ -59,6 +59,9 @@ class CareSettings(models.Model):
     task_due_days = models.PositiveSmallIntegerField(
         _("task due after (days)"), default=1
     )
+    check_back_days = models.PositiveSmallIntegerField(
+        _("check for a purchase after contact (days)"), default=7
+    )
 
     class Meta:
         verbose_name = _("care settings")

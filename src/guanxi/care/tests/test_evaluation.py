@@ -294,3 +294,69 @@ def test_a_scoring_run_evaluates_the_warnings(make_customer: Any) -> None:
     run = make_run(DAY)
     run_finished.send(sender=None, run=run, progress=None)
     assert "no_purchase" in _signals(customer)
+
+
+def _contacted(customer: Any, day: dt.date) -> None:
+    task = CareTask.objects.get(customer=customer, status="open")
+    task.status = TaskStatus.DONE
+    task.outcome = "reached"
+    task.closed_at = _at(day, 23)
+    task.save()
+
+
+def _silent(customer: Any, day: dt.date, days: int) -> None:
+    make_snapshot(
+        customer,
+        day,
+        days_since_last_purchase=days,
+        last_purchase=day - dt.timedelta(days=days),
+    )
+
+
+@pytest.mark.parametrize(("after", "lapsed"), [(6, False), (7, True)])
+def test_check_back_lapses_7_days_after_contact_without_a_purchase(
+    make_customer: Any, after: int, lapsed: bool
+) -> None:
+    customer = make_customer()
+    _silent(customer, DAY, 30)
+    _evaluate()
+    _contacted(customer, DAY)
+    later = DAY + dt.timedelta(days=after)
+    _silent(customer, later, 30 + after)
+    run = _evaluate(later)
+    warning = ChurnWarning.objects.get()
+    expected = WarningStatus.LAPSED if lapsed else WarningStatus.OPEN
+    assert warning.status == expected
+    assert (run.opened, run.closed) == (0, 1 if lapsed else 0)
+
+
+def test_check_back_a_purchase_after_contact_wins_back(make_customer: Any) -> None:
+    customer = make_customer()
+    _silent(customer, DAY, 30)
+    _evaluate()
+    _contacted(customer, DAY)
+    later = DAY + dt.timedelta(days=7)
+    _silent(customer, later, 2)  # bought 5 days after the contact
+    _evaluate(later)
+    assert ChurnWarning.objects.get().status == WarningStatus.WON_BACK
+
+
+def test_a_lapsed_customer_is_warned_again_only_after_buying(
+    make_customer: Any,
+) -> None:
+    customer = make_customer()
+    _silent(customer, DAY, 30)
+    _evaluate()
+    _contacted(customer, DAY)
+    for offset in (7, 14):
+        later = DAY + dt.timedelta(days=offset)
+        _silent(customer, later, 30 + offset)
+        _evaluate(later)
+    assert list(ChurnWarning.objects.values_list("status", flat=True)) == ["lapsed"]
+    # Bought on day 20, silent again 30 days later: a new warning and task.
+    back = DAY + dt.timedelta(days=50)
+    _silent(customer, back, 30)
+    run = _evaluate(back)
+    assert run.opened == 1
+    assert ChurnWarning.objects.filter(status="open").count() == 1
+    assert CareTask.objects.filter(status="open").count() == 1
