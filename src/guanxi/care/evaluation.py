@@ -11,8 +11,10 @@ warnings and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -33,6 +35,7 @@ from django.utils.translation import gettext as _
 from guanxi.access.selectors import staff_round_robin
 from guanxi.analytics.sentiment import sentiment_of
 from guanxi.care.choices import (
+    SIGNAL_ORDER,
     Priority,
     Remedy,
     Signal,
@@ -40,6 +43,7 @@ from guanxi.care.choices import (
     WarningStatus,
 )
 from guanxi.care.models import CareSettings, CareTask, ChurnWarning, WarningRun
+from guanxi.core.bulk import RowWriter, datetime_adapter
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.choices import InteractionKind
 from guanxi.customers.selectors import customer_rows, interaction_rows
@@ -331,46 +335,81 @@ def _apply(day: dt.date, fired: Fired, config: CareSettings) -> tuple[int, int]:
     stamp = day.isoformat()
     ids = sorted(fired)
     given_up = _lapsed_quiet(day, ids)
-    current: dict[int, ChurnWarning] = {}
+    current: dict[int, tuple[int, dict[str, Any]]] = {}
     for chunk in _chunks(ids):
-        for found in ChurnWarning.objects.filter(
+        for customer_id, pk, signals in ChurnWarning.objects.filter(
             status=WarningStatus.OPEN, customer_id__in=chunk
-        ):
-            current[found.customer_id] = found
+        ).values_list("customer_id", "pk", "signals"):
+            current[customer_id] = (pk, signals)
     now = timezone.now()
-    new: list[ChurnWarning] = []
+    new: list[_NewWarning] = []
     changed: list[ChurnWarning] = []
     for customer_id in ids:
         stamped = {k: {"as_of": stamp, **v} for k, v in fired[customer_id].items()}
-        warning = current.get(customer_id)
-        if warning is None:
-            if customer_id in given_up:
-                continue
-            new.append(
+        found = current.get(customer_id)
+        if found is None:
+            if customer_id not in given_up:
+                new.append(_NewWarning(customer_id, stamped))
+            continue
+        pk, signals = found
+        added = {k: v for k, v in stamped.items() if k not in signals}
+        if added:
+            changed.append(
                 ChurnWarning(
-                    customer_id=customer_id,
-                    signals=stamped,
-                    opened_as_of=day,
-                    as_of=day,
+                    pk=pk, signals={**signals, **added}, as_of=day, updated_at=now
                 )
             )
-            continue
-        added = {k: v for k, v in stamped.items() if k not in warning.signals}
-        if added:
-            warning.signals = {**warning.signals, **added}
-            warning.as_of = day
-            warning.updated_at = now
-            changed.append(warning)
-    ChurnWarning.objects.bulk_create(new, batch_size=_CHUNK)
+    _insert_warnings(day, new, now)
     ChurnWarning.objects.bulk_update(
         changed, ["signals", "as_of", "updated_at"], batch_size=_CHUNK
     )
-    _open_tasks(day, new, config)
+    _open_tasks(day, new, config, now)
     return len(new), len(changed)
 
 
+@dataclass
+class _NewWarning:
+    customer_id: int
+    signals: dict[str, dict[str, Any]]
+    pk: int = 0
+
+    def signal_keys(self) -> list[Signal]:
+        return [s for s in SIGNAL_ORDER if s.value in self.signals]
+
+
+_WARNING_COLUMNS = (
+    "customer", "status", "signals", "opened_as_of", "as_of", "opened_at",
+    "updated_at", "closed_at",
+)  # fmt: skip
+_TASK_COLUMNS = (
+    "warning", "customer", "owner", "round_robin", "status", "priority", "due_on",
+    "remedy", "created_at",
+)  # fmt: skip
+
+
+def _insert_warnings(day: dt.date, new: list[_NewWarning], now: dt.datetime) -> None:
+    """The new warnings as rows (the ORM's bulk_create prepares every field of
+    every object in Python: 70 % of the evaluation's time at 100,000)."""
+    if not new:
+        return
+    writer = RowWriter(ChurnWarning, _WARNING_COLUMNS)
+    moment = datetime_adapter()(now)
+    for warning, pk in zip(new, writer.reserve(len(new)), strict=True):
+        warning.pk = pk
+    writer.insert(
+        (
+            (
+                w.pk, w.customer_id, WarningStatus.OPEN.value, json.dumps(w.signals),
+                day.isoformat(), day.isoformat(), moment, moment, None,
+            )
+            for w in new
+        ),
+        with_pk=True,
+    )  # fmt: skip
+
+
 def _open_tasks(
-    day: dt.date, warnings: list[ChurnWarning], config: CareSettings
+    day: dt.date, warnings: list[_NewWarning], config: CareSettings, now: dt.datetime
 ) -> None:
     """One task per new warning: the account manager's, else the service
     team's in turn; priority from value and risk; remedy from value and
@@ -402,8 +441,9 @@ def _open_tasks(
         .first()
     )
     turn = team.index(last) + 1 if last in team else 0
-    due = day + dt.timedelta(days=config.task_due_days)
-    tasks = []
+    due = (day + dt.timedelta(days=config.task_due_days)).isoformat()
+    moment = datetime_adapter()(now)
+    rows = []
     for warning in warnings:
         owner = managers.get(warning.customer_id)
         round_robin = owner is None and bool(team)
@@ -414,18 +454,14 @@ def _open_tasks(
         priority = _BASE_PRIORITY.get(quadrant, Priority.LOW)
         if risk is not None and risk >= config.churn_risk_from:
             priority = Priority(max(Priority.URGENT, priority - 1))
-        tasks.append(
-            CareTask(
-                warning=warning,
-                customer_id=warning.customer_id,
-                owner_id=owner,
-                round_robin=round_robin,
-                priority=priority,
-                due_on=due,
-                remedy=_remedy(quadrant, warning.signal_keys()),
+        rows.append(
+            (
+                warning.pk, warning.customer_id, owner, round_robin,
+                TaskStatus.OPEN.value, int(priority), due,
+                _remedy(quadrant, warning.signal_keys()).value, moment,
             )
-        )
-    CareTask.objects.bulk_create(tasks, batch_size=_CHUNK)
+        )  # fmt: skip
+    RowWriter(CareTask, _TASK_COLUMNS).insert(rows)
 
 
 def _remedy(quadrant: str, signals: list[Signal]) -> Remedy:
