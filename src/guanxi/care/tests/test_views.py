@@ -133,3 +133,15 @@ def test_close_without_outcome_is_refused(
     stored = CareTask.objects.get(pk=task.pk)
     assert stored.status == TaskStatus.OPEN and stored.outcome == ""
     assert not Interaction.objects.filter(source="care").exists()
+
+
+def test_the_team_view_names_the_owner(task: CareTask, users: dict[str, Any]) -> None:
+    client = _client(users["service"], "en")
+    mine = client.get(reverse("care:inbox")).content.decode()
+    team = client.get(reverse("care:inbox") + "?team=1").content.decode()
+    assert "李娜" not in mine
+    assert "Owner: account_manager" in team
+    manager = _client(users["account_manager"], "en")
+    assert (
+        "Owner:" not in manager.get(reverse("care:inbox") + "?team=1").content.decode()
+    )
