@@ -81,6 +81,8 @@ def test_help_lists_guanxi_commands_first_then_django(
         "    send       queue a message to each customer of an audience",
         "    worker     run the task worker in the foreground (sends messages)",
         "    messages   the outbox: messages queued, sending, sent, failed",
+        "  Care",
+        "    warnings   evaluate the early-warning signals: open warnings and care tasks",
         "  Access",
         "    api-token  print or create a user's REST API token",
         "",

@@ -73,6 +73,15 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("messages", N_("the outbox: messages queued, sending, sent, failed")),
         ),
     ),
+    (
+        N_("Care"),
+        (
+            (
+                "warnings",
+                N_("evaluate the early-warning signals: open warnings and care tasks"),
+            ),
+        ),
+    ),
     (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
 )
 
@@ -89,6 +98,7 @@ DATA_COMMANDS = frozenset(
         "worker",
         "messages",
         "purchases",
+        "warnings",
     }
 )
 

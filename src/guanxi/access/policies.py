@@ -87,6 +87,14 @@ class Policy:
     may_manage_team: bool
     #: Hold a REST API token (create, rotate and revoke one's own).
     may_hold_api_token: bool
+    #: Work care tasks (early warnings): see and close the tasks of the
+    #: customers in scope.
+    may_work_care_tasks: bool
+    #: Take tasks of customers without an account manager (round-robin), and
+    #: see the whole team's tasks, not only one's own.
+    works_team_care_tasks: bool
+    #: Receive, in turn, the tasks of customers without an account manager.
+    takes_round_robin_care_tasks: bool
 
     @property
     def active(self) -> bool:
@@ -152,6 +160,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_record_consent=True,
         may_manage_team=True,
         may_hold_api_token=True,
+        may_work_care_tasks=True,
+        works_team_care_tasks=True,
+        takes_round_robin_care_tasks=False,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -172,6 +183,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_record_consent=True,
         may_manage_team=False,
         may_hold_api_token=True,
+        may_work_care_tasks=False,
+        works_team_care_tasks=False,
+        takes_round_robin_care_tasks=False,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -192,6 +206,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_record_consent=True,
         may_manage_team=False,
         may_hold_api_token=True,
+        may_work_care_tasks=True,
+        works_team_care_tasks=True,
+        takes_round_robin_care_tasks=True,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -212,6 +229,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_record_consent=True,
         may_manage_team=False,
         may_hold_api_token=True,
+        may_work_care_tasks=True,
+        works_team_care_tasks=False,
+        takes_round_robin_care_tasks=False,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -232,6 +252,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_record_consent=False,
         may_manage_team=False,
         may_hold_api_token=True,
+        may_work_care_tasks=False,
+        works_team_care_tasks=False,
+        takes_round_robin_care_tasks=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -253,6 +276,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_record_consent=False,
         may_manage_team=False,
         may_hold_api_token=False,
+        may_work_care_tasks=False,
+        works_team_care_tasks=False,
+        takes_round_robin_care_tasks=False,
     ),
 }
 

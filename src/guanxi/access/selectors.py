@@ -10,10 +10,19 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
 
+from guanxi.access.choices import Role
 from guanxi.access.models import StaffProfile
+from guanxi.access.policies import role_policy
 from guanxi.core.errors import NotFound
 
-__all__ = ["TokenInfo", "api_token_info", "staff_get", "staff_language", "staff_list"]
+__all__ = [
+    "TokenInfo",
+    "api_token_info",
+    "staff_get",
+    "staff_language",
+    "staff_list",
+    "staff_round_robin",
+]
 
 
 def staff_list() -> QuerySet[Any]:
@@ -22,6 +31,20 @@ def staff_list() -> QuerySet[Any]:
         get_user_model()
         .objects.select_related("staff_profile")
         .order_by("-is_active", "username")
+    )
+
+
+def staff_round_robin() -> list[int]:
+    """The ids of the active users who take, in turn, the care tasks of
+    customers without an account manager (in id order)."""
+    roles = [r for r in Role if role_policy(r).takes_round_robin_care_tasks]
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True, is_superuser=False, staff_profile__role__in=roles
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 

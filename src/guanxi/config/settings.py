@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "guanxi.insights",
     "guanxi.tags",
     "guanxi.segments",
+    "guanxi.care",
     "guanxi.messaging",
     "guanxi.web",
 ]

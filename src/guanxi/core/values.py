@@ -42,6 +42,7 @@ The rules, decided here (issue 8, items 2, 3, 4 and 8):
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import re
 import unicodedata
@@ -328,3 +329,15 @@ def clean_multiline(value: object, *, field: str, limit: int | None = None) -> s
     if len(text) > maximum:
         raise _too_long(maximum)
     return text
+
+
+def as_of_date(text: str) -> dt.date:
+    """An ISO date (YYYY-MM-DD), for ``--as-of``."""
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("'%(text)s' is not a date (YYYY-MM-DD)") % {"text": text[:40]}
+        ) from None

@@ -37,6 +37,7 @@ __all__ = [
     "latest_as_of",
     "latest_run",
     "playbook_choice_for",
+    "run_done_on",
     "run_list",
     "snapshot_current",
     "snapshot_history",
@@ -56,6 +57,11 @@ def insight_settings() -> InsightSettings:
 def latest_run() -> ScoreRun | None:
     """The finished run with the latest as-of date, if any."""
     return ScoreRun.objects.filter(status=RunStatus.DONE).order_by("-as_of").first()
+
+
+def run_done_on(*, as_of: dt.date) -> bool:
+    """Whether a scoring run as of ``as_of`` has finished."""
+    return ScoreRun.objects.filter(as_of=as_of, status=RunStatus.DONE).exists()
 
 
 def latest_as_of() -> dt.date | None:

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, get_resolver, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.access.policies import Policy, policy_for
 
@@ -17,6 +18,9 @@ class NavItem:
     label: str
     url: str
     active: bool
+    #: Where the page fetches a count to show beside the label after it has
+    #: loaded (the care tasks due today), so no page pays for it up front.
+    badge_url: str = ""
 
 
 def _first_url_in(namespace: str) -> str | None:
@@ -46,6 +50,11 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         (_("Orders"), reverse("commerce:order-list")),
         (_("Segments"), _first_url_in("segments")),
     ]
+    badges: dict[str, str] = {}
+    if policy.may_work_care_tasks:
+        today_url = reverse("care:inbox")
+        entries.insert(1, (pgettext_lazy("care inbox", "Today"), today_url))
+        badges[today_url] = reverse("care:inbox-count")
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
     if policy.may_administer:
@@ -60,7 +69,11 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
             continue
         root = reverse("web:dashboard")
         active = path == url if url == root else path.startswith(url)
-        items.append(NavItem(label=str(label), url=url, active=active))
+        items.append(
+            NavItem(
+                label=str(label), url=url, active=active, badge_url=badges.get(url, "")
+            )
+        )
     return items
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import json
 import sys
 from typing import Any
@@ -14,20 +12,9 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from guanxi.core.errors import DomainError
+from guanxi.core.values import as_of_date
 from guanxi.insights.choices import Quadrant, Stage
 from guanxi.insights.services import score_run
-
-
-def as_of_date(text: str) -> dt.date:
-    """An ISO date (YYYY-MM-DD), for ``--as-of``."""
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'%(text)s' is not a date (YYYY-MM-DD)") % {"text": text[:40]}
-        ) from None
 
 
 class Command(BaseCommand):

@@ -1,0 +1,57 @@
+"""Benchmark: evaluating the warning signals after a scoring run.
+
+On a data folder with a finished scoring run (``guanxi demo --customers N``
+then ``guanxi score``), removes the warnings and tasks of the benchmark's
+as-of date and times :func:`guanxi.care.services.warnings_evaluate` twice: the
+first evaluation (every warning and task new) and a second for the same date
+(nothing new). Reports wall and CPU time and the counts.
+Results: docs/benchmarks/care.md.
+
+Usage::
+
+    GUANXI_DATA_DIR=/tmp/care-bench guanxi demo --customers 100000
+    GUANXI_DATA_DIR=/tmp/care-bench guanxi score
+    python bench/bench_warnings.py --data-dir /tmp/care-bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True)
+    args = parser.parse_args()
+    os.environ["GUANXI_DATA_DIR"] = str(args.data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
+    import django
+
+    django.setup()
+    from guanxi.care.models import CareTask, ChurnWarning, WarningRun
+    from guanxi.care.services import warnings_evaluate
+    from guanxi.insights.selectors import latest_as_of, snapshot_rows
+
+    as_of = latest_as_of()
+    if as_of is None:
+        raise SystemExit("no finished scoring run: run guanxi score first")
+    CareTask.objects.all().delete()
+    ChurnWarning.objects.all().delete()
+    WarningRun.objects.all().delete()
+    customers = snapshot_rows(as_of=as_of).count()
+    print(f"as of {as_of}: {customers:,} snapshots")
+    for label in ("first", "again"):
+        wall, cpu = time.perf_counter(), time.process_time()
+        run = warnings_evaluate(as_of=as_of)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(
+            f"{label:6} opened {run.opened:>8,} updated {run.updated:>6,} "
+            f"closed {run.closed:>6,}  wall {wall:6.2f} s  cpu {cpu:6.2f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""The care vocabulary: warning signals and statuses, task outcomes, reasons
+for leaving and remedies."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Signal(models.TextChoices):
+    """Why a customer is warned about (seed playbook 000, 6.1)."""
+
+    COMPLAINTS = "complaints", _("Many complaints this month")
+    NEGATIVE_FEEDBACK = "negative_feedback", _("Negative feedback")
+    NO_PURCHASE = "no_purchase", _("No purchase for a while")
+    PAST_RHYTHM = "past_rhythm", _("Well past their usual rhythm")
+    LOW_P_ALIVE = "low_p_alive", _("Likely no longer active")
+    QUIET = "quiet", _("Interactions dropped")
+    CHURN_RISK = "churn_risk", _("High churn risk")
+
+
+#: The order in which signals name a warning's main reason (its script).
+SIGNAL_ORDER = tuple(Signal)
+
+
+class WarningStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WON_BACK = "won_back", _("Won back")
+    LAPSED = "lapsed", _("Lapsed")
+    CLOSED = "closed", _("Closed")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    #: The customer came back before anyone contacted them.
+    OBSOLETE = "obsolete", _("No longer needed")
+
+
+class Outcome(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NOT_REACHED = "not_reached", _("Not reached")
+
+
+class LeaveReason(models.TextChoices):
+    PRICE = "price", _("Price")
+    SERVICE = "service", _("Service")
+    PRODUCT = "product", _("Product")
+    COMPETITOR = "competitor", _("Competitor")
+    MOVED = "moved", _("Moved away")
+    OTHER = "other", _("Other")
+
+
+class Remedy(models.TextChoices):
+    COUPON = "coupon", _("Coupon")
+    FREE_UPGRADE = "free_upgrade", _("Free upgrade")
+    MANAGER_CALL = "manager_call", _("Call from the account manager")
+    NONE = "none", _("None")
+
+
+class Priority(models.IntegerChoices):
+    URGENT = 1, _("Urgent")
+    HIGH = 2, _("High")
+    NORMAL = 3, _("Normal")
+    LOW = 4, _("Low")

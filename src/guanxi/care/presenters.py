@@ -1,0 +1,38 @@
+"""A care task as the inbox shows it: who, why in plain words, what to say
+and offer, in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import get_language
+
+from guanxi.access.policies import Policy
+from guanxi.care.choices import SIGNAL_ORDER, Priority, Remedy
+from guanxi.care.models import CareTask
+from guanxi.care.selectors import care_script
+from guanxi.care.words import signal_reason
+from guanxi.customers.presenters import customer_card
+
+__all__ = ["task_row"]
+
+
+def task_row(task: CareTask, *, policy: Policy, today: dt.date) -> dict[str, Any]:
+    """What one task of the inbox shows, ready to print."""
+    signals = task.warning.signals
+    keys = [s.value for s in SIGNAL_ORDER if s.value in signals]
+    main = keys[0] if keys else "no_purchase"
+    return {
+        "pk": task.pk,
+        "customer": customer_card(task.customer, policy=policy, tags=[]),
+        "priority": task.priority,
+        "priority_label": Priority(task.priority).label,
+        "due_on": task.due_on,
+        "overdue": task.due_on < today,
+        "reasons": [signal_reason(key, signals[key]) for key in keys],
+        "script": care_script(signal=main, language=get_language() or "zh-hans"),
+        "remedy": task.remedy,
+        "remedy_label": Remedy(task.remedy).label,
+        "owner": task.owner.get_username() if task.owner is not None else "",
+    }

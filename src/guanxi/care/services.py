@@ -1,0 +1,153 @@
+"""Writes of the care app: evaluating the warning signals (after each scoring
+run and by ``guanxi warnings run``) and closing a care task with its outcome,
+which is recorded on the customer's timeline."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.access.policies import policy_for
+from guanxi.care.choices import LeaveReason, Outcome, Remedy, TaskStatus
+from guanxi.care.evaluation import care_settings, warnings_evaluate
+from guanxi.care.models import CareTask, WarningRun
+from guanxi.care.selectors import task_get
+from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.values import clean_multiline
+from guanxi.customers.choices import InteractionKind
+from guanxi.customers.services import interaction_create
+
+__all__ = ["care_settings", "task_close", "warnings_after_run", "warnings_evaluate"]
+
+log = logging.getLogger(__name__)
+
+#: The source of the timeline entries a closed task writes.
+TIMELINE_SOURCE = "care"
+
+
+def warnings_after_run(
+    sender: Any,
+    *,
+    run: Any,
+    progress: Callable[[str, float], Any] | None = None,
+    **kwargs: Any,
+) -> WarningRun:
+    """Receiver of ``insights.services.run_finished``: evaluate the signals
+    as of the run's date."""
+    if progress is not None:
+        progress("warnings", 0.0)
+    result = warnings_evaluate(as_of=run.as_of)
+    if progress is not None:
+        progress("warnings", 1.0)
+    log.info(
+        "warnings for %s: %d opened, %d updated, %d closed",
+        run.as_of,
+        result.opened,
+        result.updated,
+        result.closed,
+    )
+    return result
+
+
+def _choice(value: Any, choices: Any, message: str, field: str) -> str:
+    text = "" if value is None else str(value).strip()
+    if text not in choices.values:
+        raise ValidationFailed(message, field=field)
+    return text
+
+
+@transaction.atomic
+def task_close(
+    *,
+    actor: Any,
+    task_id: Any,
+    outcome: Any,
+    leave_reason: Any = "",
+    remedy_offered: Any = "",
+    note: Any = "",
+) -> CareTask:
+    """Close an open task in ``actor``'s scope with its outcome, and write it on
+    the customer's timeline. Bad input changes nothing."""
+    if not policy_for(actor).may_work_care_tasks:
+        raise PermissionDenied(_("your role may not work care tasks"))
+    task = task_get(actor=actor, pk=task_id)
+    task = CareTask.objects.select_for_update().get(pk=task.pk)
+    if task.status != TaskStatus.OPEN:
+        raise ValidationFailed(_("This task is already closed."))
+    outcome_value = _choice(
+        outcome, Outcome, _("Choose an outcome: reached or not reached."), "outcome"
+    )
+    reason = _choice(
+        leave_reason or "",
+        _WithBlank(LeaveReason),
+        _(
+            "Unknown reason for leaving: choose price, service, product, "
+            "competitor, moved or other."
+        ),
+        "leave_reason",
+    )
+    remedy = _choice(
+        remedy_offered or "",
+        _WithBlank(Remedy),
+        _(
+            "Unknown remedy: choose coupon, free upgrade, a call from the account "
+            "manager or none."
+        ),
+        "remedy_offered",
+    )
+    text = clean_multiline(note, field="note")
+    task.status = TaskStatus.DONE
+    task.outcome = outcome_value
+    task.leave_reason = reason
+    task.remedy_offered = remedy
+    task.note = text
+    task.closed_at = timezone.now()
+    task.closed_by = actor
+    task.save(
+        update_fields=[
+            "status", "outcome", "leave_reason", "remedy_offered", "note",
+            "closed_at", "closed_by",
+        ]
+    )  # fmt: skip
+    interaction_create(
+        actor=actor,
+        customer=task.customer_id,
+        kind=InteractionKind.NOTE,
+        occurred_at=task.closed_at,
+        note=_timeline_text(task),
+        source=TIMELINE_SOURCE,
+        external_id=f"task-{task.pk}",
+    )
+    return task
+
+
+class _WithBlank:
+    """A choices class whose values also allow "" (not given)."""
+
+    def __init__(self, choices: Any) -> None:
+        self.values = ["", *choices.values]
+
+
+def _timeline_text(task: CareTask) -> str:
+    """The closed task in words, in the closer's language."""
+    parts = [
+        _("Care task closed: %(outcome)s.") % {"outcome": Outcome(task.outcome).label}
+    ]
+    if task.leave_reason:
+        parts.append(
+            _("Reason for leaving: %(reason)s.")
+            % {"reason": LeaveReason(task.leave_reason).label}
+        )
+    if task.remedy_offered:
+        parts.append(
+            _("Remedy offered: %(remedy)s.")
+            % {"remedy": Remedy(task.remedy_offered).label}
+        )
+    if task.note:
+        parts.append(task.note)
+    return "\n".join(parts)

@@ -1,0 +1,102 @@
+"""Who may reach the care pages (see tests/access.py).
+
+Admins, service and account managers work care tasks; operations, analysts
+and users without a role are refused (403). An account manager sees and
+closes only the tasks of their own customers: another manager's task is
+answered as if it did not exist (404). Service and admins work the team's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.access import AccessCase, World, expect
+
+
+def _tasks(world: World) -> None:
+    from guanxi.care.models import CareTask, ChurnWarning
+
+    day = dt.date(2026, 11, 20)
+    for key, customer, owner in (
+        ("own_task", world.own_customer, world.users["account_manager"]),
+        ("foreign_task", world.foreign_customer, world.other_manager),
+    ):
+        warning = ChurnWarning.objects.create(
+            customer=customer,
+            signals={"no_purchase": {"as_of": "2026-11-20", "days": 30}},
+            opened_as_of=day,
+            as_of=day,
+        )
+        world.extra[key] = CareTask.objects.create(
+            warning=warning,
+            customer=customer,
+            owner=owner,
+            due_on=day,
+            remedy="coupon",
+        )
+
+
+PAGE = expect(200, anonymous=302, no_role=403, operations=403, analyst=403)
+CLOSE_OWN = expect(302, no_role=403, operations=403, analyst=403)
+CLOSE_FOREIGN = expect(
+    302, no_role=403, operations=403, analyst=403, account_manager=404
+)
+
+CASES = [
+    AccessCase("care:inbox", PAGE, setup=_tasks),
+    AccessCase("care:inbox", PAGE, query="team=1", setup=_tasks, label="team"),
+    # The header's badge: empty for roles without tasks, never refused.
+    AccessCase("care:inbox-count", expect(200, anonymous=302)),
+    AccessCase(
+        "care:task-close",
+        CLOSE_OWN,
+        method="POST",
+        args=lambda w: [w.extra["own_task"].pk],
+        data=lambda w: {"outcome": "reached", "leave_reason": "price"},
+        setup=_tasks,
+        label="own",
+    ),
+    AccessCase(
+        "care:task-close",
+        CLOSE_FOREIGN,
+        method="POST",
+        args=lambda w: [w.extra["foreign_task"].pk],
+        data=lambda w: {"outcome": "reached"},
+        setup=_tasks,
+        label="foreign",
+    ),
+]
+
+JSON = "application/json"
+API_LIST = expect(200, anonymous=401, no_role=403, operations=403, analyst=403)
+API_CLOSE_OWN = expect(200, anonymous=401, no_role=403, operations=403, analyst=403)
+API_CLOSE_FOREIGN = expect(
+    200, anonymous=401, no_role=403, operations=403, analyst=403, account_manager=404
+)
+
+CASES += [
+    AccessCase("api-care-task-list", API_LIST, auth="token", setup=_tasks),
+    AccessCase("api-care-warning-list", API_LIST, auth="token", setup=_tasks),
+    AccessCase(
+        "api-care-task-close",
+        API_CLOSE_OWN,
+        method="POST",
+        auth="token",
+        args=lambda w: [w.extra["own_task"].pk],
+        data=lambda w: {"outcome": "reached", "leave_reason": "price"},
+        content_type=JSON,
+        setup=_tasks,
+        label="own",
+    ),
+    AccessCase(
+        "api-care-task-close",
+        API_CLOSE_FOREIGN,
+        method="POST",
+        auth="token",
+        args=lambda w: [w.extra["foreign_task"].pk],
+        data=lambda w: {"outcome": "not_reached"},
+        content_type=JSON,
+        setup=_tasks,
+        label="foreign",
+    ),
+]

@@ -1,0 +1,136 @@
+"""The care inbox in Debian's Chromium: a warned customer's task, refused
+without an outcome and closed in place, in both languages, on a desktop and
+at a phone's 390 px."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.access import build_world
+from tests.browser import chromium_page
+
+from guanxi.care.models import CareTask
+from guanxi.care.services import warnings_evaluate
+from guanxi.customers.models import Interaction
+from guanxi.insights.tests.factories import make_run, make_snapshot
+
+pytestmark = [pytest.mark.browser]
+
+PASSWORD = "longjing-7-pass"
+DAY = dt.date(2026, 11, 20)
+SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
+
+
+@pytest.fixture
+def browser_page(request: Any) -> Iterator[Any]:
+    width = getattr(request, "param", 1280)
+    with chromium_page(
+        timeout_ms=15_000,
+        locale="en-US",
+        extra_http_headers={"Accept-Language": "en"},
+        viewport={"width": width, "height": 900},
+    ) as page:
+        yield page
+
+
+def _warned_world() -> Any:
+    world = build_world()
+    manager = world.users["account_manager"]
+    manager.set_password(PASSWORD)
+    manager.save()
+    make_snapshot(world.own_customer, DAY, days_since_last_purchase=30, quadrant="star")
+    make_snapshot(world.foreign_customer, DAY, days_since_last_purchase=30)
+    make_run(DAY)
+    warnings_evaluate(as_of=DAY)
+    return world
+
+
+def _fits(page: Any) -> bool:
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )
+
+
+def _shot(page: Any, name: str) -> None:
+    folder = os.environ.get("GUANXI_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
+@pytest.mark.parametrize("browser_page", [1280, 390], indirect=True)
+def test_the_inbox_closes_a_task_in_both_languages(
+    live_server: Any, transactional_db: Any, browser_page: Any
+) -> None:
+    world = _warned_world()
+    task = CareTask.objects.get(customer=world.own_customer)
+    page = browser_page
+    width = page.viewport_size["width"]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "account_manager")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_selector("#care-count")
+    assert page.inner_text("#care-count") == "1"
+    page.click(".mainnav a[href='/care/today/']")
+    page.wait_for_url(f"{live_server.url}/care/today/")
+
+    card = f"#task-{task.pk}"
+    text = page.inner_text(card)
+    assert "No purchase for 30 days." in text
+    assert "Hello, we haven't seen you for a while." in text
+    assert "Call from the account manager" in text
+    # The other manager's customer is not here.
+    assert page.locator("ol.tasks > li").count() == 1
+    assert _fits(page)
+    _shot(page, f"inbox-en-{width}")
+
+    page.fill(f"{card} textarea[name=note]", "Busy this month.")
+    page.click(f"{card} button[type=submit]")
+    page.wait_for_function(SETTLED)
+    assert "Choose an outcome: reached or not reached." in page.inner_text(card)
+    assert page.input_value(f"{card} textarea[name=note]") == "Busy this month."
+    assert CareTask.objects.get(pk=task.pk).status == "open"
+
+    page.click("button[lang=zh-hans]")
+    page.wait_for_load_state()
+    assert page.inner_text("h1") == "今日待办"
+    assert "已 30 天未购买。" in page.inner_text(card)
+    assert (
+        "您好,最近没看到您来购物,是产品哪里不满意吗?我们想听听您的意见。"
+        in page.inner_text(card)
+    )
+    assert _fits(page)
+    _shot(page, f"inbox-zh-{width}")
+    page.click(f"{card} button[type=submit]")
+    page.wait_for_function(SETTLED)
+    assert "请选择结果：已联系上或未联系上。" in page.inner_text(card)
+
+    page.check(f"{card} input[name=outcome][value=reached]")
+    page.select_option(f"{card} select[name=leave_reason]", "price")
+    page.select_option(f"{card} select[name=remedy_offered]", "coupon")
+    page.fill(f"{card} textarea[name=note]", "下周再来。")
+    page.click(f"{card} button[type=submit]")
+    page.wait_for_function(SETTLED)
+    assert page.inner_text(card) == "任务已关闭：已联系上。已记录在客户时间线上。"
+    stored = CareTask.objects.get(pk=task.pk)
+    assert (stored.status, stored.outcome, stored.leave_reason) == (
+        "done",
+        "reached",
+        "price",
+    )
+    entry = Interaction.objects.get(source="care")
+    assert (
+        entry.note
+        == "关怀任务已关闭：已联系上。\n离开原因：价格。\n已提供的措施：优惠券。\n下周再来。"
+    )
+    _shot(page, f"inbox-closed-zh-{width}")
+    assert errors == []

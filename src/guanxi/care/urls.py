@@ -1,0 +1,15 @@
+"""Care pages: the inbox and closing a task (mounted at ``care/``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from guanxi.care import views
+
+app_name = "care"
+
+urlpatterns = [
+    path("today/", views.inbox, name="inbox"),
+    path("today/count/", views.inbox_count, name="inbox-count"),
+    path("tasks/<int:pk>/close/", views.task_close_view, name="task-close"),
+]

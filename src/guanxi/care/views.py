@@ -1,0 +1,113 @@
+"""The care inbox ("today"): one's due and overdue tasks by priority, the
+team's for roles that work them, and closing a task in place (htmx) or by a
+plain form post."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from guanxi.access.policies import policy_for
+from guanxi.care.choices import LeaveReason, Outcome, Remedy
+from guanxi.care.presenters import task_row
+from guanxi.care.selectors import task_get, task_inbox, task_inbox_count
+from guanxi.care.services import task_close
+from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.views import HtmxHttpRequest, domain_errors
+
+__all__ = ["inbox", "inbox_count", "task_close_view"]
+
+#: The inbox shows at most this many tasks (bounded work per request).
+INBOX_LIMIT = 200
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "outcomes": Outcome.choices,
+        "reasons": LeaveReason.choices,
+        "remedies": Remedy.choices,
+    }
+
+
+def _inbox_context(
+    request: HtmxHttpRequest, *, error: str = "", failed: int | None = None
+) -> dict[str, Any]:
+    policy = policy_for(request.user)
+    if not policy.may_work_care_tasks:
+        raise PermissionDenied(_("Your role does not work care tasks."))
+    today = timezone.localdate()
+    team = request.GET.get("team") == "1" and policy.works_team_care_tasks
+    tasks = list(
+        task_inbox(actor=request.user, today=today, team=team)[: INBOX_LIMIT + 1]
+    )
+    return {
+        "rows": [task_row(t, policy=policy, today=today) for t in tasks[:INBOX_LIMIT]],
+        "more": len(tasks) > INBOX_LIMIT,
+        "team": team,
+        "may_see_team": policy.works_team_care_tasks,
+        "today": today,
+        "error": error,
+        "failed": failed,
+        **_choices(),
+    }
+
+
+@login_required
+@require_GET
+@domain_errors
+def inbox(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "care/inbox.html", _inbox_context(request))
+
+
+@login_required
+@require_GET
+def inbox_count(request: HtmxHttpRequest) -> HttpResponse:
+    """The header's badge: how many of one's tasks are due (nothing when none,
+    or for roles that do not work tasks)."""
+    count = task_inbox_count(actor=request.user, today=timezone.localdate())
+    return render(request, "care/partials/inbox_count.html", {"count": count})
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+@domain_errors
+def task_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Close a task with ``outcome``, ``leave_reason``, ``remedy_offered`` and
+    ``note``; htmx gets the task's row back (closed, or with the message)."""
+    try:
+        task = task_close(
+            actor=request.user,
+            task_id=pk,
+            outcome=request.POST.get("outcome", ""),
+            leave_reason=request.POST.get("leave_reason", ""),
+            remedy_offered=request.POST.get("remedy_offered", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationFailed as exc:
+        if request.htmx:
+            policy = policy_for(request.user)
+            today = timezone.localdate()
+            row = task_row(
+                task_get(actor=request.user, pk=pk), policy=policy, today=today
+            )
+            context = {
+                "row": row,
+                "error": exc.message,
+                "values": request.POST,
+                **_choices(),
+            }
+            return render(request, "care/partials/task.html", context)
+        context = _inbox_context(request, error=exc.message, failed=pk)
+        return render(request, "care/inbox.html", context, status=400)
+    if request.htmx:
+        return render(request, "care/partials/task_closed.html", {"task": task})
+    return redirect(reverse("care:inbox"))
