@@ -25,7 +25,7 @@ def task_row(task: CareTask, *, policy: Policy, today: dt.date) -> dict[str, Any
     main = keys[0] if keys else "no_purchase"
     return {
         "pk": task.pk,
-        "customer": customer_card(task.customer, policy=policy, tags=[]),
+        "card": customer_card(task.customer, policy=policy, tags=[]),
         "priority": task.priority,
         "priority_label": Priority(task.priority).label,
         "due_on": task.due_on,

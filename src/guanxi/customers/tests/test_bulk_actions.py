@@ -297,7 +297,13 @@ def test_the_list_offers_the_bulk_bar_with_the_lists_query(
     assert 'id="bulk-form"' in html
     assert re.search(r'name="query" value="city=%E8%8B%8F%E5%B7%9E"', html)
     assert "All 10 customers matching these filters" in html
-    assert 'href="/exports/new/?kind=customers&amp;city=%E8%8B%8F%E5%B7%9E"' in html
+    # The export form beside the list carries the same query (the bulk bar's
+    # and the export's: both act on the filtered list).
+    export_form = re.search(
+        r'<form class="exportform"[^>]*action="/exports/new/">(.*?)</form>', html, re.S
+    )
+    assert export_form is not None
+    assert 'name="query" value="city=%E8%8B%8F%E5%B7%9E"' in export_form.group(1)
     assert html.count('form="bulk-form"') == 10
     analyst = client_for("analyst").get(LIST).content.decode()
     assert 'id="bulk-form"' not in analyst

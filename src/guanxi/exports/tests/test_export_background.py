@@ -294,7 +294,7 @@ def test_progress_page_then_download_link_and_my_exports(
     page = client.get(f"/exports/{record.pk}/").content.decode()
     assert 'data-status="done"' in page
     assert f'href="/exports/{record.pk}/download/"' in page
-    assert "hx-trigger" not in page
+    assert 'hx-trigger="every 1s"' not in page  # done: no more polling
     mine = client.get("/exports/").content.decode()
     assert f"/exports/{record.pk}/download/" in mine
 

@@ -108,10 +108,14 @@ def test_large_imports_build_the_order_indexes_at_the_end(
     assert indexes == [
         "order_customer_idx",
         "order_recent_idx",
+        "order_store_idx",
         "customer_birth_month_idx",
         "customer_email_unique",
+        "customer_last_purchase_idx",
         "customer_manager_idx",
+        "customer_orders_idx",
         "customer_phone_unique",
+        "customer_spend_idx",
         "customers_customer_city_56690332",
     ]
     monkeypatch.setattr(orders, "DEFER_INDEXES_FROM", 10)
