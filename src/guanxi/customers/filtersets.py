@@ -12,12 +12,16 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.access.policies import policy_for
+from guanxi.core.errors import ValidationFailed
 from guanxi.core.filters import (
     AmountFilter,
     FilterDateFilter,
     IdFilter,
+    IdListFilter,
     StrictFilterSet,
     YearFilter,
     day_start,
@@ -80,6 +84,11 @@ class CustomerFilterSet(StrictFilterSet):
         help_text=_("User id of the account manager."),
     )
 
+    ids = IdListFilter(
+        method="filter_ids",
+        label=_("Customers"),
+        help_text=_("Customer numbers separated by commas, at most 1,000."),
+    )
     source = django_filters.CharFilter(
         method="filter_source",
         label=_("Source"),
@@ -112,6 +121,20 @@ class CustomerFilterSet(StrictFilterSet):
     @property
     def actor(self) -> Any:
         return getattr(self.request, "user", None)
+
+    def filter_ids(
+        self, queryset: QuerySet[Customer], name: str, value: list[int]
+    ) -> QuerySet[Customer]:
+        # Roles that know customers by pseudonym never see their numbers:
+        # filtering by them would tell which pseudonym is which number.
+        if not policy_for(self.actor).knows_customer_numbers:
+            raise ValidationFailed(
+                gettext(
+                    "Customers: your role knows customers by pseudonym, not number"
+                ),
+                field="ids",
+            )
+        return queryset.filter(pk__in=value)
 
     def filter_q(
         self, queryset: QuerySet[Customer], name: str, value: str

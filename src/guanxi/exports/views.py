@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from guanxi.access.policies import policy_for
-from guanxi.core.errors import NotFound
+from guanxi.core.errors import NotFound, ValidationFailed
+from guanxi.core.filters import MAX_IDS
 from guanxi.core.views import HtmxHttpRequest, domain_errors, page_or_fragment
 from guanxi.exports.background import (
     export_file,
@@ -44,15 +46,38 @@ def _exporter(request: HtmxHttpRequest) -> None:
 @require_POST
 @domain_errors
 def export_create(request: HtmxHttpRequest) -> HttpResponse:
+    """An export of a list: its filter (``query``), or from the customer
+    list's bulk bar (``export=customers``) the customers ticked there
+    (``scope=selected``, ``ids``) or every customer matching (``scope=all``)."""
     _exporter(request)
+    query = request.POST.get("query", "")
+    kind = request.POST.get("kind", "")
+    if "export" in request.POST:  # the bulk bar's button: its kind is the action's
+        kind = request.POST.get("export", "")
+        if request.POST.get("scope") == "selected":
+            query = _selection(query, request.POST.getlist("ids"))
     record = export_request(
         actor=request.user,
-        kind=request.POST.get("kind", ""),
+        kind=kind,
         fmt=request.POST.get("format", ""),
-        query=request.POST.get("query", ""),
+        query=query,
         language=get_language() or "",
     )
     return redirect("exports:export-detail", pk=record.pk)
+
+
+def _selection(query: str, ids: list[str]) -> str:
+    """The list's query narrowed to the ticked customers (``ids=…``; the
+    customer filter checks them: numbers, at most 1,000, the role may)."""
+    if not ids:
+        raise ValidationFailed(
+            _(
+                "Tick at least one customer, or choose every customer matching the filters."
+            )
+        )
+    narrowed = QueryDict(query, mutable=True)
+    narrowed["ids"] = ",".join(i.strip() for i in ids[: MAX_IDS + 1])
+    return narrowed.urlencode()
 
 
 @login_required

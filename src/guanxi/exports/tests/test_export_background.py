@@ -401,10 +401,128 @@ def test_a_filter_too_long_is_refused(world: dict[str, Any]) -> None:
     client = client_for(world["admin"], "en")
     response = client.post(
         "/exports/new/",
-        {"kind": "customers", "format": "csv", "query": "q=" + "x" * 2000},
+        {"kind": "customers", "format": "csv", "query": "q=" + "x" * 26_000},
     )
     assert response.status_code == 400
     assert (
-        "the filter is too long (at most 2000 characters)" in response.content.decode()
+        "the filter is too long (at most 26,000 characters)"
+        in response.content.decode()
+    )
+    assert ExportRecord.objects.count() == 0
+
+
+def _bulk_export(client: Client, capture: Any, **fields: Any) -> Any:
+    """The customer list's bulk bar: its own fields (the action's ``kind``)
+    and the export button's ``export=customers``."""
+    with capture(execute=True):
+        return client.post(
+            "/exports/new/",
+            {"kind": "tag", "format": "xlsx", "export": "customers", **fields},
+        )
+
+
+def _ids_in(client: Client, record: ExportRecord) -> list[Any]:
+    sheet = load_workbook(io.BytesIO(download(client, record))).active
+    assert sheet is not None
+    return [int(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_the_ticked_customers_only(
+    world: dict[str, Any], huey_immediate: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(world["admin"], "en")
+    response = _bulk_export(
+        client,
+        django_capture_on_commit_callbacks,
+        scope="selected",
+        ids=[str(world["other"].pk)],
+        query="city=北京",
+    )
+    assert response.status_code == 302
+    record = ExportRecord.objects.get()
+    assert (record.kind, record.total) == ("customers", 1)
+    assert f"ids={world['other'].pk}" in record.query
+    assert _ids_in(client, record) == [world["other"].pk]
+
+
+def test_every_customer_matching_from_the_bulk_bar(
+    world: dict[str, Any], huey_immediate: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(world["admin"], "en")
+    _bulk_export(
+        client,
+        django_capture_on_commit_callbacks,
+        scope="all",
+        ids=[str(world["own"].pk)],  # ticked, but "every customer matching"
+        query="",
+    )
+    record = ExportRecord.objects.get()
+    assert "ids" not in record.query
+    assert sorted(_ids_in(client, record)) == sorted(
+        [world["own"].pk, world["other"].pk]
+    )
+
+
+def test_an_account_managers_selection_keeps_to_their_customers(
+    world: dict[str, Any], huey_immediate: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(world["account_manager"], "en")
+    _bulk_export(
+        client,
+        django_capture_on_commit_callbacks,
+        scope="selected",
+        ids=[str(world["own"].pk), str(world["other"].pk)],
+    )
+    record = ExportRecord.objects.get()
+    assert record.total == 1
+    assert _ids_in(client, record) == [world["own"].pk]
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (
+            [],
+            "Tick at least one customer, or choose every customer matching the filters.",
+        ),
+        (
+            ["7", "x"],
+            "Customers: enter up to 1,000 ids (whole numbers) separated by commas",
+        ),
+        (
+            [",".join(str(n) for n in range(1, 1002))],  # one field, 1,001 ids
+            "Customers: enter up to 1,000 ids (whole numbers) separated by commas",
+        ),
+    ],
+)
+def test_a_bad_selection_is_refused_and_nothing_is_written(
+    world: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+    ids: list[str],
+    message: str,
+) -> None:
+    client = client_for(world["admin"], "en")
+    response = _bulk_export(
+        client, django_capture_on_commit_callbacks, scope="selected", ids=ids
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert ExportRecord.objects.count() == 0
+
+
+def test_roles_that_know_customers_by_pseudonym_cannot_pick_by_number(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(world["analyst"], "en")
+    response = _bulk_export(
+        client,
+        django_capture_on_commit_callbacks,
+        scope="selected",
+        ids=[str(world["own"].pk)],
+    )
+    assert response.status_code == 400
+    assert (
+        "Customers: your role knows customers by pseudonym, not number"
+        in response.content.decode()
     )
     assert ExportRecord.objects.count() == 0
