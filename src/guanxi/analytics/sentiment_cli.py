@@ -23,28 +23,21 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
+
+# The other analyses' command line: its parser that raises, its one error line.
+from guanxi.analytics.cli import Translate, UsageError, _fail, _Parser
 
 __all__ = ["TableReader", "main"]
 
 #: ``read(path) -> (headers, rows)``; raises ``ValueError`` with a message
 #: for the user when the file cannot be read.
 TableReader = Callable[[Path], tuple[list[str], list[list[Any]]]]
-Translate = Callable[[str], str]
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
 #: Scored per call to the model: bounded memory whatever the file's size.
 CHUNK = 2000
 #: A cell starting with one of these runs as a formula in a spreadsheet.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class UsageError(Exception):
-    """A problem with the command line or the file: shown as ``error: …``."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
 
 
 def _parser() -> _Parser:
@@ -98,11 +91,6 @@ def main(
             file=sys.stderr,
         )
         return 1
-
-
-def _fail(message: str, _: Translate) -> int:
-    print(_("error: ") + message, file=sys.stderr)
-    return 2
 
 
 def _check(args: argparse.Namespace) -> tuple[Path, Path | None]:
