@@ -95,6 +95,13 @@ class Policy:
     works_team_care_tasks: bool
     #: Receive, in turn, the tasks of customers without an account manager.
     takes_round_robin_care_tasks: bool
+    #: Preview message templates with a customer in scope (the service
+    #: templates; those who write templates see every one).
+    may_use_templates: bool
+    #: Write, change and delete message templates.
+    may_write_templates: bool
+    #: Send to every customer or a segment (the send screen, a broadcast).
+    may_send_broadcasts: bool
 
     @property
     def active(self) -> bool:
@@ -163,6 +170,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=True,
         works_team_care_tasks=True,
         takes_round_robin_care_tasks=False,
+        may_use_templates=True,
+        may_write_templates=True,
+        may_send_broadcasts=True,
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -186,6 +196,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=False,
         works_team_care_tasks=False,
         takes_round_robin_care_tasks=False,
+        may_use_templates=True,
+        may_write_templates=True,
+        may_send_broadcasts=True,
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -209,6 +222,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=True,
         works_team_care_tasks=True,
         takes_round_robin_care_tasks=True,
+        may_use_templates=True,
+        may_write_templates=False,
+        may_send_broadcasts=False,
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -232,6 +248,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=True,
         works_team_care_tasks=False,
         takes_round_robin_care_tasks=False,
+        may_use_templates=True,
+        may_write_templates=False,
+        may_send_broadcasts=False,
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -255,6 +274,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=False,
         works_team_care_tasks=False,
         takes_round_robin_care_tasks=False,
+        may_use_templates=False,
+        may_write_templates=False,
+        may_send_broadcasts=False,
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -279,6 +301,9 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=False,
         works_team_care_tasks=False,
         takes_round_robin_care_tasks=False,
+        may_use_templates=False,
+        may_write_templates=False,
+        may_send_broadcasts=False,
     ),
 }
 

@@ -77,7 +77,7 @@ def _verdict(message: Message, now: dt.datetime) -> tuple[str, Any] | None:
     return None
 
 
-def _values(customer: Any) -> dict[str, str]:
+def message_values(customer: Any) -> dict[str, str]:
     manager = customer.assigned_manager
     return {
         "name": customer.name or "",
@@ -93,7 +93,7 @@ def _envelope(message: Message) -> Envelope:
     customer = message.customer
     broadcast = message.broadcast
     assert broadcast is not None  # the only cause so far
-    values = _values(customer)
+    values = message_values(customer)
     rendered = render(subject=broadcast.subject, body=broadcast.body, values=values)
     address, _index = address_of(message.channel, customer)
     link = ""

@@ -316,3 +316,61 @@ class CallTask(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+
+class Template(models.Model):
+    """A stored message template: one channel and purpose, its text in
+    Chinese, in English or in both (see :mod:`guanxi.messaging.stored`).
+
+    Written only by ``stored.template_save`` / ``template_delete``, which check
+    that every part renders before anything is stored. A broadcast keeps its
+    own copy of the text it was queued with, so editing or deleting a template
+    never changes messages already queued.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=MessageChannel.choices
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    subject_zh = models.CharField(
+        _("subject (Chinese)"), max_length=400, blank=True, default=""
+    )
+    body_zh = models.TextField(_("body (Chinese)"), blank=True, default="")
+    subject_en = models.CharField(
+        _("subject (English)"), max_length=400, blank=True, default=""
+    )
+    body_en = models.TextField(_("body (English)"), blank=True, default="")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                name="message_template_name_unique",
+                violation_error_message=_("A template of that name already exists."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

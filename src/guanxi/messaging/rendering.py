@@ -97,6 +97,12 @@ def _check_part(source: str, *, first_line: int) -> None:
         raise _where(first_line + _error_line(error) - 1, str(error.message)) from None
 
 
+def part_check(source: str) -> None:
+    """Check one part (a subject or a body) on its own, as :func:`template_parse`
+    checks each. Raises ``ValidationFailed`` with the part's line."""
+    _check_part(source, first_line=1)
+
+
 def _error_line(error: BaseException) -> int:
     """The template line an error was raised at (Jinja2 puts the template's
     own lines into the traceback)."""

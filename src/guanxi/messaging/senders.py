@@ -13,6 +13,7 @@ from guanxi.messaging.channels.email import EmailSender
 from guanxi.messaging.channels.phone import PhoneSender
 from guanxi.messaging.channels.sms import (
     PROVIDERS,
+    SmsLength,
     SmsSender,
     SmsSettings,
     sms_length,
@@ -164,6 +165,41 @@ def sender_for(channel: str) -> Sender:
     )
 
 
+def sms_body_length(body: str, *, sign_name: str = "") -> SmsLength:
+    """How long an SMS of template ``body`` is with the sample values and the
+    sign name the provider puts in front."""
+    text = render(subject="", body=body, values=SAMPLE).text.strip()
+    return sms_length(f"【{sign_name}】{text}" if sign_name else text)
+
+
+def sms_limits() -> tuple[str, int]:
+    """The sign name and the most parts an SMS may have, from the settings
+    (whether or not a provider is set up yet)."""
+    return (
+        str(settings.GUANXI_SMS_SIGN_NAME or ""),
+        max(1, int(settings.GUANXI_SMS_MAX_SEGMENTS)),
+    )
+
+
+def sms_body_check(body: str, *, sign_name: str, max_segments: int) -> None:
+    """Refuse an SMS template longer than ``max_segments`` parts."""
+    length = sms_body_length(body, sign_name=sign_name)
+    if length.segments > max_segments:
+        raise ValidationFailed(
+            _(
+                "The SMS is %(chars)d characters long with sample values: "
+                "%(parts)d parts, more than the %(max)d allowed "
+                "(GUANXI_SMS_MAX_SEGMENTS)."
+            )
+            % {
+                "chars": length.units,
+                "parts": length.segments,
+                "max": max_segments,
+            },
+            field="template",
+        )
+
+
 def channel_template_check(*, channel: str, purpose: str, template: Any) -> None:
     """What a channel refuses before anything is queued: an SMS longer than
     ``GUANXI_SMS_MAX_SEGMENTS`` parts (counted with the sample values and the
@@ -173,22 +209,9 @@ def channel_template_check(*, channel: str, purpose: str, template: Any) -> None
         sms = sms_settings()
         if sms.template_params:
             return  # the provider's template holds the text
-        text = render(subject="", body=template.body, values=SAMPLE).text.strip()
-        length = sms_length(sms.shown_text(text))
-        if length.segments > sms.max_segments:
-            raise ValidationFailed(
-                _(
-                    "The SMS is %(chars)d characters long with sample values: "
-                    "%(parts)d parts, more than the %(max)d allowed "
-                    "(GUANXI_SMS_MAX_SEGMENTS)."
-                )
-                % {
-                    "chars": length.units,
-                    "parts": length.segments,
-                    "max": sms.max_segments,
-                },
-                field="template",
-            )
+        sms_body_check(
+            template.body, sign_name=sms.sign_name, max_segments=sms.max_segments
+        )
     if (
         channel == MessageChannel.WECOM
         and purpose == Purpose.MARKETING

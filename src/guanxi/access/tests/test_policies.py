@@ -45,16 +45,19 @@ PREDICATES = (
     "may_work_care_tasks",
     "works_team_care_tasks",
     "takes_round_robin_care_tasks",
+    "may_use_templates",
+    "may_write_templates",
+    "may_send_broadcasts",
 )
 Y, N = True, False
 TABLE: dict[Role | None, tuple[bool, ...]] = {
-    #                     act own psd per con srch num imp exp asg edt ord adm tag new mng seg ctf log cns tm  tok crt tem rr
-    Role.ADMIN:           (Y,  N,  N,  Y,  Y,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,   Y,  Y,  N),
-    Role.OPERATIONS:      (Y,  N,  N,  Y,  N,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  N,  Y,  Y,  Y,  Y,  N,  Y,  Y,  N,  Y,   N,  N,  N),
-    Role.SERVICE:         (Y,  N,  N,  Y,  Y,  Y,   Y,  N,  N,  N,  Y,  N,  N,  Y,  N,  N,  N,  Y,  Y,  Y,  N,  Y,   Y,  Y,  Y),
-    Role.ACCOUNT_MANAGER: (Y,  Y,  N,  Y,  Y,  Y,   Y,  N,  Y,  N,  Y,  Y,  N,  Y,  Y,  N,  N,  Y,  Y,  Y,  N,  Y,   Y,  N,  N),
-    Role.ANALYST:         (Y,  N,  Y,  N,  N,  N,   N,  N,  Y,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  Y,   N,  N,  N),
-    None:                 (N,  Y,  Y,  N,  N,  N,   N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,   N,  N,  N),
+    #                     act own psd per con srch num imp exp asg edt ord adm tag new mng seg ctf log cns tm  tok crt tem rr  use wrt snd
+    Role.ADMIN:           (Y,  N,  N,  Y,  Y,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y,   Y,  Y,  N,  Y,  Y,  Y),
+    Role.OPERATIONS:      (Y,  N,  N,  Y,  N,  Y,   Y,  Y,  Y,  Y,  Y,  Y,  N,  Y,  Y,  Y,  Y,  N,  Y,  Y,  N,  Y,   N,  N,  N,  Y,  Y,  Y),
+    Role.SERVICE:         (Y,  N,  N,  Y,  Y,  Y,   Y,  N,  N,  N,  Y,  N,  N,  Y,  N,  N,  N,  Y,  Y,  Y,  N,  Y,   Y,  Y,  Y,  Y,  N,  N),
+    Role.ACCOUNT_MANAGER: (Y,  Y,  N,  Y,  Y,  Y,   Y,  N,  Y,  N,  Y,  Y,  N,  Y,  Y,  N,  N,  Y,  Y,  Y,  N,  Y,   Y,  N,  N,  Y,  N,  N),
+    Role.ANALYST:         (Y,  N,  Y,  N,  N,  N,   N,  N,  Y,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  Y,   N,  N,  N,  N,  N,  N),
+    None:                 (N,  Y,  Y,  N,  N,  N,   N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,  N,   N,  N,  N,  N,  N,  N),
 }  # fmt: skip
 
 
