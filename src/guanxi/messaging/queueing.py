@@ -10,6 +10,7 @@ reason; the rest are queued and checked again when they are sent.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
@@ -100,6 +101,78 @@ def _reason(
     return ""
 
 
+def _settled(
+    customers: QuerySet[Any],
+    *,
+    channel: str,
+    purpose: str,
+    ids: list[int] | None,
+) -> Iterator[list[tuple[dict[str, Any], str]]]:
+    """The audience in chunks, each customer's row with the reason it is
+    suppressed ("" when it is queued): what queueing and its dry run share."""
+    index_field = _address_key(channel)
+    parts = (
+        [customers]
+        if ids is None
+        else [
+            customers.filter(pk__in=ids[i : i + CHUNK])
+            for i in range(0, len(ids), CHUNK)
+        ]
+    )
+    chunk: list[dict[str, Any]] = []
+
+    def settle() -> list[tuple[dict[str, Any], str]]:
+        suppressed = (
+            suppressed_indexes(channel, (_index(r, index_field) for r in chunk))
+            if index_field
+            else set()
+        )
+        return [
+            (
+                row,
+                _reason(
+                    row,
+                    channel=channel,
+                    purpose=purpose,
+                    index_field=index_field,
+                    suppressed=suppressed,
+                ),
+            )
+            for row in chunk
+        ]
+
+    for part in parts:
+        for row in _rows(part, channel=channel, purpose=purpose).iterator(
+            chunk_size=CHUNK
+        ):
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                yield settle()
+                chunk = []
+    if chunk:
+        yield settle()
+
+
+def broadcast_dry_run(
+    *,
+    channel: str,
+    purpose: str,
+    customers: QuerySet[Any],
+    ids: list[int] | None = None,
+) -> QueueCount:
+    """What :func:`broadcast_queue` would count, writing nothing: who would be
+    queued and who suppressed, and why (the reasons settled when queueing;
+    consent, caps and quiet hours are checked again when each is sent)."""
+    count = QueueCount()
+    for chunk in _settled(customers, channel=channel, purpose=purpose, ids=ids):
+        for _row, reason in chunk:
+            if reason:
+                count.suppressed[reason] = count.suppressed.get(reason, 0) + 1
+            else:
+                count.queued += 1
+    return count
+
+
 def broadcast_queue(
     *,
     channel: str,
@@ -114,7 +187,6 @@ def broadcast_queue(
     """Write the broadcast and its messages; the counts by outcome.
     ``ids``: only these of ``customers`` (a list from a file, read in chunks)."""
     now = now or timezone.now()
-    index_field = _address_key(channel)
     count = QueueCount()
     with transaction.atomic():
         broadcast = Broadcast.objects.create(
@@ -127,23 +199,9 @@ def broadcast_queue(
             created_at=now,
         )
         cause = str(broadcast)
-        chunk: list[dict[str, Any]] = []
-
-        def flush() -> None:
-            suppressed = (
-                suppressed_indexes(channel, (_index(r, index_field) for r in chunk))
-                if index_field
-                else set()
-            )
+        for chunk in _settled(customers, channel=channel, purpose=purpose, ids=ids):
             messages = []
-            for row in chunk:
-                reason = _reason(
-                    row,
-                    channel=channel,
-                    purpose=purpose,
-                    index_field=index_field,
-                    suppressed=suppressed,
-                )
+            for row, reason in chunk:
                 if reason:
                     count.suppressed[reason] = count.suppressed.get(reason, 0) + 1
                 else:
@@ -167,23 +225,4 @@ def broadcast_queue(
                     )
                 )
             Message.objects.bulk_create(messages, batch_size=1000)
-            chunk.clear()
-
-        parts = (
-            [customers]
-            if ids is None
-            else [
-                customers.filter(pk__in=ids[i : i + CHUNK])
-                for i in range(0, len(ids), CHUNK)
-            ]
-        )
-        for part in parts:
-            for row in _rows(part, channel=channel, purpose=purpose).iterator(
-                chunk_size=CHUNK
-            ):
-                chunk.append(row)
-                if len(chunk) >= CHUNK:
-                    flush()
-        if chunk:
-            flush()
     return broadcast, count

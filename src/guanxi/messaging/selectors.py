@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from guanxi.messaging.choices import MessageStatus
-from guanxi.messaging.models import ConsentRecord, Message
+from guanxi.messaging.models import ConsentRecord, Message, Template
 
 
 def consent_latest(*, purpose: str, channel: str, customer: Any = None) -> Subquery:
@@ -51,3 +51,8 @@ def message_status_counts() -> dict[str, int]:
     for row in rows:
         counts[row["status"]] = row["n"]
     return counts
+
+
+def template_by_name(name: str) -> Template | None:
+    """The stored template named ``name`` (the command line: every template)."""
+    return Template.objects.filter(name=name.strip()).first()

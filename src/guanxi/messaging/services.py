@@ -8,27 +8,80 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
-from guanxi.messaging.audiences import audience_customers
+from guanxi.messaging.audiences import Audience, audience_customers
 from guanxi.messaging.choices import MessageChannel, Purpose
 from guanxi.messaging.consent import consent_record, consent_unsubscribe
 from guanxi.messaging.delivery import messages_dispatch
-from guanxi.messaging.models import LedgerRefused
+from guanxi.messaging.models import LedgerRefused, Template
 from guanxi.messaging.outbox import QueueCount
-from guanxi.messaging.queueing import broadcast_queue
+from guanxi.messaging.queueing import broadcast_dry_run, broadcast_queue
 from guanxi.messaging.receipts import sms_receipts_record
-from guanxi.messaging.rendering import template_parse
+from guanxi.messaging.rendering import MessageTemplate, template_parse
 from guanxi.messaging.senders import channel_template_check, sender_for
+from guanxi.messaging.stored import (
+    template_delete,
+    template_language,
+    template_save,
+    template_version,
+)
 from guanxi.messaging.tasks import messages_dispatch_soon
 
 __all__ = [
     "LedgerRefused",
+    "broadcast_preview",
     "broadcast_send",
+    "broadcast_send_stored",
     "consent_record",
     "consent_unsubscribe",
     "messages_dispatch",
     "messages_dispatch_soon",
     "sms_receipts_record",
+    "template_delete",
+    "template_save",
 ]
+
+
+def _broadcast_checked(
+    *, channel: str, purpose: str, template: MessageTemplate, audience: str
+) -> Audience:
+    """The audience of a send whose channel, purpose and template are good;
+    ``ValidationFailed`` for the first that is not."""
+    if channel not in MessageChannel.values:
+        raise ValidationFailed(_("Unknown channel: %(value)r.") % {"value": channel})
+    if purpose not in {Purpose.SERVICE, Purpose.MARKETING}:
+        raise ValidationFailed(
+            _("The purpose is service or marketing, not %(value)r.")
+            % {"value": purpose}
+        )
+    sender_for(channel).close()  # set up? (raises when not)
+    channel_template_check(channel=channel, purpose=purpose, template=template)
+    return audience_customers(audience)
+
+
+def _broadcast_queue(
+    *,
+    channel: str,
+    purpose: str,
+    template: MessageTemplate,
+    audience: str,
+    actor: Any,
+) -> QueueCount:
+    who = _broadcast_checked(
+        channel=channel, purpose=purpose, template=template, audience=audience
+    )
+    with transaction.atomic():
+        _broadcast, count = broadcast_queue(
+            channel=channel,
+            purpose=purpose,
+            template=template,
+            customers=who.customers,
+            ids=who.ids,
+            audience=audience,
+            actor=actor,
+        )
+        if count.queued:
+            transaction.on_commit(messages_dispatch_soon)
+    return count
 
 
 def broadcast_send(
@@ -44,27 +97,44 @@ def broadcast_send(
     nothing is queued when any is wrong (``ValidationFailed``)."""
     if channel not in MessageChannel.values:
         raise ValidationFailed(_("Unknown channel: %(value)r.") % {"value": channel})
-    if purpose not in {Purpose.SERVICE, Purpose.MARKETING}:
-        raise ValidationFailed(
-            _("The purpose is service or marketing, not %(value)r.")
-            % {"value": purpose}
-        )
-    sender_for(channel).close()  # set up? (raises when not)
     template = template_parse(
         template_text, needs_subject=channel == MessageChannel.EMAIL
     )
-    channel_template_check(channel=channel, purpose=purpose, template=template)
-    who = audience_customers(audience)
-    with transaction.atomic():
-        _broadcast, count = broadcast_queue(
-            channel=channel,
-            purpose=purpose,
-            template=template,
-            customers=who.customers,
-            ids=who.ids,
-            audience=audience,
-            actor=actor,
-        )
-        if count.queued:
-            transaction.on_commit(messages_dispatch_soon)
-    return count
+    return _broadcast_queue(
+        channel=channel,
+        purpose=purpose,
+        template=template,
+        audience=audience,
+        actor=actor,
+    )
+
+
+def broadcast_send_stored(
+    *, template: Template, audience: str, actor: Any = None
+) -> QueueCount:
+    """:func:`broadcast_send` of a stored template, on its channel and for its
+    purpose, in the language its customers get."""
+    return _broadcast_queue(
+        channel=template.channel,
+        purpose=template.purpose,
+        template=template_version(template, template_language(template)),
+        audience=audience,
+        actor=actor,
+    )
+
+
+def broadcast_preview(*, template: Template, audience: str) -> QueueCount:
+    """What :func:`broadcast_send_stored` would queue and suppress (and why),
+    after the same checks, writing nothing."""
+    who = _broadcast_checked(
+        channel=template.channel,
+        purpose=template.purpose,
+        template=template_version(template, template_language(template)),
+        audience=audience,
+    )
+    return broadcast_dry_run(
+        channel=template.channel,
+        purpose=template.purpose,
+        customers=who.customers,
+        ids=who.ids,
+    )

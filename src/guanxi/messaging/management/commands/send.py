@@ -10,7 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError
-from guanxi.messaging.services import broadcast_send
+from guanxi.messaging.outbox import QueueCount
+from guanxi.messaging.selectors import template_by_name
+from guanxi.messaging.services import broadcast_send, broadcast_send_stored
 
 CHANNELS = ("email", "sms", "wecom", "webhook")
 PURPOSES = ("service", "marketing")
@@ -23,22 +25,64 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--channel", required=True, choices=CHANNELS)
+        parser.add_argument("--channel", choices=CHANNELS)
         parser.add_argument(
             "--audience", required=True, help="all, segment:NAME or file:IDS.csv"
         )
-        parser.add_argument("--purpose", required=True, choices=PURPOSES)
-        parser.add_argument(
+        parser.add_argument("--purpose", choices=PURPOSES)
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument(
             "--template",
-            required=True,
             metavar="FILE",
             help="'Subject: …' (e-mail), a blank line, then the Jinja2 body",
+        )
+        which.add_argument(
+            "--template-name",
+            metavar="NAME",
+            help="a stored template (its own channel and purpose)",
         )
         parser.add_argument(
             "--json", action="store_true", help="print the counts as one JSON object"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["template_name"] is not None:
+            count = self._stored(options)
+        else:
+            count = self._file(options)
+        if options["json"]:
+            self.stdout.write(json.dumps(count.as_dict(), ensure_ascii=False))
+            return
+        self.stdout.write(_("Queued: %(n)d") % {"n": count.queued})
+        suppressed = sum(count.suppressed.values())
+        self.stdout.write(_("Suppressed: %(n)d") % {"n": suppressed})
+        for reason, n in sorted(count.suppressed.items()):
+            self.stdout.write(f"  {reason}: {n}")
+
+    def _stored(self, options: dict[str, Any]) -> QueueCount:
+        if options["channel"] or options["purpose"]:
+            raise CommandError(
+                _(
+                    "A stored template has its own channel and purpose: leave out "
+                    "--channel and --purpose."
+                )
+            )
+        template = template_by_name(options["template_name"])
+        if template is None:
+            raise CommandError(
+                _("No template is named %(name)r.")
+                % {"name": options["template_name"][:100]}
+            )
+        try:
+            return broadcast_send_stored(
+                template=template, audience=options["audience"]
+            )
+        except DomainError as error:
+            raise CommandError(error.message) from None
+
+    def _file(self, options: dict[str, Any]) -> QueueCount:
+        if not options["channel"] or not options["purpose"]:
+            raise CommandError(_("A template file needs --channel and --purpose."))
         path = Path(options["template"])
         try:
             text = path.read_text(encoding="utf-8")
@@ -51,7 +95,7 @@ class Command(BaseCommand):
                 _("Cannot read the template file %(file)s.") % {"file": path.name}
             ) from None
         try:
-            count = broadcast_send(
+            return broadcast_send(
                 channel=options["channel"],
                 purpose=options["purpose"],
                 template_text=text,
@@ -59,11 +103,3 @@ class Command(BaseCommand):
             )
         except DomainError as error:
             raise CommandError(error.message) from None
-        if options["json"]:
-            self.stdout.write(json.dumps(count.as_dict(), ensure_ascii=False))
-            return
-        self.stdout.write(_("Queued: %(n)d") % {"n": count.queued})
-        suppressed = sum(count.suppressed.values())
-        self.stdout.write(_("Suppressed: %(n)d") % {"n": suppressed})
-        for reason, n in sorted(count.suppressed.items()):
-            self.stdout.write(f"  {reason}: {n}")
