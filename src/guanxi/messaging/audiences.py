@@ -93,3 +93,14 @@ def audience_customers(audience: str) -> Audience:
         % {"value": audience},
         field="audience",
     )
+
+
+def audience_choices() -> list[tuple[str, str]]:
+    """The audiences a person may pick on the send screen: everyone, then
+    each segment by name."""
+    choices = [("all", str(_("All customers")))]
+    for name in segment_list().order_by("name").values_list("name", flat=True)[:500]:
+        choices.append(
+            (f"segment:{name}", str(_("Segment: %(name)s") % {"name": name}))
+        )
+    return choices

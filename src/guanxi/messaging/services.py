@@ -65,10 +65,12 @@ def _broadcast_queue(
     template: MessageTemplate,
     audience: str,
     actor: Any,
+    limit: int | None = None,
 ) -> QueueCount:
     who = _broadcast_checked(
         channel=channel, purpose=purpose, template=template, audience=audience
     )
+    who = _within(who, limit)
     with transaction.atomic():
         _broadcast, count = broadcast_queue(
             channel=channel,
@@ -109,21 +111,42 @@ def broadcast_send(
     )
 
 
+def _within(who: Audience, limit: int | None) -> Audience:
+    """``who``, unless it has more than ``limit`` customers."""
+    if limit is None:
+        return who
+    size = len(who.ids) if who.ids is not None else who.customers.count()
+    if size > limit:
+        raise ValidationFailed(
+            _(
+                "This audience has %(n)d customers, more than the %(max)d a page "
+                "queues at once: send it with guanxi send --template-name."
+            )
+            % {"n": size, "max": limit},
+            field="audience",
+        )
+    return who
+
+
 def broadcast_send_stored(
-    *, template: Template, audience: str, actor: Any = None
+    *, template: Template, audience: str, actor: Any = None, limit: int | None = None
 ) -> QueueCount:
     """:func:`broadcast_send` of a stored template, on its channel and for its
-    purpose, in the language its customers get."""
+    purpose, in the language its customers get; refused when the audience has
+    more than ``limit`` customers."""
     return _broadcast_queue(
         channel=template.channel,
         purpose=template.purpose,
         template=template_version(template, template_language(template)),
         audience=audience,
         actor=actor,
+        limit=limit,
     )
 
 
-def broadcast_preview(*, template: Template, audience: str) -> QueueCount:
+def broadcast_preview(
+    *, template: Template, audience: str, limit: int | None = None
+) -> QueueCount:
     """What :func:`broadcast_send_stored` would queue and suppress (and why),
     after the same checks, writing nothing."""
     who = _broadcast_checked(
@@ -132,6 +155,7 @@ def broadcast_preview(*, template: Template, audience: str) -> QueueCount:
         template=template_version(template, template_language(template)),
         audience=audience,
     )
+    who = _within(who, limit)
     return broadcast_dry_run(
         channel=template.channel,
         purpose=template.purpose,

@@ -55,6 +55,8 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         today_url = reverse("care:inbox")
         entries.insert(1, (pgettext_lazy("care inbox", "Today"), today_url))
         badges[today_url] = reverse("care:inbox-count")
+    if policy.may_use_templates:
+        entries.append((_("Templates"), reverse("message-templates:template-list")))
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
     if policy.may_administer:
