@@ -94,3 +94,10 @@ CASES = [
         label="foreign record",
     ),
 ]
+
+# The template pages and the send screen.
+from guanxi.messaging.tests.access_cases_templates import (  # noqa: E402
+    CASES as TEMPLATE_CASES,
+)
+
+CASES += TEMPLATE_CASES
