@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from guanxi.messaging.api.template_views import TemplateViewSet
 from guanxi.messaging.api.views import ConsentViewSet
 
 urlpatterns = [
@@ -11,5 +12,22 @@ urlpatterns = [
         "customers/<str:customer_id>/consent/",
         ConsentViewSet.as_view({"get": "list", "post": "create"}),
         name="api-customer-consent",
+    ),
+    path(
+        "messages/templates/",
+        TemplateViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-message-template-list",
+    ),
+    path(
+        "messages/templates/<int:pk>/",
+        TemplateViewSet.as_view(
+            {
+                "get": "retrieve",
+                "put": "update",
+                "patch": "partial_update",
+                "delete": "destroy",
+            }
+        ),
+        name="api-message-template-detail",
     ),
 ]

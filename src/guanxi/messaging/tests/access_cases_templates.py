@@ -38,16 +38,7 @@ API_USE = expect(
     account_manager=200,
 )
 API_WRITE = expect(403, anonymous=401, no_role=404, admin=200, operations=200)
-API_MARKETING_READ = expect(
-    403,
-    anonymous=401,
-    no_role=404,
-    admin=200,
-    operations=200,
-    service=404,
-    account_manager=404,
-)
-API_MARKETING_WRITE = expect(
+API_MARKETING = expect(
     403,
     anonymous=401,
     no_role=404,
@@ -172,3 +163,53 @@ for label, args, read, saved in (
             label=label,
         ),
     ]
+
+
+def _api_body(world: World) -> dict[str, Any]:
+    return {
+        "name": "生日 birthday",
+        "channel": "sms",
+        "purpose": "service",
+        "body_zh": "{{ name }}，生日快乐！",
+    }
+
+
+def _rename(world: World) -> dict[str, Any]:
+    return {"name": "renamed"}
+
+
+CASES += [
+    AccessCase("api-message-template-list", API_USE, auth="token", setup=_templates),
+    AccessCase(
+        "api-message-template-list",
+        expect(403, anonymous=401, no_role=404, admin=201, operations=201),
+        method="POST",
+        auth="token",
+        data=_api_body,
+        content_type=JSON,
+    ),
+]
+for label, args, read in (
+    ("own", _own, API_USE),
+    ("foreign", _foreign, API_MARKETING),
+):
+    write = API_WRITE if label == "own" else API_MARKETING
+    for method, expected in (
+        ("GET", read),
+        ("PUT", write),
+        ("PATCH", write),
+        ("DELETE", {**write, "admin": 204, "operations": 204}),
+    ):
+        CASES.append(
+            AccessCase(
+                "api-message-template-detail",
+                expected,
+                method=method,
+                auth="token",
+                args=args,
+                data={"PUT": _api_body, "PATCH": _rename}.get(method),
+                content_type=JSON if method in {"PUT", "PATCH"} else None,
+                setup=_templates,
+                label=label,
+            )
+        )
