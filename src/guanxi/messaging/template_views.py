@@ -28,7 +28,6 @@ from guanxi.core.errors import (
     ValidationFailed,
 )
 from guanxi.core.views import HtmxHttpRequest, domain_errors
-from guanxi.customers.presenters import customer_ref
 from guanxi.customers.selectors import customer_get
 from guanxi.messaging.audiences import audience_choices
 from guanxi.messaging.choices import MessageChannel, Purpose, SuppressReason
@@ -222,12 +221,10 @@ def _customer_values(request: Any, number: str) -> tuple[Any, dict[str, str], st
     how the page names them; no number: the sample values."""
     if not number:
         return None, dict(SAMPLE), ""
+    # By number, in scope: a role that knows customers by pseudonym only is
+    # answered as if there were no such customer (customer_get).
     customer = customer_get(actor=request.user, pk=number)
-    policy = policy_for(request.user)
-    values = message_values(customer)
-    if policy.pseudonymous:
-        values["name"] = customer_ref(customer.pk, policy=policy)
-    return customer, values, customer_ref(customer.pk, policy=policy)
+    return customer, message_values(customer), str(customer.pk)
 
 
 def _preview(request: Any, values: dict[str, str], *, customer_number: str) -> Any:
