@@ -42,6 +42,7 @@ from guanxi.messaging.senders import sms_body_check, sms_limits
 
 __all__ = [
     "CHANNELS",
+    "FIELDS",
     "LANGUAGES",
     "TemplateFields",
     "template_check",
@@ -65,6 +66,16 @@ PURPOSES = (Purpose.SERVICE, Purpose.MARKETING)
 #: Django's language codes of the versions a template has.
 LANGUAGES = ("zh-hans", "en")
 NAME_MAX = 100
+#: What a person writes of a template, by field name (forms and the API).
+FIELDS = (
+    "name",
+    "channel",
+    "purpose",
+    "subject_zh",
+    "body_zh",
+    "subject_en",
+    "body_en",
+)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -42,6 +42,7 @@ from guanxi.messaging.services import (
 )
 from guanxi.messaging.stored import (
     CHANNELS,
+    FIELDS,
     TemplateFields,
     template_check,
     template_get,
@@ -59,16 +60,6 @@ __all__ = [
     "template_preview_panel",
 ]
 
-FIELDS = (
-    "name",
-    "channel",
-    "purpose",
-    "subject_zh",
-    "body_zh",
-    "subject_en",
-    "body_en",
-)
-
 
 def _user(request: Any) -> None:
     if not policy_for(request.user).may_use_templates:
@@ -85,9 +76,9 @@ def _sender(request: Any) -> None:
         raise PermissionDenied(_("your role may not send to an audience"))
 
 
-def _posted(request: Any) -> TemplateFields:
-    values = {name: str(request.POST.get(name, ""))[:200_000] for name in FIELDS}
-    return TemplateFields(**values)
+def _posted(request: Any) -> dict[str, str]:
+    """The template's fields as the form holds them."""
+    return {name: str(request.POST.get(name, ""))[:200_000] for name in FIELDS}
 
 
 def _from_template(template: Template | None) -> dict[str, str]:
@@ -159,14 +150,15 @@ def _editor_page(
 def _save(request: Any, template: Template | None) -> HttpResponse:
     try:
         saved = template_save(
-            actor=request.user, fields=_posted(request), template=template
+            actor=request.user,
+            fields=TemplateFields(**_posted(request)),
+            template=template,
         )
     except ValidationFailed as error:
-        values = {name: str(request.POST.get(name, ""))[:200_000] for name in FIELDS}
         return _editor_page(
             request,
             template=template,
-            values=values,
+            values=_posted(request),
             errors={error.field or "name": error.message},
             status=400,
         )
@@ -259,7 +251,7 @@ def _preview(request: Any, values: dict[str, str], *, customer_number: str) -> A
 def template_preview_panel(request: HtmxHttpRequest) -> HttpResponse:
     """The preview of the form's text for the customer number given (htmx)."""
     _user(request)
-    values = {name: str(request.POST.get(name, ""))[:200_000] for name in FIELDS}
+    values = _posted(request)
     number = str(request.POST.get("customer", "")).strip()[:20]
     return render(
         request,

@@ -28,19 +28,15 @@ from guanxi.messaging.api.template_serializers import (
 )
 from guanxi.messaging.models import Template
 from guanxi.messaging.services import template_delete, template_save
-from guanxi.messaging.stored import TemplateFields, template_get, template_list
+from guanxi.messaging.stored import (
+    FIELDS,
+    TemplateFields,
+    template_get,
+    template_list,
+)
 
 __all__ = ["TemplateViewSet"]
 
-FIELDS = (
-    "name",
-    "channel",
-    "purpose",
-    "subject_zh",
-    "body_zh",
-    "subject_en",
-    "body_en",
-)
 
 _EXAMPLE = OpenApiExample(
     "An SMS in both languages",

@@ -16,10 +16,10 @@ from guanxi.messaging.models import Broadcast, Message
 from guanxi.messaging.services import (
     broadcast_preview,
     broadcast_send_stored,
-    consent_record,
     messages_dispatch,
 )
 from guanxi.messaging.stored import TemplateFields, template_save
+from guanxi.messaging.tests.audiences import three_customers
 from guanxi.messaging.tests.servers import SmtpRecorder
 
 pytestmark = pytest.mark.django_db
@@ -39,26 +39,10 @@ def _template(users: dict[str, Any], **changes: str) -> Any:
     return template_save(actor=users["admin"], fields=TemplateFields(**values))
 
 
-def _audience(make_customer: Any) -> None:
-    """One with consent, one without, one without an address."""
-    yes = make_customer(name="王芳", email="yes@example.com")
-    consent_record(
-        customer=yes,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="import",
-        notice_version="v1",
-        evidence="batch 7",
-    )
-    make_customer(email="no@example.com")
-    make_customer()
-
-
 def test_the_dry_run_counts_what_queueing_does_and_writes_nothing(
     smtp: SmtpRecorder, users: dict[str, Any], make_customer: Any
 ) -> None:
-    _audience(make_customer)
+    three_customers(make_customer)
     template = _template(users)
     preview = broadcast_preview(template=template, audience="all")
     assert preview.as_dict() == {
@@ -85,7 +69,7 @@ def test_the_dry_run_counts_what_queueing_does_and_writes_nothing(
 def test_a_template_with_only_english_goes_out_in_english(
     smtp: SmtpRecorder, users: dict[str, Any], make_customer: Any
 ) -> None:
-    _audience(make_customer)
+    three_customers(make_customer)
     template = _template(users, subject_zh="", body_zh="", purpose="service")
     count = broadcast_send_stored(template=template, audience="all")
     assert count.as_dict() == {"queued": 2, "suppressed": {"no_address": 1}}
@@ -99,7 +83,7 @@ def test_a_template_with_only_english_goes_out_in_english(
 def test_guanxi_send_takes_a_stored_template_by_name(
     smtp: SmtpRecorder, users: dict[str, Any], make_customer: Any
 ) -> None:
-    _audience(make_customer)
+    three_customers(make_customer)
     _template(users)
     out = StringIO()
     call_command(
@@ -133,7 +117,7 @@ def test_guanxi_send_refuses_a_bad_stored_template(
     args: list[str],
     message: str,
 ) -> None:
-    _audience(make_customer)
+    three_customers(make_customer)
     _template(users)
     if "--audience" not in args:
         args = [*args, "--audience", "all"]

@@ -10,8 +10,8 @@ from django.test import Client
 
 from guanxi.messaging import template_views
 from guanxi.messaging.models import Broadcast, Message, Template
-from guanxi.messaging.services import consent_record
 from guanxi.messaging.stored import TemplateFields, template_save
+from guanxi.messaging.tests.audiences import three_customers
 from guanxi.messaging.tests.servers import SmtpRecorder
 
 pytestmark = pytest.mark.django_db
@@ -104,18 +104,7 @@ def test_service_sees_the_service_templates_read_only(
 
 
 def _send_world(users: dict[str, Any], make_customer: Any) -> Template:
-    yes = make_customer(email="yes@example.com")
-    consent_record(
-        customer=yes,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="import",
-        notice_version="v1",
-        evidence="batch 7",
-    )
-    make_customer(email="no@example.com")
-    make_customer()
+    three_customers(make_customer)
     return template_save(
         actor=users["admin"],
         fields=TemplateFields(
