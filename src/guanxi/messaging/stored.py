@@ -66,6 +66,9 @@ PURPOSES = (Purpose.SERVICE, Purpose.MARKETING)
 #: Django's language codes of the versions a template has.
 LANGUAGES = ("zh-hans", "en")
 NAME_MAX = 100
+#: The most a subject's source may hold (the column's size); rendered, at
+#: most ``SUBJECT_MAX``.
+SUBJECT_SOURCE_MAX = 400
 #: What a person writes of a template, by field name (forms and the API).
 FIELDS = (
     "name",
@@ -141,6 +144,12 @@ def _check_language(fields: TemplateFields, language: str) -> None:
             body_part,
             _("longer than %(n)d characters.") % {"n": BODY_MAX},
             body_field,
+        )
+    if len(subject) > SUBJECT_SOURCE_MAX:
+        raise _refuse(
+            subject_part,
+            _("longer than %(n)d characters.") % {"n": SUBJECT_SOURCE_MAX},
+            subject_field,
         )
     for part, field, source in (
         (subject_part, subject_field, subject),

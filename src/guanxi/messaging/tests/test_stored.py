@@ -131,6 +131,11 @@ def test_a_template_is_saved_with_who_and_when(users: dict[str, Any]) -> None:
             "English subject: 151 characters with sample values, more than 150.",
         ),
         (
+            {"subject_zh": "{{ '' }}" * 51},
+            "subject_zh",
+            "Chinese subject: longer than 400 characters.",
+        ),
+        (
             {"body_en": "x" * 100_001},
             "body_en",
             "English body: longer than 100000 characters.",
