@@ -1,10 +1,14 @@
-"""Routes of the messaging API (mounted under /api/v1/ by guanxi.web.api_urls)."""
+"""Routes of the messaging API: consent and the outbox (mounted under /api/v1/ by guanxi.web.api_urls)."""
 
 from __future__ import annotations
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from guanxi.messaging.api.views import ConsentViewSet
+from guanxi.messaging.api.views import ConsentViewSet, MessageViewSet
+
+router = SimpleRouter()
+router.register("messages", MessageViewSet, basename="api-message")
 
 urlpatterns = [
     path(
@@ -12,4 +16,5 @@ urlpatterns = [
         ConsentViewSet.as_view({"get": "list", "post": "create"}),
         name="api-customer-consent",
     ),
+    *router.urls,
 ]

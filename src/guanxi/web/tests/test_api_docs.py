@@ -25,6 +25,8 @@ ENDPOINTS = {
     ("DELETE", "/api/v1/customers/{customer_id}/tags/{tag_id}/"),
     ("GET", "/api/v1/customers/{customer_id}/consent/"),
     ("POST", "/api/v1/customers/{customer_id}/consent/"),
+    ("GET", "/api/v1/messages/"),
+    ("GET", "/api/v1/messages/{id}/"),
     ("GET", "/api/v1/care/tasks/"),
     ("POST", "/api/v1/care/tasks/{id}/close/"),
     ("GET", "/api/v1/care/warnings/"),
