@@ -10,12 +10,6 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from tests.access import World
-from tests.pages import (  # noqa: F401 (fixtures)
-    _clean_cache,
-    api_client_for,
-    client_for,
-    world,
-)
 
 from guanxi.core.crypto import pseudonym
 from guanxi.messaging.models import Broadcast, Message, MessageEvent
@@ -277,7 +271,7 @@ def test_message_detail_shows_events_and_the_template_not_personal_values(
 
 def test_pages_in_chinese(client_for: Any, outbox: World) -> None:
     html = client_for("admin", "zh-hans").get(LIST).content.decode()
-    assert "消息" in html and "未获该渠道的营销同意" in html
+    assert "消息" in html and "该渠道没有营销同意" in html
     detail = reverse("outbox:message-detail", args=[outbox.extra["sent"].pk])
     text = client_for("admin", "zh-hans").get(detail).content.decode()
     assert "已送达" in text
