@@ -1,6 +1,6 @@
 """In a real browser, both languages, desktop and 390 px: the outbox is
 filtered by status (htmx swaps the rows), a message opens with its reason
-in words, and neither page scrolls sideways."""
+in words, its customer's timeline shows it, and no page scrolls sideways."""
 
 from __future__ import annotations
 
@@ -115,4 +115,15 @@ def test_filter_the_outbox_and_open_a_message(
         assert page.evaluate(NO_SIDEWAYS)
         page.screenshot(
             path=str(shots / f"message-{locale}-{width}.png"), full_page=True
+        )
+        # The customer's timeline has the message, linked back to it.
+        page.click("dl.fields a[href^='/customers/']")
+        page.wait_for_url(f"{live_server.url}/customers/{suppressed.customer_id}/")
+        item = page.locator("li.event-message")
+        assert item.count() == 1
+        assert REASON[locale] in item.inner_text()
+        assert item.locator(f"a[href='/messages/{suppressed.pk}/']").count() == 1
+        assert page.evaluate(NO_SIDEWAYS)
+        page.screenshot(
+            path=str(shots / f"timeline-{locale}-{width}.png"), full_page=True
         )
