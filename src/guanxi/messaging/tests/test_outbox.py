@@ -8,11 +8,15 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test import RequestFactory
 from django.urls import reverse
 from tests.access import World
 
 from guanxi.core.crypto import pseudonym
+from guanxi.messaging.filtersets import MessageFilterSet
 from guanxi.messaging.models import Broadcast, Message, MessageEvent
+from guanxi.messaging.selectors import message_list
 
 LIST = reverse("outbox:message-list")
 API = "/api/v1/messages/"
@@ -353,3 +357,31 @@ def test_timeline_shows_messages_and_their_events(
     assert f'<a href="/messages/{sent}/" class="mono">#{sent}</a>' in html
     assert "DELIVRD" in html
     assert "No marketing consent" not in html  # the other customer's message
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL's needs stats"
+)
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        ({"status": "failed"}, "message_status_list_idx"),
+        ({"broadcast": "7"}, "message_broadcast_list_idx"),
+    ],
+)
+def test_a_filtered_page_walks_an_index_without_sorting(
+    outbox: World, query: dict[str, str], index: str
+) -> None:
+    """A page of a million messages filtered by status or broadcast reads
+    the index in the page's order (no sort of the matching rows)."""
+    request = RequestFactory().get(LIST, query)
+    request.user = outbox.users["admin"]
+    filterset = MessageFilterSet(
+        request.GET, queryset=message_list(actor=request.user), request=request
+    )
+    sql, params = filterset.qs.order_by("-id")[:51].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert f"USING INDEX {index}" in plan
+    assert "TEMP B-TREE" not in plan
