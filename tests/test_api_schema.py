@@ -13,6 +13,7 @@ and role, derandomised.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -111,6 +112,27 @@ def token(request: Any, db: Any) -> str:
         churn_reasons=[
             {"feature": "days_since_last_purchase", "value": 45, "effect": 0.1}
         ],
+    )
+    from guanxi.messaging.models import Broadcast, Message, MessageEvent
+
+    broadcast = Broadcast.objects.create(
+        channel="sms", purpose="service", body="{{ name }}", audience="all"
+    )
+    message = Message.objects.create(
+        cause=f"broadcast:{broadcast.pk}",
+        broadcast=broadcast,
+        customer=customer,
+        channel="sms",
+        purpose="service",
+        idempotency_key=f"schema-{role}",
+        status="sent",
+        sent_at=dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC),
+    )
+    MessageEvent.objects.create(
+        message=message,
+        kind="delivered",
+        code="DELIVRD",
+        occurred_at=message.created_at,
     )
     return str(Token.objects.create(user=user).key)
 

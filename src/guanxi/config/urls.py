@@ -19,6 +19,7 @@ urlpatterns = [
     path("segments/", include("guanxi.segments.urls")),
     path("m/", include("guanxi.messaging.urls")),
     path("messages/", include("guanxi.messaging.template_urls")),
+    path("messages/", include("guanxi.messaging.outbox_urls")),
     path("care/", include("guanxi.care.urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),

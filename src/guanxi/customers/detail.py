@@ -1,6 +1,6 @@
 """What the customer 360 page shows besides the profile: the timeline (orders,
-interactions, stage changes and score changes, newest first, a page at a
-time) and the scores with their explanation and the playbook's next action.
+interactions, messages and what their channels reported, stage changes and
+score changes, newest first, a page at a time) and the scores with their explanation and the playbook's next action.
 
 The views call :func:`customer_timeline` and :func:`customer_insight`; the
 scores' words come from ``insights.presenters``.
@@ -34,6 +34,7 @@ from guanxi.insights.selectors import (
     playbook_choice_for,
     stage_change_list,
 )
+from guanxi.messaging.selectors import customer_message_log
 
 __all__ = [
     "TIMELINE_PER_PAGE",
@@ -106,6 +107,17 @@ def customer_timeline(
     events += [
         {"kind": "change", "at": c.changed_at, "change": c, "text": change_text(c)}
         for c in customer_change_list(customer_id=customer.pk)[:limit]
+    ]
+    events += [
+        {
+            "kind": "message_event" if entry.event else "message",
+            "at": entry.at,
+            "message": entry.message,
+            "event": entry.event,
+        }
+        for entry in customer_message_log(
+            actor=actor, customer_id=customer.pk, limit=limit
+        )
     ]
     events += [
         {

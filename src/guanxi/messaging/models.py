@@ -150,6 +150,7 @@ class Message(models.Model):
         blank=True,
         related_name="messages",
         verbose_name=_("broadcast"),
+        db_index=False,  # message_broadcast_list_idx starts with it
     )
     customer = models.ForeignKey(
         Customer,
@@ -206,6 +207,13 @@ class Message(models.Model):
             models.Index(
                 fields=["channel", "provider_id"], name="message_provider_idx"
             ),
+            # The outbox lists newest first by id; filtered by status or by
+            # broadcast it walks these instead of the whole table.
+            models.Index(fields=["status", "-id"], name="message_status_list_idx"),
+            models.Index(
+                fields=["broadcast", "-id"], name="message_broadcast_list_idx"
+            ),
+            models.Index(fields=["created_at"], name="message_created_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

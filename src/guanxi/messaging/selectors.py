@@ -1,14 +1,21 @@
-"""Reads of messaging: current consent (derived from the ledger), the outbox's
-counts."""
+"""Reads of messaging: current consent (derived from the ledger), the outbox
+(scoped like the customers: a message is in scope exactly when its customer
+is), its counts, and a customer's messages for their timeline."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
+from guanxi.access.policies import policy_for, scope_for
+from guanxi.core.errors import NotFound
+from guanxi.customers.selectors import customer_scope, customer_search
 from guanxi.messaging.choices import MessageStatus
-from guanxi.messaging.models import ConsentRecord, Message, Template
+from guanxi.messaging.models import ConsentRecord, Message, MessageEvent, Template
 
 
 def consent_latest(*, purpose: str, channel: str, customer: Any = None) -> Subquery:
@@ -44,10 +51,12 @@ def consent_history(*, customer_id: int) -> QuerySet[ConsentRecord]:
     )
 
 
-def message_status_counts() -> dict[str, int]:
-    """Messages by status, every status named (zero when none)."""
+def message_status_counts(qs: QuerySet[Message] | None = None) -> dict[str, int]:
+    """Messages (of ``qs``, default all) by status, every status named (zero
+    when none)."""
     counts = {status.value: 0 for status in MessageStatus}
-    rows = Message.objects.order_by().values("status").annotate(n=Count("id"))
+    base = Message.objects.all() if qs is None else qs
+    rows = base.order_by().values("status").annotate(n=Count("id"))
     for row in rows:
         counts[row["status"]] = row["n"]
     return counts
@@ -56,3 +65,92 @@ def message_status_counts() -> dict[str, int]:
 def template_by_name(name: str) -> Template | None:
     """The stored template named ``name`` (the command line: every template)."""
     return Template.objects.filter(name=name.strip()).first()
+
+
+def message_scope(*, actor: Any) -> QuerySet[Message]:
+    """Every message to a customer ``actor`` may see; nothing for users
+    without a role. Every read of the outbox for a person starts here."""
+    return scope_for(actor).apply(Message.objects.all(), via="customer")
+
+
+def message_list(*, actor: Any) -> QuerySet[Message]:
+    """The outbox in ``actor``'s scope, newest first (by id: the messages of
+    one broadcast share their ``created_at``). Filters: ``MessageFilterSet``."""
+    return message_scope(actor=actor).order_by("-id")
+
+
+def message_get(*, actor: Any, pk: int | str) -> Message:
+    """One message in scope with its customer and broadcast; outside scope
+    answered exactly like a missing one."""
+    try:
+        return (
+            message_scope(actor=actor)
+            .select_related("customer", "broadcast")
+            .get(pk=int(pk))
+        )
+    except (Message.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound(_("message not found")) from None
+
+
+def message_events(*, message_id: int) -> QuerySet[MessageEvent]:
+    """What happened to a message after it was sent, in order (the caller
+    checked scope with :func:`message_get`)."""
+    return MessageEvent.objects.filter(message_id=message_id).order_by(
+        "occurred_at", "id"
+    )
+
+
+def message_filter_customer(
+    qs: QuerySet[Message], customer_id: int, *, actor: Any
+) -> QuerySet[Message]:
+    """The messages of one customer addressed by number; nothing for roles
+    that know customers by pseudonym only (the lookup would link the two)."""
+    if not policy_for(actor).knows_customer_numbers:
+        return qs.none()
+    return qs.filter(customer_id=customer_id)
+
+
+def message_filter_people(
+    qs: QuerySet[Message], text: str, *, actor: Any
+) -> QuerySet[Message]:
+    """The messages of the customers staff search finds for ``text`` (name,
+    pinyin, phone or its last four digits, e-mail, number: through the
+    hashed keys); nothing for roles that may not search people."""
+    if not text.strip():
+        return qs
+    found = customer_search(customer_scope(actor=actor), text, actor=actor)
+    return qs.filter(customer_id__in=found.values("pk"))
+
+
+@dataclass(frozen=True)
+class MessageLogEntry:
+    """A line of a customer's timeline about a message: the message itself
+    (queued, sent, failed or suppressed) or what its channel reported later."""
+
+    at: dt.datetime
+    message: Message
+    event: MessageEvent | None = None
+
+
+def customer_message_log(
+    *, actor: Any, customer_id: int, limit: int
+) -> list[MessageLogEntry]:
+    """The newest ``limit`` messages of a customer and the newest ``limit``
+    events of their messages, newest first (at most ``2 × limit`` entries;
+    two indexed queries). A message stands at its sending time, or when it
+    was queued until then; nothing outside ``actor``'s scope."""
+    messages = message_scope(actor=actor).filter(customer_id=customer_id)
+    entries = [
+        MessageLogEntry(at=m.sent_at or m.created_at, message=m)
+        for m in messages.select_related("broadcast").order_by("-id")[:limit]
+    ]
+    events = (
+        MessageEvent.objects.filter(message__in=messages.values("pk"))
+        .select_related("message")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+    entries += [
+        MessageLogEntry(at=e.occurred_at, message=e.message, event=e) for e in events
+    ]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -30,20 +31,52 @@ def messages_dispatch_periodic_task() -> None:
     _dispatch_unless_busy()
 
 
+#: Waits before claiming again after the database connection dropped (a
+#: PostgreSQL restart or failover takes seconds); then the minute's sweep.
+RECONNECT_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
 def _dispatch_unless_busy() -> None:
     """Dispatch; when the embedded SQLite stays locked past its timeout (a
     long import or scoring run is writing), wait for the next minute's sweep
     instead of failing the task: a message claimed before stays leased and is
-    claimed again when its lease lapses."""
-    try:
-        messages_dispatch()
-    except OperationalError as error:
-        if "database is locked" not in str(error):
-            raise
-        logger.warning(
-            "messages: the database is busy (another process is writing); "
-            "the next minute's sweep sends what is due"
-        )
+    claimed again when its lease lapses.
+
+    When the connection to the database drops (PostgreSQL restarted), the
+    connection is closed and the dispatch starts again on a new one after a
+    short wait: the rest of the outbox goes on at once instead of at the next
+    minute's sweep. The message in flight was sent but not recorded; it stays
+    leased and is sent again when its lease lapses (at most one per thread).
+    """
+    for wait in (*RECONNECT_WAITS, None):
+        try:
+            messages_dispatch()
+            return
+        except OperationalError as error:
+            if "database is locked" in str(error):
+                logger.warning(
+                    "messages: the database is busy (another process is "
+                    "writing); the next minute's sweep sends what is due"
+                )
+                return
+            if wait is None:
+                raise
+            logger.warning(
+                "messages: lost the database connection (%s); claiming again in %.1f s",
+                type(error).__name__,
+                wait,
+            )
+        except InterfaceError as error:
+            if wait is None:
+                raise
+            logger.warning(
+                "messages: the database connection is closed (%s); claiming "
+                "again in %.1f s",
+                type(error).__name__,
+                wait,
+            )
+        connection.close()
+        time.sleep(wait)
 
 
 def messages_dispatch_soon() -> None:

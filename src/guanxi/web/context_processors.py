@@ -48,6 +48,7 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         (_("Dashboard"), reverse("web:dashboard")),
         (_("Customers"), reverse("customers:customer-list")),
         (_("Orders"), reverse("commerce:order-list")),
+        (_("Messages"), reverse("outbox:message-list")),
         (_("Segments"), _first_url_in("segments")),
     ]
     badges: dict[str, str] = {}

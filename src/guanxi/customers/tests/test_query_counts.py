@@ -40,9 +40,9 @@ def test_customer_detail_page(
     # + customer, its tags, its manager, orders, interactions, latest run,
     # stage changes (before the first run: no snapshot to read), the tag
     # panel's links with who set them (tags.templatetags.tag_panel), the
-    # customer's recorded changes, and for roles that assign the account
-    # managers to choose from
-    with django_assert_num_queries(12 + (role == "admin")):
+    # customer's recorded changes, messages and their events, and for roles
+    # that assign the account managers to choose from
+    with django_assert_num_queries(14 + (role == "admin")):
         html = client.get(url).content.decode()
     assert html.count('<span class="when">') == 2
 
@@ -78,9 +78,10 @@ def test_customer_detail_page_with_scores(
     url = f"/customers/{customer.pk}/"
     # + customer, its tags, its manager, orders, interactions, latest run,
     # snapshots, stage changes, playbook, the tag panel's links with who set
-    # them (tags.templatetags.tag_panel), recorded changes, and for roles
-    # that assign the account managers to choose from
-    with django_assert_num_queries(14 + (role == "admin")):
+    # them (tags.templatetags.tag_panel), recorded changes, messages and
+    # their events, and for roles that assign the account managers to choose
+    # from
+    with django_assert_num_queries(16 + (role == "admin")):
         html = client.get(url).content.decode()
     assert html.count('<li class="event-') == 20  # one page
     assert html.count('class="event-stage"') == 9

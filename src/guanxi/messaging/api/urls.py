@@ -1,11 +1,15 @@
-"""Routes of the messaging API (mounted under /api/v1/ by guanxi.web.api_urls)."""
+"""Routes of the messaging API: consent and the outbox (mounted under /api/v1/ by guanxi.web.api_urls)."""
 
 from __future__ import annotations
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from guanxi.messaging.api.template_views import TemplateViewSet
-from guanxi.messaging.api.views import ConsentViewSet
+from guanxi.messaging.api.views import ConsentViewSet, MessageViewSet
+
+router = SimpleRouter()
+router.register("messages", MessageViewSet, basename="api-message")
 
 urlpatterns = [
     path(
@@ -30,4 +34,6 @@ urlpatterns = [
         ),
         name="api-message-template-detail",
     ),
+    # Before the router: its detail route would take "templates" for an id.
+    *router.urls,
 ]

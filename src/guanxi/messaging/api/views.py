@@ -1,5 +1,6 @@
-"""A customer's consent ledger: list it, add a statement. Scoped like the
-customers (someone else's customer is answered as missing)."""
+"""A customer's consent ledger (list it, add a statement) and the outbox (list
+messages, one message with its events). Scoped like the customers (someone
+else's customer, and their messages, are answered as missing)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,19 @@ from guanxi.customers.selectors import customer_get
 from guanxi.messaging.api.serializers import (
     ConsentRecordSerializer,
     ConsentWriteSerializer,
+    MessageDetailSerializer,
+    MessageSerializer,
 )
-from guanxi.messaging.selectors import consent_history
+from guanxi.messaging.filtersets import MessageFilterSet
+from guanxi.messaging.models import Message
+from guanxi.messaging.selectors import (
+    consent_history,
+    message_get,
+    message_list,
+)
 from guanxi.messaging.services import consent_record
 
-__all__ = ["ConsentViewSet"]
+__all__ = ["ConsentViewSet", "MessageViewSet"]
 
 _CUSTOMER = OpenApiParameter(
     "customer_id",
@@ -98,3 +107,61 @@ class ConsentViewSet(viewsets.GenericViewSet[Any]):
         return Response(
             self.get_serializer(record).data, status=status.HTTP_201_CREATED
         )
+
+
+def _message_id(pk: str) -> int:
+    number = parse_id(pk)
+    if number is None:
+        raise NotFound(_("message not found"))
+    return number
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["messages"],
+        summary=gettext_lazy("List messages"),
+        description=gettext_lazy(
+            "The outbox: messages to the customers in the caller's scope, newest "
+            "first, with their status and, when suppressed, the reason. "
+            "`q` finds customers as staff search does (not for analysts)."
+        ),
+        responses={200: MessageSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        tags=["messages"],
+        summary=gettext_lazy("One message"),
+        description=gettext_lazy(
+            "A message with what its channel reported after it was sent "
+            "(delivery receipts)."
+        ),
+        responses={200: MessageDetailSerializer, **ERRORS},
+    ),
+)
+class MessageViewSet(viewsets.GenericViewSet[Message]):
+    """The outbox: list with filters, one message with its events."""
+
+    serializer_class = MessageSerializer
+    filterset_class = MessageFilterSet
+    pagination_class = NewestFirstPagination
+    lookup_value_regex = "[^/]+"
+    queryset = Message.objects.none()  # for the schema; the real one is scoped
+
+    def get_queryset(self) -> QuerySet[Message]:
+        return message_list(actor=self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {
+            **super().get_serializer_context(),
+            "policy": policy_for(self.request.user),
+        }
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        message = message_get(actor=request.user, pk=_message_id(pk))
+        serializer = MessageDetailSerializer(
+            message, context=self.get_serializer_context()
+        )
+        return Response(serializer.data)

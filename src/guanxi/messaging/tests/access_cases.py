@@ -3,6 +3,11 @@
 The unsubscribe link is public: whoever holds the signed link (the customer,
 from their mailbox) may use it, logged in or not, whoever's customer it is.
 SMS receipts are public too, behind the token in their URL.
+
+The outbox (``messages/``) and the messages API: every role sees the messages
+of the customers in its scope (an account manager: their own customers'; a
+user without a role: none), the customer as the role may see them (analysts:
+the pseudonym). Another manager's customer's message is answered as missing.
 """
 
 from __future__ import annotations
@@ -92,6 +97,84 @@ CASES = [
         data=_statement,
         content_type=JSON,
         label="foreign record",
+    ),
+]
+
+
+def _messages(world: World) -> None:
+    from guanxi.messaging.models import Broadcast, Message
+
+    broadcast = Broadcast.objects.create(
+        channel="email", purpose="service", body="Hello", audience="all"
+    )
+    for key, customer in (
+        ("own_message", world.own_customer),
+        ("foreign_message", world.foreign_customer),
+    ):
+        world.extra[key] = Message.objects.create(
+            cause=f"broadcast:{broadcast.pk}",
+            broadcast=broadcast,
+            customer=customer,
+            channel="email",
+            purpose="service",
+            idempotency_key=f"access-{key}",
+        )
+
+
+OUTBOX = expect(200, anonymous=302)
+MESSAGE_OWN = expect(200, anonymous=302, no_role=404)
+MESSAGE_FOREIGN = expect(200, anonymous=302, no_role=404, account_manager=404)
+API_MESSAGES = expect(200, anonymous=401)
+API_MESSAGE_OWN = expect(200, anonymous=401, no_role=404)
+API_MESSAGE_FOREIGN = expect(200, anonymous=401, no_role=404, account_manager=404)
+
+CASES += [
+    AccessCase("outbox:message-list", OUTBOX, setup=_messages),
+    AccessCase(
+        "outbox:message-list",
+        OUTBOX,
+        query="status=queued&channel=email&q=13800138000&created_from=2026-01-01",
+        setup=_messages,
+        label="filtered",
+    ),
+    AccessCase(
+        "outbox:message-detail",
+        MESSAGE_OWN,
+        args=lambda w: [w.extra["own_message"].pk],
+        setup=_messages,
+        label="own",
+    ),
+    AccessCase(
+        "outbox:message-detail",
+        MESSAGE_FOREIGN,
+        args=lambda w: [w.extra["foreign_message"].pk],
+        setup=_messages,
+        label="foreign",
+    ),
+    AccessCase("api-message-list", API_MESSAGES, auth="token", setup=_messages),
+    AccessCase(
+        "api-message-list",
+        API_MESSAGES,
+        auth="token",
+        query="status=queued&purpose=service&broadcast=1",
+        setup=_messages,
+        label="filtered",
+    ),
+    AccessCase(
+        "api-message-detail",
+        API_MESSAGE_OWN,
+        auth="token",
+        args=lambda w: [w.extra["own_message"].pk],
+        setup=_messages,
+        label="own",
+    ),
+    AccessCase(
+        "api-message-detail",
+        API_MESSAGE_FOREIGN,
+        auth="token",
+        args=lambda w: [w.extra["foreign_message"].pk],
+        setup=_messages,
+        label="foreign",
     ),
 ]
 

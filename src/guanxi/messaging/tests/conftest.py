@@ -8,8 +8,12 @@ from typing import Any
 
 import pytest
 from django.utils import translation
+from tests.pages import _clean_cache, api_client_for, client_for, world
 
 from guanxi.messaging.tests.servers import SmtpRecorder, smtp_server
+
+# The page fixtures (the access world, a client per role) for the outbox tests.
+__all__ = ["_clean_cache", "api_client_for", "client_for", "world"]
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,8 @@ ENDPOINTS = {
     ("PUT", "/api/v1/messages/templates/{id}/"),
     ("PATCH", "/api/v1/messages/templates/{id}/"),
     ("DELETE", "/api/v1/messages/templates/{id}/"),
+    ("GET", "/api/v1/messages/"),
+    ("GET", "/api/v1/messages/{id}/"),
     ("GET", "/api/v1/care/tasks/"),
     ("POST", "/api/v1/care/tasks/{id}/close/"),
     ("GET", "/api/v1/care/warnings/"),
