@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0010_bulk_actions'),
-        ('messaging', '0003_sms_wecom_provider_id_events'),
+        ('messaging', '0004_templates'),
     ]
 
     operations = [
