@@ -12,6 +12,7 @@ from guanxi.messaging.audiences import audience_customers
 from guanxi.messaging.choices import MessageChannel, Purpose
 from guanxi.messaging.consent import consent_record, consent_unsubscribe
 from guanxi.messaging.delivery import messages_dispatch
+from guanxi.messaging.mail_events import mail_events_record
 from guanxi.messaging.models import LedgerRefused
 from guanxi.messaging.outbox import QueueCount
 from guanxi.messaging.queueing import broadcast_queue
@@ -19,14 +20,18 @@ from guanxi.messaging.receipts import sms_receipts_record
 from guanxi.messaging.rendering import template_parse
 from guanxi.messaging.senders import channel_template_check, sender_for
 from guanxi.messaging.tasks import messages_dispatch_soon
+from guanxi.messaging.tracking import click_follow, open_record
 
 __all__ = [
     "LedgerRefused",
     "broadcast_send",
+    "click_follow",
     "consent_record",
     "consent_unsubscribe",
+    "mail_events_record",
     "messages_dispatch",
     "messages_dispatch_soon",
+    "open_record",
     "sms_receipts_record",
 ]
 
