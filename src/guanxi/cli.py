@@ -70,7 +70,13 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("send", N_("queue a message to each customer of an audience")),
             ("worker", N_("run the task worker in the foreground (sends messages)")),
-            ("messages", N_("the outbox: messages queued, sending, sent, failed")),
+            (
+                "messages",
+                N_(
+                    "the outbox: messages queued, sending, sent, failed; "
+                    "report: each broadcast's opens, clicks, conversions"
+                ),
+            ),
         ),
     ),
     (
