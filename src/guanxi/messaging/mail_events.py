@@ -11,8 +11,8 @@ The provider (or a small relay of the business's) posts to
 
 An event names its message by the ``Message-ID`` Guanxi gave the mail
 (``message_id``, with or without the angle brackets) or by the idempotency key
-(``key``); ``permanent`` (default false), ``code`` and ``time`` (ISO 8601,
-default now) are optional. A request with any malformed event is refused whole
+(``key``); ``permanent`` (default false), ``code`` (one word is kept, see
+:func:`_code`) and ``time`` (ISO 8601, default now) are optional. A request with any malformed event is refused whole
 (nothing recorded) with the event's number; events naming no e-mail Guanxi sent
 are counted and dropped. A hard bounce (``permanent``) records ``bounced`` and
 suppresses the customer's address; a soft one is counted and not recorded (the
@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,7 @@ __all__ = [
 MAX_BODY_BYTES = 1_000_000
 MAX_EVENTS = 1000
 KEY_MAX = 40
+_CODE = re.compile(r"[A-Za-z0-9.:_-]{1,64}")
 #: The notice version of a withdrawal by complaint (no notice was shown).
 COMPLAINT_NOTICE = "complaint"
 TYPES = {"bounce": MessageEvent.Kind.BOUNCED, "complaint": MessageEvent.Kind.COMPLAINED}
@@ -100,6 +102,15 @@ def _time(value: Any, number: int, now: dt.datetime) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def _code(value: Any) -> str:
+    """The provider's code as one word (``5.1.1``, ``550``,
+    ``General.Suppressed``): its first word, kept only if it is made of
+    letters, digits and ``.:_-`` — a diagnostic text may hold the address."""
+    words = str(value if value is not None else "").split()
+    word = words[0] if words else ""
+    return word if _CODE.fullmatch(word) else ""
+
+
 def mail_events_parse(*, body: bytes, now: dt.datetime) -> list[MailEvent]:
     """The events of a request's body. Raises :class:`MailEventsRefused`."""
     if len(body) > MAX_BODY_BYTES:
@@ -124,13 +135,12 @@ def mail_events_parse(*, body: bytes, now: dt.datetime) -> list[MailEvent]:
         permanent = row.get("permanent", False)
         if not isinstance(permanent, bool):
             raise MailEventsRefused(f"Event {number}: permanent must be true or false.")
-        code = row.get("code", "")
         events.append(
             MailEvent(
                 key=_key(row, number),
                 kind=kind,
                 permanent=permanent,
-                code=str(code if code is not None else "")[:64],
+                code=_code(row.get("code")),
                 occurred_at=_time(row.get("time"), number, now),
             )
         )
