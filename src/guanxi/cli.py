@@ -72,10 +72,7 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("worker", N_("run the task worker in the foreground (sends messages)")),
             (
                 "messages",
-                N_(
-                    "the outbox: messages queued, sending, sent, failed; "
-                    "report: each broadcast's opens, clicks, conversions"
-                ),
+                N_("the outbox by status; report: each broadcast's figures"),
             ),
         ),
     ),
