@@ -80,7 +80,7 @@ def test_help_lists_guanxi_commands_first_then_django(
         "  Messaging",
         "    send       queue a message to each customer of an audience",
         "    worker     run the task worker in the foreground (sends messages)",
-        "    messages   the outbox: messages queued, sending, sent, failed",
+        "    messages   the outbox by status; report: each broadcast's figures",
         "  Care",
         "    warnings   evaluate the early-warning signals: open warnings and care tasks",
         "  Access",

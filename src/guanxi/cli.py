@@ -70,7 +70,10 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("send", N_("queue a message to each customer of an audience")),
             ("worker", N_("run the task worker in the foreground (sends messages)")),
-            ("messages", N_("the outbox: messages queued, sending, sent, failed")),
+            (
+                "messages",
+                N_("the outbox by status; report: each broadcast's figures"),
+            ),
         ),
     ),
     (

@@ -379,8 +379,18 @@ GUANXI_WECOM_ROBOT_FORMAT = os.environ.get("GUANXI_WECOM_ROBOT_FORMAT", "text")
 GUANXI_CHANNELS_LOOPBACK_HTTP = (
     not PRODUCTION and os.environ.get("GUANXI_CHANNELS_LOOPBACK_HTTP") == "1"
 )
-# Where links in messages (unsubscribe) point: this server as customers reach it.
+# Where links in messages (unsubscribe, tracking) point: this server as
+# customers reach it.
 GUANXI_PUBLIC_URL = os.environ.get("GUANXI_PUBLIC_URL", "http://127.0.0.1:8000")
+# E-mail tracking (docs/messaging.md): an open pixel and click links, only for
+# customers who consented to profiling on e-mail. "0" switches either off.
+GUANXI_TRACK_OPENS = os.environ.get("GUANXI_TRACK_OPENS", "1") != "0"
+GUANXI_TRACK_CLICKS = os.environ.get("GUANXI_TRACK_CLICKS", "1") != "0"
+# The secret part of the URL the mail provider posts bounces and complaints to
+# (/m/email/events/?token=…); empty: none are taken.
+GUANXI_EMAIL_EVENTS_TOKEN = os.environ.get("GUANXI_EMAIL_EVENTS_TOKEN", "")
+# A message converts when its customer places an order within this many days.
+GUANXI_CONVERSION_DAYS = int(os.environ.get("GUANXI_CONVERSION_DAYS", "7"))
 GUANXI_MESSAGE_LEASE_SECONDS = float(
     os.environ.get("GUANXI_MESSAGE_LEASE_SECONDS", "60")
 )

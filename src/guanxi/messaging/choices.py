@@ -32,6 +32,7 @@ class ConsentSource(models.TextChoices):
     API = "api", _("API")
     STAFF = "staff", _("Staff member")
     UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+    COMPLAINT = "complaint", _("Spam complaint")
 
 
 class MessageChannel(models.TextChoices):

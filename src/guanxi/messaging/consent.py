@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.selectors import customer_rows
 from guanxi.messaging.choices import ConsentChannel, ConsentSource, Purpose
+from guanxi.messaging.events import message_event_record
 from guanxi.messaging.links import unsubscribe_read
-from guanxi.messaging.models import ConsentRecord
+from guanxi.messaging.models import ConsentRecord, Message, MessageEvent
 from guanxi.messaging.selectors import consent_current
 
 #: The notice version of a withdrawal by link (no notice is shown to withdraw).
@@ -83,7 +84,9 @@ def consent_record(
 def consent_unsubscribe(*, token: str, confirm: bool) -> ConsentChannel | None:
     """The channel of an unsubscribe token (None: not a valid token of a
     customer that exists). With ``confirm``, marketing on that channel is
-    withdrawn at once (a new ledger record, unless it is withdrawn already)."""
+    withdrawn at once (a new ledger record, unless it is withdrawn already)
+    and the message the link came in (if the token names one) gets its
+    ``unsubscribed`` event."""
     data = unsubscribe_read(token)
     if data is None or data.get("ch") not in ConsentChannel.values:
         return None
@@ -91,16 +94,32 @@ def consent_unsubscribe(*, token: str, confirm: bool) -> ConsentChannel | None:
     if customer is None:
         return None
     channel = ConsentChannel(data["ch"])
-    if confirm and consent_current(
-        customer_id=customer.pk, purpose=Purpose.MARKETING, channel=channel
-    ):
-        consent_record(
-            customer=customer,
-            purpose=Purpose.MARKETING,
-            channel=channel,
-            granted=False,
-            source=ConsentSource.UNSUBSCRIBE,
-            notice_version=UNSUBSCRIBE_NOTICE,
-            evidence="one-click link",
-        )
+    if confirm:
+        with transaction.atomic():
+            if consent_current(
+                customer_id=customer.pk, purpose=Purpose.MARKETING, channel=channel
+            ):
+                consent_record(
+                    customer=customer,
+                    purpose=Purpose.MARKETING,
+                    channel=channel,
+                    granted=False,
+                    source=ConsentSource.UNSUBSCRIBE,
+                    notice_version=UNSUBSCRIBE_NOTICE,
+                    evidence="one-click link",
+                )
+            if isinstance(data.get("m"), int):
+                _unsubscribed_event(message_id=data["m"], customer_id=customer.pk)
     return channel
+
+
+def _unsubscribed_event(*, message_id: int, customer_id: int) -> None:
+    """The ``unsubscribed`` event on the message the link came in (once)."""
+    if Message.objects.filter(pk=message_id, customer_id=customer_id).exists():
+        now = timezone.now()
+        message_event_record(
+            message_id=message_id,
+            kind=MessageEvent.Kind.UNSUBSCRIBED,
+            occurred_at=now,
+            now=now,
+        )

@@ -44,6 +44,7 @@ from guanxi.messaging.rules import (
 )
 from guanxi.messaging.selectors import consent_current
 from guanxi.messaging.senders import sender_for
+from guanxi.messaging.tracking import envelope_track
 
 logger = logging.getLogger(__name__)
 BATCH = 50
@@ -99,7 +100,9 @@ def _envelope(message: Message) -> Envelope:
     link = ""
     needed = consent_channel(message.channel, customer.preferred_channel)
     if message.purpose == Purpose.MARKETING and needed:
-        link = unsubscribe_url(customer_id=customer.pk, channel=needed)
+        link = unsubscribe_url(
+            customer_id=customer.pk, channel=needed, message_id=message.pk
+        )
     return Envelope(
         key=message.idempotency_key,
         message_id=message.pk,
@@ -135,7 +138,7 @@ def message_deliver(
         message_suppressed(message_id=message_id, token=token, reason=value)
         return "suppressed"
     try:
-        envelope = _envelope(message)
+        envelope = envelope_track(_envelope(message), channel=message.channel)
         sender = senders.get(message.channel)
         if sender is None:
             sender = senders[message.channel] = sender_for(message.channel)

@@ -230,13 +230,21 @@ class Message(models.Model):
 
 
 class MessageEvent(models.Model):
-    """Something that happened to a sent message, reported by its channel:
-    a delivery receipt (delivered, or not delivered with the provider's code).
-    One of each kind per message: a receipt pushed twice is recorded once."""
+    """Something that happened to a sent message: a delivery receipt
+    (delivered, or not delivered with the provider's code), the first open and
+    the first click of an e-mail, a bounce or a complaint reported by the mail
+    provider, an unsubscribe from the message's link. One of each kind per
+    message: a report pushed twice, a pixel loaded twice, is recorded once.
+    Events hold no personal value (no address, no IP address, no user agent)."""
 
     class Kind(models.TextChoices):
         DELIVERED = "delivered", _("Delivered")
         UNDELIVERED = "undelivered", _("Not delivered")
+        OPENED = "opened", _("Opened")
+        CLICKED = "clicked", _("Clicked")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Marked as spam")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
 
     message = models.ForeignKey(
         Message,
@@ -263,6 +271,23 @@ class MessageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}:{self.kind}"
+
+
+class TrackedLink(models.Model):
+    """A link target of a sent e-mail, kept here so the click link in the mail
+    names it by number under a signature and never carries the URL: no open
+    redirect. One row per distinct URL (``digest`` is its SHA-256)."""
+
+    url = models.TextField(_("URL"))
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tracked link")
+        verbose_name_plural = _("tracked links")
+
+    def __str__(self) -> str:
+        return f"link:{self.pk}"
 
 
 class SuppressedAddress(models.Model):

@@ -181,13 +181,20 @@ def message_failed(
         done = _held(message_id, token).update(
             **_finished(status=MessageStatus.FAILED, last_error=code[:200])
         )
-        if done and suppress is not None and suppress[1]:
-            SuppressedAddress.objects.get_or_create(
-                channel=suppress[0],
-                address_index=suppress[1],
-                defaults={"code": code[:200]},
-            )
+        if done and suppress is not None:
+            address_suppress(channel=suppress[0], index=suppress[1], code=code)
     return bool(done)
+
+
+def address_suppress(*, channel: str, index: str, code: str) -> bool:
+    """Nothing more is sent to the address of blind index ``index`` on
+    ``channel`` (a permanent failure, a hard bounce); whether it is new."""
+    if not index:
+        return False
+    _row, created = SuppressedAddress.objects.get_or_create(
+        channel=channel, address_index=index, defaults={"code": code[:200]}
+    )
+    return created
 
 
 def message_suppressed(*, message_id: int, token: str, reason: str) -> bool:

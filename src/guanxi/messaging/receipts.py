@@ -38,6 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from guanxi.messaging.choices import MessageChannel, MessageStatus
+from guanxi.messaging.events import message_event_record
 from guanxi.messaging.models import Message, MessageEvent
 
 MAX_BODY_BYTES = 1_000_000
@@ -185,14 +186,12 @@ def sms_receipts_record(
                 if report.delivered
                 else MessageEvent.Kind.UNDELIVERED
             )
-            _event, created = MessageEvent.objects.get_or_create(
+            created = message_event_record(
                 message_id=message_id,
                 kind=kind,
-                defaults={
-                    "code": report.code,
-                    "occurred_at": report.occurred_at,
-                    "recorded_at": now,
-                },
+                code=report.code,
+                occurred_at=report.occurred_at,
+                now=now,
             )
             counts["recorded" if created else "repeated"] += 1
     return counts

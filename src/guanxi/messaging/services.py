@@ -12,6 +12,7 @@ from guanxi.messaging.audiences import Audience, audience_customers
 from guanxi.messaging.choices import MessageChannel, Purpose
 from guanxi.messaging.consent import consent_record, consent_unsubscribe
 from guanxi.messaging.delivery import messages_dispatch
+from guanxi.messaging.mail_events import mail_events_record
 from guanxi.messaging.models import LedgerRefused, Template
 from guanxi.messaging.outbox import QueueCount
 from guanxi.messaging.queueing import broadcast_dry_run, broadcast_queue
@@ -25,16 +26,20 @@ from guanxi.messaging.stored import (
     template_version,
 )
 from guanxi.messaging.tasks import messages_dispatch_soon
+from guanxi.messaging.tracking import click_follow, open_record
 
 __all__ = [
     "LedgerRefused",
     "broadcast_preview",
     "broadcast_send",
     "broadcast_send_stored",
+    "click_follow",
     "consent_record",
     "consent_unsubscribe",
+    "mail_events_record",
     "messages_dispatch",
     "messages_dispatch_soon",
+    "open_record",
     "sms_receipts_record",
     "template_delete",
     "template_save",

@@ -2,7 +2,9 @@
 
 The unsubscribe link is public: whoever holds the signed link (the customer,
 from their mailbox) may use it, logged in or not, whoever's customer it is.
-SMS receipts are public too, behind the token in their URL.
+SMS receipts and the mail provider's events are public too, behind the token
+in their URL. The open pixel and click links are public like the unsubscribe
+link: the signed token in the URL is the only key.
 
 The outbox (``messages/``) and the messages API: every role sees the messages
 of the customers in its scope (an account manager: their own customers'; a
@@ -11,6 +13,9 @@ the pseudonym). Another manager's customer's message is answered as missing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from tests.access import AccessCase, World, expect
 
@@ -25,6 +30,47 @@ def _foreign(world: World) -> list[str]:
     from guanxi.messaging.links import unsubscribe_token
 
     return [unsubscribe_token(customer_id=world.foreign_customer.pk, channel="email")]
+
+
+def _message(customer: Any) -> int:
+    """A sent e-mail to ``customer`` (made once per request's transaction)."""
+    from guanxi.messaging.models import Broadcast, Message
+
+    broadcast, _made = Broadcast.objects.get_or_create(
+        audience="access", defaults={"channel": "email", "purpose": "service"}
+    )
+    message, _made = Message.objects.get_or_create(
+        cause=f"access:{customer.pk}",
+        customer=customer,
+        channel="email",
+        defaults={
+            "broadcast": broadcast,
+            "purpose": "service",
+            "status": "sent",
+            "idempotency_key": f"access-{customer.pk}",
+        },
+    )
+    return int(message.pk)
+
+
+def _open(customer: str) -> Callable[[World], list[str]]:
+    def args(world: World) -> list[str]:
+        from guanxi.messaging.tracking import open_token
+
+        return [open_token(message_id=_message(getattr(world, customer)))]
+
+    return args
+
+
+def _click(customer: str) -> Callable[[World], list[str]]:
+    def args(world: World) -> list[str]:
+        from guanxi.messaging.tracking import click_token, tracked_link
+
+        link = tracked_link("https://shop.example.com/")
+        message = _message(getattr(world, customer))
+        return [click_token(message_id=message, link_id=link)]
+
+    return args
 
 
 PUBLIC = expect(200)
@@ -58,6 +104,28 @@ CASES = [
     # anyone; the token's own checks are in test_receipts.
     AccessCase(
         "messaging:sms-receipts",
+        expect(404),
+        method="POST",
+        query="token=guess",
+        data=lambda w: "[]",
+        content_type=JSON,
+    ),
+    AccessCase("messaging:open", PUBLIC, args=_open("own_customer"), label="own"),
+    AccessCase(
+        "messaging:open", PUBLIC, args=_open("foreign_customer"), label="foreign"
+    ),
+    AccessCase(
+        "messaging:click", expect(302), args=_click("own_customer"), label="own"
+    ),
+    AccessCase(
+        "messaging:click",
+        expect(302),
+        args=_click("foreign_customer"),
+        label="foreign",
+    ),
+    # Events need GUANXI_EMAIL_EVENTS_TOKEN (unset here): no such page.
+    AccessCase(
+        "messaging:email-events",
         expect(404),
         method="POST",
         query="token=guess",

@@ -99,7 +99,8 @@ def test_marketing_needs_consent_and_carries_one_click_unsubscribe(
         "/>"
     )
     token = link[len("<http://127.0.0.1:8000/m/unsubscribe/") : -2]
-    assert unsubscribe_read(token) == {"c": yes.pk, "ch": "email"}
+    message = Message.objects.get(customer=yes)
+    assert unsubscribe_read(token) == {"c": yes.pk, "ch": "email", "m": message.pk}
     assert unsubscribe_read(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
 
 
