@@ -17,12 +17,19 @@ from guanxi.care.choices import LeaveReason, Outcome, Remedy, TaskStatus
 from guanxi.care.evaluation import care_settings, warnings_evaluate
 from guanxi.care.models import CareTask, WarningRun
 from guanxi.care.selectors import task_get
+from guanxi.care.signals import customer_lapsed
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.values import clean_multiline
 from guanxi.customers.choices import InteractionKind
 from guanxi.customers.services import interaction_create
 
-__all__ = ["care_settings", "task_close", "warnings_after_run", "warnings_evaluate"]
+__all__ = [
+    "care_settings",
+    "customer_lapsed",
+    "task_close",
+    "warnings_after_run",
+    "warnings_evaluate",
+]
 
 log = logging.getLogger(__name__)
 
