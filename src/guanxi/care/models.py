@@ -80,7 +80,7 @@ class CareSettings(models.Model):
     #: Week-on-week: this week's activity below ratio × last week's (no seed
     #: figure: half).
     drop_ratio = models.FloatField(
-        _("interactions fell below this share of last week's"), default=0.5
+        _("interactions this week below this share of the week before"), default=0.5
     )
     #: Contact steps before a customer who does not come back is lapsed.
     plan_steps = models.PositiveSmallIntegerField(_("steps of the plan"), default=2)

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='caresettings',
             name='drop_ratio',
-            field=models.FloatField(default=0.5, verbose_name="interactions fell below this share of last week's"),
+            field=models.FloatField(default=0.5, verbose_name="interactions this week below this share of the week before"),
         ),
         migrations.AddField(
             model_name='caresettings',
