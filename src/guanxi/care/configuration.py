@@ -70,7 +70,8 @@ class SettingsRejected(ValidationFailed):
 
 
 def field_label(name: str, quadrant: str = "") -> str:
-    label = str(CareSettings._meta.get_field(name).verbose_name)
+    found = CareSettings._meta.get_field(name)
+    label = str(getattr(found, "verbose_name", name))
     label = label[:1].upper() + label[1:]
     if quadrant:
         return f"{Quadrant(quadrant).label} · {label}"

@@ -506,7 +506,8 @@ def _with_quadrant(
     ``fields`` differs by quadrant (else the global thresholds apply and the
     join is left out)."""
     if limits.split(*fields):
-        return rows.annotate(quadrant=_quadrant_of(scores_day))
+        annotated: QuerySet[Any] = rows.annotate(quadrant=_quadrant_of(scores_day))
+        return annotated
     return rows
 
 
@@ -664,15 +665,15 @@ def _fire_feedback(
         if since is not None
         else day - dt.timedelta(days=FIRST_FEEDBACK_DAYS - 1)
     )
-    texts = interaction_rows().filter(
+    written = interaction_rows().filter(
         kind__in=FEEDBACK_KINDS,
         occurred_at__gte=_start_of(first),
         occurred_at__lt=end,
     )
     if ids is not None:
-        texts = texts.filter(customer_id__in=ids)
+        written = written.filter(customer_id__in=ids)
     texts = (
-        texts.exclude(note="").values_list("pk", "customer_id", "note").order_by("pk")
+        written.exclude(note="").values_list("pk", "customer_id", "note").order_by("pk")
     )
     lowest = min(limits.values("negative_from"))
     strongest: dict[int, tuple[float, int]] = {}
