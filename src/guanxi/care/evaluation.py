@@ -274,12 +274,13 @@ def warnings_on_events(
                 fired.setdefault(customer_id, {})[signal.value] = details
 
             end = _start_of(day + dt.timedelta(days=1))
+            since = _previous_run(day)
             for chunk in _chunks(ids) if ids is not None else [None]:
                 _fire_complaints(
                     day, limits, end=end, add=add, scores_day=scores_day, ids=chunk
                 )
                 _fire_feedback(
-                    day, limits, since=_previous_run(day), end=end, add=add,
+                    day, limits, since=since, end=end, add=add,
                     scores_day=scores_day, ids=chunk,
                 )  # fmt: skip
             opened, updated = _apply(day, fired, limits.config, scores_day=scores_day)
