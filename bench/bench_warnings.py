@@ -4,7 +4,8 @@ On a data folder with a finished scoring run (``guanxi demo --customers N``
 then ``guanxi score``), removes the warnings and tasks of the benchmark's
 as-of date and times :func:`guanxi.care.services.warnings_evaluate` twice: the
 first evaluation (every warning and task new) and a second for the same date
-(nothing new). Reports wall and CPU time and the counts.
+(nothing new). Reports wall and CPU time and the counts. ``--quadrants``
+gives two quadrants thresholds of their own first (the per-quadrant join).
 Results: docs/benchmarks/care.md.
 
 Usage::
@@ -25,13 +26,24 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument(
+        "--quadrants",
+        action="store_true",
+        help="give star and basic customers their own thresholds first "
+        "(no purchase 14 / 60 days, star: quiet 3 days, week-on-week 0.8)",
+    )
     args = parser.parse_args()
     os.environ["GUANXI_DATA_DIR"] = str(args.data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
     import django
 
     django.setup()
-    from guanxi.care.models import CareTask, ChurnWarning, WarningRun
+    from guanxi.care.models import (
+        CareTask,
+        ChurnWarning,
+        QuadrantThresholds,
+        WarningRun,
+    )
     from guanxi.care.services import warnings_evaluate
     from guanxi.insights.selectors import latest_as_of, snapshot_rows
 
@@ -41,6 +53,12 @@ def main() -> None:
     CareTask.objects.all().delete()
     ChurnWarning.objects.all().delete()
     WarningRun.objects.all().delete()
+    QuadrantThresholds.objects.all().delete()
+    if args.quadrants:
+        QuadrantThresholds.objects.create(
+            quadrant="star", no_purchase_days=14, quiet_days=3, drop_ratio=0.8
+        )
+        QuadrantThresholds.objects.create(quadrant="basic", no_purchase_days=60)
     customers = snapshot_rows(as_of=as_of).count()
     print(f"as of {as_of}: {customers:,} snapshots")
     for label in ("first", "again"):

@@ -1,15 +1,11 @@
-"""Admin for the care settings and the editable scripts."""
+"""Admin for the editable scripts (the thresholds and the plan have their own
+page, ``care/settings/``, which checks them and records each change)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from guanxi.care.models import CareScript, CareSettings
-
-
-@admin.register(CareSettings)
-class CareSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    pass
+from guanxi.care.models import CareScript
 
 
 @admin.register(CareScript)

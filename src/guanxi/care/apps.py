@@ -10,9 +10,20 @@ class CareConfig(AppConfig):
     verbose_name = _("Care")
 
     def ready(self) -> None:
-        # The one receiver: warnings are evaluated when a scoring run has
-        # written its snapshots (see insights.signals).
-        from guanxi.care.services import warnings_after_run
+        # Warnings are evaluated when a scoring run has written its snapshots
+        # (see insights.signals), and for the customers concerned when orders
+        # or interactions are written (after the commit, once per write).
+        from guanxi.care.services import (
+            warnings_after_interactions,
+            warnings_after_orders,
+            warnings_after_run,
+        )
+        from guanxi.commerce.services import purchases_written
+        from guanxi.customers.services import interactions_written
         from guanxi.insights.services import run_finished
 
         run_finished.connect(warnings_after_run, dispatch_uid="care.warnings")
+        interactions_written.connect(
+            warnings_after_interactions, dispatch_uid="care.on-interactions"
+        )
+        purchases_written.connect(warnings_after_orders, dispatch_uid="care.on-orders")

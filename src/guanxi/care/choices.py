@@ -16,6 +16,7 @@ class Signal(models.TextChoices):
     PAST_RHYTHM = "past_rhythm", _("Well past their usual rhythm")
     LOW_P_ALIVE = "low_p_alive", _("Likely no longer active")
     QUIET = "quiet", _("Interactions dropped")
+    ACTIVITY_DROP = "activity_drop", _("Fewer interactions than last week")
     CHURN_RISK = "churn_risk", _("High churn risk")
 
 

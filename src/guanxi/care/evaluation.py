@@ -12,22 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import (
+    Case,
     Count,
+    DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
     FloatField,
+    IntegerField,
     Max,
     OuterRef,
     Q,
+    QuerySet,
+    Subquery,
     Value,
+    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +49,15 @@ from guanxi.care.choices import (
     TaskStatus,
     WarningStatus,
 )
-from guanxi.care.models import CareSettings, CareTask, ChurnWarning, WarningRun
+from guanxi.care.models import (
+    THRESHOLD_FIELDS,
+    CareSettings,
+    CareTask,
+    ChurnWarning,
+    QuadrantThresholds,
+    WarningRun,
+)
+from guanxi.care.signals import customer_lapsed
 from guanxi.core.bulk import RowWriter, datetime_adapter
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.choices import InteractionKind
@@ -50,7 +65,15 @@ from guanxi.customers.selectors import customer_rows, interaction_rows
 from guanxi.insights.choices import Quadrant
 from guanxi.insights.selectors import latest_as_of, run_done_on, snapshot_rows
 
-__all__ = ["ACTIVITY_KINDS", "FEEDBACK_KINDS", "care_settings", "warnings_evaluate"]
+__all__ = [
+    "ACTIVITY_KINDS",
+    "FEEDBACK_KINDS",
+    "Thresholds",
+    "care_settings",
+    "care_thresholds",
+    "warnings_evaluate",
+    "warnings_on_events",
+]
 
 #: What counts as the customer being active (not staff logging a call or note).
 ACTIVITY_KINDS = (
@@ -79,6 +102,8 @@ _BASE_PRIORITY: dict[str, Priority] = {
     Quadrant.POTENTIAL: Priority.NORMAL,
 }
 
+log = logging.getLogger(__name__)
+
 Fired = dict[int, dict[str, dict[str, Any]]]
 _T = TypeVar("_T")
 
@@ -87,6 +112,83 @@ def care_settings() -> CareSettings:
     """The thresholds (the defaults until an admin saves)."""
     found = CareSettings.objects.filter(pk=1).first()
     return found if found is not None else CareSettings(pk=1)
+
+
+_INT_FIELDS = frozenset(
+    {
+        "no_purchase_days",
+        "quiet_days",
+        "active_window_days",
+        "complaints_per_month_above",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The global thresholds and each quadrant's own (``overrides[field]``
+    maps a quadrant to its value; a quadrant without one takes the global).
+
+    In queries a threshold is a ``CASE`` over the customer's quadrant: the
+    per-quadrant values are joined into the one query of each signal."""
+
+    config: CareSettings
+    overrides: dict[str, dict[str, float]]
+
+    def get(self, field: str, quadrant: str | None) -> Any:
+        found = self.overrides.get(field, {})
+        if quadrant is not None and quadrant in found:
+            return found[quadrant]
+        return getattr(self.config, field)
+
+    def values(self, field: str) -> list[Any]:
+        """Every value the threshold takes (global first)."""
+        return [getattr(self.config, field), *self.overrides.get(field, {}).values()]
+
+    def split(self, *fields: str) -> bool:
+        """Whether any of ``fields`` differs by quadrant."""
+        return any(self.overrides.get(f) for f in fields)
+
+    def expr(
+        self,
+        field: str,
+        ref: str = "quadrant",
+        *,
+        shift: Any = None,
+        output: Any = None,
+    ) -> Any:
+        """The threshold as a SQL expression over the quadrant column ``ref``
+        (``shift`` maps a value to what the query compares with, of type
+        ``output``)."""
+        convert = shift if shift is not None else (lambda v: v)
+        if output is None:
+            output = IntegerField() if field in _INT_FIELDS else FloatField()
+        base = Value(convert(getattr(self.config, field)), output_field=output)
+        whens = [
+            When(**{ref: quadrant}, then=Value(convert(value), output_field=output))
+            for quadrant, value in sorted(self.overrides.get(field, {}).items())
+        ]
+        if not whens:
+            return base
+        return Case(*whens, default=base, output_field=output)
+
+
+def care_thresholds() -> Thresholds:
+    """The settings and the quadrants' own thresholds."""
+    overrides: dict[str, dict[str, float]] = {}
+    for row in QuadrantThresholds.objects.all():
+        for field in THRESHOLD_FIELDS:
+            value = getattr(row, field)
+            if value is not None:
+                overrides.setdefault(field, {})[row.quadrant] = value
+    return Thresholds(care_settings(), overrides)
+
+
+def _quadrant_of(scores_day: dt.date) -> Any:
+    """The customer's quadrant in the scoring run of ``scores_day`` (a
+    subquery on ``customer_id``)."""
+    rows = snapshot_rows(as_of=scores_day).filter(customer_id=OuterRef("customer_id"))
+    return Subquery(rows.values("quadrant")[:1])
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -112,27 +214,105 @@ def warnings_evaluate(*, as_of: dt.date | None = None) -> WarningRun:
             _("There is no finished scoring run as of %(date)s: score that day first.")
             % {"date": day.isoformat()}
         )
-    config = care_settings()
+    limits = care_thresholds()
     with transaction.atomic():
-        previous = (
-            WarningRun.objects.filter(as_of__lt=day)
-            .order_by("-as_of")
-            .values_list("as_of", flat=True)
-            .first()
-        )
-        closed = _close_won_back(day) + _lapse(day, config)
-        fired = _fire(day, config, since=previous)
-        opened, updated = _apply(day, fired, config)
+        previous = _previous_run(day)
+        won = _close_won_back(day)
+        advanced, lapsed = _check_back(day, limits.config)
+        fired = _fire(day, limits, since=previous)
+        opened, updated = _apply(day, fired, limits.config, scores_day=day)
         run, _created = WarningRun.objects.update_or_create(
             as_of=day,
             defaults={
                 "opened": opened,
-                "updated": updated,
-                "closed": closed,
+                "updated": updated + advanced,
+                "closed": won + len(lapsed),
                 "seconds": round(time.monotonic() - started, 3),
             },
         )
+        _announce_lapsed(lapsed)
     return run
+
+
+def _previous_run(day: dt.date) -> dt.date | None:
+    return (
+        WarningRun.objects.filter(as_of__lt=day)
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+
+
+def warnings_on_events(
+    *,
+    customer_ids: Collection[int] | None,
+    orders: bool = False,
+    interactions: bool = False,
+    today: dt.date | None = None,
+) -> tuple[int, int, int]:
+    """Evaluate, for these customers (None: everyone, after an import that
+    touched too many to list), what an order or an interaction that just
+    arrived can change: an order wins an open warning back; a complaint or a
+    negative text opens or adds to a warning at once. Bounded: one call per
+    write (a web form, an API request, an import's batch), set-based over the
+    customers given. Needs a finished scoring run (quadrants and thresholds);
+    without one nothing happens. The counts (opened, updated, closed)."""
+    scores_day = latest_as_of()
+    if scores_day is None:
+        return 0, 0, 0
+    day = today if today is not None else timezone.localdate()
+    limits = care_thresholds()
+    opened = updated = closed = 0
+    with transaction.atomic():
+        if orders:
+            closed = _won_back_by_orders(customer_ids)
+        if interactions:
+            ids = None if customer_ids is None else sorted(set(customer_ids))
+            fired: Fired = {}
+
+            def add(customer_id: int, signal: Signal, details: dict[str, Any]) -> None:
+                fired.setdefault(customer_id, {})[signal.value] = details
+
+            end = _start_of(day + dt.timedelta(days=1))
+            since = _previous_run(day)
+            for chunk in _chunks(ids) if ids is not None else [None]:
+                _fire_complaints(
+                    day, limits, end=end, add=add, scores_day=scores_day, ids=chunk
+                )
+                _fire_feedback(
+                    day, limits, since=since, end=end, add=add,
+                    scores_day=scores_day, ids=chunk,
+                )  # fmt: skip
+            opened, updated = _apply(day, fired, limits.config, scores_day=scores_day)
+    return opened, updated, closed
+
+
+def _won_back_by_orders(customer_ids: Collection[int] | None) -> int:
+    """Open warnings of these customers whose last purchase (as the orders
+    keep it) is after the day the warning opened: won back. One update per
+    opening day among the open warnings (few), not per customer."""
+    warnings = ChurnWarning.objects.filter(status=WarningStatus.OPEN)
+    ids = None if customer_ids is None else sorted(set(customer_ids))
+    total = 0
+    for chunk in _chunks(ids) if ids is not None else [None]:
+        rows = warnings if chunk is None else warnings.filter(customer_id__in=chunk)
+        days = rows.values_list("opened_as_of", flat=True).distinct().order_by()
+        for opened in list(days):
+            bought = customer_rows().filter(
+                pk=OuterRef("customer_id"),
+                last_purchase_at__gte=_start_of(opened + dt.timedelta(days=1)),
+            )
+            won = rows.filter(opened_as_of=opened).filter(Exists(bought))
+            total += _mark_won_back(won)
+    return total
+
+
+def _mark_won_back(won: QuerySet[ChurnWarning]) -> int:
+    now = timezone.now()
+    CareTask.objects.filter(
+        status=TaskStatus.OPEN, warning__in=won.values("pk")
+    ).update(status=TaskStatus.OBSOLETE, closed_at=now)
+    return won.update(status=WarningStatus.WON_BACK, closed_at=now)
 
 
 def _close_won_back(day: dt.date) -> int:
@@ -144,29 +324,100 @@ def _close_won_back(day: dt.date) -> int:
     won = ChurnWarning.objects.filter(
         status=WarningStatus.OPEN, opened_as_of__lt=day
     ).filter(Exists(bought))
-    now = timezone.now()
-    CareTask.objects.filter(
-        status=TaskStatus.OPEN, warning__in=won.values("pk")
-    ).update(status=TaskStatus.OBSOLETE, closed_at=now)
-    return won.update(status=WarningStatus.WON_BACK, closed_at=now)
+    return _mark_won_back(won)
 
 
-def _lapse(day: dt.date, config: CareSettings) -> int:
-    """Open warnings whose customer was contacted ``check_back_days`` or more
-    days ago (a task closed, none open) and has not bought since: lapsed.
-    (A purchase would have won them back first.)"""
-    contacted = CareTask.objects.filter(
-        warning=OuterRef("pk"),
-        status=TaskStatus.DONE,
-        closed_at__lt=_start_of(day - dt.timedelta(days=config.check_back_days - 1)),
-    )
+def _check_back(day: dt.date, config: CareSettings) -> tuple[int, list[int]]:
+    """Open warnings whose last task was done (the contact) ``check_back_days``
+    or more days ago, with no task open, and no purchase since (a purchase
+    would have won them back first): the next step of the plan opens a task
+    for the same person; after the last step the warning is lapsed. The
+    number of plans moved on, and the lapsed warnings' ids."""
+    cutoff = _start_of(day - dt.timedelta(days=config.check_back_days - 1))
+    last = CareTask.objects.filter(warning=OuterRef("pk")).order_by("-step", "-pk")
     waiting = CareTask.objects.filter(warning=OuterRef("pk"), status=TaskStatus.OPEN)
-    return (
+    due = (
         ChurnWarning.objects.filter(status=WarningStatus.OPEN, opened_as_of__lt=day)
-        .filter(Exists(contacted))
         .exclude(Exists(waiting))
-        .update(status=WarningStatus.LAPSED, closed_at=timezone.now())
+        .annotate(
+            last_step=Subquery(last.values("step")[:1]),
+            last_status=Subquery(last.values("status")[:1]),
+            contacted_at=Subquery(last.values("closed_at")[:1]),
+        )
+        .filter(last_status=TaskStatus.DONE, contacted_at__lt=cutoff)
     )
+    lapsed = list(
+        due.filter(last_step__gte=config.plan_steps)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for chunk in _chunks(lapsed):
+        ChurnWarning.objects.filter(pk__in=chunk).update(
+            status=WarningStatus.LAPSED, closed_at=now
+        )
+    rows = []
+    due_on = (day + dt.timedelta(days=config.task_due_days)).isoformat()
+    moment = datetime_adapter()(now)
+    nexts = due.filter(last_step__lt=config.plan_steps).annotate(
+        owner_id=Subquery(last.values("owner_id")[:1]),
+        round_robin=Subquery(last.values("round_robin")[:1]),
+        priority=Subquery(last.values("priority")[:1]),
+        remedy=Subquery(last.values("remedy")[:1]),
+    )
+    for (
+        pk,
+        customer_id,
+        step,
+        owner,
+        round_robin,
+        priority,
+        remedy,
+    ) in nexts.values_list(
+        "pk",
+        "customer_id",
+        "last_step",
+        "owner_id",
+        "round_robin",
+        "priority",
+        "remedy",
+    ).iterator(chunk_size=_CHUNK):
+        rows.append(
+            (
+                pk, customer_id, owner, bool(round_robin), TaskStatus.OPEN.value,
+                int(priority), due_on, _offer(remedy).value, moment, step + 1,
+            )
+        )  # fmt: skip
+    RowWriter(CareTask, _TASK_COLUMNS).insert(rows)
+    return len(rows), lapsed
+
+
+def _offer(previous: str) -> Remedy:
+    """The later steps make an offer (seed handbook 000, 2.4: 挽回权益): a
+    coupon, or a free upgrade when the step before already suggested one."""
+    return Remedy.FREE_UPGRADE if previous == Remedy.COUPON else Remedy.COUPON
+
+
+def _announce_lapsed(lapsed: list[int]) -> None:
+    """After the commit, :data:`customer_lapsed` once per lapsed warning."""
+    if not lapsed:
+        return
+
+    def send() -> None:
+        for chunk in _chunks(lapsed):
+            for warning in ChurnWarning.objects.filter(pk__in=chunk).order_by("pk"):
+                for receiver, result in customer_lapsed.send_robust(
+                    sender=ChurnWarning,
+                    warning=warning,
+                    customer_id=warning.customer_id,
+                ):
+                    if isinstance(result, Exception):
+                        log.error(
+                            "lapse hook %r failed for warning %d: %s",
+                            receiver, warning.pk, type(result).__name__,
+                        )  # fmt: skip
+
+    transaction.on_commit(send)
 
 
 def _lapsed_quiet(day: dt.date, customer_ids: Sequence[int]) -> set[int]:
@@ -187,25 +438,31 @@ def _lapsed_quiet(day: dt.date, customer_ids: Sequence[int]) -> set[int]:
     return found
 
 
-def _fire(day: dt.date, config: CareSettings, *, since: dt.date | None) -> Fired:
+def _fire(day: dt.date, limits: Thresholds, *, since: dt.date | None) -> Fired:
     """Every customer a signal fires for as of ``day``, with its details."""
     fired: Fired = {}
 
     def add(customer_id: int, signal: Signal, details: dict[str, Any]) -> None:
         fired.setdefault(customer_id, {})[signal.value] = details
 
-    rhythm = ExpressionWrapper(
-        F("mean_gap_days") * Value(float(config.rhythm_factor)),
-        output_field=FloatField(),
-    )
     rows = (
         snapshot_rows(as_of=day)
-        .annotate(rhythm_limit=rhythm)
+        .annotate(
+            lim_days=limits.expr("no_purchase_days"),
+            lim_k=limits.expr("rhythm_factor"),
+            lim_p=limits.expr("p_alive_below"),
+            lim_risk=limits.expr("churn_risk_from"),
+        )
+        .annotate(
+            rhythm_limit=ExpressionWrapper(
+                F("mean_gap_days") * F("lim_k"), output_field=FloatField()
+            )
+        )
         .filter(
-            Q(days_since_last_purchase__gte=config.no_purchase_days)
+            Q(days_since_last_purchase__gte=F("lim_days"))
             | Q(mean_gap_days__gt=0, days_since_last_purchase__gt=F("rhythm_limit"))
-            | Q(p_alive__lt=config.p_alive_below)
-            | Q(churn_risk__gte=config.churn_risk_from)
+            | Q(p_alive__lt=F("lim_p"))
+            | Q(churn_risk__gte=F("lim_risk"))
         )
         .values_list(
             "customer_id",
@@ -213,55 +470,173 @@ def _fire(day: dt.date, config: CareSettings, *, since: dt.date | None) -> Fired
             "mean_gap_days",
             "p_alive",
             "churn_risk",
+            "lim_days",
+            "lim_k",
+            "lim_p",
+            "lim_risk",
         )
         .order_by()
     )
-    k = float(config.rhythm_factor)
-    for customer_id, days, gap, p_alive, risk in rows.iterator(chunk_size=_CHUNK):
-        if days is not None and days >= config.no_purchase_days:
+    for customer_id, days, gap, p_alive, risk, n, k, p, r in rows.iterator(
+        chunk_size=_CHUNK
+    ):
+        if days is not None and days >= n:
             add(customer_id, Signal.NO_PURCHASE, {"days": days})
         if days is not None and gap and days > gap * k:
             add(
                 customer_id,
                 Signal.PAST_RHYTHM,
-                {"days": days, "gap": round(gap, 1), "k": k},
+                {"days": days, "gap": round(gap, 1), "k": float(k)},
             )
-        if p_alive is not None and p_alive < config.p_alive_below:
+        if p_alive is not None and p_alive < p:
             add(customer_id, Signal.LOW_P_ALIVE, {"p_alive": round(p_alive, 4)})
-        if risk is not None and risk >= config.churn_risk_from:
+        if risk is not None and risk >= r:
             add(customer_id, Signal.CHURN_RISK, {"risk": round(risk, 4)})
     end = _start_of(day + dt.timedelta(days=1))
-    # Quiet: the last activity is quiet_days or more before the end of the
-    # day, and within the active window before that.
-    quiet_start = _start_of(day - dt.timedelta(days=config.quiet_days - 1))
-    active_start = _start_of(
-        day - dt.timedelta(days=config.quiet_days + config.active_window_days - 1)
+    _fire_quiet(day, limits, end=end, add=add)
+    _fire_drop(day, limits, end=end, add=add)
+    _fire_complaints(day, limits, end=end, add=add, scores_day=day)
+    _fire_feedback(day, limits, since=since, end=end, add=add, scores_day=day)
+    return fired
+
+
+def _with_quadrant(
+    rows: QuerySet[Any], limits: Thresholds, scores_day: dt.date, *fields: str
+) -> QuerySet[Any]:
+    """Grouped interaction rows with the customer's quadrant when one of
+    ``fields`` differs by quadrant (else the global thresholds apply and the
+    join is left out)."""
+    if limits.split(*fields):
+        annotated: QuerySet[Any] = rows.annotate(quadrant=_quadrant_of(scores_day))
+        return annotated
+    return rows
+
+
+def _fire_quiet(
+    day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any
+) -> None:
+    """Quiet: the last activity is ``quiet_days`` or more before the end of the
+    day, and within the active window before that (read over the widest window
+    of any quadrant, each customer held to their own)."""
+
+    def quiet_start(quiet: int) -> dt.datetime:
+        return _start_of(day - dt.timedelta(days=quiet - 1))
+
+    widest = max(
+        q + a
+        for q in limits.values("quiet_days")
+        for a in limits.values("active_window_days")
     )
-    quiet = (
+    window = (
         interaction_rows()
         .filter(
-            kind__in=ACTIVITY_KINDS, occurred_at__gte=active_start, occurred_at__lt=end
-        )
-        .values("customer_id")
-        .annotate(last=Max("occurred_at"))
-        .filter(last__lt=quiet_start)
-        .values_list("customer_id", "last")
-        .order_by()
-    )
-    for customer_id, last in quiet.iterator(chunk_size=_CHUNK):
-        days = (day - timezone.localtime(last).date()).days
-        add(customer_id, Signal.QUIET, {"days": days})
-    month_start = day.replace(day=1)
-    complaints = (
-        interaction_rows()
-        .filter(
-            kind=InteractionKind.COMPLAINT,
-            occurred_at__gte=_start_of(month_start),
+            kind__in=ACTIVITY_KINDS,
+            occurred_at__gte=_start_of(day - dt.timedelta(days=widest - 1)),
             occurred_at__lt=end,
         )
         .values("customer_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=config.complaints_per_month_above)
+        .annotate(last=Max("occurred_at"))
+    )
+    window = _with_quadrant(window, limits, day, "quiet_days", "active_window_days")
+    moment = DateTimeField()
+    quiet = window.filter(
+        last__lt=limits.expr("quiet_days", shift=quiet_start, output=moment)
+    )
+    if limits.split("quiet_days", "active_window_days"):
+        starts = _pairs_expr(limits, day)
+        quiet = quiet.filter(last__gte=starts)
+    else:
+        quiet = quiet.filter(
+            last__gte=quiet_start(
+                limits.config.quiet_days + limits.config.active_window_days
+            )
+        )
+    for customer_id, last in (
+        quiet.values_list("customer_id", "last").order_by().iterator(chunk_size=_CHUNK)
+    ):
+        days = (day - timezone.localtime(last).date()).days
+        add(customer_id, Signal.QUIET, {"days": days})
+
+
+def _pairs_expr(limits: Thresholds, day: dt.date) -> Any:
+    """Each quadrant's start of the active window (quiet + active days back)."""
+    moment = DateTimeField()
+
+    def start(quadrant: str | None) -> Value:
+        days = limits.get("quiet_days", quadrant) + limits.get(
+            "active_window_days", quadrant
+        )
+        return Value(_start_of(day - dt.timedelta(days=days - 1)), output_field=moment)
+
+    quadrants = set(limits.overrides.get("quiet_days", {})) | set(
+        limits.overrides.get("active_window_days", {})
+    )
+    return Case(
+        *[When(quadrant=q, then=start(q)) for q in sorted(quadrants)],
+        default=start(None),
+        output_field=moment,
+    )
+
+
+def _fire_drop(day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any) -> None:
+    """Week-on-week: customers active in the 7 days before this week whose
+    activity in this week (the 7 days ending with ``day``) is below
+    ``drop_ratio`` × last week's."""
+    this_start = _start_of(day - dt.timedelta(days=6))
+    rows = (
+        interaction_rows()
+        .filter(
+            kind__in=ACTIVITY_KINDS,
+            occurred_at__gte=_start_of(day - dt.timedelta(days=13)),
+            occurred_at__lt=end,
+        )
+        .values("customer_id")
+        .annotate(
+            last_week=Count("id", filter=Q(occurred_at__lt=this_start)),
+            this_week=Count("id", filter=Q(occurred_at__gte=this_start)),
+        )
+    )
+    rows = _with_quadrant(rows, limits, day, "drop_ratio")
+    dropped = (
+        rows.annotate(
+            limit=ExpressionWrapper(
+                F("last_week") * limits.expr("drop_ratio"), output_field=FloatField()
+            )
+        )
+        .filter(last_week__gt=0, this_week__lt=F("limit"))
+        .values_list("customer_id", "this_week", "last_week")
+        .order_by()
+    )
+    for customer_id, this_week, last_week in dropped.iterator(chunk_size=_CHUNK):
+        add(
+            customer_id,
+            Signal.ACTIVITY_DROP,
+            {"this_week": this_week, "last_week": last_week},
+        )
+
+
+def _fire_complaints(
+    day: dt.date,
+    limits: Thresholds,
+    *,
+    end: dt.datetime,
+    add: Any,
+    scores_day: dt.date,
+    ids: Sequence[int] | None = None,
+) -> None:
+    """More complaints in the calendar month so far than the threshold."""
+    month_start = day.replace(day=1)
+    rows = interaction_rows().filter(
+        kind=InteractionKind.COMPLAINT,
+        occurred_at__gte=_start_of(month_start),
+        occurred_at__lt=end,
+    )
+    if ids is not None:
+        rows = rows.filter(customer_id__in=ids)
+    counted = rows.values("customer_id").annotate(n=Count("id"))
+    counted = _with_quadrant(counted, limits, scores_day, "complaints_per_month_above")
+    complaints = (
+        counted.filter(n__gt=limits.expr("complaints_per_month_above"))
         .values_list("customer_id", "n")
         .order_by()
     )
@@ -271,36 +646,37 @@ def _fire(day: dt.date, config: CareSettings, *, since: dt.date | None) -> Fired
             Signal.COMPLAINTS,
             {"count": count, "month": f"{month_start:%Y-%m}"},
         )
-    _fire_feedback(day, config, since=since, end=end, add=add)
-    return fired
 
 
 def _fire_feedback(
     day: dt.date,
-    config: CareSettings,
+    limits: Thresholds,
     *,
     since: dt.date | None,
     end: dt.datetime,
     add: Any,
+    scores_day: dt.date,
+    ids: Sequence[int] | None = None,
 ) -> None:
     """Negative texts written since the previous evaluation (the strongest per
-    customer), read by ``guanxi.analytics.sentiment``."""
+    customer), read by ``guanxi.analytics.sentiment``; each customer held to
+    their quadrant's threshold."""
     first = (
         since + dt.timedelta(days=1)
         if since is not None
         else day - dt.timedelta(days=FIRST_FEEDBACK_DAYS - 1)
     )
-    texts = (
-        interaction_rows()
-        .filter(
-            kind__in=FEEDBACK_KINDS,
-            occurred_at__gte=_start_of(first),
-            occurred_at__lt=end,
-        )
-        .exclude(note="")
-        .values_list("pk", "customer_id", "note")
-        .order_by("pk")
+    written = interaction_rows().filter(
+        kind__in=FEEDBACK_KINDS,
+        occurred_at__gte=_start_of(first),
+        occurred_at__lt=end,
     )
+    if ids is not None:
+        written = written.filter(customer_id__in=ids)
+    texts = (
+        written.exclude(note="").values_list("pk", "customer_id", "note").order_by("pk")
+    )
+    lowest = min(limits.values("negative_from"))
     strongest: dict[int, tuple[float, int]] = {}
     batch: list[tuple[int, int, str]] = []
 
@@ -308,10 +684,7 @@ def _fire_feedback(
         found = sentiment_of([note for _pk, _c, note in batch])
         for (pk, customer_id, _note), sentiment in zip(batch, found, strict=True):
             p = sentiment.negative_probability
-            if (
-                p >= config.negative_from
-                and p > strongest.get(customer_id, (-1.0, 0))[0]
-            ):
+            if p >= lowest and p > strongest.get(customer_id, (-1.0, 0))[0]:
                 strongest[customer_id] = (p, pk)
         batch.clear()
 
@@ -321,7 +694,18 @@ def _fire_feedback(
             score()
     if batch:
         score()
+    quadrants: dict[int, str] = {}
+    if limits.split("negative_from"):
+        for chunk in _chunks(sorted(strongest)):
+            quadrants.update(
+                snapshot_rows(as_of=scores_day)
+                .filter(customer_id__in=chunk)
+                .values_list("customer_id", "quadrant")
+                .order_by()
+            )
     for customer_id, (p, pk) in strongest.items():
+        if p < limits.get("negative_from", quadrants.get(customer_id)):
+            continue
         add(
             customer_id,
             Signal.NEGATIVE_FEEDBACK,
@@ -329,12 +713,14 @@ def _fire_feedback(
         )
 
 
-def _apply(day: dt.date, fired: Fired, config: CareSettings) -> tuple[int, int]:
+def _apply(
+    day: dt.date, fired: Fired, config: CareSettings, *, scores_day: dt.date
+) -> tuple[int, int]:
     """Open a warning (and its task) for each newly warned customer; add new
     signals to open warnings. The counts (opened, updated)."""
     stamp = day.isoformat()
     ids = sorted(fired)
-    given_up = _lapsed_quiet(day, ids)
+    given_up = _lapsed_quiet(scores_day, ids)
     current: dict[int, tuple[int, dict[str, Any]]] = {}
     for chunk in _chunks(ids):
         for customer_id, pk, signals in ChurnWarning.objects.filter(
@@ -363,7 +749,7 @@ def _apply(day: dt.date, fired: Fired, config: CareSettings) -> tuple[int, int]:
     ChurnWarning.objects.bulk_update(
         changed, ["signals", "as_of", "updated_at"], batch_size=_CHUNK
     )
-    _open_tasks(day, new, config, now)
+    _open_tasks(day, new, config, now, scores_day=scores_day)
     return len(new), len(changed)
 
 
@@ -383,7 +769,7 @@ _WARNING_COLUMNS = (
 )  # fmt: skip
 _TASK_COLUMNS = (
     "warning", "customer", "owner", "round_robin", "status", "priority", "due_on",
-    "remedy", "created_at",
+    "remedy", "created_at", "step",
 )  # fmt: skip
 
 
@@ -409,7 +795,12 @@ def _insert_warnings(day: dt.date, new: list[_NewWarning], now: dt.datetime) -> 
 
 
 def _open_tasks(
-    day: dt.date, warnings: list[_NewWarning], config: CareSettings, now: dt.datetime
+    day: dt.date,
+    warnings: list[_NewWarning],
+    config: CareSettings,
+    now: dt.datetime,
+    *,
+    scores_day: dt.date,
 ) -> None:
     """One task per new warning: the account manager's, else the service
     team's in turn; priority from value and risk; remedy from value and
@@ -427,7 +818,7 @@ def _open_tasks(
             .order_by()
         )
         for customer_id, quadrant, risk in (
-            snapshot_rows(as_of=day)
+            snapshot_rows(as_of=scores_day)
             .filter(customer_id__in=chunk)
             .values_list("customer_id", "quadrant", "churn_risk")
             .order_by()
@@ -458,7 +849,7 @@ def _open_tasks(
             (
                 warning.pk, warning.customer_id, owner, round_robin,
                 TaskStatus.OPEN.value, int(priority), due,
-                _remedy(quadrant, warning.signal_keys()).value, moment,
+                _remedy(quadrant, warning.signal_keys()).value, moment, 1,
             )
         )  # fmt: skip
     RowWriter(CareTask, _TASK_COLUMNS).insert(rows)

@@ -25,7 +25,22 @@ from guanxi.care.choices import (
     TaskStatus,
     WarningStatus,
 )
+from guanxi.care.words import FOLLOW_UP_SCRIPT
 from guanxi.customers.models import Customer
+from guanxi.insights.choices import Quadrant
+
+#: The thresholds that can differ per value quadrant (the others are global).
+THRESHOLD_FIELDS = (
+    "no_purchase_days",
+    "rhythm_factor",
+    "p_alive_below",
+    "quiet_days",
+    "active_window_days",
+    "drop_ratio",
+    "complaints_per_month_above",
+    "negative_from",
+    "churn_risk_from",
+)
 
 
 class CareSettings(models.Model):
@@ -62,6 +77,19 @@ class CareSettings(models.Model):
     check_back_days = models.PositiveSmallIntegerField(
         _("check for a purchase after contact (days)"), default=7
     )
+    #: Week-on-week: this week's activity below ratio × last week's (no seed
+    #: figure: half).
+    drop_ratio = models.FloatField(
+        _("interactions this week below this share of the week before"), default=0.5
+    )
+    #: Contact steps before a customer who does not come back is lapsed.
+    plan_steps = models.PositiveSmallIntegerField(_("steps of the plan"), default=2)
+    follow_up_zh = models.TextField(
+        _("script of the later steps (Chinese)"), default=FOLLOW_UP_SCRIPT[0]
+    )
+    follow_up_en = models.TextField(
+        _("script of the later steps (English)"), default=FOLLOW_UP_SCRIPT[1]
+    )
 
     class Meta:
         verbose_name = _("care settings")
@@ -69,6 +97,56 @@ class CareSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("care settings"))
+
+
+class QuadrantThresholds(models.Model):
+    """One value quadrant's own thresholds; a blank field takes the global
+    one (:class:`CareSettings`). Every scored customer has exactly one
+    quadrant, so exactly one row applies."""
+
+    quadrant = models.CharField(
+        _("quadrant"), max_length=12, choices=Quadrant.choices, unique=True
+    )
+    no_purchase_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    rhythm_factor = models.FloatField(null=True, blank=True)
+    p_alive_below = models.FloatField(null=True, blank=True)
+    quiet_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    active_window_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    drop_ratio = models.FloatField(null=True, blank=True)
+    complaints_per_month_above = models.PositiveSmallIntegerField(null=True, blank=True)
+    negative_from = models.FloatField(null=True, blank=True)
+    churn_risk_from = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["quadrant"]
+        verbose_name = _("quadrant thresholds")
+        verbose_name_plural = _("quadrant thresholds")
+
+    def __str__(self) -> str:
+        return self.quadrant
+
+
+class CareSettingsChange(models.Model):
+    """Who changed the care settings, when, and which values (old, new)."""
+
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    #: ``{"no_purchase_days": [30, 20], "star.no_purchase_days": [null, 14]}``
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("care settings change")
+        verbose_name_plural = _("care settings changes")
+
+    def __str__(self) -> str:
+        return f"{self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class WarningRun(models.Model):
@@ -187,6 +265,9 @@ class CareTask(models.Model):
         verbose_name=_("owner"),
         db_index=False,  # care_task_owner_idx
     )
+    #: The step of the warning's plan (1: the first contact; each check-back
+    #: without a purchase opens the next step's task until the last).
+    step = models.PositiveSmallIntegerField(_("step"), default=1)
     #: Given by round-robin to the service team (no account manager).
     round_robin = models.BooleanField(_("by round-robin"), default=False)
     status = models.CharField(

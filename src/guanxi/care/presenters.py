@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from guanxi.access.policies import Policy
 from guanxi.care.choices import SIGNAL_ORDER, Priority, Remedy
 from guanxi.care.models import CareTask
-from guanxi.care.selectors import care_script
+from guanxi.care.selectors import care_follow_up, care_script
 from guanxi.care.words import signal_reason
 from guanxi.customers.presenters import customer_card
 
@@ -23,6 +23,7 @@ def task_row(task: CareTask, *, policy: Policy, today: dt.date) -> dict[str, Any
     signals = task.warning.signals
     keys = [s.value for s in SIGNAL_ORDER if s.value in signals]
     main = keys[0] if keys else "no_purchase"
+    language = get_language() or "zh-hans"
     return {
         "pk": task.pk,
         "card": customer_card(task.customer, policy=policy, tags=[]),
@@ -31,7 +32,12 @@ def task_row(task: CareTask, *, policy: Policy, today: dt.date) -> dict[str, Any
         "due_on": task.due_on,
         "overdue": task.due_on < today,
         "reasons": [signal_reason(key, signals[key]) for key in keys],
-        "script": care_script(signal=main, language=get_language() or "zh-hans"),
+        "script": (
+            care_script(signal=main, language=language)
+            if task.step <= 1
+            else care_follow_up(language=language)
+        ),
+        "step": task.step,
         "remedy": task.remedy,
         "remedy_label": Remedy(task.remedy).label,
         "owner": task.owner.get_username() if task.owner is not None else "",

@@ -11,12 +11,23 @@ from django.db.models import QuerySet
 
 from guanxi.access.policies import policy_for, scope_for
 from guanxi.care.choices import Signal, TaskStatus
-from guanxi.care.models import CareScript, CareTask, ChurnWarning
+from guanxi.care.configuration import field_label
+from guanxi.care.models import (
+    CareScript,
+    CareSettings,
+    CareSettingsChange,
+    CareTask,
+    ChurnWarning,
+    QuadrantThresholds,
+)
 from guanxi.care.words import DEFAULT_SCRIPTS
 from guanxi.core.errors import NotFound
 
 __all__ = [
+    "care_follow_up",
     "care_script",
+    "care_settings_changes",
+    "care_settings_current",
     "task_get",
     "task_inbox",
     "task_inbox_count",
@@ -80,6 +91,12 @@ def task_get(*, actor: Any, pk: Any) -> CareTask:
     return found
 
 
+def care_follow_up(*, language: str) -> str:
+    """The words of the plan's later steps in ``language``."""
+    found = CareSettings.objects.filter(pk=1).first() or CareSettings(pk=1)
+    return found.follow_up_zh if language.startswith("zh") else found.follow_up_en
+
+
 def care_script(*, signal: str, language: str) -> str:
     """The suggested words for ``signal`` in ``language`` (an admin's edit, or
     the seed default)."""
@@ -89,3 +106,32 @@ def care_script(*, signal: str, language: str) -> str:
         return row.text_zh if chinese else row.text_en
     zh, en = DEFAULT_SCRIPTS.get(signal, DEFAULT_SCRIPTS[Signal.NO_PURCHASE])
     return zh if chinese else en
+
+
+def care_settings_current() -> tuple[CareSettings, dict[str, QuadrantThresholds]]:
+    """The settings (defaults until saved) and the quadrants with their own
+    thresholds."""
+    config = CareSettings.objects.filter(pk=1).first() or CareSettings(pk=1)
+    return config, {row.quadrant: row for row in QuadrantThresholds.objects.all()}
+
+
+def care_settings_changes(*, limit: int) -> list[dict[str, Any]]:
+    """The latest changes of the settings: when, who, which values."""
+    rows = []
+    for change in CareSettingsChange.objects.select_related("changed_by")[:limit]:
+        fields = []
+        for key, (old, new) in sorted(change.changes.items()):
+            quadrant, _dot, name = key.rpartition(".")
+            label = field_label(name, quadrant) if name in _FIELD_NAMES else key
+            fields.append({"label": label, "old": old, "new": new})
+        rows.append(
+            {
+                "at": change.changed_at,
+                "by": change.changed_by.get_username() if change.changed_by else "",
+                "fields": fields,
+            }
+        )
+    return rows
+
+
+_FIELD_NAMES = {f.name for f in CareSettings._meta.get_fields()}

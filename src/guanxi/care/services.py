@@ -14,15 +14,38 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.care.choices import LeaveReason, Outcome, Remedy, TaskStatus
-from guanxi.care.evaluation import care_settings, warnings_evaluate
-from guanxi.care.models import CareTask, WarningRun
+from guanxi.care.configuration import settings_parse
+from guanxi.care.evaluation import (
+    FEEDBACK_KINDS,
+    care_settings,
+    warnings_evaluate,
+    warnings_on_events,
+)
+from guanxi.care.models import (
+    CareSettings,
+    CareSettingsChange,
+    CareTask,
+    QuadrantThresholds,
+    WarningRun,
+)
 from guanxi.care.selectors import task_get
+from guanxi.care.signals import customer_lapsed
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.values import clean_multiline
 from guanxi.customers.choices import InteractionKind
 from guanxi.customers.services import interaction_create
 
-__all__ = ["care_settings", "task_close", "warnings_after_run", "warnings_evaluate"]
+__all__ = [
+    "care_settings",
+    "care_settings_save",
+    "customer_lapsed",
+    "task_close",
+    "warnings_after_interactions",
+    "warnings_after_orders",
+    "warnings_after_run",
+    "warnings_evaluate",
+    "warnings_on_events",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +75,36 @@ def warnings_after_run(
         result.closed,
     )
     return result
+
+
+#: The interaction kinds that can change a signal at once (complaints, and
+#: texts read for negative feedback).
+EVENT_KINDS = frozenset(
+    {InteractionKind.COMPLAINT.value, *(str(k) for k in FEEDBACK_KINDS)}
+)
+
+
+def warnings_after_interactions(
+    sender: Any, *, customer_ids: Any, kinds: Any = (), **kwargs: Any
+) -> None:
+    """Receiver of ``customers.services.interactions_written``: a complaint or
+    a text from the customer evaluates complaints and negative feedback for
+    those customers at once (one evaluation per write)."""
+    if not EVENT_KINDS.intersection(kinds):
+        return
+    opened, updated, _closed = warnings_on_events(
+        customer_ids=customer_ids, interactions=True
+    )
+    log.info("warnings on interactions: %d opened, %d updated", opened, updated)
+
+
+def warnings_after_orders(sender: Any, *, customer_ids: Any, **kwargs: Any) -> None:
+    """Receiver of ``commerce.services.purchases_written``: an open warning of
+    a customer who bought after it opened closes as won back."""
+    _opened, _updated, closed = warnings_on_events(
+        customer_ids=customer_ids, orders=True
+    )
+    log.info("warnings on orders: %d won back", closed)
 
 
 def _choice(value: Any, choices: Any, message: str, field: str) -> str:
@@ -151,3 +204,39 @@ def _timeline_text(task: CareTask) -> str:
     if task.note:
         parts.append(task.note)
     return "\n".join(parts)
+
+
+def care_settings_save(*, actor: Any, values: Any) -> CareSettingsChange | None:
+    """Save the care settings and each quadrant's own thresholds from the
+    settings page's text (admins only). Any wrong field: nothing saved,
+    :class:`~guanxi.care.configuration.SettingsRejected` lists them all. The
+    change recorded (who, when, old and new values), or None if nothing
+    changed."""
+    if not policy_for(actor).may_administer:
+        raise PermissionDenied(_("Only administrators may do this."))
+    found, quadrants = settings_parse(values)
+    with transaction.atomic():
+        current = CareSettings.objects.select_for_update().filter(pk=1).first()
+        if current is None:
+            current = CareSettings(pk=1)
+        changes: dict[str, list[Any]] = {}
+        for name, value in found.items():
+            if getattr(current, name) != value:
+                changes[name] = [getattr(current, name), value]
+                setattr(current, name, value)
+        current.save()
+        stored = {row.quadrant: row for row in QuadrantThresholds.objects.all()}
+        for quadrant, own in quadrants.items():
+            row = stored.get(quadrant) or QuadrantThresholds(quadrant=quadrant)
+            for name, value in own.items():
+                if getattr(row, name) != value:
+                    changes[f"{quadrant}.{name}"] = [getattr(row, name), value]
+                    setattr(row, name, value)
+            if all(value is None for value in own.values()):
+                if row.pk is not None:
+                    row.delete()
+            else:
+                row.save()
+        if not changes:
+            return None
+        return CareSettingsChange.objects.create(changed_by=actor, changes=changes)

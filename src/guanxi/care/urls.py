@@ -10,6 +10,7 @@ app_name = "care"
 
 urlpatterns = [
     path("today/", views.inbox, name="inbox"),
+    path("settings/", views.settings_page, name="settings"),
     path("today/count/", views.inbox_count, name="inbox-count"),
     path("tasks/<int:pk>/close/", views.task_close_view, name="task-close"),
 ]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,13 +18,29 @@ from django.views.decorators.vary import vary_on_headers
 
 from guanxi.access.policies import policy_for
 from guanxi.care.choices import LeaveReason, Outcome, Remedy
+from guanxi.care.configuration import (
+    FIELDS,
+    GLOBAL_FIELDS,
+    SCRIPT_FIELDS,
+    SettingsRejected,
+    field_label,
+    input_name,
+)
+from guanxi.care.models import THRESHOLD_FIELDS
 from guanxi.care.presenters import task_row
-from guanxi.care.selectors import task_get, task_inbox, task_inbox_count
-from guanxi.care.services import task_close
+from guanxi.care.selectors import (
+    care_settings_changes,
+    care_settings_current,
+    task_get,
+    task_inbox,
+    task_inbox_count,
+)
+from guanxi.care.services import care_settings_save, task_close
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.views import HtmxHttpRequest, domain_errors
+from guanxi.insights.choices import Quadrant
 
-__all__ = ["inbox", "inbox_count", "task_close_view"]
+__all__ = ["inbox", "inbox_count", "settings_page", "task_close_view"]
 
 #: The inbox shows at most this many tasks (bounded work per request).
 INBOX_LIMIT = 200
@@ -111,3 +128,85 @@ def task_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "care/partials/task_closed.html", {"task": task})
     return redirect(reverse("care:inbox"))
+
+
+def _settings_context(
+    posted: Any = None, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The settings page: the global fields, each quadrant's, the changes."""
+    config, quadrants = care_settings_current()
+    errors = errors or {}
+
+    def field(name: str, quadrant: str = "") -> dict[str, Any]:
+        key = input_name(name, quadrant)
+        if posted is not None:
+            value = posted.get(key, "")
+        else:
+            stored = (
+                (
+                    getattr(quadrants[quadrant], name, None)
+                    if quadrant in quadrants
+                    else None
+                )
+                if quadrant
+                else getattr(config, name)
+            )
+            value = "" if stored is None else stored
+        return {
+            "name": key,
+            "label": field_label(name),
+            "value": value,
+            "placeholder": getattr(config, name) if quadrant else "",
+            "error": errors.get(key, ""),
+            "step": "1" if FIELDS[name].kind == "int" else "any",
+            "text": name in SCRIPT_FIELDS,
+        }
+
+    return {
+        "signals": [field(n) for n in THRESHOLD_FIELDS],
+        "plan": [field(n) for n in GLOBAL_FIELDS],
+        "scripts": [
+            {
+                "name": n,
+                "label": field_label(n),
+                "value": posted.get(n, "")
+                if posted is not None
+                else getattr(config, n),
+                "error": errors.get(n, ""),
+            }
+            for n in SCRIPT_FIELDS
+        ],
+        "quadrants": [
+            {
+                "key": q.value,
+                "label": q.label,
+                "fields": [field(n, q.value) for n in THRESHOLD_FIELDS],
+                "open": q.value in quadrants
+                or any(k.startswith(f"{q.value}-") for k in errors),
+            }
+            for q in Quadrant
+        ],
+        "changes": care_settings_changes(limit=10),
+        "errors": list(errors.values()),
+    }
+
+
+@login_required
+@domain_errors
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The thresholds (global and per value quadrant) and the plan (admins)."""
+    if not policy_for(request.user).may_administer:
+        raise Http404
+    if request.method == "POST":
+        try:
+            care_settings_save(actor=request.user, values=request.POST)
+        except SettingsRejected as exc:
+            return render(
+                request,
+                "care/settings.html",
+                _settings_context(request.POST, exc.errors),
+                status=400,
+            )
+        messages.success(request, _("Saved. The next evaluation uses these settings."))
+        return redirect(reverse("care:settings"))
+    return render(request, "care/settings.html", _settings_context())

@@ -10,7 +10,17 @@ from django.utils.translation import ngettext
 
 from guanxi.care.choices import Signal
 
-__all__ = ["DEFAULT_SCRIPTS", "signal_reason"]
+__all__ = ["DEFAULT_SCRIPTS", "FOLLOW_UP_SCRIPT", "signal_reason"]
+
+#: The words of the plan's later steps, when the first contact brought no
+#: purchase: an offer, still without pressure (seed handbook 000, 2.4:
+#: 挽回权益; 002, 3.5: 定制挽回).
+FOLLOW_UP_SCRIPT = (
+    "您好,上次和您聊过之后,我们一直在想怎么做得更好。我们为您准备了一份专属优惠,"
+    "希望还有机会为您服务。",
+    "Hello, since we last spoke we have been thinking about how to do better. "
+    "We have set aside an offer just for you, and hope to be of service again.",
+)
 
 #: The suggested words per signal (Chinese, English). The no-purchase script
 #: is the seed handbook's own (000, 2.4); the complaint one follows its
@@ -32,6 +42,11 @@ DEFAULT_SCRIPTS: dict[str, tuple[str, str]] = {
         "right? If something didn't suit you, we'd like to hear about it.",
     ),
     Signal.QUIET: (
+        "您好,最近没怎么收到您的消息,想问问您最近使用得怎么样,有什么需要帮助的吗?",
+        "Hello, we haven't heard from you lately. How are things going, and "
+        "is there anything we can help with?",
+    ),
+    Signal.ACTIVITY_DROP: (
         "您好,最近没怎么收到您的消息,想问问您最近使用得怎么样,有什么需要帮助的吗?",
         "Hello, we haven't heard from you lately. How are things going, and "
         "is there anything we can help with?",
@@ -77,6 +92,14 @@ def signal_reason(signal: str, details: dict[str, Any]) -> str:
             "No visit, open, click or post for %(days)d days after being active.",
             days,
         ) % {"days": days}
+    if signal == Signal.ACTIVITY_DROP:
+        return _(
+            "%(this)d visits, opens, clicks or posts this week after %(last)d "
+            "the week before."
+        ) % {
+            "this": int(details.get("this_week", 0)),
+            "last": int(details.get("last_week", 0)),
+        }
     if signal == Signal.COMPLAINTS:
         return _("%(count)d complaints in %(month)s.") % {
             "count": int(details.get("count", 0)),

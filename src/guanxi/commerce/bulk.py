@@ -12,9 +12,12 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from django.db import transaction
+
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
 from guanxi.commerce.selectors import PURCHASE_STATUSES
+from guanxi.commerce.signals import purchases_written
 from guanxi.core.bulk import (
     RowWriter,
     SecondaryIndexes,
@@ -176,6 +179,12 @@ def order_purchases_refresh(
         statuses=PURCHASE_STATUSES,
         customer_ids=customer_ids,
     )
+    ids = None if customer_ids is None else set(customer_ids)
+    if ids is None or ids:
+        # After the commit, once per write: care checks who came back.
+        transaction.on_commit(
+            lambda: purchases_written.send(sender=None, customer_ids=ids), robust=True
+        )
 
 
 def orders_recorded(

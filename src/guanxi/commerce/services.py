@@ -45,6 +45,7 @@ from guanxi.commerce.bulk import (
 )
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
+from guanxi.commerce.signals import purchases_written
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.values import line_total
 from guanxi.customers.selectors import customer_scope
@@ -71,6 +72,7 @@ __all__ = [
     "orders_exist",
     "orders_recorded",
     "products_ensure",
+    "purchases_written",
 ]
 
 #: The most orders one bulk request may hold.

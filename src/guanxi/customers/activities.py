@@ -22,6 +22,7 @@ from guanxi.core.values import check_moment, clean_multiline, parse_id
 from guanxi.customers.choices import LOGGED_KINDS, ContactChannel
 from guanxi.customers.models import Customer, Interaction
 from guanxi.customers.selectors import customer_scope
+from guanxi.customers.signals import interactions_announce
 
 __all__ = [
     "ACTIVITY_EDIT_HOURS",
@@ -104,7 +105,7 @@ def activity_log(
         occurred_at=occurred_at,
         now=now or timezone.now(),
     )
-    return Interaction.objects.create(
+    interaction = Interaction.objects.create(
         customer=customer,
         kind=values["kind"],
         channel=values["channel"],
@@ -112,6 +113,8 @@ def activity_log(
         occurred_at=values["when"],
         logged_by=actor,
     )
+    interactions_announce(customer_ids=[customer.pk], kinds=[interaction.kind])
+    return interaction
 
 
 def activity_get(*, actor: Any, customer: Customer, pk: Any) -> Interaction:

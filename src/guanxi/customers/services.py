@@ -73,6 +73,7 @@ from guanxi.customers.matching import (
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
 from guanxi.customers.search import email_key, phone_key
 from guanxi.customers.selectors import customer_scope
+from guanxi.customers.signals import interactions_announce, interactions_written
 from guanxi.customers.tagging import (
     AutomaticTagChange,
     AutomaticTagSpec,
@@ -129,7 +130,9 @@ __all__ = [
     "identity_bulk_create",
     "interaction_create",
     "interaction_indexes",
+    "interactions_announce",
     "interactions_recorded",
+    "interactions_written",
     "name_tokens_forget",
     "phone_key",
     "tag_counts_refresh",
@@ -433,4 +436,5 @@ def interaction_create(
         source=texts["source"],
         external_id=key,
     )
+    interactions_announce(customer_ids=[target.pk], kinds=[kind_value])
     return interaction, True

@@ -63,6 +63,7 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
     if policy.may_administer:
         entries.append((_("Scoring"), _first_url_in("insights")))
         entries.append((_("Playbook"), _first_url_in("playbook")))
+        entries.append((_("Care settings"), reverse("care:settings")))
     if policy.may_manage_tags:
         entries.append((_("Tags"), reverse("tags:tag-settings")))
     path = request.path

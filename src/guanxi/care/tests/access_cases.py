@@ -100,3 +100,33 @@ CASES += [
         label="foreign",
     ),
 ]
+
+# The settings page: admins only; everyone else is answered as if it did not
+# exist (as the scoring settings). A valid save redirects.
+SETTINGS = expect(404, anonymous=302, admin=200)
+CASES += [
+    AccessCase("care:settings", SETTINGS),
+    AccessCase(
+        "care:settings",
+        expect(404, anonymous=302, admin=302),
+        method="POST",
+        data=lambda w: {
+            "no_purchase_days": "30",
+            "rhythm_factor": "3",
+            "p_alive_below": "0.3",
+            "quiet_days": "7",
+            "active_window_days": "30",
+            "drop_ratio": "0.5",
+            "complaints_per_month_above": "3",
+            "negative_from": "0.6",
+            "churn_risk_from": "0.7",
+            "task_due_days": "1",
+            "check_back_days": "7",
+            "plan_steps": "2",
+            "follow_up_zh": "您好",
+            "follow_up_en": "Hello",
+            "star-no_purchase_days": "14",
+        },
+        label="save",
+    ),
+]

@@ -313,9 +313,9 @@ def _silent(customer: Any, day: dt.date, days: int) -> None:
     )
 
 
-@pytest.mark.parametrize(("after", "lapsed"), [(6, False), (7, True)])
-def test_check_back_lapses_7_days_after_contact_without_a_purchase(
-    make_customer: Any, after: int, lapsed: bool
+@pytest.mark.parametrize(("after", "moved"), [(6, False), (7, True)])
+def test_check_back_moves_the_plan_on_7_days_after_contact_without_a_purchase(
+    make_customer: Any, after: int, moved: bool
 ) -> None:
     customer = make_customer()
     _silent(customer, DAY, 30)
@@ -325,9 +325,90 @@ def test_check_back_lapses_7_days_after_contact_without_a_purchase(
     _silent(customer, later, 30 + after)
     run = _evaluate(later)
     warning = ChurnWarning.objects.get()
+    assert warning.status == WarningStatus.OPEN
+    assert (run.opened, run.updated, run.closed) == (0, 1 if moved else 0, 0)
+    tasks = list(
+        CareTask.objects.order_by("step").values_list("step", "status", "remedy")
+    )
+    first = (1, "done", "coupon")
+    assert tasks == ([first, (2, "open", "free_upgrade")] if moved else [first])
+    if moved:
+        step2 = CareTask.objects.get(step=2)
+        step1 = CareTask.objects.get(step=1)
+        assert (step2.owner_id, step2.priority) == (step1.owner_id, step1.priority)
+        assert step2.due_on == later + dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(("after", "lapsed"), [(6, False), (7, True)])
+def test_check_back_lapses_after_the_last_step(
+    make_customer: Any, after: int, lapsed: bool
+) -> None:
+    customer = make_customer()
+    _silent(customer, DAY, 30)
+    _evaluate()
+    _contacted(customer, DAY)
+    second = DAY + dt.timedelta(days=7)
+    _silent(customer, second, 37)
+    _evaluate(second)
+    _contacted(customer, second)
+    later = second + dt.timedelta(days=after)
+    _silent(customer, later, 37 + after)
+    run = _evaluate(later)
     expected = WarningStatus.LAPSED if lapsed else WarningStatus.OPEN
-    assert warning.status == expected
-    assert (run.opened, run.closed) == (0, 1 if lapsed else 0)
+    assert ChurnWarning.objects.get().status == expected
+    assert (run.opened, run.updated, run.closed) == (0, 0, 1 if lapsed else 0)
+    assert CareTask.objects.count() == 2
+
+
+def test_a_one_step_plan_lapses_at_the_first_check_back(make_customer: Any) -> None:
+    CareSettings.objects.create(pk=1, plan_steps=1)
+    customer = make_customer()
+    _silent(customer, DAY, 30)
+    _evaluate()
+    _contacted(customer, DAY)
+    later = DAY + dt.timedelta(days=7)
+    _silent(customer, later, 37)
+    _evaluate(later)
+    assert ChurnWarning.objects.get().status == WarningStatus.LAPSED
+    assert CareTask.objects.count() == 1
+
+
+def test_three_steps_and_the_days_between(make_customer: Any) -> None:
+    CareSettings.objects.create(pk=1, plan_steps=3, check_back_days=10)
+    customer = make_customer()
+    _silent(customer, DAY, 30)
+    _evaluate()
+    day = DAY
+    for step in (1, 2):
+        _contacted(customer, day)
+        day = day + dt.timedelta(days=9)
+        _silent(customer, day, 30)
+        _evaluate(day)
+        assert CareTask.objects.count() == step  # not yet: 9 days
+        day = day + dt.timedelta(days=1)
+        _silent(customer, day, 30)
+        _evaluate(day)
+        assert CareTask.objects.filter(step=step + 1, status="open").count() == 1
+    _contacted(customer, day)
+    day = day + dt.timedelta(days=10)
+    _silent(customer, day, 30)
+    _evaluate(day)
+    assert ChurnWarning.objects.get().status == WarningStatus.LAPSED
+
+
+def test_a_purchase_during_the_second_step_wins_back(make_customer: Any) -> None:
+    customer = make_customer()
+    _silent(customer, DAY, 30)
+    _evaluate()
+    _contacted(customer, DAY)
+    second = DAY + dt.timedelta(days=7)
+    _silent(customer, second, 37)
+    _evaluate(second)
+    later = second + dt.timedelta(days=3)
+    _silent(customer, later, 1)  # bought during the second step
+    _evaluate(later)
+    assert ChurnWarning.objects.get().status == WarningStatus.WON_BACK
+    assert CareTask.objects.get(step=2).status == TaskStatus.OBSOLETE
 
 
 def test_check_back_a_purchase_after_contact_wins_back(make_customer: Any) -> None:
@@ -348,10 +429,12 @@ def test_a_lapsed_customer_is_warned_again_only_after_buying(
     _silent(customer, DAY, 30)
     _evaluate()
     _contacted(customer, DAY)
-    for offset in (7, 14):
+    for offset in (7, 14, 21):
         later = DAY + dt.timedelta(days=offset)
         _silent(customer, later, 30 + offset)
         _evaluate(later)
+        if offset == 7:
+            _contacted(customer, later)
     assert list(ChurnWarning.objects.values_list("status", flat=True)) == ["lapsed"]
     # Bought on day 20, silent again 30 days later: a new warning and task.
     back = DAY + dt.timedelta(days=50)
@@ -360,3 +443,187 @@ def test_a_lapsed_customer_is_warned_again_only_after_buying(
     assert run.opened == 1
     assert ChurnWarning.objects.filter(status="open").count() == 1
     assert CareTask.objects.filter(status="open").count() == 1
+
+
+def _quadrant(quadrant: str, **values: Any) -> None:
+    from guanxi.care.models import QuadrantThresholds
+
+    QuadrantThresholds.objects.create(quadrant=quadrant, **values)
+
+
+@pytest.mark.parametrize(("days", "fires"), [(13, False), (14, True)])
+def test_a_quadrant_has_its_own_no_purchase_days(
+    make_customer: Any, days: int, fires: bool
+) -> None:
+    _quadrant("star", no_purchase_days=14)
+    _quadrant("basic", no_purchase_days=60)
+    star = make_customer()
+    basic = make_customer()
+    cow = make_customer()
+    make_snapshot(
+        star, DAY, quadrant="star", days_since_last_purchase=days, mean_gap_days=None
+    )
+    make_snapshot(
+        basic, DAY, quadrant="basic", days_since_last_purchase=59, mean_gap_days=None
+    )
+    make_snapshot(
+        cow, DAY, quadrant="cash_cow", days_since_last_purchase=30, mean_gap_days=None
+    )
+    _evaluate()
+    assert ("no_purchase" in _signals(star)) is fires
+    assert _signals(basic) == {}  # 59 < 60: its own threshold, not the global 30
+    assert "no_purchase" in _signals(cow)  # no override: the global 30
+
+
+def test_quadrant_thresholds_for_rhythm_p_alive_and_risk(make_customer: Any) -> None:
+    _quadrant("star", rhythm_factor=2.0, p_alive_below=0.5, churn_risk_from=0.4)
+    star = make_customer()
+    basic = make_customer()
+    for customer, quadrant in ((star, "star"), (basic, "basic")):
+        make_snapshot(
+            customer, DAY, quadrant=quadrant, days_since_last_purchase=11,
+            mean_gap_days=5.0, p_alive=0.45, churn_risk=0.4,
+        )  # fmt: skip
+    _evaluate()
+    assert set(_signals(star)) == {"past_rhythm", "low_p_alive", "churn_risk"}
+    assert _signals(star)["past_rhythm"]["k"] == 2.0
+    assert _signals(basic) == {}
+
+
+@pytest.mark.parametrize(("count", "fires"), [(1, False), (2, True)])
+def test_a_quadrant_has_its_own_complaints_threshold(
+    make_customer: Any, count: int, fires: bool
+) -> None:
+    _quadrant("star", complaints_per_month_above=1)
+    star = make_customer()
+    basic = make_customer()
+    make_snapshot(star, DAY, quadrant="star")
+    make_snapshot(basic, DAY, quadrant="basic")
+    for customer in (star, basic):
+        for i in range(count):
+            _interact(customer, dt.date(2026, 11, 1 + i), kind="complaint")
+    _evaluate()
+    assert ("complaints" in _signals(star)) is fires
+    assert _signals(basic) == {}
+
+
+@pytest.mark.parametrize(("quiet", "fires"), [(2, False), (3, True)])
+def test_a_quadrant_has_its_own_quiet_days(
+    make_customer: Any, quiet: int, fires: bool
+) -> None:
+    _quadrant("star", quiet_days=3, active_window_days=5)
+    star = make_customer()
+    basic = make_customer()
+    make_snapshot(star, DAY, quadrant="star")
+    make_snapshot(basic, DAY, quadrant="basic")
+    for customer in (star, basic):
+        _interact(customer, DAY - dt.timedelta(days=quiet), hour=23)
+    _evaluate()
+    assert ("quiet" in _signals(star)) is fires
+    assert _signals(basic) == {}  # the global 7 days
+
+
+def test_a_quadrant_active_window_is_its_own(make_customer: Any) -> None:
+    _quadrant("star", quiet_days=3, active_window_days=5)
+    star = make_customer()
+    basic = make_customer()
+    make_snapshot(star, DAY, quadrant="star")
+    make_snapshot(basic, DAY, quadrant="basic", days_since_last_purchase=5)
+    # 8 days ago: beyond the star's 3 + 5 days, within basic's 7 + 30.
+    for customer in (star, basic):
+        _interact(customer, DAY - dt.timedelta(days=8))
+    _evaluate()
+    assert "quiet" not in _signals(star)
+    assert "quiet" in _signals(basic)
+
+
+def _week(customer: Any, last_week: int, this_week: int) -> None:
+    for i in range(last_week):
+        _interact(customer, DAY - dt.timedelta(days=7 + i % 7), kind="login")
+    for i in range(this_week):
+        _interact(customer, DAY - dt.timedelta(days=i % 7), kind="visit")
+
+
+@pytest.mark.parametrize(("this_week", "fires"), [(2, False), (1, True)])
+def test_week_on_week_drop_below_half(
+    make_customer: Any, this_week: int, fires: bool
+) -> None:
+    customer = make_customer()
+    make_snapshot(customer, DAY)
+    _week(customer, 4, this_week)  # 0.5 × 4 = 2: at the ratio is not below it
+    _evaluate()
+    assert ("activity_drop" in _signals(customer)) is fires
+    if fires:
+        assert _signals(customer)["activity_drop"] == {
+            "as_of": "2026-11-20", "this_week": 1, "last_week": 4,
+        }  # fmt: skip
+
+
+def test_week_on_week_edges_of_the_weeks(make_customer: Any) -> None:
+    """This week is the 7 days ending with the as-of day, last week the 7
+    before; a day earlier counts in neither; notes by staff do not count."""
+    customer = make_customer()
+    make_snapshot(customer, DAY)
+    _interact(
+        customer, DAY - dt.timedelta(days=7), hour=0
+    )  # last week's first hour? no: its last day
+    _interact(customer, DAY - dt.timedelta(days=13), hour=0)  # last week's first day
+    _interact(customer, DAY - dt.timedelta(days=14), hour=23)  # before: not counted
+    _interact(customer, DAY - dt.timedelta(days=6), kind="note")  # staff: not counted
+    _interact(customer, DAY - dt.timedelta(days=6), hour=0)  # this week's first day
+    _evaluate()
+    # 1 this week, 2 last week: 1 is not below 0.5 × 2.
+    assert "activity_drop" not in _signals(customer)
+
+
+def test_week_on_week_needs_activity_last_week_and_a_quadrant_ratio(
+    make_customer: Any,
+) -> None:
+    _quadrant("star", drop_ratio=0.8)
+    new = make_customer()
+    star = make_customer()
+    basic = make_customer()
+    make_snapshot(new, DAY)
+    make_snapshot(star, DAY, quadrant="star")
+    make_snapshot(basic, DAY, quadrant="basic")
+    _week(new, 0, 0)
+    _interact(new, DAY - dt.timedelta(days=20))
+    for customer in (star, basic):
+        _week(customer, 5, 3)  # 3 < 0.8 × 5 = 4; 3 ≥ 0.5 × 5 = 2.5
+    _evaluate()
+    assert "activity_drop" not in _signals(new)
+    assert "activity_drop" in _signals(star)
+    assert "activity_drop" not in _signals(basic)
+
+
+def test_lapsing_sends_the_survey_hook_once(
+    make_customer: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from guanxi.care.services import customer_lapsed
+
+    heard: list[tuple[int, int, str]] = []
+
+    def receiver(sender: Any, *, warning: Any, customer_id: int, **kwargs: Any) -> None:
+        heard.append((customer_id, warning.pk, warning.status))
+
+    customer_lapsed.connect(receiver, dispatch_uid="test-survey")
+    try:
+        CareSettings.objects.create(pk=1, plan_steps=1)
+        customer = make_customer()
+        other = make_customer()
+        for c in (customer, other):
+            _silent(c, DAY, 30)
+        _evaluate()
+        _contacted(customer, DAY)
+        for offset in (6, 7, 8):
+            later = DAY + dt.timedelta(days=offset)
+            for c in (customer, other):
+                _silent(c, later, 30 + offset)
+            with django_capture_on_commit_callbacks(execute=True):
+                _evaluate(later)
+            if offset == 6:
+                assert heard == []
+    finally:
+        customer_lapsed.disconnect(dispatch_uid="test-survey")
+    warning = ChurnWarning.objects.get(customer=customer)
+    assert heard == [(customer.pk, warning.pk, "lapsed")]

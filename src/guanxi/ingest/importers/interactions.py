@@ -9,6 +9,7 @@ from typing import Any
 from guanxi.customers.services import (
     InteractionBulkWriter,
     KnownCustomer,
+    interactions_announce,
     interactions_recorded,
     written_pk,
 )
@@ -29,6 +30,9 @@ class InteractionImporter(LinkedImporter):
         self.seen: set[str] = set()
         self.pending: list[tuple[KnownCustomer, dict[str, Any], str]] = []
         self.writer = InteractionBulkWriter()
+        #: Customers and kinds written (announced once, at the end).
+        self.written: set[int] = set()
+        self.kinds: set[str] = set()
 
     def batch(self, rows: Rows) -> None:
         plan = self.rows.plan(self.names)
@@ -95,6 +99,9 @@ class InteractionImporter(LinkedImporter):
 
     def _flush(self) -> None:
         self.customers.matcher.flush(self.now)
+        for person, values, _ext in self.pending:
+            self.written.add(written_pk(person))
+            self.kinds.add(str(values["kind"]))
         self.writer.insert(
             (
                 (
@@ -115,4 +122,5 @@ class InteractionImporter(LinkedImporter):
     def finish(self) -> None:
         if self.writing:
             self._flush()
+            interactions_announce(customer_ids=self.written, kinds=self.kinds)
         self.customers_counted()
