@@ -95,6 +95,12 @@ class Policy:
     works_team_care_tasks: bool
     #: Receive, in turn, the tasks of customers without an account manager.
     takes_round_robin_care_tasks: bool
+    #: The seed handbook's checklist items (appendix 1) this role is given as
+    #: recurring tasks in its inbox (``guanxi.care.choices.ChecklistItem``
+    #: values): daily review of warnings (service, sales), weekly personal
+    #: care messages and a quarterly customer event (operations, marketing),
+    #: a monthly review of repurchase, churn and LTV (analysts).
+    care_checklist: tuple[str, ...]
 
     @property
     def active(self) -> bool:
@@ -163,6 +169,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=True,
         works_team_care_tasks=True,
         takes_round_robin_care_tasks=False,
+        care_checklist=(),
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -186,6 +193,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=False,
         works_team_care_tasks=False,
         takes_round_robin_care_tasks=False,
+        care_checklist=("care_messages", "customer_event"),
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -209,6 +217,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=True,
         works_team_care_tasks=True,
         takes_round_robin_care_tasks=True,
+        care_checklist=("review_warnings",),
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -232,6 +241,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=True,
         works_team_care_tasks=False,
         takes_round_robin_care_tasks=False,
+        care_checklist=("review_warnings",),
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -255,6 +265,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=False,
         works_team_care_tasks=False,
         takes_round_robin_care_tasks=False,
+        care_checklist=("review_metrics",),
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -279,6 +290,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_work_care_tasks=False,
         works_team_care_tasks=False,
         takes_round_robin_care_tasks=False,
+        care_checklist=(),
     ),
 }
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from guanxi.access.policies import policy_for, scope_for
+from guanxi.care.checklist import checklist_inbox
 from guanxi.care.choices import Signal, TaskStatus
 from guanxi.care.models import CareScript, CareTask, ChurnWarning
 from guanxi.care.words import DEFAULT_SCRIPTS
@@ -17,6 +18,7 @@ from guanxi.core.errors import NotFound
 
 __all__ = [
     "care_script",
+    "checklist_inbox",
     "task_get",
     "task_inbox",
     "task_inbox_count",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
+from guanxi.care.checklist import checklist_close, checklist_create
 from guanxi.care.choices import LeaveReason, Outcome, Remedy, TaskStatus
 from guanxi.care.evaluation import care_settings, warnings_evaluate
 from guanxi.care.models import CareTask, WarningRun
@@ -22,7 +23,14 @@ from guanxi.core.values import clean_multiline
 from guanxi.customers.choices import InteractionKind
 from guanxi.customers.services import interaction_create
 
-__all__ = ["care_settings", "task_close", "warnings_after_run", "warnings_evaluate"]
+__all__ = [
+    "care_settings",
+    "checklist_close",
+    "checklist_create",
+    "task_close",
+    "warnings_after_run",
+    "warnings_evaluate",
+]
 
 log = logging.getLogger(__name__)
 

@@ -12,4 +12,9 @@ urlpatterns = [
     path("today/", views.inbox, name="inbox"),
     path("today/count/", views.inbox_count, name="inbox-count"),
     path("tasks/<int:pk>/close/", views.task_close_view, name="task-close"),
+    path(
+        "checklist/<int:pk>/done/",
+        views.checklist_close_view,
+        name="checklist-close",
+    ),
 ]

@@ -15,18 +15,37 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from guanxi.access.policies import policy_for
-from guanxi.care.choices import LeaveReason, Outcome, Remedy
+from guanxi.access.policies import Policy, policy_for
+from guanxi.care.choices import (
+    CHECKLIST_PERIOD,
+    ChecklistItem,
+    LeaveReason,
+    Outcome,
+    Period,
+    Remedy,
+)
 from guanxi.care.presenters import task_row
-from guanxi.care.selectors import task_get, task_inbox, task_inbox_count
-from guanxi.care.services import task_close
+from guanxi.care.selectors import (
+    checklist_inbox,
+    task_get,
+    task_inbox,
+    task_inbox_count,
+)
+from guanxi.care.services import checklist_close, task_close
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.views import HtmxHttpRequest, domain_errors
 
-__all__ = ["inbox", "inbox_count", "task_close_view"]
+__all__ = ["checklist_close_view", "inbox", "inbox_count", "task_close_view"]
 
 #: The inbox shows at most this many tasks (bounded work per request).
 INBOX_LIMIT = 200
+#: And at most this many checklist tasks (a person has a handful).
+CHECKLIST_LIMIT = 20
+
+
+def _uses_inbox(policy: Policy) -> bool:
+    """Roles that work care tasks, and roles given checklist items."""
+    return policy.may_work_care_tasks or bool(policy.care_checklist)
 
 
 def _choices() -> dict[str, Any]:
@@ -41,14 +60,25 @@ def _inbox_context(
     request: HtmxHttpRequest, *, error: str = "", failed: int | None = None
 ) -> dict[str, Any]:
     policy = policy_for(request.user)
-    if not policy.may_work_care_tasks:
+    if not _uses_inbox(policy):
         raise PermissionDenied(_("Your role does not work care tasks."))
     today = timezone.localdate()
     team = request.GET.get("team") == "1" and policy.works_team_care_tasks
     tasks = list(
         task_inbox(actor=request.user, today=today, team=team)[: INBOX_LIMIT + 1]
     )
+    checklist = [
+        {
+            "pk": c.pk,
+            "label": ChecklistItem(c.item).label,
+            "period": Period(CHECKLIST_PERIOD[c.item]).label,
+            "period_start": c.period_start,
+        }
+        for c in checklist_inbox(actor=request.user)[:CHECKLIST_LIMIT]
+    ]
     return {
+        "checklist": checklist,
+        "works_tasks": policy.may_work_care_tasks,
         "rows": [task_row(t, policy=policy, today=today) for t in tasks[:INBOX_LIMIT]],
         "more": len(tasks) > INBOX_LIMIT,
         "team": team,
@@ -72,7 +102,9 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
 def inbox_count(request: HtmxHttpRequest) -> HttpResponse:
     """The header's badge: how many of one's tasks are due (nothing when none,
     or for roles that do not work tasks)."""
-    count = task_inbox_count(actor=request.user, today=timezone.localdate())
+    today = timezone.localdate()
+    count = task_inbox_count(actor=request.user, today=today)
+    count += checklist_inbox(actor=request.user).filter(period_start__lte=today).count()
     return render(request, "care/partials/inbox_count.html", {"count": count})
 
 
@@ -110,4 +142,32 @@ def task_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(request, "care/inbox.html", context, status=400)
     if request.htmx:
         return render(request, "care/partials/task_closed.html", {"task": task})
+    return redirect(reverse("care:inbox"))
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+@domain_errors
+def checklist_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Tick off one's own checklist task; htmx gets its row back."""
+    try:
+        task = checklist_close(actor=request.user, pk=pk)
+    except ValidationFailed as exc:
+        if request.htmx:
+            return render(
+                request,
+                "care/partials/checklist_done.html",
+                {"pk": pk, "message": exc.message},
+            )
+        context = _inbox_context(request, error=exc.message)
+        return render(request, "care/inbox.html", context, status=400)
+    if request.htmx:
+        label = ChecklistItem(task.item).label
+        message = _("Done: %(item)s") % {"item": label}
+        return render(
+            request,
+            "care/partials/checklist_done.html",
+            {"pk": task.pk, "message": message},
+        )
     return redirect(reverse("care:inbox"))
