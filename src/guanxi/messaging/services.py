@@ -18,10 +18,12 @@ from guanxi.messaging.queueing import broadcast_queue
 from guanxi.messaging.receipts import sms_receipts_record
 from guanxi.messaging.rendering import template_parse
 from guanxi.messaging.senders import channel_template_check, sender_for
+from guanxi.messaging.staffmail import StaffMailer
 from guanxi.messaging.tasks import messages_dispatch_soon
 
 __all__ = [
     "LedgerRefused",
+    "StaffMailer",
     "broadcast_send",
     "consent_record",
     "consent_unsubscribe",
