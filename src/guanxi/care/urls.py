@@ -11,6 +11,7 @@ app_name = "care"
 urlpatterns = [
     path("today/", views.inbox, name="inbox"),
     path("today/count/", views.inbox_count, name="inbox-count"),
+    path("report/", views.report, name="report"),
     path("tasks/<int:pk>/close/", views.task_close_view, name="task-close"),
     path(
         "checklist/<int:pk>/done/",

@@ -25,6 +25,7 @@ from guanxi.care.choices import (
     Remedy,
 )
 from guanxi.care.presenters import task_row
+from guanxi.care.report import report_filter, winback_report
 from guanxi.care.selectors import (
     checklist_inbox,
     task_get,
@@ -35,7 +36,13 @@ from guanxi.care.services import checklist_close, task_close
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.views import HtmxHttpRequest, domain_errors
 
-__all__ = ["checklist_close_view", "inbox", "inbox_count", "task_close_view"]
+__all__ = [
+    "checklist_close_view",
+    "inbox",
+    "inbox_count",
+    "report",
+    "task_close_view",
+]
 
 #: The inbox shows at most this many tasks (bounded work per request).
 INBOX_LIMIT = 200
@@ -171,3 +178,54 @@ def checklist_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             {"pk": task.pk, "message": message},
         )
     return redirect(reverse("care:inbox"))
+
+
+def _chart(report: Any) -> dict[str, Any]:
+    """The figures the report's charts draw (json_script)."""
+
+    def series(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "labels": [r["label"] for r in rows],
+            "n": [r["n"] for r in rows],
+            "contacted": [r["contacted"] for r in rows],
+            "won": [r["won"] for r in rows],
+        }
+
+    return {
+        "names": {
+            "n": _("Opened"),
+            "contacted": _("Contacted"),
+            "won": _("Won back"),
+            "tasks": _("Tasks"),
+        },
+        "signal": series(report.by_signal),
+        "reason": series(report.by_reason),
+        "person": series(report.by_person),
+    }
+
+
+@login_required
+@require_GET
+@domain_errors
+def report(request: HtmxHttpRequest) -> HttpResponse:
+    """The win-back report for a date range, over the customers in scope."""
+    if not policy_for(request.user).active:
+        raise PermissionDenied(_("Your account has no role yet."))
+    today = timezone.localdate()
+    context: dict[str, Any] = {"values": request.GET}
+    try:
+        flt = report_filter(request.GET, today=today)
+    except ValidationFailed as exc:
+        context["error"] = exc.message
+        return render(request, "care/report.html", context, status=400)
+    found = winback_report(actor=request.user, flt=flt)
+    context.update(
+        report=found,
+        flt=flt,
+        chart=_chart(found),
+        rates={
+            "contacted": found.rate(found.contacted),
+            "won": found.rate(found.won_back),
+        },
+    )
+    return render(request, "care/report.html", context)

@@ -60,6 +60,15 @@ CLOSE_FOREIGN = expect(
 CASES = [
     AccessCase("care:inbox", PAGE, setup=_tasks),
     AccessCase("care:inbox", PAGE, query="team=1", setup=_tasks, label="team"),
+    # The win-back report: counts over the customers in scope (a manager's
+    # own), no customer named; every role with a role may read it.
+    AccessCase("care:report", expect(200, anonymous=302, no_role=403), setup=_tasks),
+    AccessCase(
+        "care:report",
+        expect(400, anonymous=302, no_role=403),
+        query="start=2026-13-01",
+        label="bad date",
+    ),
     # The header's badge: empty for roles without tasks, never refused.
     AccessCase("care:inbox-count", expect(200, anonymous=302)),
     # A checklist task is its owner's alone (here the operations user's).
