@@ -100,7 +100,7 @@ def test_each_person_gets_their_own_tasks_in_their_language(
     chinese = _body(mail["om@example.com"])
     assert "赵磊" in chinese and "王芳" not in chinese
     assert "今天有 1 个关怀任务到期或已逾期" in chinese
-    assert str(mail["om@example.com"]["Subject"]) == "关系:今天有 1 个关怀任务到期"
+    assert str(mail["om@example.com"]["Subject"]) == "关系：今天有 1 个关怀任务到期"
 
 
 def test_once_a_day(smtp: SmtpRecorder, world: dict[str, Any]) -> None:

@@ -9,6 +9,8 @@
   function bars(id, part, names, keys) {
     var el = document.getElementById(id);
     if (!el || !part.labels.length) { return; }
+    // As tall as its bars need: a short chart for one or two rows.
+    el.style.height = (70 + 26 * keys.length * part.labels.length) + "px";
     var chart = echarts.init(el, null, { renderer: "svg" });
     chart.setOption({
       color: ["#1e293b", "#fdba74", "#c2410c"],
