@@ -18,11 +18,22 @@ from guanxi.customers.presenters import customer_card
 __all__ = ["task_row"]
 
 
-def task_row(task: CareTask, *, policy: Policy, today: dt.date) -> dict[str, Any]:
-    """What one task of the inbox shows, ready to print."""
+def task_row(
+    task: CareTask,
+    *,
+    policy: Policy,
+    today: dt.date,
+    scripts: dict[tuple[str, str], str] | None = None,
+) -> dict[str, Any]:
+    """What one task of the inbox shows, ready to print. ``scripts`` keeps the
+    scripts read for a page of rows (one query per signal, not per row)."""
     signals = task.warning.signals
     keys = [s.value for s in SIGNAL_ORDER if s.value in signals]
     main = keys[0] if keys else "no_purchase"
+    language = get_language() or "zh-hans"
+    known = scripts if scripts is not None else {}
+    if (main, language) not in known:
+        known[(main, language)] = care_script(signal=main, language=language)
     return {
         "pk": task.pk,
         "card": customer_card(task.customer, policy=policy, tags=[]),
@@ -31,7 +42,7 @@ def task_row(task: CareTask, *, policy: Policy, today: dt.date) -> dict[str, Any
         "due_on": task.due_on,
         "overdue": task.due_on < today,
         "reasons": [signal_reason(key, signals[key]) for key in keys],
-        "script": care_script(signal=main, language=get_language() or "zh-hans"),
+        "script": known[(main, language)],
         "remedy": task.remedy,
         "remedy_label": Remedy(task.remedy).label,
         "owner": task.owner.get_username() if task.owner is not None else "",

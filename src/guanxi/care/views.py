@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,10 +84,22 @@ def _inbox_context(
         }
         for c in checklist_inbox(actor=request.user)[:CHECKLIST_LIMIT]
     ]
+    scripts: dict[tuple[str, str], str] = {}
+    rows = [
+        task_row(t, policy=policy, today=today, scripts=scripts)
+        for t in tasks[:INBOX_LIMIT]
+    ]
     return {
         "checklist": checklist,
         "works_tasks": policy.may_work_care_tasks,
-        "rows": [task_row(t, policy=policy, today=today) for t in tasks[:INBOX_LIMIT]],
+        # The close form's choices, rendered once for every row not sent back
+        # with an error (most of a long inbox's rendering time otherwise).
+        "blank_choices": render_to_string(
+            "care/partials/task_choices.html", {"values": {}, **_choices()}
+        )
+        if rows
+        else "",
+        "rows": rows,
         "more": len(tasks) > INBOX_LIMIT,
         "team": team,
         "may_see_team": policy.works_team_care_tasks,
