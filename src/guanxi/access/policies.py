@@ -102,6 +102,12 @@ class Policy:
     may_write_templates: bool
     #: Send to every customer or a segment (the send screen, a broadcast).
     may_send_broadcasts: bool
+    #: The seed handbook's checklist items (appendix 1) this role is given as
+    #: recurring tasks in its inbox (``guanxi.care.choices.ChecklistItem``
+    #: values): daily review of warnings (service, sales), weekly personal
+    #: care messages and a quarterly customer event (operations, marketing),
+    #: a monthly review of repurchase, churn and LTV (analysts).
+    care_checklist: tuple[str, ...]
 
     @property
     def active(self) -> bool:
@@ -173,6 +179,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_use_templates=True,
         may_write_templates=True,
         may_send_broadcasts=True,
+        care_checklist=(),
     ),
     Role.OPERATIONS: Policy(
         role=Role.OPERATIONS,
@@ -199,6 +206,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_use_templates=True,
         may_write_templates=True,
         may_send_broadcasts=True,
+        care_checklist=("care_messages", "customer_event"),
     ),
     Role.SERVICE: Policy(
         role=Role.SERVICE,
@@ -225,6 +233,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_use_templates=True,
         may_write_templates=False,
         may_send_broadcasts=False,
+        care_checklist=("review_warnings",),
     ),
     Role.ACCOUNT_MANAGER: Policy(
         role=Role.ACCOUNT_MANAGER,
@@ -251,6 +260,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_use_templates=True,
         may_write_templates=False,
         may_send_broadcasts=False,
+        care_checklist=("review_warnings",),
     ),
     Role.ANALYST: Policy(
         role=Role.ANALYST,
@@ -277,6 +287,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_use_templates=False,
         may_write_templates=False,
         may_send_broadcasts=False,
+        care_checklist=("review_metrics",),
     ),
     # No role (or an anonymous or inactive user): nothing at all.
     None: Policy(
@@ -304,6 +315,7 @@ _POLICIES: dict[Role | None, Policy] = {
         may_use_templates=False,
         may_write_templates=False,
         may_send_broadcasts=False,
+        care_checklist=(),
     ),
 }
 

@@ -64,3 +64,45 @@ class Priority(models.IntegerChoices):
     HIGH = 2, _("High")
     NORMAL = 3, _("Normal")
     LOW = 4, _("Low")
+
+
+class Period(models.TextChoices):
+    DAY = "day", _("Daily")
+    WEEK = "week", _("Weekly")
+    MONTH = "month", _("Monthly")
+    QUARTER = "quarter", _("Quarterly")
+
+
+class ChecklistItem(models.TextChoices):
+    """The seed handbook's maintenance checklist (appendix 1), as recurring
+    tasks; which role gets which is ``Policy.care_checklist``."""
+
+    REVIEW_WARNINGS = "review_warnings", _("Review the early warnings in the CRM")
+    CARE_MESSAGES = (
+        "care_messages",
+        _("Send personal care messages (birthday and holiday greetings)"),
+    )
+    REVIEW_METRICS = (
+        "review_metrics",
+        _("Analyse repurchase, churn and LTV, and adjust the strategy"),
+    )
+    CUSTOMER_EVENT = (
+        "customer_event",
+        _("Plan a customer event (an offline salon or an online webinar)"),
+    )
+
+
+#: How often each checklist item recurs.
+CHECKLIST_PERIOD: dict[str, Period] = {
+    ChecklistItem.REVIEW_WARNINGS: Period.DAY,
+    ChecklistItem.CARE_MESSAGES: Period.WEEK,
+    ChecklistItem.REVIEW_METRICS: Period.MONTH,
+    ChecklistItem.CUSTOMER_EVENT: Period.QUARTER,
+}
+
+
+class ChecklistStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    #: Still open when the next period's task was made.
+    MISSED = "missed", _("Missed")

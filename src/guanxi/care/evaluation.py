@@ -39,8 +39,8 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.access.selectors import staff_round_robin
 from guanxi.analytics.sentiment import sentiment_of
+from guanxi.care.assignment import tasks_place
 from guanxi.care.choices import (
     SIGNAL_ORDER,
     Priority,
@@ -824,32 +824,29 @@ def _open_tasks(
             .order_by()
         ):
             scores[customer_id] = (quadrant, risk)
-    team = staff_round_robin()
-    last = (
-        CareTask.objects.filter(round_robin=True)
-        .order_by("-pk")
-        .values_list("owner_id", flat=True)
-        .first()
-    )
-    turn = team.index(last) + 1 if last in team else 0
-    due = (day + dt.timedelta(days=config.task_due_days)).isoformat()
+    first_due = day + dt.timedelta(days=config.task_due_days)
     moment = datetime_adapter()(now)
-    rows = []
+    planned = []
     for warning in warnings:
-        owner = managers.get(warning.customer_id)
-        round_robin = owner is None and bool(team)
-        if round_robin:
-            owner = team[turn % len(team)]
-            turn += 1
         quadrant, risk = scores.get(warning.customer_id, ("", None))
         priority = _BASE_PRIORITY.get(quadrant, Priority.LOW)
         if risk is not None and risk >= config.churn_risk_from:
             priority = Priority(max(Priority.URGENT, priority - 1))
+        planned.append((warning, priority, _remedy(quadrant, warning.signal_keys())))
+    # The daily cap with spill-over (guanxi.care.assignment), most urgent first.
+    placements = tasks_place(
+        due_on=first_due,
+        managers=[managers.get(w.customer_id) for w in warnings],
+        priorities=[int(p) for _w, p, _r in planned],
+    )
+    rows = []
+    for place in placements:
+        warning, priority, remedy = planned[place.index]
         rows.append(
             (
-                warning.pk, warning.customer_id, owner, round_robin,
-                TaskStatus.OPEN.value, int(priority), due,
-                _remedy(quadrant, warning.signal_keys()).value, moment, 1,
+                warning.pk, warning.customer_id, place.owner_id, place.round_robin,
+                TaskStatus.OPEN.value, int(priority), place.due_on.isoformat(),
+                remedy.value, moment, 1,
             )
         )  # fmt: skip
     RowWriter(CareTask, _TASK_COLUMNS).insert(rows)

@@ -17,6 +17,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.care.choices import (
+    ChecklistItem,
+    ChecklistStatus,
     LeaveReason,
     Outcome,
     Priority,
@@ -323,3 +325,67 @@ class CareTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.status} due {self.due_on}"
+
+
+class ChecklistTask(models.Model):
+    """One period's recurring checklist item for a person (the seed
+    handbook's appendix 1), made once per person, item and period."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="care_checklist",
+        verbose_name=_("owner"),
+        db_index=False,  # checklist_one_per_period
+    )
+    item = models.CharField(_("item"), max_length=20, choices=ChecklistItem.choices)
+    period_start = models.DateField(_("period starts"))
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=ChecklistStatus.choices,
+        default=ChecklistStatus.OPEN,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["period_start", "item", "id"]
+        verbose_name = _("checklist task")
+        verbose_name_plural = _("checklist tasks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "item", "period_start"],
+                name="checklist_one_per_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.item} @ {self.period_start}"
+
+
+class CareDigest(models.Model):
+    """The daily digest e-mail of one person and day: claimed before sending,
+    so each person gets at most one a day."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("owner"),
+        db_index=False,  # digest_one_per_day
+    )
+    day = models.DateField(_("day"))
+    tasks = models.PositiveIntegerField(_("tasks"), default=0)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "owner"]
+        verbose_name = _("care digest")
+        verbose_name_plural = _("care digests")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "day"], name="digest_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} @ {self.day}"

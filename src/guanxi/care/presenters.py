@@ -18,12 +18,27 @@ from guanxi.customers.presenters import customer_card
 __all__ = ["task_row"]
 
 
-def task_row(task: CareTask, *, policy: Policy, today: dt.date) -> dict[str, Any]:
-    """What one task of the inbox shows, ready to print."""
+def task_row(
+    task: CareTask,
+    *,
+    policy: Policy,
+    today: dt.date,
+    scripts: dict[tuple[str, str], str] | None = None,
+) -> dict[str, Any]:
+    """What one task of the inbox shows, ready to print. ``scripts`` keeps the
+    scripts read for a page of rows (one query per signal, not per row)."""
     signals = task.warning.signals
     keys = [s.value for s in SIGNAL_ORDER if s.value in signals]
     main = keys[0] if keys else "no_purchase"
     language = get_language() or "zh-hans"
+    known = scripts if scripts is not None else {}
+    key = (main if task.step <= 1 else "", language)
+    if key not in known:
+        known[key] = (
+            care_script(signal=main, language=language)
+            if task.step <= 1
+            else care_follow_up(language=language)
+        )
     return {
         "pk": task.pk,
         "card": customer_card(task.customer, policy=policy, tags=[]),
@@ -32,11 +47,7 @@ def task_row(task: CareTask, *, policy: Policy, today: dt.date) -> dict[str, Any
         "due_on": task.due_on,
         "overdue": task.due_on < today,
         "reasons": [signal_reason(key, signals[key]) for key in keys],
-        "script": (
-            care_script(signal=main, language=language)
-            if task.step <= 1
-            else care_follow_up(language=language)
-        ),
+        "script": known[key],
         "step": task.step,
         "remedy": task.remedy,
         "remedy_label": Remedy(task.remedy).label,

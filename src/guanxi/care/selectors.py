@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from guanxi.access.policies import policy_for, scope_for
+from guanxi.care.checklist import checklist_inbox
 from guanxi.care.choices import Signal, TaskStatus
 from guanxi.care.configuration import field_label
 from guanxi.care.models import (
@@ -28,6 +29,7 @@ __all__ = [
     "care_script",
     "care_settings_changes",
     "care_settings_current",
+    "checklist_inbox",
     "task_get",
     "task_inbox",
     "task_inbox_count",

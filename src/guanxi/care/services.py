@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
+from guanxi.care.checklist import checklist_close, checklist_create
 from guanxi.care.choices import LeaveReason, Outcome, Remedy, TaskStatus
 from guanxi.care.configuration import settings_parse
 from guanxi.care.evaluation import (
@@ -38,6 +39,8 @@ from guanxi.customers.services import interaction_create
 __all__ = [
     "care_settings",
     "care_settings_save",
+    "checklist_close",
+    "checklist_create",
     "customer_lapsed",
     "task_close",
     "warnings_after_interactions",

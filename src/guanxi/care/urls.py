@@ -12,5 +12,11 @@ urlpatterns = [
     path("today/", views.inbox, name="inbox"),
     path("settings/", views.settings_page, name="settings"),
     path("today/count/", views.inbox_count, name="inbox-count"),
+    path("report/", views.report, name="report"),
     path("tasks/<int:pk>/close/", views.task_close_view, name="task-close"),
+    path(
+        "checklist/<int:pk>/done/",
+        views.checklist_close_view,
+        name="checklist-close",
+    ),
 ]

@@ -10,14 +10,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from guanxi.access.policies import policy_for
-from guanxi.care.choices import LeaveReason, Outcome, Remedy
+from guanxi.access.policies import Policy, policy_for
+from guanxi.care.choices import (
+    CHECKLIST_PERIOD,
+    ChecklistItem,
+    LeaveReason,
+    Outcome,
+    Period,
+    Remedy,
+)
 from guanxi.care.configuration import (
     FIELDS,
     GLOBAL_FIELDS,
@@ -28,22 +36,38 @@ from guanxi.care.configuration import (
 )
 from guanxi.care.models import THRESHOLD_FIELDS
 from guanxi.care.presenters import task_row
+from guanxi.care.report import report_filter, winback_report
 from guanxi.care.selectors import (
     care_settings_changes,
     care_settings_current,
+    checklist_inbox,
     task_get,
     task_inbox,
     task_inbox_count,
 )
-from guanxi.care.services import care_settings_save, task_close
+from guanxi.care.services import care_settings_save, checklist_close, task_close
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.views import HtmxHttpRequest, domain_errors
 from guanxi.insights.choices import Quadrant
 
-__all__ = ["inbox", "inbox_count", "settings_page", "task_close_view"]
+__all__ = [
+    "checklist_close_view",
+    "inbox",
+    "inbox_count",
+    "report",
+    "settings_page",
+    "task_close_view",
+]
 
 #: The inbox shows at most this many tasks (bounded work per request).
 INBOX_LIMIT = 200
+#: And at most this many checklist tasks (a person has a handful).
+CHECKLIST_LIMIT = 20
+
+
+def _uses_inbox(policy: Policy) -> bool:
+    """Roles that work care tasks, and roles given checklist items."""
+    return policy.may_work_care_tasks or bool(policy.care_checklist)
 
 
 def _choices() -> dict[str, Any]:
@@ -58,15 +82,38 @@ def _inbox_context(
     request: HtmxHttpRequest, *, error: str = "", failed: int | None = None
 ) -> dict[str, Any]:
     policy = policy_for(request.user)
-    if not policy.may_work_care_tasks:
+    if not _uses_inbox(policy):
         raise PermissionDenied(_("Your role does not work care tasks."))
     today = timezone.localdate()
     team = request.GET.get("team") == "1" and policy.works_team_care_tasks
     tasks = list(
         task_inbox(actor=request.user, today=today, team=team)[: INBOX_LIMIT + 1]
     )
+    checklist = [
+        {
+            "pk": c.pk,
+            "label": ChecklistItem(c.item).label,
+            "period": Period(CHECKLIST_PERIOD[c.item]).label,
+            "period_start": c.period_start,
+        }
+        for c in checklist_inbox(actor=request.user)[:CHECKLIST_LIMIT]
+    ]
+    scripts: dict[tuple[str, str], str] = {}
+    rows = [
+        task_row(t, policy=policy, today=today, scripts=scripts)
+        for t in tasks[:INBOX_LIMIT]
+    ]
     return {
-        "rows": [task_row(t, policy=policy, today=today) for t in tasks[:INBOX_LIMIT]],
+        "checklist": checklist,
+        "works_tasks": policy.may_work_care_tasks,
+        # The close form's choices, rendered once for every row not sent back
+        # with an error (most of a long inbox's rendering time otherwise).
+        "blank_choices": render_to_string(
+            "care/partials/task_choices.html", {"values": {}, **_choices()}
+        )
+        if rows
+        else "",
+        "rows": rows,
         "more": len(tasks) > INBOX_LIMIT,
         "team": team,
         "may_see_team": policy.works_team_care_tasks,
@@ -89,7 +136,9 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
 def inbox_count(request: HtmxHttpRequest) -> HttpResponse:
     """The header's badge: how many of one's tasks are due (nothing when none,
     or for roles that do not work tasks)."""
-    count = task_inbox_count(actor=request.user, today=timezone.localdate())
+    today = timezone.localdate()
+    count = task_inbox_count(actor=request.user, today=today)
+    count += checklist_inbox(actor=request.user).filter(period_start__lte=today).count()
     return render(request, "care/partials/inbox_count.html", {"count": count})
 
 
@@ -128,6 +177,85 @@ def task_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "care/partials/task_closed.html", {"task": task})
     return redirect(reverse("care:inbox"))
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+@domain_errors
+def checklist_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Tick off one's own checklist task; htmx gets its row back."""
+    try:
+        task = checklist_close(actor=request.user, pk=pk)
+    except ValidationFailed as exc:
+        if request.htmx:
+            return render(
+                request,
+                "care/partials/checklist_done.html",
+                {"pk": pk, "message": exc.message},
+            )
+        context = _inbox_context(request, error=exc.message)
+        return render(request, "care/inbox.html", context, status=400)
+    if request.htmx:
+        label = ChecklistItem(task.item).label
+        message = _("Done: %(item)s") % {"item": label}
+        return render(
+            request,
+            "care/partials/checklist_done.html",
+            {"pk": task.pk, "message": message},
+        )
+    return redirect(reverse("care:inbox"))
+
+
+def _chart(report: Any) -> dict[str, Any]:
+    """The figures the report's charts draw (json_script)."""
+
+    def series(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "labels": [r["label"] for r in rows],
+            "n": [r["n"] for r in rows],
+            "contacted": [r["contacted"] for r in rows],
+            "won": [r["won"] for r in rows],
+        }
+
+    return {
+        "names": {
+            "n": _("Opened"),
+            "contacted": _("Contacted"),
+            "won": _("Won back"),
+            "tasks": _("Tasks"),
+        },
+        "signal": series(report.by_signal),
+        "reason": series(report.by_reason),
+        "person": series(report.by_person),
+    }
+
+
+@login_required
+@require_GET
+@domain_errors
+def report(request: HtmxHttpRequest) -> HttpResponse:
+    """The win-back report for a date range, over the customers in scope."""
+    if not policy_for(request.user).active:
+        raise PermissionDenied(_("Your account has no role yet."))
+    today = timezone.localdate()
+    context: dict[str, Any] = {"values": request.GET}
+    try:
+        flt = report_filter(request.GET, today=today)
+    except ValidationFailed as exc:
+        context["error"] = exc.message
+        return render(request, "care/report.html", context, status=400)
+    found = winback_report(actor=request.user, flt=flt)
+    context.update(
+        report=found,
+        flt=flt,
+        chart=_chart(found),
+        rates={
+            "contacted": found.rate(found.contacted),
+            "won": found.rate(found.won_back),
+        },
+    )
+    return render(request, "care/report.html", context)
 
 
 def _settings_context(

@@ -313,6 +313,11 @@ if os.environ.get("GUANXI_HUEY_IMMEDIATE") == "1":
 GUANXI_JOB_LEASE_SECONDS = float(os.environ.get("GUANXI_JOB_LEASE_SECONDS", "60"))
 # The nightly scoring run starts at half past this hour, local time (TIME_ZONE).
 GUANXI_SCORE_HOUR = int(os.environ.get("GUANXI_SCORE_HOUR", "2"))
+# Care (guanxi.care): at most this many care tasks due per person and day
+# (0: no cap; the rest spill over), and the hour (local time) of the daily
+# digest e-mail to staff.
+GUANXI_CARE_DAILY_CAP = int(os.environ.get("GUANXI_CARE_DAILY_CAP", "30"))
+GUANXI_CARE_DIGEST_HOUR = int(os.environ.get("GUANXI_CARE_DIGEST_HOUR", "8"))
 # Snapshots a scoring run writes per transaction (its checkpoint step).
 GUANXI_SCORE_CHUNK = int(os.environ.get("GUANXI_SCORE_CHUNK", "50000"))
 # Exports asked for in the browser: at most this many rows each, and their

@@ -19,6 +19,7 @@ from guanxi.messaging.queueing import broadcast_dry_run, broadcast_queue
 from guanxi.messaging.receipts import sms_receipts_record
 from guanxi.messaging.rendering import MessageTemplate, template_parse
 from guanxi.messaging.senders import channel_template_check, sender_for
+from guanxi.messaging.staffmail import StaffMailer
 from guanxi.messaging.stored import (
     template_delete,
     template_language,
@@ -30,6 +31,7 @@ from guanxi.messaging.tracking import click_follow, open_record
 
 __all__ = [
     "LedgerRefused",
+    "StaffMailer",
     "broadcast_preview",
     "broadcast_send",
     "broadcast_send_stored",

@@ -52,7 +52,7 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         (_("Segments"), _first_url_in("segments")),
     ]
     badges: dict[str, str] = {}
-    if policy.may_work_care_tasks:
+    if policy.may_work_care_tasks or policy.care_checklist:
         today_url = reverse("care:inbox")
         entries.insert(1, (pgettext_lazy("care inbox", "Today"), today_url))
         badges[today_url] = reverse("care:inbox-count")

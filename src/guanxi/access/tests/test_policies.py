@@ -77,11 +77,27 @@ def test_every_role_answers_every_predicate_exactly(role: Role | None) -> None:
 
 def test_the_table_covers_every_role_and_every_predicate() -> None:
     assert set(TABLE) == {*Role, None}
-    fields = {f.name for f in dataclasses.fields(Policy)} - {"role", "contact_view"}
+    fields = {f.name for f in dataclasses.fields(Policy)} - {
+        "role",
+        "contact_view",
+        "care_checklist",
+    }
     properties = {
         name for name, value in vars(Policy).items() if isinstance(value, property)
     }
     assert fields | properties == set(PREDICATES)
+
+
+def test_the_care_checklist_of_each_role() -> None:
+    # The seed handbook's appendix 1: who does which recurring item.
+    assert {role: _policy_of(role).care_checklist for role in TABLE} == {
+        Role.ADMIN: (),
+        Role.OPERATIONS: ("care_messages", "customer_event"),
+        Role.SERVICE: ("review_warnings",),
+        Role.ACCOUNT_MANAGER: ("review_warnings",),
+        Role.ANALYST: ("review_metrics",),
+        None: (),
+    }
 
 
 def test_policies_are_built_by_keyword_with_every_permission_named() -> None:

@@ -1,7 +1,10 @@
 """Who may reach the care pages (see tests/access.py).
 
 Admins, service and account managers work care tasks; operations, analysts
-and users without a role are refused (403). An account manager sees and
+and users without a role are refused (403) the tasks. The inbox also holds
+each person's recurring checklist, so operations and analysts open it too
+(they see their checklist, never a customer's task); a checklist task is
+ticked off only by its owner (404 for anyone else). An account manager sees and
 closes only the tasks of their own customers: another manager's task is
 answered as if it did not exist (404). Service and admins work the team's.
 """
@@ -36,7 +39,19 @@ def _tasks(world: World) -> None:
         )
 
 
-PAGE = expect(200, anonymous=302, no_role=403, operations=403, analyst=403)
+def _checklist(world: World) -> None:
+    from guanxi.care.models import ChecklistTask
+
+    for key, owner, item in (
+        ("own_checklist", world.users["operations"], "care_messages"),
+        ("foreign_checklist", world.other_manager, "review_warnings"),
+    ):
+        world.extra[key] = ChecklistTask.objects.create(
+            owner=owner, item=item, period_start=dt.date(2026, 11, 16)
+        )
+
+
+PAGE = expect(200, anonymous=302, no_role=403)
 CLOSE_OWN = expect(302, no_role=403, operations=403, analyst=403)
 CLOSE_FOREIGN = expect(
     302, no_role=403, operations=403, analyst=403, account_manager=404
@@ -45,8 +60,34 @@ CLOSE_FOREIGN = expect(
 CASES = [
     AccessCase("care:inbox", PAGE, setup=_tasks),
     AccessCase("care:inbox", PAGE, query="team=1", setup=_tasks, label="team"),
+    # The win-back report: counts over the customers in scope (a manager's
+    # own), no customer named; every role with a role may read it.
+    AccessCase("care:report", expect(200, anonymous=302, no_role=403), setup=_tasks),
+    AccessCase(
+        "care:report",
+        expect(400, anonymous=302, no_role=403),
+        query="start=2026-13-01",
+        label="bad date",
+    ),
     # The header's badge: empty for roles without tasks, never refused.
     AccessCase("care:inbox-count", expect(200, anonymous=302)),
+    # A checklist task is its owner's alone (here the operations user's).
+    AccessCase(
+        "care:checklist-close",
+        expect(404, anonymous=302, operations=302),
+        method="POST",
+        args=lambda w: [w.extra["own_checklist"].pk],
+        setup=_checklist,
+        label="own",
+    ),
+    AccessCase(
+        "care:checklist-close",
+        expect(404, anonymous=302),
+        method="POST",
+        args=lambda w: [w.extra["foreign_checklist"].pk],
+        setup=_checklist,
+        label="foreign",
+    ),
     AccessCase(
         "care:task-close",
         CLOSE_OWN,

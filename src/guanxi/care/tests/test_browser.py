@@ -134,3 +134,111 @@ def test_the_inbox_closes_a_task_in_both_languages(
     )
     _shot(page, f"inbox-closed-zh-{width}")
     assert errors == []
+
+
+def _report_world() -> Any:
+    """Two warned customers of the manager (one contacted and won back), one
+    of another manager, and the operations user's checklist."""
+    from guanxi.care.checklist import checklist_create
+    from guanxi.care.models import ChurnWarning
+
+    world = _warned_world()
+    for role in ("account_manager", "operations"):
+        user = world.users[role]
+        user.set_password(PASSWORD)
+        user.save()
+    task = CareTask.objects.get(customer=world.own_customer)
+    CareTask.objects.filter(pk=task.pk).update(
+        status="done", outcome="reached", leave_reason="price",
+        remedy_offered="coupon", closed_at=task.created_at + dt.timedelta(hours=5),
+    )  # fmt: skip
+    ChurnWarning.objects.filter(pk=task.warning_id).update(
+        status="won_back", closed_at=task.created_at + dt.timedelta(days=3)
+    )
+    checklist_create(today=dt.date.today())
+    return world
+
+
+def _login(page: Any, url: str, username: str) -> None:
+    page.goto(f"{url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{url}/")
+
+
+@pytest.mark.parametrize("browser_page", [1280, 390], indirect=True)
+def test_the_win_back_report_in_both_languages(
+    live_server: Any, transactional_db: Any, browser_page: Any
+) -> None:
+    _report_world()
+    page = browser_page
+    width = page.viewport_size["width"]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _login(page, live_server.url, "account_manager")
+    page.goto(f"{live_server.url}/care/today/")
+    page.click("#report-link")
+    page.wait_for_url(f"{live_server.url}/care/report/")
+    page.fill("#report-start", "2026-11-01")
+    page.fill("#report-end", "2026-11-30")
+    page.click("#report-filter button[type=submit]")
+    page.wait_for_url("**/care/report/?start=2026-11-01*")
+    assert page.inner_text("h1") == "Win-back report"
+    # The manager's own customer only: one warning, contacted, won back.
+    assert page.inner_text("#stat-opened") == "1"
+    assert page.inner_text("#stat-won").startswith("1")
+    assert page.inner_text("#stat-median") == "5.0 h"
+    assert "Price" in page.inner_text("#table-reason")
+    assert page.locator("#chart-signal svg").count() == 1
+    assert page.locator("#chart-person svg").count() == 1
+    assert _fits(page)
+    _shot(page, f"report-en-{width}")
+
+    page.click("button[lang=zh-hans]")
+    page.wait_for_load_state()
+    assert page.inner_text("h1") == "挽回报表"
+    assert page.inner_text("#stat-median") == "5.0 小时"
+    assert "价格" in page.inner_text("#table-reason")
+    assert page.locator("#chart-signal svg").count() == 1
+    assert _fits(page)
+    _shot(page, f"report-zh-{width}")
+
+    page.fill("#report-start", "2026-12-01")
+    page.click("#report-filter button[type=submit]")
+    page.wait_for_url("**/care/report/?start=2026-12-01*")
+    assert page.inner_text("[role=alert]") == "开始日期晚于结束日期。"
+    assert page.locator("#stat-opened").count() == 0
+    assert errors == []
+
+
+@pytest.mark.parametrize("browser_page", [1280, 390], indirect=True)
+def test_operations_tick_off_their_checklist(
+    live_server: Any, transactional_db: Any, browser_page: Any
+) -> None:
+    from guanxi.care.models import ChecklistTask
+
+    world = _report_world()
+    page = browser_page
+    width = page.viewport_size["width"]
+    _login(page, live_server.url, "operations")
+    page.wait_for_selector("#care-count")
+    assert page.inner_text("#care-count") == "2"
+    page.click(".mainnav a[href='/care/today/']")
+    page.wait_for_url(f"{live_server.url}/care/today/")
+    assert page.locator("#care-checklist > li").count() == 2
+    assert page.locator("#care-tasks").count() == 0
+    assert _fits(page)
+    _shot(page, f"checklist-en-{width}")
+    item = ChecklistTask.objects.get(
+        owner=world.users["operations"], item="care_messages"
+    )
+    page.click(f"#checklist-{item.pk} button[type=submit]")
+    page.wait_for_function(SETTLED)
+    assert page.inner_text(f"#checklist-{item.pk}").startswith("Done: Send personal")
+    assert ChecklistTask.objects.get(pk=item.pk).status == "done"
+    page.click("button[lang=zh-hans]")
+    page.wait_for_load_state()
+    assert "举办客户活动" in page.inner_text("#care-checklist")
+    assert _fits(page)
+    _shot(page, f"checklist-zh-{width}")

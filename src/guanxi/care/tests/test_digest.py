@@ -1,0 +1,152 @@
+"""The daily digest e-mail, sent to a real SMTP server (aiosmtpd on
+127.0.0.1): each person's own due tasks in their language, once a day,
+scoped, with no more personal data than the inbox shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from guanxi.access.models import StaffProfile
+from guanxi.care.digest import digests_due, digests_send
+from guanxi.care.models import CareDigest, CareTask, ChecklistTask, ChurnWarning
+from guanxi.messaging.tests.servers import SmtpRecorder, smtp_server
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpRecorder]:
+    with smtp_server() as (recorder, port):
+        settings.GUANXI_EMAIL_URL = f"smtp://127.0.0.1:{port}"
+        settings.GUANXI_EMAIL_FROM = "crm@example.com"
+        settings.GUANXI_PUBLIC_URL = "https://crm.example.com"
+        yield recorder
+
+
+def _task(customer: Any, owner: Any, *, due: dt.date, priority: int = 3) -> CareTask:
+    warning = ChurnWarning.objects.create(
+        customer=customer,
+        signals={"no_purchase": {"as_of": "2026-11-19", "days": 31}},
+        opened_as_of=due,
+        as_of=due,
+    )
+    return CareTask.objects.create(
+        warning=warning,
+        customer=customer,
+        owner=owner,
+        due_on=due,
+        priority=priority,
+        remedy="coupon",
+    )
+
+
+def _email(user: Any, address: str, language: str = "") -> None:
+    user.email = address
+    user.save()
+    if language:
+        StaffProfile.objects.filter(user=user).update(language=language)
+
+
+def _by_recipient(smtp: SmtpRecorder) -> dict[str, Any]:
+    return {str(m["To"]): m for m in smtp.received}
+
+
+def _body(message: Any) -> str:
+    return str(message.get_body(("plain",)).get_content())
+
+
+@pytest.fixture
+def world(make_customer: Any, users: dict[str, Any]) -> dict[str, Any]:
+    mine = make_customer(
+        name="王芳", phone="+8613912345678", assigned_manager=users["account_manager"]
+    )
+    theirs = make_customer(name="赵磊", assigned_manager=users["other_manager"])
+    _task(mine, users["account_manager"], due=TODAY - dt.timedelta(days=2), priority=2)
+    _task(theirs, users["other_manager"], due=TODAY)
+    # Not due yet: not in the digest.
+    _task(make_customer(name="孙丽"), users["service"], due=TODAY + dt.timedelta(3))
+    _email(users["account_manager"], "am@example.com", "en")
+    _email(users["other_manager"], "om@example.com", "zh-hans")
+    _email(users["service"], "svc@example.com")
+    return {"mine": mine, "theirs": theirs}
+
+
+def test_each_person_gets_their_own_tasks_in_their_language(
+    smtp: SmtpRecorder, world: dict[str, Any], users: dict[str, Any]
+) -> None:
+    result = digests_send(today=TODAY)
+    assert (result.sent, result.failed) == (2, 0)
+    mail = _by_recipient(smtp)
+    # Service has nothing due today: no e-mail.
+    assert set(mail) == {"am@example.com", "om@example.com"}
+    english = mail["am@example.com"]
+    assert english["Subject"] == "Guanxi: 1 care task due today"
+    assert english["From"] == "crm@example.com"
+    text = _body(english)
+    assert "1 care task is due today or overdue (2026-11-20)." in text
+    assert "[High] 王芳: No purchase for 31 days" in text
+    assert "Overdue since 2026-11-18" in text
+    assert "https://crm.example.com/care/today/" in text
+    # Scoped: never the other manager's customer; no phone number.
+    assert "赵磊" not in text and "13912345678" not in text
+    assert "5678" not in english.get_body(("html",)).get_content()
+    chinese = _body(mail["om@example.com"])
+    assert "赵磊" in chinese and "王芳" not in chinese
+    assert "今天有 1 个关怀任务到期或已逾期" in chinese
+    assert str(mail["om@example.com"]["Subject"]) == "关系：今天有 1 个关怀任务到期"
+
+
+def test_once_a_day(smtp: SmtpRecorder, world: dict[str, Any]) -> None:
+    digests_send(today=TODAY)
+    again = digests_send(today=TODAY)
+    assert (again.sent, again.failed) == (0, 0)
+    assert len(smtp.received) == 2
+    assert CareDigest.objects.filter(day=TODAY).count() == 2
+    # The next day is a new digest.
+    assert digests_send(today=TODAY + dt.timedelta(days=1)).sent == 2
+
+
+def test_a_refused_send_is_tried_again_later(
+    smtp: SmtpRecorder, world: dict[str, Any]
+) -> None:
+    smtp.data_answers = ["451 try later", "451 try later"]
+    first = digests_send(today=TODAY)
+    assert (first.sent, first.failed) == (0, 2)
+    assert not CareDigest.objects.exists()
+    assert digests_send(today=TODAY).sent == 2
+    assert len(smtp.received) == 2
+
+
+def test_the_hour_and_the_checklist(
+    smtp: SmtpRecorder, users: dict[str, Any], settings: Any
+) -> None:
+    settings.GUANXI_CARE_DIGEST_HOUR = 8
+    _email(users["analyst"], "an@example.com", "en")
+    ChecklistTask.objects.create(
+        owner=users["analyst"], item="review_metrics", period_start=TODAY
+    )
+    tz = timezone.get_current_timezone()
+    early = dt.datetime.combine(TODAY, dt.time(7, 59), tzinfo=tz)
+    assert digests_due(now=early) is None
+    assert smtp.received == []
+    result = digests_due(now=dt.datetime.combine(TODAY, dt.time(8, 0), tzinfo=tz))
+    assert result is not None and result.sent == 1
+    text = _body(smtp.received[0])
+    assert "0 care tasks are due today or overdue" in text
+    assert "[Monthly] Analyse repurchase, churn and LTV" in text
+
+
+def test_nothing_without_email_set_up(world: dict[str, Any], settings: Any) -> None:
+    settings.GUANXI_EMAIL_URL = ""
+    noon = dt.datetime.combine(
+        TODAY, dt.time(12), tzinfo=timezone.get_current_timezone()
+    )
+    assert digests_due(now=noon) is None
+    assert not CareDigest.objects.exists()
