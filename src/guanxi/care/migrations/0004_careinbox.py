@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care', '0002_default_scripts'),
+        ('care', '0003_carerules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
