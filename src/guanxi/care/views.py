@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -220,7 +221,7 @@ def _chart(report: Any) -> dict[str, Any]:
 
     return {
         "names": {
-            "n": _("Opened"),
+            "n": pgettext("warnings", "Opened"),
             "contacted": _("Contacted"),
             "won": _("Won back"),
             "tasks": _("Tasks"),
