@@ -94,3 +94,18 @@ CASES = [
         label="foreign record",
     ),
 ]
+
+# --- the channels' settings page (admins only) --------------------------------
+ADMINS = expect(404, anonymous=302, admin=200)
+ADMINS_REDIRECT = expect(404, anonymous=302, admin=302)
+
+CASES += [
+    AccessCase("messaging-channels:channels", ADMINS),
+    # Saving with nothing to change: the admin is sent back to the page.
+    AccessCase(
+        "messaging-channels:channels",
+        ADMINS_REDIRECT,
+        method="POST",
+        data=lambda w: {"channel": "webhook", "GUANXI_WEBHOOK_URL": ""},
+    ),
+]

@@ -1,0 +1,13 @@
+"""The channels' settings page for admins (mounted at ``messages/channels/``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from guanxi.messaging import channel_views
+
+app_name = "messaging-channels"
+
+urlpatterns = [
+    path("", channel_views.channels, name="channels"),
+]
