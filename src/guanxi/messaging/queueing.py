@@ -5,6 +5,12 @@ What is already certain is settled here, without decrypting anyone: marketing
 without current consent on the channel, no address, an address suppressed
 after a permanent failure. Those rows are kept as ``suppressed`` with their
 reason; the rest are queued and checked again when they are sent.
+
+Where the address is a column of the customer (e-mail, SMS, phone) or none is
+needed (webhook, the WeCom robot), the rows are written by the database: one
+``INSERT … SELECT`` over the audience, the reason a ``CASE`` (a million
+customers in seconds rather than minutes). WeCom to customers, whose address
+is a source identity suppressed by a keyed hash, goes row by row in Python.
 """
 
 from __future__ import annotations
@@ -12,8 +18,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from guanxi.customers.selectors import identity_external_id
@@ -24,7 +41,7 @@ from guanxi.messaging.choices import (
     Purpose,
     SuppressReason,
 )
-from guanxi.messaging.models import Broadcast, Message
+from guanxi.messaging.models import Broadcast, Message, SuppressedAddress
 from guanxi.messaging.outbox import QueueCount, idempotency_key, suppressed_indexes
 from guanxi.messaging.rendering import MessageTemplate
 from guanxi.messaging.rules import (
@@ -98,6 +115,136 @@ def _reason(
         if needed is None or not row.get(f"consent_{needed}"):
             return SuppressReason.NO_CONSENT
     return ""
+
+
+def _key_sqlite(cause: str, customer_id: int, channel: str) -> str:
+    return idempotency_key(cause=cause, customer_id=customer_id, channel=channel)
+
+
+def _key_sql(column: str) -> str:
+    """SQL for :func:`idempotency_key` of the row's customer id ``column``
+    (params: cause, channel): the same 40 hex digits as in Python."""
+    if connection.vendor == "postgresql":
+        return (
+            "substr(encode(sha256(convert_to(%s || '|' || "
+            f"{column}::text || '|' || %s, 'UTF8')), 'hex'), 1, 40)"
+        )
+    # SQLite has no SHA-256: the Python function, registered on the connection.
+    connection.ensure_connection()
+    connection.connection.create_function(
+        "guanxi_idempotency_key", 3, _key_sqlite, deterministic=True
+    )
+    return f"guanxi_idempotency_key(%s, {column}, %s)"
+
+
+def _consent_needed(channel: str) -> Any:
+    """The customer's current marketing consent on the channel the message
+    needs it for (a webhook: the preferred channel), as an expression."""
+    if channel != MessageChannel.WEBHOOK:
+        return Coalesce(
+            consent_latest(purpose=Purpose.MARKETING, channel=channel), Value(False)
+        )
+    return Case(
+        *[
+            When(
+                preferred_channel=c,
+                then=Coalesce(
+                    consent_latest(purpose=Purpose.MARKETING, channel=c), Value(False)
+                ),
+            )
+            for c in ConsentChannel.values
+        ],
+        default=Value(False),
+    )
+
+
+def _reason_sql(
+    customers: QuerySet[Any], *, channel: str, purpose: str, index_field: str | None
+) -> tuple[str, tuple[Any, ...]]:
+    """SELECT customer id, reason ('' to send) for the audience."""
+    whens = []
+    if index_field is not None:
+        whens += [
+            When(
+                Q(**{f"{index_field}__isnull": True}) | Q(**{index_field: ""}),
+                then=Value(SuppressReason.NO_ADDRESS.value),
+            ),
+            When(
+                Exists(
+                    SuppressedAddress.objects.filter(
+                        channel=channel, address_index=OuterRef(index_field)
+                    )
+                ),
+                then=Value(SuppressReason.ADDRESS_SUPPRESSED.value),
+            ),
+        ]
+    if purpose == Purpose.MARKETING:
+        whens.append(
+            When(Q(consent_ok=False), then=Value(SuppressReason.NO_CONSENT.value))
+        )
+        customers = customers.annotate(consent_ok=_consent_needed(channel))
+    reason = Case(*whens, default=Value("")) if whens else Value("")
+    rows = customers.order_by().annotate(qcid=F("pk"), qreason=reason)
+    sql, params = rows.values("qcid", "qreason").query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _insert_select(
+    customers: QuerySet[Any],
+    *,
+    broadcast: Broadcast,
+    channel: str,
+    purpose: str,
+    index_field: str | None,
+    now: dt.datetime,
+) -> None:
+    cause = str(broadcast)
+    select, params = _reason_sql(
+        customers, channel=channel, purpose=purpose, index_field=index_field
+    )
+    table = connection.ops.quote_name(Message._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"INSERT INTO {table} (cause, broadcast_id, customer_id, channel, purpose, "
+        "idempotency_key, status, reason, attempts, next_attempt_at, lease_token, "
+        "last_error, created_at, provider_id) "
+        f"SELECT %s, %s, a.qcid, %s, %s, {_key_sql('a.qcid')}, "
+        "CASE WHEN a.qreason = '' THEN %s ELSE %s END, a.qreason, 0, %s, '', '', "
+        f"%s, '' FROM ({select}) a"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                cause,
+                broadcast.pk,
+                channel,
+                purpose,
+                cause,
+                channel,
+                MessageStatus.QUEUED.value,
+                MessageStatus.SUPPRESSED.value,
+                adapt(now),
+                adapt(now),
+                *params,
+            ],
+        )
+
+
+def _counted(broadcast: Broadcast) -> QueueCount:
+    count = QueueCount()
+    rows = (
+        Message.objects.filter(broadcast=broadcast)
+        .order_by()
+        .values("reason")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        if row["reason"]:
+            count.suppressed[row["reason"]] = row["n"]
+        else:
+            count.queued = row["n"]
+    return count
 
 
 def broadcast_queue(
@@ -177,6 +324,17 @@ def broadcast_queue(
                 for i in range(0, len(ids), CHUNK)
             ]
         )
+        if index_field != WECOM_ID:
+            for part in parts:
+                _insert_select(
+                    part,
+                    broadcast=broadcast,
+                    channel=channel,
+                    purpose=purpose,
+                    index_field=index_field,
+                    now=now,
+                )
+            return broadcast, _counted(broadcast)
         for part in parts:
             for row in _rows(part, channel=channel, purpose=purpose).iterator(
                 chunk_size=CHUNK
