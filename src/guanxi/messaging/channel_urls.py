@@ -10,4 +10,5 @@ app_name = "messaging-channels"
 
 urlpatterns = [
     path("", channel_views.channels, name="channels"),
+    path("test-email/", channel_views.test_email, name="test-email"),
 ]

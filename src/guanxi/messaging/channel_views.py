@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import DomainError, NotFound
@@ -29,7 +29,7 @@ from guanxi.messaging.channel_settings import (
 from guanxi.messaging.choices import MessageChannel
 from guanxi.messaging.models import ChannelSettingChange
 from guanxi.messaging.senders import channel_setup_check
-from guanxi.messaging.services import channel_settings_save
+from guanxi.messaging.services import channel_settings_save, channel_test_email
 
 View = Callable[..., HttpResponse]
 CHANGES_SHOWN = 20
@@ -144,4 +144,17 @@ def channels(request: HttpRequest) -> HttpResponse:
             request,
             _("Nothing changed in the %(channel)s settings.") % {"channel": label},
         )
+    return redirect("messaging-channels:channels")
+
+
+@admins_only
+@require_POST
+def test_email(request: HttpRequest) -> HttpResponse:
+    """Send a test e-mail to the admin's own address."""
+    try:
+        said = channel_test_email(actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.info(request, said)
     return redirect("messaging-channels:channels")

@@ -3,6 +3,7 @@ channels' settings set on the admin page."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from guanxi.messaging.channel_settings import (
     channel_settings_stored,
     setting_from_environment,
 )
+from guanxi.messaging.channels.base import Envelope, Outcome
 from guanxi.messaging.choices import MessageChannel, Purpose
 from guanxi.messaging.consent import consent_record, consent_unsubscribe
 from guanxi.messaging.delivery import messages_dispatch
@@ -41,6 +43,7 @@ __all__ = [
     "LedgerRefused",
     "broadcast_send",
     "channel_settings_save",
+    "channel_test_email",
     "consent_record",
     "consent_unsubscribe",
     "messages_dispatch",
@@ -172,3 +175,39 @@ def channel_settings_save(
     finally:
         channel_settings_forget()
     return list(wanted)
+
+
+def channel_test_email(*, actor: Any) -> str:
+    """Send a test e-mail to the admin's own address through the e-mail
+    channel as it is set up; what happened, in words. Raises
+    ``ValidationFailed`` when it was not sent (with the server's code, never
+    a setting's value)."""
+    if not policy_for(actor).may_administer:
+        raise PermissionDenied(_("your role may not change the channels"))
+    to = str(getattr(actor, "email", "") or "")
+    if not to:
+        raise ValidationFailed(
+            _("Your account has no e-mail address: add one to receive the test.")
+        )
+    sender = sender_for(MessageChannel.EMAIL)
+    text = _("This is a test from Guanxi: the e-mail channel works.")
+    try:
+        result = sender.send(
+            Envelope(
+                key=f"test-{secrets.token_hex(12)}",
+                message_id=0,
+                customer_id=0,
+                purpose=Purpose.SERVICE,
+                to=to,
+                subject=_("Guanxi test e-mail"),
+                text=text,
+                html=f"<p>{text}</p>",
+            )
+        )
+    finally:
+        sender.close()
+    if result.outcome is Outcome.SENT:
+        return _("A test e-mail went to %(address)s.") % {"address": to}
+    raise ValidationFailed(
+        _("The test e-mail was not sent: %(code)s.") % {"code": result.code}
+    )

@@ -109,3 +109,7 @@ CASES += [
         data=lambda w: {"channel": "webhook", "GUANXI_WEBHOOK_URL": ""},
     ),
 ]
+CASES += [
+    # The test e-mail: whether it went or not, the admin is sent back.
+    AccessCase("messaging-channels:test-email", ADMINS_REDIRECT, method="POST"),
+]

@@ -394,3 +394,56 @@ def test_mail_goes_out_through_the_server_set_on_the_page(
     assert [(m["To"], m["From"]) for m in recorder.received] == [
         ("c1@example.com", "tea@example.com")
     ]
+
+
+def test_a_test_e_mail_goes_to_the_admin_through_the_channel(
+    no_env: Any, make_user: Any, smtp: Any
+) -> None:
+    admin = make_user(Role.ADMIN)
+    admin.email = "boss@example.com"
+    admin.save()
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(admin)
+    page = client.get(URL).content.decode()
+    assert 'id="channel-email-test-send"' in page
+    done = client.post(URL + "test-email/", follow=True)
+    assert done.redirect_chain == [(URL, 302)]
+    assert (
+        '<li class="message info">A test e-mail went to boss@example.com.</li>'
+        in done.content.decode()
+    )
+    assert [(m["To"], m["Subject"]) for m in smtp.received] == [
+        ("boss@example.com", "Guanxi test e-mail")
+    ]
+    smtp.rcpt_answers["boss@example.com"] = "550 No such user"
+    refused = client.post(URL + "test-email/", follow=True)
+    assert (
+        '<li class="message error">The test e-mail was not sent: '
+        "SMTP 550 for the recipient.</li>" in refused.content.decode()
+    )
+    assert len(smtp.received) == 1
+    assert ChannelSettingChange.objects.count() == 0
+
+
+def test_a_test_e_mail_needs_an_address_and_a_channel(
+    no_env: Any, make_user: Any
+) -> None:
+    admin = make_user(Role.ADMIN)
+    admin.email = ""
+    admin.save()
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(admin)
+    page = client.get(URL).content.decode()
+    assert 'id="channel-email-test-send"' not in page  # the channel is off
+    said = client.post(URL + "test-email/", follow=True).content.decode()
+    assert (
+        '<li class="message error">Your account has no e-mail address: add one '
+        "to receive the test.</li>" in said
+    )
+    admin.email = "boss@example.com"
+    admin.save()
+    said = client.post(URL + "test-email/", follow=True).content.decode()
+    assert (
+        '<li class="message error">E-mail is not set up: set GUANXI_EMAIL_URL.</li>'
+        in said
+    )
