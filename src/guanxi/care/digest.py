@@ -164,7 +164,7 @@ def digests_due(*, now: Any = None) -> DigestResult | None:
     moment = timezone.localtime(now)
     if moment.hour < int(settings.GUANXI_CARE_DIGEST_HOUR):
         return None
-    if not settings.GUANXI_EMAIL_URL:
+    if not StaffMailer.configured():
         return None
     try:
         return digests_send(today=moment.date())

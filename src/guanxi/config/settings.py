@@ -344,8 +344,12 @@ if LOG_FILE is not None:
 _LOG_HANDLERS = ["console", "file"] if LOG_FILE else ["console"]
 
 # Messaging (guanxi.messaging): channels, and the rules checked at send time.
+# The channels' settings below may instead be set on the admin page
+# messages/channels/ (stored encrypted); a value given here wins. Empty here
+# means "not from the environment": the defaults are in
+# guanxi.messaging.channel_settings, read through channel_setting().
 GUANXI_EMAIL_URL = os.environ.get("GUANXI_EMAIL_URL", "")
-GUANXI_EMAIL_FROM = os.environ.get("GUANXI_EMAIL_FROM", DEFAULT_FROM_EMAIL)
+GUANXI_EMAIL_FROM = os.environ.get("GUANXI_EMAIL_FROM", "")
 GUANXI_WEBHOOK_URL = os.environ.get("GUANXI_WEBHOOK_URL", "")
 GUANXI_WEBHOOK_SECRET = os.environ.get("GUANXI_WEBHOOK_SECRET", "")
 # Plain HTTP to 127.0.0.1 for webhooks: for tests only, never in production.
@@ -361,25 +365,23 @@ GUANXI_SMS_KEY_SECRET = os.environ.get("GUANXI_SMS_KEY_SECRET", "")
 GUANXI_SMS_SIGN_NAME = os.environ.get("GUANXI_SMS_SIGN_NAME", "")
 GUANXI_SMS_TEMPLATE = os.environ.get("GUANXI_SMS_TEMPLATE", "")
 GUANXI_SMS_TEMPLATE_PARAMS = os.environ.get("GUANXI_SMS_TEMPLATE_PARAMS", "")
-GUANXI_SMS_TEXT_PARAM = os.environ.get("GUANXI_SMS_TEXT_PARAM", "content")
+GUANXI_SMS_TEXT_PARAM = os.environ.get("GUANXI_SMS_TEXT_PARAM", "")
 GUANXI_SMS_APP_ID = os.environ.get("GUANXI_SMS_APP_ID", "")
 GUANXI_SMS_REGION = os.environ.get("GUANXI_SMS_REGION", "")
 GUANXI_SMS_ENDPOINT = os.environ.get("GUANXI_SMS_ENDPOINT", "")
-GUANXI_SMS_MAX_SEGMENTS = int(os.environ.get("GUANXI_SMS_MAX_SEGMENTS", "3"))
+GUANXI_SMS_MAX_SEGMENTS = os.environ.get("GUANXI_SMS_MAX_SEGMENTS", "")
 # The secret part of the delivery-receipt URL given to the provider
 # (/m/sms/receipts/<token>/); empty: receipts are not taken.
 GUANXI_SMS_RECEIPT_TOKEN = os.environ.get("GUANXI_SMS_RECEIPT_TOKEN", "")
 # WeCom: GUANXI_WECOM_MODE external (to customers, external-contact API) or
 # robot (a staff group's robot).
-GUANXI_WECOM_MODE = os.environ.get("GUANXI_WECOM_MODE", "external")
-GUANXI_WECOM_BASE_URL = os.environ.get(
-    "GUANXI_WECOM_BASE_URL", "https://qyapi.weixin.qq.com"
-)
+GUANXI_WECOM_MODE = os.environ.get("GUANXI_WECOM_MODE", "")
+GUANXI_WECOM_BASE_URL = os.environ.get("GUANXI_WECOM_BASE_URL", "")
 GUANXI_WECOM_CORP_ID = os.environ.get("GUANXI_WECOM_CORP_ID", "")
 GUANXI_WECOM_SECRET = os.environ.get("GUANXI_WECOM_SECRET", "")
 GUANXI_WECOM_SENDER = os.environ.get("GUANXI_WECOM_SENDER", "")
 GUANXI_WECOM_ROBOT_KEY = os.environ.get("GUANXI_WECOM_ROBOT_KEY", "")
-GUANXI_WECOM_ROBOT_FORMAT = os.environ.get("GUANXI_WECOM_ROBOT_FORMAT", "text")
+GUANXI_WECOM_ROBOT_FORMAT = os.environ.get("GUANXI_WECOM_ROBOT_FORMAT", "")
 # Plain HTTP to 127.0.0.1 for the SMS and WeCom endpoints: tests only.
 GUANXI_CHANNELS_LOOPBACK_HTTP = (
     not PRODUCTION and os.environ.get("GUANXI_CHANNELS_LOOPBACK_HTTP") == "1"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("guanxi.tags.urls")),
     path("segments/", include("guanxi.segments.urls")),
     path("m/", include("guanxi.messaging.urls")),
+    path("messages/channels/", include("guanxi.messaging.channel_urls")),
     path("messages/", include("guanxi.messaging.template_urls")),
     path("messages/", include("guanxi.messaging.outbox_urls")),
     path("care/", include("guanxi.care.urls")),

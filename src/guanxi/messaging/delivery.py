@@ -6,6 +6,11 @@ a worker killed mid-batch leaves at most the message it was sending unrecorded
 (sent again after the lease lapses: the one duplicate a kill can cause, and
 the receiver sees the same Message-ID / Idempotency-Key); the others it had
 claimed were never sent and are claimed again when the lease lapses.
+
+Reads are made per batch (the claimed messages with their customers and
+broadcasts in one query, the suppressed addresses among them in another);
+what may change between claim and send — consent, the weekly cap — is still
+read for each message as it is sent.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from guanxi.core.errors import DomainError
@@ -32,6 +38,7 @@ from guanxi.messaging.outbox import (
     message_suppressed,
     messages_claim,
     messages_renew,
+    suppressed_indexes,
 )
 from guanxi.messaging.rendering import render
 from guanxi.messaging.rules import (
@@ -50,15 +57,20 @@ logger = logging.getLogger(__name__)
 BATCH = 50
 
 
-def _verdict(message: Message, now: dt.datetime) -> tuple[str, Any] | None:
-    """("suppress", reason) or ("defer", until), or None to send now."""
+def _verdict(
+    message: Message, now: dt.datetime, suppressed: set[tuple[str, str]] | None
+) -> tuple[str, Any] | None:
+    """("suppress", reason) or ("defer", until), or None to send now.
+    ``suppressed``: the batch's suppressed (channel, address index) pairs,
+    read once for the batch (None: ask the database)."""
     customer = message.customer
     address, index = address_of(message.channel, customer)
     if needs_address(message.channel) and not address:
         return ("suppress", SuppressReason.NO_ADDRESS)
-    if (
-        index
-        and SuppressedAddress.objects.filter(
+    if index and (
+        (message.channel, index) in suppressed
+        if suppressed is not None
+        else SuppressedAddress.objects.filter(
             channel=message.channel, address_index=index
         ).exists()
     ):
@@ -118,18 +130,50 @@ def _envelope(message: Message) -> Envelope:
     )
 
 
+def _claimed(ids: list[int], token: str) -> QuerySet[Message]:
+    return Message.objects.select_related(
+        "customer", "customer__assigned_manager", "broadcast"
+    ).filter(pk__in=ids, lease_token=token)
+
+
+def _batch(
+    ids: list[int], token: str
+) -> tuple[dict[int, Message], set[tuple[str, str]]]:
+    """The claimed messages with their customers and broadcasts, in one
+    query, and which of their addresses are suppressed, in another (instead
+    of two queries for each message)."""
+    messages = {m.pk: m for m in _claimed(ids, token)}
+    wanted: dict[str, set[str]] = {}
+    for message in messages.values():
+        if needs_address(message.channel):
+            index = address_of(message.channel, message.customer)[1]
+            if index:
+                wanted.setdefault(message.channel, set()).add(index)
+    suppressed = {
+        (channel, index)
+        for channel, indexes in wanted.items()
+        for index in suppressed_indexes(channel, indexes)
+    }
+    return messages, suppressed
+
+
 def message_deliver(
-    *, message_id: int, token: str, senders: dict[str, Sender], now: dt.datetime
+    *,
+    message_id: int,
+    token: str,
+    senders: dict[str, Sender],
+    now: dt.datetime,
+    message: Message | None = None,
+    suppressed: set[tuple[str, str]] | None = None,
 ) -> str:
-    """Send one claimed message; returns what became of it (for counts)."""
-    message = (
-        Message.objects.select_related("customer", "broadcast")
-        .filter(pk=message_id, lease_token=token)
-        .first()
-    )
+    """Send one claimed message; returns what became of it (for counts).
+    ``message`` and ``suppressed``: read for the whole batch (:func:`_batch`);
+    the lease is checked again by every finishing write."""
+    if message is None:
+        message = _claimed([message_id], token).first()
     if message is None:
         return "lost lease"
-    verdict = _verdict(message, now)
+    verdict = _verdict(message, now, suppressed)
     if verdict is not None:
         kind, value = verdict
         if kind == "defer":
@@ -181,6 +225,8 @@ def message_deliver(
         )
         return "retry"
     index = address_of(message.channel, message.customer)[1]
+    if result.suppress_address and suppressed is not None and index:
+        suppressed.add((message.channel, index))
     logger.warning("message %s: failed (%s)", message_id, result.code)
     message_failed(
         message_id=message_id,
@@ -208,6 +254,7 @@ def messages_dispatch(
                 break
             claimed = time.monotonic()
             held = set(ids)
+            batch_messages, suppressed = _batch(ids, token)
             for position, message_id in enumerate(ids):
                 if time.monotonic() - claimed > lease / 3:
                     # A slow batch: renew the lease of what is left, so no
@@ -222,8 +269,17 @@ def messages_dispatch(
                 if message_id not in held:
                     counts["lost lease"] = counts.get("lost lease", 0) + 1
                     continue
+                message = batch_messages.get(message_id)
+                if message is None:
+                    counts["lost lease"] = counts.get("lost lease", 0) + 1
+                    continue
                 outcome = message_deliver(
-                    message_id=message_id, token=token, senders=senders, now=clock()
+                    message_id=message_id,
+                    token=token,
+                    senders=senders,
+                    now=clock(),
+                    message=message,
+                    suppressed=suppressed,
                 )
                 counts[outcome] = counts.get(outcome, 0) + 1
     finally:

@@ -407,3 +407,57 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChannelSetting(models.Model):
+    """A channel's setting set on the admin page (``messages/channels/``),
+    encrypted at rest. The environment's value, when set, wins
+    (:mod:`guanxi.messaging.channel_settings`)."""
+
+    name = models.CharField(_("setting"), max_length=64, unique=True)
+    value = EncryptedTextField(_("value"))
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("channel setting")
+        verbose_name_plural = _("channel settings")
+
+    def __str__(self) -> str:
+        return self.name  # never the value
+
+
+class ChannelSettingChange(models.Model):
+    """Who set or cleared which channel setting, and when; never the value."""
+
+    class Action(models.TextChoices):
+        SET = "set", _("set")
+        CLEARED = "cleared", _("cleared")
+
+    name = models.CharField(_("setting"), max_length=64)
+    action = models.CharField(_("change"), max_length=8, choices=Action.choices)
+    changed_at = models.DateTimeField(_("when"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("channel setting change")
+        verbose_name_plural = _("channel setting changes")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.action}"

@@ -5,6 +5,12 @@ What is already certain is settled here, without decrypting anyone: marketing
 without current consent on the channel, no address, an address suppressed
 after a permanent failure. Those rows are kept as ``suppressed`` with their
 reason; the rest are queued and checked again when they are sent.
+
+Where the address is a column of the customer (e-mail, SMS, phone) or none is
+needed (webhook, the WeCom robot), the rows are written by the database: one
+``INSERT … SELECT`` over the audience, the reason a ``CASE`` (a million
+customers in seconds rather than minutes). WeCom to customers, whose address
+is a source identity suppressed by a keyed hash, goes row by row in Python.
 """
 
 from __future__ import annotations
@@ -13,8 +19,19 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from guanxi.customers.selectors import identity_external_id
@@ -25,7 +42,7 @@ from guanxi.messaging.choices import (
     Purpose,
     SuppressReason,
 )
-from guanxi.messaging.models import Broadcast, Message
+from guanxi.messaging.models import Broadcast, Message, SuppressedAddress
 from guanxi.messaging.outbox import QueueCount, idempotency_key, suppressed_indexes
 from guanxi.messaging.rendering import MessageTemplate
 from guanxi.messaging.rules import (
@@ -101,6 +118,145 @@ def _reason(
     return ""
 
 
+def _key_sqlite(cause: str, customer_id: int, channel: str) -> str:
+    return idempotency_key(cause=cause, customer_id=customer_id, channel=channel)
+
+
+def _key_sql(column: str) -> str:
+    """SQL for :func:`idempotency_key` of the row's customer id ``column``
+    (params: cause, channel): the same 40 hex digits as in Python."""
+    if connection.vendor == "postgresql":
+        return (
+            "substr(encode(sha256(convert_to(%s || '|' || "
+            f"{column}::text || '|' || %s, 'UTF8')), 'hex'), 1, 40)"
+        )
+    # SQLite has no SHA-256: the Python function, registered on the connection.
+    connection.ensure_connection()
+    connection.connection.create_function(
+        "guanxi_idempotency_key", 3, _key_sqlite, deterministic=True
+    )
+    return f"guanxi_idempotency_key(%s, {column}, %s)"
+
+
+def _consent_needed(channel: str) -> Any:
+    """The customer's current marketing consent on the channel the message
+    needs it for (a webhook: the preferred channel), as an expression."""
+    if channel != MessageChannel.WEBHOOK:
+        return Coalesce(
+            consent_latest(purpose=Purpose.MARKETING, channel=channel), Value(False)
+        )
+    return Case(
+        *[
+            When(
+                preferred_channel=c,
+                then=Coalesce(
+                    consent_latest(purpose=Purpose.MARKETING, channel=c), Value(False)
+                ),
+            )
+            for c in ConsentChannel.values
+        ],
+        default=Value(False),
+    )
+
+
+def _reason_sql(
+    customers: QuerySet[Any], *, channel: str, purpose: str, index_field: str | None
+) -> tuple[str, tuple[Any, ...]]:
+    """SELECT customer id, reason ('' to send) for the audience."""
+    whens = []
+    if index_field is not None:
+        whens += [
+            When(
+                Q(**{f"{index_field}__isnull": True}) | Q(**{index_field: ""}),
+                then=Value(SuppressReason.NO_ADDRESS.value),
+            ),
+            When(
+                Exists(
+                    SuppressedAddress.objects.filter(
+                        channel=channel, address_index=OuterRef(index_field)
+                    )
+                ),
+                then=Value(SuppressReason.ADDRESS_SUPPRESSED.value),
+            ),
+        ]
+    if purpose == Purpose.MARKETING:
+        whens.append(
+            When(Q(consent_ok=False), then=Value(SuppressReason.NO_CONSENT.value))
+        )
+        customers = customers.annotate(consent_ok=_consent_needed(channel))
+    reason = Case(*whens, default=Value("")) if whens else Value("")
+    rows = customers.order_by().annotate(qcid=F("pk"), qreason=reason)
+    sql, params = rows.values("qcid", "qreason").query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _insert_select(
+    customers: QuerySet[Any],
+    *,
+    broadcast: Broadcast,
+    channel: str,
+    purpose: str,
+    index_field: str | None,
+    now: dt.datetime,
+) -> None:
+    cause = str(broadcast)
+    select, params = _reason_sql(
+        customers, channel=channel, purpose=purpose, index_field=index_field
+    )
+    table = connection.ops.quote_name(Message._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"INSERT INTO {table} (cause, broadcast_id, customer_id, channel, purpose, "
+        "idempotency_key, status, reason, attempts, next_attempt_at, lease_token, "
+        "last_error, created_at, provider_id) "
+        f"SELECT %s, %s, a.qcid, %s, %s, {_key_sql('a.qcid')}, "
+        "CASE WHEN a.qreason = '' THEN %s ELSE %s END, a.qreason, 0, %s, '', '', "
+        f"%s, '' FROM ({select}) a"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                cause,
+                broadcast.pk,
+                channel,
+                purpose,
+                cause,
+                channel,
+                MessageStatus.QUEUED.value,
+                MessageStatus.SUPPRESSED.value,
+                adapt(now),
+                adapt(now),
+                *params,
+            ],
+        )
+
+
+def _counted(broadcast: Broadcast) -> QueueCount:
+    count = QueueCount()
+    rows = (
+        Message.objects.filter(broadcast=broadcast)
+        .order_by()
+        .values("reason")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        if row["reason"]:
+            count.suppressed[row["reason"]] = row["n"]
+        else:
+            count.queued = row["n"]
+    return count
+
+
+def _parts(customers: QuerySet[Any], ids: list[int] | None) -> list[QuerySet[Any]]:
+    """The audience, or the listed ids of it in chunks (a file's list)."""
+    if ids is None:
+        return [customers]
+    return [
+        customers.filter(pk__in=ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)
+    ]
+
+
 def _settled(
     customers: QuerySet[Any],
     *,
@@ -109,16 +265,10 @@ def _settled(
     ids: list[int] | None,
 ) -> Iterator[list[tuple[dict[str, Any], str]]]:
     """The audience in chunks, each customer's row with the reason it is
-    suppressed ("" when it is queued): what queueing and its dry run share."""
+    suppressed ("" when it is queued), settled in Python: the path of WeCom
+    to customers (the address a source identity), shared by queueing and its
+    dry run."""
     index_field = _address_key(channel)
-    parts = (
-        [customers]
-        if ids is None
-        else [
-            customers.filter(pk__in=ids[i : i + CHUNK])
-            for i in range(0, len(ids), CHUNK)
-        ]
-    )
     chunk: list[dict[str, Any]] = []
 
     def settle() -> list[tuple[dict[str, Any], str]]:
@@ -141,7 +291,7 @@ def _settled(
             for row in chunk
         ]
 
-    for part in parts:
+    for part in _parts(customers, ids):
         for row in _rows(part, channel=channel, purpose=purpose).iterator(
             chunk_size=CHUNK
         ):
@@ -161,9 +311,27 @@ def broadcast_dry_run(
     ids: list[int] | None = None,
 ) -> QueueCount:
     """What :func:`broadcast_queue` would count, writing nothing: who would be
-    queued and who suppressed, and why (the reasons settled when queueing;
-    consent, caps and quiet hours are checked again when each is sent)."""
+    queued and who suppressed, and why (the same reasons, from the same SQL or
+    the same Python; consent, caps and quiet hours are checked again when each
+    is sent)."""
     count = QueueCount()
+    index_field = _address_key(channel)
+    if index_field != WECOM_ID:
+        for part in _parts(customers, ids):
+            select, params = _reason_sql(
+                part, channel=channel, purpose=purpose, index_field=index_field
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT a.qreason, COUNT(*) FROM ({select}) a GROUP BY a.qreason",
+                    params,
+                )
+                for reason, n in cursor.fetchall():
+                    if reason:
+                        count.suppressed[reason] = count.suppressed.get(reason, 0) + n
+                    else:
+                        count.queued += n
+        return count
     for chunk in _settled(customers, channel=channel, purpose=purpose, ids=ids):
         for _row, reason in chunk:
             if reason:
@@ -187,6 +355,7 @@ def broadcast_queue(
     """Write the broadcast and its messages; the counts by outcome.
     ``ids``: only these of ``customers`` (a list from a file, read in chunks)."""
     now = now or timezone.now()
+    index_field = _address_key(channel)
     count = QueueCount()
     with transaction.atomic():
         broadcast = Broadcast.objects.create(
@@ -198,6 +367,17 @@ def broadcast_queue(
             created_by=actor if getattr(actor, "pk", None) else None,
             created_at=now,
         )
+        if index_field != WECOM_ID:
+            for part in _parts(customers, ids):
+                _insert_select(
+                    part,
+                    broadcast=broadcast,
+                    channel=channel,
+                    purpose=purpose,
+                    index_field=index_field,
+                    now=now,
+                )
+            return broadcast, _counted(broadcast)
         cause = str(broadcast)
         for chunk in _settled(customers, channel=channel, purpose=purpose, ids=ids):
             messages = []

@@ -33,10 +33,10 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from guanxi.messaging.channel_settings import channel_setting
 from guanxi.messaging.choices import MessageChannel, MessageStatus
 from guanxi.messaging.events import message_event_record
 from guanxi.messaging.models import Message, MessageEvent
@@ -90,7 +90,7 @@ def _iso_time(value: Any, now: dt.datetime) -> dt.datetime:
 
 
 def receipt_token_ok(token: str) -> bool:
-    expected = str(settings.GUANXI_SMS_RECEIPT_TOKEN or "")
+    expected = channel_setting("GUANXI_SMS_RECEIPT_TOKEN")
     return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
 
 
@@ -103,7 +103,7 @@ def receipts_parse(
     if provider == "http":
         stamp = str(headers.get("X-Guanxi-Timestamp", ""))
         mac = hmac.new(
-            str(settings.GUANXI_SMS_KEY_SECRET).encode(),
+            channel_setting("GUANXI_SMS_KEY_SECRET").encode(),
             stamp.encode() + b"." + body,
             hashlib.sha256,
         )

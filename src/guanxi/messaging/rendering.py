@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from guanxi.core.errors import ValidationFailed
@@ -146,13 +146,19 @@ def template_parse(text: str, *, needs_subject: bool) -> MessageTemplate:
     return MessageTemplate(subject=subject, body=body, body_line=body_line)
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> Template:
+    """A template compiled once per process: a broadcast's every message
+    renders the same source (compiling costs more than rendering)."""
+    return _environment().from_string(source)
+
+
 def render(*, subject: str, body: str, values: dict[str, Any]) -> Rendered:
     """Render a checked template with one customer's values. The subject is
     one line; the HTML part is the text, escaped, in paragraphs."""
-    env = _environment()
     context = {name: str(values.get(name) or "") for name in VARIABLES}
-    one_line = _LINE_BREAKS.sub(" ", env.from_string(subject).render(context)).strip()
-    text = env.from_string(body).render(context)
+    one_line = _LINE_BREAKS.sub(" ", _compiled(subject).render(context)).strip()
+    text = _compiled(body).render(context)
     html = (
         '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
         f"{linebreaks(text, autoescape=True)}</body></html>"

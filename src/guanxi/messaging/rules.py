@@ -13,6 +13,7 @@ from django.conf import settings
 
 from guanxi.core.crypto import blind_index
 from guanxi.customers.selectors import customer_external_id
+from guanxi.messaging.channel_settings import channel_setting
 from guanxi.messaging.choices import (
     ConsentChannel,
     MessageChannel,
@@ -40,7 +41,7 @@ WECOM_SOURCE = "wecom"
 def wecom_to_customers() -> bool:
     """Whether WeCom messages go to customers (the external-contact API) —
     not to a staff group's robot (``GUANXI_WECOM_MODE=robot``)."""
-    return str(settings.GUANXI_WECOM_MODE or "external") != "robot"
+    return channel_setting("GUANXI_WECOM_MODE") != "robot"
 
 
 def needs_address(channel: str) -> bool:

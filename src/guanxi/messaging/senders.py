@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.messaging.channel_settings import (
+    CHANNEL_SETTINGS,
+    channel_default,
+    channel_setting,
+)
 from guanxi.messaging.channels.base import Sender
 from guanxi.messaging.channels.email import EmailSender
 from guanxi.messaging.channels.phone import PhoneSender
@@ -26,7 +34,16 @@ from guanxi.messaging.rendering import SAMPLE, VARIABLES, render
 
 def _unset(names: list[str]) -> list[str]:
     """The settings of ``names`` that are empty."""
-    return [name for name in names if not str(getattr(settings, name) or "")]
+    return [name for name in names if not channel_setting(name)]
+
+
+def _whole(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationFailed(
+            _("GUANXI_SMS_MAX_SEGMENTS must be a whole number.")
+        ) from None
 
 
 def _missing(names: list[str]) -> ValidationFailed:
@@ -38,7 +55,7 @@ def _missing(names: list[str]) -> ValidationFailed:
 def sms_settings() -> SmsSettings:
     """The SMS settings, checked. Raises ``ValidationFailed`` naming the
     settings that are missing or wrong (never their values)."""
-    provider = str(settings.GUANXI_SMS_PROVIDER or "").strip()
+    provider = channel_setting("GUANXI_SMS_PROVIDER").strip()
     if not provider:
         raise _missing(["GUANXI_SMS_PROVIDER"])
     if provider not in PROVIDERS:
@@ -66,7 +83,7 @@ def sms_settings() -> SmsSettings:
     if missing:
         raise _missing(missing)
     params = tuple(
-        p.strip() for p in str(settings.GUANXI_SMS_TEMPLATE_PARAMS or "").split(",")
+        p.strip() for p in channel_setting("GUANXI_SMS_TEMPLATE_PARAMS").split(",")
     )
     params = tuple(p for p in params if p)
     unknown = [p for p in params if p not in VARIABLES]
@@ -78,20 +95,20 @@ def sms_settings() -> SmsSettings:
             )
             % {"name": unknown[0][:40], "known": ", ".join(VARIABLES)}
         )
-    segments = int(settings.GUANXI_SMS_MAX_SEGMENTS)
+    segments = _whole(channel_setting("GUANXI_SMS_MAX_SEGMENTS"))
     if segments < 1:
         raise ValidationFailed(_("GUANXI_SMS_MAX_SEGMENTS must be at least 1."))
     return SmsSettings(
         provider=provider,
-        key_id=str(settings.GUANXI_SMS_KEY_ID or ""),
-        key_secret=str(settings.GUANXI_SMS_KEY_SECRET),
-        sign_name=str(settings.GUANXI_SMS_SIGN_NAME or ""),
-        template=str(settings.GUANXI_SMS_TEMPLATE or ""),
+        key_id=channel_setting("GUANXI_SMS_KEY_ID"),
+        key_secret=channel_setting("GUANXI_SMS_KEY_SECRET"),
+        sign_name=channel_setting("GUANXI_SMS_SIGN_NAME"),
+        template=channel_setting("GUANXI_SMS_TEMPLATE"),
         template_params=params,
-        text_param=str(settings.GUANXI_SMS_TEXT_PARAM or "content"),
-        app_id=str(settings.GUANXI_SMS_APP_ID or ""),
-        region=str(settings.GUANXI_SMS_REGION or ""),
-        endpoint=str(settings.GUANXI_SMS_ENDPOINT or ""),
+        text_param=channel_setting("GUANXI_SMS_TEXT_PARAM"),
+        app_id=channel_setting("GUANXI_SMS_APP_ID"),
+        region=channel_setting("GUANXI_SMS_REGION"),
+        endpoint=channel_setting("GUANXI_SMS_ENDPOINT"),
         max_segments=segments,
         allow_loopback_http=bool(settings.GUANXI_CHANNELS_LOOPBACK_HTTP),
     )
@@ -99,7 +116,7 @@ def sms_settings() -> SmsSettings:
 
 def wecom_settings() -> WecomSettings:
     """The WeCom settings, checked (``ValidationFailed`` names what is missing)."""
-    mode = str(settings.GUANXI_WECOM_MODE or "external").strip()
+    mode = channel_setting("GUANXI_WECOM_MODE").strip()
     if mode not in MODES:
         raise ValidationFailed(
             _("GUANXI_WECOM_MODE is external or robot, not %(value)r.")
@@ -115,7 +132,7 @@ def wecom_settings() -> WecomSettings:
         raise ValidationFailed(
             _("WeCom is not set up: set %(names)s.") % {"names": ", ".join(missing)}
         )
-    robot_format = str(settings.GUANXI_WECOM_ROBOT_FORMAT or "text")
+    robot_format = channel_setting("GUANXI_WECOM_ROBOT_FORMAT")
     if robot_format not in {"text", "markdown"}:
         raise ValidationFailed(
             _("GUANXI_WECOM_ROBOT_FORMAT is text or markdown, not %(value)r.")
@@ -123,12 +140,12 @@ def wecom_settings() -> WecomSettings:
         )
     return WecomSettings(
         mode=mode,
-        base_url=str(settings.GUANXI_WECOM_BASE_URL or "https://qyapi.weixin.qq.com"),
-        robot_key=str(settings.GUANXI_WECOM_ROBOT_KEY or ""),
+        base_url=channel_setting("GUANXI_WECOM_BASE_URL"),
+        robot_key=channel_setting("GUANXI_WECOM_ROBOT_KEY"),
         robot_format=robot_format,
-        corp_id=str(settings.GUANXI_WECOM_CORP_ID or ""),
-        secret=str(settings.GUANXI_WECOM_SECRET or ""),
-        sender=str(settings.GUANXI_WECOM_SENDER or ""),
+        corp_id=channel_setting("GUANXI_WECOM_CORP_ID"),
+        secret=channel_setting("GUANXI_WECOM_SECRET"),
+        sender=channel_setting("GUANXI_WECOM_SENDER"),
         allow_loopback_http=bool(settings.GUANXI_CHANNELS_LOOPBACK_HTTP),
     )
 
@@ -137,21 +154,22 @@ def sender_for(channel: str) -> Sender:
     """The channel's sender. Raises ``ValidationFailed`` when it cannot send
     (not set up, or not built yet)."""
     if channel == MessageChannel.EMAIL:
-        if not settings.GUANXI_EMAIL_URL:
+        url = channel_setting("GUANXI_EMAIL_URL")
+        if not url:
             raise ValidationFailed(_("E-mail is not set up: set GUANXI_EMAIL_URL."))
-        return EmailSender(
-            url=settings.GUANXI_EMAIL_URL, from_address=settings.GUANXI_EMAIL_FROM
-        )
+        return EmailSender(url=url, from_address=channel_setting("GUANXI_EMAIL_FROM"))
     if channel == MessageChannel.WEBHOOK:
-        if not settings.GUANXI_WEBHOOK_URL or not settings.GUANXI_WEBHOOK_SECRET:
+        url = channel_setting("GUANXI_WEBHOOK_URL")
+        secret = channel_setting("GUANXI_WEBHOOK_SECRET")
+        if not url or not secret:
             raise ValidationFailed(
                 _(
                     "The webhook is not set up: set GUANXI_WEBHOOK_URL and GUANXI_WEBHOOK_SECRET."
                 )
             )
         return WebhookSender(
-            url=settings.GUANXI_WEBHOOK_URL,
-            secret=settings.GUANXI_WEBHOOK_SECRET,
+            url=url,
+            secret=secret,
             allow_loopback_http=bool(settings.GUANXI_WEBHOOK_LOOPBACK_HTTP),
         )
     if channel == MessageChannel.PHONE:
@@ -176,8 +194,8 @@ def sms_limits() -> tuple[str, int]:
     """The sign name and the most parts an SMS may have, from the settings
     (whether or not a provider is set up yet)."""
     return (
-        str(settings.GUANXI_SMS_SIGN_NAME or ""),
-        max(1, int(settings.GUANXI_SMS_MAX_SEGMENTS)),
+        channel_setting("GUANXI_SMS_SIGN_NAME"),
+        max(1, int(channel_setting("GUANXI_SMS_MAX_SEGMENTS") or 3)),
     )
 
 
@@ -198,6 +216,32 @@ def sms_body_check(body: str, *, sign_name: str, max_segments: int) -> None:
             },
             field="template",
         )
+
+
+def channel_setup_check(channel: str) -> None:
+    """Whether the channel's settings as they stand make a working channel:
+    nothing set at all (the channel is off), or everything it needs, well
+    formed. Raises ``ValidationFailed`` naming the setting (never a value)."""
+    specs = CHANNEL_SETTINGS[channel]
+    if all(channel_setting(s.name) == channel_default(s.name) for s in specs):
+        return
+    if channel == MessageChannel.EMAIL:
+        sender_for(channel).close()  # parses the URL
+        try:
+            validate_email(channel_setting("GUANXI_EMAIL_FROM"))
+        except ValidationError:
+            raise ValidationFailed(
+                _("GUANXI_EMAIL_FROM is not an e-mail address.")
+            ) from None
+    elif channel == MessageChannel.WEBHOOK:
+        sender_for(channel).close()  # both set
+        parts = urlsplit(channel_setting("GUANXI_WEBHOOK_URL"))
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValidationFailed(_("GUANXI_WEBHOOK_URL must be an https:// URL."))
+    elif channel == MessageChannel.SMS:
+        sms_settings()
+    elif channel == MessageChannel.WECOM:
+        wecom_settings()
 
 
 def channel_template_check(*, channel: str, purpose: str, template: Any) -> None:

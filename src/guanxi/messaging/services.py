@@ -1,24 +1,44 @@
-"""Writes of messaging: the consent ledger and sending to an audience."""
+"""Writes of messaging: the consent ledger, sending to an audience and the
+channels' settings set on the admin page."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import ValidationFailed
+from guanxi.access.policies import policy_for
+from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.messaging.audiences import Audience, audience_customers
+from guanxi.messaging.channel_settings import (
+    CHANNEL_SETTINGS,
+    channel_settings_forget,
+    channel_settings_stored,
+    setting_from_environment,
+)
+from guanxi.messaging.channels.base import Envelope, Outcome
 from guanxi.messaging.choices import MessageChannel, Purpose
 from guanxi.messaging.consent import consent_record, consent_unsubscribe
 from guanxi.messaging.delivery import messages_dispatch
 from guanxi.messaging.mail_events import mail_events_record
-from guanxi.messaging.models import LedgerRefused, Template
+from guanxi.messaging.models import (
+    ChannelSetting,
+    ChannelSettingChange,
+    LedgerRefused,
+    Template,
+)
 from guanxi.messaging.outbox import QueueCount
 from guanxi.messaging.queueing import broadcast_dry_run, broadcast_queue
 from guanxi.messaging.receipts import sms_receipts_record
 from guanxi.messaging.rendering import MessageTemplate, template_parse
-from guanxi.messaging.senders import channel_template_check, sender_for
+from guanxi.messaging.senders import (
+    channel_setup_check,
+    channel_template_check,
+    sender_for,
+)
 from guanxi.messaging.staffmail import StaffMailer
 from guanxi.messaging.stored import (
     template_delete,
@@ -35,6 +55,8 @@ __all__ = [
     "broadcast_preview",
     "broadcast_send",
     "broadcast_send_stored",
+    "channel_settings_save",
+    "channel_test_email",
     "click_follow",
     "consent_record",
     "consent_unsubscribe",
@@ -168,4 +190,126 @@ def broadcast_preview(
         purpose=template.purpose,
         customers=who.customers,
         ids=who.ids,
+    )
+
+
+MAX_SETTING_CHARS = 2000
+
+
+def _setting_value(name: str, value: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_SETTING_CHARS:
+        raise ValidationFailed(
+            _("%(name)s is longer than %(max)d characters.")
+            % {"name": name, "max": MAX_SETTING_CHARS}
+        )
+    if any(c in value for c in "\r\n\x00"):
+        raise ValidationFailed(_("%(name)s must be one line.") % {"name": name})
+    return value
+
+
+def channel_settings_save(
+    *,
+    actor: Any,
+    channel: str,
+    values: dict[str, str],
+    clear: set[str] | frozenset[str] = frozenset(),
+) -> list[str]:
+    """Set (``values``) and clear (``clear``) settings of one channel on the
+    admin page; the names that changed. A secret left empty keeps its value.
+    The channel must then be off (nothing set) or complete and well formed:
+    otherwise ``ValidationFailed`` and nothing changes. Each change is
+    recorded with who and when, never the value."""
+    if not policy_for(actor).may_administer:
+        raise PermissionDenied(_("your role may not change the channels"))
+    specs = CHANNEL_SETTINGS.get(channel)
+    if specs is None:
+        raise NotFound(_("No such channel."))
+    known = {spec.name: spec for spec in specs}
+    unknown = sorted((set(values) | set(clear)) - set(known))
+    if unknown:
+        raise ValidationFailed(
+            _("%(name)s is not a setting of this channel.") % {"name": unknown[0][:64]}
+        )
+    stored = channel_settings_stored()
+    wanted: dict[str, str] = {}
+    for name in [spec.name for spec in specs]:
+        spec = known[name]
+        if name in clear:
+            new = ""
+        elif name in values:
+            new = _setting_value(name, values[name])
+            if spec.secret and not new:
+                continue  # write-only: empty keeps what is set
+        else:
+            continue
+        if new == stored.get(name, ""):
+            continue
+        if setting_from_environment(name):
+            raise ValidationFailed(
+                _("%(name)s is set in the environment; change it there.")
+                % {"name": name}
+            )
+        wanted[name] = new
+    if not wanted:
+        return []
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            for name, new in wanted.items():
+                if new:
+                    ChannelSetting.objects.update_or_create(
+                        name=name,
+                        defaults={"value": new, "updated_at": now, "updated_by": actor},
+                    )
+                else:
+                    ChannelSetting.objects.filter(name=name).delete()
+                ChannelSettingChange.objects.create(
+                    name=name,
+                    action=ChannelSettingChange.Action.SET
+                    if new
+                    else ChannelSettingChange.Action.CLEARED,
+                    changed_at=now,
+                    changed_by=actor,
+                )
+            channel_settings_forget()
+            channel_setup_check(channel)  # raises: the transaction rolls back
+    finally:
+        channel_settings_forget()
+    return list(wanted)
+
+
+def channel_test_email(*, actor: Any) -> str:
+    """Send a test e-mail to the admin's own address through the e-mail
+    channel as it is set up; what happened, in words. Raises
+    ``ValidationFailed`` when it was not sent (with the server's code, never
+    a setting's value)."""
+    if not policy_for(actor).may_administer:
+        raise PermissionDenied(_("your role may not change the channels"))
+    to = str(getattr(actor, "email", "") or "")
+    if not to:
+        raise ValidationFailed(
+            _("Your account has no e-mail address: add one to receive the test.")
+        )
+    sender = sender_for(MessageChannel.EMAIL)
+    text = _("This is a test from Guanxi: the e-mail channel works.")
+    try:
+        result = sender.send(
+            Envelope(
+                key=f"test-{secrets.token_hex(12)}",
+                message_id=0,
+                customer_id=0,
+                purpose=Purpose.SERVICE,
+                to=to,
+                subject=_("Guanxi test e-mail"),
+                text=text,
+                html=f"<p>{text}</p>",
+            )
+        )
+    finally:
+        sender.close()
+    if result.outcome is Outcome.SENT:
+        return _("A test e-mail went to %(address)s.") % {"address": to}
+    raise ValidationFailed(
+        _("The test e-mail was not sent: %(code)s.") % {"code": result.code}
     )

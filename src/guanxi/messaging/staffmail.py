@@ -4,6 +4,7 @@ consent ledger, no unsubscribe link and no outbox row."""
 
 from __future__ import annotations
 
+from guanxi.messaging.channel_settings import channel_setting
 from guanxi.messaging.channels.base import Envelope, Outcome
 from guanxi.messaging.choices import MessageChannel
 from guanxi.messaging.senders import sender_for
@@ -14,6 +15,11 @@ __all__ = ["StaffMailer"]
 class StaffMailer:
     """One SMTP connection for a batch of staff e-mails. Raises
     ``ValidationFailed`` when e-mail is not set up."""
+
+    @staticmethod
+    def configured() -> bool:
+        """Whether e-mail is set up (the environment or the channels page)."""
+        return bool(channel_setting("GUANXI_EMAIL_URL"))
 
     def __init__(self) -> None:
         self._sender = sender_for(MessageChannel.EMAIL)

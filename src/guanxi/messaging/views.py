@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.http import (
     Http404,
     HttpRequest,
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from guanxi.messaging.channel_settings import channel_setting
 from guanxi.messaging.mail_events import (
     MailEventsRefused,
     mail_events_parse,
@@ -70,7 +70,7 @@ def sms_receipts(request: HttpRequest) -> HttpResponse:
     """The SMS provider's delivery reports (:mod:`guanxi.messaging.receipts`).
     Without ``GUANXI_SMS_RECEIPT_TOKEN``, or with another ``?token=``, there
     is no such page."""
-    provider = str(settings.GUANXI_SMS_PROVIDER or "")
+    provider = channel_setting("GUANXI_SMS_PROVIDER")
     token = str(request.GET.get("token", ""))
     if not receipt_token_ok(token) or provider not in ACKS:
         raise Http404

@@ -17,8 +17,10 @@ import smtplib
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend
+from django.core.mail.message import sanitize_address
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
@@ -121,11 +123,21 @@ class EmailSender:
             return failed("no valid address", suppress_address=False)
         try:
             mail = self.message(envelope)
-            mail.message()  # refuses a header with a line break before connecting
+            # Built once (a header with a line break is refused here, before
+            # connecting) and handed to the connection as bytes, as Django's
+            # backend would after building it a second time.
+            # Django's MIME classes take ``linesep`` (the stubs know email's only).
+            data = mail.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
+            encoding = mail.encoding or settings.DEFAULT_CHARSET
+            sender = sanitize_address(mail.from_email, encoding)
+            recipients = [sanitize_address(to, encoding) for to in mail.recipients()]
         except (ValueError, UnicodeError):
             return failed("address refused before sending")
         try:
-            self._open().send_messages([mail])
+            connection = self._open().connection
+            if connection is None:  # the backend could not connect
+                raise smtplib.SMTPServerDisconnected("not connected")
+            connection.sendmail(sender, recipients, data)
         except smtplib.SMTPRecipientsRefused as error:
             code, _text = next(iter(error.recipients.values()), (0, b""))
             if 500 <= code < 600:

@@ -252,3 +252,21 @@ from guanxi.messaging.tests.access_cases_templates import (  # noqa: E402
 )
 
 CASES += TEMPLATE_CASES
+# --- the channels' settings page (admins only) --------------------------------
+ADMINS = expect(404, anonymous=302, admin=200)
+ADMINS_REDIRECT = expect(404, anonymous=302, admin=302)
+
+CASES += [
+    AccessCase("messaging-channels:channels", ADMINS),
+    # Saving with nothing to change: the admin is sent back to the page.
+    AccessCase(
+        "messaging-channels:channels",
+        ADMINS_REDIRECT,
+        method="POST",
+        data=lambda w: {"channel": "webhook", "GUANXI_WEBHOOK_URL": ""},
+    ),
+]
+CASES += [
+    # The test e-mail: whether it went or not, the admin is sent back.
+    AccessCase("messaging-channels:test-email", ADMINS_REDIRECT, method="POST"),
+]

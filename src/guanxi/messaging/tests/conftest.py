@@ -22,6 +22,17 @@ def english() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def channel_settings_fresh() -> Iterator[None]:
+    """Stored channel settings are cached per process: a test's rolled-back
+    rows must not be seen by the next test."""
+    from guanxi.messaging.channel_settings import channel_settings_forget
+
+    channel_settings_forget()
+    yield
+    channel_settings_forget()
+
+
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[SmtpRecorder]:
     """A real SMTP server on 127.0.0.1 that ``GUANXI_EMAIL_URL`` points at;
