@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0003_sms_wecom_provider_id_events'),
+        ('messaging', '0006_tracking'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
