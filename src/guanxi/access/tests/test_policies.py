@@ -184,10 +184,12 @@ def test_a_scope_of_everyone_names_no_manager() -> None:
 ROOT = Path(guanxi.__file__).parent
 # Role and scope conditions written outside access: a comparison with a contact
 # view, or a lookup by account manager (giving a new customer one is a write,
-# ``customer.assigned_manager = actor``, and allowed).
+# ``customer.assigned_manager = actor``, and allowed; so is following the
+# relation to read the manager, ``select_related("customer__assigned_manager")``,
+# the quoted relation name alone).
 RESTATED = re.compile(
     r"ContactView\.|contact_view\s*==|assigned_manager(_id)?=actor\b"
-    r"|__assigned_manager|filter\(assigned_manager"
+    r"|__assigned_manager(?![\"'])|filter\(assigned_manager"
 )
 
 
