@@ -19,6 +19,7 @@ urlpatterns = [
     path("segments/", include("guanxi.segments.urls")),
     path("m/", include("guanxi.messaging.urls")),
     path("care/", include("guanxi.care.urls")),
+    path("audit/", include("guanxi.audit.urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),
 ]
