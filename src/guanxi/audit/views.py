@@ -99,7 +99,10 @@ def event_list(request: HtmxHttpRequest) -> HttpResponse:
     template = page_or_fragment(
         request, page="audit/event_list.html", fragment="audit/partials/events.html"
     )
-    return render(request, template, context, status=400 if error else 200)
+    # htmx swaps only 2xx answers: a fragment carries its message with a 200,
+    # the whole page with a 400 (as care's inbox does).
+    failed = bool(error) and template == "audit/event_list.html"
+    return render(request, template, context, status=400 if failed else 200)
 
 
 def _csv_lines(events: Iterator[AuditEvent]) -> Iterator[str]:

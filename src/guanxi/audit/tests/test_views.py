@@ -227,3 +227,14 @@ def test_other_roles_are_refused_and_nothing_is_recorded(
     assert client.get("/audit/").status_code == 403
     assert client.get("/audit/export.csv").status_code == 403
     assert AuditEvent.objects.count() == before
+
+
+def test_a_wrong_search_from_the_form_swaps_in_its_message(
+    users: dict[str, Any], log: dict[str, AuditEvent]
+) -> None:
+    answer = _client(users["admin"]).get("/audit/?customer=x", HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200  # htmx swaps only 2xx answers
+    html = answer.content.decode()
+    assert html.strip().startswith('<p class="message error" role="alert"')
+    assert "The customer number is a whole number." in html
+    assert "<html" not in html
