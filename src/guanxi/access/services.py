@@ -27,6 +27,7 @@ from guanxi.access.choices import Language, Role
 from guanxi.access.links import link_parts, link_user_id, link_valid
 from guanxi.access.models import StaffProfile
 from guanxi.access.policies import policy_for, role_of
+from guanxi.audit.services import AuditAction, staff_changed
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 
 __all__ = [
@@ -75,6 +76,7 @@ def staff_role_set(*, user: Any, role: Role) -> StaffProfile:
     profile, _ = StaffProfile.objects.update_or_create(
         user=user, defaults={"role": role}
     )
+    user.staff_profile = profile  # role_of(user) reads the new role from now on
     user.is_staff = role == Role.ADMIN
     user.save(update_fields=["is_staff"])
     return profile
@@ -189,13 +191,17 @@ def staff_member_add(
     if password is not None:
         candidate = User(username=username, email=email, first_name=first_name)
         _password_check(password, password_again or "", candidate)
-    return staff_user_create(
+    user = staff_user_create(
         username=username,
         password=password,
         role=chosen,
         email=email,
         first_name=first_name,
     )
+    staff_changed(
+        actor=actor, action=AuditAction.STAFF_ADDED, user=user, to_role=chosen.value
+    )
+    return user
 
 
 @transaction.atomic
@@ -207,6 +213,7 @@ def staff_member_update(
     _manage_check(actor)
     chosen = _role(role)
     email = _email(email)
+    before = role_of(user)
     if (
         role_of(user) is Role.ADMIN
         and chosen is not Role.ADMIN
@@ -221,6 +228,14 @@ def staff_member_update(
     user.first_name = first_name.strip()[:150]
     user.email = email
     user.save(update_fields=["is_superuser", "first_name", "email"])
+    if before is not chosen:
+        staff_changed(
+            actor=actor,
+            action=AuditAction.ROLE_CHANGED,
+            user=user,
+            from_role=before.value if before is not None else "",
+            to_role=chosen.value,
+        )
     return user
 
 
@@ -236,6 +251,7 @@ def staff_member_deactivate(*, actor: Any, user: Any) -> Any:
     user.is_active = False
     user.save(update_fields=["is_active"])
     Token.objects.filter(user=user).delete()
+    staff_changed(actor=actor, action=AuditAction.STAFF_DEACTIVATED, user=user)
     return user
 
 
@@ -244,6 +260,7 @@ def staff_member_reactivate(*, actor: Any, user: Any) -> Any:
     _manage_check(actor)
     user.is_active = True
     user.save(update_fields=["is_active"])
+    staff_changed(actor=actor, action=AuditAction.STAFF_REACTIVATED, user=user)
     return user
 
 

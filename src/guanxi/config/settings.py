@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "guanxi.segments",
     "guanxi.care",
     "guanxi.messaging",
+    "guanxi.audit",
     "guanxi.web",
 ]
 

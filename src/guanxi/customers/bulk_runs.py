@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
+from guanxi.audit.services import manager_assigned
 from guanxi.core.bulk import adapt_datetime
 from guanxi.core.errors import PermissionDenied
 from guanxi.customers.choices import BulkKind, BulkStatus, CustomerChangeKind, TagSource
@@ -127,6 +128,13 @@ def _apply(action: BulkAction, ids: list[int]) -> int:
             )
             for pk in moving
         ]
+    )
+    manager_assigned(
+        actor=action.actor,
+        manager_id=action.manager_id,
+        count=len(moving),
+        via="bulk",
+        bulk_id=action.pk,
     )
     return Customer.objects.filter(pk__in=moving).update(
         assigned_manager_id=action.manager_id, updated_at=now

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.access.policies import policy_for
+from guanxi.audit.services import manager_assigned
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.normalize import (
     normalize_email,
@@ -348,6 +349,11 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
             actor=actor,
             kind=CustomerChangeKind.ASSIGNED,
             manager=customer.assigned_manager,
+        )
+        manager_assigned(
+            actor=actor,
+            customer_id=customer.pk,
+            manager_id=customer.assigned_manager_id,
         )
     if tags is not None:
         customer_tags_set_manual(actor=actor, customer=customer, names=tags)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
 from guanxi.access.policies import policy_for, scope_for
+from guanxi.audit.services import customer_viewed
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import KeysetPage, keyset_page
 from guanxi.core.values import parse_id
@@ -183,6 +184,9 @@ def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         fragment="customers/partials/timeline_items.html",
     )
     if template == "customers/customer_detail.html":
+        # The page shows the personal fields; "show older" of the timeline
+        # (the fragment) does not, and is not a view of them.
+        customer_viewed(actor=request.user, customer_id=customer.pk, via="web")
         card = customer_card(customer, policy=policy)
         manager = customer.assigned_manager if customer.assigned_manager_id else None
         context |= {

@@ -34,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any, Protocol
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -43,6 +44,7 @@ from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from guanxi.access.policies import Policy, policy_for
+from guanxi.audit.services import export_finished
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.selectors import order_list
 from guanxi.core.errors import DomainError, PermissionDenied, ValidationFailed
@@ -550,10 +552,7 @@ def export_write(
     try:
         _WRITERS[fmt](out, export_columns(kind, policy), counting(), record.for_people)
     except BaseException as exc:
-        record.status = ExportRecord.Status.FAILED
-        record.rows = counted
-        record.finished_at = timezone.now()
-        record.save(update_fields=["status", "rows", "finished_at"])
+        _finish(record, actor=actor, status=ExportRecord.Status.FAILED, rows=counted)
         # The kind of error only: messages of libraries may quote the value.
         audit_log.warning(
             "export %s failed after %s rows (%s)",
@@ -565,12 +564,30 @@ def export_write(
                 % {"rows": counted, "error": type(exc).__name__}
             ) from None
         raise
-    record.status = ExportRecord.Status.DONE
-    record.rows = counted
-    record.finished_at = timezone.now()
-    record.save(update_fields=["status", "rows", "finished_at"])
+    _finish(record, actor=actor, status=ExportRecord.Status.DONE, rows=counted)
     audit_log.info("export %s done: %s rows", record.pk, counted)
     return record
+
+
+def _finish(record: ExportRecord, *, actor: Any, status: str, rows: int) -> None:
+    """Mark the export done or failed and add it to the audit log (one event
+    per export: its rows, the role whose view it applied, its filters' names)."""
+    with transaction.atomic():
+        record.status = status
+        record.rows = rows
+        record.finished_at = timezone.now()
+        record.save(update_fields=["status", "rows", "finished_at"])
+        export_finished(
+            actor=actor,
+            export_id=record.pk,
+            kind=record.kind,
+            fmt=record.format,
+            rows=rows,
+            status=status,
+            role_applied=record.role,
+            query=record.query,
+            for_people=record.for_people,
+        )
 
 
 def too_many_rows_message(max_rows: int) -> str:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
+from guanxi.audit.services import settings_changed
 from guanxi.core.errors import PermissionDenied
 from guanxi.insights.models import InsightSettings, ScoreRun
 from guanxi.insights.runs import Progress, RunBusy, check_as_of, run_scoring
@@ -58,8 +60,11 @@ def insight_settings_save(*, actor: Any, values: dict[str, Any]) -> InsightSetti
     already validated by the settings form)."""
     _require_admin(actor)
     settings = InsightSettings.objects.filter(pk=1).first() or InsightSettings(pk=1)
+    changed = [n for n, v in values.items() if getattr(settings, n, None) != v]
     for name, value in values.items():
         setattr(settings, name, value)
     settings.full_clean()
-    settings.save()
+    with transaction.atomic():
+        settings.save()
+        settings_changed(actor=actor, settings="insights", fields=changed)
     return settings

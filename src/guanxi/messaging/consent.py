@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.audit.services import consent_recorded
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.selectors import customer_rows
 from guanxi.messaging.choices import ConsentChannel, ConsentSource, Purpose
@@ -68,7 +69,7 @@ def consent_record(
             field="evidence",
         )
     with transaction.atomic():
-        return ConsentRecord.objects.create(
+        record = ConsentRecord.objects.create(
             customer=customer,
             purpose=purpose,
             channel=channel,
@@ -79,6 +80,8 @@ def consent_record(
             recorded_by=actor if getattr(actor, "pk", None) else None,
             recorded_at=at or timezone.now(),
         )
+        consent_recorded(consent=record, actor=actor)
+        return record
 
 
 def consent_unsubscribe(*, token: str, confirm: bool) -> ConsentChannel | None:

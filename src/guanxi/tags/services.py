@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
+from guanxi.audit.services import settings_changed
 from guanxi.core.bulk import bulk_session
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.customers.selectors import customer_tag_count, tag_link_totals
@@ -170,6 +171,7 @@ def tag_rules_update(*, actor: Any, values: dict[str, Any]) -> TagRules:
     if not policy_for(actor).may_manage_tags:
         raise PermissionDenied(_("your role may not manage tags"))
     rules = tag_rules()
+    before = {name: getattr(rules, name, None) for name in RULE_LIMITS}
     for name, raw in values.items():
         if name not in RULE_LIMITS:
             raise ValidationFailed(_("unknown field: %(f)s") % {"f": name})
@@ -198,4 +200,9 @@ def tag_rules_update(*, actor: Any, values: dict[str, Any]) -> TagRules:
         )
     rules.pk = 1
     rules.save()
+    settings_changed(
+        actor=actor,
+        settings="tag_rules",
+        fields=[n for n in RULE_LIMITS if getattr(rules, n) != before[n]],
+    )
     return rules

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.access.policies import Policy, policy_for
+from guanxi.audit.services import customer_viewed
 from guanxi.core.api import ERRORS, NewestFirstPagination
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.core.values import parse_id
@@ -129,6 +130,7 @@ class CustomerViewSet(viewsets.GenericViewSet[Customer]):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         customer = _customer_for_api(request, pk)
+        customer_viewed(actor=request.user, customer_id=customer.pk, via="api")
         return Response(self.get_serializer(customer).data)
 
     def create(self, request: Request) -> Response:

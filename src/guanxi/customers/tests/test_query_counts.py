@@ -41,8 +41,9 @@ def test_customer_detail_page(
     # stage changes (before the first run: no snapshot to read), the tag
     # panel's links with who set them (tags.templatetags.tag_panel), the
     # customer's recorded changes, messages and their events, and for roles
-    # that assign the account managers to choose from
-    with django_assert_num_queries(14 + (role == "admin")):
+    # that assign the account managers to choose from, and the view's audit
+    # event
+    with django_assert_num_queries(15 + (role == "admin")):
         html = client.get(url).content.decode()
     assert html.count('<span class="when">') == 2
 
@@ -80,8 +81,8 @@ def test_customer_detail_page_with_scores(
     # snapshots, stage changes, playbook, the tag panel's links with who set
     # them (tags.templatetags.tag_panel), recorded changes, messages and
     # their events, and for roles that assign the account managers to choose
-    # from
-    with django_assert_num_queries(16 + (role == "admin")):
+    # from, and the view's audit event
+    with django_assert_num_queries(17 + (role == "admin")):
         html = client.get(url).content.decode()
     assert html.count('<li class="event-') == 20  # one page
     assert html.count('class="event-stage"') == 9
@@ -113,7 +114,7 @@ def test_customer_detail_endpoint(
 ) -> None:
     client = api_client_for(role)
     url = f"/api/v1/customers/{crowded_world.own_customer.pk}/"
-    # + customer, its tags
-    with django_assert_num_queries(4):
+    # + customer, its tags, the view's audit event
+    with django_assert_num_queries(5):
         body = client.get(url).json()
     assert body["name"] == "王芳"

@@ -1,0 +1,19 @@
+"""What the audit log records: one word per kind of event."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    CUSTOMER_VIEWED = "customer.viewed", _("Viewed a customer's personal fields")
+    EXPORTED = "export", _("Exported data")
+    MANAGER_ASSIGNED = "scope.assigned", _("Changed a customer's account manager")
+    STAFF_ADDED = "staff.added", _("Added a colleague")
+    ROLE_CHANGED = "staff.role", _("Changed a colleague's role")
+    STAFF_DEACTIVATED = "staff.deactivated", _("Deactivated a colleague")
+    STAFF_REACTIVATED = "staff.reactivated", _("Reactivated a colleague")
+    SETTINGS_CHANGED = "settings.changed", _("Changed settings")
+    CONSENT_RECORDED = "consent.recorded", _("Recorded consent")
+    KEY_ROTATED = "key.rotated", _("Rotated a key")
