@@ -48,6 +48,7 @@ from guanxi.customers.search import (
 
 __all__ = [
     "CUSTOMER_SORTS",
+    "PSEUDONYM_KEYS",
     "assignable_managers",
     "customer_filter_email",
     "customer_filter_name",
@@ -59,6 +60,7 @@ __all__ = [
     "customer_list",
     "customer_list_with_tags",
     "customer_monthly_new",
+    "customer_order_keys",
     "customer_rows",
     "customer_scope",
     "customer_search",
@@ -190,6 +192,19 @@ def customer_filter_source(qs: QuerySet[Customer], source: str) -> QuerySet[Cust
     return qs.filter(pk__in=known)
 
 
+#: The order of customers for roles that know them by pseudonym (the id only
+#: breaks a tie of two equal pseudonyms, and cursors are sealed).
+PSEUDONYM_KEYS = ("pseudonym", "id")
+
+
+def customer_order_keys(*, actor: Any) -> tuple[str, ...]:
+    """The order of ``actor``'s customer lists and exports: newest first
+    (``-id``), or by pseudonym for roles that know customers by it."""
+    if policy_for(actor).knows_customer_numbers:
+        return ("-id",)
+    return PSEUDONYM_KEYS
+
+
 #: ``?sort=`` of customer lists: the keys of its keyset pages, and whether
 #: the largest come first. Sorting by last purchase lists buyers only (the
 #: keys of a keyset page are never NULL).
@@ -205,10 +220,14 @@ CUSTOMER_SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
 
 
 def customer_sorted(
-    qs: QuerySet[Customer], sort: str
+    qs: QuerySet[Customer], sort: str, *, actor: Any = None
 ) -> tuple[QuerySet[Customer], tuple[str, ...], bool]:
     """``qs`` ready for a keyset page in the order ``sort`` names (one of
-    :data:`CUSTOMER_SORTS`): the queryset, its keys and their direction."""
+    :data:`CUSTOMER_SORTS`): the queryset, its keys and their direction.
+
+    For an ``actor`` who knows customers by pseudonym the number is no key:
+    the list is ordered by pseudonym (ties of a sort too), since a place in
+    the order of the numbers tells the number (:func:`customer_order_keys`)."""
     if sort not in CUSTOMER_SORTS:
         raise ValidationFailed(
             _("unknown sort order (choose one of: %(sorts)s)")
@@ -216,6 +235,10 @@ def customer_sorted(
             field="sort",
         )
     keys, descending = CUSTOMER_SORTS[sort]
+    if actor is not None and not policy_for(actor).knows_customer_numbers:
+        keys = (*keys[:-1], *PSEUDONYM_KEYS)
+        if not sort:
+            descending = False
     if "last_purchase_at" in keys:
         qs = qs.filter(last_purchase_at__isnull=False)
     return qs, keys, descending
@@ -243,8 +266,9 @@ def interaction_rows() -> QuerySet[Interaction]:
 
 
 def customer_list(*, actor: Any) -> QuerySet[Customer]:
-    """Customers in ``actor``'s scope, newest first. Filters: ``CustomerFilterSet``."""
-    return customer_scope(actor=actor).order_by("-id")
+    """Customers in ``actor``'s scope, newest first (by pseudonym for roles that
+    know customers by it). Filters: ``CustomerFilterSet``."""
+    return customer_scope(actor=actor).order_by(*customer_order_keys(actor=actor))
 
 
 def customer_list_with_tags(*, actor: Any) -> QuerySet[Customer]:

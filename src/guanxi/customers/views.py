@@ -104,7 +104,7 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
             request.GET, queryset=customer_scope(actor=request.user), request=request
         )
         qs, keys, descending = customer_sorted(
-            filterset.qs, request.GET.get("sort", "")
+            filterset.qs, request.GET.get("sort", ""), actor=request.user
         )
         page = keyset_page(
             qs.prefetch_related("tags"),
