@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +25,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_filters import fields as filter_fields
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -43,6 +44,7 @@ from guanxi.core.values import MAX_ID
 __all__ = [
     "ERRORS",
     "MAX_BODY_BYTES",
+    "TOO_MANY",
     "ByPseudonymPagination",
     "FilterBackend",
     "JSONParser",
@@ -57,6 +59,11 @@ __all__ = [
 #: is well under 2 MB).
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
+#: The answer to a request over a rate limit (an API read throttle).
+TOO_MANY = gettext_noop(
+    "too many requests in a short time: wait a minute and try again"
+)
+
 _ERROR = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
     description='`{"detail": message}` or `{field: [message]}`',
@@ -67,6 +74,7 @@ ERRORS: dict[int, OpenApiResponse] = {
     401: _ERROR,
     403: _ERROR,
     404: _ERROR,
+    429: _ERROR,
 }
 
 
@@ -121,6 +129,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(payload, status=exc.status_code)
     if isinstance(exc, exceptions.ValidationError):
         return Response(_as_fields(exc.detail), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.Throttled):
+        # The same words as every other rate limit; the wait in the header.
+        wait = getattr(exc, "wait", None)
+        headers = {"Retry-After": str(math.ceil(wait))} if wait else {}
+        return Response(
+            {"detail": _(TOO_MANY)},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers=headers,
+        )
     # Imported here: REST_FRAMEWORK's settings name classes of this module, and
     # rest_framework.views reads those settings when it is imported — at the top
     # of this module that is a cycle (a system check resolving the pagination

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
@@ -25,8 +26,9 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.choices import Role
 from guanxi.access.policies import policy_for, scope_for
-from guanxi.core.errors import NotFound, ValidationFailed
+from guanxi.core.errors import NotFound, RateLimited, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
+from guanxi.core.ratelimit import rate_limit_take
 from guanxi.core.values import fold_digits, parse_id
 from guanxi.customers.choices import TagKind
 from guanxi.customers.models import (
@@ -50,6 +52,7 @@ __all__ = [
     "CUSTOMER_SORTS",
     "PSEUDONYM_KEYS",
     "assignable_managers",
+    "contact_search_count",
     "customer_filter_email",
     "customer_filter_name",
     "customer_filter_phone",
@@ -105,28 +108,55 @@ def _finds_nobody(actor: Any) -> bool:
     return not policy_for(actor).may_search_people
 
 
+def contact_search_count(*, actor: Any) -> None:
+    """Count one exact search by phone number or e-mail address of ``actor``;
+    over ``GUANXI_CONTACT_SEARCHES_PER_MINUTE`` raises :class:`RateLimited`.
+
+    A masked phone (``138****8000``) is one of 10,000 numbers: searched one by
+    one, the one that finds the customer is the phone. Staff who look a caller
+    up search a few numbers a minute, not thousands."""
+    if not rate_limit_take(
+        scope="contact-search",
+        who=str(getattr(actor, "pk", None)),
+        limit=settings.GUANXI_CONTACT_SEARCHES_PER_MINUTE,
+        window_seconds=60,
+    ):
+        raise RateLimited(
+            _(
+                "too many searches by phone number or e-mail address: wait a "
+                "minute and try again"
+            )
+        )
+
+
 def customer_filter_phone(
     qs: QuerySet[Customer], phone: str, *, actor: Any
 ) -> QuerySet[Customer]:
-    """Exact phone number in any common format, through the blind index."""
+    """Exact phone number in any common format, through the blind index
+    (counted: :func:`contact_search_count`)."""
     if _finds_nobody(actor):
         return qs.none()
     try:
-        return qs.filter(phone_index=phone_key(normalize_phone(phone)))
+        key = phone_key(normalize_phone(phone))
     except ValidationFailed:
         return qs.none()
+    contact_search_count(actor=actor)
+    return qs.filter(phone_index=key)
 
 
 def customer_filter_email(
     qs: QuerySet[Customer], email: str, *, actor: Any
 ) -> QuerySet[Customer]:
-    """Exact email address, through the blind index."""
+    """Exact email address, through the blind index (counted:
+    :func:`contact_search_count`)."""
     if _finds_nobody(actor):
         return qs.none()
     try:
-        return qs.filter(email_index=email_key(normalize_email(email)))
+        key = email_key(normalize_email(email))
     except ValidationFailed:
         return qs.none()
+    contact_search_count(actor=actor)
+    return qs.filter(email_index=key)
 
 
 def customer_filter_name(
@@ -162,12 +192,14 @@ def customer_search(
         return qs.none()
     if "@" in text:
         try:
-            return qs.filter(email_index=email_key(normalize_email(text)))
+            key = email_key(normalize_email(text))
         except ValidationFailed:
             prefix = email_prefix_token(text)
             if prefix is None:
                 return qs.none()
             return qs.filter(_has_token("search_tokens", prefix))
+        contact_search_count(actor=actor)
+        return qs.filter(email_index=key)
     digits = sum(ch.isdigit() for ch in text)
     if digits >= 5 and digits >= len(text.replace(" ", "")) - 4:
         return customer_filter_phone(qs, text, actor=actor)

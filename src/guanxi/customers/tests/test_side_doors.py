@@ -163,3 +163,66 @@ def test_the_migration_fills_every_pseudonym(make_customer: Any) -> None:
     migration.backfill(apps, None)
     stored = dict(Customer.objects.values_list("pk", "pseudonym"))
     assert stored == {c.pk: pseudonym(c.pk) for c in made}
+
+
+# Exact searches by phone or e-mail: a masked phone is one of 10,000 numbers.
+
+SEARCH_LIMIT = (
+    "too many searches by phone number or e-mail address: wait a minute and try again"
+)
+SEARCH_LIMIT_ZH = "按电话号码或电子邮箱搜索的次数过多：请等一分钟后再试"
+
+
+def _guesses(n: int) -> list[str]:
+    return [f"+86138{i:04d}8000" for i in range(n)]
+
+
+def test_exact_phone_searches_in_the_web_list_are_limited(
+    client_for: Any, world: Any, settings: Any
+) -> None:
+    settings.GUANXI_CONTACT_SEARCHES_PER_MINUTE = 3
+    client = client_for("operations")
+    for guess in _guesses(3):
+        assert client.get(LIST, {"q": guess}).status_code == 200
+    refused = client.get(LIST, {"q": "+8613800138000"})
+    assert refused.status_code == 429
+    html = refused.content.decode()
+    assert SEARCH_LIMIT in html
+    # Refused, so the right guess found nobody: no masked row, no count of one.
+    assert "138****8000" not in html
+    chinese = client_for("operations", "zh-hans").get(LIST, {"email": "a@example.com"})
+    assert chinese.status_code == 429
+    assert SEARCH_LIMIT_ZH in chinese.content.decode()
+    # Other searches (names, cities) and other people are not counted.
+    assert client.get(LIST, {"q": "王"}).status_code == 200
+    assert client.get(LIST, {"city": "杭州"}).status_code == 200
+    other = client_for("service")
+    assert other.get(LIST, {"q": "+8613800138000"}).status_code == 200
+
+
+def test_htmx_list_shows_the_limit_in_its_fragment(
+    client_for: Any, world: Any, settings: Any
+) -> None:
+    settings.GUANXI_CONTACT_SEARCHES_PER_MINUTE = 1
+    client = client_for("operations")
+    client.get(LIST, {"q": "wang.fang@example.com"})
+    response = client.get(
+        LIST, {"q": "wang.fang@example.com"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200  # htmx swaps 2xx only
+    assert SEARCH_LIMIT in response.content.decode()
+
+
+def test_exact_contact_searches_in_the_api_are_limited(
+    api: Any, make_customer: Any, settings: Any
+) -> None:
+    make_customer(phone="+8613800138000", email="wang.fang@example.com")
+    settings.GUANXI_CONTACT_SEARCHES_PER_MINUTE = 2
+    client = api("operations")
+    for guess in _guesses(2):
+        assert client.get(API, {"phone": guess}).status_code == 200
+    refused = client.get(API, {"phone": "+8613800138000"})
+    assert (refused.status_code, refused.json()) == (429, {"detail": SEARCH_LIMIT})
+    refused = client.get(API, {"email": "wang.fang@example.com"})
+    assert (refused.status_code, refused.json()) == (429, {"detail": SEARCH_LIMIT})
+    assert client.get(API, {"city": "杭州"}).status_code == 200
