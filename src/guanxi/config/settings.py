@@ -319,6 +319,11 @@ GUANXI_CONTACT_SEARCHES_PER_MINUTE = int(
     os.environ.get("GUANXI_CONTACT_SEARCHES_PER_MINUTE", "30")
 )
 
+# Phone numbers, e-mail addresses and order numbers an account manager may
+# have refused as held by a customer outside their scope, an hour, before
+# every write of one is refused until the hour is over.
+GUANXI_CONFLICTS_PER_HOUR = int(os.environ.get("GUANXI_CONFLICTS_PER_HOUR", "5"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

@@ -12,15 +12,27 @@ import time
 
 from django.core.cache import cache
 
-__all__ = ["rate_limit_take"]
+__all__ = ["rate_limit_reached", "rate_limit_take"]
+
+
+def _key(scope: str, who: str, window_seconds: int) -> str:
+    window = int(time.time() // window_seconds)
+    return f"guanxi:rate:{scope}:{who}:{window}"
+
+
+def rate_limit_reached(
+    *, scope: str, who: str, limit: int, window_seconds: int
+) -> bool:
+    """True when ``who`` has done ``limit`` of ``scope`` or more in the current
+    window (nothing is counted)."""
+    return int(cache.get(_key(scope, who, window_seconds), 0)) >= limit
 
 
 def rate_limit_take(*, scope: str, who: str, limit: int, window_seconds: int) -> bool:
     """Count one more ``scope`` for ``who`` in the current window of
     ``window_seconds``; False when that makes more than ``limit`` (the caller
     refuses). A refused attempt counts too, so hammering does not reopen it."""
-    window = int(time.time() // window_seconds)
-    key = f"guanxi:rate:{scope}:{who}:{window}"
+    key = _key(scope, who, window_seconds)
     if cache.add(key, 1, timeout=window_seconds + 1):
         count = 1
     else:

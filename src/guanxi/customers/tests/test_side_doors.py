@@ -226,3 +226,152 @@ def test_exact_contact_searches_in_the_api_are_limited(
     refused = client.get(API, {"email": "wang.fang@example.com"})
     assert (refused.status_code, refused.json()) == (429, {"detail": SEARCH_LIMIT})
     assert client.get(API, {"city": "杭州"}).status_code == 200
+
+
+# Uniqueness answers: an account manager must not learn that another
+# manager's customer has a phone, an e-mail address or an order number.
+
+HELD = "This contact cannot be saved; an administrator has been asked to resolve it."
+HELD_ZH = "无法保存此联系方式，已请管理员处理。"
+ORDER_HELD = (
+    "This order number cannot be saved; an administrator has been asked to resolve it."
+)
+TOO_MANY_HELD = (
+    "too many contact values or order numbers could not be saved: wait an hour "
+    "and try again"
+)
+TOO_MANY_HELD_ZH = "无法保存的联系方式或订单号过多：请一小时后再试"
+
+
+@pytest.fixture
+def two_managers(users: Any, make_customer: Any) -> dict[str, Customer]:
+    return {
+        "own": make_customer(
+            name="王芳",
+            phone="+8613800138000",
+            email="wang.fang@example.com",
+            assigned_manager=users["account_manager"],
+        ),
+        "foreign": make_customer(
+            name="李雷",
+            phone="+8613900139000",
+            email="li.lei@example.com",
+            assigned_manager=users["other_manager"],
+        ),
+    }
+
+
+def test_a_foreign_customers_contact_gets_the_neutral_answer(
+    api: Any, users: Any, two_managers: dict[str, Customer], caplog: Any
+) -> None:
+    before = Customer.objects.count()
+    client = api("account_manager")
+    for field, value in (("phone", "13900139000"), ("email", "LI.LEI@example.com")):
+        response = client.post(API, {"name": "新客", field: value}, format="json")
+        assert (response.status_code, response.json()) == (400, {field: [HELD]})
+    assert Customer.objects.count() == before
+    # Editing one's own customer into the other's phone: the same answer.
+    own = two_managers["own"]
+    response = client.patch(f"{API}{own.pk}/", {"phone": "13900139000"}, format="json")
+    assert (response.status_code, response.json()) == (400, {"phone": [HELD]})
+    own.refresh_from_db()
+    assert own.phone == "+8613800138000"
+    # Logged for an administrator: who, what kind, which record; no value.
+    lines = [r.getMessage() for r in caplog.records if r.name == "guanxi.audit"]
+    foreign = two_managers["foreign"].pk
+    assert lines[0] == (
+        f"scope conflict: user #{users['account_manager'].pk} "
+        f"wrote a phone that customer #{foreign} outside their scope holds"
+    )
+    assert len(lines) == 3
+    for line in lines:
+        assert "13900139000" not in line and "li.lei" not in line.lower()
+
+
+def test_own_and_visible_customers_keep_the_helpful_answer(
+    api: Any, two_managers: dict[str, Customer]
+) -> None:
+    mine = api("account_manager").post(
+        API, {"name": "新客", "phone": "13800138000"}, format="json"
+    )
+    assert mine.json() == {"phone": ["another customer has this phone number"]}
+    for role in ("admin", "service"):
+        response = api(role).post(
+            API, {"name": "新客", "email": "li.lei@example.com"}, format="json"
+        )
+        assert response.json() == {"email": ["another customer has this email address"]}
+
+
+def test_the_web_form_answers_neutrally_in_both_languages(
+    client_for: Any, world: Any
+) -> None:
+    url = reverse("customers:customer-create")
+    for language, message in (("en", HELD), ("zh-hans", HELD_ZH)):
+        response = client_for("account_manager", language).post(
+            url, {"name": "新客", "email": "li.lei@example.com"}
+        )
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert message in html
+        assert "already" not in html and "李雷" not in html
+
+
+def test_neutral_answers_are_limited_then_every_contact_write_waits(
+    api: Any, two_managers: dict[str, Customer], settings: Any
+) -> None:
+    settings.GUANXI_CONFLICTS_PER_HOUR = 2
+    client = api("account_manager")
+    for phone in ("13900139000", "13900139000"):
+        response = client.post(API, {"name": "新客", "phone": phone}, format="json")
+        assert response.json() == {"phone": [HELD]}
+    # Past the limit a phone nobody has is refused too: whether a write goes
+    # through would otherwise tell which numbers exist.
+    before = Customer.objects.count()
+    for value in ("13700137000", "13900139000"):
+        response = client.post(API, {"name": "新客", "phone": value}, format="json")
+        assert (response.status_code, response.json()) == (
+            429,
+            {"detail": TOO_MANY_HELD},
+        )
+    chinese = client.post(
+        API,
+        {"name": "新客", "phone": "13700137000"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert chinese.json() == {"detail": TOO_MANY_HELD_ZH}
+    assert Customer.objects.count() == before
+    # A write without a contact value still goes through; other users too.
+    assert client.post(API, {"name": "只有名字"}, format="json").status_code == 201
+    other = api("other_manager").post(
+        API, {"name": "新客", "phone": "13700137000"}, format="json"
+    )
+    assert other.status_code == 201
+
+
+def _order(customer: Customer, number: str) -> dict[str, Any]:
+    return {
+        "source": "pos",
+        "external_id": number,
+        "customer": customer.pk,
+        "ordered_at": "2026-10-01 10:00",
+        "amount": "10.00",
+    }
+
+
+def test_a_foreign_order_number_is_answered_neutrally_and_limited(
+    api: Any, two_managers: dict[str, Customer], settings: Any
+) -> None:
+    settings.GUANXI_CONFLICTS_PER_HOUR = 1
+    orders = "/api/v1/orders/"
+    assert (
+        api("other_manager")
+        .post(orders, _order(two_managers["foreign"], "B-1"), format="json")
+        .status_code
+        == 201
+    )
+    client = api("account_manager")
+    held = client.post(orders, _order(two_managers["own"], "B-1"), format="json")
+    assert (held.status_code, held.json()) == (400, {"external_id": [ORDER_HELD]})
+    fresh = client.post(orders, _order(two_managers["own"], "B-2"), format="json")
+    assert (fresh.status_code, fresh.json()) == (429, {"detail": TOO_MANY_HELD})
