@@ -251,10 +251,23 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = os.environ.get("GUANXI_HTTPS", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Login lockout (guanxi.access.logins): AXES_FAILURE_LIMIT wrong passwords
+# for one user from one address lock that user at that address for
+# AXES_COOLOFF_TIME; GUANXI_LOGIN_ADDRESS_LIMIT from one address (any users)
+# lock the address. The address is the connection's; X-Forwarded-For is read
+# only from GUANXI_TRUSTED_PROXIES (addresses or networks, comma-separated).
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "guanxi.access.logins.PairAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "guanxi.access.logins.client_address"
+GUANXI_LOGIN_ADDRESS_LIMIT = int(os.environ.get("GUANXI_LOGIN_ADDRESS_LIMIT", "50"))
+GUANXI_TRUSTED_PROXIES = [
+    p.strip()
+    for p in os.environ.get("GUANXI_TRUSTED_PROXIES", "").split(",")
+    if p.strip()
+]
 AXES_ENABLED = os.environ.get("GUANXI_AXES", "1") == "1"
 AXES_LOCKOUT_TEMPLATE = "web/locked.html"
 
