@@ -30,7 +30,7 @@ def backend(request: Any, settings: Any) -> None:
 
 
 def test_the_limit_counts_per_scope_and_person(backend: None) -> None:
-    take = {"scope": "s", "limit": 3, "window_seconds": 60}
+    take: dict[str, Any] = {"scope": "s", "limit": 3, "window_seconds": 60}
     assert [rate_limit_take(who="1", **take) for _ in range(5)] == [
         True,
         True,
