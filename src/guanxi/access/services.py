@@ -33,6 +33,7 @@ from guanxi.core.errors import PermissionDenied, ValidationFailed
 __all__ = [
     "api_token_issue",
     "api_token_revoke",
+    "login_unlock",
     "password_change",
     "password_link_make",
     "password_link_user",
@@ -356,3 +357,15 @@ def api_token_revoke(*, user: Any) -> bool:
     """Delete ``user``'s token; False when they had none."""
     deleted, _n = Token.objects.filter(user=user).delete()
     return deleted > 0
+
+
+def login_unlock(*, actor: Any, user: Any) -> int:
+    """Lift the login lockout of ``user`` at every address (their failed
+    attempts are forgotten; an address locked as a whole stays locked).
+    Returns how many records of failed attempts were cleared."""
+    if not policy_for(actor).may_manage_team:
+        raise PermissionDenied(_("your role may not manage the team"))
+    from axes.utils import reset
+
+    # Hook: an audit event "login.unlocked" (actor, user) belongs here.
+    return int(reset(username=user.get_username()))

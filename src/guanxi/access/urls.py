@@ -24,6 +24,7 @@ urlpatterns = [
         name="member-reactivate",
     ),
     path("settings/team/<int:pk>/link/", views.member_link, name="member-link"),
+    path("settings/team/<int:pk>/unlock/", views.member_unlock, name="member-unlock"),
     path("account/", views.account, name="account"),
     path("account/password/", views.account_password, name="account-password"),
     path("account/language/", views.account_language, name="account-language"),

@@ -33,6 +33,7 @@ from guanxi.access.selectors import (
 from guanxi.access.services import (
     api_token_issue,
     api_token_revoke,
+    login_unlock,
     password_change,
     password_link_make,
     password_link_user,
@@ -57,6 +58,7 @@ __all__ = [
     "member_deactivate",
     "member_link",
     "member_reactivate",
+    "member_unlock",
     "password_link",
     "team",
     "team_add",
@@ -227,6 +229,22 @@ def member_link(request: HttpRequest, pk: int) -> HttpResponse:
         return _link_page(request, user)
     except ValidationFailed as exc:
         return _member_page(request, user, error=exc.message, status=400)
+
+
+@login_required
+@require_POST
+@domain_errors
+def member_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift a colleague's login lockout (too many wrong passwords)."""
+    _manage_check(request)
+    user = staff_get(pk=pk)
+    login_unlock(actor=request.user, user=user)
+    messages.success(
+        request,
+        _("%(name)s may log in again: their failed logins were forgotten.")
+        % {"name": user.username},
+    )
+    return redirect(reverse("access:member", args=[user.pk]))
 
 
 # --- one's own account --------------------------------------------------------

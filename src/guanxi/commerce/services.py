@@ -27,6 +27,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.access.policies import policy_for
 from guanxi.commerce.bulk import (
@@ -49,6 +50,7 @@ from guanxi.commerce.signals import purchases_written
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.values import line_total
 from guanxi.customers.selectors import customer_scope
+from guanxi.customers.services import scope_conflict, scope_conflict_gate
 
 __all__ = [
     "BULK_LIMIT",
@@ -216,6 +218,11 @@ def _line_totals(new: dict[int, OrderInput], errors: list[ItemError]) -> None:
                 errors.append(ItemError(index, f"lines[{n}]", exc.message))
 
 
+_ORDER_HELD = gettext_noop(
+    "This order number cannot be saved; an administrator has been asked to resolve it."
+)
+
+
 @transaction.atomic
 def order_bulk_create(
     *, actor: Any, orders: Sequence[OrderInput | None]
@@ -259,13 +266,19 @@ def order_bulk_create(
         | {customer_id for _pk, customer_id in recorded.values()},
     )
     new: dict[int, OrderInput] = {}
+    # An order number another manager's customer holds is answered neither
+    # "taken" nor with the order: counted, logged for an administrator, and
+    # past the hour's limit every order write waits (else a number that
+    # exists would be told from one that does not by whether it saves).
+    scope_conflict_gate(actor=actor)
     for index, order in valid.items():
         stored = recorded.get(order.key)
         if stored is not None:
             if stored[1] not in visible:
-                errors.append(
-                    ItemError(index, "external_id", _("this order id is already taken"))
+                scope_conflict(
+                    actor=actor, what="order id", record=f"order #{stored[0]}"
                 )
+                errors.append(ItemError(index, "external_id", _(_ORDER_HELD)))
         elif order.customer_id not in visible:
             errors.append(ItemError(index, "customer", _("unknown customer")))
         else:

@@ -252,12 +252,91 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = os.environ.get("GUANXI_HTTPS", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Login lockout (guanxi.access.logins): AXES_FAILURE_LIMIT wrong passwords
+# for one user from one address lock that user at that address for
+# AXES_COOLOFF_TIME; GUANXI_LOGIN_ADDRESS_LIMIT from one address (any users)
+# lock the address. The address is the connection's; X-Forwarded-For is read
+# only from GUANXI_TRUSTED_PROXIES (addresses or networks, comma-separated).
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "guanxi.access.logins.PairAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "guanxi.access.logins.client_address"
+GUANXI_LOGIN_ADDRESS_LIMIT = int(os.environ.get("GUANXI_LOGIN_ADDRESS_LIMIT", "50"))
+GUANXI_TRUSTED_PROXIES = [
+    p.strip()
+    for p in os.environ.get("GUANXI_TRUSTED_PROXIES", "").split(",")
+    if p.strip()
+]
 AXES_ENABLED = os.environ.get("GUANXI_AXES", "1") == "1"
 AXES_LOCKOUT_TEMPLATE = "web/locked.html"
+
+# Django's cache: counters of the rate limits below (and DRF's throttles).
+# Redis when REDIS_URL is set (several web processes or machines share the
+# counts); otherwise this process's memory (the embedded server is one process).
+_CACHE_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "guanxi",
+        }
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+
+def _rates(variable: str, default: dict[str, int]) -> dict[str, int]:
+    """``role=n,role=n`` from the environment over the defaults."""
+    rates = dict(default)
+    for part in os.environ.get(variable, "").split(","):
+        if not part.strip():
+            continue
+        role, _, number = part.partition("=")
+        if role.strip() not in default or not number.strip().isdigit():
+            raise ImproperlyConfigured(
+                f"{variable}: expected role=number pairs for the roles "
+                f"{', '.join(default)}, e.g. analyst=60"
+            )
+        rates[role.strip()] = int(number)
+    return rates
+
+
+# API reads (GET) per user, by role: at most this many a minute and a day
+# (guanxi.access.throttles; 0 means no reads). A page holds at most 50 rows.
+GUANXI_API_READS_PER_MINUTE = _rates(
+    "GUANXI_API_READS_PER_MINUTE",
+    {
+        "admin": 300,
+        "operations": 120,
+        "service": 60,
+        "account_manager": 60,
+        "analyst": 120,
+    },
+)
+GUANXI_API_READS_PER_DAY = _rates(
+    "GUANXI_API_READS_PER_DAY",
+    {
+        "admin": 20000,
+        "operations": 5000,
+        "service": 2000,
+        "account_manager": 2000,
+        "analyst": 5000,
+    },
+)
+# Exact searches by phone number or e-mail address (web list, API, export
+# filters) per user a minute, every role.
+GUANXI_CONTACT_SEARCHES_PER_MINUTE = int(
+    os.environ.get("GUANXI_CONTACT_SEARCHES_PER_MINUTE", "30")
+)
+
+# Phone numbers, e-mail addresses and order numbers an account manager may
+# have refused as held by a customer outside their scope, an hour, before
+# every write of one is refused until the hour is over.
+GUANXI_CONFLICTS_PER_HOUR = int(os.environ.get("GUANXI_CONFLICTS_PER_HOUR", "5"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -265,6 +344,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "guanxi.access.throttles.ReadsPerMinute",
+        "guanxi.access.throttles.ReadsPerDay",
+    ],
     # Bounded JSON, strict query parameters and cursor pages: see guanxi.core.api.
     "DEFAULT_PARSER_CLASSES": [
         "guanxi.core.api.JSONParser",

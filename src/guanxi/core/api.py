@@ -5,8 +5,9 @@
 * The JSON parser bounds the body (:data:`MAX_BODY_BYTES`) and its nesting
   depth, so a hostile body is a 400 with a message, never a 500.
 * Lists page by cursor (DRF's ``CursorPagination``): no count of all rows, no
-  OFFSET scan, the same cost on page 1 and page 20,000. A forged cursor is a
-  400.
+  OFFSET scan, the same cost on page 1 and page 20,000. Cursors are sealed
+  (encrypted and authenticated): a forged or damaged one is a 400, and none
+  tells what it points at.
 * The filter backend refuses a typed query parameter given empty
   (``?ordered_to=``): the schema says it is a date, and "" is not one.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +25,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_filters import fields as filter_fields
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -33,13 +35,17 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
 
+from guanxi.core.crypto import open_token, seal_token
 from guanxi.core.errors import DomainError, NotFound
 from guanxi.core.values import MAX_ID
 
 __all__ = [
     "ERRORS",
     "MAX_BODY_BYTES",
+    "TOO_MANY",
+    "ByPseudonymPagination",
     "FilterBackend",
     "JSONParser",
     "KeysetPagination",
@@ -53,6 +59,11 @@ __all__ = [
 #: is well under 2 MB).
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
+#: The answer to a request over a rate limit (an API read throttle).
+TOO_MANY = gettext_noop(
+    "too many requests in a short time: wait a minute and try again"
+)
+
 _ERROR = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
     description='`{"detail": message}` or `{field: [message]}`',
@@ -63,6 +74,7 @@ ERRORS: dict[int, OpenApiResponse] = {
     401: _ERROR,
     403: _ERROR,
     404: _ERROR,
+    429: _ERROR,
 }
 
 
@@ -117,6 +129,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(payload, status=exc.status_code)
     if isinstance(exc, exceptions.ValidationError):
         return Response(_as_fields(exc.detail), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.Throttled):
+        # The same words as every other rate limit; the wait in the header.
+        wait = getattr(exc, "wait", None)
+        headers = {"Retry-After": str(math.ceil(wait))} if wait else {}
+        return Response(
+            {"detail": _(TOO_MANY)},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers=headers,
+        )
     # Imported here: REST_FRAMEWORK's settings name classes of this module, and
     # rest_framework.views reads those settings when it is imported — at the top
     # of this module that is a cycle (a system check resolving the pagination
@@ -198,22 +219,51 @@ def _is_typed(field: Any) -> bool:
 
 
 class _Cursor(CursorPagination):
+    """DRF's cursor pages with sealed cursors: the position (a customer number,
+    a time) cannot be read from a cursor nor forged (:func:`seal_token`)."""
+
     page_size = 50
     invalid_cursor_message = gettext_lazy("not a valid cursor")  # type: ignore[assignment]
 
+    def _token_context(self) -> str:
+        ordering = (
+            self.ordering if isinstance(self.ordering, str) else ",".join(self.ordering)
+        )
+        return f"api-cursor\x00{type(self).__name__}\x00{ordering}"
+
+    def encode_cursor(self, cursor: Cursor) -> str:
+        tokens: dict[str, str] = {}
+        if cursor.offset != 0:
+            tokens["o"] = str(cursor.offset)
+        if cursor.reverse:
+            tokens["r"] = "1"
+        if cursor.position is not None:
+            tokens["p"] = str(cursor.position)
+        sealed = seal_token(json.dumps(tokens), context=self._token_context())
+        return replace_query_param(self.base_url or "", self.cursor_query_param, sealed)
+
     def decode_cursor(self, request: Request) -> Cursor | None:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        cursor = None
+        opened = open_token(encoded, context=self._token_context())
         try:
-            cursor = super().decode_cursor(request)
-        except exceptions.NotFound:
+            tokens = json.loads(opened) if opened is not None else None
+            if isinstance(tokens, dict):
+                offset = int(tokens.get("o", "0"))
+                position = tokens.get("p")
+                if 0 <= offset <= self.offset_cutoff and (
+                    position is None or self.position_is_valid(str(position))
+                ):
+                    cursor = Cursor(
+                        offset=offset,
+                        reverse=tokens.get("r") == "1",
+                        position=position,
+                    )
+        except (TypeError, ValueError):
             cursor = None
-            valid = False
-        else:
-            valid = (
-                cursor is None
-                or cursor.position is None
-                or self.position_is_valid(str(cursor.position))
-            )
-        if not valid:
+        if cursor is None:
             raise exceptions.ValidationError(
                 {self.cursor_query_param: [str(self.invalid_cursor_message)]}
             )
@@ -239,6 +289,21 @@ class NewestFirstPagination(_Cursor):
             and position.isdigit()
             and len(position) < 20
             and int(position) <= MAX_ID
+        )
+
+
+class ByPseudonymPagination(_Cursor):
+    """Customers by pseudonym, for roles that know them by it: in the order of
+    the numbers, a pseudonym's place on a page would tell its number. The
+    queryset has ``pseudonym`` (the customer's, annotated for other tables)."""
+
+    ordering = ("pseudonym", "id")
+
+    def position_is_valid(self, position: str) -> bool:
+        return (
+            len(position) == 18
+            and position.startswith("p_")
+            and all(c in "0123456789abcdef" for c in position[2:])
         )
 
 

@@ -27,7 +27,9 @@ __all__ = [
     "encrypt",
     "encrypt_many",
     "is_ciphertext",
+    "open_token",
     "pseudonym",
+    "seal_token",
 ]
 
 PREFIX = "v1:"
@@ -140,3 +142,26 @@ def pseudonym(value: str | int, *, context: str = "customer") -> str:
     """Stable keyed-hash identifier shown to roles that must not identify people."""
     msg = f"{context}\x00{value}".encode()
     return "p_" + hmac.digest(_keys().pseudonym, msg, "sha256").hex()[:16]
+
+
+def seal_token(plaintext: str, *, context: str) -> str:
+    """``plaintext`` encrypted and authenticated as one URL-safe token (a list
+    cursor): nobody can read what is in it or forge one. ``context`` names what
+    it is for, so a token made for one purpose opens for no other."""
+    stored = encrypt(plaintext, context=f"token\x00{context}")
+    return base64.urlsafe_b64encode(stored.encode("ascii")).decode("ascii").rstrip("=")
+
+
+def open_token(token: str, *, context: str) -> str | None:
+    """What :func:`seal_token` sealed, or None for a token that is not one of
+    ours for ``context`` (damaged, forged, made for something else, or sealed
+    with a key no longer configured)."""
+    if not token or len(token) > 4096 or not token.isascii():
+        return None
+    try:
+        stored = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode(
+            "ascii"
+        )
+        return decrypt(stored, context=f"token\x00{context}")
+    except (ValueError, DecryptionError):
+        return None

@@ -8,6 +8,7 @@ __all__ = [
     "NotFound",
     "OutsideScope",
     "PermissionDenied",
+    "RateLimited",
     "ValidationFailed",
 ]
 
@@ -40,6 +41,12 @@ class ValidationFailed(DomainError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class RateLimited(DomainError):
+    """Too many of something in too short a time (an HTTP 429)."""
+
+    status_code = 429
 
 
 class DecryptionError(DomainError):

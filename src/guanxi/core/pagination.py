@@ -2,11 +2,15 @@
 
 A list of a million customers pages by the last key seen (``?after=``/``?before=``)
 instead of a page number, and counts at most ``COUNT_CAP`` rows, shown as "10,000+".
+
+A cursor is sealed (:func:`guanxi.core.crypto.seal_token`): its keys cannot be
+read from it (a plain ``[2905]`` told an analyst the customer number behind the
+last pseudonym of a page) nor forged; a cursor that is not ours is refused
+with a message, not taken for the first page.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -14,7 +18,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from guanxi.core.crypto import open_token, seal_token
+from guanxi.core.errors import ValidationFailed
 from guanxi.core.values import MAX_AMOUNT, MAX_ID
 
 __all__ = ["COUNT_CAP", "KeysetPage", "keyset_page"]
@@ -33,7 +40,13 @@ class KeysetPage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _encode(values: list[Any]) -> str:
+def _context(keys: tuple[str, ...], model: type[Model]) -> str:
+    """What a cursor is for: one list's keys (a cursor of another list or
+    another order does not open)."""
+    return f"cursor\x00{model._meta.label_lower}\x00{','.join(keys)}"
+
+
+def _encode(values: list[Any], keys: tuple[str, ...], model: type[Model]) -> str:
     plain = [
         v.isoformat()
         if isinstance(v, dt.datetime)
@@ -42,14 +55,16 @@ def _encode(values: list[Any]) -> str:
         else v
         for v in values
     ]
-    raw = json.dumps(plain, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    raw = json.dumps(plain, separators=(",", ":"))
+    return seal_token(raw, context=_context(keys, model))
 
 
 def _decode(cursor: str, keys: tuple[str, ...], model: type[Model]) -> list[Any] | None:
     """The key values in ``cursor``, or None when it is not one of ours."""
+    raw = open_token(cursor, context=_context(keys, model))
+    if raw is None:
+        return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
     except (ValueError, TypeError):
         return None
@@ -66,6 +81,10 @@ def _decode(cursor: str, keys: tuple[str, ...], model: type[Model]) -> list[Any]
                     return None
                 moment.astimezone(dt.UTC)
                 parsed.append(moment)
+            elif internal in ("CharField", "TextField"):
+                if not isinstance(value, str) or len(value) > 255:
+                    return None
+                parsed.append(value)
             elif internal == "DecimalField":
                 amount = Decimal(str(value))
                 if not amount.is_finite() or not 0 <= amount <= MAX_AMOUNT:
@@ -119,6 +138,15 @@ def keyset_page(
     )
     after_values = _decode(after, keys, model) if after else None
     before_values = _decode(before, keys, model) if before else None
+    for given, name, values in (
+        (after, "after", after_values),
+        (before, "before", before_values),
+    ):
+        if given and values is None:
+            raise ValidationFailed(
+                _("not a valid page link: open the list again from its first page"),
+                field=name,
+            )
     has_prev = False
     if before_values is not None:
         rows = list(
@@ -139,7 +167,7 @@ def keyset_page(
         items = rows[:per_page]
 
     def cursor_of(obj: Any) -> str:
-        return _encode([getattr(obj, k) for k in keys])
+        return _encode([getattr(obj, k) for k in keys], keys, model)
 
     return KeysetPage(
         items=items,

@@ -25,7 +25,7 @@ from guanxi.core.bulk import (
     datetime_adapter,
     sequences_move_past,
 )
-from guanxi.core.crypto import encrypt_many
+from guanxi.core.crypto import encrypt_many, pseudonym
 from guanxi.core.fields import EncryptedTextField
 from guanxi.customers.keys import customer_apply_contact
 from guanxi.customers.models import Customer, CustomerIdentity, CustomerTag, Interaction
@@ -72,6 +72,7 @@ _CUSTOMER_COLUMNS = (
     "preferred_channel",
     "assigned_manager",
     "first_seen_at",
+    "pseudonym",
     "created_at",
     "updated_at",
 )
@@ -171,7 +172,11 @@ class CustomerBulkWriter:
                 )
             )
         self.writer.insert(
-            [(pk, *row) for pk, row in zip(pks, rows, strict=True)], with_pk=True
+            [
+                (pk, *row[:-2], pseudonym(pk), *row[-2:])
+                for pk, row in zip(pks, rows, strict=True)
+            ],
+            with_pk=True,
         )
 
 

@@ -28,6 +28,7 @@ from guanxi.customers.models import Customer
 from guanxi.customers.presenters import customer_card
 from guanxi.customers.selectors import (
     assignable_managers,
+    contact_search_count,
     customer_get,
     customer_scope,
 )
@@ -69,28 +70,33 @@ def _posted(request: HtmxHttpRequest, fields: tuple[str, ...]) -> dict[str, Any]
     return values
 
 
-def _owner_notice(*, actor: Any, field: str, owner_pk: int) -> dict[str, Any]:
+def _owner_notice(*, actor: Any, field: str, owner_pk: int) -> dict[str, Any] | None:
     """What the form says about the customer who already has this phone or
-    email: a link to them for a user who may see them, otherwise only that
-    such a customer exists (never who)."""
+    email: a link to them for a user who may see them; nothing otherwise (an
+    account manager must not learn that another manager's customer has this
+    number: saving it answers neutrally, see ``customers.services``)."""
     policy = policy_for(actor)
     visible = (
         policy.knows_customer_numbers
         and customer_scope(actor=actor).filter(pk=owner_pk).exists()
     )
-    notice: dict[str, Any] = {"field": field, "url": None, "label": ""}
-    if visible:
-        owner = customer_get(actor=actor, pk=owner_pk)
-        card = customer_card(owner, policy=policy, tags=[])
-        notice["url"] = owner.get_absolute_url()
-        notice["label"] = f"#{owner.pk} {card.get('name') or ''}".strip()
-    return notice
+    if not visible:
+        return None
+    owner = customer_get(actor=actor, pk=owner_pk)
+    card = customer_card(owner, policy=policy, tags=[])
+    return {
+        "field": field,
+        "url": owner.get_absolute_url(),
+        "label": f"#{owner.pk} {card.get('name') or ''}".strip(),
+    }
 
 
 def _duplicates(
-    *, actor: Any, phone: str, email: str, exclude_pk: int | None
+    *, actor: Any, phone: str, email: str, exclude_pk: int | None, counted: bool = False
 ) -> list[dict[str, Any]]:
-    """Notices for the phone and email (as typed) that are another customer's."""
+    """Notices for the phone and email (as typed) that are another customer's
+    whom ``actor`` may see. ``counted``: the lookup counts as an exact search
+    by contact value (the check while typing; see ``contact_search_count``)."""
     normal: dict[str, str | None] = {"phone": None, "email": None}
     for field, value, parse in (
         ("phone", phone, normalize_phone),
@@ -101,13 +107,16 @@ def _duplicates(
         if value.strip():
             with contextlib.suppress(ValidationFailed):
                 normal[field] = parse(value)
+    if counted and (normal["phone"] or normal["email"]):
+        contact_search_count(actor=actor)
     owners = contact_owners(
         phone=normal["phone"], email=normal["email"], exclude_pk=exclude_pk
     )
-    return [
+    notices = [
         _owner_notice(actor=actor, field=field, owner_pk=pk)
         for field, pk in owners.items()
     ]
+    return [n for n in notices if n is not None]
 
 
 def _render_form(
@@ -235,6 +244,7 @@ def contact_check(request: HtmxHttpRequest) -> HttpResponse:
         phone=request.GET.get("phone", "")[:64],
         email=request.GET.get("email", "")[:320],
         exclude_pk=exclude,
+        counted=True,
     )
     return render(
         request, "customers/partials/contact_warning.html", {"duplicates": duplicates}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.crypto import pseudonym
 from guanxi.core.fields import AmountField, EncryptedDateField, EncryptedTextField
 from guanxi.core.models import TimeStampedModel
 from guanxi.customers.choices import (
@@ -135,6 +138,14 @@ class Customer(TimeStampedModel):
         db_index=False,
     )
     first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    # The keyed hash roles that know customers by pseudonym see instead of the
+    # number (``core.crypto.pseudonym`` of the id), stored so that their lists
+    # and exports are ordered by it: in the order of the numbers, a pseudonym's
+    # place on a page told its customer number. Rebuilt when the pseudonym key
+    # changes.
+    pseudonym = models.CharField(
+        _("pseudonym"), max_length=24, null=True, blank=True, editable=False
+    )
     # Purchase aggregates, kept by every write of orders (commerce calls
     # ``customer_purchases_refresh`` in the same transaction) so the customer
     # list shows and sorts them without reading the orders. A purchase is an
@@ -174,6 +185,8 @@ class Customer(TimeStampedModel):
             models.Index(
                 fields=["last_purchase_at", "id"], name="customer_last_purchase_idx"
             ),
+            # The pseudonymous lists' order (keyset pages by (pseudonym, id)).
+            models.Index(fields=["pseudonym", "id"], name="customer_pseudonym_idx"),
         ]
         # One customer per phone number and per email address, enforced by the
         # database for every way in (the matcher finds them; a concurrent
@@ -196,6 +209,19 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # The pseudonym is of the id, which the insert just gave: every way a
+        # single customer row is made (the services, a test's own) gets it
+        # here; the bulk writer computes it with the ids it reserves.
+        if (
+            self.pk is not None
+            and "pseudonym" not in self.get_deferred_fields()
+            and self.pseudonym is None
+        ):
+            self.pseudonym = pseudonym(self.pk)
+            Customer.objects.filter(pk=self.pk).update(pseudonym=self.pseudonym)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
@@ -25,8 +26,9 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.choices import Role
 from guanxi.access.policies import policy_for, scope_for
-from guanxi.core.errors import NotFound, ValidationFailed
+from guanxi.core.errors import NotFound, RateLimited, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
+from guanxi.core.ratelimit import rate_limit_take
 from guanxi.core.values import fold_digits, parse_id
 from guanxi.customers.choices import TagKind
 from guanxi.customers.models import (
@@ -48,7 +50,9 @@ from guanxi.customers.search import (
 
 __all__ = [
     "CUSTOMER_SORTS",
+    "PSEUDONYM_KEYS",
     "assignable_managers",
+    "contact_search_count",
     "customer_filter_email",
     "customer_filter_name",
     "customer_filter_phone",
@@ -59,6 +63,7 @@ __all__ = [
     "customer_list",
     "customer_list_with_tags",
     "customer_monthly_new",
+    "customer_order_keys",
     "customer_rows",
     "customer_scope",
     "customer_search",
@@ -103,28 +108,55 @@ def _finds_nobody(actor: Any) -> bool:
     return not policy_for(actor).may_search_people
 
 
+def contact_search_count(*, actor: Any) -> None:
+    """Count one exact search by phone number or e-mail address of ``actor``;
+    over ``GUANXI_CONTACT_SEARCHES_PER_MINUTE`` raises :class:`RateLimited`.
+
+    A masked phone (``138****8000``) is one of 10,000 numbers: searched one by
+    one, the one that finds the customer is the phone. Staff who look a caller
+    up search a few numbers a minute, not thousands."""
+    if not rate_limit_take(
+        scope="contact-search",
+        who=str(getattr(actor, "pk", None)),
+        limit=settings.GUANXI_CONTACT_SEARCHES_PER_MINUTE,
+        window_seconds=60,
+    ):
+        raise RateLimited(
+            _(
+                "too many searches by phone number or e-mail address: wait a "
+                "minute and try again"
+            )
+        )
+
+
 def customer_filter_phone(
     qs: QuerySet[Customer], phone: str, *, actor: Any
 ) -> QuerySet[Customer]:
-    """Exact phone number in any common format, through the blind index."""
+    """Exact phone number in any common format, through the blind index
+    (counted: :func:`contact_search_count`)."""
     if _finds_nobody(actor):
         return qs.none()
     try:
-        return qs.filter(phone_index=phone_key(normalize_phone(phone)))
+        key = phone_key(normalize_phone(phone))
     except ValidationFailed:
         return qs.none()
+    contact_search_count(actor=actor)
+    return qs.filter(phone_index=key)
 
 
 def customer_filter_email(
     qs: QuerySet[Customer], email: str, *, actor: Any
 ) -> QuerySet[Customer]:
-    """Exact email address, through the blind index."""
+    """Exact email address, through the blind index (counted:
+    :func:`contact_search_count`)."""
     if _finds_nobody(actor):
         return qs.none()
     try:
-        return qs.filter(email_index=email_key(normalize_email(email)))
+        key = email_key(normalize_email(email))
     except ValidationFailed:
         return qs.none()
+    contact_search_count(actor=actor)
+    return qs.filter(email_index=key)
 
 
 def customer_filter_name(
@@ -160,12 +192,14 @@ def customer_search(
         return qs.none()
     if "@" in text:
         try:
-            return qs.filter(email_index=email_key(normalize_email(text)))
+            key = email_key(normalize_email(text))
         except ValidationFailed:
             prefix = email_prefix_token(text)
             if prefix is None:
                 return qs.none()
             return qs.filter(_has_token("search_tokens", prefix))
+        contact_search_count(actor=actor)
+        return qs.filter(email_index=key)
     digits = sum(ch.isdigit() for ch in text)
     if digits >= 5 and digits >= len(text.replace(" ", "")) - 4:
         return customer_filter_phone(qs, text, actor=actor)
@@ -190,6 +224,19 @@ def customer_filter_source(qs: QuerySet[Customer], source: str) -> QuerySet[Cust
     return qs.filter(pk__in=known)
 
 
+#: The order of customers for roles that know them by pseudonym (the id only
+#: breaks a tie of two equal pseudonyms, and cursors are sealed).
+PSEUDONYM_KEYS = ("pseudonym", "id")
+
+
+def customer_order_keys(*, actor: Any) -> tuple[str, ...]:
+    """The order of ``actor``'s customer lists and exports: newest first
+    (``-id``), or by pseudonym for roles that know customers by it."""
+    if policy_for(actor).knows_customer_numbers:
+        return ("-id",)
+    return PSEUDONYM_KEYS
+
+
 #: ``?sort=`` of customer lists: the keys of its keyset pages, and whether
 #: the largest come first. Sorting by last purchase lists buyers only (the
 #: keys of a keyset page are never NULL).
@@ -205,10 +252,14 @@ CUSTOMER_SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
 
 
 def customer_sorted(
-    qs: QuerySet[Customer], sort: str
+    qs: QuerySet[Customer], sort: str, *, actor: Any = None
 ) -> tuple[QuerySet[Customer], tuple[str, ...], bool]:
     """``qs`` ready for a keyset page in the order ``sort`` names (one of
-    :data:`CUSTOMER_SORTS`): the queryset, its keys and their direction."""
+    :data:`CUSTOMER_SORTS`): the queryset, its keys and their direction.
+
+    For an ``actor`` who knows customers by pseudonym the number is no key:
+    the list is ordered by pseudonym (ties of a sort too), since a place in
+    the order of the numbers tells the number (:func:`customer_order_keys`)."""
     if sort not in CUSTOMER_SORTS:
         raise ValidationFailed(
             _("unknown sort order (choose one of: %(sorts)s)")
@@ -216,6 +267,10 @@ def customer_sorted(
             field="sort",
         )
     keys, descending = CUSTOMER_SORTS[sort]
+    if actor is not None and not policy_for(actor).knows_customer_numbers:
+        keys = (*keys[:-1], *PSEUDONYM_KEYS)
+        if not sort:
+            descending = False
     if "last_purchase_at" in keys:
         qs = qs.filter(last_purchase_at__isnull=False)
     return qs, keys, descending
@@ -243,8 +298,9 @@ def interaction_rows() -> QuerySet[Interaction]:
 
 
 def customer_list(*, actor: Any) -> QuerySet[Customer]:
-    """Customers in ``actor``'s scope, newest first. Filters: ``CustomerFilterSet``."""
-    return customer_scope(actor=actor).order_by("-id")
+    """Customers in ``actor``'s scope, newest first (by pseudonym for roles that
+    know customers by it). Filters: ``CustomerFilterSet``."""
+    return customer_scope(actor=actor).order_by(*customer_order_keys(actor=actor))
 
 
 def customer_list_with_tags(*, actor: Any) -> QuerySet[Customer]:

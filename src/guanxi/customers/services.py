@@ -8,8 +8,10 @@ the tag writes (:mod:`guanxi.customers.tagging`) are reached through here.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,13 +20,14 @@ from django.utils.translation import gettext_noop
 
 from guanxi.access.policies import policy_for
 from guanxi.audit.services import manager_assigned
-from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from guanxi.core.normalize import (
     normalize_email,
     normalize_phone,
     parse_date,
     parse_datetime,
 )
+from guanxi.core.ratelimit import rate_limit_reached, rate_limit_take
 from guanxi.core.values import (
     TEXT_LIMITS,
     check_birthday,
@@ -101,6 +104,7 @@ __all__ = [
     "AutomaticTagSpec",
     "AutomaticTagWriter",
     "ContactConflict",
+    "ContactHeldElsewhere",
     "ContactTaken",
     "CustomerBulkWriter",
     "CustomerMatcher",
@@ -136,6 +140,8 @@ __all__ = [
     "interactions_written",
     "name_tokens_forget",
     "phone_key",
+    "scope_conflict",
+    "scope_conflict_gate",
     "tag_counts_refresh",
     "tag_create",
     "tag_delete",
@@ -227,13 +233,95 @@ class ContactTaken(ValidationFailed):
     """The phone number or email address belongs to another customer."""
 
 
-def _check_unique_contact(customer: Customer) -> None:
+audit_log = logging.getLogger("guanxi.audit")
+
+#: Refused contact values and order numbers held outside the user's scope,
+#: per user and hour, before every write of one is refused for the hour.
+CONFLICT_WINDOW_SECONDS = 3600
+
+_CONFLICT = gettext_noop(
+    "This contact cannot be saved; an administrator has been asked to resolve it."
+)
+_CONFLICTS_LIMIT = gettext_noop(
+    "too many contact values or order numbers could not be saved: wait an hour "
+    "and try again"
+)
+
+
+class ContactHeldElsewhere(ValidationFailed):
+    """The phone number or email address belongs to a customer outside the
+    actor's scope: said without saying so (see :func:`scope_conflict`)."""
+
+
+def scope_conflict_gate(*, actor: Any) -> None:
+    """Refuse every write of a contact value or order number by ``actor`` once
+    they had ``GUANXI_CONFLICTS_PER_HOUR`` refused as held outside their scope:
+    past the limit, a value that exists would otherwise be told from one that
+    does not by whether the write goes through."""
+    if rate_limit_reached(
+        scope="scope-conflict",
+        who=str(getattr(actor, "pk", None)),
+        limit=settings.GUANXI_CONFLICTS_PER_HOUR,
+        window_seconds=CONFLICT_WINDOW_SECONDS,
+    ):
+        raise RateLimited(_(_CONFLICTS_LIMIT))
+
+
+def scope_conflict(*, actor: Any, what: str, record: str) -> None:
+    """Count and log that ``actor`` wrote a ``what`` (``phone``, ``email``,
+    ``order id``) that ``record`` outside their scope holds, for an
+    administrator to resolve. The log line names the user, the kind of value
+    and the record, never the value. Raises :class:`RateLimited` when that
+    makes too many."""
+    audit_log.warning(
+        "scope conflict: user #%s wrote a %s that %s outside their scope holds",
+        getattr(actor, "pk", None),
+        what,
+        record,
+    )
+    # Hook: an audit event "contact.conflict" (actor, what, record) and an
+    # administrator's notice belong here once the audit log exists.
+    if not rate_limit_take(
+        scope="scope-conflict",
+        who=str(getattr(actor, "pk", None)),
+        limit=settings.GUANXI_CONFLICTS_PER_HOUR,
+        window_seconds=CONFLICT_WINDOW_SECONDS,
+    ):
+        raise RateLimited(_(_CONFLICTS_LIMIT))
+
+
+def _check_unique_contact(customer: Customer, *, actor: Any) -> None:
+    """Refuse a phone number or email address another customer has: with the
+    helpful message when the actor may see that customer, a neutral one
+    otherwise (an account manager must not learn that another manager's
+    customer has this phone)."""
     owners = contact_owners(
         phone=customer.phone, email=customer.email, exclude_pk=customer.pk
     )
     for field in ("phone", "email"):
-        if field in owners:
+        if field not in owners:
+            continue
+        if customer_scope(actor=actor).filter(pk=owners[field]).exists():
             raise ContactTaken(_(_TAKEN[field]), field=field)
+        scope_conflict(actor=actor, what=field, record=f"customer #{owners[field]}")
+        raise ContactHeldElsewhere(_(_CONFLICT), field=field)
+
+
+def _contact_write_gate(*, actor: Any, customer: Customer, changed: set[str]) -> None:
+    if (customer.phone and "phone" in changed) or (
+        customer.email and "email" in changed
+    ):
+        scope_conflict_gate(actor=actor)
+
+
+def _save_checked(customer: Customer, *, actor: Any) -> None:
+    """:func:`_save`, with a concurrent writer's phone or email (the database's
+    refusal) answered as :func:`_check_unique_contact` answers."""
+    try:
+        _save(customer)
+    except ContactTaken:
+        _check_unique_contact(customer, actor=actor)
+        raise
 
 
 def contact_taken_error(error: IntegrityError) -> ContactTaken | None:
@@ -293,8 +381,9 @@ def customer_create(
         customer.assigned_manager = actor
     customer.first_seen_at = timezone.now()
     customer_apply_contact(customer)
-    _check_unique_contact(customer)
-    _save(customer)
+    _contact_write_gate(actor=actor, customer=customer, changed={"phone", "email"})
+    _check_unique_contact(customer, actor=actor)
+    _save_checked(customer, actor=actor)
     customer_change_record(
         customer=customer,
         actor=actor,
@@ -333,8 +422,9 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
             _("a customer needs a name, a phone number or an email address")
         )
     customer_apply_contact(customer)
-    _check_unique_contact(customer)
-    _save(customer)
+    _contact_write_gate(actor=actor, customer=customer, changed=set(changed))
+    _check_unique_contact(customer, actor=actor)
+    _save_checked(customer, actor=actor)
     edited = [f for f in changed if f != "assigned_manager"]
     if edited:
         customer_change_record(

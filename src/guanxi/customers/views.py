@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from guanxi.access.policies import policy_for, scope_for
 from guanxi.audit.services import customer_viewed
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.errors import RateLimited, ValidationFailed
 from guanxi.core.pagination import KeysetPage, keyset_page
 from guanxi.core.values import parse_id
 from guanxi.core.views import (
@@ -100,12 +100,13 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
     pages. Bad filter values show their message above an empty list."""
     policy = policy_for(request.user)
     error = ""
+    status = 200
     try:
         filterset = CustomerFilterSet(
             request.GET, queryset=customer_scope(actor=request.user), request=request
         )
         qs, keys, descending = customer_sorted(
-            filterset.qs, request.GET.get("sort", "")
+            filterset.qs, request.GET.get("sort", ""), actor=request.user
         )
         page = keyset_page(
             qs.prefetch_related("tags"),
@@ -115,8 +116,9 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
             before=request.GET.get("before"),
             per_page=CUSTOMERS_PER_PAGE,
         )
-    except ValidationFailed as exc:
+    except (ValidationFailed, RateLimited) as exc:
         error = exc.message
+        status = exc.status_code
         page = KeysetPage(items=[], count=0, count_capped=False)
     # Roles that know customers by pseudonym get no link: the detail page is
     # addressed by number.
@@ -154,10 +156,10 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
     if template == "customers/customer_list.html":
         context["saved_views"] = list(saved_view_list(actor=request.user))
         context["may_save_views"] = policy.active
-    # The whole page answers a bad filter with 400; htmx swaps only 2xx
-    # answers, so its fragment carries the message with 200.
+    # The whole page answers a bad filter with 400 (too many searches: 429);
+    # htmx swaps only 2xx answers, so its fragment carries the message with 200.
     bad = error and template == "customers/customer_list.html"
-    return render(request, template, context, status=400 if bad else 200)
+    return render(request, template, context, status=status if bad else 200)
 
 
 @login_required

@@ -113,7 +113,10 @@ def import_job_map(
 
 
 def import_job_preview(*, actor: Any, job: ImportJob) -> ImportReport:
-    """A dry run of the job: what would be created, and every problem."""
+    """A dry run of the job: what would be created, and every problem. Its
+    notices compare personal values with the recorded ones only for a viewer
+    who sees them in full (operations see them masked: a dry run must not
+    tell them whether a guessed birthday is right)."""
     import_actor_check(actor)
     table = job_table(job)
     try:
@@ -124,6 +127,7 @@ def import_job_preview(*, actor: Any, job: ImportJob) -> ImportReport:
             mapping=job.mapping,
             source=job.source,
             dry_run=True,
+            personal_notices=policy_for(actor).sees_contact_data,
         )
     except ImportRejected as exc:
         report = ImportReport.for_refused_file(

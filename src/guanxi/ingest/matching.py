@@ -79,8 +79,15 @@ class RowCustomers:
             )
             return None
         for name in kept:
+            if name in PERSONAL_VALUES and not self.report.personal_notices:
+                continue
             self.report.add_notice(kept_notice(line, name, text))
         return person
+
+
+#: A customer's values that only roles seeing contact data in full may compare
+#: with an import's (see :attr:`ImportReport.personal_notices`).
+PERSONAL_VALUES = frozenset({"name", "phone", "email", "birthday", "address"})
 
 
 def kept_notice(line: int, name: str, text: RowText) -> RowError:

@@ -65,6 +65,7 @@ def import_run(
     progress: Callable[[int], None] | None = None,
     skip_lines: Collection[int] = (),
     collect_bad_lines: bool = False,
+    personal_notices: bool = True,
 ) -> ImportReport:
     """Import ``table`` as ``kind``. Writes everything or nothing.
 
@@ -87,7 +88,7 @@ def import_run(
     columns = resolve_mapping(
         kind=kind, headers=table.headers, preset=chosen, mapping=mapping
     )
-    report = ImportReport(kind=kind, dry_run=dry_run)
+    report = ImportReport(kind=kind, dry_run=dry_run, personal_notices=personal_notices)
     if collect_bad_lines:
         report.bad_lines = {}
     name_tokens_forget()

@@ -104,9 +104,15 @@ class ImportReport:
         kind: str,
         dry_run: bool = False,
         limit: int | None = None,
+        personal_notices: bool = True,
     ) -> None:
         self.kind = kind
         self.dry_run = dry_run
+        #: Whether a personal value (name, phone, e-mail, birthday, address)
+        #: that differs from the recorded one is a notice. Not for a viewer who
+        #: sees such values masked: a dry run with a guessed birthday would say
+        #: whether the guess is right (no notice) or wrong.
+        self.personal_notices = personal_notices
         self.rows = 0
         self.created = 0
         self.updated = 0

@@ -32,6 +32,7 @@ from guanxi.core.views import (
     url_maker,
 )
 from guanxi.customers.presenters import customer_list_row
+from guanxi.customers.selectors import PSEUDONYM_KEYS
 from guanxi.exports.services import export_check, export_run
 from guanxi.insights.selectors import latest_as_of
 from guanxi.segments.builder import (
@@ -131,9 +132,12 @@ def segment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         as_of=day,
         sparse=members_are_sparse(count=count, customers=total),
     )
+    # By pseudonym for roles that know customers by it (see customer_sorted).
+    keys = ("id",) if policy.knows_customer_numbers else PSEUDONYM_KEYS
     page = keyset_page(
         members.prefetch_related("tags"),
-        keys=("id",),
+        keys=keys,
+        descending=policy.knows_customer_numbers,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
         per_page=MEMBERS_PER_PAGE,

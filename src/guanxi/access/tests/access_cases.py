@@ -76,6 +76,7 @@ for name, admin_status in (
     ("access:member-deactivate", 302),
     ("access:member-reactivate", 302),
     ("access:member-link", 200),
+    ("access:member-unlock", 302),
 ):
     CASES += [
         AccessCase(

@@ -317,7 +317,7 @@ def test_create_rejects_bad_input_and_writes_nothing(
     assert _counts() == counts
 
 
-def test_order_id_of_a_foreign_customer_is_taken_not_shown(
+def test_order_id_of_a_foreign_customer_is_neither_taken_nor_shown(
     api: Any, world: Any
 ) -> None:
     counts = _counts()
@@ -325,7 +325,12 @@ def test_order_id_of_a_foreign_customer_is_taken_not_shown(
         LIST, _order(world["own"], "B-1", source="pos"), format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"external_id": ["this order id is already taken"]}
+    assert response.json() == {
+        "external_id": [
+            "This order number cannot be saved; an administrator has been asked "
+            "to resolve it."
+        ]
+    }
     assert _counts() == counts
 
 

@@ -4,16 +4,20 @@ for a large list: core knows no domain model.)"""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from guanxi.core import pagination
+from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import keyset_page
 
 pytestmark = pytest.mark.django_db
+MESSAGE = "not a valid page link: open the list again from its first page"
 JOINED = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
 
 
@@ -64,15 +68,53 @@ def test_pages_forward_and_back_without_gaps_on_tied_keys(people: list[Any]) -> 
     [
         "%%%",  # not base64
         "bm90IGpzb24",  # not JSON
-        "WzFd",  # [1]: one value for two keys
-        "WyJ4IiwiMSJd",  # ["x", "1"]: not a date
-        "WyIyMDI2LTA1LTAxVDA4OjAwOjAwKzAwOjAwIiwieCJd",  # [date, "x"]: not an id
+        "WzFd",  # [1]: a plain cursor, as they were
+        "WyIyMDI2LTA1LTAxVDA4OjAwOjAwKzAwOjAwIiwiMSJd",  # [date, "1"]: plain too
     ],
 )
-def test_a_cursor_that_is_not_ours_shows_the_first_page(
+def test_a_cursor_that_is_not_ours_is_refused_with_a_message(
     people: list[Any], cursor: str
 ) -> None:
-    assert _names(_page(after=cursor)) == ["u6", "u5", "u4"]
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        _page(after=cursor)
+    assert (caught.value.message, caught.value.field) == (MESSAGE, "after")
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        _page(before=cursor)
+    assert (caught.value.message, caught.value.field) == (MESSAGE, "before")
+
+
+def test_a_cursor_tells_nothing_of_its_keys(people: list[Any]) -> None:
+    """The probe: ``WzI5MDVd`` decoded to ``[2905]``, the number behind the
+    last row. A cursor now is sealed: no key value appears in it, decoded or
+    not, and two cursors of the same row differ."""
+    last = _page().items[-1]
+    cursor = _page().next_cursor
+    assert cursor is not None
+    plain = f'["{last.date_joined.isoformat()}",{last.pk}]'.encode()
+    token = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    inner = base64.urlsafe_b64decode(token.split(b":")[-1])
+    for layer in (cursor.encode(), token, inner):
+        assert plain not in layer
+        assert b"2026-05-01" not in layer
+    assert cursor != _page().next_cursor
+
+
+def test_a_changed_or_borrowed_cursor_is_refused(people: list[Any]) -> None:
+    cursor = _page().next_cursor
+    assert cursor is not None
+    flipped = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
+    with pytest.raises(ValidationFailed):
+        _page(after=flipped)
+    # Made for another order of the same table: not this list's.
+    other = keyset_page(
+        get_user_model().objects.all(),
+        keys=("id",),
+        after=None,
+        before=None,
+        per_page=3,
+    ).next_cursor
+    with pytest.raises(ValidationFailed):
+        _page(after=other)
 
 
 def test_the_count_stops_at_the_cap(

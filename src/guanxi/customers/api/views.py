@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from guanxi.access.policies import Policy, policy_for
 from guanxi.audit.services import customer_viewed
-from guanxi.core.api import ERRORS, NewestFirstPagination
+from guanxi.core.api import ERRORS, ByPseudonymPagination, NewestFirstPagination
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.core.values import parse_id
 from guanxi.customers.api.serializers import (
@@ -31,7 +31,7 @@ from guanxi.customers.api.serializers import (
 )
 from guanxi.customers.filtersets import CustomerFilterSet
 from guanxi.customers.models import Customer
-from guanxi.customers.selectors import customer_get, customer_scope
+from guanxi.customers.selectors import customer_get, customer_list
 from guanxi.customers.services import (
     customer_create,
     customer_update,
@@ -75,7 +75,8 @@ def _customer_for_api(request: Request, pk: Any) -> Customer:
         description=gettext_lazy(
             "Customers in the caller's scope, newest first. Account managers see "
             "only their own customers; operations see masked contact fields; "
-            "analysts see pseudonymous ids and no names or contact fields."
+            "analysts see pseudonymous ids and no names or contact fields, "
+            "ordered by pseudonym."
         ),
         responses={200: CustomerSerializer(many=True), **ERRORS},
     ),
@@ -114,11 +115,17 @@ class CustomerViewSet(viewsets.GenericViewSet[Customer]):
     queryset = Customer.objects.none()  # for the schema; the real one is scoped
 
     def get_queryset(self) -> QuerySet[Customer]:
-        return (
-            customer_scope(actor=self.request.user)
-            .prefetch_related("tags")
-            .order_by("-id")
-        )
+        return customer_list(actor=self.request.user).prefetch_related("tags")
+
+    @property
+    def paginator(self) -> Any:
+        """Newest first; by pseudonym for roles that know customers by it."""
+        if not hasattr(self, "_paginator"):
+            known = _policy(self.request).knows_customer_numbers
+            self._paginator = (
+                NewestFirstPagination() if known else ByPseudonymPagination()
+            )
+        return self._paginator
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "policy": _policy(self.request)}

@@ -209,14 +209,28 @@ def test_pages_answer_crafted_parameters_with_the_error_page(
         ["2026-10-01T00:00:00+08:00", 2**70],
     ],
 )
-def test_forged_page_cursors_on_the_order_page_start_over(
+def test_forged_page_cursors_on_the_order_page_are_refused(
     client: Any, users: dict[str, Any], own: Any, keys: list[Any]
 ) -> None:
-    cursor = base64.urlsafe_b64encode(json.dumps(keys).encode()).decode()
+    """Plain (as cursors were) or sealed with the server's own key (out of
+    range values that would fail in the database): a 400 with a message."""
+    from guanxi.commerce.models import Order
+    from guanxi.core import pagination
+    from guanxi.core.crypto import seal_token
+
+    plain = base64.urlsafe_b64encode(json.dumps(keys).encode()).decode()
+    sealed = seal_token(
+        json.dumps(keys), context=pagination._context(("ordered_at", "id"), Order)
+    )
     client.force_login(users["admin"])
-    for name in ("after", "before"):
-        response = client.get("/orders/", {name: cursor.rstrip("=")})
-        assert response.status_code == 200
+    for cursor in (plain.rstrip("="), sealed):
+        for name in ("after", "before"):
+            response = client.get("/orders/", {name: cursor}, HTTP_ACCEPT_LANGUAGE="en")
+            assert response.status_code == 400
+            assert (
+                "not a valid page link: open the list again from its first page"
+                in response.content.decode()
+            )
 
 
 def test_empty_filter_fields_of_a_web_form_mean_no_filter(

@@ -140,9 +140,10 @@ def test_duplicate_warning_links_only_to_customers_one_may_see(
     manager = client_for("account_manager")
     own = manager.get(CHECK, {"phone": "13800138000"}).content.decode()
     assert f'href="/customers/{world.own_customer.pk}/"' in own
+    # Another manager's customer: not even that one exists (saving answers
+    # neutrally and is limited; see test_side_doors).
     foreign = manager.get(CHECK, {"email": "li.lei@example.com"}).content.decode()
-    assert "This email address already belongs to another customer." in foreign
-    assert "(a customer you cannot open)" in foreign
+    assert "already belongs" not in foreign
     assert "李雷" not in foreign
     assert f"/customers/{world.foreign_customer.pk}/" not in foreign
     # The customer being edited is not a duplicate of itself.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from guanxi.access.policies import policy_for
-from guanxi.core.api import ERRORS, KeysetPagination
+from guanxi.core.api import ERRORS, ByPseudonymPagination, KeysetPagination
 from guanxi.core.errors import NotFound, PermissionDenied
 from guanxi.core.filters import StrictFilterSet
 from guanxi.core.values import parse_id
@@ -67,7 +67,8 @@ class ScoreFilterSet(StrictFilterSet):
         description=gettext_lazy(
             "Every customer's scores from the latest finished scoring run, by "
             "customer number, in the caller's scope (account managers: their own "
-            "customers; analysts: pseudonymous ids). Empty before the first run."
+            "customers; analysts: pseudonymous ids, by pseudonym). Empty before "
+            "the first run."
         ),
         responses={200: ScoreSerializer(many=True), **ERRORS},
     )
@@ -79,7 +80,21 @@ class ScoreViewSet(viewsets.GenericViewSet[ScoreSnapshot]):
     queryset = ScoreSnapshot.objects.none()  # for the schema; the real one is scoped
 
     def get_queryset(self) -> QuerySet[ScoreSnapshot]:
-        return snapshot_scope(actor=self.request.user)
+        rows = snapshot_scope(actor=self.request.user)
+        if not policy_for(self.request.user).knows_customer_numbers:
+            rows = rows.annotate(pseudonym=F("customer__pseudonym"))
+        return rows
+
+    @property
+    def paginator(self) -> Any:
+        """By customer number; by pseudonym for roles that know customers by
+        it (in the order of the numbers a place would tell the number)."""
+        if not hasattr(self, "_paginator"):
+            known = policy_for(self.request.user).knows_customer_numbers
+            self._paginator = (
+                ByCustomerPagination() if known else ByPseudonymPagination()
+            )
+        return self._paginator
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {

@@ -237,7 +237,7 @@ def test_too_many_failed_logins_lock_the_account(world: World, settings: Any) ->
         assert response.status_code == 200
     response = client.post("/login/", {"username": "li", "password": "wrong"})
     assert response.status_code == 429
-    assert "This account is locked for one hour" in response.content.decode()
+    assert "logging in from here is locked for one hour" in response.content.decode()
     # Even the right password is refused while locked, and nobody is logged in.
     response = client.post("/login/", {"username": "li", "password": "s3cret-pass!"})
     assert response.status_code == 429
