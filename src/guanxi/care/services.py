@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
+from guanxi.audit.services import settings_changed
 from guanxi.care.checklist import checklist_close, checklist_create
 from guanxi.care.choices import LeaveReason, Outcome, Remedy, TaskStatus
 from guanxi.care.configuration import settings_parse
@@ -242,4 +243,6 @@ def care_settings_save(*, actor: Any, values: Any) -> CareSettingsChange | None:
                 row.save()
         if not changes:
             return None
-        return CareSettingsChange.objects.create(changed_by=actor, changes=changes)
+        change = CareSettingsChange.objects.create(changed_by=actor, changes=changes)
+        settings_changed(actor=actor, settings="care", fields=changes)
+        return change

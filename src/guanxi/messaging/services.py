@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
+from guanxi.audit.services import settings_changed
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.messaging.audiences import Audience, audience_customers
 from guanxi.messaging.channel_settings import (
@@ -272,6 +273,7 @@ def channel_settings_save(
                     changed_at=now,
                     changed_by=actor,
                 )
+            settings_changed(actor=actor, settings="channels", fields=wanted)
             channel_settings_forget()
             channel_setup_check(channel)  # raises: the transaction rolls back
     finally:

@@ -60,12 +60,6 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         entries.append((_("Templates"), reverse("message-templates:template-list")))
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
-    if policy.may_administer:
-        entries.append((_("Scoring"), _first_url_in("insights")))
-        entries.append((_("Playbook"), _first_url_in("playbook")))
-        entries.append((_("Care settings"), reverse("care:settings")))
-    if policy.may_manage_tags:
-        entries.append((_("Tags"), reverse("tags:tag-settings")))
     path = request.path
     items = []
     for label, url in entries:
@@ -81,10 +75,28 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
     return items
 
 
+def settings_navigation(policy: Policy) -> list[NavItem]:
+    """The settings pages, in the user menu: the main bar keeps the daily work
+    and fits a desktop's width with every role's links."""
+    entries: list[tuple[Any, str | None]] = []
+    if policy.may_administer:
+        entries.append((_("Scoring"), _first_url_in("insights")))
+        entries.append((_("Playbook"), _first_url_in("playbook")))
+        entries.append((_("Care settings"), reverse("care:settings")))
+    if policy.may_manage_tags:
+        entries.append((_("Tags"), reverse("tags:tag-settings")))
+    return [
+        NavItem(label=str(label), url=url, active=False)
+        for label, url in entries
+        if url is not None
+    ]
+
+
 def role(request: HttpRequest) -> dict[str, Any]:
     policy = policy_for(getattr(request, "user", None))
     return {
         "policy": policy,
         "role": policy.role,
         "nav_items": navigation(request, policy),
+        "settings_items": settings_navigation(policy),
     }

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from guanxi.audit.models import AuditEvent
 from guanxi.care.models import CareSettings, CareSettingsChange, QuadrantThresholds
 from guanxi.care.services import care_settings_save
 from guanxi.core.errors import PermissionDenied
@@ -146,6 +147,25 @@ def test_chinese_message(users: dict[str, Any]) -> None:
     response = _client(users["admin"], "zh-hans").post(reverse("care:settings"), data)
     assert response.status_code == 400
     assert "请输入大于 0 且不超过 1 的比例" in response.content.decode()
+
+
+def test_a_save_is_in_the_audit_log_by_the_names_of_the_settings(
+    users: dict[str, Any],
+) -> None:
+    care_settings_save(actor=users["admin"], values={**VALID, "no_purchase_days": "45"})
+    care_settings_save(actor=users["admin"], values={**VALID, "no_purchase_days": "45"})
+    events = list(AuditEvent.objects.filter(action="settings.changed"))
+    assert [(e.actor_id, e.details) for e in events] == [
+        (
+            users["admin"].pk,
+            {
+                "settings": "care",
+                # VALID's later-step scripts are not the defaults either.
+                "fields": ["follow_up_en", "follow_up_zh", "no_purchase_days"],
+                "via": "web",
+            },
+        )
+    ]
 
 
 def test_only_admins_save(users: dict[str, Any]) -> None:

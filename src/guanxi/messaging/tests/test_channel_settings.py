@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from guanxi.access.choices import Role
+from guanxi.audit.models import AuditEvent
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.messaging.channel_settings import channel_setting
 from guanxi.messaging.models import ChannelSetting, ChannelSettingChange
@@ -108,6 +109,14 @@ def test_values_are_encrypted_at_rest_and_changes_name_no_value(
     assert all(v.startswith("v1:") for v in raw.values())
     assert SECRET not in raw["GUANXI_WEBHOOK_SECRET"]
     assert "hooks.example.com" not in raw["GUANXI_WEBHOOK_URL"]
+    # The audit log names the settings changed, never their values.
+    event = AuditEvent.objects.get(action="settings.changed")
+    assert event.details == {
+        "settings": "channels",
+        "fields": ["GUANXI_WEBHOOK_SECRET", "GUANXI_WEBHOOK_URL"],
+        "via": "web",
+    }
+    assert event.actor_id == admin.pk
     log = list(
         ChannelSettingChange.objects.order_by("id").values_list(
             "name", "action", "changed_by"
