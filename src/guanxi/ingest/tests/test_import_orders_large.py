@@ -115,6 +115,7 @@ def test_large_imports_build_the_order_indexes_at_the_end(
         "customer_manager_idx",
         "customer_orders_idx",
         "customer_phone_unique",
+        "customer_pseudonym_idx",
         "customer_spend_idx",
         "customers_customer_city_56690332",
     ]
