@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditAction(models.TextChoices):
     CUSTOMER_VIEWED = "customer.viewed", _("Viewed a customer's personal fields")
+    CUSTOMER_EDITED = "customer.edited", _("Changed a customer's fields")
     EXPORTED = "export", _("Exported data")
     MANAGER_ASSIGNED = "scope.assigned", _("Changed a customer's account manager")
     STAFF_ADDED = "staff.added", _("Added a colleague")
@@ -17,3 +18,8 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings.changed", _("Changed settings")
     CONSENT_RECORDED = "consent.recorded", _("Recorded consent")
     KEY_ROTATED = "key.rotated", _("Rotated a key")
+    # Data-subject requests and retention (guanxi.privacy).
+    PRIVACY_REQUEST = "privacy.request", _("Opened or completed a data-subject request")
+    PRIVACY_EXPORTED = "privacy.exported", _("Exported a customer's personal data")
+    PRIVACY_ERASED = "privacy.erased", _("Erased a customer")
+    RETENTION_PURGED = "retention.purged", _("Purged data past its retention")

@@ -33,6 +33,7 @@ __all__ = [
     "audit_read_check",
     "audit_retention_cutoff",
     "audit_search_parse",
+    "customer_audit_events",
 ]
 
 #: Audit entries are kept at least this long (issue 13: at least 3 years);
@@ -156,6 +157,18 @@ def audit_events_past_retention(
     return AuditEvent.objects.filter(at__lt=audit_retention_cutoff(now=now)).order_by(
         "at", "id"
     )
+
+
+def customer_audit_events(*, customer_id: int) -> list[dict[str, Any]]:
+    """The events about one customer for their data-subject export: when, what,
+    on which object, the details (counts and codes) — not who among the staff
+    did it (the staff's own data, not the customer's)."""
+    return [
+        dict(row)
+        for row in AuditEvent.objects.filter(customer_id=customer_id)
+        .order_by("at", "id")
+        .values("at", "action", "object_type", "object_id", "details")
+    ]
 
 
 def audit_read_check(actor: Any) -> None:

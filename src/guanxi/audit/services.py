@@ -24,6 +24,7 @@ __all__ = [
     "AuditAction",
     "AuditRefused",
     "consent_recorded",
+    "customer_edited",
     "customer_viewed",
     "export_finished",
     "filter_names",
@@ -136,6 +137,21 @@ def customer_viewed(*, actor: Any, customer_id: int, via: str) -> AuditEvent | N
         object_type="customer",
         object_id=customer_id,
         details={"via": via},
+    )
+
+
+def customer_edited(
+    *, actor: Any, customer_id: int, fields: Iterable[str]
+) -> AuditEvent:
+    """A customer's fields changed through the normal edit (rectification):
+    the names of the fields, never their values."""
+    return record(
+        action=AuditAction.CUSTOMER_EDITED,
+        actor=actor,
+        customer_id=customer_id,
+        object_type="customer",
+        object_id=customer_id,
+        details={"fields": sorted(fields)[:MAX_LIST]},
     )
 
 

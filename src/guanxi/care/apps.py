@@ -10,6 +10,13 @@ class CareConfig(AppConfig):
     verbose_name = _("Care")
 
     def ready(self) -> None:
+        # Personal data (guanxi.privacy): warnings and tasks go with the customer.
+        from guanxi.care.models import CareTask, ChurnWarning
+        from guanxi.core.personal_data import CASCADE, register
+
+        for model in (ChurnWarning, CareTask):
+            register(model, app="care", path="customer_id", erase=CASCADE)
+
         # Warnings are evaluated when a scoring run has written its snapshots
         # (see insights.signals), and for the customers concerned when orders
         # or interactions are written (after the commit, once per write).

@@ -72,6 +72,7 @@ __all__ = [
     "order_tables_settle",
     "order_write_check",
     "orders_exist",
+    "orders_pseudonymise",
     "orders_recorded",
     "products_ensure",
     "purchases_written",
@@ -465,3 +466,13 @@ def order_create(*, actor: Any, order: OrderInput) -> tuple[Order, bool]:
     except OrdersRejected as exc:
         first = exc.errors[0]
         raise ValidationFailed(first.message, field=first.field) from None
+
+
+@transaction.atomic
+def orders_pseudonymise(customer_id: int, tombstone_id: int) -> int:
+    """Move the customer's orders to ``tombstone_id`` (data-subject erasure):
+    the orders, their lines and amounts stay for the books, linked to a
+    customer with no name, phone or address. The number of orders moved."""
+    return Order.objects.filter(customer_id=customer_id).update(
+        customer_id=tombstone_id
+    )

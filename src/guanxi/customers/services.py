@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.access.policies import policy_for
-from guanxi.audit.services import manager_assigned
+from guanxi.audit.services import customer_edited, manager_assigned
 from guanxi.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from guanxi.core.normalize import (
     normalize_email,
@@ -64,6 +64,11 @@ from guanxi.customers.choices import (
     Gender,
     InteractionKind,
 )
+from guanxi.customers.erasure import (
+    customer_contact_indexes,
+    customer_erase_rows,
+    customer_tombstone_create,
+)
 from guanxi.customers.history import changed_fields, customer_change_record
 from guanxi.customers.keys import customer_apply_contact
 from guanxi.customers.matching import (
@@ -95,6 +100,7 @@ from guanxi.customers.tagging import (
     tags_automatic_ensure,
     tags_ensure,
 )
+from guanxi.privacy.selectors import ERASED_MESSAGE, contact_erased
 
 __all__ = [
     "ACTIVITY_EDIT_HOURS",
@@ -121,7 +127,9 @@ __all__ = [
     "contact_taken_error",
     "customer_apply_contact",
     "customer_assign",
+    "customer_contact_indexes",
     "customer_create",
+    "customer_erase_rows",
     "customer_indexes",
     "customer_purchases_refresh",
     "customer_tables_settle",
@@ -129,6 +137,7 @@ __all__ = [
     "customer_tag_remove",
     "customer_tags_bulk_add",
     "customer_tags_set_manual",
+    "customer_tombstone_create",
     "customer_update",
     "customers_exist",
     "email_key",
@@ -307,6 +316,25 @@ def _check_unique_contact(customer: Customer, *, actor: Any) -> None:
         raise ContactHeldElsewhere(_(_CONFLICT), field=field)
 
 
+def _check_not_erased(customer: Customer, *, changed: set[str]) -> None:
+    """Refuse the phone or e-mail of a person whose data was erased at their
+    request (``guanxi.privacy`` keeps their keyed hashes): they may not be
+    added again, by a create or by an edit."""
+    for field, index in (
+        ("phone", customer.phone_index),
+        ("email", customer.email_index),
+    ):
+        if (
+            index
+            and field in changed
+            and contact_erased(
+                phone_index=index if field == "phone" else None,
+                email_index=index if field == "email" else None,
+            )
+        ):
+            raise ValidationFailed(_(ERASED_MESSAGE), field=field)
+
+
 def _contact_write_gate(*, actor: Any, customer: Customer, changed: set[str]) -> None:
     if (customer.phone and "phone" in changed) or (
         customer.email and "email" in changed
@@ -381,6 +409,7 @@ def customer_create(
         customer.assigned_manager = actor
     customer.first_seen_at = timezone.now()
     customer_apply_contact(customer)
+    _check_not_erased(customer, changed={"phone", "email"})
     _contact_write_gate(actor=actor, customer=customer, changed={"phone", "email"})
     _check_unique_contact(customer, actor=actor)
     _save_checked(customer, actor=actor)
@@ -422,6 +451,7 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
             _("a customer needs a name, a phone number or an email address")
         )
     customer_apply_contact(customer)
+    _check_not_erased(customer, changed=set(changed))
     _contact_write_gate(actor=actor, customer=customer, changed=set(changed))
     _check_unique_contact(customer, actor=actor)
     _save_checked(customer, actor=actor)
@@ -433,6 +463,9 @@ def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Custome
             kind=CustomerChangeKind.EDITED,
             fields=edited,
         )
+        # Rectification (PIPL art. 46, GDPR art. 16) is this edit: audited by
+        # the names of the fields changed.
+        customer_edited(actor=actor, customer_id=customer.pk, fields=edited)
     if customer.assigned_manager_id != manager_before:
         customer_change_record(
             customer=customer,

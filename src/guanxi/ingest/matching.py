@@ -23,6 +23,7 @@ from guanxi.customers.services import (
 from guanxi.ingest.errors import RowError, shown_value
 from guanxi.ingest.report import ImportReport
 from guanxi.ingest.rows import RowText
+from guanxi.privacy.selectors import ERASED_MESSAGE, contacts_erased
 
 __all__ = [
     "CUSTOMER_COLUMNS",
@@ -42,6 +43,41 @@ class RowCustomers:
     def __init__(self, *, source: str, report: ImportReport, with_tags: bool):
         self.matcher = CustomerMatcher(source=source, with_tags=with_tags)
         self.report = report
+        # Blind indexes of erased people (guanxi.privacy) among the keys
+        # looked up so far, and the keys looked up.
+        self._erased: set[tuple[str, str]] = set()
+        self._checked: set[tuple[str, str]] = set()
+
+    def prefetch(self, keys: list[Any]) -> None:
+        """The matcher's prefetch, and which of these keys are erased people's
+        (one query per batch instead of one per row)."""
+        self.matcher.prefetch(keys)
+        self._erased_check(keys)
+
+    def _erased_check(self, keys: list[Any]) -> None:
+        wanted = {
+            ("phone" if key[0] == "p" else "email", str(key[1]))
+            for key in keys
+            if key and key[0] in ("p", "e")
+        } - self._checked
+        if not wanted:
+            return
+        self._checked |= wanted
+        self._erased |= contacts_erased(
+            phone_indexes=[d for k, d in wanted if k == "phone"],
+            email_indexes=[d for k, d in wanted if k == "email"],
+        )
+
+    def erased_field(self, values: dict[str, Any], identity: str) -> str | None:
+        """The row's contact field that belongs to an erased person, if any."""
+        keys = self.matcher.keys(values, identity)
+        self._erased_check([key for _n, key in keys])
+        for name, key in keys:
+            if key[0] in ("p", "e") and (
+                ("phone" if key[0] == "p" else "email", str(key[1])) in self._erased
+            ):
+                return name
+        return None
 
     def resolve(
         self,
@@ -55,7 +91,15 @@ class RowCustomers:
         seen_at: dt.datetime | str | None = None,
     ) -> KnownCustomer | None:
         """The row's customer (created if new and allowed), or None; a refusal
-        is reported as an error, kept values as notices."""
+        is reported as an error, kept values as notices. A row of a person
+        whose data was erased is refused (they may not come back)."""
+        erased = self.erased_field(values, identity)
+        if erased is not None:
+            header, _value = text.get(erased, (erased, ""))
+            self.report.add_error(
+                RowError(line=line, column=header, value="", message=_(ERASED_MESSAGE))
+            )
+            return None
         try:
             person, kept = self.matcher.resolve(
                 values=values,

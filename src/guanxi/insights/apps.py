@@ -10,6 +10,14 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
+        # Personal data (guanxi.privacy): scores and stage changes are
+        # profiling; they go with the customer.
+        from guanxi.core.personal_data import CASCADE, register
+        from guanxi.insights.models import ScoreSnapshot, StageChange
+
+        for model in (ScoreSnapshot, StageChange):
+            register(model, app="insights", path="customer_id", erase=CASCADE)
+
         from guanxi.insights.figures import on_run_finished
         from guanxi.insights.signals import run_finished
 

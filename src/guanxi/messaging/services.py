@@ -24,6 +24,7 @@ from guanxi.messaging.channels.base import Envelope, Outcome
 from guanxi.messaging.choices import MessageChannel, Purpose
 from guanxi.messaging.consent import consent_record, consent_unsubscribe
 from guanxi.messaging.delivery import messages_dispatch
+from guanxi.messaging.erasure import customer_messaging_erase
 from guanxi.messaging.mail_events import mail_events_record
 from guanxi.messaging.models import (
     ChannelSetting,
@@ -61,6 +62,7 @@ __all__ = [
     "click_follow",
     "consent_record",
     "consent_unsubscribe",
+    "customer_messaging_erase",
     "mail_events_record",
     "messages_dispatch",
     "messages_dispatch_soon",

@@ -43,7 +43,7 @@ class CustomerImporter(Importer):
                 (line, person, text.view("", "external_id"), identity, values)
             )
         matcher = self.customers.matcher
-        matcher.prefetch(
+        self.customers.prefetch(
             [k for _l, p, _t, i, _v in parsed for _n, k in matcher.keys(p, i)]
         )
         for line, person, text, identity, values in parsed:

@@ -45,7 +45,7 @@ class InteractionImporter(LinkedImporter):
             ):
                 continue
             parsed.append((line, values, text))
-        self.customers.matcher.prefetch(
+        self.customers.prefetch(
             [k for _l, v, _t in parsed for k in self.customer_keys(v)]
         )
         with_ids = [

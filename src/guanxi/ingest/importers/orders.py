@@ -152,7 +152,7 @@ class OrderImporter(LinkedImporter):
             if cells not in settled
         }
         if matcher.may_know_more():
-            matcher.prefetch(
+            self.customers.prefetch(
                 [
                     key
                     for cells, values in unresolved.items()

@@ -1,0 +1,70 @@
+"""A customer erased (data-subject erasure, retention): the tombstone that
+keeps their orders for the books, and the deletion of the profile.
+
+The tombstone is a customer row with no name, phone, e-mail, address,
+birthday, city or gender: the purchase aggregates of the erased customer
+(the same orders move to it), so every total and analytics figure stays as
+it was. The caller (``guanxi.privacy``) runs both in one transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from guanxi.customers.models import Customer, CustomerTag
+from guanxi.customers.tagging import tag_counts_refresh
+
+__all__ = [
+    "customer_contact_indexes",
+    "customer_erase_rows",
+    "customer_tombstone_create",
+]
+
+
+def customer_contact_indexes(customer_id: int) -> tuple[str | None, str | None]:
+    """The customer's phone and e-mail blind indexes (what a suppression list
+    keeps of an erased person), or ``(None, None)``."""
+    row = (
+        Customer.objects.filter(pk=customer_id)
+        .values_list("phone_index", "email_index")
+        .first()
+    )
+    return (row[0], row[1]) if row else (None, None)
+
+
+@transaction.atomic
+def customer_tombstone_create(*, customer_id: int) -> int:
+    """A new customer row standing in for ``customer_id`` in the books: its
+    purchase aggregates and first-seen time, nothing personal. Its id."""
+    source = Customer.objects.only(
+        "first_seen_at",
+        "purchase_total",
+        "purchase_count",
+        "first_purchase_at",
+        "last_purchase_at",
+        "created_at",
+    ).get(pk=customer_id)
+    tombstone = Customer.objects.create(
+        first_seen_at=source.first_seen_at,
+        purchase_total=source.purchase_total,
+        purchase_count=source.purchase_count,
+        first_purchase_at=source.first_purchase_at,
+        last_purchase_at=source.last_purchase_at,
+    )
+    return int(tombstone.pk)
+
+
+@transaction.atomic
+def customer_erase_rows(customer_id: int, tombstone_id: int = 0) -> int:
+    """Delete the customer with their tags, identities, interactions and
+    change history (and, by cascade, their scores, warnings and tasks); the
+    tags' counts follow. The number of customer rows deleted (0 or 1)."""
+    tag_ids = list(
+        CustomerTag.objects.filter(customer_id=customer_id).values_list(
+            "tag_id", flat=True
+        )
+    )
+    deleted = Customer.objects.filter(pk=customer_id).delete()[1]
+    if tag_ids:
+        tag_counts_refresh(tag_ids=tag_ids)
+    return int(deleted.get(Customer._meta.label, 0))

@@ -1,0 +1,77 @@
+"""Reads of the privacy app: erased contacts (for imports and creates),
+requests, erasures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
+
+from guanxi.privacy.choices import ContactKind
+from guanxi.privacy.models import DataRequest, ErasedContact, Erasure, RetentionRun
+
+__all__ = [
+    "ERASED_MESSAGE",
+    "contact_erased",
+    "contacts_erased",
+    "erasure_list",
+    "request_get",
+    "request_list",
+    "retention_runs",
+]
+
+#: Why a person cannot be created or imported again (translated where shown).
+ERASED_MESSAGE = gettext_noop(
+    "this person's data was erased at their request: they may not be added again"
+)
+
+
+def contact_erased(*, phone_index: str | None, email_index: str | None) -> bool:
+    """Whether a phone or an e-mail (by blind index) belongs to an erased person."""
+    return bool(
+        contacts_erased(
+            phone_indexes=[phone_index] if phone_index else [],
+            email_indexes=[email_index] if email_index else [],
+        )
+    )
+
+
+def contacts_erased(
+    *, phone_indexes: Iterable[str], email_indexes: Iterable[str]
+) -> set[tuple[str, str]]:
+    """The ``(kind, digest)`` among these blind indexes that are erased
+    (an import asks once per batch)."""
+    found: set[tuple[str, str]] = set()
+    for kind, digests in (
+        (ContactKind.PHONE, sorted(set(phone_indexes))),
+        (ContactKind.EMAIL, sorted(set(email_indexes))),
+    ):
+        for start in range(0, len(digests), 500):
+            chunk = digests[start : start + 500]
+            found.update(
+                (str(k), d)
+                for k, d in ErasedContact.objects.filter(
+                    kind=kind, digest__in=chunk
+                ).values_list("kind", "digest")
+            )
+    return found
+
+
+def request_list(*, status: str | None = None) -> QuerySet[DataRequest]:
+    requests = DataRequest.objects.select_related("opened_by", "completed_by")
+    if status:
+        requests = requests.filter(status=status)
+    return requests
+
+
+def request_get(*, pk: int) -> DataRequest | None:
+    return DataRequest.objects.filter(pk=pk).first()
+
+
+def erasure_list() -> QuerySet[Erasure]:
+    return Erasure.objects.all()
+
+
+def retention_runs() -> QuerySet[RetentionRun]:
+    return RetentionRun.objects.all()

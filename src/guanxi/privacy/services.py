@@ -1,0 +1,311 @@
+"""Data-subject requests: export (access, portability) and erasure of one
+customer, and the requests' own records.
+
+The export walks the personal-data registry (``guanxi.core.personal_data``):
+every model an app declared, one customer's rows, every field but the keyed
+hashes and the staff's own links. The erasure runs the registry's erasers in
+one transaction: orders move to a tombstone customer (no name, phone or
+address; the same purchase aggregates), everything else of the person is
+deleted, and the keyed hashes of their phone and e-mail are kept so that an
+import or an API create does not bring them back.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.access.policies import policy_for
+from guanxi.audit.selectors import customer_audit_events
+from guanxi.audit.services import AuditAction, record
+from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.core.personal_data import registered
+from guanxi.customers.selectors import customer_rows
+from guanxi.customers.services import (
+    customer_contact_indexes,
+    customer_tombstone_create,
+)
+from guanxi.exports.services import spreadsheet_safe
+from guanxi.privacy.choices import (
+    ContactKind,
+    ErasureCause,
+    RequestKind,
+    RequestStatus,
+)
+from guanxi.privacy.models import DataRequest, ErasedContact, Erasure
+
+__all__ = [
+    "ErasureResult",
+    "customer_erase",
+    "dsar_check",
+    "dsar_export",
+    "dsar_export_json",
+    "dsar_export_zip",
+    "request_complete",
+    "request_open",
+]
+
+EXPORT_FORMAT = "guanxi.dsar.v1"
+#: Whose id in a row is another person's (a colleague's), not the customer's.
+_STAFF_MODEL = "AUTH_USER_MODEL"
+
+
+def dsar_check(actor: Any) -> None:
+    """Data-subject requests are the administrators' (they see everything a
+    request returns). ``None`` is the command line (the operator)."""
+    if actor is not None and not policy_for(actor).may_administer:
+        raise PermissionDenied(
+            _("Only administrators may handle data-subject requests.")
+        )
+
+
+def _customer_checked(customer_id: int) -> int:
+    if not customer_rows().filter(pk=customer_id).exists():
+        raise NotFound(_("There is no customer number %(id)s.") % {"id": customer_id})
+    if Erasure.objects.filter(tombstone_id=customer_id).exists():
+        raise ValidationFailed(
+            _(
+                "Customer number %(id)s stands in for an erased customer's "
+                "orders: it holds no personal data."
+            )
+            % {"id": customer_id}
+        )
+    return customer_id
+
+
+def _staff_field(field: Any) -> bool:
+    from django.apps import apps
+
+    related = getattr(field, "related_model", None)
+    return related is not None and related is apps.get_model(
+        getattr(settings, _STAFF_MODEL)
+    )
+
+
+def _export_fields(model: Any, exclude: frozenset[str]) -> list[str]:
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if field.name not in exclude and not _staff_field(field)
+    ]
+
+
+def dsar_export(*, customer_id: int, actor: Any, via: str) -> dict[str, Any]:
+    """Everything Guanxi holds about one customer, by model (``records``) and
+    the audit events about them (``audit``); audited as one export."""
+    dsar_check(actor)
+    _customer_checked(customer_id)
+    records: dict[str, list[dict[str, Any]]] = {}
+    for entry in sorted(registered(), key=lambda e: e.label):
+        model = entry.model
+        fields = _export_fields(model, entry.exclude)
+        rows = model._base_manager.filter(**{entry.path: customer_id}).order_by("pk")
+        records[entry.label] = list(rows.values(*fields))
+    audit = customer_audit_events(customer_id=customer_id)
+    rows_total = sum(len(r) for r in records.values()) + len(audit)
+    record(
+        action=AuditAction.PRIVACY_EXPORTED,
+        actor=actor,
+        customer_id=customer_id,
+        object_type="customer",
+        object_id=customer_id,
+        details={"via": via, "rows": rows_total},
+    )
+    return {
+        "format": EXPORT_FORMAT,
+        "customer": customer_id,
+        "exported_at": timezone.now(),
+        "records": records,
+        "audit": audit,
+    }
+
+
+def dsar_export_json(data: dict[str, Any]) -> str:
+    """The export as one JSON document (dates ISO 8601, amounts as text)."""
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float | Decimal):
+        return value  # numbers stay numbers (a negative one is not a formula)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        value = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return spreadsheet_safe(str(value))
+
+
+def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    # A BOM so that spreadsheet programs read the Chinese as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def dsar_export_zip(data: dict[str, Any]) -> bytes:
+    """The export as a ZIP of CSV files, one per model and one of the audit
+    events; every text cell guarded against spreadsheet formulas."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for label, rows in data["records"].items():
+            columns = list(rows[0]) if rows else []
+            archive.writestr(f"{label}.csv", _csv(rows, columns))
+        audit_columns = ["at", "action", "object_type", "object_id", "details"]
+        archive.writestr("audit.csv", _csv(data["audit"], audit_columns))
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    customer: int
+    tombstone: int
+    orders_pseudonymised: int
+    rows_deleted: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The command line's ``--json`` object."""
+        return {
+            "customer": self.customer,
+            "orders_pseudonymised": self.orders_pseudonymised,
+            "erased": True,
+        }
+
+
+@transaction.atomic
+def customer_erase(
+    *,
+    customer_id: int,
+    actor: Any,
+    via: str,
+    cause: str = ErasureCause.REQUEST,
+    request: DataRequest | None = None,
+) -> ErasureResult:
+    """Erase one customer (see the module's docstring); one transaction."""
+    dsar_check(actor)
+    _customer_checked(customer_id)
+    phone_index, email_index = customer_contact_indexes(customer_id)
+    tombstone = customer_tombstone_create(customer_id=customer_id)
+    orders = deleted = 0
+    for entry in registered():
+        if isinstance(entry.erase, str):  # CASCADE or KEEP: nothing to call
+            continue
+        changed = entry.erase(customer_id, tombstone)
+        # The orders' eraser moves them (kept, pseudonymised); the rest delete.
+        if entry.label == "commerce.Order":
+            orders += changed
+        else:
+            deleted += changed
+    for kind, digest in (
+        (ContactKind.PHONE, phone_index),
+        (ContactKind.EMAIL, email_index),
+    ):
+        if digest:
+            ErasedContact.objects.get_or_create(kind=kind, digest=digest)
+    user = actor if getattr(actor, "pk", None) is not None else None
+    Erasure.objects.create(
+        customer_id=customer_id,
+        tombstone_id=tombstone,
+        orders_pseudonymised=orders,
+        rows_deleted=deleted,
+        cause=cause,
+        request=request,
+        erased_by=user,
+    )
+    record(
+        action=AuditAction.PRIVACY_ERASED,
+        actor=actor,
+        customer_id=customer_id,
+        object_type="customer",
+        object_id=tombstone,
+        details={"via": via, "kind": str(cause), "count": orders, "rows": deleted},
+    )
+    return ErasureResult(
+        customer=customer_id,
+        tombstone=tombstone,
+        orders_pseudonymised=orders,
+        rows_deleted=deleted,
+    )
+
+
+def _due(received: dt.date) -> dt.date:
+    days = int(getattr(settings, "GUANXI_DSAR_DUE_DAYS", 30))
+    return received + dt.timedelta(days=days)
+
+
+@transaction.atomic
+def request_open(*, actor: Any, kind: str, customer_id: int) -> DataRequest:
+    """Record a person's request; due one month (``GUANXI_DSAR_DUE_DAYS``)
+    after today."""
+    dsar_check(actor)
+    if kind not in RequestKind.values:
+        raise ValidationFailed(_("Choose what the person asked for."), field="kind")
+    _customer_checked(customer_id)
+    today = timezone.localdate()
+    user = actor if getattr(actor, "pk", None) is not None else None
+    request = DataRequest.objects.create(
+        kind=kind,
+        customer_id=customer_id,
+        received_on=today,
+        due_on=_due(today),
+        opened_by=user,
+    )
+    record(
+        action=AuditAction.PRIVACY_REQUEST,
+        actor=actor,
+        customer_id=customer_id,
+        object_type="datarequest",
+        object_id=request.pk,
+        details={"kind": kind, "status": RequestStatus.OPEN.value},
+    )
+    return request
+
+
+@transaction.atomic
+def request_complete(*, actor: Any, request: DataRequest, status: str) -> DataRequest:
+    """Close a request as done or refused. An erasure request marked done
+    erases the customer in the same transaction (unless erased already)."""
+    dsar_check(actor)
+    if status not in (RequestStatus.DONE, RequestStatus.REFUSED):
+        raise ValidationFailed(_("Choose done or refused."), field="status")
+    request = DataRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RequestStatus.OPEN:
+        raise ValidationFailed(_("This request is closed already."))
+    if (
+        status == RequestStatus.DONE
+        and request.kind == RequestKind.ERASURE
+        and not Erasure.objects.filter(customer_id=request.customer_id).exists()
+    ):
+        customer_erase(
+            customer_id=request.customer_id, actor=actor, via="web", request=request
+        )
+    user = actor if getattr(actor, "pk", None) is not None else None
+    request.status = status
+    request.completed_by = user
+    request.completed_at = timezone.now()
+    request.save(update_fields=["status", "completed_by", "completed_at"])
+    record(
+        action=AuditAction.PRIVACY_REQUEST,
+        actor=actor,
+        customer_id=request.customer_id,
+        object_type="datarequest",
+        object_id=request.pk,
+        details={"kind": request.kind, "status": status},
+    )
+    return request
