@@ -86,6 +86,13 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
+    (
+        N_("Privacy"),
+        (
+            ("dsar", N_("export or erase one customer's data (data-subject request)")),
+            ("retention", N_("purge personal data past its retention (--dry-run)")),
+        ),
+    ),
 )
 
 
@@ -102,6 +109,8 @@ DATA_COMMANDS = frozenset(
         "messages",
         "purchases",
         "warnings",
+        "dsar",
+        "retention",
     }
 )
 

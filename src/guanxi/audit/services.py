@@ -23,6 +23,7 @@ from guanxi.audit.models import AuditEvent, AuditRefused
 __all__ = [
     "AuditAction",
     "AuditRefused",
+    "audit_purge",
     "consent_recorded",
     "customer_edited",
     "customer_viewed",
@@ -111,6 +112,31 @@ def record(
         object_id=str(object_id or "")[:64],
         details=_details(details),
     )
+
+
+def audit_purge(*, before: Any, dry_run: bool) -> int:
+    """Remove the entries older than ``before`` (retention); never one younger
+    than :data:`~guanxi.audit.selectors.AUDIT_RETENTION_YEARS` years (a later
+    ``before`` is moved back to that limit, and on PostgreSQL the trigger
+    refuses it too). The number of entries (that would go, on a dry run)."""
+    from django.db import connection, models, transaction
+
+    from guanxi.audit.selectors import audit_retention_cutoff
+
+    before = min(before, audit_retention_cutoff())
+    # The log's own queryset refuses deletes; a plain one is the one way.
+    old: models.QuerySet[AuditEvent] = models.QuerySet(AuditEvent).filter(at__lt=before)
+    if dry_run:
+        return old.count()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL guanxi.retention = 'on'")
+        deleted = old.delete()[0]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL guanxi.retention = 'off'")
+    return int(deleted)
 
 
 def filter_names(query: str) -> list[str]:

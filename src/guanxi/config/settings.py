@@ -409,6 +409,25 @@ GUANXI_SCORE_CHUNK = int(os.environ.get("GUANXI_SCORE_CHUNK", "50000"))
 # files (under DATA_DIR/exports) are deleted this many days after they were made.
 GUANXI_EXPORT_MAX_ROWS = int(os.environ.get("GUANXI_EXPORT_MAX_ROWS", "1000000"))
 GUANXI_EXPORT_KEEP_DAYS = int(os.environ.get("GUANXI_EXPORT_KEEP_DAYS", "7"))
+# Privacy (guanxi.privacy, docs/privacy.md): a data-subject request is due
+# this many days after it is received; each kind of data is kept this many
+# days (0: for ever) and then purged nightly at 03:50 local time. Audit
+# entries are kept at least 3 years whatever is set here. At most this many
+# inactive customers are erased per run (the rest on the next nights).
+GUANXI_DSAR_DUE_DAYS = int(os.environ.get("GUANXI_DSAR_DUE_DAYS", "30"))
+GUANXI_RETENTION_DAYS = {
+    category: int(os.environ.get(f"GUANXI_RETENTION_{category.upper()}_DAYS", days))
+    for category, days in (
+        ("inactive_customers", "1825"),
+        ("messages", "730"),
+        ("tracking_events", "365"),
+        ("interactions", "1095"),
+        ("audit", "1095"),
+    )
+}
+GUANXI_RETENTION_CUSTOMERS_PER_RUN = int(
+    os.environ.get("GUANXI_RETENTION_CUSTOMERS_PER_RUN", "500")
+)
 
 EMAIL_BACKEND = os.environ.get(
     "GUANXI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"

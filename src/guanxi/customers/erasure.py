@@ -9,9 +9,14 @@ it was. The caller (``guanxi.privacy``) runs both in one transaction.
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
-from guanxi.customers.models import Customer, CustomerTag
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from guanxi.customers.models import Customer, CustomerTag, Interaction
 from guanxi.customers.tagging import tag_counts_refresh
 
 __all__ = [
@@ -68,3 +73,45 @@ def customer_erase_rows(customer_id: int, tombstone_id: int = 0) -> int:
     if tag_ids:
         tag_counts_refresh(tag_ids=tag_ids)
     return int(deleted.get(Customer._meta.label, 0))
+
+
+#: Rows per statement of a retention purge (bounded statements, not one that
+#: locks a table for minutes).
+PURGE_CHUNK = 1000
+
+
+def interactions_purge(*, before: dt.datetime, dry_run: bool) -> int:
+    """Delete the interactions that happened before ``before`` (retention);
+    the number (that would go, on a dry run)."""
+    old = Interaction.objects.filter(occurred_at__lt=before)
+    if dry_run:
+        return old.count()
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(old.order_by("pk").values_list("pk", flat=True)[:PURGE_CHUNK])
+            if not ids:
+                return deleted
+            deleted += Interaction.objects.filter(pk__in=ids).delete()[0]
+
+
+def customers_inactive(
+    *, before: dt.datetime, exclude: Iterable[int] | QuerySet[Any], limit: int
+) -> list[int]:
+    """Up to ``limit`` customers with no sign of life since ``before``: first
+    seen before it, no purchase and no interaction since. Oldest first;
+    ``exclude`` (ids, or a query of ids) is left out."""
+    recent = Interaction.objects.filter(
+        customer_id=OuterRef("pk"), occurred_at__gte=before
+    )
+    return list(
+        Customer.objects.filter(
+            Q(last_purchase_at__isnull=True) | Q(last_purchase_at__lt=before),
+            Q(first_seen_at__lt=before)
+            | Q(first_seen_at__isnull=True, created_at__lt=before),
+        )
+        .exclude(Exists(recent))
+        .exclude(pk__in=exclude)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

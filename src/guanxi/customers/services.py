@@ -68,6 +68,8 @@ from guanxi.customers.erasure import (
     customer_contact_indexes,
     customer_erase_rows,
     customer_tombstone_create,
+    customers_inactive,
+    interactions_purge,
 )
 from guanxi.customers.history import changed_fields, customer_change_record
 from guanxi.customers.keys import customer_apply_contact
@@ -140,11 +142,13 @@ __all__ = [
     "customer_tombstone_create",
     "customer_update",
     "customers_exist",
+    "customers_inactive",
     "email_key",
     "identity_bulk_create",
     "interaction_create",
     "interaction_indexes",
     "interactions_announce",
+    "interactions_purge",
     "interactions_recorded",
     "interactions_written",
     "name_tokens_forget",

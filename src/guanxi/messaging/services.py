@@ -24,7 +24,11 @@ from guanxi.messaging.channels.base import Envelope, Outcome
 from guanxi.messaging.choices import MessageChannel, Purpose
 from guanxi.messaging.consent import consent_record, consent_unsubscribe
 from guanxi.messaging.delivery import messages_dispatch
-from guanxi.messaging.erasure import customer_messaging_erase
+from guanxi.messaging.erasure import (
+    customer_messaging_erase,
+    messages_purge,
+    tracking_events_purge,
+)
 from guanxi.messaging.mail_events import mail_events_record
 from guanxi.messaging.models import (
     ChannelSetting,
@@ -66,10 +70,12 @@ __all__ = [
     "mail_events_record",
     "messages_dispatch",
     "messages_dispatch_soon",
+    "messages_purge",
     "open_record",
     "sms_receipts_record",
     "template_delete",
     "template_save",
+    "tracking_events_purge",
 ]
 
 

@@ -17,7 +17,6 @@ import datetime as dt
 import io
 import json
 import zipfile
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -27,24 +26,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.access.policies import policy_for
 from guanxi.audit.selectors import customer_audit_events
 from guanxi.audit.services import AuditAction, record
-from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.core.errors import ValidationFailed
 from guanxi.core.personal_data import registered
-from guanxi.customers.selectors import customer_rows
-from guanxi.customers.services import (
-    customer_contact_indexes,
-    customer_tombstone_create,
-)
 from guanxi.exports.services import spreadsheet_safe
 from guanxi.privacy.choices import (
-    ContactKind,
-    ErasureCause,
     RequestKind,
     RequestStatus,
 )
-from guanxi.privacy.models import DataRequest, ErasedContact, Erasure
+from guanxi.privacy.erasure import (
+    ErasureResult,
+    customer_check,
+    customer_erase,
+    dsar_check,
+)
+from guanxi.privacy.models import DataRequest, Erasure
+from guanxi.privacy.retention import retention_purge
 
 __all__ = [
     "ErasureResult",
@@ -55,34 +53,12 @@ __all__ = [
     "dsar_export_zip",
     "request_complete",
     "request_open",
+    "retention_purge",
 ]
 
 EXPORT_FORMAT = "guanxi.dsar.v1"
 #: Whose id in a row is another person's (a colleague's), not the customer's.
 _STAFF_MODEL = "AUTH_USER_MODEL"
-
-
-def dsar_check(actor: Any) -> None:
-    """Data-subject requests are the administrators' (they see everything a
-    request returns). ``None`` is the command line (the operator)."""
-    if actor is not None and not policy_for(actor).may_administer:
-        raise PermissionDenied(
-            _("Only administrators may handle data-subject requests.")
-        )
-
-
-def _customer_checked(customer_id: int) -> int:
-    if not customer_rows().filter(pk=customer_id).exists():
-        raise NotFound(_("There is no customer number %(id)s.") % {"id": customer_id})
-    if Erasure.objects.filter(tombstone_id=customer_id).exists():
-        raise ValidationFailed(
-            _(
-                "Customer number %(id)s stands in for an erased customer's "
-                "orders: it holds no personal data."
-            )
-            % {"id": customer_id}
-        )
-    return customer_id
 
 
 def _staff_field(field: Any) -> bool:
@@ -106,7 +82,7 @@ def dsar_export(*, customer_id: int, actor: Any, via: str) -> dict[str, Any]:
     """Everything Guanxi holds about one customer, by model (``records``) and
     the audit events about them (``audit``); audited as one export."""
     dsar_check(actor)
-    _customer_checked(customer_id)
+    customer_check(customer_id)
     records: dict[str, list[dict[str, Any]]] = {}
     for entry in sorted(registered(), key=lambda e: e.label):
         model = entry.model
@@ -172,78 +148,6 @@ def dsar_export_zip(data: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-@dataclass(frozen=True)
-class ErasureResult:
-    customer: int
-    tombstone: int
-    orders_pseudonymised: int
-    rows_deleted: int
-
-    def as_dict(self) -> dict[str, Any]:
-        """The command line's ``--json`` object."""
-        return {
-            "customer": self.customer,
-            "orders_pseudonymised": self.orders_pseudonymised,
-            "erased": True,
-        }
-
-
-@transaction.atomic
-def customer_erase(
-    *,
-    customer_id: int,
-    actor: Any,
-    via: str,
-    cause: str = ErasureCause.REQUEST,
-    request: DataRequest | None = None,
-) -> ErasureResult:
-    """Erase one customer (see the module's docstring); one transaction."""
-    dsar_check(actor)
-    _customer_checked(customer_id)
-    phone_index, email_index = customer_contact_indexes(customer_id)
-    tombstone = customer_tombstone_create(customer_id=customer_id)
-    orders = deleted = 0
-    for entry in registered():
-        if isinstance(entry.erase, str):  # CASCADE or KEEP: nothing to call
-            continue
-        changed = entry.erase(customer_id, tombstone)
-        # The orders' eraser moves them (kept, pseudonymised); the rest delete.
-        if entry.label == "commerce.Order":
-            orders += changed
-        else:
-            deleted += changed
-    for kind, digest in (
-        (ContactKind.PHONE, phone_index),
-        (ContactKind.EMAIL, email_index),
-    ):
-        if digest:
-            ErasedContact.objects.get_or_create(kind=kind, digest=digest)
-    user = actor if getattr(actor, "pk", None) is not None else None
-    Erasure.objects.create(
-        customer_id=customer_id,
-        tombstone_id=tombstone,
-        orders_pseudonymised=orders,
-        rows_deleted=deleted,
-        cause=cause,
-        request=request,
-        erased_by=user,
-    )
-    record(
-        action=AuditAction.PRIVACY_ERASED,
-        actor=actor,
-        customer_id=customer_id,
-        object_type="customer",
-        object_id=tombstone,
-        details={"via": via, "kind": str(cause), "count": orders, "rows": deleted},
-    )
-    return ErasureResult(
-        customer=customer_id,
-        tombstone=tombstone,
-        orders_pseudonymised=orders,
-        rows_deleted=deleted,
-    )
-
-
 def _due(received: dt.date) -> dt.date:
     days = int(getattr(settings, "GUANXI_DSAR_DUE_DAYS", 30))
     return received + dt.timedelta(days=days)
@@ -256,7 +160,7 @@ def request_open(*, actor: Any, kind: str, customer_id: int) -> DataRequest:
     dsar_check(actor)
     if kind not in RequestKind.values:
         raise ValidationFailed(_("Choose what the person asked for."), field="kind")
-    _customer_checked(customer_id)
+    customer_check(customer_id)
     today = timezone.localdate()
     user = actor if getattr(actor, "pk", None) is not None else None
     request = DataRequest.objects.create(
