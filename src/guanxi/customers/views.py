@@ -41,6 +41,7 @@ from guanxi.customers.selectors import (
     tag_list,
 )
 from guanxi.insights.selectors import customer_scores
+from guanxi.privacy.selectors import is_minor
 
 __all__ = ["customer_detail", "customer_list"]
 
@@ -200,6 +201,8 @@ def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 else ""
             ),
             "manager_label": manager.get_username() if manager is not None else "",
+            # Under 14: sensitive personal information (PIPL arts. 28, 31).
+            "minor": is_minor(customer.birthday),
             **customer_insight(
                 scores=scores, stage_changes=stage_changes, policy=policy
             ),

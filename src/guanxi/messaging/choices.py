@@ -33,6 +33,9 @@ class ConsentSource(models.TextChoices):
     STAFF = "staff", _("Staff member")
     UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
     COMPLAINT = "complaint", _("Spam complaint")
+    # A minor's guardian (PIPL art. 31): the one consent that lets a customer
+    # under 14 receive marketing or be profiled (guanxi.privacy).
+    GUARDIAN = "guardian", _("Guardian consent")
 
 
 class MessageChannel(models.TextChoices):
@@ -60,3 +63,4 @@ class SuppressReason(models.TextChoices):
     NO_ADDRESS = "no_address", _("No address for the channel")
     ADDRESS_SUPPRESSED = "address_suppressed", _("Address suppressed after a failure")
     FREQUENCY_CAP = "frequency_cap", _("Weekly marketing limit reached")
+    MINOR = "minor", _("Minor without guardian consent")

@@ -49,9 +49,10 @@ from guanxi.messaging.rules import (
     over_weekly_cap,
     quiet_until,
 )
-from guanxi.messaging.selectors import consent_current
+from guanxi.messaging.selectors import consent_current, guardian_consent_current
 from guanxi.messaging.senders import sender_for
 from guanxi.messaging.tracking import envelope_track
+from guanxi.privacy.selectors import is_minor
 
 logger = logging.getLogger(__name__)
 BATCH = 50
@@ -82,6 +83,12 @@ def _verdict(
         customer_id=customer.pk, purpose=Purpose.MARKETING, channel=needed
     ):
         return ("suppress", SuppressReason.NO_CONSENT)
+    # A customer under 14 (PIPL arts. 28, 31): only their guardian's consent
+    # lets marketing through.
+    if is_minor(customer.birthday) and not guardian_consent_current(
+        customer_id=customer.pk, purpose=Purpose.MARKETING, channel=needed
+    ):
+        return ("suppress", SuppressReason.MINOR)
     until = quiet_until(now, customer_time_zone(customer))
     if until is not None:
         return ("defer", until)

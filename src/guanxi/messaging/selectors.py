@@ -27,7 +27,7 @@ from guanxi.access.policies import policy_for, scope_for
 from guanxi.commerce.selectors import purchase_rows
 from guanxi.core.errors import NotFound
 from guanxi.customers.selectors import customer_scope, customer_search
-from guanxi.messaging.choices import MessageChannel, MessageStatus
+from guanxi.messaging.choices import ConsentSource, MessageChannel, MessageStatus
 from guanxi.messaging.models import (
     Broadcast,
     ConsentRecord,
@@ -62,6 +62,20 @@ def consent_current(*, customer_id: int, purpose: str, channel: str) -> bool:
         .first()
     )
     return bool(newest)
+
+
+def guardian_consent_current(*, customer_id: int, purpose: str, channel: str) -> bool:
+    """Whether the customer's newest statement for ``purpose`` on ``channel``
+    grants it and was given by their guardian (what a minor needs)."""
+    newest = (
+        ConsentRecord.objects.filter(
+            customer_id=customer_id, purpose=purpose, channel=channel
+        )
+        .order_by("-recorded_at", "-id")
+        .values_list("granted", "source")
+        .first()
+    )
+    return newest is not None and newest == (True, ConsentSource.GUARDIAN)
 
 
 def consent_history(*, customer_id: int) -> QuerySet[ConsentRecord]:

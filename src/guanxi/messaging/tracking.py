@@ -33,11 +33,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.http import base36_to_int, int_to_base36
 
+from guanxi.customers.selectors import customer_rows
 from guanxi.messaging.channels.base import Envelope
 from guanxi.messaging.choices import MessageChannel, MessageStatus, Purpose
 from guanxi.messaging.events import message_event_record
 from guanxi.messaging.models import Message, MessageEvent, TrackedLink
-from guanxi.messaging.selectors import consent_current
+from guanxi.messaging.selectors import consent_current, guardian_consent_current
+from guanxi.privacy.selectors import is_minor
 
 __all__ = [
     "PIXEL_GIF",
@@ -227,7 +229,19 @@ def tracked_link(url: str) -> int:
 
 
 def _tracking_allowed(customer_id: int) -> bool:
-    return consent_current(
+    """Opens and clicks are profiling: the customer's consent to it, and for
+    a customer under 14 their guardian's (PIPL art. 31)."""
+    if not consent_current(
+        customer_id=customer_id, purpose=Purpose.PROFILING, channel="email"
+    ):
+        return False
+    birthday = (
+        customer_rows()
+        .filter(pk=customer_id)
+        .values_list("birthday", flat=True)
+        .first()
+    )
+    return not is_minor(birthday) or guardian_consent_current(
         customer_id=customer_id, purpose=Purpose.PROFILING, channel="email"
     )
 

@@ -3,9 +3,11 @@ requests, erasures."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from guanxi.privacy.choices import ContactKind
@@ -13,9 +15,11 @@ from guanxi.privacy.models import DataRequest, ErasedContact, Erasure, Retention
 
 __all__ = [
     "ERASED_MESSAGE",
+    "MINOR_AGE",
     "contact_erased",
     "contacts_erased",
     "erasure_list",
+    "is_minor",
     "request_get",
     "request_list",
     "retention_runs",
@@ -25,6 +29,26 @@ __all__ = [
 ERASED_MESSAGE = gettext_noop(
     "this person's data was erased at their request: they may not be added again"
 )
+
+
+#: Under this age a customer's data is sensitive personal information (PIPL
+#: art. 28): no marketing and no profiling without their guardian's consent
+#: (art. 31).
+MINOR_AGE = 14
+
+
+def is_minor(birthday: object, *, today: dt.date | None = None) -> bool:
+    """Whether a customer born on ``birthday`` is younger than
+    :data:`MINOR_AGE` today (no birthday: not known to be a minor)."""
+    if not isinstance(birthday, dt.date):
+        return False
+    today = today or timezone.localdate()
+    age = (
+        today.year
+        - birthday.year
+        - ((today.month, today.day) < (birthday.month, birthday.day))
+    )
+    return age < MINOR_AGE
 
 
 def contact_erased(*, phone_index: str | None, email_index: str | None) -> bool:

@@ -45,4 +45,38 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(forwards, backwards, elidable=False),
+        migrations.AlterField(
+            model_name="consentrecord",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("import", "Import"),
+                    ("form", "Form"),
+                    ("api", "API"),
+                    ("staff", "Staff member"),
+                    ("unsubscribe", "Unsubscribe link"),
+                    ("complaint", "Spam complaint"),
+                    ("guardian", "Guardian consent"),
+                ],
+                max_length=12,
+                verbose_name="source",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="message",
+            name="reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("no_consent", "No marketing consent for the channel"),
+                    ("no_address", "No address for the channel"),
+                    ("address_suppressed", "Address suppressed after a failure"),
+                    ("frequency_cap", "Weekly marketing limit reached"),
+                    ("minor", "Minor without guardian consent"),
+                ],
+                default="",
+                max_length=24,
+                verbose_name="reason",
+            ),
+        ),
     ]

@@ -131,3 +131,19 @@ def test_export_refuses_other_file_kinds(canary: Any, run_command: Any) -> None:
         1,
         "--out must name a .json or a .zip file.",
     )
+
+
+def test_the_profile_shows_a_minor(world: Any, client_for: Any) -> None:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    customer = world.own_customer
+    customer.birthday = today.replace(year=today.year - 12)
+    customer.save()
+    page = client_for("admin").get(f"/customers/{customer.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'id="minor-flag"' in text
+    assert "Sensitive personal information: no marketing and no tracking" in text
+    other = client_for("admin").get(f"/customers/{world.foreign_customer.pk}/")
+    assert 'id="minor-flag"' not in other.content.decode()
