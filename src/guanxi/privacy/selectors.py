@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from guanxi.privacy.choices import ContactKind
+from guanxi.privacy.choices import ContactKind, RequestStatus
 from guanxi.privacy.models import DataRequest, ErasedContact, Erasure, RetentionRun
 
 __all__ = [
@@ -83,10 +83,13 @@ def contacts_erased(
 
 
 def request_list(*, status: str | None = None) -> QuerySet[DataRequest]:
+    """Open requests first, soonest due first; then the closed ones, newest
+    first."""
     requests = DataRequest.objects.select_related("opened_by", "completed_by")
     if status:
         requests = requests.filter(status=status)
-    return requests
+    is_open = Case(When(status=RequestStatus.OPEN, then=Value(0)), default=Value(1))
+    return requests.order_by(is_open, "due_on", "-id")
 
 
 def request_get(*, pk: int) -> DataRequest | None:

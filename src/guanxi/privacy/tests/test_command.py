@@ -147,3 +147,22 @@ def test_the_profile_shows_a_minor(world: Any, client_for: Any) -> None:
     assert "Sensitive personal information: no marketing and no tracking" in text
     other = client_for("admin").get(f"/customers/{world.foreign_customer.pk}/")
     assert 'id="minor-flag"' not in other.content.decode()
+
+
+def test_open_requests_come_first_soonest_due_first(canary: Any) -> None:
+    import datetime as dt
+
+    from guanxi.privacy.models import DataRequest
+    from guanxi.privacy.selectors import request_list
+
+    day = dt.date(2026, 11, 1)
+    done = DataRequest.objects.create(
+        kind="access", customer_id=1, due_on=day, status="done"
+    )
+    later = DataRequest.objects.create(
+        kind="access", customer_id=1, due_on=day.replace(day=20)
+    )
+    sooner = DataRequest.objects.create(
+        kind="erasure", customer_id=1, due_on=day.replace(day=5)
+    )
+    assert list(request_list()) == [sooner, later, done]
