@@ -159,15 +159,27 @@ def audit_events_past_retention(
     )
 
 
+#: Details of an event that are about colleagues, not the customer.
+_STAFF_DETAILS = frozenset({"manager_id", "from_role", "to_role"})
+
+
 def customer_audit_events(*, customer_id: int) -> list[dict[str, Any]]:
     """The events about one customer for their data-subject export: when, what,
     on which object, the details (counts and codes) — not who among the staff
     did it (the staff's own data, not the customer's)."""
-    return [
-        dict(row)
-        for row in AuditEvent.objects.filter(customer_id=customer_id)
+    rows = (
+        AuditEvent.objects.filter(customer_id=customer_id)
         .order_by("at", "id")
         .values("at", "action", "object_type", "object_id", "details")
+    )
+    return [
+        {
+            **row,
+            "details": {
+                k: v for k, v in row["details"].items() if k not in _STAFF_DETAILS
+            },
+        }
+        for row in rows
     ]
 
 

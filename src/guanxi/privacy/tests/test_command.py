@@ -166,3 +166,15 @@ def test_open_requests_come_first_soonest_due_first(canary: Any) -> None:
         kind="erasure", customer_id=1, due_on=day.replace(day=5)
     )
     assert list(request_list()) == [sooner, later, done]
+
+
+def test_the_export_leaves_out_colleagues_in_audit_events(
+    canary: Any, run_command: Any
+) -> None:
+    from guanxi.audit.services import manager_assigned
+
+    manager_assigned(actor=None, customer_id=canary.customer.pk, manager_id=77)
+    data = json.loads(run_command("dsar", "export", canary.customer.pk).stdout)
+    (event,) = [e for e in data["audit"] if e["action"] == "scope.assigned"]
+    assert "manager_id" not in event["details"]
+    assert "actor" not in event and "actor_label" not in event
