@@ -23,6 +23,8 @@ urlpatterns = [
     path("messages/", include("guanxi.messaging.outbox_urls")),
     path("care/", include("guanxi.care.urls")),
     path("audit/", include("guanxi.audit.urls")),
+    path("feedback/", include("guanxi.feedback.urls")),
+    path("f/", include("guanxi.feedback.public_urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),
 ]
