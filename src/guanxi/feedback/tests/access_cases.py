@@ -170,3 +170,88 @@ CASES = [
         label="foreign",
     ),
 ]
+
+JSON = "application/json"
+API_READ = expect(200, anonymous=401, no_role=403)
+API_READ_FOREIGN = expect(200, anonymous=401, no_role=403, account_manager=404)
+API_WORK = expect(200, anonymous=401, no_role=403, operations=403, analyst=403)
+API_WORK_FOREIGN = expect(
+    200, anonymous=401, no_role=403, operations=403, analyst=403, account_manager=404
+)
+
+CASES += [
+    AccessCase("api-feedback-ticket-list", API_READ, auth="token", setup=_tickets),
+    AccessCase(
+        "api-feedback-ticket-list",
+        expect(201, anonymous=401, no_role=403, operations=403, analyst=403),
+        method="POST",
+        auth="token",
+        data=lambda w: {
+            "customer": w.own_customer.pk,
+            "category": "question",
+            "text": "怎么退货？",
+        },
+        content_type=JSON,
+        label="create",
+    ),
+    AccessCase(
+        "api-feedback-ticket-detail",
+        API_READ,
+        auth="token",
+        args=_own,
+        setup=_tickets,
+        label="own",
+    ),
+    AccessCase(
+        "api-feedback-ticket-detail",
+        API_READ_FOREIGN,
+        auth="token",
+        args=_foreign,
+        setup=_tickets,
+        label="foreign",
+    ),
+    AccessCase(
+        "api-feedback-ticket-reply",
+        API_WORK,
+        method="POST",
+        auth="token",
+        args=_own,
+        data=_reply,
+        content_type=JSON,
+        setup=_tickets,
+        label="own",
+    ),
+    AccessCase(
+        "api-feedback-ticket-reply",
+        API_WORK_FOREIGN,
+        method="POST",
+        auth="token",
+        args=_foreign,
+        data=_reply,
+        content_type=JSON,
+        setup=_tickets,
+        label="foreign",
+    ),
+    AccessCase(
+        "api-feedback-ticket-status",
+        API_WORK,
+        method="POST",
+        auth="token",
+        args=_own,
+        data=_status,
+        content_type=JSON,
+        setup=_tickets,
+        label="own",
+    ),
+    AccessCase(
+        "api-feedback-ticket-status",
+        API_WORK_FOREIGN,
+        method="POST",
+        auth="token",
+        args=_foreign,
+        data=_status,
+        content_type=JSON,
+        setup=_tickets,
+        label="foreign",
+    ),
+]

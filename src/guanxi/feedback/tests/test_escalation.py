@@ -92,9 +92,11 @@ def test_progress_notice_before_the_solve_clock_breaks(
         "email",
         "service",
     )
-    assert "我们会在 24 小时内给您回复" in message.broadcast.body
-    assert "We will get back to you within 24 hours." in message.broadcast.body
-    assert message.broadcast.audience == f"ticket:{ticket.pk}"
+    broadcast = message.broadcast
+    assert broadcast is not None
+    assert "我们会在 24 小时内给您回复" in broadcast.body
+    assert "We will get back to you within 24 hours." in broadcast.body
+    assert broadcast.audience == f"ticket:{ticket.pk}"
     assert ("notice", "email: queued") in _kinds(ticket)
 
 
