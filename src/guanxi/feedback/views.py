@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,6 +32,7 @@ from guanxi.feedback.choices import (
 from guanxi.feedback.links import form_read, ticket_read, ticket_token
 from guanxi.feedback.models import MAX_TEXT
 from guanxi.feedback.presenters import entry_row, ticket_row
+from guanxi.feedback.report import ReportRow, report_range, ticket_report
 from guanxi.feedback.selectors import (
     closing_days,
     feedback_settings_current,
@@ -328,6 +330,58 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     return redirect("feedback:settings")
+
+
+def _series(rows: list[ReportRow]) -> dict[str, Any]:
+    keys = ("opened", "replied_in_time", "solved_in_time", "breached")
+    return {
+        "labels": [r.label for r in rows],
+        **{k: [getattr(r, k) for r in rows] for k in keys},
+    }
+
+
+@login_required
+@require_GET
+@domain_errors
+def report(request: HttpRequest) -> HttpResponse:
+    """The ticket report for a date range, over the customers in scope."""
+    _active(request)
+    try:
+        start, end = report_range(request.GET, today=timezone.localdate())
+    except ValidationFailed as error:
+        return render(
+            request, "feedback/report.html", {"error": error.message}, status=400
+        )
+    found = ticket_report(actor=request.user, start=start, end=end)
+    chart = {
+        "names": {
+            "opened": pgettext("ticket", "Opened"),
+            "replied_in_time": _("First reply in time"),
+            "solved_in_time": _("Solved in time"),
+            "breached": _("Breached"),
+        },
+        "category": _series(found.by_category),
+        "person": _series(found.by_person),
+    }
+    parts = [
+        {
+            "key": "category",
+            "title": _("By category"),
+            "head": pgettext("ticket", "Category"),
+            "rows": found.by_category,
+        },
+        {
+            "key": "person",
+            "title": _("By person"),
+            "head": _("Owner"),
+            "rows": found.by_person,
+        },
+    ]
+    return render(
+        request,
+        "feedback/report.html",
+        {"report": found, "start": start, "end": end, "chart": chart, "parts": parts},
+    )
 
 
 # -- public pages (no login) -----------------------------------------------

@@ -95,6 +95,13 @@ CASES = [
         label="bad",
     ),
     AccessCase("feedback:settings", expect(403, anonymous=302, admin=200)),
+    AccessCase("feedback:report", READ, setup=_tickets),
+    AccessCase(
+        "feedback:report",
+        expect(400, anonymous=302, no_role=403),
+        query="start=2026-13-01",
+        label="bad date",
+    ),
     AccessCase(
         "feedback:settings",
         expect(403, anonymous=302, admin=302),

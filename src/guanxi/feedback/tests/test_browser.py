@@ -116,6 +116,10 @@ def test_complaint_filed_replied_and_confirmed(
     assert page.inner_text("#ticket-status") == words["solved"]
     assert _fits(page)
     _shot(page, f"feedback-ticket-{language}-1280")
+    page.goto(f"{live_server.url}/feedback/report/")
+    page.wait_for_selector("#chart-category svg")
+    assert page.inner_text("#stat-opened") == "1"
+    _shot(page, f"feedback-report-{language}-1280")
 
     # The customer confirms on their phone.
     page.set_viewport_size({"width": 390, "height": 844})
