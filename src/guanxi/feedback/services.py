@@ -602,7 +602,7 @@ def tickets_escalate(*, now: dt.datetime | None = None) -> EscalationCount:
     for pk in ids:
         with transaction.atomic():
             ticket = (
-                Ticket.objects.select_for_update()
+                Ticket.objects.select_for_update(of=("self",))
                 .select_related("customer", "owner")
                 .get(pk=pk)
             )
