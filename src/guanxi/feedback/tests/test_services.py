@@ -262,3 +262,22 @@ def test_sla_rule_checks(users: dict[str, Any]) -> None:
             solve_hours="24",
         )
     assert not SlaRule.objects.exists()
+
+
+def test_tickets_from_interactions_are_set_based(
+    make_customer: Any, django_assert_max_num_queries: Any
+) -> None:
+    at = dt.datetime(2026, 11, 19, 3, 0, tzinfo=dt.UTC)
+    customers = [make_customer() for _ in range(30)]
+    Interaction.objects.bulk_create(
+        [
+            Interaction(customer=c, kind="complaint", occurred_at=at, note=f"n{i}")
+            for i, c in enumerate(customers)
+        ]
+    )
+    # The team, the last turn, the settings, closing days, one rule read,
+    # the interactions, the insert (and the savepoint): not one per ticket.
+    with django_assert_max_num_queries(10):
+        opened = tickets_from_interactions(customer_ids=[c.pk for c in customers])
+    assert opened == 30
+    assert Ticket.objects.filter(source="interaction").count() == 30
