@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "guanxi.messaging",
     "guanxi.audit",
     "guanxi.privacy",
+    "guanxi.feedback",
     "guanxi.web",
 ]
 

@@ -24,6 +24,8 @@ urlpatterns = [
     path("care/", include("guanxi.care.urls")),
     path("audit/", include("guanxi.audit.urls")),
     path("privacy/", include("guanxi.privacy.urls")),
+    path("feedback/", include("guanxi.feedback.urls")),
+    path("f/", include("guanxi.feedback.public_urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),
 ]

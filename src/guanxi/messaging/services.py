@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from guanxi.access.policies import policy_for
 from guanxi.audit.services import settings_changed
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.customers.selectors import customer_rows
 from guanxi.messaging.audiences import Audience, audience_customers
 from guanxi.messaging.channel_settings import (
     CHANNEL_SETTINGS,
@@ -72,6 +73,7 @@ __all__ = [
     "messages_dispatch_soon",
     "messages_purge",
     "open_record",
+    "service_message_queue",
     "sms_receipts_record",
     "template_delete",
     "template_save",
@@ -180,6 +182,33 @@ def broadcast_send_stored(
         actor=actor,
         limit=limit,
     )
+
+
+def service_message_queue(
+    *, customer_id: int, channel: str, template_text: str, cause: str
+) -> QueueCount:
+    """Queue one service message (a ticket's progress notice, an answer) to
+    one customer, on ``channel``, checked like a broadcast; ``cause`` names
+    it in the outbox (``ticket:12``). Raises ``ValidationFailed`` when the
+    channel is not set up or the template is wrong."""
+    if channel not in MessageChannel.values:
+        raise ValidationFailed(_("Unknown channel: %(value)r.") % {"value": channel})
+    template = template_parse(
+        template_text, needs_subject=channel == MessageChannel.EMAIL
+    )
+    sender_for(channel).close()  # set up? (raises when not)
+    channel_template_check(channel=channel, purpose=Purpose.SERVICE, template=template)
+    with transaction.atomic():
+        _broadcast, count = broadcast_queue(
+            channel=channel,
+            purpose=Purpose.SERVICE,
+            template=template,
+            customers=customer_rows().filter(pk=customer_id),
+            audience=cause,
+        )
+        if count.queued:
+            transaction.on_commit(messages_dispatch_soon)
+    return count
 
 
 def broadcast_preview(

@@ -49,6 +49,7 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         (_("Customers"), reverse("customers:customer-list")),
         (_("Orders"), reverse("commerce:order-list")),
         (_("Messages"), reverse("outbox:message-list")),
+        (_("Tickets"), reverse("feedback:inbox")),
         (_("Segments"), _first_url_in("segments")),
     ]
     badges: dict[str, str] = {}
@@ -83,6 +84,7 @@ def settings_navigation(policy: Policy) -> list[NavItem]:
         entries.append((_("Scoring"), _first_url_in("insights")))
         entries.append((_("Playbook"), _first_url_in("playbook")))
         entries.append((_("Care settings"), reverse("care:settings")))
+        entries.append((_("SLA settings"), reverse("feedback:settings")))
     if policy.may_manage_tags:
         entries.append((_("Tags"), reverse("tags:tag-settings")))
     return [

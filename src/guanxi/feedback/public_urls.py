@@ -1,0 +1,14 @@
+"""The customer's feedback pages: signed links, no login (mounted at ``f/``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from guanxi.feedback import views
+
+app_name = "feedback-public"
+
+urlpatterns = [
+    path("<str:token>/", views.public_form, name="form"),
+    path("t/<str:token>/", views.public_ticket, name="ticket"),
+]

@@ -1,0 +1,145 @@
+"""Reads of feedback: tickets in the actor's scope, their thread, the clock
+settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.access.policies import policy_for, scope_for
+from guanxi.core.errors import NotFound
+from guanxi.feedback.choices import OPEN_STATUSES, HoursMode
+from guanxi.feedback.clock import BusinessCalendar, opening_parse
+from guanxi.feedback.models import (
+    ClosingDay,
+    FeedbackSettings,
+    SlaRule,
+    Ticket,
+    TicketEntry,
+)
+
+__all__ = [
+    "DEFAULT_FIRST_REPLY_HOURS",
+    "DEFAULT_SOLVE_HOURS",
+    "business_calendar",
+    "closing_days",
+    "feedback_settings_current",
+    "sla_hours",
+    "sla_rules",
+    "ticket_by_link",
+    "ticket_entries",
+    "ticket_get",
+    "ticket_list",
+    "ticket_scope",
+]
+
+#: The seed handbook (000, 3.4): reply within 24 hours, solve within 48.
+DEFAULT_FIRST_REPLY_HOURS = 24
+DEFAULT_SOLVE_HOURS = 48
+
+
+def feedback_settings_current() -> FeedbackSettings:
+    """The clock settings (the defaults when never saved)."""
+    found = FeedbackSettings.objects.filter(pk=1).first()
+    return found if found is not None else FeedbackSettings(pk=1)
+
+
+def closing_days() -> QuerySet[ClosingDay]:
+    return ClosingDay.objects.order_by("day")
+
+
+def sla_rules() -> QuerySet[SlaRule]:
+    return SlaRule.objects.order_by("category", "priority")
+
+
+def business_calendar() -> BusinessCalendar:
+    """The calendar the clocks count on, from the settings."""
+    current = feedback_settings_current()
+    return BusinessCalendar(
+        business=current.hours_mode == HoursMode.BUSINESS,
+        zone=ZoneInfo(settings.TIME_ZONE),
+        opening=opening_parse(current.opening_hours or {}),
+        closing_days=frozenset(closing_days().values_list("day", flat=True)),
+        china=current.china_holidays,
+    )
+
+
+def sla_hours(*, category: str, priority: str) -> tuple[int, int]:
+    """(first reply, solve) hours for a category and priority: the rule of
+    that priority, else the category's rule for any priority, else 24/48."""
+    rules = {
+        r.priority: r
+        for r in SlaRule.objects.filter(category=category, priority__in=[priority, ""])
+    }
+    rule = rules.get(priority) or rules.get("")
+    if rule is None:
+        return DEFAULT_FIRST_REPLY_HOURS, DEFAULT_SOLVE_HOURS
+    return rule.first_reply_hours, rule.solve_hours
+
+
+def ticket_scope(*, actor: Any) -> QuerySet[Ticket]:
+    """Tickets whose customer is in ``actor``'s scope."""
+    if not policy_for(actor).active:
+        return Ticket.objects.none()
+    return scope_for(actor).apply(Ticket.objects.all(), via="customer")
+
+
+def ticket_list(
+    *,
+    actor: Any,
+    status: str = "",
+    category: str = "",
+    owner_id: int | None = None,
+    overdue: bool = False,
+    now: dt.datetime | None = None,
+) -> QuerySet[Ticket]:
+    """Tickets in scope, newest first, filtered."""
+    qs = ticket_scope(actor=actor).select_related("customer", "owner")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    if overdue:
+        moment = now or timezone.now()
+        qs = qs.filter(status__in=OPEN_STATUSES).filter(
+            Q(solve_due__lt=moment)
+            | Q(first_reply_at__isnull=True, first_reply_due__lt=moment)
+        )
+    return qs.order_by("-opened_at", "-id")
+
+
+def ticket_get(*, actor: Any, pk: Any) -> Ticket:
+    """One ticket in scope; outside it answered as missing."""
+    try:
+        return (
+            ticket_scope(actor=actor)
+            .select_related("customer", "owner")
+            .get(pk=int(pk))
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("ticket not found")) from None
+
+
+def ticket_by_link(*, ticket_id: int) -> Ticket | None:
+    """The ticket a customer's signed link names (no actor: the signature is
+    the authority)."""
+    return Ticket.objects.filter(pk=ticket_id).first()
+
+
+def ticket_entries(*, ticket: Ticket, public: bool = False) -> QuerySet[TicketEntry]:
+    """The thread, oldest first; ``public``: what the customer sees (replies,
+    their own words, status changes)."""
+    qs = TicketEntry.objects.filter(ticket=ticket).select_related("author")
+    if public:
+        qs = qs.filter(kind__in=["reply", "customer", "status"])
+    return qs.order_by("created_at", "id")

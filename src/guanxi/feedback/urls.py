@@ -1,0 +1,19 @@
+"""Feedback pages for staff (mounted at ``feedback/``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from guanxi.feedback import views
+
+app_name = "feedback"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("new/", views.ticket_new, name="ticket-new"),
+    path("settings/", views.settings_page, name="settings"),
+    path("report/", views.report, name="report"),
+    path("<int:pk>/", views.ticket_detail, name="ticket"),
+    path("<int:pk>/reply/", views.ticket_reply_view, name="ticket-reply"),
+    path("<int:pk>/status/", views.ticket_status_view, name="ticket-status"),
+]
