@@ -10,6 +10,14 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Feedback")
 
     def ready(self) -> None:
+        # Personal data (guanxi.privacy): tickets and their threads go with the
+        # customer.
+        from guanxi.core.personal_data import CASCADE, register
+        from guanxi.feedback.models import Ticket, TicketEntry
+
+        register(Ticket, app="feedback", path="customer_id", erase=CASCADE)
+        register(TicketEntry, app="feedback", path="ticket__customer_id", erase=CASCADE)
+
         # A complaint or review logged or imported opens a ticket (after the
         # commit, once per write, set-based).
         from guanxi.customers.services import interactions_written
