@@ -23,6 +23,8 @@ urlpatterns = [
     path("messages/", include("guanxi.messaging.outbox_urls")),
     path("care/", include("guanxi.care.urls")),
     path("audit/", include("guanxi.audit.urls")),
+    path("surveys/", include("guanxi.surveys.urls")),
+    path("s/", include("guanxi.surveys.public_urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),
 ]
