@@ -50,6 +50,7 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         (_("Orders"), reverse("commerce:order-list")),
         (_("Messages"), reverse("outbox:message-list")),
         (_("Segments"), _first_url_in("segments")),
+        (_("Surveys"), reverse("surveys:home")),
     ]
     badges: dict[str, str] = {}
     if policy.may_work_care_tasks or policy.care_checklist:
