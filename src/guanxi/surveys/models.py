@@ -49,6 +49,10 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return str(self.kind)
 
+    @property
+    def trigger_labels(self) -> list[str]:
+        return [str(Trigger(t).label) for t in self.triggers if t in Trigger.values]
+
 
 class Invitation(models.Model):
     """One customer asked to answer one survey: a signed link (the token

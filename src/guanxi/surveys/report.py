@@ -38,6 +38,14 @@ class Row:
     def rate(self) -> float | None:
         return self.answered / self.sent if self.sent else None
 
+    @property
+    def csat_percent(self) -> tuple[float, float, float] | None:
+        """CSAT and its interval in per cent (None without answers)."""
+        c = self.csat
+        if c.share is None or c.low is None or c.high is None:
+            return None
+        return (100 * c.share, 100 * c.low, 100 * c.high)
+
 
 def _row(label: str, sent: int, nps: list[int], csat: list[int]) -> Row:
     return Row(label, sent, nps_of(nps), csat_of(csat))

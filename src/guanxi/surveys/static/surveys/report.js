@@ -18,8 +18,8 @@
     xAxis: { type: "category", data: d.labels },
     yAxis: { type: "value", min: -100, max: 100 },
     series: [
-      { name: "NPS", type: "line", data: d.nps, connectNulls: true },
-      { name: "CSAT %", type: "line", data: d.csat, connectNulls: true },
+      { name: "NPS", type: "line", data: d.nps, connectNulls: true, symbolSize: 8 },
+      { name: "CSAT %", type: "line", data: d.csat, connectNulls: true, symbolSize: 8 },
       { name: "NPS 95%", type: "custom", data: band(d.nps_low, d.nps_high), renderItem: bar, z: 1 },
       { name: "CSAT 95%", type: "custom", data: band(d.csat_low, d.csat_high), renderItem: bar, z: 1 }
     ]
