@@ -188,7 +188,9 @@ class Message(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     #: A personal link of this message (a survey invitation's signed link),
     #: rendered as ``{{ survey_url }}``; empty for a broadcast to everyone.
-    link = models.CharField(_("personal link"), max_length=500, blank=True, default="")
+    link = models.CharField(
+        _("personal link"), max_length=500, blank=True, default="", db_default=""
+    )
     provider_id = models.CharField(
         _("provider's message id"),
         max_length=64,
