@@ -29,6 +29,12 @@ def _link(recorder: Any) -> str:
     return found.group(1)
 
 
+def _en(link: str) -> str:
+    """The link with the page switched to English (its default is the
+    invitation's language, Chinese)."""
+    return link + "?lang=en"
+
+
 def _nps() -> Survey:
     return Survey.objects.get(kind="nps")
 
@@ -119,11 +125,13 @@ def test_a_link_cannot_be_answered_twice_for_another_customer_or_late(
     messages_dispatch()
     link = _link(smtp)
     client = Client()
-    assert client.post(link, {"score": "5"}).status_code == 200
+    assert client.post(_en(link), {"score": "5"}).status_code == 200
     before = _state()
-    twice = client.post(link, {"score": "1"})
+    twice = client.post(_en(link), {"score": "1"})
     assert twice.status_code == 410
     assert b"This survey has already been answered. Thank you!" in twice.content
+    chinese = client.get(link).content.decode()  # the customer's language
+    assert "这份问卷已经回答过了，谢谢您！" in chinese
     assert _state() == before
 
     # The same invitation signed for another customer.
@@ -132,7 +140,7 @@ def test_a_link_cannot_be_answered_twice_for_another_customer_or_late(
     forged = survey_token(
         invitation_id=invitation.pk, customer_id=other.pk, nonce=invitation.nonce
     )
-    refused = client.post(f"/s/{forged}/", {"score": "1"})
+    refused = client.post(_en(f"/s/{forged}/"), {"score": "1"})
     assert refused.status_code == 403
     assert (
         b"This link was sent to someone else and cannot be used here."
@@ -142,7 +150,7 @@ def test_a_link_cannot_be_answered_twice_for_another_customer_or_late(
     Invitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
-    late = client.get(link)
+    late = client.get(_en(link))
     assert late.status_code == 410
     assert b"This survey link has expired." in late.content
     # Not one of ours.
@@ -169,15 +177,15 @@ def test_bad_and_hostile_input_is_refused_or_kept_as_text(
             b"The answer holds characters we cannot keep.",
         ),
     ):
-        response = client.post(link, data)
+        response = client.post(_en(link), data)
         assert response.status_code == 400, data
         assert message in response.content
         assert _state() == before
-    oversized = client.post(link, {"score": "4", "text": "y" * 20_000})
+    oversized = client.post(_en(link), {"score": "4", "text": "y" * 20_000})
     assert oversized.status_code == 413
     assert b"The answer is too long." in oversized.content
     hostile = "<script>alert(1)</script>'; DROP TABLE surveys_answer; --"
-    ok = client.post(link, {"score": "4", "text": hostile})
+    ok = client.post(_en(link), {"score": "4", "text": hostile})
     assert ok.status_code == 200
     assert Answer.objects.get().text == hostile
     staff = Client()
@@ -197,7 +205,7 @@ def test_the_answer_page_is_rate_limited(
     client = Client()
     for _ in range(30):
         assert client.get(link).status_code == 200
-    response = client.get(link)
+    response = client.get(_en(link))
     assert response.status_code == 429
     assert b"Too many attempts: please try again in a few minutes." in response.content
 
@@ -220,7 +228,7 @@ def test_churn_answers_tag_the_reasons_and_the_page_speaks_both_languages(
     assert "请问是什么原因让您不再选择我们？选 1-2 个选项，帮助我们改进" in chinese
     english = client.get(link + "?lang=en").content.decode()
     assert "What made you stop choosing us?" in english
-    three = client.post(link, {"reasons": ["price", "service", "product"]})
+    three = client.post(_en(link), {"reasons": ["price", "service", "product"]})
     assert three.status_code == 400
     assert b"Choose one or two reasons." in three.content
     done = client.post(link, {"reasons": ["price", "competitor"], "text": "太贵"})
@@ -231,4 +239,37 @@ def test_churn_answers_tag_the_reasons_and_the_page_speaks_both_languages(
         )
     )
     assert tags == {"流失原因·价格", "流失原因·竞品"}
+    assert CareTask.objects.count() == 0
+
+
+def test_a_needs_answer_is_kept_on_the_timeline_without_a_task(
+    smtp: Any, customer_with_email: Any, users: dict[str, Any]
+) -> None:
+    customer = customer_with_email()
+    consent_record(
+        customer=customer, purpose="marketing", channel="email", granted=True,
+        source="form", notice_version="v1",
+    )  # fmt: skip
+    needs = Survey.objects.get(kind="needs")
+    count = invitations_send(survey=needs, customer_ids=[customer.pk], trigger="manual")
+    assert count.queued == 1
+    messages_dispatch()
+    link = _link(smtp)
+    client = Client()
+    before = _state()
+    empty = client.post(
+        _en(link), {"scenario": " ", "pain_points": "", "interests": ""}
+    )
+    assert empty.status_code == 400
+    assert b"Please answer at least one question." in empty.content
+    assert _state() == before
+    done = client.post(_en(link), {"scenario": "商务送礼", "interests": "绿茶"})
+    assert done.status_code == 200
+    answer = Answer.objects.get()
+    assert (answer.kind, answer.scenario, answer.pain_points, answer.interests) == (
+        "needs", "商务送礼", "", "绿茶",
+    )  # fmt: skip
+    note = Interaction.objects.get(customer=customer, source="survey")
+    assert note.kind == "note"
+    assert "商务送礼" in note.note
     assert CareTask.objects.count() == 0
