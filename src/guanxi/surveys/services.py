@@ -20,6 +20,7 @@ An answer acts at once, in its own transaction:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,7 +33,12 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.care.services import warning_from_answer
-from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.core.errors import (
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from guanxi.customers.choices import InteractionKind, TagSource
 from guanxi.customers.selectors import customer_rows, tag_by_name
 from guanxi.customers.services import (
@@ -61,6 +67,8 @@ __all__ = [
     "nps_group",
     "survey_texts_save",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The most customers one send invites (a bounded request).
 SEND_MAX = 20_000
@@ -289,16 +297,29 @@ def invite_after(
     total = InviteCount()
     ids = list(customer_ids)
     for survey in Survey.objects.filter(active=True).order_by("id"):
-        if trigger in (survey.triggers or []):
-            total.add(
-                invitations_send(
-                    survey=survey,
-                    customer_ids=ids,
-                    trigger=trigger,
-                    store=store,
-                    staff_id=staff_id,
-                )
+        if trigger not in (survey.triggers or []):
+            continue
+        try:
+            sent = invitations_send(
+                survey=survey,
+                customer_ids=ids,
+                trigger=trigger,
+                store=store,
+                staff_id=staff_id,
             )
+        except DomainError as error:
+            # The cause (an order, a ticket) stands without its survey: the
+            # channel not set up, a template an admin broke. Logged without
+            # anyone's data; nothing of this survey was written.
+            log.warning(
+                "survey %s after %s not sent to %d customers: %s",
+                survey.kind,
+                trigger,
+                len(ids),
+                error.message,
+            )
+            continue
+        total.add(sent)
     return total
 
 

@@ -273,3 +273,16 @@ def test_a_needs_answer_is_kept_on_the_timeline_without_a_task(
     assert note.kind == "note"
     assert "商务送礼" in note.note
     assert CareTask.objects.count() == 0
+
+
+def test_a_trigger_without_a_channel_set_up_sends_nothing_and_does_not_fail(
+    customer_with_email: Any, settings: Any, caplog: Any
+) -> None:
+    settings.GUANXI_EMAIL_URL = ""
+    customer = customer_with_email()
+    count = invite_after("order_delivered", [customer.pk])
+    assert (count.invited, count.queued) == (0, 0)
+    assert Invitation.objects.count() == 0
+    assert Message.objects.count() == 0
+    assert "survey nps after order_delivered not sent to 1 customers" in caplog.text
+    assert customer.email not in caplog.text
