@@ -287,6 +287,26 @@ def warnings_on_events(
     return opened, updated, closed
 
 
+def warning_from_answer(
+    *, customer_id: int, details: dict[str, Any], today: dt.date | None = None
+) -> tuple[int, int]:
+    """A survey answer that calls for a call back (a detractor, a poor CSAT):
+    open a warning with its task for the customer (the account manager's, else
+    the service team's in turn), or add the signal to the warning already
+    open, so one customer never gets two tasks for it. ``details`` (the
+    survey, the score, the answer's id and reason) is kept as the signal's
+    details and shown as the task's reason. The counts (opened, updated)."""
+    day = today if today is not None else timezone.localdate()
+    scores_day = latest_as_of() or day
+    with transaction.atomic():
+        return _apply(
+            day,
+            {customer_id: {Signal.NEGATIVE_FEEDBACK.value: details}},
+            care_settings(),
+            scores_day=scores_day,
+        )
+
+
 def _won_back_by_orders(customer_ids: Collection[int] | None) -> int:
     """Open warnings of these customers whose last purchase (as the orders
     keep it) is after the day the warning opened: won back. One update per

@@ -20,6 +20,7 @@ from guanxi.care.configuration import settings_parse
 from guanxi.care.evaluation import (
     FEEDBACK_KINDS,
     care_settings,
+    warning_from_answer,
     warnings_evaluate,
     warnings_on_events,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "checklist_create",
     "customer_lapsed",
     "task_close",
+    "warning_from_answer",
     "warnings_after_interactions",
     "warnings_after_orders",
     "warnings_after_run",

@@ -105,6 +105,12 @@ def signal_reason(signal: str, details: dict[str, Any]) -> str:
             "count": int(details.get("count", 0)),
             "month": str(details.get("month", "")),
         }
+    if signal == Signal.NEGATIVE_FEEDBACK and "survey" in details:
+        return _("Survey answer: %(survey)s %(score)s. %(reason)s") % {
+            "survey": str(details.get("survey", "")).upper()[:8],
+            "score": str(details.get("score", ""))[:4],
+            "reason": str(details.get("reason", ""))[:300],
+        }
     if signal == Signal.NEGATIVE_FEEDBACK:
         return _("Wrote something negative (%(p).0f%% negative).") % {
             "p": 100 * float(details.get("negative_probability", 0))

@@ -115,8 +115,7 @@ INSTALLED_APPS = [
     "guanxi.care",
     "guanxi.messaging",
     "guanxi.audit",
-    "guanxi.privacy",
-    "guanxi.feedback",
+    "guanxi.privacy", "guanxi.feedback", "guanxi.surveys",
     "guanxi.web",
 ]
 
@@ -403,6 +402,10 @@ GUANXI_SCORE_HOUR = int(os.environ.get("GUANXI_SCORE_HOUR", "2"))
 # (0: no cap; the rest spill over), and the hour (local time) of the daily
 # digest e-mail to staff.
 GUANXI_CARE_DAILY_CAP = int(os.environ.get("GUANXI_CARE_DAILY_CAP", "30"))
+# Surveys: a customer is asked at most once in this many days (invitations
+# over the cap are counted, not sent); a survey link is valid this many days.
+GUANXI_SURVEY_CAP_DAYS = int(os.environ.get("GUANXI_SURVEY_CAP_DAYS", "30"))
+GUANXI_SURVEY_LINK_DAYS = int(os.environ.get("GUANXI_SURVEY_LINK_DAYS", "14"))
 GUANXI_CARE_DIGEST_HOUR = int(os.environ.get("GUANXI_CARE_DIGEST_HOUR", "8"))
 # Snapshots a scoring run writes per transaction (its checkpoint step).
 GUANXI_SCORE_CHUNK = int(os.environ.get("GUANXI_SCORE_CHUNK", "50000"))

@@ -26,6 +26,8 @@ urlpatterns = [
     path("privacy/", include("guanxi.privacy.urls")),
     path("feedback/", include("guanxi.feedback.urls")),
     path("f/", include("guanxi.feedback.public_urls")),
+    path("surveys/", include("guanxi.surveys.urls")),
+    path("s/", include("guanxi.surveys.public_urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),
 ]

@@ -106,6 +106,7 @@ def message_values(customer: Any) -> dict[str, str]:
         if manager
         else "",
         "store": str(getattr(settings, "GUANXI_STORE_NAME", "") or ""),
+        "survey_url": "",
     }
 
 
@@ -113,7 +114,7 @@ def _envelope(message: Message) -> Envelope:
     customer = message.customer
     broadcast = message.broadcast
     assert broadcast is not None  # the only cause so far
-    values = message_values(customer)
+    values = {**message_values(customer), "survey_url": message.link}
     rendered = render(subject=broadcast.subject, body=broadcast.body, values=values)
     address, _index = address_of(message.channel, customer)
     link = ""

@@ -186,6 +186,11 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    #: A personal link of this message (a survey invitation's signed link),
+    #: rendered as ``{{ survey_url }}``; empty for a broadcast to everyone.
+    link = models.CharField(
+        _("personal link"), max_length=500, blank=True, default="", db_default=""
+    )
     provider_id = models.CharField(
         _("provider's message id"),
         max_length=64,

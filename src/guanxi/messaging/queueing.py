@@ -34,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from guanxi.customers.selectors import identity_external_id
+from guanxi.customers.selectors import customer_rows, identity_external_id
 from guanxi.messaging.choices import (
     ConsentChannel,
     MessageChannel,
@@ -406,3 +406,66 @@ def broadcast_queue(
                 )
             Message.objects.bulk_create(messages, batch_size=1000)
     return broadcast, count
+
+
+def personal_queue(
+    *,
+    channel: str,
+    purpose: str,
+    template: MessageTemplate,
+    links: dict[int, str],
+    audience: str,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+) -> tuple[QueueCount, dict[int, int]]:
+    """Write one broadcast and one message per customer of ``links``, each
+    carrying its own link (``{{ survey_url }}``): the counts by outcome and
+    each customer's message id. The same reasons as :func:`broadcast_queue`
+    settle who is suppressed now; the rest are checked again at send time."""
+    now = now or timezone.now()
+    count = QueueCount()
+    ids = sorted(links)
+    made: dict[int, int] = {}
+    with transaction.atomic():
+        broadcast = Broadcast.objects.create(
+            channel=channel,
+            purpose=purpose,
+            subject=template.subject,
+            body=template.body,
+            audience=audience[:200],
+            created_by=actor if getattr(actor, "pk", None) else None,
+            created_at=now,
+        )
+        cause = str(broadcast)
+        customers = customer_rows()
+        for chunk in _settled(customers, channel=channel, purpose=purpose, ids=ids):
+            messages = []
+            for row, reason in chunk:
+                if reason:
+                    count.suppressed[reason] = count.suppressed.get(reason, 0) + 1
+                else:
+                    count.queued += 1
+                messages.append(
+                    Message(
+                        cause=cause,
+                        broadcast=broadcast,
+                        customer_id=row["pk"],
+                        channel=channel,
+                        purpose=purpose,
+                        idempotency_key=idempotency_key(
+                            cause=cause, customer_id=row["pk"], channel=channel
+                        ),
+                        status=MessageStatus.SUPPRESSED
+                        if reason
+                        else MessageStatus.QUEUED,
+                        reason=reason,
+                        link=links[row["pk"]],
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+            Message.objects.bulk_create(messages, batch_size=1000)
+        made.update(
+            Message.objects.filter(broadcast=broadcast).values_list("customer_id", "pk")
+        )
+    return count, made

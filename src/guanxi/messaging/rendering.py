@@ -25,7 +25,15 @@ from jinja2.sandbox import SandboxedEnvironment
 from guanxi.core.errors import ValidationFailed
 
 #: The variables a template may use (each a string; empty when unknown).
-VARIABLES = ("name", "city", "manager", "store", "product", "coupon_code")
+VARIABLES = (
+    "name",
+    "city",
+    "manager",
+    "store",
+    "product",
+    "coupon_code",
+    "survey_url",
+)
 SAMPLE = {
     "name": "张伟",
     "city": "上海",
@@ -33,6 +41,7 @@ SAMPLE = {
     "store": "Guanxi",
     "product": "龙井",
     "coupon_code": "GX-0000",
+    "survey_url": "https://example.com/s/…",
 }
 SUBJECT_PREFIX = "Subject:"
 SUBJECT_MAX = 150

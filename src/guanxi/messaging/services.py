@@ -38,7 +38,11 @@ from guanxi.messaging.models import (
     Template,
 )
 from guanxi.messaging.outbox import QueueCount
-from guanxi.messaging.queueing import broadcast_dry_run, broadcast_queue
+from guanxi.messaging.queueing import (
+    broadcast_dry_run,
+    broadcast_queue,
+    personal_queue,
+)
 from guanxi.messaging.receipts import sms_receipts_record
 from guanxi.messaging.rendering import MessageTemplate, template_parse
 from guanxi.messaging.senders import (
@@ -73,6 +77,7 @@ __all__ = [
     "messages_dispatch_soon",
     "messages_purge",
     "open_record",
+    "personal_send",
     "service_message_queue",
     "sms_receipts_record",
     "template_delete",
@@ -352,3 +357,46 @@ def channel_test_email(*, actor: Any) -> str:
     raise ValidationFailed(
         _("The test e-mail was not sent: %(code)s.") % {"code": result.code}
     )
+
+
+def personal_send(
+    *,
+    channel: str,
+    purpose: str,
+    template_text: str,
+    links: dict[int, str],
+    audience: str,
+    actor: Any = None,
+) -> tuple[QueueCount, dict[int, int]]:
+    """Queue one message per customer of ``links`` (customer id → that
+    customer's own link, ``{{ survey_url }}`` in the template) and have the
+    workers send them: the counts by outcome and each customer's message id.
+    The channel, purpose and template are checked first; nothing is queued
+    when one is wrong (``ValidationFailed``). Consent, caps and quiet hours
+    apply as to any message of that purpose."""
+    if channel not in MessageChannel.values:
+        raise ValidationFailed(_("Unknown channel: %(value)r.") % {"value": channel})
+    if purpose not in {Purpose.SERVICE, Purpose.MARKETING}:
+        raise ValidationFailed(
+            _("The purpose is service or marketing, not %(value)r.")
+            % {"value": purpose}
+        )
+    template = template_parse(
+        template_text, needs_subject=channel == MessageChannel.EMAIL
+    )
+    sender_for(channel).close()  # set up? (raises when not)
+    channel_template_check(channel=channel, purpose=purpose, template=template)
+    if not links:
+        return QueueCount(), {}
+    with transaction.atomic():
+        count, made = personal_queue(
+            channel=channel,
+            purpose=purpose,
+            template=template,
+            links=links,
+            audience=audience,
+            actor=actor,
+        )
+        if count.queued:
+            transaction.on_commit(messages_dispatch_soon)
+    return count, made

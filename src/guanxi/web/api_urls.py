@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("guanxi.messaging.api.urls")),
     path("", include("guanxi.care.api.urls")),
     path("", include("guanxi.feedback.api.urls")),
+    path("", include("guanxi.surveys.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

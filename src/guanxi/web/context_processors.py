@@ -51,6 +51,7 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         (_("Messages"), reverse("outbox:message-list")),
         (_("Tickets"), reverse("feedback:inbox")),
         (_("Segments"), _first_url_in("segments")),
+        (_("Surveys"), reverse("surveys:home")),
     ]
     badges: dict[str, str] = {}
     if policy.may_work_care_tasks or policy.care_checklist:

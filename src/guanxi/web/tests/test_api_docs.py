@@ -48,6 +48,9 @@ ENDPOINTS = {
     ("GET", "/api/v1/segments/{id}/members/"),
     ("GET", "/api/v1/segments/{id}/count/"),
     ("POST", "/api/v1/segments/count/"),
+    ("GET", "/api/v1/surveys/"),
+    ("GET", "/api/v1/surveys/invitations/"),
+    ("GET", "/api/v1/surveys/answers/"),
 }
 
 
