@@ -115,7 +115,9 @@ INSTALLED_APPS = [
     "guanxi.care",
     "guanxi.messaging",
     "guanxi.audit",
-    "guanxi.privacy", "guanxi.feedback", "guanxi.surveys",
+    "guanxi.privacy",
+    "guanxi.feedback",
+    "guanxi.surveys",
     "guanxi.web",
 ]
 

@@ -10,6 +10,14 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
+        # Personal data (guanxi.privacy): invitations and answers go with the
+        # customer.
+        from guanxi.core.personal_data import CASCADE, register
+        from guanxi.surveys.models import Answer, Invitation
+
+        for model in (Invitation, Answer):
+            register(model, app="surveys", path="customer_id", erase=CASCADE)
+
         # A customer given up on (care's lapsed warning) is asked why they
         # left (seed handbook 000, 2.4: 流失原因问卷).
         from guanxi.care.services import customer_lapsed
