@@ -11,6 +11,7 @@ preview, the service templates only unless one writes templates),
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.contrib import messages
@@ -290,7 +291,12 @@ def _counts(template: Template | None, audience: str) -> dict[str, Any]:
         {"reason": reason, "label": labels.get(reason, reason), "n": n}
         for reason, n in sorted(count.suppressed.items())
     ]
-    sample = template_preview(template, values=dict(SAMPLE))
+    # Each version with how many of those queued get it (their language, or
+    # the one the template has).
+    sample = [
+        dataclasses.replace(v, customers=count.languages.get(v.language, 0))
+        for v in template_preview(template, values=dict(SAMPLE))
+    ]
     return {
         "queued": count.queued,
         "suppressed": suppressed,
