@@ -155,7 +155,12 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
         "may_tag": policy.may_tag_customers,
         "may_assign": policy.may_assign_manager,
         "may_export": policy.may_export,
-        "selectable": (policy.may_tag_customers or policy.may_assign_manager)
+        "may_send": policy.may_send_broadcasts,
+        "selectable": (
+            policy.may_tag_customers
+            or policy.may_assign_manager
+            or policy.may_send_broadcasts
+        )
         and policy.knows_customer_numbers,
     }
     template = page_or_fragment(

@@ -74,9 +74,15 @@ __all__ = [
 
 
 def _broadcast_checked(
-    *, channel: str, purpose: str, template: MessageTemplate, audience: str
+    *,
+    channel: str,
+    purpose: str,
+    template: MessageTemplate,
+    audience: str,
+    selected: Audience | None = None,
 ) -> Audience:
-    """The audience of a send whose channel, purpose and template are good;
+    """The audience of a send whose channel, purpose and template are good
+    (``selected``: the customers ticked on the list, already checked);
     ``ValidationFailed`` for the first that is not."""
     if channel not in MessageChannel.values:
         raise ValidationFailed(_("Unknown channel: %(value)r.") % {"value": channel})
@@ -87,7 +93,7 @@ def _broadcast_checked(
         )
     sender_for(channel).close()  # set up? (raises when not)
     channel_template_check(channel=channel, purpose=purpose, template=template)
-    return audience_customers(audience)
+    return selected if selected is not None else audience_customers(audience)
 
 
 def _broadcast_queue(
@@ -100,9 +106,14 @@ def _broadcast_queue(
     limit: int | None = None,
     language: str = "",
     other: MessageTemplate | None = None,
+    selected: Audience | None = None,
 ) -> QueueCount:
     who = _broadcast_checked(
-        channel=channel, purpose=purpose, template=template, audience=audience
+        channel=channel,
+        purpose=purpose,
+        template=template,
+        audience=audience,
+        selected=selected,
     )
     who = _within(who, limit)
     with transaction.atomic():
@@ -165,12 +176,19 @@ def _within(who: Audience, limit: int | None) -> Audience:
 
 
 def broadcast_send_stored(
-    *, template: Template, audience: str, actor: Any = None, limit: int | None = None
+    *,
+    template: Template,
+    audience: str,
+    actor: Any = None,
+    limit: int | None = None,
+    selected: Audience | None = None,
 ) -> QueueCount:
     """:func:`broadcast_send` of a stored template, on its channel and for its
     purpose; each customer gets the version in their language when it has
     one (both versions are kept on the broadcast, checked like the first).
-    Refused when the audience has more than ``limit`` customers."""
+    Refused when the audience has more than ``limit`` customers.
+    ``selected``: the customers ticked on the list (``audience_selected``)
+    instead of ``audience``."""
     languages = template_languages(template)
     other = template_version(template, languages[1]) if len(languages) > 1 else None
     if other is not None:
@@ -186,11 +204,16 @@ def broadcast_send_stored(
         limit=limit,
         language=languages[0],
         other=other,
+        selected=selected,
     )
 
 
 def broadcast_preview(
-    *, template: Template, audience: str, limit: int | None = None
+    *,
+    template: Template,
+    audience: str,
+    limit: int | None = None,
+    selected: Audience | None = None,
 ) -> QueueCount:
     """What :func:`broadcast_send_stored` would queue and suppress (and why),
     after the same checks, writing nothing; ``languages``: how many of the
@@ -200,6 +223,7 @@ def broadcast_preview(
         purpose=template.purpose,
         template=template_version(template, template_language(template)),
         audience=audience,
+        selected=selected,
     )
     who = _within(who, limit)
     count = broadcast_dry_run(
