@@ -346,9 +346,10 @@ def queue(args: argparse.Namespace, data_dir: Path) -> None:
     print(
         f"\n## Queueing, `guanxi send --audience all`, {args.customers:,} customers\n"
     )
-    print("| purpose | wall s | CPU s | queued | suppressed |")
-    print("|---|---:|---:|---:|---|")
+    print("| purpose | wall s | CPU s | queued | suppressed | load before → after |")
+    print("|---|---:|---:|---:|---|---|")
     for purpose in ("service", "marketing"):
+        load_before = os.getloadavg()[0]
         out, seconds = _guanxi(
             env,
             "send",
@@ -366,7 +367,8 @@ def queue(args: argparse.Namespace, data_dir: Path) -> None:
         print(
             f"| {purpose} | {seconds:.1f} | {_guanxi.cpu:.1f} "  # type: ignore[attr-defined]
             f"| {counts['queued']:,} "
-            f"| {counts['suppressed']} |",
+            f"| {counts['suppressed']} "
+            f"| {load_before:.1f} → {os.getloadavg()[0]:.1f} |",
             flush=True,
         )
 
