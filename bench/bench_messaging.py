@@ -339,6 +339,42 @@ def dispatch(args: argparse.Namespace, data_dir: Path) -> None:
     )
 
 
+def _pg_cpu() -> float | None:
+    """CPU seconds used so far by the PostgreSQL server of ``DATABASE_URL``
+    (the postmaster and its processes: backends, WAL writer, checkpointer),
+    read from /proc; None without PostgreSQL or when it is not on this
+    machine. Under a shared machine's load this is what the database spent,
+    which wall time is not."""
+    if not os.environ.get("DATABASE_URL"):
+        return None
+    import psycopg
+
+    try:
+        with psycopg.connect(os.environ["DATABASE_URL"]) as db:
+            row = db.execute("SHOW data_directory").fetchone()
+        assert row is not None
+        first = (Path(row[0]) / "postmaster.pid").read_text().splitlines()[0]
+        postmaster = int(first)
+    except (OSError, ValueError, AssertionError, psycopg.Error):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(entry.name) == postmaster:
+            # Its own time and that of the processes that ended (reaped).
+            total += sum(int(f) for f in fields[11:15])
+        elif int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def queue(args: argparse.Namespace, data_dir: Path) -> None:
     env = _env(data_dir, 25)
     template = data_dir.parent / "template.txt"
@@ -346,9 +382,14 @@ def queue(args: argparse.Namespace, data_dir: Path) -> None:
     print(
         f"\n## Queueing, `guanxi send --audience all`, {args.customers:,} customers\n"
     )
-    print("| purpose | wall s | CPU s | queued | suppressed |")
-    print("|---|---:|---:|---:|---|")
+    print(
+        "| purpose | wall s | CPU s | PostgreSQL CPU s | queued | suppressed "
+        "| load before → after |"
+    )
+    print("|---|---:|---:|---:|---:|---|---|")
     for purpose in ("service", "marketing"):
+        load_before = os.getloadavg()[0]
+        pg_before = _pg_cpu()
         out, seconds = _guanxi(
             env,
             "send",
@@ -363,10 +404,17 @@ def queue(args: argparse.Namespace, data_dir: Path) -> None:
             "--json",
         )
         counts = json.loads(out)
+        pg_after = _pg_cpu()
+        pg = (
+            f"{pg_after - pg_before:.1f}"
+            if pg_before is not None and pg_after is not None
+            else "—"
+        )
         print(
             f"| {purpose} | {seconds:.1f} | {_guanxi.cpu:.1f} "  # type: ignore[attr-defined]
-            f"| {counts['queued']:,} "
-            f"| {counts['suppressed']} |",
+            f"| {pg} | {counts['queued']:,} "
+            f"| {counts['suppressed']} "
+            f"| {load_before:.1f} → {os.getloadavg()[0]:.1f} |",
             flush=True,
         )
 

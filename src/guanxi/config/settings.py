@@ -212,6 +212,9 @@ FILE_UPLOAD_PERMISSIONS = 0o600  # uploads hold personal data
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# A form may carry up to 1,000 ticked customers (the list's bulk bar, sending to
+# the ticked) besides its own fields; Django's default stops at 1,000 in all.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_100
 FILE_UPLOAD_HANDLERS = [
     "guanxi.ingest.uploads.CappedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

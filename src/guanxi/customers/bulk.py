@@ -53,7 +53,17 @@ __all__ = [
 ]
 
 #: The values of a customer that imports and the demo give, by field name.
-CONTACT_VALUES = ("name", "phone", "email", "birthday", "gender", "city", "address")
+CONTACT_VALUES = (
+    "name",
+    "phone",
+    "email",
+    "birthday",
+    "gender",
+    "city",
+    "address",
+    "language",
+    "time_zone",
+)
 
 _CUSTOMER_COLUMNS = (
     "name",
@@ -70,6 +80,8 @@ _CUSTOMER_COLUMNS = (
     "gender",
     "city",
     "preferred_channel",
+    "language",
+    "time_zone",
     "assigned_manager",
     "first_seen_at",
     "pseudonym",
@@ -165,6 +177,8 @@ class CustomerBulkWriter:
                     values.get("gender") or "",
                     values.get("city") or "",
                     values.get("preferred_channel") or "",
+                    values.get("language") or "",
+                    values.get("time_zone") or "",
                     values.get("assigned_manager_id"),
                     stamp if seen is None else adapt(seen),
                     stamp,
@@ -188,6 +202,11 @@ def customer_bulk_fill(
     for pk, values in people.items():
         contact = _contact(values)
         fields = {name: values.get(name) for name in CONTACT_VALUES}
+        # Not null: a value the record did not give is empty.
+        fields.update(
+            language=values.get("language") or "",
+            time_zone=values.get("time_zone") or "",
+        )
         fields.update(
             phone_index=contact.phone_index,
             email_index=contact.email_index,

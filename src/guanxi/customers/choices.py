@@ -110,3 +110,12 @@ class BulkStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class Language(models.TextChoices):
+    """The language a customer is written to in (``Customer.language``);
+    empty: the business's (``LANGUAGE_CODE``)."""
+
+    ZH_HANS = "zh-hans", _("Chinese")
+    EN = "en", _("English")
+    DEFAULT = "", _("The business's language")

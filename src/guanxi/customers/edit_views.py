@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -23,7 +24,7 @@ from guanxi.access.policies import Policy, policy_for
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
 from guanxi.core.views import HtmxHttpRequest, domain_errors
-from guanxi.customers.choices import Channel, Gender
+from guanxi.customers.choices import Channel, Gender, Language
 from guanxi.customers.models import Customer
 from guanxi.customers.presenters import customer_card
 from guanxi.customers.selectors import (
@@ -51,7 +52,23 @@ __all__ = [
 
 FORM = "customers/customer_form.html"
 TEXT_FIELDS = ("name", "phone", "email", "address", "birthday", "city")
-CHOICE_FIELDS = ("gender", "preferred_channel")
+CHOICE_FIELDS = ("gender", "preferred_channel", "language", "time_zone")
+#: Offered while typing a time zone (any IANA name is accepted).
+COMMON_TIME_ZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Sydney",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Vancouver",
+)
 
 
 def _fields_for(policy: Policy) -> tuple[str, ...]:
@@ -142,6 +159,9 @@ def _render_form(
         # "Unknown" and "None" first: the form's default is to say nothing.
         "genders": sorted(Gender.choices, key=lambda c: c[0] != ""),
         "channels": sorted(Channel.choices, key=lambda c: c[0] != ""),
+        "customer_languages": sorted(Language.choices, key=lambda c: c[0] != ""),
+        "business_time_zone": settings.TIME_ZONE,
+        "common_time_zones": COMMON_TIME_ZONES,
     }
     return render(request, FORM, context, status=status)
 
@@ -204,6 +224,8 @@ def _current_values(customer: Customer, policy: Policy) -> dict[str, Any]:
         "city": customer.city,
         "gender": customer.gender,
         "preferred_channel": customer.preferred_channel,
+        "language": customer.language,
+        "time_zone": customer.time_zone,
     }
     if policy.may_edit_contact_fields:
         values |= {

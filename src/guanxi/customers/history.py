@@ -26,6 +26,8 @@ FIELD_ORDER = (
     "gender",
     "city",
     "preferred_channel",
+    "language",
+    "time_zone",
     "assigned_manager",
 )
 

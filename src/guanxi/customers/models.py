@@ -20,6 +20,7 @@ from guanxi.customers.choices import (
     CustomerChangeKind,
     Gender,
     InteractionKind,
+    Language,
     TagColor,
     TagKind,
     TagSource,
@@ -127,6 +128,18 @@ class Customer(TimeStampedModel):
         blank=True,
         default="",
     )
+    # Messages go out in this language when the template has it (empty: the
+    # business's LANGUAGE_CODE); quiet hours are kept in this time zone (an
+    # IANA name; empty: the business's TIME_ZONE). customers/preferences.py
+    # reads both as people write them.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        default="",
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
     assigned_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

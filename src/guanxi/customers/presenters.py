@@ -55,6 +55,10 @@ def customer_card(
     card["pk"] = customer.pk
     card["name"] = customer.name or ""
     card["assigned_manager"] = customer.assigned_manager_id
+    # A time zone says where someone lives about as well as a city block:
+    # shown with the personal fields, not to pseudonymous roles.
+    card["language"] = customer.language
+    card["time_zone"] = customer.time_zone
     card["phone"] = customer_phone(customer.phone, policy=policy)
     if policy.sees_contact_data:
         card.update(

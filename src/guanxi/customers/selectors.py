@@ -38,6 +38,11 @@ from guanxi.customers.models import (
     Interaction,
     Tag,
 )
+from guanxi.customers.preferences import (
+    business_language,
+    customer_language,
+    customer_time_zone,
+)
 from guanxi.customers.search import (
     PHONE_TAIL,
     email_key,
@@ -52,6 +57,7 @@ __all__ = [
     "CUSTOMER_SORTS",
     "PSEUDONYM_KEYS",
     "assignable_managers",
+    "business_language",
     "contact_search_count",
     "customer_filter_email",
     "customer_filter_name",
@@ -60,6 +66,7 @@ __all__ = [
     "customer_filter_tags",
     "customer_get",
     "customer_has_tag",
+    "customer_language",
     "customer_list",
     "customer_list_with_tags",
     "customer_monthly_new",
@@ -71,6 +78,7 @@ __all__ = [
     "customer_table_name",
     "customer_tag_count",
     "customer_tag_links",
+    "customer_time_zone",
     "interaction_list",
     "interaction_rows",
     "interaction_table_name",

@@ -82,6 +82,7 @@ from guanxi.customers.matching import (
     written_pk,
 )
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
+from guanxi.customers.preferences import language_parse, time_zone_parse
 from guanxi.customers.search import email_key, phone_key
 from guanxi.customers.selectors import customer_scope
 from guanxi.customers.signals import interactions_announce, interactions_written
@@ -151,6 +152,7 @@ __all__ = [
     "interactions_purge",
     "interactions_recorded",
     "interactions_written",
+    "language_parse",
     "name_tokens_forget",
     "phone_key",
     "scope_conflict",
@@ -163,6 +165,7 @@ __all__ = [
     "tag_update",
     "tags_automatic_ensure",
     "tags_ensure",
+    "time_zone_parse",
     "written_pk",
 ]
 
@@ -175,6 +178,8 @@ EDITABLE_FIELDS = {
     "gender",
     "city",
     "preferred_channel",
+    "language",
+    "time_zone",
     "assigned_manager",
 }
 #: Fields that roles seeing contact data masked may not set or overwrite.
@@ -190,6 +195,9 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
             cleaned[field] = "" if cleaned[field] is None else cleaned[field]
             if cleaned[field] not in choices.values:
                 raise ValidationFailed(_("choose a value from the list"), field=field)
+    for field, parse in (("language", language_parse), ("time_zone", time_zone_parse)):
+        if field in cleaned:
+            cleaned[field] = parse(cleaned[field])
     for field in ("name", "address", "city"):
         if cleaned.get(field) is not None:
             try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -27,7 +28,7 @@ from guanxi.core.views import (
     query_without_cursor,
     url_maker,
 )
-from guanxi.customers.choices import Channel, Gender
+from guanxi.customers.choices import Channel, Gender, Language
 from guanxi.customers.detail import customer_insight, customer_timeline
 from guanxi.customers.edit_views import customer_actions
 from guanxi.customers.filtersets import PURCHASE_CHOICES, CustomerFilterSet
@@ -77,6 +78,15 @@ def _sort_choices() -> list[tuple[str, str]]:
 
 #: The deepest page of a customer's timeline one may ask for.
 MAX_TIMELINE_PAGE = 10_000
+
+
+def _language_label(code: str) -> str:
+    """A customer's language in words; empty: the business's, named."""
+    if code in Language.values and code:
+        return str(Language(code).label)
+    business = str(settings.LANGUAGE_CODE).lower()
+    name = Language.EN.label if business.startswith("en") else Language.ZH_HANS.label
+    return _("%(language)s (the business's)") % {"language": name}
 
 
 def _timeline_page(value: str | None) -> int:
@@ -146,7 +156,12 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
         "may_tag": policy.may_tag_customers,
         "may_assign": policy.may_assign_manager,
         "may_export": policy.may_export,
-        "selectable": (policy.may_tag_customers or policy.may_assign_manager)
+        "may_send": policy.may_send_broadcasts,
+        "selectable": (
+            policy.may_tag_customers
+            or policy.may_assign_manager
+            or policy.may_send_broadcasts
+        )
         and policy.knows_customer_numbers,
     }
     template = page_or_fragment(
@@ -203,6 +218,8 @@ def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "manager_label": manager.get_username() if manager is not None else "",
             # Under 14: sensitive personal information (PIPL arts. 28, 31).
             "minor": is_minor(customer.birthday),
+            "language_label": _language_label(card.get("language", "")),
+            "business_time_zone": settings.TIME_ZONE,
             **customer_insight(
                 scores=scores, stage_changes=stage_changes, policy=policy
             ),

@@ -42,6 +42,7 @@ from guanxi.core.values import (
     parse_quantity,
 )
 from guanxi.customers.choices import Gender, InteractionKind
+from guanxi.customers.services import language_parse, time_zone_parse
 
 __all__ = ["CellParser", "cell_text", "plain_identifier"]
 
@@ -245,6 +246,8 @@ class CellParser:
             "email": self.email,
             "birthday": self.birthday,
             "gender": self.gender,
+            "language": language_parse,
+            "time_zone": time_zone_parse,
             "tags": self.tags,
             "ordered_at": self.moment,
             "occurred_at": self.moment,

@@ -63,6 +63,8 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         **_CUSTOMER_FIELDS,
         "tags": ("标签", "tags"),
+        "language": ("语言", "language", "lang", "首选语言", "preferred language"),
+        "time_zone": ("时区", "time zone", "time_zone", "timezone", "tz"),
     },
     ImportKind.ORDERS: {
         "order_id": (
@@ -125,6 +127,8 @@ FIELD_LABELS: dict[str, Any] = {
     "city": _("City"),
     "address": _("Address"),
     "tags": _("Tags"),
+    "language": _("Language (zh-hans/中文 or en/English)"),
+    "time_zone": _("Time zone (Asia/Shanghai)"),
     "order_id": _("Order number"),
     "ordered_at": _("Order time"),
     "amount": _("Amount paid"),

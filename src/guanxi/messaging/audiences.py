@@ -1,4 +1,6 @@
-"""Who a send goes to: ``all``, ``segment:NAME`` or ``file:IDS.csv``."""
+"""Who a send goes to: ``all``, ``segment:NAME`` or ``file:IDS.csv``; on
+the send screen also the customers ticked on the customer list
+(``selected``, at most :data:`MAX_SELECTED`, in the sender's scope)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guanxi.core.errors import ValidationFailed
-from guanxi.customers.selectors import customer_rows
+from guanxi.core.values import parse_id
+from guanxi.customers.selectors import customer_rows, customer_scope
 from guanxi.segments.selectors import everyone_actor, segment_list, segment_members
 
 MAX_FILE_IDS = 5_000_000
+#: The audience of the customers ticked on the list, and the most of them.
+SELECTED = "selected"
+MAX_SELECTED = 1_000
 CHUNK = 5000  # ids a query (SQLite limits a query's parameters)
 HEADERS = {"id", "customer_id", "customer"}
 
@@ -95,10 +102,52 @@ def audience_customers(audience: str) -> Audience:
     )
 
 
-def audience_choices() -> list[tuple[str, str]]:
-    """The audiences a person may pick on the send screen: everyone, then
-    each segment by name."""
+def audience_selected(*, actor: Any, ids: list[str]) -> Audience:
+    """The customers ticked on the list (their numbers as posted): at most
+    :data:`MAX_SELECTED`, every one in ``actor``'s scope (one that is not is
+    answered as if it did not exist). Raises ``ValidationFailed``."""
+    if len(ids) > MAX_SELECTED:
+        raise ValidationFailed(
+            _("At most %(n)s ticked customers can be sent to at once.")
+            % {"n": f"{MAX_SELECTED:,}"},
+            field="audience",
+        )
+    numbers = {parse_id(value) for value in ids}
+    if not numbers:
+        raise ValidationFailed(
+            _("Tick at least one customer on the customer list."), field="audience"
+        )
+    found = (
+        customer_scope(actor=actor)
+        .filter(pk__in=[n for n in numbers if n is not None])
+        .count()
+    )
+    if None in numbers or found != len(numbers):
+        raise ValidationFailed(
+            _("The selection holds something that is not one of your customers."),
+            field="audience",
+        )
+    return Audience(customer_rows(), ids=sorted(n for n in numbers if n is not None))
+
+
+def audience_choices(*, selected: int = 0) -> list[tuple[str, str]]:
+    """The audiences a person may pick on the send screen: the customers
+    ticked on the list (when ``selected``), everyone, then each segment by
+    name."""
     choices = [("all", str(_("All customers")))]
+    if selected:
+        choices.insert(
+            0,
+            (
+                SELECTED,
+                ngettext(
+                    "The %(n)d ticked customer",
+                    "The %(n)d ticked customers",
+                    selected,
+                )
+                % {"n": selected},
+            ),
+        )
     for name in segment_list().order_by("name").values_list("name", flat=True)[:500]:
         choices.append(
             (f"segment:{name}", str(_("Segment: %(name)s") % {"name": name}))

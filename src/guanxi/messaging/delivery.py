@@ -26,8 +26,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from guanxi.core.errors import DomainError
+from guanxi.customers.selectors import customer_time_zone
 from guanxi.messaging.channels.base import Envelope, Outcome, Sender
 from guanxi.messaging.choices import Purpose, SuppressReason
+from guanxi.messaging.languages import broadcast_version
 from guanxi.messaging.links import unsubscribe_url
 from guanxi.messaging.models import Message, SuppressedAddress
 from guanxi.messaging.outbox import (
@@ -44,7 +46,6 @@ from guanxi.messaging.rendering import render
 from guanxi.messaging.rules import (
     address_of,
     consent_channel,
-    customer_time_zone,
     needs_address,
     over_weekly_cap,
     quiet_until,
@@ -110,12 +111,15 @@ def message_values(customer: Any) -> dict[str, str]:
     }
 
 
-def _envelope(message: Message) -> Envelope:
+def _envelope(message: Message) -> tuple[Envelope, str]:
+    """The message rendered for its customer, in the language they get (and
+    that language)."""
     customer = message.customer
     broadcast = message.broadcast
     assert broadcast is not None  # the only cause so far
     values = {**message_values(customer), "survey_url": message.link}
-    rendered = render(subject=broadcast.subject, body=broadcast.body, values=values)
+    language, version = broadcast_version(broadcast, customer)
+    rendered = render(subject=version.subject, body=version.body, values=values)
     address, _index = address_of(message.channel, customer)
     link = ""
     needed = consent_channel(message.channel, customer.preferred_channel)
@@ -135,7 +139,7 @@ def _envelope(message: Message) -> Envelope:
         unsubscribe_url=link,
         manager_id=customer.assigned_manager_id,
         values=values,
-    )
+    ), language
 
 
 def _claimed(ids: list[int], token: str) -> QuerySet[Message]:
@@ -190,7 +194,8 @@ def message_deliver(
         message_suppressed(message_id=message_id, token=token, reason=value)
         return "suppressed"
     try:
-        envelope = envelope_track(_envelope(message), channel=message.channel)
+        envelope, language = _envelope(message)
+        envelope = envelope_track(envelope, channel=message.channel)
         sender = senders.get(message.channel)
         if sender is None:
             sender = senders[message.channel] = sender_for(message.channel)
@@ -220,6 +225,7 @@ def message_deliver(
             token=token,
             now=timezone.now(),
             provider_id=result.provider_id,
+            language=language,
         )
         return "sent"
     if result.outcome is Outcome.RETRY:

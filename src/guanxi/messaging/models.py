@@ -115,6 +115,24 @@ class Broadcast(models.Model):
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
     subject = models.TextField(_("subject template"), blank=True, default="")
     body = models.TextField(_("body template"))
+    # A stored template's two versions: ``subject``/``body`` in ``language``
+    # (the business's when the template has it), the other in
+    # ``subject_other``/``body_other`` (empty: the template has one). Each
+    # message picks the customer's when it is rendered, so queueing stays
+    # one INSERT … SELECT. A template file has one text of no known language.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        help_text=_("The language of the subject and body; empty: not known."),
+    )
+    subject_other = models.TextField(
+        _("subject template, other language"), blank=True, default=""
+    )
+    body_other = models.TextField(
+        _("body template, other language"), blank=True, default=""
+    )
     audience = models.CharField(_("audience"), max_length=200)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -197,6 +215,16 @@ class Message(models.Model):
         blank=True,
         default="",
         help_text=_("The SMS provider's or WeCom's id of the sent message."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        help_text=_(
+            "The language the message was rendered in (set when it is sent); "
+            "empty: not sent yet, or a text of no known language."
+        ),
     )
 
     class Meta:

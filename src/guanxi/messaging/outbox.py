@@ -38,6 +38,17 @@ def idempotency_key(*, cause: str, customer_id: int, channel: str) -> str:
 class QueueCount:
     queued: int = 0
     suppressed: dict[str, int] = field(default_factory=dict)
+    #: Of the queued, how many by the customer's own language ("": the
+    #: business's); counted by dry runs only.
+    languages: dict[str, int] = field(default_factory=dict)
+
+    def add(self, reason: str, n: int, *, language: str = "") -> None:
+        """``n`` customers suppressed for ``reason`` ("" : queued)."""
+        if reason:
+            self.suppressed[reason] = self.suppressed.get(reason, 0) + n
+            return
+        self.queued += n
+        self.languages[language] = self.languages.get(language, 0) + n
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -133,6 +144,7 @@ def message_sent(
     token: str,
     now: dt.datetime | None = None,
     provider_id: str = "",
+    language: str = "",
 ) -> bool:
     done = _held(message_id, token).update(
         **_finished(
@@ -140,6 +152,7 @@ def message_sent(
             sent_at=now or timezone.now(),
             last_error="",
             provider_id=provider_id[:64],
+            language=language,
         )
     )
     return bool(done)

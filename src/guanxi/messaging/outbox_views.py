@@ -32,6 +32,7 @@ from guanxi.messaging.choices import (
     SuppressReason,
 )
 from guanxi.messaging.filtersets import MessageFilterSet
+from guanxi.messaging.languages import broadcast_text_in, language_label
 from guanxi.messaging.presenters import message_row
 from guanxi.messaging.selectors import (
     message_events,
@@ -117,6 +118,11 @@ def message_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         {
             **row,
             "events": list(message_events(message_id=message.pk)),
-            "template": message.broadcast,
+            "template": (
+                broadcast_text_in(message.broadcast, message.language)
+                if message.broadcast
+                else None
+            ),
+            "language": language_label(message.language),
         },
     )

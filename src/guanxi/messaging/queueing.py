@@ -67,7 +67,7 @@ def _address_key(channel: str) -> str | None:
 
 
 def _rows(customers: QuerySet[Any], *, channel: str, purpose: str) -> QuerySet[Any]:
-    fields = ["pk", "preferred_channel"]
+    fields = ["pk", "preferred_channel", "language"]
     annotations: dict[str, Any] = {}
     key = _address_key(channel)
     if key == WECOM_ID:
@@ -185,8 +185,10 @@ def _reason_sql(
         )
         customers = customers.annotate(consent_ok=_consent_needed(channel))
     reason = Case(*whens, default=Value("")) if whens else Value("")
-    rows = customers.order_by().annotate(qcid=F("pk"), qreason=reason)
-    sql, params = rows.values("qcid", "qreason").query.sql_with_params()
+    rows = customers.order_by().annotate(
+        qcid=F("pk"), qreason=reason, qlang=F("language")
+    )
+    sql, params = rows.values("qcid", "qreason", "qlang").query.sql_with_params()
     return sql, tuple(params)
 
 
@@ -208,10 +210,10 @@ def _insert_select(
     sql = (
         f"INSERT INTO {table} (cause, broadcast_id, customer_id, channel, purpose, "
         "idempotency_key, status, reason, attempts, next_attempt_at, lease_token, "
-        "last_error, created_at, provider_id) "
+        "last_error, created_at, provider_id, language) "
         f"SELECT %s, %s, a.qcid, %s, %s, {_key_sql('a.qcid')}, "
         "CASE WHEN a.qreason = '' THEN %s ELSE %s END, a.qreason, 0, %s, '', '', "
-        f"%s, '' FROM ({select}) a"
+        f"%s, '', '' FROM ({select}) a"
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -323,21 +325,16 @@ def broadcast_dry_run(
             )
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT a.qreason, COUNT(*) FROM ({select}) a GROUP BY a.qreason",
+                    f"SELECT a.qreason, a.qlang, COUNT(*) FROM ({select}) a "
+                    "GROUP BY a.qreason, a.qlang",
                     params,
                 )
-                for reason, n in cursor.fetchall():
-                    if reason:
-                        count.suppressed[reason] = count.suppressed.get(reason, 0) + n
-                    else:
-                        count.queued += n
+                for reason, language, n in cursor.fetchall():
+                    count.add(reason, n, language=language or "")
         return count
     for chunk in _settled(customers, channel=channel, purpose=purpose, ids=ids):
-        for _row, reason in chunk:
-            if reason:
-                count.suppressed[reason] = count.suppressed.get(reason, 0) + 1
-            else:
-                count.queued += 1
+        for row, reason in chunk:
+            count.add(reason, 1, language=row["language"] or "")
     return count
 
 
@@ -351,9 +348,14 @@ def broadcast_queue(
     ids: list[int] | None = None,
     actor: Any = None,
     now: dt.datetime | None = None,
+    language: str = "",
+    other: MessageTemplate | None = None,
 ) -> tuple[Broadcast, QueueCount]:
     """Write the broadcast and its messages; the counts by outcome.
-    ``ids``: only these of ``customers`` (a list from a file, read in chunks)."""
+    ``ids``: only these of ``customers`` (a list from a file, read in chunks).
+    ``template`` is in ``language`` ("": not known); ``other``: the version
+    in the other language, for the customers who read it (chosen for each
+    when it is sent)."""
     now = now or timezone.now()
     index_field = _address_key(channel)
     count = QueueCount()
@@ -363,6 +365,9 @@ def broadcast_queue(
             purpose=purpose,
             subject=template.subject,
             body=template.body,
+            language=language,
+            subject_other=other.subject if other else "",
+            body_other=other.body if other else "",
             audience=audience[:200],
             created_by=actor if getattr(actor, "pk", None) else None,
             created_at=now,

@@ -6,7 +6,6 @@ messages need no marketing consent and ignore the cap and quiet hours."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -80,12 +79,6 @@ def address_of(channel: str, customer: Any) -> tuple[str, str]:
         return "", ""
     value_field = "email" if field == "email_index" else "phone"
     return (getattr(customer, value_field) or "", getattr(customer, field) or "")
-
-
-def customer_time_zone(customer: Any) -> zoneinfo.ZoneInfo:
-    """The customer's time zone. Customers have no time zone of their own
-    yet: the business's (``TIME_ZONE``)."""
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def _clock(text: str) -> dt.time:

@@ -52,8 +52,10 @@ from guanxi.messaging.senders import (
 )
 from guanxi.messaging.staffmail import StaffMailer
 from guanxi.messaging.stored import (
+    template_audience_languages,
     template_delete,
     template_language,
+    template_languages,
     template_save,
     template_version,
 )
@@ -87,9 +89,15 @@ __all__ = [
 
 
 def _broadcast_checked(
-    *, channel: str, purpose: str, template: MessageTemplate, audience: str
+    *,
+    channel: str,
+    purpose: str,
+    template: MessageTemplate,
+    audience: str,
+    selected: Audience | None = None,
 ) -> Audience:
-    """The audience of a send whose channel, purpose and template are good;
+    """The audience of a send whose channel, purpose and template are good
+    (``selected``: the customers ticked on the list, already checked);
     ``ValidationFailed`` for the first that is not."""
     if channel not in MessageChannel.values:
         raise ValidationFailed(_("Unknown channel: %(value)r.") % {"value": channel})
@@ -100,7 +108,7 @@ def _broadcast_checked(
         )
     sender_for(channel).close()  # set up? (raises when not)
     channel_template_check(channel=channel, purpose=purpose, template=template)
-    return audience_customers(audience)
+    return selected if selected is not None else audience_customers(audience)
 
 
 def _broadcast_queue(
@@ -111,9 +119,16 @@ def _broadcast_queue(
     audience: str,
     actor: Any,
     limit: int | None = None,
+    language: str = "",
+    other: MessageTemplate | None = None,
+    selected: Audience | None = None,
 ) -> QueueCount:
     who = _broadcast_checked(
-        channel=channel, purpose=purpose, template=template, audience=audience
+        channel=channel,
+        purpose=purpose,
+        template=template,
+        audience=audience,
+        selected=selected,
     )
     who = _within(who, limit)
     with transaction.atomic():
@@ -125,6 +140,8 @@ def _broadcast_queue(
             ids=who.ids,
             audience=audience,
             actor=actor,
+            language=language,
+            other=other,
         )
         if count.queued:
             transaction.on_commit(messages_dispatch_soon)
@@ -174,18 +191,35 @@ def _within(who: Audience, limit: int | None) -> Audience:
 
 
 def broadcast_send_stored(
-    *, template: Template, audience: str, actor: Any = None, limit: int | None = None
+    *,
+    template: Template,
+    audience: str,
+    actor: Any = None,
+    limit: int | None = None,
+    selected: Audience | None = None,
 ) -> QueueCount:
     """:func:`broadcast_send` of a stored template, on its channel and for its
-    purpose, in the language its customers get; refused when the audience has
-    more than ``limit`` customers."""
+    purpose; each customer gets the version in their language when it has
+    one (both versions are kept on the broadcast, checked like the first).
+    Refused when the audience has more than ``limit`` customers.
+    ``selected``: the customers ticked on the list (``audience_selected``)
+    instead of ``audience``."""
+    languages = template_languages(template)
+    other = template_version(template, languages[1]) if len(languages) > 1 else None
+    if other is not None:
+        channel_template_check(
+            channel=template.channel, purpose=template.purpose, template=other
+        )
     return _broadcast_queue(
         channel=template.channel,
         purpose=template.purpose,
-        template=template_version(template, template_language(template)),
+        template=template_version(template, languages[0]),
         audience=audience,
         actor=actor,
         limit=limit,
+        language=languages[0],
+        other=other,
+        selected=selected,
     )
 
 
@@ -217,23 +251,31 @@ def service_message_queue(
 
 
 def broadcast_preview(
-    *, template: Template, audience: str, limit: int | None = None
+    *,
+    template: Template,
+    audience: str,
+    limit: int | None = None,
+    selected: Audience | None = None,
 ) -> QueueCount:
     """What :func:`broadcast_send_stored` would queue and suppress (and why),
-    after the same checks, writing nothing."""
+    after the same checks, writing nothing; ``languages``: how many of the
+    queued get each version of the template."""
     who = _broadcast_checked(
         channel=template.channel,
         purpose=template.purpose,
         template=template_version(template, template_language(template)),
         audience=audience,
+        selected=selected,
     )
     who = _within(who, limit)
-    return broadcast_dry_run(
+    count = broadcast_dry_run(
         channel=template.channel,
         purpose=template.purpose,
         customers=who.customers,
         ids=who.ids,
     )
+    count.languages = template_audience_languages(template, count.languages)
+    return count
 
 
 MAX_SETTING_CHARS = 2000

@@ -8,10 +8,9 @@ values: an e-mail subject is one line of at most ``SUBJECT_MAX`` characters,
 other channels have no subject, an SMS has at most ``GUANXI_SMS_MAX_SEGMENTS``
 parts (with the sign name in front).
 
-Language: customers have no language of their own yet, so every customer gets
-the Chinese version (the business's language), or the English one when the
-template has only English. :func:`template_language` is the one place that
-decides; a per-customer language would change only it.
+Language: a customer gets the version in their own language when the
+template has it, otherwise the one it has (:mod:`guanxi.messaging.languages`);
+:func:`template_language` says which for a customer, a broadcast keeps both.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from guanxi.access.policies import policy_for
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.messaging.channels.sms import sms_length
 from guanxi.messaging.choices import MessageChannel, Purpose
+from guanxi.messaging.languages import LANGUAGES, language_chosen, language_wanted
 from guanxi.messaging.models import Template
 from guanxi.messaging.rendering import (
     BODY_MAX,
@@ -45,10 +45,12 @@ __all__ = [
     "FIELDS",
     "LANGUAGES",
     "TemplateFields",
+    "template_audience_languages",
     "template_check",
     "template_delete",
     "template_get",
     "template_language",
+    "template_languages",
     "template_list",
     "template_preview",
     "template_save",
@@ -63,8 +65,6 @@ CHANNELS = (
     MessageChannel.WEBHOOK,
 )
 PURPOSES = (Purpose.SERVICE, Purpose.MARKETING)
-#: Django's language codes of the versions a template has.
-LANGUAGES = ("zh-hans", "en")
 NAME_MAX = 100
 #: The most a subject's source may hold (the column's size); rendered, at
 #: most ``SUBJECT_MAX``.
@@ -285,10 +285,39 @@ def template_delete(*, actor: Any, template: Template) -> None:
 # --- language and preview --------------------------------------------------------
 
 
+def template_languages(template: Template) -> list[str]:
+    """The languages ``template`` has a body in, the business's first."""
+    first = language_wanted(None)
+    return [
+        language
+        for language in sorted(LANGUAGES, key=lambda code: code != first)
+        if template_version(template, language).body.strip()
+    ]
+
+
 def template_language(template: Template, customer: Any = None) -> str:
-    """The language ``customer`` gets ``template`` in: Chinese, unless the
-    template has only English (customers have no language of their own yet)."""
-    return "zh-hans" if template.body_zh.strip() else "en"
+    """The language ``customer`` (None: a customer of the business's
+    language) gets ``template`` in: theirs when the template has it,
+    otherwise the one it has."""
+    return language_chosen(
+        wanted=language_wanted(customer), available=template_languages(template)
+    )
+
+
+def template_audience_languages(
+    template: Template, by_language: dict[str, int]
+) -> dict[str, int]:
+    """How many customers get each version of ``template``, from how many
+    there are of each customer language ("": the business's)."""
+    available = template_languages(template)
+    received = dict.fromkeys(available, 0)
+    for language, n in by_language.items():
+        chosen = language_chosen(
+            wanted=language or language_wanted(None), available=available
+        )
+        if chosen:
+            received[chosen] += n
+    return received
 
 
 def template_version(template: Template, language: str) -> MessageTemplate:
@@ -308,6 +337,8 @@ class Preview:
     rendered: Rendered
     sms_parts: int | None
     sms_units: int | None
+    #: How many customers of an audience get this version (the send screen).
+    customers: int | None = None
 
 
 def template_preview(

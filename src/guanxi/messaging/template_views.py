@@ -11,6 +11,7 @@ preview, the service templates only unless one writes templates),
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.contrib import messages
@@ -29,7 +30,13 @@ from guanxi.core.errors import (
 )
 from guanxi.core.views import HtmxHttpRequest, domain_errors
 from guanxi.customers.selectors import customer_get
-from guanxi.messaging.audiences import audience_choices
+from guanxi.messaging.audiences import (
+    MAX_SELECTED,
+    SELECTED,
+    Audience,
+    audience_choices,
+    audience_selected,
+)
 from guanxi.messaging.choices import MessageChannel, Purpose, SuppressReason
 from guanxi.messaging.delivery import message_values
 from guanxi.messaging.models import Template
@@ -268,20 +275,36 @@ def template_preview_panel(request: HtmxHttpRequest) -> HttpResponse:
 SEND_PAGE_MAX = 20_000
 
 
-def _send_choice(request: Any) -> tuple[Template | None, str]:
+def _send_choice(request: Any) -> tuple[Template | None, str, list[str]]:
+    """The template, the audience and the customers ticked on the list (their
+    numbers as posted; one more than the most allowed is enough to refuse)."""
     source = request.POST if request.method == "POST" else request.GET
     pk = str(source.get("template", "")).strip()
-    audience = str(source.get("audience", "all"))[:200]
+    ticked = [str(v)[:20] for v in source.getlist("ids")[: MAX_SELECTED + 1]]
+    audience = str(source.get("audience", SELECTED if ticked else "all"))[:200]
     template = template_get(actor=request.user, pk=pk) if pk else None
-    return template, audience
+    return template, audience, ticked
 
 
-def _counts(template: Template | None, audience: str) -> dict[str, Any]:
+def _selected(request: Any, audience: str, ticked: list[str]) -> Audience | None:
+    """The ticked customers when they are the audience (checked: at most
+    MAX_SELECTED, all in the user's scope), else None."""
+    if audience != SELECTED:
+        return None
+    return audience_selected(actor=request.user, ids=ticked)
+
+
+def _counts(
+    request: Any, template: Template | None, audience: str, ticked: list[str]
+) -> dict[str, Any]:
     if template is None:
         return {"error": _("Choose a template.")}
     try:
         count = broadcast_preview(
-            template=template, audience=audience, limit=SEND_PAGE_MAX
+            template=template,
+            audience=audience,
+            limit=SEND_PAGE_MAX,
+            selected=_selected(request, audience, ticked),
         )
     except ValidationFailed as error:
         return {"error": error.message}
@@ -290,7 +313,12 @@ def _counts(template: Template | None, audience: str) -> dict[str, Any]:
         {"reason": reason, "label": labels.get(reason, reason), "n": n}
         for reason, n in sorted(count.suppressed.items())
     ]
-    sample = template_preview(template, values=dict(SAMPLE))
+    # Each version with how many of those queued get it (their language, or
+    # the one the template has).
+    sample = [
+        dataclasses.replace(v, customers=count.languages.get(v.language, 0))
+        for v in template_preview(template, values=dict(SAMPLE))
+    ]
     return {
         "queued": count.queued,
         "suppressed": suppressed,
@@ -309,23 +337,26 @@ def send_page(request: HtmxHttpRequest) -> HttpResponse:
     """GET: choose; POST ``step=review``: the confirmation with the counts;
     POST ``step=confirm``: queue, then back here with what was queued."""
     _sender(request)
-    template, audience = _send_choice(request)
+    template, audience, ticked = _send_choice(request)
     step = request.POST.get("step", "") if request.method == "POST" else ""
     context: dict[str, Any] = {
         "templates": list(template_list(actor=request.user)[:500]),
-        "audiences": audience_choices(),
+        "audiences": audience_choices(selected=len(ticked)),
         "chosen": template,
         "audience": audience,
+        "ticked": ticked,
     }
     if step == "confirm":
         if template is None:
             raise ValidationFailed(_("Choose a template."))
         try:
+            selected = _selected(request, audience, ticked)
             count = broadcast_send_stored(
                 template=template,
-                audience=audience,
+                audience=f"{SELECTED}:{len(ticked)}" if selected else audience,
                 actor=request.user,
                 limit=SEND_PAGE_MAX,
+                selected=selected,
             )
         except DomainError as error:
             context["counts"] = {"error": error.message}
@@ -336,7 +367,11 @@ def send_page(request: HtmxHttpRequest) -> HttpResponse:
             % {"queued": count.queued, "suppressed": sum(count.suppressed.values())},
         )
         return redirect("message-templates:send")
-    context["counts"] = _counts(template, audience) if template else None
+    if audience == SELECTED:
+        _selected(request, audience, ticked)  # refused at once, not only counted
+    context["counts"] = (
+        _counts(request, template, audience, ticked) if template else None
+    )
     if step == "review":
         ok = template is not None and "error" not in context["counts"]
         return render(
@@ -354,9 +389,9 @@ def send_page(request: HtmxHttpRequest) -> HttpResponse:
 def send_preview(request: HtmxHttpRequest) -> HttpResponse:
     """The counts and the sample text of the choice as it stands (htmx)."""
     _sender(request)
-    template, audience = _send_choice(request)
+    template, audience, ticked = _send_choice(request)
     return render(
         request,
         "messaging/partials/send_counts.html",
-        {"counts": _counts(template, audience) if template else None},
+        {"counts": _counts(request, template, audience, ticked) if template else None},
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from guanxi.access.policies import Policy
+from guanxi.core.errors import ValidationFailed
 from guanxi.core.serializers import (
     REQUIRED,
     BirthdayField,
@@ -26,6 +27,7 @@ from guanxi.core.serializers import (
 )
 from guanxi.customers.choices import Channel, Gender, InteractionKind
 from guanxi.customers.models import Customer, Interaction
+from guanxi.customers.preferences import language_parse, time_zone_parse
 from guanxi.customers.presenters import customer_card, customer_ref
 
 __all__ = [
@@ -63,6 +65,8 @@ CUSTOMER_PROFILE_FIELDS: dict[str, Any] = {
     "gender": "",
     "city": "",
     "preferred_channel": "",
+    "language": "",
+    "time_zone": "",
     "tags": [],
 }
 
@@ -93,6 +97,20 @@ class CustomerSerializer(serializers.Serializer[Customer]):
     preferred_channel = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
     first_seen_at = StoredMomentField(allow_null=True)
+    language = serializers.CharField(
+        required=False,
+        help_text=_(
+            "zh-hans or en: the language messages are written in; empty: the "
+            "business's (not shown to analysts)."
+        ),
+    )
+    time_zone = serializers.CharField(
+        required=False,
+        help_text=_(
+            "IANA time zone for quiet hours; empty: the business's (not shown "
+            "to analysts)."
+        ),
+    )
     assigned_manager = serializers.IntegerField(
         required=False, allow_null=True, help_text=_("User id of the account manager.")
     )
@@ -133,6 +151,24 @@ class CustomerWriteSerializer(DeclaredSerializer):
     preferred_channel = serializers.ChoiceField(
         choices=Channel.choices, required=False, allow_blank=True
     )
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text=_(
+            "zh-hans or en, in any common spelling (zh, zh-CN, 中文, English); "
+            "empty: the business's language."
+        ),
+    )
+    time_zone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text=_(
+            "An IANA time zone (Asia/Shanghai, Europe/Berlin); empty: the "
+            "business's. Quiet hours for marketing are kept in it."
+        ),
+    )
     assigned_manager = IdField(
         required=False,
         allow_null=True,
@@ -144,6 +180,20 @@ class CustomerWriteSerializer(DeclaredSerializer):
     tags = serializers.ListField(
         child=LineField(kind="tag"), required=False, max_length=50
     )
+
+    def validate_language(self, value: str) -> str:
+        return _parsed(language_parse, value)
+
+    def validate_time_zone(self, value: str) -> str:
+        return _parsed(time_zone_parse, value)
+
+
+def _parsed(parse: Any, value: str) -> str:
+    """``parse(value)``, its refusal as the field's error."""
+    try:
+        return str(parse(value))
+    except ValidationFailed as error:
+        raise serializers.ValidationError(error.message) from None
 
 
 class InteractionSerializer(serializers.Serializer[Interaction]):

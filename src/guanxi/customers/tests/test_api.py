@@ -72,6 +72,8 @@ def test_admin_lists_everyone_with_full_contact_data(api: Any, world: Any) -> No
         "tags": ["VIP"],
         "first_seen_at": None,
         "assigned_manager": world["users"]["account_manager"].pk,
+        "language": "",
+        "time_zone": "",
     }
 
 
@@ -470,6 +472,24 @@ def test_put_replaces_the_profile(api: Any, world: Any) -> None:
             400,
             {"detail": "a customer needs a name, a phone number or an email address"},
         ),
+        (
+            "admin",
+            "own",
+            {"language": "Klingon", "city": "上海"},
+            400,
+            {"language": ["unknown language (expected zh-hans/中文 or en/English)"]},
+        ),
+        (
+            "admin",
+            "own",
+            {"time_zone": "Mars/Olympus"},
+            400,
+            {
+                "time_zone": [
+                    "unknown time zone (expected an IANA name such as Asia/Shanghai)"
+                ]
+            },
+        ),
     ],
 )
 def test_update_rejects_and_changes_nothing(
@@ -488,6 +508,23 @@ def test_update_rejects_and_changes_nothing(
     assert response.json() == error
     after = Customer.objects.filter(pk=customer.pk).values().get()
     assert after == before
+
+
+def test_language_and_time_zone_are_set_in_any_common_spelling(
+    api: Any, world: Any
+) -> None:
+    own = world["own"]
+    response = api("admin").patch(
+        detail(own.pk),
+        {"language": "English", "time_zone": "europe/berlin"},
+        format="json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["language"], body["time_zone"]) == ("en", "Europe/Berlin")
+    own.refresh_from_db()
+    assert (own.language, own.time_zone) == ("en", "Europe/Berlin")
+    assert "language" not in api("analyst").get(LIST).json()["results"][0]
 
 
 def test_admin_reassigns_a_customer(api: Any, world: Any) -> None:

@@ -414,6 +414,16 @@ def test_the_analysts_search_box_says_what_it_finds(
         ({"birthday": "2031-02-30"}, "birthday", "impossible date"),
         ({"name": "", "phone": "", "email": ""}, None, None),
         ({"city": "<script>alert(1)</script>" * 40}, "city", None),
+        (
+            {"language": "Klingon"},
+            "language",
+            "unknown language (expected zh-hans/中文 or en/English)",
+        ),
+        (
+            {"time_zone": "Mars/Olympus"},
+            "time_zone",
+            "unknown time zone (expected an IANA name such as Asia/Shanghai)",
+        ),
     ],
 )
 def test_bad_input_on_edit_says_why_and_changes_nothing(
@@ -463,3 +473,45 @@ def test_bad_input_on_activity_edit_changes_nothing(
     assert response.status_code == 400
     assert "write what was said" in response.content.decode()
     assert snapshot() == before
+
+
+def test_language_and_time_zone_from_the_form_show_on_the_profile(
+    client_for: Any, world: World
+) -> None:
+    customer = world.own_customer
+    client = client_for("admin")
+    page = client.get(reverse("customers:customer-detail", args=[customer.pk]))
+    html = page.content.decode()
+    assert '<dd id="customer-language">Chinese (the business&#x27;s)</dd>' in html
+    assert "Asia/Shanghai (the business's)" in html
+    form = client.get(edit_url(customer)).content.decode()
+    assert '<option value="en">English</option>' in form
+    response = client.post(
+        edit_url(customer),
+        {
+            "name": customer.name,
+            "phone": customer.phone,
+            "email": customer.email or "",
+            "city": customer.city,
+            "gender": customer.gender,
+            "preferred_channel": customer.preferred_channel,
+            "language": "en",
+            "time_zone": "europe/berlin",
+        },
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.language, customer.time_zone) == ("en", "Europe/Berlin")
+    change = CustomerChange.objects.filter(customer=customer).latest("pk")
+    assert change.fields == ["language", "time_zone"]
+    html = client.get(
+        reverse("customers:customer-detail", args=[customer.pk])
+    ).content.decode()
+    assert '<dd id="customer-language">English</dd>' in html
+    assert '<dd id="customer-time-zone">Europe/Berlin</dd>' in html
+    form = client.get(edit_url(customer)).content.decode()
+    assert '<option value="en" selected>English</option>' in form
+    analyst = client_for("analyst").get(
+        reverse("customers:customer-detail", args=[customer.pk])
+    )
+    assert "customer-time-zone" not in analyst.content.decode()

@@ -97,7 +97,7 @@ def test_mapping_names_unusual_headers(write_file: Any, run_import: Any) -> None
         ),
         (
             ["--mapping", '{"shoe": "x"}'],
-            'unknown field "shoe" (known: external_id, name, phone, email, birthday, gender, city, address, tags)',
+            'unknown field "shoe" (known: external_id, name, phone, email, birthday, gender, city, address, tags, language, time_zone)',
         ),
         (["--preset", "nope"], 'no preset "nope" for customers'),
     ],

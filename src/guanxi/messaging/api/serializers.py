@@ -100,6 +100,12 @@ class MessageSerializer(serializers.Serializer[Any]):
     created_at = StoredMomentField()
     next_attempt_at = StoredMomentField()
     sent_at = StoredMomentField(allow_null=True)
+    language = serializers.CharField(
+        help_text=_(
+            "The language it was sent in (zh-hans or en); empty before it is "
+            "sent, or for a text of no known language."
+        )
+    )
 
     def to_representation(self, instance: Message) -> dict[str, Any]:
         moment = self.fields["created_at"]
@@ -121,6 +127,7 @@ class MessageSerializer(serializers.Serializer[Any]):
             "sent_at": (
                 moment.to_representation(instance.sent_at) if instance.sent_at else None
             ),
+            "language": instance.language,
         }
 
 

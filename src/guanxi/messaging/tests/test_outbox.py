@@ -312,6 +312,7 @@ def test_api_list_detail_and_scope(api_client_for: Any, outbox: World) -> None:
         "created_at": "2026-11-22T17:00:00+08:00",
         "next_attempt_at": failed["next_attempt_at"],
         "sent_at": None,
+        "language": "",
     }
     sent = api_client_for("account_manager").get(f"{API}{outbox.extra['sent'].pk}/")
     assert sent.json()["events"] == [
