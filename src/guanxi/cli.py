@@ -85,7 +85,13 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ),
         ),
     ),
-    (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
+    (
+        N_("Access"),
+        (
+            ("api-token", N_("print or create a user's REST API token")),
+            ("keys", N_("rotate the encryption, blind-index or pseudonym key; status")),
+        ),
+    ),
 )
 
 
@@ -102,6 +108,7 @@ DATA_COMMANDS = frozenset(
         "messages",
         "purchases",
         "warnings",
+        "keys",
     }
 )
 

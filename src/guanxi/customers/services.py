@@ -75,6 +75,11 @@ from guanxi.customers.matching import (
     written_pk,
 )
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
+from guanxi.customers.rekey import (
+    customer_pseudonyms_rebuild,
+    customer_search_keys_rebuild,
+    customers_total,
+)
 from guanxi.customers.search import email_key, phone_key
 from guanxi.customers.selectors import customer_scope
 from guanxi.customers.signals import interactions_announce, interactions_written
@@ -123,7 +128,9 @@ __all__ = [
     "customer_assign",
     "customer_create",
     "customer_indexes",
+    "customer_pseudonyms_rebuild",
     "customer_purchases_refresh",
+    "customer_search_keys_rebuild",
     "customer_tables_settle",
     "customer_tag_add",
     "customer_tag_remove",
@@ -131,6 +138,7 @@ __all__ = [
     "customer_tags_set_manual",
     "customer_update",
     "customers_exist",
+    "customers_total",
     "email_key",
     "identity_bulk_create",
     "interaction_create",

@@ -31,7 +31,7 @@ from guanxi.messaging.models import (
     LedgerRefused,
     Template,
 )
-from guanxi.messaging.outbox import QueueCount
+from guanxi.messaging.outbox import QueueCount, suppressions_rekey
 from guanxi.messaging.queueing import broadcast_dry_run, broadcast_queue
 from guanxi.messaging.receipts import sms_receipts_record
 from guanxi.messaging.rendering import MessageTemplate, template_parse
@@ -66,6 +66,7 @@ __all__ = [
     "messages_dispatch_soon",
     "open_record",
     "sms_receipts_record",
+    "suppressions_rekey",
     "template_delete",
     "template_save",
 ]
