@@ -11,7 +11,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.crypto import pseudonym
-from guanxi.core.fields import AmountField, EncryptedDateField, EncryptedTextField
+from guanxi.core.fields import (
+    AmountField,
+    EncryptedDateField,
+    EncryptedNoteField,
+    EncryptedTextField,
+)
 from guanxi.core.models import TimeStampedModel
 from guanxi.customers.choices import (
     BulkKind,
@@ -324,7 +329,8 @@ class Interaction(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
     occurred_at = models.DateTimeField(_("occurred at"))
     channel = models.CharField(_("channel"), max_length=32, blank=True, default="")
-    note = models.TextField(_("note"), blank=True, default="")
+    # Encrypted at rest: what a customer said holds personal data.
+    note = EncryptedNoteField(_("note"), default="")
     source = models.CharField(_("source"), max_length=32, blank=True, default="")
     external_id = models.CharField(
         _("external id"), max_length=128, null=True, blank=True
