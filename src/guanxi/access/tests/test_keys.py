@@ -5,14 +5,16 @@ PostgreSQL."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
 from django.utils import translation
 
 from guanxi.access.models import KeyRotation
@@ -136,22 +138,44 @@ def test_unknown_key_id_is_refused_and_changes_nothing(
     assert not KeyRotation.objects.exists()
 
 
+@contextlib.contextmanager
+def _another_rotation() -> Iterator[None]:
+    """The rotation lock held as another process would hold it: another
+    database session on PostgreSQL, another open file on SQLite."""
+    from guanxi.access.keyrotation import _PG_LOCK, _rotation_lock
+
+    if connection.vendor != "postgresql":
+        with _rotation_lock():
+            yield
+        return
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK])
+        yield
+    finally:
+        other.close()  # the session ends: its lock goes
+
+
 def test_a_second_rotation_while_one_runs_is_refused(
     keyfile: Path, make_customer: Any
 ) -> None:
-    from guanxi.access.keyrotation import RotationBusy, _rotation_lock, key_rotate
+    from guanxi.access.keyrotation import RotationBusy, key_rotate
 
     make_customer(name="王芳")
-    with _rotation_lock(), translation.override("en"):
-        if connection.vendor == "postgresql":
-            # The advisory lock is per session: take it from another one.
-            pytest.skip("the lock is held by this very session on PostgreSQL")
-        with pytest.raises(RotationBusy) as refused:
-            key_rotate()
+    with (
+        _another_rotation(),
+        translation.override("en"),
+        pytest.raises(RotationBusy) as refused,
+    ):
+        key_rotate()
     assert refused.value.message == (
         "another key rotation is running: wait for it to finish"
     )
     assert json.loads(keyfile.read_text())["encryption_key_id"] == "k1"
+    assert not KeyRotation.objects.exists()
+    # Once it is over, a rotation runs.
+    assert key_rotate().finished
 
 
 def test_blind_index_rotation_rebuilds_search_keys_and_lookups_work(
