@@ -1,6 +1,6 @@
 """A copy of the database holds no personal value in clear (issue 13, tests):
 canary customers with marker values in every personal field and in the free
-text about them; then the SQLite file and its write-ahead log, or a
+text about them (notes, a list query searching for one); then the SQLite file and its write-ahead log, or a
 ``pg_dump`` of PostgreSQL, are scanned byte by byte for the markers."""
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ CANARIES = [
 ]
 
 
-def _make_canaries(make_customer: Any) -> None:
+def _make_canaries(make_customer: Any, make_user: Any) -> None:
+    from guanxi.access.choices import Role
     from guanxi.care.models import CareTask, ChurnWarning
-    from guanxi.customers.models import Interaction
+    from guanxi.customers.models import Interaction, SavedView
+    from guanxi.exports.models import ExportRecord
 
     person = make_customer(
         name=NAME, phone=PHONE, email=EMAIL, address=ADDRESS, birthday=BIRTHDAY
@@ -56,6 +58,18 @@ def _make_canaries(make_customer: Any) -> None:
         remedy="coupon",
         note=TASK_NOTE,
     )
+    # A list searched by the canary's phone, kept as a view and an export.
+    searched = f"q={PHONE.removeprefix('+86')}"
+    admin = make_user(Role.ADMIN)
+    SavedView.objects.create(owner=admin, name="canary", query=searched)
+    ExportRecord.objects.create(
+        actor=admin,
+        actor_label="admin",
+        role="admin",
+        kind="customers",
+        destination="-",
+        query=searched,
+    )
 
 
 def _found(data: bytes) -> list[str]:
@@ -63,8 +77,8 @@ def _found(data: bytes) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_database_files_hold_no_canary(make_customer: Any) -> None:
-    _make_canaries(make_customer)
+def test_the_database_files_hold_no_canary(make_customer: Any, make_user: Any) -> None:
+    _make_canaries(make_customer, make_user)
     if connection.vendor == "sqlite":
         name = Path(str(connection.settings_dict["NAME"]))
         files = [name, Path(f"{name}-wal")]

@@ -65,6 +65,7 @@ __all__ = [
     "RotationResult",
     "key_rotate",
     "key_status",
+    "rotate_flag",
 ]
 
 #: Rows per batch (one transaction each): bounded memory, short write locks.
@@ -141,6 +142,15 @@ def _settings_from_file(path: Path) -> None:
     settings.GUANXI_BLIND_INDEX_KEY = data["blind_index_key"].encode("ascii")
     settings.GUANXI_PSEUDONYM_KEY = data["pseudonym_key"].encode("ascii")
     keyring_forget()
+
+
+def rotate_flag(kind: str) -> str:
+    """What follows ``guanxi keys rotate`` to rotate the key ``kind``."""
+    return {
+        KeyKind.ENCRYPTION: "",
+        KeyKind.BLIND_INDEX: " --blind-index",
+        KeyKind.PSEUDONYM: " --pseudonym",
+    }[KeyKind(kind)]
 
 
 def _unknown(key_id: str) -> ValidationFailed:
@@ -220,11 +230,7 @@ def _start(kind: str, *, actor: Any, key_id: str | None) -> KeyRotation:
             )
             % {
                 "key": KeyKind(unfinished.kind).label,
-                "flag": {
-                    KeyKind.ENCRYPTION: "",
-                    KeyKind.BLIND_INDEX: " --blind-index",
-                    KeyKind.PSEUDONYM: " --pseudonym",
-                }[KeyKind(unfinished.kind)],
+                "flag": rotate_flag(unfinished.kind),
             }
         )
     if unfinished is not None:

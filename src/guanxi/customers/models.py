@@ -435,7 +435,8 @@ class SavedView(models.Model):
         db_index=False,  # savedview_owner_name_unique starts with it
     )
     name = models.CharField(_("name"), max_length=64)
-    query = models.CharField(_("query"), max_length=1000, blank=True, default="")
+    # Encrypted: a list query may search for a phone number or a name.
+    query = EncryptedNoteField(_("query"), default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -488,7 +489,8 @@ class BulkAction(models.Model):
         verbose_name=_("account manager"),
     )
     everyone_matching = models.BooleanField(_("every customer matching"), default=False)
-    query = models.CharField(_("query"), max_length=1000, blank=True, default="")
+    # Encrypted: a list query may search for a phone number or a name.
+    query = EncryptedNoteField(_("query"), default="")
     customer_ids = models.JSONField(_("customers"), default=list, blank=True)
     status = models.CharField(
         _("status"),

@@ -236,3 +236,21 @@ def test_status_counts_values_by_key(keyfile: Path, make_customer: Any) -> None:
     assert status["values_by_key"]["k1"] >= 3
     assert status["unfinished"] is None
     assert status["key_file"] == str(keyfile)
+
+
+def test_rotate_and_status_speak_both_languages(
+    keyfile: Path, make_customer: Any
+) -> None:
+    make_customer(name="张伟")
+    out = StringIO()
+    with translation.override("en"):
+        call_command("keys", "rotate", "--no-progress", stdout=out)
+    assert out.getvalue() == "Key k2 is primary; 2 values re-encrypted under it.\n"
+    out = StringIO()
+    with translation.override("zh-hans"):
+        call_command("keys", "status", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["主加密密钥：k2", "已配置的加密密钥：k1, k2"]
+    assert "  k2: 2" in lines
+    assert lines[-3].startswith("加密密钥上次轮换：")
+    assert lines[-2:] == ["盲索引密钥上次轮换：从未", "假名密钥上次轮换：从未"]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from guanxi.access.choices import KeyKind
-from guanxi.access.keyrotation import key_rotate, key_status
+from guanxi.access.keyrotation import key_rotate, key_status, rotate_flag
 from guanxi.core.errors import DomainError
 
 
@@ -119,7 +119,7 @@ class Command(BaseCommand):
                 _(
                     "Stopped before the end: run 'guanxi keys rotate%(flag)s' again to go on."
                 )
-                % {"flag": _flag(kind)}
+                % {"flag": rotate_flag(kind)}
                 + "\n"
             )
         if kind == KeyKind.ENCRYPTION:
@@ -188,7 +188,7 @@ class Command(BaseCommand):
                 % {
                     "key": KeyKind(unfinished.kind).label,
                     "n": unfinished.count,
-                    "flag": _flag(KeyKind(unfinished.kind)),
+                    "flag": rotate_flag(KeyKind(unfinished.kind)),
                 }
             )
         for kind in KeyKind:
@@ -202,11 +202,3 @@ class Command(BaseCommand):
                 _("%(key)s last rotated: %(when)s") % {"key": kind.label, "when": when}
             )
         self.stdout.write("\n".join(lines))
-
-
-def _flag(kind: KeyKind) -> str:
-    return {
-        KeyKind.ENCRYPTION: "",
-        KeyKind.BLIND_INDEX: " --blind-index",
-        KeyKind.PSEUDONYM: " --pseudonym",
-    }[kind]
