@@ -85,6 +85,7 @@ def test_help_lists_guanxi_commands_first_then_django(
         "    warnings   evaluate the early-warning signals: open warnings and care tasks",
         "  Access",
         "    api-token  print or create a user's REST API token",
+        "    keys       rotate the encryption, blind-index or pseudonym key; status",
         "  Privacy",
         "    dsar       export or erase one customer's data (data-subject request)",
         "    retention  purge personal data past its retention (--dry-run)",

@@ -85,7 +85,13 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ),
         ),
     ),
-    (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
+    (
+        N_("Access"),
+        (
+            ("api-token", N_("print or create a user's REST API token")),
+            ("keys", N_("rotate the encryption, blind-index or pseudonym key; status")),
+        ),
+    ),
     (
         N_("Privacy"),
         (
@@ -111,6 +117,7 @@ DATA_COMMANDS = frozenset(
         "warnings",
         "dsar",
         "retention",
+        "keys",
     }
 )
 

@@ -28,3 +28,11 @@ class Language(models.TextChoices):
 
     CHINESE = "zh-hans", "简体中文"
     ENGLISH = "en", "English"
+
+
+class KeyKind(models.TextChoices):
+    """The keys ``guanxi keys rotate`` changes, and what each one protects."""
+
+    ENCRYPTION = "encryption", _("Encryption key")
+    BLIND_INDEX = "blind_index", _("Blind-index key")
+    PSEUDONYM = "pseudonym", _("Pseudonym key")

@@ -1,4 +1,4 @@
-"""Staff profile: the role a user works in."""
+"""Staff profile: the role a user works in; key rotations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.access.choices import Language, Role
+from guanxi.access.choices import KeyKind, Language, Role
 
 
 class StaffProfile(models.Model):
@@ -31,3 +31,47 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class KeyRotation(models.Model):
+    """One run of ``guanxi keys rotate``: which key, how far it got.
+
+    Never the key itself (that lives in the key file or the environment). A
+    rotation is unfinished until every model's rows are done; ``progress``
+    holds, per model label, the last primary key done, so a rotation killed
+    half-way resumes where its last committed batch ended.
+    """
+
+    kind = models.CharField(_("key"), max_length=12, choices=KeyKind.choices)
+    key_id = models.CharField(_("key id"), max_length=16, blank=True, default="")
+    progress = models.JSONField(_("progress"), default=dict, blank=True)
+    done = models.JSONField(_("models done"), default=list, blank=True)
+    count = models.PositiveIntegerField(_("values rewritten"), default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("key rotation")
+        verbose_name_plural = _("key rotations")
+        constraints = [
+            # One unfinished rotation of each key (and the rotation lock lets
+            # one run at a time).
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(finished_at__isnull=True),
+                name="keyrotation_one_unfinished",
+                violation_error_message=_("Another key rotation is unfinished."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key_id}".strip()

@@ -694,7 +694,9 @@ def _fire_feedback(
     if ids is not None:
         written = written.filter(customer_id__in=ids)
     texts = (
-        written.exclude(note="").values_list("pk", "customer_id", "note").order_by("pk")
+        written.exclude(note__isnull=True)  # encrypted: empty is NULL
+        .values_list("pk", "customer_id", "note")
+        .order_by("pk")
     )
     lowest = min(limits.values("negative_from"))
     strongest: dict[int, tuple[float, int]] = {}

@@ -28,6 +28,7 @@ from guanxi.care.choices import (
     WarningStatus,
 )
 from guanxi.care.words import FOLLOW_UP_SCRIPT
+from guanxi.core.fields import EncryptedNoteField
 from guanxi.customers.models import Customer
 from guanxi.insights.choices import Quadrant
 
@@ -299,7 +300,8 @@ class CareTask(models.Model):
         blank=True,
         default="",
     )
-    note = models.TextField(_("note"), blank=True, default="")
+    # Encrypted at rest: what was said on the call holds personal data.
+    note = EncryptedNoteField(_("note"), default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(

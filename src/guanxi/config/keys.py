@@ -14,6 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
+from guanxi.core.crypto import parse_key_list
+
 __all__ = ["generate_keyfile", "load_keyfile", "parse_key_list"]
 
 
@@ -47,22 +49,3 @@ def load_keyfile(path: Path) -> dict[str, str]:
     with path.open(encoding="utf-8") as fh:
         data: dict[str, str] = json.load(fh)
     return data
-
-
-def parse_key_list(text: str) -> dict[str, bytes]:
-    """Parse ``"k2=<base64>,k1=<base64>"`` into ``{"k2": b"...", "k1": b"..."}``."""
-    keys: dict[str, bytes] = {}
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        kid, sep, encoded = item.partition("=")
-        if not sep or not kid:
-            raise ValueError(f"encryption key entry {item[:8]!r}… is not KEY_ID=BASE64")
-        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-        if len(raw) not in (16, 24, 32):
-            raise ValueError(
-                f"encryption key {kid!r} must be 16, 24 or 32 bytes, got {len(raw)}"
-            )
-        keys[kid] = raw
-    return keys

@@ -41,6 +41,10 @@ def _required(name: str) -> str:
     return value
 
 
+#: The embedded key file, where ``guanxi keys rotate`` writes new keys; None
+#: when the keys come from the environment (production, or every key variable
+#: set): then the operator puts a new key there (docs/security.md).
+GUANXI_KEY_FILE: Path | None = None
 if PRODUCTION:
     _keys = {
         "secret_key": _required("GUANXI_SECRET_KEY"),
@@ -62,6 +66,16 @@ else:
     ):
         if os.environ.get(_env):
             _keys[_name] = os.environ[_env]
+    if not any(
+        os.environ.get(_env)
+        for _env in (
+            "GUANXI_ENCRYPTION_KEYS",
+            "GUANXI_ENCRYPTION_KEY_ID",
+            "GUANXI_BLIND_INDEX_KEY",
+            "GUANXI_PSEUDONYM_KEY",
+        )
+    ):
+        GUANXI_KEY_FILE = DATA_DIR / "keys.json"
 
 SECRET_KEY = _keys["secret_key"]
 GUANXI_ENCRYPTION_KEYS = parse_key_list(_keys["encryption_keys"])

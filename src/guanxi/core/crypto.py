@@ -4,14 +4,22 @@ Ciphertext is stored as ``v1:<key id>:<base64url(nonce || ciphertext+tag)>``.
 The field's identity is bound in as associated data, so a value copied into
 another column does not decrypt. Keys rotate by adding a new key id and making
 it current: old values still decrypt with their own key.
+
+A process that meets a key id it does not know (``guanxi keys rotate`` added
+one to the embedded key file after this process started) reads the key file
+again before giving up, so a running server keeps reading every row while the
+rotation runs, and writes under the new key from then on.
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
+import json
 import os
+import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -24,10 +32,14 @@ from guanxi.core.errors import DecryptionError
 __all__ = [
     "blind_index",
     "decrypt",
+    "decrypt_bytes",
     "encrypt",
+    "encrypt_bytes",
     "encrypt_many",
     "is_ciphertext",
+    "keyring_forget",
     "open_token",
+    "parse_key_list",
     "pseudonym",
     "seal_token",
 ]
@@ -71,11 +83,60 @@ def _keys() -> _Keyring:
     return _keyring
 
 
+def keyring_forget() -> None:
+    """Read the keys from the settings again at the next use."""
+    global _keyring
+    _keyring = None
+
+
 @receiver(setting_changed)
 def _forget_keys(*, setting: str, **kwargs: Any) -> None:
-    global _keyring
     if setting.startswith("GUANXI_"):
-        _keyring = None
+        keyring_forget()
+
+
+def parse_key_list(text: str) -> dict[str, bytes]:
+    """Parse ``"k2=<base64>,k1=<base64>"`` into ``{"k2": b"...", "k1": b"..."}``."""
+    keys: dict[str, bytes] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        kid, sep, encoded = item.partition("=")
+        if not sep or not kid:
+            raise ValueError(f"encryption key entry {item[:8]!r}… is not KEY_ID=BASE64")
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        if len(raw) not in (16, 24, 32):
+            raise ValueError(
+                f"encryption key {kid!r} must be 16, 24 or 32 bytes, got {len(raw)}"
+            )
+        keys[kid] = raw
+    return keys
+
+
+_reload_lock = threading.Lock()
+
+
+def _key_from_file(kid: str) -> bytes | None:
+    """The key ``kid`` from the embedded key file, which a rotation may have
+    changed since this process read it; the file's primary key becomes this
+    process's too (so it stops writing under the old one)."""
+    path = getattr(_settings(), "GUANXI_KEY_FILE", None)
+    if not path:
+        return None
+    with _reload_lock:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            found = parse_key_list(data["encryption_keys"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        keys = _keys()
+        keys.all.update(found)
+        primary = data.get("encryption_key_id")
+        if primary in found and primary != keys.current_id:
+            keys.current_id = primary
+            keys.current = _aead(found[primary])
+        return found.get(kid)
 
 
 def encrypt(plaintext: str, *, context: str) -> str:
@@ -118,8 +179,9 @@ def decrypt(stored: str, *, context: str) -> str:
     if not is_ciphertext(stored):
         raise DecryptionError(f"{context}: the stored value is not Guanxi ciphertext")
     _, kid, token = stored.split(":", 2)
-    keys = _keys().all
-    key = keys.get(kid)
+    key = _keys().all.get(kid)
+    if key is None:
+        key = _key_from_file(kid)
     if key is None:
         raise DecryptionError(f"{context}: encryption key {kid!r} is not configured")
     try:
@@ -130,6 +192,36 @@ def decrypt(stored: str, *, context: str) -> str:
             f"{context}: cannot decrypt with key {kid!r} (wrong key or damaged value)"
         ) from exc
     return plain.decode("utf-8")
+
+
+BYTES_PREFIX = b"GXE1:"
+
+
+def encrypt_bytes(data: bytes, *, context: str) -> bytes:
+    """A file's content encrypted with the current key:
+    ``GXE1:<key id>:`` then nonce, ciphertext and tag."""
+    keys = _keys()
+    nonce = os.urandom(12)
+    sealed = keys.current.encrypt(nonce, data, context.encode("utf-8"))
+    return BYTES_PREFIX + keys.current_id.encode("ascii") + b":" + nonce + sealed
+
+
+def decrypt_bytes(stored: bytes, *, context: str) -> bytes:
+    """What :func:`encrypt_bytes` sealed; a wrong or missing key, or a damaged
+    file, raises :class:`DecryptionError`."""
+    if not stored.startswith(BYTES_PREFIX) or b":" not in stored[len(BYTES_PREFIX) :]:
+        raise DecryptionError(f"{context}: the stored file is not Guanxi ciphertext")
+    kid_raw, _sep, raw = stored[len(BYTES_PREFIX) :].partition(b":")
+    kid = kid_raw.decode("ascii", "replace")
+    key = _keys().all.get(kid) or _key_from_file(kid)
+    if key is None:
+        raise DecryptionError(f"{context}: encryption key {kid!r} is not configured")
+    try:
+        return _aead(key).decrypt(raw[:12], raw[12:], context.encode("utf-8"))
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError(
+            f"{context}: cannot decrypt with key {kid!r} (wrong key or damaged file)"
+        ) from exc
 
 
 def blind_index(normalized: str, *, context: str) -> str:

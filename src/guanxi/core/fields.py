@@ -11,7 +11,12 @@ from django.utils.functional import cached_property
 
 from guanxi.core.crypto import decrypt, encrypt
 
-__all__ = ["AmountField", "EncryptedDateField", "EncryptedTextField"]
+__all__ = [
+    "AmountField",
+    "EncryptedDateField",
+    "EncryptedNoteField",
+    "EncryptedTextField",
+]
 
 
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
@@ -54,6 +59,26 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     def to_python(self, value: Any) -> Any:
         if value is None or value == "":
             return None
+        return value
+
+
+class EncryptedNoteField(EncryptedTextField):
+    """Free text encrypted at rest (a note, what a customer said) that reads
+    back as ``""`` when there is none, like the plain text column it replaces:
+    the code and templates that show or test it keep working. Stored as NULL
+    when empty; filter on emptiness with ``__isnull``, never ``= ""`` (the
+    ciphertext is all the database sees)."""
+
+    description = "Encrypted free text"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return ""
+        return super().from_db_value(value, expression, connection)
+
+    def to_python(self, value: Any) -> Any:
+        if value is None:
+            return ""
         return value
 
 

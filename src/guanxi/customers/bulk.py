@@ -261,10 +261,15 @@ class InteractionBulkWriter:
     def insert(self, rows: Iterable[tuple[Any, ...]], *, now: dt.datetime) -> None:
         adapt = datetime_adapter()
         created = adapt(now)
+        listed = list(rows)
+        # The notes are encrypted like the field does it (empty → NULL).
+        notes = _seal_notes([row[4] for row in listed])
         self.writer.insert(
             (
                 (pk, kind, adapt(when), channel, note, source, external_id, created)
-                for pk, kind, when, channel, note, source, external_id in rows
+                for (pk, kind, when, channel, _plain, source, external_id), note in zip(
+                    listed, notes, strict=True
+                )
             )
         )
 
@@ -350,6 +355,13 @@ def name_tokens_forget() -> None:
     """Drop the cached name tokens (a new import may run under other keys)."""
     _NAME_TOKENS.clear()
     staff_tokens_forget()
+
+
+def _seal_notes(notes: list[Any]) -> list[str | None]:
+    """What ``Interaction.note`` stores for each note."""
+    field = cast(EncryptedTextField, Interaction._meta.get_field("note"))
+    plain = [field.to_plain(n) for n in notes]
+    return encrypt_many(plain, context=field.crypto_context)
 
 
 def _seal_column(name: str, values: list[Any]) -> list[str | None]:

@@ -11,7 +11,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.crypto import pseudonym
-from guanxi.core.fields import AmountField, EncryptedDateField, EncryptedTextField
+from guanxi.core.fields import (
+    AmountField,
+    EncryptedDateField,
+    EncryptedNoteField,
+    EncryptedTextField,
+)
 from guanxi.core.models import TimeStampedModel
 from guanxi.customers.choices import (
     BulkKind,
@@ -337,7 +342,8 @@ class Interaction(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
     occurred_at = models.DateTimeField(_("occurred at"))
     channel = models.CharField(_("channel"), max_length=32, blank=True, default="")
-    note = models.TextField(_("note"), blank=True, default="")
+    # Encrypted at rest: what a customer said holds personal data.
+    note = EncryptedNoteField(_("note"), default="")
     source = models.CharField(_("source"), max_length=32, blank=True, default="")
     external_id = models.CharField(
         _("external id"), max_length=128, null=True, blank=True
@@ -442,7 +448,8 @@ class SavedView(models.Model):
         db_index=False,  # savedview_owner_name_unique starts with it
     )
     name = models.CharField(_("name"), max_length=64)
-    query = models.CharField(_("query"), max_length=1000, blank=True, default="")
+    # Encrypted: a list query may search for a phone number or a name.
+    query = EncryptedNoteField(_("query"), default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -495,7 +502,8 @@ class BulkAction(models.Model):
         verbose_name=_("account manager"),
     )
     everyone_matching = models.BooleanField(_("every customer matching"), default=False)
-    query = models.CharField(_("query"), max_length=1000, blank=True, default="")
+    # Encrypted: a list query may search for a phone number or a name.
+    query = EncryptedNoteField(_("query"), default="")
     customer_ids = models.JSONField(_("customers"), default=list, blank=True)
     status = models.CharField(
         _("status"),

@@ -83,6 +83,11 @@ from guanxi.customers.matching import (
 )
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
 from guanxi.customers.preferences import language_parse, time_zone_parse
+from guanxi.customers.rekey import (
+    customer_pseudonyms_rebuild,
+    customer_search_keys_rebuild,
+    customers_total,
+)
 from guanxi.customers.search import email_key, phone_key
 from guanxi.customers.selectors import customer_scope
 from guanxi.customers.signals import interactions_announce, interactions_written
@@ -134,7 +139,9 @@ __all__ = [
     "customer_create",
     "customer_erase_rows",
     "customer_indexes",
+    "customer_pseudonyms_rebuild",
     "customer_purchases_refresh",
+    "customer_search_keys_rebuild",
     "customer_tables_settle",
     "customer_tag_add",
     "customer_tag_remove",
@@ -144,6 +151,7 @@ __all__ = [
     "customer_update",
     "customers_exist",
     "customers_inactive",
+    "customers_total",
     "email_key",
     "identity_bulk_create",
     "interaction_create",

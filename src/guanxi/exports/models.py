@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.fields import EncryptedNoteField
+
 
 class ExportRecord(models.Model):
     """One export run. Holds no personal data of customers, only who and what."""
@@ -38,9 +40,10 @@ class ExportRecord(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.RUNNING
     )
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    query = models.TextField(
+    # Encrypted: a list query may search for a phone number or a name.
+    query = EncryptedNoteField(
         _("filter"),
-        blank=True,
+        default="",
         help_text=_("The list's query string the export was asked for with."),
     )
     language = models.CharField(_("language"), max_length=16, blank=True)

@@ -7,6 +7,10 @@ and import this file again. CSV is written as UTF-8 with a byte order mark
 numbers (``-1``, ``+8613800138000``), which a spreadsheet reads as numbers and
 which must import again as they were; in XLSX every text stays text (a cell
 starting with "=" is not made a formula).
+
+The rows hold personal values, so the stored file is encrypted with the
+current encryption key (:func:`guanxi.core.crypto.encrypt_bytes`) and opened
+only when its owner downloads it (:func:`rejects_read`).
 """
 
 from __future__ import annotations
@@ -18,10 +22,34 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
 
+from guanxi.core.crypto import BYTES_PREFIX, decrypt_bytes, encrypt_bytes
 from guanxi.exports.services import spreadsheet_safe, xlsx_safe
 from guanxi.ingest.readers import Table
 
-__all__ = ["PROBLEM_HEADER", "rejects_format", "rejects_write"]
+__all__ = [
+    "PROBLEM_HEADER",
+    "rejects_format",
+    "rejects_read",
+    "rejects_seal",
+    "rejects_write",
+]
+
+#: What the encryption of a stored file of rejected rows is bound to.
+REJECTS_CONTEXT = "ingest.ImportJob.rejects"
+
+
+def rejects_seal(content: bytes) -> bytes:
+    """The file of rejected rows as it is stored: encrypted."""
+    return encrypt_bytes(content, context=REJECTS_CONTEXT)
+
+
+def rejects_read(stored: bytes) -> bytes:
+    """The stored file of rejected rows, decrypted (one stored in clear before
+    files were encrypted is given as it is)."""
+    if not stored.startswith(BYTES_PREFIX):
+        return stored
+    return decrypt_bytes(stored, context=REJECTS_CONTEXT)
+
 
 #: The added column's header: both languages, as the file may go to anyone.
 PROBLEM_HEADER = "错误 / problem"

@@ -15,7 +15,7 @@ from guanxi.ingest.leases import import_job_files_delete
 from guanxi.ingest.models import ImportJob
 from guanxi.ingest.pipeline import ImportRefused, import_run
 from guanxi.ingest.readers import Table, open_table
-from guanxi.ingest.rejects import rejects_format, rejects_write
+from guanxi.ingest.rejects import rejects_format, rejects_seal, rejects_write
 from guanxi.ingest.report import ImportReport
 
 __all__ = ["import_job_run", "job_table", "progress_path"]
@@ -146,7 +146,9 @@ def import_job_run(*, job_id: int) -> None:
             left_out_rows=left_out,
         )
         name = f"job-{job.pk}-rejected.{rejects_format(job.original_name)}"
-        job.rejects.save(name, ContentFile(rejects), save=False)
+        # The left-out rows hold personal values: encrypted at rest, opened
+        # when their owner downloads them (views.job_rejects).
+        job.rejects.save(name, ContentFile(rejects_seal(rejects)), save=False)
     job.processed_rows = report.rows
     job.status = JobStatus.DONE if report.ok else JobStatus.REJECTED
     job.finished_at = timezone.now()

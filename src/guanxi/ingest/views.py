@@ -23,7 +23,7 @@ from guanxi.ingest.choices import JobStatus
 from guanxi.ingest.errors import ImportRejected
 from guanxi.ingest.forms import MappingForm, UploadForm
 from guanxi.ingest.leases import import_job_lease_check
-from guanxi.ingest.rejects import rejects_format
+from guanxi.ingest.rejects import rejects_format, rejects_read
 from guanxi.ingest.selectors import (
     import_job_get,
     import_job_list,
@@ -198,7 +198,7 @@ def job_rejects(request: HttpRequest, pk: int) -> HttpResponse:
     if not job.rejects:
         raise Http404
     with job.rejects.open("rb") as stored:
-        content = stored.read()
+        content = rejects_read(stored.read())
     kind = rejects_format(job.original_name)
     name = f"{PurePath(job.original_name).stem or 'import'}-rejected.{kind}"
     response = HttpResponse(content, content_type=REJECTS_TYPES[kind])

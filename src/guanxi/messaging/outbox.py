@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import random
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -208,6 +208,23 @@ def address_suppress(*, channel: str, index: str, code: str) -> bool:
         channel=channel, address_index=index, defaults={"code": code[:200]}
     )
     return created
+
+
+def suppressions_rekey(*, remap: Mapping[str, str]) -> int:
+    """The suppressed addresses known by an old blind index (a key in
+    ``remap``) are known by the new one from now on (the blind-index key
+    changed; ``guanxi keys rotate --blind-index``); how many moved."""
+    moved = 0
+    olds = sorted(remap)
+    for start in range(0, len(olds), 500):
+        rows = SuppressedAddress.objects.filter(
+            address_index__in=olds[start : start + 500]
+        ).values_list("pk", "address_index")
+        for pk, old in list(rows):
+            moved += SuppressedAddress.objects.filter(pk=pk).update(
+                address_index=remap[old]
+            )
+    return moved
 
 
 def message_suppressed(*, message_id: int, token: str, reason: str) -> bool:

@@ -37,7 +37,7 @@ from guanxi.messaging.models import (
     LedgerRefused,
     Template,
 )
-from guanxi.messaging.outbox import QueueCount
+from guanxi.messaging.outbox import QueueCount, suppressions_rekey
 from guanxi.messaging.queueing import (
     broadcast_dry_run,
     broadcast_queue,
@@ -82,6 +82,7 @@ __all__ = [
     "personal_send",
     "service_message_queue",
     "sms_receipts_record",
+    "suppressions_rekey",
     "template_delete",
     "template_save",
     "tracking_events_purge",

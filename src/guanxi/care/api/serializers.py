@@ -35,6 +35,8 @@ class WarningSerializer(serializers.ModelSerializer[ChurnWarning]):
 
 
 class TaskSerializer(serializers.ModelSerializer[CareTask]):
+    # Encrypted at rest, stored as NULL when empty; always a text here.
+    note = serializers.CharField(allow_blank=True, required=False)
     customer = serializers.SerializerMethodField()
     owner = serializers.SerializerMethodField()
     reasons = serializers.SerializerMethodField()

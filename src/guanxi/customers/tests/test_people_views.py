@@ -18,6 +18,11 @@ CREATE = reverse("customers:customer-create")
 CHECK = reverse("customers:contact-check")
 
 
+def _logged(note: str) -> Interaction:
+    """The interaction with this note (notes are encrypted: no SQL lookup)."""
+    return next(i for i in Interaction.objects.all() if i.note == note)
+
+
 def edit_url(customer: Any) -> str:
     return reverse("customers:customer-edit", args=[customer.pk])
 
@@ -272,7 +277,7 @@ def test_log_a_call_in_two_clicks_and_see_it_on_the_timeline(
     assert "Activity logged." in html
     assert 'id="timeline" hx-swap-oob="true"' in html
     assert "回访，满意" in html
-    logged = Interaction.objects.get(note="回访，满意")
+    logged = _logged("回访，满意")
     assert (logged.kind, logged.channel, logged.logged_by) == (
         "call",
         "phone",
@@ -328,7 +333,7 @@ def test_only_the_author_changes_an_activity_and_only_for_a_day(
 ) -> None:
     client = client_for("account_manager")
     log(client, world.own_customer, kind="note", note="初稿")
-    logged = Interaction.objects.get(note="初稿")
+    logged = _logged("初稿")
     edit = reverse("customers:activity-edit", args=[world.own_customer.pk, logged.pk])
     page = client.get(world.own_customer.get_absolute_url()).content.decode()
     assert f'href="{edit}"' in page
@@ -365,7 +370,7 @@ def test_the_author_deletes_an_activity_within_the_day(
 ) -> None:
     client = client_for("account_manager")
     log(client, world.own_customer, kind="visit", note="到店")
-    logged = Interaction.objects.get(note="到店")
+    logged = _logged("到店")
     delete = reverse(
         "customers:activity-delete", args=[world.own_customer.pk, logged.pk]
     )
@@ -466,7 +471,7 @@ def test_bad_input_on_activity_edit_changes_nothing(
 ) -> None:
     client = client_for("service")
     log(client, world.own_customer, kind="note", note="原文")
-    logged = Interaction.objects.get(note="原文")
+    logged = _logged("原文")
     edit = reverse("customers:activity-edit", args=[world.own_customer.pk, logged.pk])
     before = snapshot()
     response = client.post(edit, {"kind": "complaint", "note": ""})

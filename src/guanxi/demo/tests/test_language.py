@@ -30,7 +30,7 @@ def _people() -> list[tuple[str, str, str, str]]:
 
 def _said() -> list[str]:
     return list(
-        Interaction.objects.exclude(note="")
+        Interaction.objects.exclude(note__isnull=True)
         .order_by("pk")
         .values_list("note", flat=True)
     )
