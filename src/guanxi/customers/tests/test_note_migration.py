@@ -12,8 +12,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from guanxi.customers.models import Interaction
 
-BEFORE = ("customers", "0011_customer_pseudonym")
-AFTER = ("customers", "0012_keys")
+BEFORE = ("customers", "0012_lang")
+AFTER = ("customers", "0013_keys")
 NOTE = "她说下周再来，住在金丝雀路"
 
 
