@@ -3,10 +3,12 @@ channels' settings set on the admin page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +57,7 @@ __all__ = [
     "StaffMailer",
     "broadcast_preview",
     "broadcast_send",
+    "broadcast_send_customers",
     "broadcast_send_stored",
     "channel_settings_save",
     "channel_test_email",
@@ -172,6 +175,37 @@ def broadcast_send_stored(
         actor=actor,
         limit=limit,
     )
+
+
+def broadcast_send_customers(
+    *,
+    template: Template,
+    customers: QuerySet[Any],
+    audience: str,
+    now: dt.datetime | None = None,
+) -> QueueCount:
+    """Queue a stored template to ``customers`` (a queryset, chosen by an
+    automated sender such as a journey step) as one broadcast, on the
+    template's channel and for its purpose, settled exactly as
+    :func:`broadcast_send_stored`. ``ValidationFailed`` (nothing queued) when
+    the channel is not set up or the template does not fit it."""
+    version = template_version(template, template_language(template))
+    sender_for(template.channel).close()  # set up? (raises when not)
+    channel_template_check(
+        channel=template.channel, purpose=template.purpose, template=version
+    )
+    with transaction.atomic():
+        _broadcast, count = broadcast_queue(
+            channel=template.channel,
+            purpose=template.purpose,
+            template=version,
+            customers=customers,
+            audience=audience,
+            now=now,
+        )
+        if count.queued:
+            transaction.on_commit(messages_dispatch_soon)
+    return count
 
 
 def broadcast_preview(
