@@ -85,6 +85,15 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ),
         ),
     ),
+    (
+        N_("Journeys"),
+        (
+            (
+                "journeys",
+                N_("run the journeys for a day; list, enable or disable one"),
+            ),
+        ),
+    ),
     (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
 )
 
@@ -102,6 +111,7 @@ DATA_COMMANDS = frozenset(
         "messages",
         "purchases",
         "warnings",
+        "journeys",
     }
 )
 

@@ -57,7 +57,9 @@ def task_row(
     }
 
 
-def _journey_task_row(task: CareTask, *, policy: Policy, today: dt.date) -> dict[str, Any]:
+def _journey_task_row(
+    task: CareTask, *, policy: Policy, today: dt.date
+) -> dict[str, Any]:
     return {
         "pk": task.pk,
         "card": customer_card(task.customer, policy=policy, tags=[]),

@@ -152,11 +152,15 @@ def _check_trigger(trigger: Any, *, segment_exists: Any) -> dict[str, Any]:
     if kind == "date":
         field = trigger.get("field")
         if field not in TriggerDate.values:
-            raise _trigger_error(_('unknown date field "%(field)s".') % {"field": field})
+            raise _trigger_error(
+                _('unknown date field "%(field)s".') % {"field": field}
+            )
         if field == TriggerDate.DAYS_AFTER_LAST_PURCHASE:
             days = trigger.get("days")
-            if isinstance(days, bool) or not isinstance(days, int) or not (
-                1 <= days <= 3650
+            if (
+                isinstance(days, bool)
+                or not isinstance(days, int)
+                or not (1 <= days <= 3650)
             ):
                 raise _trigger_error(
                     _("the days after the last purchase are a number from 1 to 3650.")
@@ -192,11 +196,15 @@ def _check_condition(sid: str, step: dict[str, Any]) -> dict[str, Any]:
     if kind == "number" and (
         isinstance(value, bool) or not isinstance(value, int | float)
     ):
-        raise _step_error(sid, _("%(field)s is compared with a number.") % {"field": field})
+        raise _step_error(
+            sid, _("%(field)s is compared with a number.") % {"field": field}
+        )
     if kind == "bool" and not isinstance(value, bool):
         raise _step_error(sid, _("%(field)s is true or false.") % {"field": field})
     if kind in ("text", "tag") and (not isinstance(value, str) or not value.strip()):
-        raise _step_error(sid, _("%(field)s is compared with a text.") % {"field": field})
+        raise _step_error(
+            sid, _("%(field)s is compared with a text.") % {"field": field}
+        )
     return {
         "id": sid,
         "type": "condition",
@@ -220,7 +228,8 @@ def _check_step(
     if kind == "wait":
         if duration_of(step.get("duration")) is None:
             raise _step_error(
-                sid, _("a wait needs a duration (days, hours or minutes; at most a year).")
+                sid,
+                _("a wait needs a duration (days, hours or minutes; at most a year)."),
             )
         return {"id": sid, "type": kind, "duration": step["duration"], **following}
     if kind == "wait_until":
@@ -228,7 +237,9 @@ def _check_step(
         time = step.get("time")
         if isinstance(weekday, bool) or weekday not in range(7):
             raise _step_error(sid, _("the weekday is 0 (Monday) to 6 (Sunday)."))
-        if not isinstance(time, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", time):
+        if not isinstance(time, str) or not re.fullmatch(
+            r"([01]\d|2[0-3]):[0-5]\d", time
+        ):
             raise _step_error(sid, _("the time is HH:MM."))
         return {"id": sid, "type": kind, "weekday": weekday, "time": time, **following}
     if kind == "wait_event":
@@ -237,7 +248,9 @@ def _check_step(
         if duration_of(step.get("timeout")) is None:
             raise _step_error(
                 sid,
-                _("a wait for an event needs a timeout (days, hours or minutes; at most a year)."),
+                _(
+                    "a wait for an event needs a timeout (days, hours or minutes; at most a year)."
+                ),
             )
         return {
             "id": sid,
@@ -262,12 +275,20 @@ def _check_step(
         note = step.get("note")
         if not isinstance(note, str) or not note.strip() or len(note) > NOTE_MAX:
             raise _step_error(
-                sid, _("a task needs a note of at most %(max)d characters.") % {"max": NOTE_MAX}
+                sid,
+                _("a task needs a note of at most %(max)d characters.")
+                % {"max": NOTE_MAX},
             )
         due = step.get("due_days", 1)
         if isinstance(due, bool) or not isinstance(due, int) or not (0 <= due <= 90):
             raise _step_error(sid, _("a task is due in 0 to 90 days."))
-        return {"id": sid, "type": kind, "note": note.strip(), "due_days": due, **following}
+        return {
+            "id": sid,
+            "type": kind,
+            "note": note.strip(),
+            "due_days": due,
+            **following,
+        }
     if kind in ("add_tag", "remove_tag"):
         tag = step.get("tag")
         if not isinstance(tag, str) or not tag.strip() or len(tag.strip()) > 64:
@@ -291,7 +312,8 @@ def _check_graph(steps: dict[str, dict[str, Any]], first: str) -> None:
         for target in step_targets(step):
             if target and target not in steps:
                 raise _step_error(
-                    sid, _('the next step "%(next)s" does not exist.') % {"next": target}
+                    sid,
+                    _('the next step "%(next)s" does not exist.') % {"next": target},
                 )
     # A loop: a step reached again while its own paths are being walked.
     white, grey, black = 0, 1, 2

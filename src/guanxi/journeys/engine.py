@@ -12,7 +12,6 @@ enrol each customer once and run each step of an enrolment once.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,7 +180,10 @@ def enrol(
     first = definition.first
     due = arrival_due(definition.steps[first], moment)
     select, params = (
-        customers.order_by().annotate(jcid=F("pk")).values("jcid").query.sql_with_params()
+        customers.order_by()
+        .annotate(jcid=F("pk"))
+        .values("jcid")
+        .query.sql_with_params()
     )
     table = connection.ops.quote_name(Enrolment._meta.db_table)
     sql = (
@@ -207,7 +209,7 @@ def enrol(
                 *params,
             ],
         )
-        return max(cursor.rowcount, 0)
+        return max(int(cursor.rowcount), 0)
 
 
 # --- moving on ----------------------------------------------------------
@@ -269,9 +271,7 @@ def _exit(ids: Sequence[int], reason: str, moment: dt.datetime) -> None:
     )
 
 
-def _record(
-    runs: Iterable[tuple[int, str, str, str]], moment: dt.datetime
-) -> int:
+def _record(runs: Iterable[tuple[int, str, str, str]], moment: dt.datetime) -> int:
     """Write step runs (enrolment, step, outcome, detail); how many."""
     rows = [
         StepRun(enrolment_id=e, step=s, outcome=o, detail=d[:200], at=moment)
@@ -318,7 +318,9 @@ def condition_q(step: dict[str, Any]) -> Q:
             match = Q(**{f"{name}__{_OPS[op]}": value})
         return Q(
             Exists(
-                snapshot_rows(as_of=day).filter(match, customer_id=OuterRef("customer_id"))
+                snapshot_rows(as_of=day).filter(
+                    match, customer_id=OuterRef("customer_id")
+                )
             )
         )
     raise ValidationFailed(f"unknown field {name!r}")
@@ -416,7 +418,9 @@ def _run_batch(batch: _Batch) -> tuple[int, int]:
         _move(batch.ids, step.get("next", ""), steps, moment)
     elif kind == "wait_event":
         runs = [(pk, sid, StepOutcome.TIMED_OUT.value, "") for pk in batch.ids]
-        _move(batch.ids, step.get("timeout_next") or step.get("next", ""), steps, moment)
+        _move(
+            batch.ids, step.get("timeout_next") or step.get("next", ""), steps, moment
+        )
     elif kind == "condition":
         yes = set(
             Enrolment.objects.filter(pk__in=batch.ids)
@@ -481,7 +485,9 @@ def enrolments_advance(
                             if not ids:
                                 break
                             written, sent = _run_batch(
-                                _Batch(journey, version_id, definition, step, ids, moment)
+                                _Batch(
+                                    journey, version_id, definition, step, ids, moment
+                                )
                             )
                         advanced += written
                         queued += sent
@@ -500,7 +506,10 @@ def _customers_in(
     if customer_ids is None:
         return [rows]
     ids = sorted(customer_ids)
-    return [rows.filter(customer_id__in=ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
+    return [
+        rows.filter(customer_id__in=ids[i : i + CHUNK])
+        for i in range(0, len(ids), CHUNK)
+    ]
 
 
 def exits_on_purchase(
@@ -521,7 +530,10 @@ def exits_on_purchase(
             if not pairs:
                 continue
             _record(
-                ((pk, step, StepOutcome.EXITED.value, ExitReason.PURCHASE.value) for pk, step in pairs),
+                (
+                    (pk, step, StepOutcome.EXITED.value, ExitReason.PURCHASE.value)
+                    for pk, step in pairs
+                ),
                 moment,
             )
             _exit([pk for pk, _s in pairs], ExitReason.PURCHASE, moment)

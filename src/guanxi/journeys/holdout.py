@@ -41,7 +41,7 @@ def holdout_sql(column: str) -> str:
     if connection.vendor == "postgresql":
         return (
             "(('x' || substr(encode(sha256(convert_to(%s || ':' || "
-            f"{column}::text, 'UTF8')), 'hex'), 1, 8))::bit(32)::bigint % 10000)"
+            f"{column}::text, 'UTF8')), 'hex'), 1, 8))::bit(32)::bigint %% 10000)"
         )
     connection.ensure_connection()
     connection.connection.create_function(

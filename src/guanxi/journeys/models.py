@@ -47,7 +47,10 @@ class Journey(models.Model):
         _("holdout %"), default=10, validators=[MaxValueValidator(50)]
     )
     entry_rule = models.CharField(
-        _("entry rule"), max_length=12, choices=EntryRule.choices, default=EntryRule.ONCE
+        _("entry rule"),
+        max_length=12,
+        choices=EntryRule.choices,
+        default=EntryRule.ONCE,
     )
     entry_period = models.CharField(
         _("entry period"), max_length=8, choices=Period.choices, default=Period.YEAR

@@ -17,10 +17,10 @@ from guanxi.journeys.models import Enrolment, Journey, StepRun
 __all__ = [
     "JourneyRow",
     "customer_journey_log",
+    "journey_exit_counts",
     "journey_get",
     "journey_list",
     "journey_step_counts",
-    "journey_exit_counts",
 ]
 
 
@@ -99,7 +99,9 @@ def journey_step_counts(
     return {"at": at, **{f"ran:{k}": v for k, v in ran.items()}}
 
 
-def journey_exit_counts(*, journey: Journey, customers: QuerySet[Any]) -> dict[str, int]:
+def journey_exit_counts(
+    *, journey: Journey, customers: QuerySet[Any]
+) -> dict[str, int]:
     """Why customers left or finished, counted (scope applied)."""
     rows = (
         Enrolment.objects.filter(journey=journey, customer__in=customers)
@@ -166,7 +168,11 @@ def customer_journey_log(*, customer_id: int, limit: int) -> list[JourneyEntry]:
                 r.step,
                 r.outcome,
                 _("Journey %(name)s, step %(step)s: %(outcome)s")
-                % {"name": name, "step": r.step, "outcome": StepOutcome(r.outcome).label},
+                % {
+                    "name": name,
+                    "step": r.step,
+                    "outcome": StepOutcome(r.outcome).label,
+                },
             )
         )
     entries.sort(key=lambda e: e.at, reverse=True)

@@ -76,8 +76,10 @@ def journey_create(
         raise ValidationFailed(_("Unknown entry rule."), field="entry_rule")
     if entry_period not in Period.values:
         raise ValidationFailed(_("Unknown entry period."), field="entry_period")
-    if isinstance(holdout_percent, bool) or not isinstance(holdout_percent, int) or not (
-        0 <= holdout_percent <= 50
+    if (
+        isinstance(holdout_percent, bool)
+        or not isinstance(holdout_percent, int)
+        or not (0 <= holdout_percent <= 50)
     ):
         raise ValidationFailed(
             _("The holdout is 0 to 50 percent."), field="holdout_percent"
@@ -210,7 +212,9 @@ def journeys_after_orders(sender: Any, *, customer_ids: Any, **kwargs: Any) -> N
         for start in range(0, len(ids), CHUNK):
             enrol(
                 journey,
-                purchase_candidates(journey, trigger, ids[start : start + CHUNK], moment),
+                purchase_candidates(
+                    journey, trigger, ids[start : start + CHUNK], moment
+                ),
                 key=key,
                 moment=moment,
             )

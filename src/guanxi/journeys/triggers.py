@@ -23,7 +23,7 @@ from guanxi.journeys.engine import day_start, period_key
 from guanxi.journeys.models import Journey
 from guanxi.segments.selectors import everyone_actor, segment_get, segment_members
 
-__all__ = ["trigger_candidates", "purchase_candidates"]
+__all__ = ["purchase_candidates", "trigger_candidates"]
 
 
 def _window(journey: Journey, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -88,9 +88,13 @@ def _event(
     if event == TriggerEvent.CUSTOMER_CREATED:
         return customers.filter(created_at__gte=start, created_at__lt=end), key
     if event == TriggerEvent.FIRST_PURCHASE:
-        return customers.filter(first_purchase_at__gte=start, first_purchase_at__lt=end), key
+        return customers.filter(
+            first_purchase_at__gte=start, first_purchase_at__lt=end
+        ), key
     if event == TriggerEvent.PURCHASE:
-        return customers.filter(last_purchase_at__gte=start, last_purchase_at__lt=end), key
+        return customers.filter(
+            last_purchase_at__gte=start, last_purchase_at__lt=end
+        ), key
     everyone = everyone_actor()
     if event == TriggerEvent.STAGE_CHANGE:
         changes = stage_change_scope(actor=everyone).filter(as_of=day)
@@ -101,13 +105,19 @@ def _event(
         return _ids_in(warning_scope(actor=everyone).filter(opened_as_of=day)), key
     if event == TriggerEvent.TASK_CLOSED:
         return (
-            _ids_in(task_scope(actor=everyone).filter(closed_at__gte=start, closed_at__lt=end)),
+            _ids_in(
+                task_scope(actor=everyone).filter(
+                    closed_at__gte=start, closed_at__lt=end
+                )
+            ),
             key,
         )
     return customers.none(), key
 
 
-def trigger_candidates(journey: Journey, trigger: dict[str, Any], day: dt.date) -> tuple[QuerySet[Any], str]:
+def trigger_candidates(
+    journey: Journey, trigger: dict[str, Any], day: dt.date
+) -> tuple[QuerySet[Any], str]:
     """The customers the trigger picks on ``day``, and the occurrence key."""
     kind = trigger["type"]
     if kind == "date":
@@ -120,7 +130,10 @@ def trigger_candidates(journey: Journey, trigger: dict[str, Any], day: dt.date) 
 
 
 def purchase_candidates(
-    journey: Journey, trigger: dict[str, Any], customer_ids: list[int], moment: dt.datetime
+    journey: Journey,
+    trigger: dict[str, Any],
+    customer_ids: list[int],
+    moment: dt.datetime,
 ) -> QuerySet[Any]:
     """Of the customers whose orders were just written, those a purchase (or
     first purchase) trigger picks: who bought in the last day, since the

@@ -72,7 +72,9 @@ def make_journey(users: dict[str, Any]) -> Any:
             **values,
         )
         if on:
-            journey = journey_set_state(actor=users["admin"], slug=journey.slug, on=True)
+            journey = journey_set_state(
+                actor=users["admin"], slug=journey.slug, on=True
+            )
         return journey
 
     return make

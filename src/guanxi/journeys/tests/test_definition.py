@@ -25,7 +25,12 @@ def test_a_good_definition_is_normalised() -> None:
         {
             "trigger": EVENT,
             "steps": [
-                {"id": "wait", "type": "wait", "duration": {"hours": 24}, "next": "ask"},
+                {
+                    "id": "wait",
+                    "type": "wait",
+                    "duration": {"hours": 24},
+                    "next": "ask",
+                },
                 {
                     "id": "ask",
                     "type": "condition",
@@ -48,7 +53,12 @@ def test_a_good_definition_is_normalised() -> None:
         "then": "tag",
         "else": "",
     }
-    assert checked.steps["tag"] == {"id": "tag", "type": "add_tag", "tag": "loyal", "next": ""}
+    assert checked.steps["tag"] == {
+        "id": "tag",
+        "type": "add_tag",
+        "tag": "loyal",
+        "next": "",
+    }
 
 
 @pytest.mark.parametrize(
@@ -63,7 +73,15 @@ def test_a_good_definition_is_normalised() -> None:
             'Step "w1": a wait needs a duration (days, hours or minutes; at most a year).',
         ),
         (
-            [{"id": "c1", "type": "condition", "field": "shoe_size", "op": "eq", "value": 1}],
+            [
+                {
+                    "id": "c1",
+                    "type": "condition",
+                    "field": "shoe_size",
+                    "op": "eq",
+                    "value": 1,
+                }
+            ],
             'Step "c1": unknown field "shoe_size".',
         ),
         (
@@ -106,7 +124,10 @@ def test_a_good_definition_is_normalised() -> None:
             ],
             'Step "c": "has" does not apply to churn_risk (use eq, ne, gt, gte, lt, lte).',
         ),
-        ([{"type": "exit"}], "Step 1: an id is 1 to 40 lower-case letters, digits, - or _."),
+        (
+            [{"type": "exit"}],
+            "Step 1: an id is 1 to 40 lower-case letters, digits, - or _.",
+        ),
         ([], "A journey needs at least one step."),
     ],
 )

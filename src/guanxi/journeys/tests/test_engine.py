@@ -235,10 +235,7 @@ def test_conditions_branch_and_tags_are_set_and_taken_off(
     assert list(vip.tags.values_list("name", flat=True)) == []
     assert list(shanghai.tags.values_list("name", flat=True)) == ["上海新客"]
     assert list(other.tags.values_list("name", flat=True)) == []
-    states = {
-        e.customer_id: (e.state, e.exit_reason)
-        for e in Enrolment.objects.all()
-    }
+    states = {e.customer_id: (e.state, e.exit_reason) for e in Enrolment.objects.all()}
     assert states == {
         vip.pk: ("exited", "exit_step"),
         shanghai.pk: ("completed", ""),

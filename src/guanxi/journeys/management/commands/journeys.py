@@ -82,17 +82,19 @@ class Command(BaseCommand):
             self.stdout.write(_("No journeys yet."))
         for row in rows:
             self.stdout.write(
-                _("%(slug)s\t%(state)s\tv%(version)s\t%(active)d in the journey")
-                % row
+                _("%(slug)s\t%(state)s\tv%(version)s\t%(active)d in the journey") % row
             )
 
     def _switch(self, on: bool, slug: str | None) -> None:
         if not slug:
-            raise CommandError(_("Name the journey: guanxi journeys enable SLUG."), returncode=2)
+            raise CommandError(
+                _("Name the journey: guanxi journeys enable SLUG."), returncode=2
+            )
         try:
             journey = journey_set_state(actor=None, slug=slug, on=on)
         except NotFound as error:
             raise CommandError(error.message, returncode=2) from None
         self.stdout.write(
-            (_("%(slug)s is on.") if on else _("%(slug)s is off.")) % {"slug": journey.slug}
+            (_("%(slug)s is on.") if on else _("%(slug)s is off."))
+            % {"slug": journey.slug}
         )
