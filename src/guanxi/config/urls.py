@@ -22,6 +22,7 @@ urlpatterns = [
     path("messages/", include("guanxi.messaging.template_urls")),
     path("messages/", include("guanxi.messaging.outbox_urls")),
     path("care/", include("guanxi.care.urls")),
+    path("journeys/", include("guanxi.journeys.urls")),
     path("audit/", include("guanxi.audit.urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),

@@ -183,3 +183,46 @@ def _english() -> bool:
     from django.utils.translation import get_language
 
     return not (get_language() or "zh-hans").startswith("zh")
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """Who a journey's trigger picks on a day, of the customers in scope."""
+
+    day: dt.date
+    key: str
+    picked: int
+    already: int
+    would_enter: int
+    sample: list[int]
+
+
+def journey_dry_run(
+    *, journey: Journey, day: dt.date, customers: QuerySet[Any], sample: int
+) -> DryRun:
+    """What a run on ``day`` would enrol, writing nothing: those the trigger
+    picks (in scope), those kept out by the entry rule (in the journey now,
+    or entered under the same key), a sample of the rest by number."""
+    from guanxi.journeys.engine import entry_key
+    from guanxi.journeys.triggers import trigger_candidates
+
+    if journey.current_version is None:
+        return DryRun(day, "", 0, 0, 0, [])
+    trigger = journey.current_version.definition["trigger"]
+    picked, occurrence = trigger_candidates(journey, trigger, day)
+    key = entry_key(journey, occurrence=occurrence, day=day)
+    picked = picked.filter(pk__in=customers.values("pk"))
+    blocked = Enrolment.objects.filter(journey=journey).filter(
+        Q(state=EnrolmentState.ACTIVE) | Q(entry_key=key)
+    )
+    fresh = picked.exclude(pk__in=blocked.values("customer_id"))
+    total = picked.count()
+    would = fresh.count()
+    return DryRun(
+        day=day,
+        key=key,
+        picked=total,
+        already=total - would,
+        would_enter=would,
+        sample=list(fresh.order_by("pk").values_list("pk", flat=True)[:sample]),
+    )

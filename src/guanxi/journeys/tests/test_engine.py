@@ -244,3 +244,25 @@ def test_conditions_branch_and_tags_are_set_and_taken_off(
     assert list(
         StepRun.objects.filter(enrolment__customer=other).values_list("step", "outcome")
     ) == [("vip", "no"), ("city", "no")]
+
+
+def test_enrolments_and_steps_are_on_the_customer_timeline(
+    users: dict[str, Any], make_customer: Any, make_journey: Any, client: Any
+) -> None:
+    journey = make_journey(
+        {
+            "trigger": {"type": "event", "event": "customer_created"},
+            "steps": [{"id": "welcome-tag", "type": "add_tag", "tag": "新客"}],
+        },
+        holdout_percent=0,
+    )
+    today = timezone.localdate()
+    _switched_on_before(journey, run_moment(today - dt.timedelta(days=1)))
+    customer = make_customer()
+    journeys_run(as_of=today)
+    client.force_login(users["admin"])
+    page = client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Entered the journey Test" in text
+    assert "Journey Test, step welcome-tag: Tag added" in text
+    assert "Completed the journey Test" in text
