@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from guanxi.journeys.choices import StepOutcome, TriggerDate, TriggerEvent
 from guanxi.journeys.definition import step_targets
@@ -47,9 +48,11 @@ def trigger_text(trigger: dict[str, Any]) -> str:
             }
         return _("On a date: %(field)s") % {"field": label}
     return _("Every %(every)s: the members of segment %(segment)s") % {
-        "every": {"day": _("day"), "week": _("week"), "month": _("month")}[
-            trigger["every"]
-        ],
+        "every": {
+            "day": pgettext("every", "day"),
+            "week": pgettext("every", "week"),
+            "month": pgettext("every", "month"),
+        }[trigger["every"]],
         "segment": trigger["segment"],
     }
 
@@ -113,7 +116,8 @@ def flow(
                 "ways": ways,
                 "at": at.get(sid, 0),
                 "ran": [
-                    {"label": StepOutcome(k).label, "n": n} for k, n in sorted(ran.items())
+                    {"label": StepOutcome(k).label, "n": n}
+                    for k, n in sorted(ran.items())
                 ],
             }
         )

@@ -151,6 +151,7 @@ def journey_state_view(request: HttpRequest, slug: str) -> HttpResponse:
     journey = journey_set_state(actor=request.user, slug=slug, on=on)
     messages.success(
         request,
-        (_("%(slug)s is on.") if on else _("%(slug)s is off.")) % {"slug": journey.slug},
+        (_("%(slug)s is on.") if on else _("%(slug)s is off."))
+        % {"slug": journey.slug},
     )
     return redirect("journeys:detail", slug=journey.slug)

@@ -51,7 +51,11 @@ CASES = [
         label="foreign",
     ),
     AccessCase(
-        "journeys:dry-run", READ, args=lambda w: ["welcome"], setup=_journey, label="own"
+        "journeys:dry-run",
+        READ,
+        args=lambda w: ["welcome"],
+        setup=_journey,
+        label="own",
     ),
     AccessCase(
         "journeys:dry-run",
