@@ -287,7 +287,9 @@ class CareTask(models.Model):
     )
     #: What to do, for a task a journey made (a warning's task has its
     #: signal's script instead).
-    instructions = models.TextField(_("instructions"), blank=True, db_default="")
+    instructions = models.TextField(
+        _("instructions"), blank=True, default="", db_default=""
+    )
     outcome = models.CharField(
         _("outcome"), max_length=12, choices=Outcome.choices, blank=True, default=""
     )

@@ -40,12 +40,20 @@ class JourneyRow:
 
 def journey_list() -> list[JourneyRow]:
     """Every journey with its current version and counts of enrolments."""
-    rows = Journey.objects.select_related("current_version").annotate(
-        n_active=Count("enrolments", filter=Q(enrolments__state=EnrolmentState.ACTIVE)),
-        n_completed=Count(
-            "enrolments", filter=Q(enrolments__state=EnrolmentState.COMPLETED)
-        ),
-        n_exited=Count("enrolments", filter=Q(enrolments__state=EnrolmentState.EXITED)),
+    rows = (
+        Journey.objects.select_related("current_version")
+        .order_by("slug")
+        .annotate(
+            n_active=Count(
+                "enrolments", filter=Q(enrolments__state=EnrolmentState.ACTIVE)
+            ),
+            n_completed=Count(
+                "enrolments", filter=Q(enrolments__state=EnrolmentState.COMPLETED)
+            ),
+            n_exited=Count(
+                "enrolments", filter=Q(enrolments__state=EnrolmentState.EXITED)
+            ),
+        )
     )
     return [
         JourneyRow(

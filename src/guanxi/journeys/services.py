@@ -28,14 +28,17 @@ from guanxi.journeys.engine import (
     waits_on_purchase,
 )
 from guanxi.journeys.models import Journey, JourneyVersion
+from guanxi.journeys.playbooks import JOURNEYS, TEMPLATES
 from guanxi.journeys.selectors import journey_get
 from guanxi.journeys.triggers import purchase_candidates, trigger_candidates
 from guanxi.messaging.selectors import template_by_name
+from guanxi.messaging.services import TemplateFields, template_ensure
 from guanxi.segments.selectors import segment_list
 
 __all__ = [
     "journey_create",
     "journey_define",
+    "journey_playbooks_ensure",
     "journey_set_state",
     "journeys_after_orders",
     "journeys_run",
@@ -126,6 +129,23 @@ def journey_define(*, actor: Any, journey: Journey, definition: Any) -> JourneyV
         version = _version_add(locked, checked, actor)
     journey.current_version = version
     return version
+
+
+def journey_playbooks_ensure(*, actor: Any) -> list[str]:
+    """Add the shipped playbooks that are missing (their templates first),
+    switched off; the slugs added. Admins, or the command line (no actor)."""
+    if actor is not None and not policy_for(actor).may_administer:
+        raise PermissionDenied(_("only admins add the shipped playbooks"))
+    added = []
+    with transaction.atomic():
+        for values in TEMPLATES:
+            template_ensure(fields=TemplateFields(**values))
+        for playbook in JOURNEYS:
+            if Journey.objects.filter(slug=playbook["slug"]).exists():
+                continue
+            journey_create(actor=None, **playbook)
+            added.append(str(playbook["slug"]))
+    return added
 
 
 def journey_set_state(*, actor: Any, slug: str, on: bool) -> Journey:

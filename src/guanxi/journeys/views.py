@@ -29,12 +29,13 @@ from guanxi.journeys.selectors import (
     journey_recent,
     journey_step_counts,
 )
-from guanxi.journeys.services import journey_set_state
+from guanxi.journeys.services import journey_playbooks_ensure, journey_set_state
 
 __all__ = [
     "journey_detail_view",
     "journey_dry_run_view",
     "journey_list_view",
+    "journey_playbooks_view",
     "journey_state_view",
 ]
 
@@ -155,3 +156,17 @@ def journey_state_view(request: HttpRequest, slug: str) -> HttpResponse:
         % {"slug": journey.slug},
     )
     return redirect("journeys:detail", slug=journey.slug)
+
+
+@login_required
+@require_POST
+@domain_errors
+def journey_playbooks_view(request: HttpRequest) -> HttpResponse:
+    added = journey_playbooks_ensure(actor=request.user)
+    messages.success(
+        request,
+        _("Playbooks added (off): %(slugs)s.") % {"slugs": ", ".join(added)}
+        if added
+        else _("The shipped playbooks are there already."),
+    )
+    return redirect("journeys:list")

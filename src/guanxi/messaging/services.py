@@ -44,7 +44,9 @@ from guanxi.messaging.senders import (
 )
 from guanxi.messaging.staffmail import StaffMailer
 from guanxi.messaging.stored import (
+    TemplateFields,
     template_delete,
+    template_ensure,
     template_language,
     template_save,
     template_version,
@@ -55,6 +57,7 @@ from guanxi.messaging.tracking import click_follow, open_record
 __all__ = [
     "LedgerRefused",
     "StaffMailer",
+    "TemplateFields",
     "broadcast_preview",
     "broadcast_send",
     "broadcast_send_customers",
@@ -70,6 +73,7 @@ __all__ = [
     "open_record",
     "sms_receipts_record",
     "template_delete",
+    "template_ensure",
     "template_save",
 ]
 

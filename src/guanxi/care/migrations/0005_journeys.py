@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='caretask',
             name='instructions',
-            field=models.TextField(blank=True, db_default='', verbose_name='instructions'),
+            field=models.TextField(blank=True, default='', db_default='', verbose_name='instructions'),
         ),
         migrations.AlterField(
             model_name='caretask',

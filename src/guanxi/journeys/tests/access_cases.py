@@ -14,7 +14,9 @@ from tests.access import AccessCase, World, expect
 def _journey(world: World) -> None:
     from guanxi.journeys.models import Journey, JourneyVersion
 
-    journey = Journey.objects.create(slug="welcome", name_zh="欢迎", name_en="Welcome")
+    journey = Journey.objects.create(
+        slug="access-test", name_zh="欢迎", name_en="Welcome"
+    )
     version = JourneyVersion.objects.create(
         journey=journey,
         number=1,
@@ -40,8 +42,13 @@ SWITCH_UNKNOWN = expect(403, anonymous=302, admin=404)
 
 CASES = [
     AccessCase("journeys:list", READ, setup=_journey),
+    AccessCase("journeys:playbooks", SWITCH, method="POST"),
     AccessCase(
-        "journeys:detail", READ, args=lambda w: ["welcome"], setup=_journey, label="own"
+        "journeys:detail",
+        READ,
+        args=lambda w: ["access-test"],
+        setup=_journey,
+        label="own",
     ),
     AccessCase(
         "journeys:detail",
@@ -53,7 +60,7 @@ CASES = [
     AccessCase(
         "journeys:dry-run",
         READ,
-        args=lambda w: ["welcome"],
+        args=lambda w: ["access-test"],
         setup=_journey,
         label="own",
     ),
@@ -68,7 +75,7 @@ CASES = [
         "journeys:state",
         SWITCH,
         method="POST",
-        args=lambda w: ["welcome"],
+        args=lambda w: ["access-test"],
         data=lambda w: {"state": "on"},
         setup=_journey,
         label="own",

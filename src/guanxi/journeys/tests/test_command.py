@@ -54,23 +54,23 @@ def test_run_prints_exactly_one_object_and_a_second_run_adds_nothing(
 
 def test_list_enable_and_disable(make_journey: Any) -> None:
     make_journey(DEFINITION, on=False, slug="birthday")
-    assert json.loads(_call("list", "--json")) == {
-        "journeys": [
-            {
-                "slug": "birthday",
-                "state": "off",
-                "name_zh": "测试",
-                "name_en": "Test",
-                "version": 1,
-                "active": 0,
-            }
-        ]
-    }
+    listed = json.loads(_call("list", "--json"))["journeys"]
+    assert [j["slug"] for j in listed] == ["birthday"]
+    assert listed[:1] == [
+        {
+            "slug": "birthday",
+            "state": "off",
+            "name_zh": "测试",
+            "name_en": "Test",
+            "version": 1,
+            "active": 0,
+        }
+    ]
     assert _call("enable", "birthday") == "birthday is on.\n"
-    journey = Journey.objects.get()
+    journey = Journey.objects.get(slug="birthday")
     assert journey.state == "on" and journey.enabled_at is not None
     assert _call("disable", "birthday") == "birthday is off.\n"
-    assert Journey.objects.get().state == "off"
+    assert Journey.objects.get(slug="birthday").state == "off"
 
 
 def test_an_unknown_slug_is_refused_and_changes_nothing(make_journey: Any) -> None:
@@ -81,4 +81,15 @@ def test_an_unknown_slug_is_refused_and_changes_nothing(make_journey: Any) -> No
         "No journey has the slug birthdy.",
         2,
     )
-    assert Journey.objects.get().state == "off"
+    assert set(Journey.objects.values_list("state", flat=True)) == {"off"}
+
+
+def test_the_shipped_playbooks_are_added_once() -> None:
+    assert _call("playbooks") == (
+        "Playbooks added (off): welcome, first-purchase-checkin.\n"
+    )
+    assert _call("playbooks") == "The shipped playbooks are there already.\n"
+    assert sorted(Journey.objects.values_list("slug", "state")) == [
+        ("first-purchase-checkin", "off"),
+        ("welcome", "off"),
+    ]

@@ -98,11 +98,11 @@ def test_admins_switch_a_journey_and_operations_may_not(
     client.force_login(users["operations"])
     refused = client.post("/journeys/branching/state/", {"state": "off"})
     assert refused.status_code == 403
-    assert Journey.objects.get().state == "on"
+    assert Journey.objects.get(slug="branching").state == "on"
     client.force_login(users["admin"])
     done = client.post("/journeys/branching/state/", {"state": "off"})
     assert (done.status_code, done["Location"]) == (302, "/journeys/branching/")
-    assert Journey.objects.get().state == "off"
+    assert Journey.objects.get(slug="branching").state == "off"
 
 
 def test_the_pages_in_chinese(

@@ -12,17 +12,24 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import DomainError, NotFound
 from guanxi.core.values import as_of_date
 from guanxi.journeys.selectors import journey_list
-from guanxi.journeys.services import journey_set_state, journeys_run
+from guanxi.journeys.services import (
+    journey_playbooks_ensure,
+    journey_set_state,
+    journeys_run,
+)
 
 
 class Command(BaseCommand):
     help = _(
         "Journeys: run the scheduler for a day (date and schedule triggers, due "
-        "waits), list the journeys, switch one on or off."
+        "waits), list the journeys, switch one on or off, add the shipped "
+        "playbooks."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["run", "list", "enable", "disable"])
+        parser.add_argument(
+            "action", choices=["run", "list", "enable", "disable", "playbooks"]
+        )
         parser.add_argument("slug", nargs="?", default=None, metavar="SLUG")
         parser.add_argument(
             "--as-of",
@@ -43,6 +50,13 @@ class Command(BaseCommand):
             self._run(options)
         elif action == "list":
             self._list(options)
+        elif action == "playbooks":
+            added = journey_playbooks_ensure(actor=None)
+            self.stdout.write(
+                _("Playbooks added (off): %(slugs)s.") % {"slugs": ", ".join(added)}
+                if added
+                else _("The shipped playbooks are there already.")
+            )
         else:
             self._switch(action == "enable", options["slug"])
 
