@@ -41,7 +41,7 @@ def _text(response: Any) -> str:
 
 @pytest.fixture
 def running(make_journey: Any, make_customer: Any) -> Journey:
-    journey = make_journey(BRANCHING, holdout_percent=0, slug="branching")
+    journey: Journey = make_journey(BRANCHING, holdout_percent=0, slug="branching")
     today = timezone.localdate()
     Journey.objects.filter(pk=journey.pk).update(
         enabled_at=run_moment(today - dt.timedelta(days=1))
