@@ -83,6 +83,8 @@ def test_help_lists_guanxi_commands_first_then_django(
         "    messages   the outbox by status; report: each broadcast's figures",
         "  Care",
         "    warnings   evaluate the early-warning signals: open warnings and care tasks",
+        "  Journeys",
+        "    journeys   run the journeys for a day; list, enable or disable one",
         "  Access",
         "    api-token  print or create a user's REST API token",
         "    keys       rotate the encryption, blind-index or pseudonym key; status",

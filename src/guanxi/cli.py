@@ -86,6 +86,15 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        N_("Journeys"),
+        (
+            (
+                "journeys",
+                N_("run the journeys for a day; list, enable or disable one"),
+            ),
+        ),
+    ),
+    (
         N_("Access"),
         (
             ("api-token", N_("print or create a user's REST API token")),
@@ -118,6 +127,7 @@ DATA_COMMANDS = frozenset(
         "dsar",
         "retention",
         "keys",
+        "journeys",
     }
 )
 

@@ -246,9 +246,12 @@ class CareScript(models.Model):
 class CareTask(models.Model):
     """A person's task to contact a warned customer, and how it ended."""
 
+    #: The warning the task is for; none for a journey's task.
     warning = models.ForeignKey(
         ChurnWarning,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="tasks",
         verbose_name=_("warning"),
     )
@@ -281,7 +284,12 @@ class CareTask(models.Model):
     )
     due_on = models.DateField(_("due"))
     remedy = models.CharField(
-        _("suggested remedy"), max_length=16, choices=Remedy.choices
+        _("suggested remedy"), max_length=16, choices=Remedy.choices, blank=True
+    )
+    #: What to do, for a task a journey made (a warning's task has its
+    #: signal's script instead).
+    instructions = models.TextField(
+        _("instructions"), blank=True, default="", db_default=""
     )
     outcome = models.CharField(
         _("outcome"), max_length=12, choices=Outcome.choices, blank=True, default=""

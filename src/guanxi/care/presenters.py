@@ -27,6 +27,8 @@ def task_row(
 ) -> dict[str, Any]:
     """What one task of the inbox shows, ready to print. ``scripts`` keeps the
     scripts read for a page of rows (one query per signal, not per row)."""
+    if task.warning is None:  # a journey's task: its own instructions
+        return _journey_task_row(task, policy=policy, today=today)
     signals = task.warning.signals
     keys = [s.value for s in SIGNAL_ORDER if s.value in signals]
     main = keys[0] if keys else "no_purchase"
@@ -51,5 +53,24 @@ def task_row(
         "step": task.step,
         "remedy": task.remedy,
         "remedy_label": Remedy(task.remedy).label,
+        "owner": task.owner.get_username() if task.owner is not None else "",
+    }
+
+
+def _journey_task_row(
+    task: CareTask, *, policy: Policy, today: dt.date
+) -> dict[str, Any]:
+    return {
+        "pk": task.pk,
+        "card": customer_card(task.customer, policy=policy, tags=[]),
+        "priority": task.priority,
+        "priority_label": Priority(task.priority).label,
+        "due_on": task.due_on,
+        "overdue": task.due_on < today,
+        "reasons": [],
+        "script": task.instructions,
+        "step": task.step,
+        "remedy": task.remedy,
+        "remedy_label": Remedy(task.remedy).label if task.remedy else "",
         "owner": task.owner.get_username() if task.owner is not None else "",
     }

@@ -4,6 +4,7 @@ which is recorded on the customer's timeline."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,7 @@ from guanxi.care.signals import customer_lapsed
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.values import clean_multiline
 from guanxi.customers.choices import InteractionKind
+from guanxi.customers.selectors import customer_rows
 from guanxi.customers.services import interaction_create
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "checklist_close",
     "checklist_create",
     "customer_lapsed",
+    "journey_tasks_create",
     "task_close",
     "warning_from_answer",
     "warnings_after_interactions",
@@ -183,6 +186,44 @@ def task_close(
         external_id=f"task-{task.pk}",
     )
     return task
+
+
+def journey_tasks_create(
+    *,
+    customer_ids: list[int],
+    note: str,
+    due_on: dt.date,
+    now: dt.datetime | None = None,
+) -> int:
+    """One open task per customer for a journey's step, with ``note`` as what
+    to do: the account manager's, else the service team's; how many."""
+    if not customer_ids:
+        return 0
+    moment = now or timezone.now()
+    managers = dict(
+        customer_rows()
+        .filter(pk__in=customer_ids)
+        .values_list("pk", "assigned_manager_id")
+        .order_by()
+    )
+    CareTask.objects.bulk_create(
+        [
+            CareTask(
+                warning=None,
+                customer_id=pk,
+                owner_id=managers.get(pk),
+                status=TaskStatus.OPEN,
+                due_on=due_on,
+                remedy="",
+                instructions=note,
+                created_at=moment,
+            )
+            for pk in customer_ids
+            if pk in managers
+        ],
+        batch_size=1000,
+    )
+    return len(managers)
 
 
 class _WithBlank:

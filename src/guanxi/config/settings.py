@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "guanxi.tags",
     "guanxi.segments",
     "guanxi.care",
+    "guanxi.journeys",
     "guanxi.messaging",
     "guanxi.audit",
     "guanxi.privacy",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("messages/", include("guanxi.messaging.template_urls")),
     path("messages/", include("guanxi.messaging.outbox_urls")),
     path("care/", include("guanxi.care.urls")),
+    path("journeys/", include("guanxi.journeys.urls")),
     path("audit/", include("guanxi.audit.urls")),
     path("privacy/", include("guanxi.privacy.urls")),
     path("feedback/", include("guanxi.feedback.urls")),

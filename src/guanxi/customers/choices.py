@@ -77,6 +77,7 @@ class TagSource(models.TextChoices):
     MANUAL = "manual", _("Set by hand")
     AUTOMATIC = "automatic", _("Scoring run")
     IMPORT = "import", _("Import")
+    JOURNEY = "journey", _("Journey")
 
 
 class TagColor(models.TextChoices):

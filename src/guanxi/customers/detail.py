@@ -34,6 +34,7 @@ from guanxi.insights.selectors import (
     playbook_choice_for,
     stage_change_list,
 )
+from guanxi.journeys.selectors import customer_journey_log
 from guanxi.messaging.selectors import customer_message_log
 
 __all__ = [
@@ -118,6 +119,10 @@ def customer_timeline(
         for entry in customer_message_log(
             actor=actor, customer_id=customer.pk, limit=limit
         )
+    ]
+    events += [
+        {"kind": "journey", "at": entry.at, "text": entry.text}
+        for entry in customer_journey_log(customer_id=customer.pk, limit=limit)
     ]
     events += [
         {

@@ -41,6 +41,7 @@ __all__ = [
     "customer_tag_add",
     "customer_tag_remove",
     "customer_tags_bulk_add",
+    "customer_tags_bulk_remove",
     "customer_tags_set_manual",
     "tag_counts_refresh",
     "tag_create",
@@ -385,6 +386,24 @@ def customer_tags_bulk_add(
         batch_size=2000,
     )
     _recount(by_name.values())
+
+
+def customer_tags_bulk_remove(*, customer_ids: Sequence[int], name: str) -> int:
+    """Take the manual tag ``name`` off these customers (an automated step,
+    such as a journey's); how many had it. An unknown or automatic tag
+    changes nothing."""
+    tag = Tag.objects.filter(name=name, kind=TagKind.MANUAL).first()
+    if tag is None or not customer_ids:
+        return 0
+    removed = 0
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), 2000):
+        removed += CustomerTag.objects.filter(
+            tag_id=tag.pk, customer_id__in=ids[start : start + 2000]
+        ).delete()[0]
+    if removed:
+        _recount([tag.pk])
+    return removed
 
 
 # --- links by a scoring run -----------------------------------------------------

@@ -3,10 +3,12 @@ channels' settings set on the admin page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,8 +54,10 @@ from guanxi.messaging.senders import (
 )
 from guanxi.messaging.staffmail import StaffMailer
 from guanxi.messaging.stored import (
+    TemplateFields,
     template_audience_languages,
     template_delete,
+    template_ensure,
     template_language,
     template_languages,
     template_save,
@@ -65,8 +69,10 @@ from guanxi.messaging.tracking import click_follow, open_record
 __all__ = [
     "LedgerRefused",
     "StaffMailer",
+    "TemplateFields",
     "broadcast_preview",
     "broadcast_send",
+    "broadcast_send_customers",
     "broadcast_send_stored",
     "channel_settings_save",
     "channel_test_email",
@@ -84,6 +90,7 @@ __all__ = [
     "sms_receipts_record",
     "suppressions_rekey",
     "template_delete",
+    "template_ensure",
     "template_save",
     "tracking_events_purge",
 ]
@@ -245,6 +252,43 @@ def service_message_queue(
             template=template,
             customers=customer_rows().filter(pk=customer_id),
             audience=cause,
+        )
+        if count.queued:
+            transaction.on_commit(messages_dispatch_soon)
+    return count
+
+
+def broadcast_send_customers(
+    *,
+    template: Template,
+    customers: QuerySet[Any],
+    audience: str,
+    now: dt.datetime | None = None,
+) -> QueueCount:
+    """Queue a stored template to ``customers`` (a queryset, chosen by an
+    automated sender such as a journey step) as one broadcast, on the
+    template's channel and for its purpose, settled exactly as
+    :func:`broadcast_send_stored`. ``ValidationFailed`` (nothing queued) when
+    the channel is not set up or the template does not fit it."""
+    languages = template_languages(template)
+    version = template_version(template, languages[0])
+    other = template_version(template, languages[1]) if len(languages) > 1 else None
+    sender_for(template.channel).close()  # set up? (raises when not)
+    for checked in (version, other):
+        if checked is not None:
+            channel_template_check(
+                channel=template.channel, purpose=template.purpose, template=checked
+            )
+    with transaction.atomic():
+        _broadcast, count = broadcast_queue(
+            channel=template.channel,
+            purpose=template.purpose,
+            template=version,
+            customers=customers,
+            audience=audience,
+            now=now,
+            language=languages[0],
+            other=other,
         )
         if count.queued:
             transaction.on_commit(messages_dispatch_soon)

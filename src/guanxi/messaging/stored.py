@@ -48,6 +48,7 @@ __all__ = [
     "template_audience_languages",
     "template_check",
     "template_delete",
+    "template_ensure",
     "template_get",
     "template_language",
     "template_languages",
@@ -272,6 +273,23 @@ def template_save(
             _("A template of that name already exists."), field="name"
         ) from None
     return target
+
+
+def template_ensure(*, fields: TemplateFields) -> Template:
+    """The template named ``fields.name``, created by the system (a shipped
+    default, checked like any other) when there is none; an existing one is
+    left as it is."""
+    found = Template.objects.filter(name=fields.name.strip()).first()
+    if found is not None:
+        return found
+    fields = template_check(fields)
+    now = timezone.now()
+    template = Template(created_at=now, updated_at=now)
+    for name in FIELDS:
+        setattr(template, name, getattr(fields, name))
+    with transaction.atomic():
+        template.save()
+    return template
 
 
 def template_delete(*, actor: Any, template: Template) -> None:

@@ -88,6 +88,8 @@ def settings_navigation(policy: Policy) -> list[NavItem]:
         entries.append((_("SLA settings"), reverse("feedback:settings")))
     if policy.may_manage_tags:
         entries.append((_("Tags"), reverse("tags:tag-settings")))
+    if policy.may_send_broadcasts:
+        entries.append((_("Journeys"), _first_url_in("journeys")))
     return [
         NavItem(label=str(label), url=url, active=False)
         for label, url in entries

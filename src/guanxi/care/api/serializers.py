@@ -56,6 +56,8 @@ class TaskSerializer(serializers.ModelSerializer[CareTask]):
         return task.owner.get_username() if task.owner is not None else None
 
     def get_reasons(self, task: CareTask) -> list[str]:
+        if task.warning is None:  # a journey's task
+            return []
         signals = task.warning.signals
         return [signal_reason(s, signals[s]) for s in task.warning.signal_keys()]
 

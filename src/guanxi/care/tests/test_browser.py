@@ -152,7 +152,7 @@ def _report_world() -> Any:
         status="done", outcome="reached", leave_reason="price",
         remedy_offered="coupon", closed_at=task.created_at + dt.timedelta(hours=5),
     )  # fmt: skip
-    ChurnWarning.objects.filter(pk=task.warning_id).update(
+    ChurnWarning.objects.filter(pk=task.warning_id or 0).update(
         status="won_back", closed_at=task.created_at + dt.timedelta(days=3)
     )
     checklist_create(today=dt.date.today())

@@ -1,0 +1,240 @@
+"""Writes of the journeys app: journeys and their versions, switching them
+on and off, the scheduler's run and what orders set off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.access.policies import policy_for
+from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.journeys.choices import EntryRule, JourneyState, Period
+from guanxi.journeys.definition import Definition, definition_check
+from guanxi.journeys.engine import (
+    CHUNK,
+    RunCounts,
+    enrol,
+    enrolments_advance,
+    entry_key,
+    exits_on_purchase,
+    run_moment,
+    waits_on_purchase,
+)
+from guanxi.journeys.models import Journey, JourneyVersion
+from guanxi.journeys.playbooks import JOURNEYS, TEMPLATES
+from guanxi.journeys.selectors import journey_get
+from guanxi.journeys.triggers import purchase_candidates, trigger_candidates
+from guanxi.messaging.selectors import template_by_name
+from guanxi.messaging.services import TemplateFields, template_ensure
+from guanxi.segments.selectors import segment_list
+
+__all__ = [
+    "journey_create",
+    "journey_define",
+    "journey_playbooks_ensure",
+    "journey_set_state",
+    "journeys_after_orders",
+    "journeys_run",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _checked(definition: Any) -> Definition:
+    return definition_check(
+        definition,
+        template_exists=lambda name: template_by_name(name) is not None,
+        segment_exists=lambda pk: segment_list().filter(pk=pk).exists(),
+    )
+
+
+def _may_edit(actor: Any) -> None:
+    if actor is not None and not policy_for(actor).may_send_broadcasts:
+        raise PermissionDenied(_("your role may not change journeys"))
+
+
+def journey_create(
+    *,
+    actor: Any,
+    slug: str,
+    name_zh: str,
+    name_en: str,
+    definition: Any,
+    holdout_percent: int = 10,
+    entry_rule: str = EntryRule.ONCE,
+    entry_period: str = Period.YEAR,
+    exit_on_purchase: bool = False,
+) -> Journey:
+    """A new journey (off) with its first version; bad input stores nothing."""
+    _may_edit(actor)
+    checked = _checked(definition)
+    if entry_rule not in EntryRule.values:
+        raise ValidationFailed(_("Unknown entry rule."), field="entry_rule")
+    if entry_period not in Period.values:
+        raise ValidationFailed(_("Unknown entry period."), field="entry_period")
+    if (
+        isinstance(holdout_percent, bool)
+        or not isinstance(holdout_percent, int)
+        or not (0 <= holdout_percent <= 50)
+    ):
+        raise ValidationFailed(
+            _("The holdout is 0 to 50 percent."), field="holdout_percent"
+        )
+    try:
+        with transaction.atomic():
+            journey = Journey.objects.create(
+                slug=slug,
+                name_zh=name_zh[:100],
+                name_en=name_en[:100],
+                holdout_percent=holdout_percent,
+                entry_rule=entry_rule,
+                entry_period=entry_period,
+                exit_on_purchase=exit_on_purchase,
+            )
+            _version_add(journey, checked, actor)
+    except IntegrityError:
+        raise ValidationFailed(
+            _("A journey with this slug exists already."), field="slug"
+        ) from None
+    return journey
+
+
+def _version_add(journey: Journey, checked: Definition, actor: Any) -> JourneyVersion:
+    number = (journey.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = JourneyVersion.objects.create(
+        journey=journey,
+        number=number,
+        definition=checked.as_json(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    journey.current_version = version
+    journey.save(update_fields=["current_version"])
+    return version
+
+
+def journey_define(*, actor: Any, journey: Journey, definition: Any) -> JourneyVersion:
+    """Give a journey a new definition: a new version that new entrants get;
+    customers in flight stay on the version they entered."""
+    _may_edit(actor)
+    checked = _checked(definition)
+    with transaction.atomic():
+        locked = Journey.objects.select_for_update().get(pk=journey.pk)
+        version = _version_add(locked, checked, actor)
+    journey.current_version = version
+    return version
+
+
+def journey_playbooks_ensure(*, actor: Any) -> list[str]:
+    """Add the shipped playbooks that are missing (their templates first),
+    switched off; the slugs added. Admins, or the command line (no actor)."""
+    if actor is not None and not policy_for(actor).may_administer:
+        raise PermissionDenied(_("only admins add the shipped playbooks"))
+    added = []
+    with transaction.atomic():
+        for values in TEMPLATES:
+            template_ensure(fields=TemplateFields(**values))
+        for playbook in JOURNEYS:
+            if Journey.objects.filter(slug=playbook["slug"]).exists():
+                continue
+            journey_create(actor=None, **playbook)
+            added.append(str(playbook["slug"]))
+    return added
+
+
+def journey_set_state(*, actor: Any, slug: str, on: bool) -> Journey:
+    """Switch a journey on or off (admins; the command line acts as the
+    system). Switching on counts events from now."""
+    if actor is not None and not policy_for(actor).may_administer:
+        raise PermissionDenied(_("only admins switch journeys on and off"))
+    journey = journey_get(slug=slug)
+    wanted = JourneyState.ON if on else JourneyState.OFF
+    if journey.state == wanted:
+        return journey
+    journey.state = wanted
+    fields = ["state"]
+    if on:
+        journey.enabled_at = timezone.now()
+        fields.append("enabled_at")
+    journey.save(update_fields=fields)
+    return journey
+
+
+def journeys_run(*, as_of: dt.date | None = None) -> RunCounts:
+    """The scheduler: for every journey switched on, take out who bought (when
+    it ends on a purchase), move on who waited for a purchase, enrol whom the
+    trigger picks on the day, then run every due step. Safe to run twice and
+    at once: a second run for the same day enrols and queues nothing."""
+    started = time.monotonic()
+    moment = run_moment(as_of)
+    day = as_of or timezone.localdate(moment)
+    counts = RunCounts()
+    journeys = list(
+        Journey.objects.filter(state=JourneyState.ON)
+        .exclude(current_version=None)
+        .select_related("current_version")
+    )
+    exits_on_purchase(moment=moment)
+    counts.advanced += waits_on_purchase(moment=moment)
+    for journey in journeys:
+        assert journey.current_version is not None
+        trigger = journey.current_version.definition["trigger"]
+        customers, occurrence = trigger_candidates(journey, trigger, day)
+        counts.evaluated += 1
+        counts.enrolled += enrol(
+            journey,
+            customers,
+            key=entry_key(journey, occurrence=occurrence, day=day),
+            moment=moment,
+        )
+    advanced, queued = enrolments_advance(moment=moment, journeys=journeys)
+    counts.advanced += advanced
+    counts.queued += queued
+    counts.seconds = time.monotonic() - started
+    return counts
+
+
+def journeys_after_orders(sender: Any, *, customer_ids: Any, **kwargs: Any) -> None:
+    """Receiver of ``commerce.services.purchases_written``: purchase triggers,
+    exits on purchase and waits for a purchase, for the customers written,
+    set-based (one insert per journey and chunk)."""
+    journeys = [
+        j
+        for j in Journey.objects.filter(state=JourneyState.ON)
+        .exclude(current_version=None)
+        .select_related("current_version")
+        if j.current_version is not None
+    ]
+    if not journeys:
+        return
+    moment = timezone.now()
+    ids = sorted(customer_ids) if customer_ids is not None else None
+    exits_on_purchase(moment=moment, customer_ids=ids)
+    waits_on_purchase(moment=moment, customer_ids=ids)
+    if ids is None:
+        return  # a full refresh: the next run reads the day's purchases
+    day = timezone.localdate(moment)
+    for journey in journeys:
+        assert journey.current_version is not None
+        trigger = journey.current_version.definition["trigger"]
+        if trigger["type"] != "event" or trigger["event"] not in (
+            "purchase",
+            "first_purchase",
+        ):
+            continue
+        key = entry_key(journey, occurrence=day.isoformat(), day=day)
+        for start in range(0, len(ids), CHUNK):
+            enrol(
+                journey,
+                purchase_candidates(
+                    journey, trigger, ids[start : start + CHUNK], moment
+                ),
+                key=key,
+                moment=moment,
+            )

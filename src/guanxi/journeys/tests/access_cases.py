@@ -1,0 +1,92 @@
+"""Who may reach the journeys pages (see tests/access.py).
+
+Admins and operations (who send to audiences) see the journeys, their flow
+and a dry run, over the customers in their scope; only admins switch a
+journey on or off. Other roles are refused (403). A slug that does not
+exist is answered 404 to those who may see journeys.
+"""
+
+from __future__ import annotations
+
+from tests.access import AccessCase, World, expect
+
+
+def _journey(world: World) -> None:
+    from guanxi.journeys.models import Journey, JourneyVersion
+
+    journey = Journey.objects.create(
+        slug="access-test", name_zh="欢迎", name_en="Welcome"
+    )
+    version = JourneyVersion.objects.create(
+        journey=journey,
+        number=1,
+        definition={
+            "trigger": {"type": "event", "event": "customer_created"},
+            "steps": [
+                {"id": "wait", "type": "wait", "duration": {"days": 1}, "next": "tag"},
+                {"id": "tag", "type": "add_tag", "tag": "新客", "next": ""},
+            ],
+        },
+    )
+    Journey.objects.filter(pk=journey.pk).update(current_version=version)
+
+
+READ = expect(
+    200, anonymous=302, no_role=403, service=403, account_manager=403, analyst=403
+)
+READ_UNKNOWN = expect(
+    404, anonymous=302, no_role=403, service=403, account_manager=403, analyst=403
+)
+SWITCH = expect(403, anonymous=302, admin=302)
+SWITCH_UNKNOWN = expect(403, anonymous=302, admin=404)
+
+CASES = [
+    AccessCase("journeys:list", READ, setup=_journey),
+    AccessCase("journeys:playbooks", SWITCH, method="POST"),
+    AccessCase(
+        "journeys:detail",
+        READ,
+        args=lambda w: ["access-test"],
+        setup=_journey,
+        label="own",
+    ),
+    AccessCase(
+        "journeys:detail",
+        READ_UNKNOWN,
+        args=lambda w: ["nobody"],
+        setup=_journey,
+        label="foreign",
+    ),
+    AccessCase(
+        "journeys:dry-run",
+        READ,
+        args=lambda w: ["access-test"],
+        setup=_journey,
+        label="own",
+    ),
+    AccessCase(
+        "journeys:dry-run",
+        READ_UNKNOWN,
+        args=lambda w: ["nobody"],
+        setup=_journey,
+        label="foreign",
+    ),
+    AccessCase(
+        "journeys:state",
+        SWITCH,
+        method="POST",
+        args=lambda w: ["access-test"],
+        data=lambda w: {"state": "on"},
+        setup=_journey,
+        label="own",
+    ),
+    AccessCase(
+        "journeys:state",
+        SWITCH_UNKNOWN,
+        method="POST",
+        args=lambda w: ["nobody"],
+        data=lambda w: {"state": "on"},
+        setup=_journey,
+        label="foreign",
+    ),
+]
