@@ -10,6 +10,14 @@ class JourneysConfig(AppConfig):
     verbose_name = _("Journeys")
 
     def ready(self) -> None:
+        # Personal data (guanxi.privacy): enrolments and their steps go with
+        # the customer.
+        from guanxi.core.personal_data import CASCADE, register
+        from guanxi.journeys.models import Enrolment, StepRun
+
+        register(Enrolment, app="journeys", path="customer_id", erase=CASCADE)
+        register(StepRun, app="journeys", path="enrolment__customer_id", erase=CASCADE)
+
         # Event triggers run for the customers concerned once their orders
         # are committed (one set-based insert per write, never per row).
         from guanxi.commerce.services import purchases_written
