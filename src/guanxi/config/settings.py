@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "guanxi.care",
     "guanxi.messaging",
     "guanxi.audit",
+    "guanxi.coupons",
     "guanxi.web",
 ]
 

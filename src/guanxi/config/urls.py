@@ -23,6 +23,7 @@ urlpatterns = [
     path("messages/", include("guanxi.messaging.outbox_urls")),
     path("care/", include("guanxi.care.urls")),
     path("audit/", include("guanxi.audit.urls")),
+    path("coupons/", include("guanxi.coupons.urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),
 ]

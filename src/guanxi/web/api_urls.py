@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("guanxi.tags.api.urls")),
     path("", include("guanxi.messaging.api.urls")),
     path("", include("guanxi.care.api.urls")),
+    path("", include("guanxi.coupons.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

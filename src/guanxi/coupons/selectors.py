@@ -1,0 +1,166 @@
+"""Reads of the coupons app: definitions, issued coupons (scoped like
+customers), redemption rates per definition and per source, a customer's
+coupons, and product recommendations from the co-purchase pairs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import get_language
+
+from guanxi.access.policies import scope_for
+from guanxi.commerce.selectors import product_rows, purchase_line_rows
+from guanxi.core.errors import NotFound
+from guanxi.coupons.models import CouponDefinition, IssuedCoupon, ProductPair
+
+__all__ = [
+    "Recommendation",
+    "RedemptionRate",
+    "coupon_definition_get",
+    "coupon_definition_list",
+    "coupon_definition_name",
+    "coupon_rates_by_definition",
+    "coupon_rates_by_source",
+    "customer_coupon_list",
+    "issued_coupon_list",
+    "recommend_for",
+]
+
+
+def coupon_definition_list() -> QuerySet[CouponDefinition]:
+    """Every coupon definition (definitions hold no personal data)."""
+    return CouponDefinition.objects.all()
+
+
+def coupon_definition_get(*, pk: Any = None, slug: str = "") -> CouponDefinition:
+    try:
+        if slug:
+            return CouponDefinition.objects.get(slug=slug)
+        return CouponDefinition.objects.get(pk=int(pk))
+    except (CouponDefinition.DoesNotExist, TypeError, ValueError):
+        raise NotFound("coupon not found") from None
+
+
+def coupon_definition_name(definition: CouponDefinition) -> str:
+    """The definition's name in the active language."""
+    if (get_language() or "").startswith("zh"):
+        return definition.name_zh or definition.name_en
+    return definition.name_en or definition.name_zh
+
+
+def issued_coupon_list(
+    *, actor: Any, definition: CouponDefinition | None = None
+) -> QuerySet[IssuedCoupon]:
+    """Issued coupons of the customers in ``actor``'s scope, newest first."""
+    qs = scope_for(actor).apply(IssuedCoupon.objects.all(), via="customer")
+    if definition is not None:
+        qs = qs.filter(definition=definition)
+    return qs.select_related("definition").order_by("-issued_at", "-id")
+
+
+def customer_coupon_list(*, actor: Any, customer_id: int) -> QuerySet[IssuedCoupon]:
+    """One customer's coupons (the caller checked the customer is in scope)."""
+    return issued_coupon_list(actor=actor).filter(customer_id=customer_id)
+
+
+@dataclass(frozen=True)
+class RedemptionRate:
+    key: Any
+    issued: int
+    redeemed: int
+
+    @property
+    def rate(self) -> float | None:
+        """Redeemed over issued; None before anything was issued."""
+        return self.redeemed / self.issued if self.issued else None
+
+
+def _rates(qs: QuerySet[IssuedCoupon], key: str) -> dict[Any, RedemptionRate]:
+    rows = (
+        qs.order_by()
+        .values(key)
+        .annotate(
+            issued=Count("id"),
+            redeemed=Count("id", filter=Q(redeemed_order__isnull=False)),
+        )
+        .values_list(key, "issued", "redeemed")
+    )
+    return {k: RedemptionRate(k, issued, redeemed) for k, issued, redeemed in rows}
+
+
+def coupon_rates_by_definition(*, actor: Any) -> dict[int, RedemptionRate]:
+    """Issued and redeemed coupons per definition id (within scope)."""
+    return _rates(issued_coupon_list(actor=actor), "definition_id")
+
+
+def coupon_rates_by_source(
+    *, actor: Any, definition: CouponDefinition | None = None, source: str = ""
+) -> dict[str, RedemptionRate]:
+    """Issued and redeemed coupons per source ("staff", "api",
+    "journey:<slug>"), of one definition or all, of one source or all. The
+    journeys report reads ``source="journey:<slug>"``."""
+    qs = issued_coupon_list(actor=actor, definition=definition)
+    if source:
+        qs = qs.filter(source=source)
+    return _rates(qs, "source")
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A product to suggest, and why: the customer bought ``because_name``."""
+
+    product_id: int
+    sku: str
+    name: str
+    because_id: int
+    because_name: str
+    confidence: float
+    lift: float
+
+
+def recommend_for(*, customer_id: int, limit: int = 3) -> list[Recommendation]:
+    """Products the customer has not bought that buyers of what they bought
+    often also bought: best (confidence, then lift) first, each once, with the
+    product behind it. Reads the stored pairs (see ``product_pairs_compute``)."""
+    bought = set(
+        purchase_line_rows()
+        .filter(order__customer_id=customer_id)
+        .order_by()
+        .values_list("product_id", flat=True)
+        .distinct()
+    )
+    if not bought:
+        return []
+    pairs = (
+        ProductPair.objects.filter(antecedent_id__in=sorted(bought))
+        .exclude(consequent_id__in=sorted(bought))
+        .order_by("-confidence", "-lift", "consequent_id", "antecedent_id")
+        .values_list("antecedent_id", "consequent_id", "confidence", "lift")
+    )
+    chosen: dict[int, tuple[int, float, float]] = {}
+    # At most the pairs of 200 products bought, read best first until enough.
+    for antecedent, consequent, confidence, lift in pairs[: max(limit, 1) * 50]:
+        if consequent not in chosen:
+            chosen[consequent] = (antecedent, confidence, lift)
+            if len(chosen) >= limit:
+                break
+    products = {
+        p.pk: p
+        for p in product_rows().filter(
+            pk__in={*chosen, *(a for a, _c, _l in chosen.values())}
+        )
+    }
+    return [
+        Recommendation(
+            product_id=pid,
+            sku=products[pid].sku,
+            name=products[pid].name,
+            because_id=antecedent,
+            because_name=products[antecedent].name,
+            confidence=confidence,
+            lift=lift,
+        )
+        for pid, (antecedent, confidence, lift) in chosen.items()
+    ]

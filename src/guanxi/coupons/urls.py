@@ -1,0 +1,2 @@
+app_name = "coupons"
+urlpatterns: list[object] = []
