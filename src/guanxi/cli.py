@@ -86,6 +86,15 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
+    (
+        N_("Coupons"),
+        (
+            (
+                "recommendations",
+                N_("compute the products bought together (customer page suggestions)"),
+            ),
+        ),
+    ),
 )
 
 
@@ -102,6 +111,7 @@ DATA_COMMANDS = frozenset(
         "messages",
         "purchases",
         "warnings",
+        "recommendations",
     }
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["CouponKind", "SOURCE_API", "SOURCE_STAFF", "journey_source"]
+__all__ = ["SOURCE_API", "SOURCE_STAFF", "CouponKind", "journey_source"]
 
 
 class CouponKind(models.TextChoices):

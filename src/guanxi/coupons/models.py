@@ -34,7 +34,7 @@ class CouponDefinition(models.Model):
         _("kind"), max_length=10, choices=CouponKind.choices, default=CouponKind.AMOUNT
     )
     value = models.DecimalField(
-        _("value"),
+        _("face value"),
         max_digits=10,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
@@ -74,10 +74,7 @@ class CouponDefinition(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(value__gt=0)
-                & (
-                    models.Q(kind=CouponKind.AMOUNT)
-                    | models.Q(value__lte=100)
-                ),
+                & (models.Q(kind=CouponKind.AMOUNT) | models.Q(value__lte=100)),
                 name="coupon_definition_value",
                 violation_error_message=_("a percentage must be between 0 and 100"),
             ),

@@ -65,7 +65,8 @@ class CouponRedeemer:
 
     def __init__(self) -> None:
         self.states: dict[str, CouponState | None] = {}
-        # Code -> where this write used it first (an import line, an item).
+        # Code -> how a message names its first use in this write (a line, an
+        # item).
         self.claimed: dict[str, Any] = {}
         # (coupon pk, order key, ordered_at) of the accepted uses.
         self.uses: list[tuple[int, Any, dt.datetime | str]] = []
@@ -100,12 +101,14 @@ class CouponRedeemer:
         customer_id: int | None,
         amount: Decimal,
         ordered_at: dt.datetime | str,
-        where: Any,
-        where_text: str,
+        key: Any,
+        label: Any,
+        repeated: str,
     ) -> str | None:
         """Why a new order of ``customer_id`` may not use ``code`` (None: it
-        may, and the use is remembered). ``where`` names the order in this
-        write; ``where_text`` is the message naming the first use (``%(at)s``)."""
+        may, and the use is remembered). ``key`` names the order in this write
+        (for :meth:`write`), ``label`` how a later message names it, and
+        ``repeated`` is that message (``%(at)s`` is the first use's label)."""
         if code not in self.states:
             self.load([code])
         state = self.states[code]
@@ -119,7 +122,7 @@ class CouponRedeemer:
             return _("this coupon was already redeemed")
         first = self.claimed.get(code)
         if first is not None:
-            return where_text % {"at": first}
+            return repeated % {"at": first}
         moment = ordered_at if isinstance(ordered_at, str) else utc_text(ordered_at)
         if moment >= utc_text(state.expires_at):
             return _("this coupon expired on %(day)s") % {
@@ -129,8 +132,8 @@ class CouponRedeemer:
             return _(
                 "the order amount is below this coupon's minimum spend of %(amount)s"
             ) % {"amount": f"{state.minimum_spend:.2f}"}
-        self.claimed[code] = where
-        self.uses.append((state.pk, where, ordered_at))
+        self.claimed[code] = label
+        self.uses.append((state.pk, key, ordered_at))
         return None
 
     def write(self, order_ids: dict[Any, int]) -> int:
@@ -149,9 +152,7 @@ def _moment(value: dt.datetime | str) -> dt.datetime:
     return value
 
 
-def coupons_redeem(
-    *, redemptions: Sequence[tuple[int, int, dt.datetime | str]]
-) -> int:
+def coupons_redeem(*, redemptions: Sequence[tuple[int, int, dt.datetime | str]]) -> int:
     """Mark coupons redeemed: ``(coupon id, order id, ordered at)`` each, in the
     caller's transaction (the order's). Only coupons not redeemed yet change."""
     done = 0

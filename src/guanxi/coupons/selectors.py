@@ -23,6 +23,8 @@ __all__ = [
     "coupon_definition_name",
     "coupon_rates_by_definition",
     "coupon_rates_by_source",
+    "customer_coupon_cards",
+    "customer_coupon_events",
     "customer_coupon_list",
     "issued_coupon_list",
     "recommend_for",
@@ -164,3 +166,67 @@ def recommend_for(*, customer_id: int, limit: int = 3) -> list[Recommendation]:
         )
         for pid, (antecedent, confidence, lift) in chosen.items()
     ]
+
+
+#: The most coupons the customer page lists (newest first).
+CUSTOMER_COUPONS_SHOWN = 5
+
+
+def customer_coupon_cards(*, actor: Any, customer_id: int) -> dict[str, Any]:
+    """The customer page's two small cards: the customer's latest coupons and
+    up to three recommended products with the reason (the caller checked the
+    customer is in scope)."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    coupons = [
+        {
+            "code": c.code,
+            "name": coupon_definition_name(c.definition),
+            "expires_at": c.expires_at,
+            "state": (
+                "redeemed"
+                if c.redeemed_order_id is not None
+                else "expired"
+                if c.expires_at <= now
+                else "open"
+            ),
+        }
+        for c in customer_coupon_list(actor=actor, customer_id=customer_id)[
+            :CUSTOMER_COUPONS_SHOWN
+        ]
+    ]
+    return {
+        "coupons": coupons,
+        "recommendations": recommend_for(customer_id=customer_id, limit=3),
+    }
+
+
+def customer_coupon_events(
+    *, actor: Any, customer_id: int, limit: int
+) -> list[dict[str, Any]]:
+    """The customer's coupons on their timeline: issued, and redeemed (each
+    with the moment), newest first, at most ``limit`` of each."""
+    from django.utils.translation import gettext as _
+
+    rows = list(customer_coupon_list(actor=actor, customer_id=customer_id)[:limit])
+    events: list[dict[str, Any]] = [
+        {
+            "kind": "coupon",
+            "at": c.issued_at,
+            "text": _("Coupon issued: %(name)s (%(code)s)")
+            % {"name": coupon_definition_name(c.definition), "code": c.code},
+        }
+        for c in rows
+    ]
+    events += [
+        {
+            "kind": "coupon",
+            "at": c.redeemed_at,
+            "text": _("Coupon redeemed: %(name)s (%(code)s)")
+            % {"name": coupon_definition_name(c.definition), "code": c.code},
+        }
+        for c in rows
+        if c.redeemed_at is not None
+    ]
+    return events

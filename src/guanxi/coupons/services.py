@@ -48,6 +48,7 @@ __all__ = [
     "coupons_issue",
     "coupons_manage_check",
     "coupons_redeem",
+    "pairs_after_run",
     "product_pairs_compute",
 ]
 
@@ -78,14 +79,18 @@ def coupon_definition_save(
     for name, value in values.items():
         setattr(target, name, value)
     if target.kind == "percent" and target.value > 100:
-        raise ValidationFailed(_("a percentage must be between 0 and 100"), field="value")
+        raise ValidationFailed(
+            _("a percentage must be between 0 and 100"), field="value"
+        )
     if (target.expires_on is None) == (target.valid_days is None):
         raise ValidationFailed(
             _("give either an expiry date or a number of valid days"),
             field="expires_on",
         )
     if CouponDefinition.objects.filter(slug=target.slug).exclude(pk=target.pk).exists():
-        raise ValidationFailed(_("a coupon with this slug exists already"), field="slug")
+        raise ValidationFailed(
+            _("a coupon with this slug exists already"), field="slug"
+        )
     target.save()
     return target
 
@@ -179,11 +184,10 @@ def _issue_chunk(
             .values_list("customer_id", "n")
         )
         limit = definition.per_customer_limit
-        new = [
-            c
-            for c in sorted(known)
-            if c not in held and counts.get(c, 0) < limit
-        ]
+        new = [c for c in sorted(known) if c not in held and counts.get(c, 0) < limit]
+        # In random order: the coupons' ids then tell nothing of the order of
+        # the customers' numbers (analysts see customers by pseudonym).
+        secrets.SystemRandom().shuffle(new)
         rows = [
             IssuedCoupon(
                 definition=definition,
@@ -211,3 +215,9 @@ def _issue_chunk(
         result.codes.update(held)
         result.codes.update({row.customer_id: row.code for row in rows})
         return
+
+
+def pairs_after_run(sender: Any, *, run: Any, **kwargs: Any) -> None:
+    """Receiver of ``insights.services.run_finished``: the co-purchase pairs
+    from the orders as they are now."""
+    product_pairs_compute()

@@ -41,6 +41,7 @@ from guanxi.core.values import (
     parse_amount,
     parse_quantity,
 )
+from guanxi.coupons.services import coupon_code_parse
 from guanxi.customers.choices import Gender, InteractionKind
 
 __all__ = ["CellParser", "cell_text", "plain_identifier"]
@@ -254,6 +255,7 @@ class CellParser:
             "status": self.status,
             "quantity": self.quantity,
             "kind": self.interaction_kind,
+            "coupon": coupon_code_parse,
         }
         return named[base]
 

@@ -90,13 +90,13 @@ def test_fixed_expiry_is_the_end_of_that_local_day(make_customer: Any) -> None:
 def test_a_switched_off_or_expired_coupon_is_not_issued(make_customer: Any) -> None:
     person = make_customer()
     with translation.override("en"):
-        with pytest.raises(ValidationFailed, match="^this coupon is switched off$"):
+        with pytest.raises(ValidationFailed, match=r"^this coupon is switched off$"):
             coupons_issue(
                 definition=definition(active=False),
                 customer_ids=[person.pk],
                 source="staff",
             )
-        with pytest.raises(ValidationFailed, match="^this coupon has expired$"):
+        with pytest.raises(ValidationFailed, match=r"^this coupon has expired$"):
             coupons_issue(
                 definition=definition(
                     slug="old", valid_days=None, expires_on=dt.date(2026, 1, 1)
@@ -123,19 +123,22 @@ def test_definition_save_checks_role_and_values(users: dict[str, Any]) -> None:
         "active": True,
     }
     with translation.override("en"):
-        with pytest.raises(PermissionDenied, match="^your role may not manage coupons$"):
+        with pytest.raises(
+            PermissionDenied, match=r"^your role may not manage coupons$"
+        ):
             coupon_definition_save(actor=users["service"], values=values)
         with pytest.raises(
-            ValidationFailed, match="^a percentage must be between 0 and 100$"
+            ValidationFailed, match=r"^a percentage must be between 0 and 100$"
         ):
             coupon_definition_save(actor=users["operations"], values=values)
         with pytest.raises(
             ValidationFailed,
-            match="^give either an expiry date or a number of valid days$",
+            match=r"^give either an expiry date or a number of valid days$",
         ):
             coupon_definition_save(
                 actor=users["operations"],
-                values=values | {"value": Decimal(10), "expires_on": dt.date(2027, 1, 1)},
+                values=values
+                | {"value": Decimal(10), "expires_on": dt.date(2027, 1, 1)},
             )
     assert CouponDefinition.objects.count() == 0
     made = coupon_definition_save(
@@ -146,11 +149,13 @@ def test_definition_save_checks_role_and_values(users: dict[str, Any]) -> None:
 
 def test_codes_are_read_as_typed() -> None:
     assert coupon_code_parse(" abcd-efgh 23 ") == "ABCDEFGH23"
-    with translation.override("en"):
-        with pytest.raises(
+    with (
+        translation.override("en"),
+        pytest.raises(
             ValidationFailed, match=r"^not a coupon code \(10 letters and digits\)$"
-        ):
-            coupon_code_parse("ABCDEFGH10")
+        ),
+    ):
+        coupon_code_parse("ABCDEFGH10")
 
 
 @pytest.mark.django_db
@@ -168,8 +173,9 @@ def test_the_redemption_checks_in_order(make_customer: Any) -> None:
             "customer_id": person.pk,
             "amount": Decimal("1000.00"),
             "ordered_at": later,
-            "where": 7,
-            "where_text": "already used at %(at)s",
+            "key": 7,
+            "label": 70,
+            "repeated": "already used at %(at)s",
         }
         return redeemer.refusal(kw.pop("code", code), **(args | kw))
 
@@ -186,7 +192,7 @@ def test_the_redemption_checks_in_order(make_customer: Any) -> None:
             "the order amount is below this coupon's minimum spend of 1000.00"
         )
         assert check() is None
-        assert check(where=8) == "already used at 7"
+        assert check(key=8) == "already used at 70"
     order = Order.objects.create(
         source="pos",
         external_id="A-1",
@@ -203,8 +209,9 @@ def test_the_redemption_checks_in_order(make_customer: Any) -> None:
             customer_id=person.pk,
             amount=Decimal(1000),
             ordered_at=later,
-            where=1,
-            where_text="",
+            key=1,
+            label=1,
+            repeated="",
         ) == ("this coupon was already redeemed")
 
 
