@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import get_language
 
 from guanxi.access.policies import scope_for
-from guanxi.commerce.selectors import product_rows, purchase_line_rows
+from guanxi.commerce.selectors import purchase_line_rows
 from guanxi.core.errors import NotFound
 from guanxi.coupons.models import CouponDefinition, IssuedCoupon, ProductPair
 
@@ -126,45 +126,37 @@ def recommend_for(*, customer_id: int, limit: int = 3) -> list[Recommendation]:
     """Products the customer has not bought that buyers of what they bought
     often also bought: best (confidence, then lift) first, each once, with the
     product behind it. Reads the stored pairs (see ``product_pairs_compute``)."""
-    bought = set(
+    bought = (
         purchase_line_rows()
         .filter(order__customer_id=customer_id)
         .order_by()
-        .values_list("product_id", flat=True)
-        .distinct()
+        .values("product_id")
     )
-    if not bought:
-        return []
+    # One query: the best pairs from what they bought to what they did not,
+    # with both products' names.
     pairs = (
-        ProductPair.objects.filter(antecedent_id__in=sorted(bought))
-        .exclude(consequent_id__in=sorted(bought))
+        ProductPair.objects.filter(antecedent_id__in=bought)
+        .exclude(consequent_id__in=bought)
+        .select_related("antecedent", "consequent")
         .order_by("-confidence", "-lift", "consequent_id", "antecedent_id")
-        .values_list("antecedent_id", "consequent_id", "confidence", "lift")
     )
-    chosen: dict[int, tuple[int, float, float]] = {}
-    # At most the pairs of 200 products bought, read best first until enough.
-    for antecedent, consequent, confidence, lift in pairs[: max(limit, 1) * 50]:
-        if consequent not in chosen:
-            chosen[consequent] = (antecedent, confidence, lift)
+    chosen: dict[int, ProductPair] = {}
+    for pair in pairs[: max(limit, 1) * 20]:
+        if pair.consequent_id not in chosen:
+            chosen[pair.consequent_id] = pair
             if len(chosen) >= limit:
                 break
-    products = {
-        p.pk: p
-        for p in product_rows().filter(
-            pk__in={*chosen, *(a for a, _c, _l in chosen.values())}
-        )
-    }
     return [
         Recommendation(
-            product_id=pid,
-            sku=products[pid].sku,
-            name=products[pid].name,
-            because_id=antecedent,
-            because_name=products[antecedent].name,
-            confidence=confidence,
-            lift=lift,
+            product_id=pair.consequent_id,
+            sku=pair.consequent.sku,
+            name=pair.consequent.name,
+            because_id=pair.antecedent_id,
+            because_name=pair.antecedent.name,
+            confidence=pair.confidence,
+            lift=pair.lift,
         )
-        for pid, (antecedent, confidence, lift) in chosen.items()
+        for pair in chosen.values()
     ]
 
 
