@@ -85,6 +85,8 @@ def test_help_lists_guanxi_commands_first_then_django(
         "    warnings   evaluate the early-warning signals: open warnings and care tasks",
         "  Access",
         "    api-token  print or create a user's REST API token",
+        "  Coupons",
+        "    pairs      compute the products bought together (customer page suggestions)",
         "",
         "Type 'guanxi help <command>' for help on a command.",
         "",

@@ -90,7 +90,7 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         N_("Coupons"),
         (
             (
-                "recommendations",
+                "pairs",
                 N_("compute the products bought together (customer page suggestions)"),
             ),
         ),
@@ -111,7 +111,7 @@ DATA_COMMANDS = frozenset(
         "messages",
         "purchases",
         "warnings",
-        "recommendations",
+        "pairs",
     }
 )
 

@@ -1,4 +1,4 @@
-"""``guanxi recommendations compute``: the co-purchase pairs behind the
+"""``guanxi pairs compute``: the co-purchase pairs behind the
 customer page's "often bought together" card (also computed after each
 scoring run)."""
 
