@@ -85,6 +85,8 @@ def test_help_lists_guanxi_commands_first_then_django(
         "    warnings   evaluate the early-warning signals: open warnings and care tasks",
         "  Journeys",
         "    journeys   run the journeys for a day; list, enable or disable one",
+        "  Coupons",
+        "    pairs      compute the products bought together (customer page suggestions)",
         "  Access",
         "    api-token  print or create a user's REST API token",
         "    keys       rotate the encryption, blind-index or pseudonym key; status",

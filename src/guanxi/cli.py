@@ -95,6 +95,15 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        N_("Coupons"),
+        (
+            (
+                "pairs",
+                N_("compute the products bought together (customer page suggestions)"),
+            ),
+        ),
+    ),
+    (
         N_("Access"),
         (
             ("api-token", N_("print or create a user's REST API token")),
@@ -128,6 +137,7 @@ DATA_COMMANDS = frozenset(
         "retention",
         "keys",
         "journeys",
+        "pairs",
     }
 )
 

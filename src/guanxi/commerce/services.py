@@ -49,6 +49,7 @@ from guanxi.commerce.models import Order, OrderLine, Product
 from guanxi.commerce.signals import purchases_written
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.values import line_total
+from guanxi.coupons.services import CouponRedeemer
 from guanxi.customers.selectors import customer_scope
 from guanxi.customers.services import scope_conflict, scope_conflict_gate
 
@@ -107,6 +108,8 @@ class OrderInput:
     channel: str = ""
     status: str = OrderStatus.PAID
     lines: tuple[LineInput, ...] = ()
+    #: A coupon code (stored form) redeemed with the order, or "".
+    coupon: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -286,9 +289,35 @@ def order_bulk_create(
             new[index] = order
     _line_totals(new, errors)
     products = _products(new, errors)
+    coupons = _coupons(new, errors)
     if errors or len(valid) + len(errors) < len(orders):
         raise OrdersRejected(sorted(errors, key=lambda e: e.index or 0))
-    return _write(orders, new, recorded, products)
+    return _write(orders, new, recorded, products, coupons)
+
+
+def _coupons(
+    new: dict[int, OrderInput], errors: list[ItemError]
+) -> CouponRedeemer | None:
+    """The checked coupons of the new orders (one query), their problems as
+    errors of the field ``coupon``."""
+    coded = {index: o for index, o in new.items() if o.coupon}
+    if not coded:
+        return None
+    redeemer = CouponRedeemer()
+    redeemer.load(o.coupon for o in coded.values())
+    for index, order in coded.items():
+        problem = redeemer.refusal(
+            order.coupon,
+            customer_id=order.customer_id,
+            amount=order.amount,
+            ordered_at=order.ordered_at,
+            key=index,
+            label=index,
+            repeated=_("this coupon is already used by item %(at)s"),
+        )
+        if problem is not None:
+            errors.append(ItemError(index, "coupon", problem))
+    return redeemer
 
 
 def _write(
@@ -296,6 +325,7 @@ def _write(
     new: dict[int, OrderInput],
     recorded: dict[tuple[str, str], tuple[int, int]],
     products: dict[str, Product],
+    coupons: CouponRedeemer | None = None,
 ) -> list[tuple[Order, bool]]:
     now = timezone.now()
     try:
@@ -308,6 +338,8 @@ def _write(
                     strict=True,
                 )
             )
+            if coupons is not None:
+                coupons.write(ids)
             order_purchases_refresh(
                 customer_ids={order.customer_id for order in new.values()}
             )

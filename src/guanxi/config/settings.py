@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "guanxi.privacy",
     "guanxi.feedback",
     "guanxi.surveys",
+    "guanxi.coupons",
     "guanxi.web",
 ]
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("f/", include("guanxi.feedback.public_urls")),
     path("surveys/", include("guanxi.surveys.urls")),
     path("s/", include("guanxi.surveys.public_urls")),
+    path("coupons/", include("guanxi.coupons.urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),
 ]

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext
 
 from guanxi.access.policies import Policy
 from guanxi.commerce.selectors import OrderFilters, order_list
+from guanxi.coupons.selectors import customer_coupon_events
 from guanxi.customers.activities import activity_editable
 from guanxi.customers.choices import CustomerChangeKind
 from guanxi.customers.history import customer_change_list
@@ -138,6 +139,7 @@ def customer_timeline(
         {"kind": "score", "at": _end_of(day), "day": day, "text": text}
         for day, text in score_timeline_events(scores.history)
     ]
+    events += customer_coupon_events(actor=actor, customer_id=customer.pk, limit=limit)
     events.sort(key=lambda e: e["at"], reverse=True)
     start = (page - 1) * TIMELINE_PER_PAGE
     chunk = events[start : start + TIMELINE_PER_PAGE]

@@ -28,6 +28,7 @@ from guanxi.core.views import (
     query_without_cursor,
     url_maker,
 )
+from guanxi.coupons.selectors import customer_coupon_cards
 from guanxi.customers.choices import Channel, Gender, Language
 from guanxi.customers.detail import customer_insight, customer_timeline
 from guanxi.customers.edit_views import customer_actions
@@ -224,5 +225,6 @@ def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 scores=scores, stage_changes=stage_changes, policy=policy
             ),
             **customer_actions(actor=request.user, customer=customer),
+            **customer_coupon_cards(actor=request.user, customer_id=customer.pk),
         }
     return render(request, template, context)

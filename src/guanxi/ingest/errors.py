@@ -44,6 +44,7 @@ SHOWN_FIELDS = frozenset(
         "external_id",
         "customer_id",
         "sku",
+        "coupon",
     }
 )
 _SHOWN_CHARS = 64

@@ -41,6 +41,7 @@ from guanxi.core.values import (
     parse_amount,
     parse_quantity,
 )
+from guanxi.coupons.services import coupon_code_parse
 from guanxi.customers.choices import Gender, InteractionKind
 from guanxi.customers.services import language_parse, time_zone_parse
 
@@ -257,6 +258,7 @@ class CellParser:
             "status": self.status,
             "quantity": self.quantity,
             "kind": self.interaction_kind,
+            "coupon": coupon_code_parse,
         }
         return named[base]
 

@@ -100,6 +100,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "category": ("品类", "category", "商品类目", "类目"),
         "quantity": ("数量", "quantity", "qty", "商品数量"),
         "unit_price": ("单价", "unit price", "price", "商品单价"),
+        "coupon": ("优惠券", "券码", "优惠券码", "coupon", "coupon code"),
     },
     ImportKind.INTERACTIONS: {
         "external_id": ("记录编号", "interaction id", "external id", "id"),
@@ -147,6 +148,7 @@ FIELD_LABELS: dict[str, Any] = {
     "category": _("Product category"),
     "quantity": _("Quantity"),
     "unit_price": _("Unit price"),
+    "coupon": _("Coupon code"),
     "kind": _("Kind of interaction"),
     "occurred_at": _("Time"),
     "note": _("Note"),

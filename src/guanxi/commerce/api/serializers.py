@@ -36,6 +36,7 @@ from guanxi.core.serializers import (
     StoredMomentField,
 )
 from guanxi.core.values import line_total
+from guanxi.coupons.services import coupon_code_parse
 from guanxi.customers.presenters import customer_ref
 
 __all__ = [
@@ -199,6 +200,26 @@ class OrderWriteSerializer(DeclaredSerializer):
         },
     )
 
+    coupon = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=40,
+        error_messages={"max_length": _("not a coupon code (10 letters and digits)")},
+        help_text=_(
+            "A coupon code issued to this customer, redeemed with the order "
+            "(letters in any case; spaces and dashes are ignored)."
+        ),
+    )
+
+    def validate_coupon(self, value: str) -> str:
+        if not value.strip():
+            return ""
+        try:
+            return coupon_code_parse(value)
+        except ValidationFailed as exc:
+            raise serializers.ValidationError(exc.message) from None
+
     def validate_currency(self, value: str) -> str:
         code = value.strip() or "CNY"
         if not (len(code) == 3 and code.isascii() and code.isalpha()):
@@ -232,6 +253,7 @@ class OrderWriteSerializer(DeclaredSerializer):
                 )
                 for line in data.get("lines") or ()
             ),
+            coupon=data.get("coupon", ""),
         )
 
 

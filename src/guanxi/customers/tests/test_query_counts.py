@@ -42,8 +42,9 @@ def test_customer_detail_page(
     # panel's links with who set them (tags.templatetags.tag_panel), the
     # customer's recorded changes, messages and their events, and for roles
     # that assign the account managers to choose from, and the view's audit
-    # event
-    with django_assert_num_queries(15 + (role == "admin")):
+    # event; the customer's coupons (their card, their timeline) and the
+    # suggested products (one query each)
+    with django_assert_num_queries(18 + (role == "admin")):
         html = client.get(url).content.decode()
     assert html.count('<span class="when">') == 2
 
@@ -82,7 +83,8 @@ def test_customer_detail_page_with_scores(
     # them (tags.templatetags.tag_panel), recorded changes, messages and
     # their events, and for roles that assign the account managers to choose
     # from, and the view's audit event
-    with django_assert_num_queries(17 + (role == "admin")):
+    # + 3: the coupons card, the coupons on the timeline, the suggestions.
+    with django_assert_num_queries(20 + (role == "admin")):
         html = client.get(url).content.decode()
     assert html.count('<li class="event-') == 20  # one page
     assert html.count('class="event-stage"') == 9

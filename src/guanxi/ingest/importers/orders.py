@@ -32,6 +32,7 @@ from guanxi.commerce.services import (
 from guanxi.core.bulk import SecondaryIndexes, utc_text
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.values import line_total
+from guanxi.coupons.services import CouponRedeemer
 from guanxi.customers.services import (
     KnownCustomer,
     customer_indexes,
@@ -101,8 +102,11 @@ class OrderImporter(LinkedImporter):
         # so many that refreshing everyone is cheaper).
         self.touched: set[int] | None = set()
         self.plan = self.rows.plan(
-            self.order_names + CUSTOMER_COLUMNS + self.line_names
+            (*self.order_names, *CUSTOMER_COLUMNS, *self.line_names, "coupon")
         )
+        # An optional coupon column: each new order's code is checked against
+        # the issued coupons (guanxi.coupons) and redeemed with the order.
+        self.coupons = CouponRedeemer() if self.columns.has("coupon") else None
         self.writer = OrderBulkWriter()
         self.deferred_indexes: list[SecondaryIndexes] | None = None
         # ordered_at is kept as UTC text (compared as text, written as is).
@@ -160,6 +164,9 @@ class OrderImporter(LinkedImporter):
                 ]
             )
         recorded = self._recorded([i for i in order_ids if i])
+        coupons = self.coupons
+        if coupons is not None:
+            coupons.load(c for c in batch.column("coupon") if c)
         first_lines, this_batch, new_orders = (
             self.first_lines,
             self.values_this_batch,
@@ -189,6 +196,9 @@ class OrderImporter(LinkedImporter):
                     if person is None:
                         not_new.add(order_id)
                         continue
+                if coupons is not None and not self._coupon(batch, i, order, person):
+                    not_new.add(order_id)
+                    continue
                 new_orders.append((order_id, person, order))
                 created += 1
                 if has_lines:
@@ -267,10 +277,45 @@ class OrderImporter(LinkedImporter):
             self.not_new.add(order_id)
             self._compare(line, batch.text(i), known, order, person)
             return
+        if self.coupons is not None and not self._coupon(batch, i, order, person):
+            self.not_new.add(order_id)
+            return
         self.new_orders.append((order_id, person, order))
         self.report.created += 1
         if self.has_lines:
             self._line(line, order_id, batch, i, order)
+
+    def _coupon(
+        self, batch: ParsedBatch, i: int, order: OrderValues, person: KnownCustomer
+    ) -> bool:
+        """Whether a new order's coupon (if its row gives one) may be redeemed
+        with it; a refused one is the row's error and the order is not made."""
+        assert self.coupons is not None
+        code = batch.column("coupon")[i]
+        if not code:
+            return True
+        line = batch.lines[i]
+        problem = self.coupons.refusal(
+            code,
+            customer_id=person.pk,
+            amount=order[1],
+            ordered_at=order[0],
+            key=batch.column("order_id")[i],
+            label=line,
+            repeated=_("this coupon is already used on line %(at)s"),
+        )
+        if problem is None:
+            return True
+        header, cell = batch.text(i).get("coupon", ("", code))
+        self.report.add_error(
+            RowError(
+                line=line,
+                column=header,
+                value=shown_value("coupon", cell),
+                message=problem,
+            )
+        )
+        return False
 
     def _customer(
         self,
@@ -466,6 +511,19 @@ class OrderImporter(LinkedImporter):
             self.status_changes = []
         if self.new_lines:
             self._flush_lines()
+        if self.coupons is not None and self.coupons.uses:
+            self._redeem()
+
+    def _redeem(self) -> None:
+        """Mark the coupons of the orders just written redeemed."""
+        assert self.coupons is not None
+        keys = [key for _pk, key, _at in self.coupons.uses]
+        pks = {k: self.order_pks[k] for k in keys if k in self.order_pks}
+        missing = [k for k in keys if k not in pks]
+        if missing:
+            found = orders_recorded(source=self.source, external_ids=missing)
+            pks |= {k: row["pk"] for k, row in found.items()}
+        self.coupons.write(pks)
 
     def _touch(self, customer_ids: Iterable[int]) -> None:
         if self.touched is None:

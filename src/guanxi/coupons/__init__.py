@@ -1,0 +1,1 @@
+"""Coupons for the playbooks, and co-purchase recommendations."""
