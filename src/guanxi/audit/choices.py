@@ -17,3 +17,5 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings.changed", _("Changed settings")
     CONSENT_RECORDED = "consent.recorded", _("Recorded consent")
     KEY_ROTATED = "key.rotated", _("Rotated a key")
+    TOKEN_ISSUED = "token.issued", _("Made an API token")
+    TOKEN_REVOKED = "token.revoked", _("Revoked an API token")

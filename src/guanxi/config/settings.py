@@ -277,15 +277,13 @@ GUANXI_CSP = os.environ.get("GUANXI_CSP", "1") == "1"
 # Sessions (guanxi.access.sessions): a session ends after
 # GUANXI_SESSION_IDLE_MINUTES without a request, and GUANXI_SESSION_MAX_HOURS
 # after its login whatever happens; and at once when the user is deactivated or
-# their role changes. Changing one's password, a colleague's role or e-mail, or
-# the two-step login asks for the password again when it was last given more
+# their role changes. Changing one's password, a colleague's role or e-mail
+# asks for the password again when it was last given more
 # than GUANXI_REAUTH_MINUTES ago.
 GUANXI_SESSION_IDLE_MINUTES = int(os.environ.get("GUANXI_SESSION_IDLE_MINUTES", "30"))
 GUANXI_SESSION_MAX_HOURS = int(os.environ.get("GUANXI_SESSION_MAX_HOURS", "12"))
 GUANXI_REAUTH_MINUTES = int(os.environ.get("GUANXI_REAUTH_MINUTES", "10"))
 SESSION_COOKIE_AGE = GUANXI_SESSION_MAX_HOURS * 3600
-# The issuer shown in authenticator apps next to the username.
-OTP_TOTP_ISSUER = os.environ.get("GUANXI_TOTP_ISSUER", "Guanxi")
 
 # Login lockout (guanxi.access.logins): AXES_FAILURE_LIMIT wrong passwords
 # for one user from one address lock that user at that address for
@@ -375,7 +373,7 @@ GUANXI_CONFLICTS_PER_HOUR = int(os.environ.get("GUANXI_CONFLICTS_PER_HOUR", "5")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "guanxi.access.tokens.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
