@@ -8,8 +8,11 @@ of these marks (made before they existed) ends too.
 
 The marks are written when Django logs someone in (``login()``, whichever
 page or test client called it: its one hook is the ``user_logged_in`` signal,
-connected in ``apps.py``). The last request's time is written at most once a
-minute, so most requests write nothing.
+connected in ``apps.py``). The last request's time is not written to the
+session (a write per request, and on SQLite one that waits behind a long
+import's write and then fails the request) but to a signed cookie of its own,
+bound to the session, renewed at most once a minute; the session's login time
+counts when that cookie is missing or belongs to another session.
 
 Changing one's password, a colleague's role or e-mail, or the two-step login
 asks for the password again when it was last given more than
@@ -19,6 +22,7 @@ asks for the password again when it was last given more than
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +30,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -47,7 +52,9 @@ STARTED = "guanxi.session.started"
 SEEN = "guanxi.session.seen"
 ROLE = "guanxi.session.role"
 PASSWORD_GIVEN = "guanxi.session.password_given"
-#: The last request's time is written when it is older than this (seconds).
+#: The cookie with the last request's time, renewed when older than this (s).
+SEEN_COOKIE = "guanxi_seen"
+SEEN_SALT = "guanxi.access.sessions.seen"
 SEEN_RESOLUTION = 60
 
 View = Callable[..., HttpResponse]
@@ -90,10 +97,33 @@ def password_recently_given(request: HttpRequest) -> bool:
     return _now() - given <= settings.GUANXI_REAUTH_MINUTES * 60
 
 
+def _session_tag(request: HttpRequest) -> str:
+    key = request.session.session_key or ""
+    return hashlib.sha256(key.encode("ascii")).hexdigest()[:16]
+
+
+def _cookie_seen(request: HttpRequest) -> float | None:
+    """The last request's time from the cookie, if it is this session's."""
+    try:
+        tag, seen = signing.loads(request.COOKIES.get(SEEN_COOKIE, ""), salt=SEEN_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if tag != _session_tag(request) or not isinstance(seen, (int, float)):
+        return None
+    return float(seen)
+
+
+def _last_seen(request: HttpRequest) -> float | None:
+    at_login = request.session.get(SEEN)
+    if not isinstance(at_login, (int, float)):
+        return None
+    return max(float(at_login), _cookie_seen(request) or 0.0)
+
+
 def session_end_reason(request: HttpRequest) -> str | None:
     """Why the session of ``request``'s user must end now, or None."""
     session = request.session
-    started, seen = session.get(STARTED), session.get(SEEN)
+    started, seen = session.get(STARTED), _last_seen(request)
     if not isinstance(started, (int, float)) or not isinstance(seen, (int, float)):
         return _("Your session has ended. Log in again.")
     now = _now()
@@ -132,9 +162,24 @@ class SessionGuardMiddleware:
             if reason is not None:
                 logout(request)
                 messages.info(request, reason)
-            elif _now() - request.session[SEEN] >= SEEN_RESOLUTION:
-                request.session[SEEN] = _now()
+            else:
+                response = self.get_response(request)
+                seen = _last_seen(request) or 0.0
+                if _now() - seen >= SEEN_RESOLUTION and request.user.is_authenticated:
+                    _seen_cookie_set(request, response)
+                return response
         return self.get_response(request)
+
+
+def _seen_cookie_set(request: HttpRequest, response: HttpResponse) -> None:
+    response.set_cookie(
+        SEEN_COOKIE,
+        signing.dumps([_session_tag(request), _now()], salt=SEEN_SALT),
+        max_age=settings.SESSION_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def recent_password_required(back: str | None = None) -> Callable[[View], View]:

@@ -283,7 +283,9 @@ GUANXI_CSP = os.environ.get("GUANXI_CSP", "1") == "1"
 GUANXI_SESSION_IDLE_MINUTES = int(os.environ.get("GUANXI_SESSION_IDLE_MINUTES", "30"))
 GUANXI_SESSION_MAX_HOURS = int(os.environ.get("GUANXI_SESSION_MAX_HOURS", "12"))
 GUANXI_REAUTH_MINUTES = int(os.environ.get("GUANXI_REAUTH_MINUTES", "10"))
-SESSION_COOKIE_AGE = GUANXI_SESSION_MAX_HOURS * 3600
+# The stored session outlives the limit by an hour, so that the person is
+# told why they were logged out rather than finding themselves on the login page.
+SESSION_COOKIE_AGE = (GUANXI_SESSION_MAX_HOURS + 1) * 3600
 
 # Login lockout (guanxi.access.logins): AXES_FAILURE_LIMIT wrong passwords
 # for one user from one address lock that user at that address for

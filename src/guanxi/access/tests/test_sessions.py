@@ -210,3 +210,31 @@ def test_every_page_carries_a_content_security_policy(make_user: Any) -> None:
     # No inline event handler or script without the nonce on the pages.
     html = first.content.decode()
     assert "onclick=" not in html and "<script>" not in html
+
+
+def test_requests_do_not_write_the_session(make_user: Any) -> None:
+    """The last request's time goes to a signed cookie: a page that waits on
+    a long write elsewhere (SQLite) cannot fail on a session write."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_user(Role.SERVICE, username="li")
+    with time_machine.travel(START, tick=False) as clock:
+        client = _logged_in("li")
+        clock.shift(dt.timedelta(minutes=20))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/account/")
+        assert response.status_code == 200
+        assert "guanxi_seen" in response.cookies
+        writes = [q["sql"] for q in queries if "UPDATE" in q["sql"].upper()]
+        assert not [sql for sql in writes if "django_session" in sql]
+        # The cookie counts: twenty more minutes are not thirty idle ones.
+        clock.shift(dt.timedelta(minutes=20))
+        assert not _on_login_page(_page(client)[1])
+        # A fresh cookie of another session does not count for this one: its
+        # last request is then its login, 42 minutes ago.
+        stranger = _logged_in("li")
+        clock.shift(dt.timedelta(minutes=2))
+        stranger.get("/account/")
+        client.cookies["guanxi_seen"] = stranger.cookies["guanxi_seen"].value
+        assert _on_login_page(_page(client)[1])
