@@ -84,7 +84,7 @@ def test_help_lists_guanxi_commands_first_then_django(
         "  Care",
         "    warnings   evaluate the early-warning signals: open warnings and care tasks",
         "  Access",
-        "    api-token  print or create a user's REST API token",
+        "    api-token  create a user's REST API token (shown once)",
         "",
         "Type 'guanxi help <command>' for help on a command.",
         "",

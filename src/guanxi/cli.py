@@ -85,7 +85,7 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ),
         ),
     ),
-    (N_("Access"), (("api-token", N_("print or create a user's REST API token")),)),
+    (N_("Access"), (("api-token", N_("create a user's REST API token (shown once)")),)),
 )
 
 
