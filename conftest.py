@@ -69,13 +69,14 @@ def make_customer(db: Any):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def api(users: dict[str, Any]) -> Any:
     """``api(role)``: a REST client authenticated with that user's token, in English."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from guanxi.access.tests.factories import api_token_for
+
     def client(role: str) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=users[role])
+        token_key = api_token_for(users[role])
         c = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        c.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
         return c
 
     return client

@@ -86,10 +86,11 @@ def _count_customers() -> int:
 
 def _client(user: Any) -> Any:
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(headers={"Authorization": f"Token {token.key}"})
+    from guanxi.access.tests.factories import api_token_for
+
+    token_key = api_token_for(user)
+    return Client(headers={"Authorization": f"Token {token_key}"})
 
 
 def _timed(call: Callable[[], Any], repeat: int) -> list[float]:

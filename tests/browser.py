@@ -43,6 +43,10 @@ def chromium_page(*, timeout_ms: int, **context_options: Any) -> Iterator[Any]:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
+        # Playwright's wait_for_function evaluates its predicate with eval,
+        # which the pages' Content-Security-Policy forbids: tests bypass it
+        # (access/tests/test_browser_csp.py checks the pages under it).
+        context_options.setdefault("bypass_csp", True)
         context = browser.new_context(**context_options)
         context.set_default_timeout(timeout_ms)
         try:

@@ -99,12 +99,12 @@ def crowded_world(world: World) -> World:
 @pytest.fixture
 def api_client_for(world: World) -> Callable[..., Client]:
     """A client sending ``role``'s API token, English unless told."""
-    from rest_framework.authtoken.models import Token
+    from guanxi.access.tests.factories import api_token_for
 
     def make(role: str, language: str = "en") -> Client:
-        token, _ = Token.objects.get_or_create(user=world.users[role])
+        token_key = api_token_for(world.users[role])
         client: Client = make_client(
-            headers={"Accept-Language": language, "Authorization": f"Token {token.key}"}
+            headers={"Accept-Language": language, "Authorization": f"Token {token_key}"}
         )
         return client
 

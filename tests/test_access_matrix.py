@@ -123,10 +123,10 @@ def _request(case: AccessCase, world: World, role: str) -> int:
     headers = dict(case.headers)
     if user is not None:
         if case.auth == "token":
-            from rest_framework.authtoken.models import Token
+            from guanxi.access.tests.factories import api_token_for
 
-            token, _ = Token.objects.get_or_create(user=user)
-            headers["Authorization"] = f"Token {token.key}"
+            token_key = api_token_for(user)
+            headers["Authorization"] = f"Token {token_key}"
         else:
             client.force_login(user)
     url = reverse(case.url_name, args=list(case.args(world)) if case.args else [])

@@ -75,10 +75,10 @@ ROLES = ["admin", "operations", "service", "account_manager", "analyst"]
 @pytest.fixture(params=ROLES)
 def token(request: Any, db: Any) -> str:
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from guanxi.access.choices import Role
     from guanxi.access.services import staff_role_set
+    from guanxi.access.tests.factories import api_token_for
     from guanxi.customers.models import Customer
     from guanxi.customers.services import customer_apply_contact
 
@@ -134,7 +134,7 @@ def token(request: Any, db: Any) -> str:
         code="DELIVRD",
         occurred_at=message.created_at,
     )
-    return str(Token.objects.create(user=user).key)
+    return api_token_for(user)
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator]

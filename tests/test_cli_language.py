@@ -88,7 +88,7 @@ def test_help_lists_guanxi_commands_first_then_django(
         "  Coupons",
         "    pairs      compute the products bought together (customer page suggestions)",
         "  Access",
-        "    api-token  print or create a user's REST API token",
+        "    api-token  create a user's REST API token (shown once)",
         "    keys       rotate the encryption, blind-index or pseudonym key; status",
         "  Privacy",
         "    dsar       export or erase one customer's data (data-subject request)",

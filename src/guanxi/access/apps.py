@@ -8,3 +8,11 @@ class AccessConfig(AppConfig):
     name = "guanxi.access"
     label = "access"
     verbose_name = _("Access")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from guanxi.access.sessions import on_user_logged_in
+
+        # Django's only hook into login(): the session's marks (sessions.py).
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="guanxi.sessions")

@@ -75,3 +75,26 @@ class KeyRotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key_id}".strip()
+class ApiToken(models.Model):
+    """A person's REST API token, kept as a SHA-256 digest of its key: the
+    key is shown once, when it is made, and the database holds nothing that
+    authenticates. Keys have 256 random bits, so an unsalted fast hash is
+    enough (nothing to guess); ``prefix`` (the key's first characters) names
+    the token on the account page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_token",
+        verbose_name=_("user"),
+    )
+    prefix = models.CharField(_("prefix"), max_length=12)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"

@@ -8,10 +8,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from rest_framework.authtoken.models import Token
 
 from guanxi.access.choices import Role
-from guanxi.access.models import StaffProfile
+from guanxi.access.models import ApiToken, StaffProfile
 from guanxi.access.policies import role_policy
 from guanxi.core.errors import NotFound
 
@@ -66,11 +65,11 @@ class TokenInfo:
     """What may be shown of a token after it was created: never its key."""
 
     created: Any
-    ending: str
+    prefix: str
 
 
 def api_token_info(*, user: Any) -> TokenInfo | None:
-    token = Token.objects.filter(user=user).first()
+    token = ApiToken.objects.filter(user=user).first()
     if token is None:
         return None
-    return TokenInfo(created=token.created, ending=token.key[-4:])
+    return TokenInfo(created=token.created, prefix=token.prefix)

@@ -21,13 +21,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from rest_framework.authtoken.models import Token
 
 from guanxi.access.choices import Language, Role
 from guanxi.access.links import link_parts, link_user_id, link_valid
-from guanxi.access.models import StaffProfile
+from guanxi.access.models import ApiToken, StaffProfile
 from guanxi.access.policies import policy_for, role_of
-from guanxi.audit.services import AuditAction, staff_changed
+from guanxi.access.tokens import token_digest, token_new_key, token_prefix
+from guanxi.audit.services import AuditAction, record, staff_changed
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 
 __all__ = [
@@ -251,7 +251,7 @@ def staff_member_deactivate(*, actor: Any, user: Any) -> Any:
         raise ValidationFailed(_("the last admin cannot be deactivated"))
     user.is_active = False
     user.save(update_fields=["is_active"])
-    Token.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()
     staff_changed(actor=actor, action=AuditAction.STAFF_DEACTIVATED, user=user)
     return user
 
@@ -343,19 +343,39 @@ def staff_language_set(*, user: Any, language: str) -> str:
 
 
 @transaction.atomic
-def api_token_issue(*, user: Any) -> str:
+def api_token_issue(*, user: Any, via: str = "web") -> str:
     """A new REST API token for ``user``, replacing the one they had (which
-    the API refuses from now on). The key is returned once, to show."""
+    the API refuses from now on). The key is returned once, to show: only
+    its digest is stored (``guanxi.access.tokens``)."""
     if not policy_for(user).may_hold_api_token:
         raise PermissionDenied(_("your role may not hold an API token"))
-    Token.objects.filter(user=user).delete()
-    return str(Token.objects.create(user=user).key)
+    ApiToken.objects.filter(user=user).delete()
+    key = token_new_key()
+    ApiToken.objects.create(
+        user=user, prefix=token_prefix(key), digest=token_digest(key)
+    )
+    record(
+        action=AuditAction.TOKEN_ISSUED,
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        details={"via": via},
+    )
+    return key
 
 
 @transaction.atomic
-def api_token_revoke(*, user: Any) -> bool:
+def api_token_revoke(*, user: Any, via: str = "web") -> bool:
     """Delete ``user``'s token; False when they had none."""
-    deleted, _n = Token.objects.filter(user=user).delete()
+    deleted, _n = ApiToken.objects.filter(user=user).delete()
+    if deleted:
+        record(
+            action=AuditAction.TOKEN_REVOKED,
+            actor=user,
+            object_type="user",
+            object_id=user.pk,
+            details={"via": via},
+        )
     return deleted > 0
 
 

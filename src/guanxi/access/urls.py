@@ -26,6 +26,11 @@ urlpatterns = [
     path("settings/team/<int:pk>/link/", views.member_link, name="member-link"),
     path("settings/team/<int:pk>/unlock/", views.member_unlock, name="member-unlock"),
     path("account/", views.account, name="account"),
+    path(
+        "account/confirm-password/",
+        views.confirm_password,
+        name="confirm-password",
+    ),
     path("account/password/", views.account_password, name="account-password"),
     path("account/language/", views.account_language, name="account-language"),
     path("account/token/", views.account_token, name="account-token"),

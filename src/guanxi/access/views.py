@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -44,6 +46,7 @@ from guanxi.access.services import (
     staff_member_reactivate,
     staff_member_update,
 )
+from guanxi.access.sessions import recent_password_required, session_mark_password
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.i18n import language_cookie_set
 from guanxi.core.views import domain_errors
@@ -54,6 +57,7 @@ __all__ = [
     "account_password",
     "account_token",
     "account_token_revoke",
+    "confirm_password",
     "member",
     "member_deactivate",
     "member_link",
@@ -118,6 +122,7 @@ def _link_page(request: HttpRequest, user: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
+@recent_password_required()
 @domain_errors
 def team(request: HttpRequest) -> HttpResponse:
     _manage_check(request)
@@ -126,6 +131,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@recent_password_required("access:team")
 @domain_errors
 def team_add(request: HttpRequest) -> HttpResponse:
     _manage_check(request)
@@ -169,6 +175,7 @@ def _member_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@recent_password_required()
 @domain_errors
 def member(request: HttpRequest, pk: int) -> HttpResponse:
     _manage_check(request)
@@ -219,6 +226,7 @@ def member_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@recent_password_required("access:member")
 @domain_errors
 def member_link(request: HttpRequest, pk: int) -> HttpResponse:
     """A new one-time link for a colleague (who forgot their password, or
@@ -288,6 +296,7 @@ def account_password(request: HttpRequest) -> HttpResponse:
     except ValidationFailed as exc:
         return _account_page(request, error=exc.message, form="password", status=400)
     update_session_auth_hash(request, user)
+    session_mark_password(request)
     messages.success(request, _("Your password was changed."))
     return redirect(reverse("access:account"))
 
@@ -325,6 +334,36 @@ def account_token_revoke(request: HttpRequest) -> HttpResponse:
     if api_token_revoke(user=request.user):
         messages.success(request, _("Your API token was revoked."))
     return redirect(reverse("access:account") + "#api-token")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    """Give the password again before a change that needs it (a colleague's
+    role or e-mail, a password, the two-step login): good for
+    ``GUANXI_REAUTH_MINUTES``. Wrong passwords count towards the login
+    lockout like the login page's."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("access:account")
+    context: dict[str, Any] = {
+        "next": target,
+        "reauth_minutes": settings.GUANXI_REAUTH_MINUTES,
+    }
+    if request.method == "POST":
+        user = authenticate(
+            request,
+            username=request.user.get_username(),
+            password=request.POST.get("password", ""),
+        )
+        if user is not None and user.pk == request.user.pk:
+            session_mark_password(request)
+            return redirect(target)
+        context["form_error"] = _("your password is not correct")
+        return render(request, "access/confirm_password.html", context, status=400)
+    return render(request, "access/confirm_password.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -23,3 +23,5 @@ class AuditAction(models.TextChoices):
     PRIVACY_EXPORTED = "privacy.exported", _("Exported a customer's personal data")
     PRIVACY_ERASED = "privacy.erased", _("Erased a customer")
     RETENTION_PURGED = "retention.purged", _("Purged data past its retention")
+    TOKEN_ISSUED = "token.issued", _("Made an API token")
+    TOKEN_REVOKED = "token.revoked", _("Revoked an API token")

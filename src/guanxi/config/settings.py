@@ -139,6 +139,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "guanxi.access.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -147,6 +148,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "guanxi.access.sessions.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -273,6 +275,39 @@ CSRF_FAILURE_VIEW = "guanxi.web.errors.csrf_failure"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = os.environ.get("GUANXI_HTTPS", "1") == "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # HTTPS only (docs/security.md): plain HTTP is redirected, and browsers are
+    # told to use HTTPS for GUANXI_HSTS_SECONDS (a year) from their first visit.
+    SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+    SECURE_HSTS_SECONDS = (
+        int(os.environ.get("GUANXI_HSTS_SECONDS", "31536000"))
+        if SESSION_COOKIE_SECURE
+        else 0
+    )
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = (
+        os.environ.get("GUANXI_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    )
+    SECURE_HSTS_PRELOAD = os.environ.get("GUANXI_HSTS_PRELOAD", "1") == "1"
+# Behind a reverse proxy that terminates TLS, the proxy says the request came
+# over HTTPS with X-Forwarded-Proto; believed only when proxies are configured
+# (GUANXI_TRUSTED_PROXIES, below), as only they should reach the server.
+if os.environ.get("GUANXI_TRUSTED_PROXIES", "").strip():
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy and Permissions-Policy (guanxi.access.headers).
+GUANXI_CSP = os.environ.get("GUANXI_CSP", "1") == "1"
+
+# Sessions (guanxi.access.sessions): a session ends after
+# GUANXI_SESSION_IDLE_MINUTES without a request, and GUANXI_SESSION_MAX_HOURS
+# after its login whatever happens; and at once when the user is deactivated or
+# their role changes. Changing one's password, a colleague's role or e-mail
+# asks for the password again when it was last given more
+# than GUANXI_REAUTH_MINUTES ago.
+GUANXI_SESSION_IDLE_MINUTES = int(os.environ.get("GUANXI_SESSION_IDLE_MINUTES", "30"))
+GUANXI_SESSION_MAX_HOURS = int(os.environ.get("GUANXI_SESSION_MAX_HOURS", "12"))
+GUANXI_REAUTH_MINUTES = int(os.environ.get("GUANXI_REAUTH_MINUTES", "10"))
+# The stored session outlives the limit by an hour, so that the person is
+# told why they were logged out rather than finding themselves on the login page.
+SESSION_COOKIE_AGE = (GUANXI_SESSION_MAX_HOURS + 1) * 3600
 
 # Login lockout (guanxi.access.logins): AXES_FAILURE_LIMIT wrong passwords
 # for one user from one address lock that user at that address for
@@ -362,7 +397,7 @@ GUANXI_CONFLICTS_PER_HOUR = int(os.environ.get("GUANXI_CONFLICTS_PER_HOUR", "5")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "guanxi.access.tokens.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -392,6 +427,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set that several fields share (without these,
+    # `guanxi check --deploy` warns and the names carry hashes).
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerChannelEnum": "guanxi.customers.choices.Channel",
+        "MessageChannelEnum": "guanxi.messaging.choices.MessageChannel",
+        "MessageStatusEnum": "guanxi.messaging.choices.MessageStatus",
+        "OrderStatusEnum": "guanxi.commerce.choices.OrderStatus",
+        "RemedyEnum": "guanxi.care.choices.Remedy",
+    },
 }
 
 # Background work: Huey on SQLite by default, on Redis when REDIS_URL is set.

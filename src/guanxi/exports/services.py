@@ -64,6 +64,7 @@ __all__ = [
     "export_run",
     "export_write",
     "full_access_actor",
+    "spreadsheet_joined",
     "spreadsheet_safe",
     "xlsx_safe",
 ]
@@ -117,6 +118,8 @@ _HEADERS: dict[str, Promise] = {
     "status": gettext_lazy("Status"),
 }
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Columns of numbers: a number there is written as one, even negative.
+_NUMBER_COLUMNS = frozenset({"amount"})
 # What XML 1.0 (so a workbook) cannot hold: C0 controls other than tab, line
 # feed and carriage return, lone surrogates, U+FFFE and U+FFFF. openpyxl
 # refuses the controls with an error that repeats the whole value.
@@ -140,6 +143,14 @@ def spreadsheet_safe(value: str) -> str:
     if value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def spreadsheet_joined(values: Any, separator: str) -> str:
+    """Values joined into one cell, then guarded as a whole (the cell starts
+    with the first value, or with the separator when that one is empty); each
+    value is guarded too, since a spreadsheet that splits cells at ``;``
+    (Excel in many locales opens a CSV that way) makes each one a cell."""
+    return spreadsheet_safe(separator.join(spreadsheet_safe(str(v)) for v in values))
 
 
 def xlsx_safe(value: str) -> str:
@@ -218,7 +229,7 @@ def _people_value(managers: Callable[[int | None], str]) -> Render:
         if isinstance(value, dt.datetime):
             return local_moment(value).replace(tzinfo=None)
         if isinstance(value, list):
-            return "; ".join(str(v) for v in value)
+            return spreadsheet_joined(value, "; ")
         return value
 
     return render
@@ -320,10 +331,25 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, list):
-        value = ";".join(str(v) for v in value)
+        return spreadsheet_joined(value, ";")
     if isinstance(value, str):
         return spreadsheet_safe(value)
     return value
+
+
+def _machine_csv_cell(column: str, value: Any) -> Any:
+    """A value of an export for machines as CSV text: a number in a number
+    column stays a number (``-12.00``, a refund), everything else is guarded."""
+    if column in _NUMBER_COLUMNS and isinstance(value, str) and _is_number(value):
+        return value
+    return _cell(value)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def _people_csv_cell(value: Any) -> Any:
@@ -351,9 +377,11 @@ def _write_csv(
 ) -> None:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_cell(h) for h in _headers(columns, for_people)])
-    cell = _people_csv_cell if for_people else _cell
     for row in rows:
-        writer.writerow([cell(row[c]) for c in columns])
+        if for_people:
+            writer.writerow([_people_csv_cell(row[c]) for c in columns])
+        else:
+            writer.writerow([_machine_csv_cell(c, row[c]) for c in columns])
 
 
 def _write_json(

@@ -97,6 +97,7 @@ for name, admin_status in (
 
 CASES += [
     AccessCase("access:account", expect(200, anonymous=302)),
+    AccessCase("access:confirm-password", expect(200, anonymous=302)),
     # The world's users have no password: the current one is never right (400).
     AccessCase(
         "access:account-password",

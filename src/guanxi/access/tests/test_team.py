@@ -11,12 +11,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from guanxi.access.choices import Role
 from guanxi.access.links import link_parts
+from guanxi.access.models import ApiToken as Token
 from guanxi.access.models import StaffProfile
 from guanxi.access.services import password_link_make
+from guanxi.access.tests.factories import api_token_for
+from guanxi.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +213,7 @@ def test_only_admins_reach_the_team(client: Any, users: Any) -> None:
 def test_role_change_and_deactivation_and_reactivation(client: Any, users: Any) -> None:
     c = _client(client, users["admin"])
     analyst = users["analyst"]
-    Token.objects.create(user=analyst)
+    api_token_for(analyst)
     response = c.post(
         reverse("access:member", args=[analyst.pk]),
         {"role": "account_manager", "first_name": "小赵", "email": ""},
@@ -374,25 +376,33 @@ def test_token_create_rotate_revoke_and_the_api_refuses_the_old_one(
     c = _client(client, me)
     c.post(reverse("access:account-token"))
     page = c.get(reverse("access:account")).content.decode()
-    key = re.search(r'id="new-token"[^>]*value="([0-9a-f]{40})"', page)
+    key = re.search(r'id="new-token"[^>]*value="(gx_[A-Za-z0-9_-]{43})"', page)
     assert key is not None
     assert "“Authorization: Token &lt;key&gt;”" in page
-    # Shown once: the next visit shows only its end.
+    # Shown once: the next visit shows only its beginning.
     again = c.get(reverse("access:account")).content.decode()
     assert key.group(1) not in again
-    assert f"…{key.group(1)[-4:]}" in again
+    assert f"A token beginning with {key.group(1)[:10]}…" in again
 
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {key.group(1)}")
     assert api.get("/api/v1/customers/").status_code == 200
     c.post(reverse("access:account-token"))
     assert api.get("/api/v1/customers/").status_code == 401
-    new_key = Token.objects.get(user=me).key
-    assert new_key != key.group(1)
+    rotated = c.get(reverse("access:account")).content.decode()
+    new_key = re.search(r'id="new-token"[^>]*value="(gx_[A-Za-z0-9_-]{43})"', rotated)
+    assert new_key is not None and new_key.group(1) != key.group(1)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {new_key.group(1)}")
+    assert api.get("/api/v1/customers/").status_code == 200
     c.post(reverse("access:account-token-revoke"))
     assert not Token.objects.filter(user=me).exists()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {new_key}")
     assert api.get("/api/v1/customers/").status_code == 401
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="token.")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["token.issued", "token.issued", "token.revoked"]
 
 
 def test_a_user_without_a_role_holds_no_token(client: Any, db: Any) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from guanxi.access.choices import Role
+from guanxi.access.models import ApiToken
+from guanxi.access.tests.factories import api_token_for
 from guanxi.core.crypto import pseudonym
 from guanxi.customers.models import Customer, Interaction, Tag
 from guanxi.customers.search import phone_key
@@ -147,9 +148,9 @@ def test_pagination_counts_only_the_scope(
     admin = api("admin").get(LIST).json()
     assert len(admin["results"]) == 7
     no_role_user = users["admin"].__class__.objects.create_user("nobody")
-    token = Token.objects.create(user=no_role_user)
+    token_key = api_token_for(no_role_user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
     assert client.get(LIST).json() == {
         "next": None,
         "previous": None,
@@ -644,10 +645,17 @@ def test_api_token_command(users: dict[str, Any]) -> None:
     out = io.StringIO()
     call_command("api_token", "operations", stdout=out)
     key = out.getvalue().strip()
-    assert key == Token.objects.get(user=users["operations"]).key
-    again = io.StringIO()
-    call_command("api_token", "operations", stdout=again)
-    assert again.getvalue().strip() == key
+    assert ApiToken.objects.get(user=users["operations"]).prefix == key[:10]
+    # Shown once: the key is not kept, so it cannot be printed again.
+    with (
+        translation.override("en"),
+        pytest.raises(
+            CommandError,
+            match=r"^user operations already has a token, which cannot be shown "
+            r"again: --rotate replaces it$",
+        ),
+    ):
+        call_command("api_token", "operations")
     rotated = io.StringIO()
     call_command("api_token", "operations", "--rotate", stdout=rotated)
     assert rotated.getvalue().strip() not in ("", key)
@@ -680,7 +688,7 @@ def test_api_token_command_errors(users: dict[str, Any], make_user: Any) -> None
         pytest.raises(CommandError, match=r"^user gone is inactive$"),
     ):
         call_command("api_token", "gone")
-    assert Token.objects.count() == 0
+    assert ApiToken.objects.count() == 0
 
 
 def test_form_posts_work_like_json(api: Any, db: Any) -> None:

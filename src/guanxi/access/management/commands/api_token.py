@@ -1,4 +1,5 @@
-"""``guanxi api-token USERNAME``: create (or show) a user's REST API token."""
+"""``guanxi api-token USERNAME``: create a user's REST API token, or replace
+it (``--rotate``). The key is printed once: only its digest is stored."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from guanxi.access.policies import policy_for
+from guanxi.access.selectors import api_token_info
+from guanxi.access.services import api_token_issue
 
 
 class Command(BaseCommand):
     help = _(
-        "Print the REST API token of a staff user, creating it if needed. "
-        "Send it as the header 'Authorization: Token <key>'."
+        "Create the REST API token of a staff user and print it (once: only "
+        "its digest is kept). Send it as the header 'Authorization: Token <key>'."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,7 +44,12 @@ class Command(BaseCommand):
                 _("user %(name)s has no role; give them a role first")
                 % {"name": username}
             )
-        if options["rotate"]:
-            Token.objects.filter(user=user).delete()
-        token, _created = Token.objects.get_or_create(user=user)
-        self.stdout.write(token.key)
+        if not options["rotate"] and api_token_info(user=user) is not None:
+            raise CommandError(
+                _(
+                    "user %(name)s already has a token, which cannot be shown "
+                    "again: --rotate replaces it"
+                )
+                % {"name": username}
+            )
+        self.stdout.write(api_token_issue(user=user, via="cli"))
