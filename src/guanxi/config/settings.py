@@ -435,6 +435,9 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "guanxi.messaging.choices.MessageStatus",
         "OrderStatusEnum": "guanxi.commerce.choices.OrderStatus",
         "RemedyEnum": "guanxi.care.choices.Remedy",
+        "TicketChannelEnum": "guanxi.feedback.choices.Channel",
+        "TicketStatusEnum": "guanxi.feedback.choices.Status",
+        "TicketPriorityEnum": "guanxi.feedback.choices.Priority",
     },
 }
 

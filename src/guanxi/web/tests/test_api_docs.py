@@ -9,6 +9,14 @@ import pytest
 from tests.access import World, make_client
 
 ENDPOINTS = {
+    ("GET", "/api/v1/coupons/definitions/"),
+    ("POST", "/api/v1/coupons/definitions/{slug}/issue/"),
+    ("GET", "/api/v1/coupons/issued/"),
+    ("GET", "/api/v1/feedback/tickets/"),
+    ("POST", "/api/v1/feedback/tickets/"),
+    ("GET", "/api/v1/feedback/tickets/{id}/"),
+    ("POST", "/api/v1/feedback/tickets/{id}/reply/"),
+    ("POST", "/api/v1/feedback/tickets/{id}/status/"),
     ("GET", "/api/v1/customers/"),
     ("POST", "/api/v1/customers/"),
     ("GET", "/api/v1/customers/{id}/"),
