@@ -58,8 +58,6 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         today_url = reverse("care:inbox")
         entries.insert(1, (pgettext_lazy("care inbox", "Today"), today_url))
         badges[today_url] = reverse("care:inbox-count")
-    if policy.may_use_templates:
-        entries.append((_("Templates"), reverse("message-templates:template-list")))
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
     path = request.path
@@ -88,6 +86,8 @@ def settings_navigation(policy: Policy) -> list[NavItem]:
         entries.append((_("SLA settings"), reverse("feedback:settings")))
     if policy.may_manage_tags:
         entries.append((_("Tags"), reverse("tags:tag-settings")))
+    if policy.may_use_templates:
+        entries.append((_("Templates"), reverse("message-templates:template-list")))
     if policy.may_send_broadcasts:
         entries.append((_("Journeys"), _first_url_in("journeys")))
     return [
