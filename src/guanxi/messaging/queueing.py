@@ -422,11 +422,15 @@ def personal_queue(
     audience: str,
     actor: Any = None,
     now: dt.datetime | None = None,
+    language: str = "",
+    other: MessageTemplate | None = None,
 ) -> tuple[QueueCount, dict[int, int]]:
     """Write one broadcast and one message per customer of ``links``, each
     carrying its own link (``{{ survey_url }}``): the counts by outcome and
     each customer's message id. The same reasons as :func:`broadcast_queue`
-    settle who is suppressed now; the rest are checked again at send time."""
+    settle who is suppressed now; the rest are checked again at send time.
+    ``template`` is in ``language``; ``other``: the version in the other
+    language (each customer gets theirs when it is sent)."""
     now = now or timezone.now()
     count = QueueCount()
     ids = sorted(links)
@@ -437,6 +441,9 @@ def personal_queue(
             purpose=purpose,
             subject=template.subject,
             body=template.body,
+            language=language,
+            subject_other=other.subject if other else "",
+            body_other=other.body if other else "",
             audience=audience[:200],
             created_by=actor if getattr(actor, "pk", None) else None,
             created_at=now,

@@ -454,10 +454,14 @@ def personal_send(
     links: dict[int, str],
     audience: str,
     actor: Any = None,
+    language: str = "",
+    other_text: str = "",
 ) -> tuple[QueueCount, dict[int, int]]:
     """Queue one message per customer of ``links`` (customer id → that
     customer's own link, ``{{ survey_url }}`` in the template) and have the
     workers send them: the counts by outcome and each customer's message id.
+    ``template_text`` is in ``language``; ``other_text`` (optional) in the
+    other one: each customer gets the version in their language.
     The channel, purpose and template are checked first; nothing is queued
     when one is wrong (``ValidationFailed``). Consent, caps and quiet hours
     apply as to any message of that purpose."""
@@ -471,8 +475,15 @@ def personal_send(
     template = template_parse(
         template_text, needs_subject=channel == MessageChannel.EMAIL
     )
+    other = (
+        template_parse(other_text, needs_subject=channel == MessageChannel.EMAIL)
+        if other_text.strip()
+        else None
+    )
     sender_for(channel).close()  # set up? (raises when not)
-    channel_template_check(channel=channel, purpose=purpose, template=template)
+    for checked in (template, other):
+        if checked is not None:
+            channel_template_check(channel=channel, purpose=purpose, template=checked)
     if not links:
         return QueueCount(), {}
     with transaction.atomic():
@@ -483,6 +494,8 @@ def personal_send(
             links=links,
             audience=audience,
             actor=actor,
+            language=language,
+            other=other,
         )
         if count.queued:
             transaction.on_commit(messages_dispatch_soon)

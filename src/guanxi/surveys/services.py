@@ -222,13 +222,16 @@ def invitations_send(
             _("At most %(n)d customers are invited at once.") % {"n": SEND_MAX}
         )
     existing: dict[int, int | None] = {}
+    spoken: dict[int, str] = {}  # each customer's language ("": the default)
     for start in range(0, len(wanted), 1000):
-        existing.update(
+        for pk, manager_id, spoken_language in (
             customer_rows()
             .filter(pk__in=wanted[start : start + 1000])
-            .values_list("pk", "assigned_manager_id")
+            .values_list("pk", "assigned_manager_id", "language")
             .order_by()
-        )
+        ):
+            existing[pk] = manager_id
+            spoken[pk] = spoken_language or ""
     ids = [pk for pk in wanted if pk in existing]
     capped = _capped(ids, now)
     invite = [pk for pk in ids if pk not in capped]
@@ -236,7 +239,14 @@ def invitations_send(
     if dry_run or not invite:
         return count
     expires = now + dt.timedelta(days=int(settings.GUANXI_SURVEY_LINK_DAYS))
-    language = str(settings.LANGUAGE_CODE)
+    default = "en" if str(settings.LANGUAGE_CODE).startswith("en") else "zh-hans"
+    has_english = bool((survey.texts.get("en") or {}).get("invite_body"))
+
+    def language_of(pk: int) -> str:
+        # The customer's language when the survey has a text in it.
+        chosen = spoken.get(pk) or default
+        return "en" if chosen == "en" and has_english else "zh-hans"
+
     with transaction.atomic():
         rows = Invitation.objects.bulk_create(
             [
@@ -244,7 +254,7 @@ def invitations_send(
                     survey=survey,
                     customer_id=pk,
                     trigger=trigger,
-                    language=language,
+                    language=language_of(pk),
                     nonce=secrets.token_hex(8),
                     store=store[:64],
                     staff_id=staff_id if staff_id is not None else existing[pk],
@@ -270,7 +280,9 @@ def invitations_send(
         queued, messages = personal_send(
             channel=survey.channel,
             purpose=survey.purpose,
-            template_text=_template_text(survey, language),
+            template_text=_template_text(survey, "zh-hans"),
+            other_text=_template_text(survey, "en") if has_english else "",
+            language="zh-hans",
             links=links,
             audience=f"survey:{survey.kind}:{trigger}",
             actor=actor,

@@ -75,6 +75,27 @@ def test_an_invitation_goes_out_with_its_own_link_and_the_cap_holds(
     assert Invitation.objects.count() == 2  # a dry run writes nothing
 
 
+def test_each_customer_is_invited_in_their_own_language(
+    smtp: Any, customer_with_email: Any
+) -> None:
+    chinese = customer_with_email(language="zh-hans")
+    english = customer_with_email(language="en")
+    unset = customer_with_email()  # the business default: Chinese
+    count = invite_after("order_delivered", [chinese.pk, english.pk, unset.pk])
+    assert count.queued == 3
+    assert messages_dispatch() == {"sent": 3}
+    subjects = {m["To"]: str(m["Subject"]).strip() for m in smtp.received}
+    assert subjects == {
+        chinese.email: "想听听您的意见：您愿意推荐我们吗？",
+        english.email: "Your view: would you recommend us?",
+        unset.email: "想听听您的意见：您愿意推荐我们吗？",
+    }
+    languages = dict(Invitation.objects.values_list("customer_id", "language"))
+    assert languages == {chinese.pk: "zh-hans", english.pk: "en", unset.pk: "zh-hans"}
+    sent = dict(Message.objects.values_list("customer_id", "language"))
+    assert sent == {chinese.pk: "zh-hans", english.pk: "en", unset.pk: "zh-hans"}
+
+
 def test_a_detractor_opens_one_care_task_with_the_answer_as_reason(
     smtp: Any, customer_with_email: Any, users: dict[str, Any]
 ) -> None:
