@@ -75,6 +75,8 @@ class KeyRotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key_id}".strip()
+
+
 class ApiToken(models.Model):
     """A person's REST API token, kept as a SHA-256 digest of its key: the
     key is shown once, when it is made, and the database holds nothing that

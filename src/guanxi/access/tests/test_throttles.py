@@ -100,6 +100,7 @@ def _api_views() -> list[tuple[str, Any]]:
 #: API views that list without cursor pages, and what bounds them.
 UNPAGED = {
     "RunViewSet": "the latest 100 runs",
+    "SurveyViewSet": "one survey per kind (four)",
 }
 
 

@@ -43,8 +43,9 @@ def test_customer_detail_page(
     # customer's recorded changes, messages and their events, and for roles
     # that assign the account managers to choose from, and the view's audit
     # event; the customer's coupons (their card, their timeline) and the
-    # suggested products (one query each)
-    with django_assert_num_queries(18 + (role == "admin")):
+    # suggested products (one query each); the journeys' enrolments and steps
+    # on the timeline (two)
+    with django_assert_num_queries(20 + (role == "admin")):
         html = client.get(url).content.decode()
     assert html.count('<span class="when">') == 2
 
@@ -83,8 +84,9 @@ def test_customer_detail_page_with_scores(
     # them (tags.templatetags.tag_panel), recorded changes, messages and
     # their events, and for roles that assign the account managers to choose
     # from, and the view's audit event
-    # + 3: the coupons card, the coupons on the timeline, the suggestions.
-    with django_assert_num_queries(20 + (role == "admin")):
+    # + 3: the coupons card, the coupons on the timeline, the suggestions;
+    # + 2: the journeys' enrolments and steps on the timeline.
+    with django_assert_num_queries(22 + (role == "admin")):
         html = client.get(url).content.decode()
     assert html.count('<li class="event-') == 20  # one page
     assert html.count('class="event-stage"') == 9

@@ -270,8 +270,9 @@ def test_detail_timeline_pages_with_htmx(
     client = client_for("admin")
     # 12, and since issue 14 the recorded changes and the managers to assign,
     # since the outbox the customer's messages and their events, since coupons
-    # the customer's coupons (card and timeline) and the suggested products
-    with django_assert_max_num_queries(19):
+    # the customer's coupons (card and timeline) and the suggested products,
+    # since journeys their enrolments and steps
+    with django_assert_max_num_queries(21):
         page1 = client.get(detail(customer)).content.decode()
     assert page1.count('<span class="when">') == 20
     # The world's order (October) is the newest event, then the calls and orders.

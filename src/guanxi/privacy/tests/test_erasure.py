@@ -56,8 +56,13 @@ def test_erasure_keeps_orders_and_removes_every_marker(canary: Any) -> None:
     cid = canary.customer.pk
     before = _order_figures()
     lines_before = OrderLine.objects.count()
-    # The scan can find a marker: the interaction's note is in the clear.
-    assert _tables_holding(CANARIES["note"]) == ["customers_interaction.note"]
+    # The scan can find a marker (personal fields and notes are encrypted, so
+    # the proof is a tag's name, which is stored in the clear), and no
+    # personal marker is in the clear even before the erasure.
+    Tag.objects.create(name="Canaryprobe")
+    assert _tables_holding("Canaryprobe") == ["customers_tag.name"]
+    for marker in TEXT_CANARIES:
+        assert _tables_holding(marker) == [], marker
 
     result = customer_erase(customer_id=cid, actor=None, via="cli")
 
@@ -122,9 +127,12 @@ def _database_bytes(target: Path) -> bytes:
 def test_no_marker_in_the_database_after_erasure(tmp_path: Path) -> None:
     from guanxi.privacy.services import customer_erase
 
+    from guanxi.customers.models import Tag
+
     canary = make_canary()
+    Tag.objects.create(name="Canaryprobe")  # stored in the clear
     before = _database_bytes(tmp_path / "before.sqlite3")
-    assert CANARIES["note"].encode() in before  # the scan can see a marker
+    assert b"Canaryprobe" in before  # the scan can see a marker
     customer_erase(customer_id=canary.customer.pk, actor=None, via="cli")
     after = _database_bytes(tmp_path / "after.sqlite3")
     for marker in TEXT_CANARIES:
@@ -164,20 +172,19 @@ def test_an_erased_person_cannot_be_created_again(canary: Any) -> None:
 def test_the_api_refuses_an_erased_person(
     world: Any, canary: Any, client_for: Any
 ) -> None:
-    from rest_framework.authtoken.models import Token
-
+    from guanxi.access.tests.factories import api_token_for
     from guanxi.customers.models import Customer
     from guanxi.privacy.services import customer_erase
 
     customer_erase(customer_id=canary.customer.pk, actor=None, via="cli")
     count = Customer.objects.count()
-    token, _ = Token.objects.get_or_create(user=world.users["admin"])
+    token = api_token_for(world.users["admin"])
     client = client_for("anonymous")
     response = client.post(
         "/api/v1/customers/",
         data=json.dumps({"name": "Again", "phone": "+86 139 1234 5678"}),
         content_type="application/json",
-        headers={"Authorization": f"Token {token.key}", "Accept-Language": "en"},
+        headers={"Authorization": f"Token {token}", "Accept-Language": "en"},
     )
     assert response.status_code == 400, response.content
     assert "this person's data was erased at their request" in response.content.decode()

@@ -48,7 +48,7 @@ def test_a_host_not_allowed_gets_the_apps_400_page(
 def test_the_400_page_for_other_bad_requests(world: World) -> None:
     # Django refuses a request with too many form fields as a SuspiciousOperation.
     client = make_client(headers={"Accept-Language": "en"})
-    body = "&".join(f"f{i}=1" for i in range(1100))
+    body = "&".join(f"f{i}=1" for i in range(1200))
     response = client.post(
         "/login/", body, content_type="application/x-www-form-urlencoded"
     )
