@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from guanxi.access.policies import policy_for
+from guanxi.access.policies import manager_scope_field, policy_for
 from guanxi.access.selectors import staff_language, staff_round_robin
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.core.ratelimit import rate_limit_take
@@ -54,6 +54,10 @@ from guanxi.feedback.selectors import (
 from guanxi.feedback.words import progress_notice
 from guanxi.messaging.choices import MessageChannel
 from guanxi.messaging.services import StaffMailer, service_message_queue
+
+#: The customer's account manager, read with an interaction (the scope rule's
+#: field, named by access).
+_MANAGER = manager_scope_field(via="customer")
 
 __all__ = [
     "closing_day_add",
@@ -446,7 +450,7 @@ def tickets_from_interactions(*, customer_ids: Iterable[int]) -> int:
                 "kind",
                 "note",
                 "occurred_at",
-                "customer__assigned_manager_id",
+                _MANAGER,
             )
         )
         if not rows:
@@ -456,7 +460,7 @@ def tickets_from_interactions(*, customer_ids: Iterable[int]) -> int:
                 [
                     {
                         "customer_id": r["customer_id"],
-                        "manager_id": r["customer__assigned_manager_id"],
+                        "manager_id": r[_MANAGER],
                         "category": INTERACTION_CATEGORY[r["kind"]],
                         "channel": Channel.IMPORT,
                         "priority": Priority.NORMAL,

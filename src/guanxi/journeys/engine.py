@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from guanxi.access.policies import manager_scope_field
 from guanxi.care.services import journey_tasks_create
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.selectors import customer_has_tag, customer_rows, tag_by_name
@@ -294,7 +295,7 @@ def condition_q(step: dict[str, Any]) -> Q:
     """The enrolments for which a condition step holds, as a filter."""
     name, op, value = step["field"], step["op"], step["value"]
     if name == "has_manager":
-        return Q(customer__assigned_manager__isnull=not value)
+        return Q(**{f"{manager_scope_field(via='customer')}__isnull": not value})
     if name in PROFILE_FIELDS:
         return _compare(f"customer__{name}", op, value)
     if name == "purchased_since_entry":

@@ -37,6 +37,7 @@ def test_missing_key_is_an_error(settings) -> None:  # type: ignore[no-untyped-d
     token = encrypt("x", context="c")
     settings.GUANXI_ENCRYPTION_KEYS = {"k9": b"\x02" * 32}
     settings.GUANXI_ENCRYPTION_KEY_ID = "k9"
+    settings.GUANXI_KEY_FILE = ""  # nor in a key file read again
     with pytest.raises(DecryptionError) as err:
         decrypt(token, context="c")
     assert (
