@@ -125,9 +125,8 @@ def _database_bytes(target: Path) -> bytes:
 
 @pytest.mark.django_db(transaction=True)
 def test_no_marker_in_the_database_after_erasure(tmp_path: Path) -> None:
-    from guanxi.privacy.services import customer_erase
-
     from guanxi.customers.models import Tag
+    from guanxi.privacy.services import customer_erase
 
     canary = make_canary()
     Tag.objects.create(name="Canaryprobe")  # stored in the clear
