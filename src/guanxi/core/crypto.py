@@ -98,13 +98,17 @@ def _forget_keys(*, setting: str, **kwargs: Any) -> None:
 def parse_key_list(text: str) -> dict[str, bytes]:
     """Parse ``"k2=<base64>,k1=<base64>"`` into ``{"k2": b"...", "k1": b"..."}``."""
     keys: dict[str, bytes] = {}
-    for item in text.split(","):
+    for number, item in enumerate(text.split(","), 1):
         item = item.strip()
         if not item:
             continue
         kid, sep, encoded = item.partition("=")
         if not sep or not kid:
-            raise ValueError(f"encryption key entry {item[:8]!r}… is not KEY_ID=BASE64")
+            # Never any of the entry itself: it may be the key.
+            raise ValueError(
+                f"encryption key entry {number} is not KEY_ID=BASE64 "
+                "(e.g. k1=… — an '=' between the id and the key)"
+            )
         raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         if len(raw) not in (16, 24, 32):
             raise ValueError(

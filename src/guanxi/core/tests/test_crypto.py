@@ -83,3 +83,16 @@ def test_encrypt_many_is_encrypt_for_a_list() -> None:
     assert first.split(":")[:2] == encrypt("x", context="c").split(":")[:2]
     with pytest.raises(DecryptionError):
         decrypt(first, context="customers.Customer.phone")
+
+
+def test_a_malformed_key_entry_is_named_by_position_never_quoted() -> None:
+    from guanxi.core.crypto import parse_key_list
+
+    secret = "USG4bWFkZS11cC1rZXktbWF0ZXJpYWwtMzItYnl0ZXM"
+    with pytest.raises(ValueError) as err:
+        parse_key_list(f"k2={secret},k1:{secret}")
+    assert str(err.value) == (
+        "encryption key entry 2 is not KEY_ID=BASE64 "
+        "(e.g. k1=… — an '=' between the id and the key)"
+    )
+    assert "USG4" not in str(err.value) and "k1:" not in str(err.value)
