@@ -383,34 +383,47 @@ def broadcast_queue(
                     now=now,
                 )
             return broadcast, _counted(broadcast)
-        cause = str(broadcast)
         for chunk in _settled(customers, channel=channel, purpose=purpose, ids=ids):
-            messages = []
-            for row, reason in chunk:
-                if reason:
-                    count.suppressed[reason] = count.suppressed.get(reason, 0) + 1
-                else:
-                    count.queued += 1
-                messages.append(
-                    Message(
-                        cause=cause,
-                        broadcast=broadcast,
-                        customer_id=row["pk"],
-                        channel=channel,
-                        purpose=purpose,
-                        idempotency_key=idempotency_key(
-                            cause=cause, customer_id=row["pk"], channel=channel
-                        ),
-                        status=MessageStatus.SUPPRESSED
-                        if reason
-                        else MessageStatus.QUEUED,
-                        reason=reason,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                )
-            Message.objects.bulk_create(messages, batch_size=1000)
+            _messages_write(chunk, broadcast=broadcast, count=count, now=now)
     return broadcast, count
+
+
+def _messages_write(
+    chunk: Any,
+    *,
+    broadcast: Broadcast,
+    count: QueueCount,
+    now: dt.datetime,
+    links: dict[int, str] | None = None,
+) -> None:
+    """Write one message of ``broadcast`` per settled ``(row, reason)`` of
+    ``chunk`` (queued, or suppressed with its reason), counted in ``count``;
+    ``links``: each customer's own link (``{{ survey_url }}``)."""
+    cause = str(broadcast)
+    messages = []
+    for row, reason in chunk:
+        if reason:
+            count.suppressed[reason] = count.suppressed.get(reason, 0) + 1
+        else:
+            count.queued += 1
+        messages.append(
+            Message(
+                cause=cause,
+                broadcast=broadcast,
+                customer_id=row["pk"],
+                channel=broadcast.channel,
+                purpose=broadcast.purpose,
+                idempotency_key=idempotency_key(
+                    cause=cause, customer_id=row["pk"], channel=broadcast.channel
+                ),
+                status=MessageStatus.SUPPRESSED if reason else MessageStatus.QUEUED,
+                reason=reason,
+                link=links[row["pk"]] if links is not None else "",
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    Message.objects.bulk_create(messages, batch_size=1000)
 
 
 def personal_queue(
@@ -448,35 +461,11 @@ def personal_queue(
             created_by=actor if getattr(actor, "pk", None) else None,
             created_at=now,
         )
-        cause = str(broadcast)
         customers = customer_rows()
         for chunk in _settled(customers, channel=channel, purpose=purpose, ids=ids):
-            messages = []
-            for row, reason in chunk:
-                if reason:
-                    count.suppressed[reason] = count.suppressed.get(reason, 0) + 1
-                else:
-                    count.queued += 1
-                messages.append(
-                    Message(
-                        cause=cause,
-                        broadcast=broadcast,
-                        customer_id=row["pk"],
-                        channel=channel,
-                        purpose=purpose,
-                        idempotency_key=idempotency_key(
-                            cause=cause, customer_id=row["pk"], channel=channel
-                        ),
-                        status=MessageStatus.SUPPRESSED
-                        if reason
-                        else MessageStatus.QUEUED,
-                        reason=reason,
-                        link=links[row["pk"]],
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                )
-            Message.objects.bulk_create(messages, batch_size=1000)
+            _messages_write(
+                chunk, broadcast=broadcast, count=count, now=now, links=links
+            )
         made.update(
             Message.objects.filter(broadcast=broadcast).values_list("customer_id", "pk")
         )
