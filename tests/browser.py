@@ -15,6 +15,10 @@ from typing import Any
 
 import pytest
 
+# What a test waits for after an htmx swap: htmx wires up swapped-in content
+# when it settles, so the next interaction comes after this holds.
+SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -58,3 +62,20 @@ def chromium_page(*, timeout_ms: int, **context_options: Any) -> Iterator[Any]:
             # own (it was left open before); without this PostgreSQL refuses to
             # drop the test database at the end of the run.
             connections.close_all()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Saves the page as ``name``.png when GUANXI_SCREENSHOTS names a folder
+    (how screens are looked at after a change); does nothing otherwise."""
+    folder = os.environ.get("GUANXI_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
+def fits_width(page: Any) -> bool:
+    """True when the page does not scroll sideways (checked at 390 px)."""
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )

@@ -21,7 +21,6 @@ from guanxi.access.models import StaffProfile
 
 pytestmark = [pytest.mark.browser]
 
-SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
 
 TEXTS = {
     "en-US": {

@@ -4,12 +4,11 @@ message, and exports the events as CSV (the export then in the log)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import SETTLED, chromium_page, fits_width, screenshot
 
 from guanxi.access.choices import Role
 from guanxi.audit.choices import AuditAction
@@ -19,7 +18,6 @@ from guanxi.audit.services import record
 pytestmark = [pytest.mark.browser]
 
 PASSWORD = "audit-7-pass"
-SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
 TEXTS = {
     "en": {
         "locale": "en-US",
@@ -36,20 +34,6 @@ TEXTS = {
         "link": "审计日志",
     },
 }
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -96,8 +80,8 @@ def test_an_admin_searches_and_exports_the_log(
         page.goto(f"{base}/audit/")
         assert page.locator("tr[data-event]").count() == 3
         assert texts["viewed"] in page.inner_text("#audit-results")
-        assert _fits(page)
-        _shot(page, f"audit-{language}-{width}")
+        assert fits_width(page)
+        screenshot(page, f"audit-{language}-{width}")
 
         page.fill("#id_customer", "41")
         page.click("form.filters button[type=submit]")
@@ -111,8 +95,8 @@ def test_an_admin_searches_and_exports_the_log(
         page.wait_for_function(SETTLED)
         assert page.inner_text("#audit-error") == texts["nobody"]
         assert page.locator("tr[data-event]").count() == 0
-        assert _fits(page)
-        _shot(page, f"audit-error-{language}-{width}")
+        assert fits_width(page)
+        screenshot(page, f"audit-error-{language}-{width}")
 
         page.fill("#id_person", "xiaoli")
         page.click("form.filters button[type=submit]")

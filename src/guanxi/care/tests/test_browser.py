@@ -5,13 +5,12 @@ at a phone's 390 px."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from tests.access import build_world
-from tests.browser import chromium_page
+from tests.browser import SETTLED, chromium_page, fits_width, screenshot
 
 from guanxi.care.models import CareTask
 from guanxi.care.services import warnings_evaluate
@@ -22,7 +21,6 @@ pytestmark = [pytest.mark.browser]
 
 PASSWORD = "longjing-7-pass"
 DAY = dt.date(2026, 11, 20)
-SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
 
 
 @pytest.fixture
@@ -47,20 +45,6 @@ def _warned_world() -> Any:
     make_run(DAY)
     warnings_evaluate(as_of=DAY)
     return world
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 @pytest.mark.parametrize("browser_page", [1280, 390], indirect=True)
@@ -90,8 +74,8 @@ def test_the_inbox_closes_a_task_in_both_languages(
     assert "Call from the account manager" in text
     # The other manager's customer is not here.
     assert page.locator("ol.tasks > li").count() == 1
-    assert _fits(page)
-    _shot(page, f"inbox-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"inbox-en-{width}")
 
     page.fill(f"{card} textarea[name=note]", "Busy this month.")
     page.click(f"{card} button[type=submit]")
@@ -108,8 +92,8 @@ def test_the_inbox_closes_a_task_in_both_languages(
         "您好,最近没看到您来购物,是产品哪里不满意吗?我们想听听您的意见。"
         in page.inner_text(card)
     )
-    assert _fits(page)
-    _shot(page, f"inbox-zh-{width}")
+    assert fits_width(page)
+    screenshot(page, f"inbox-zh-{width}")
     page.click(f"{card} button[type=submit]")
     page.wait_for_function(SETTLED)
     assert "请选择结果：已联系上或未联系上。" in page.inner_text(card)
@@ -132,7 +116,7 @@ def test_the_inbox_closes_a_task_in_both_languages(
         entry.note
         == "关怀任务已关闭：已联系上。\n离开原因：价格。\n已提供的措施：优惠券。\n下周再来。"
     )
-    _shot(page, f"inbox-closed-zh-{width}")
+    screenshot(page, f"inbox-closed-zh-{width}")
     assert errors == []
 
 
@@ -192,8 +176,8 @@ def test_the_win_back_report_in_both_languages(
     assert "Price" in page.inner_text("#table-reason")
     assert page.locator("#chart-signal svg").count() == 1
     assert page.locator("#chart-person svg").count() == 1
-    assert _fits(page)
-    _shot(page, f"report-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"report-en-{width}")
 
     page.click("button[lang=zh-hans]")
     page.wait_for_load_state()
@@ -201,8 +185,8 @@ def test_the_win_back_report_in_both_languages(
     assert page.inner_text("#stat-median") == "5.0 小时"
     assert "价格" in page.inner_text("#table-reason")
     assert page.locator("#chart-signal svg").count() == 1
-    assert _fits(page)
-    _shot(page, f"report-zh-{width}")
+    assert fits_width(page)
+    screenshot(page, f"report-zh-{width}")
 
     page.fill("#report-start", "2026-12-01")
     page.click("#report-filter button[type=submit]")
@@ -228,8 +212,8 @@ def test_operations_tick_off_their_checklist(
     page.wait_for_url(f"{live_server.url}/care/today/")
     assert page.locator("#care-checklist > li").count() == 2
     assert page.locator("#care-tasks").count() == 0
-    assert _fits(page)
-    _shot(page, f"checklist-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"checklist-en-{width}")
     item = ChecklistTask.objects.get(
         owner=world.users["operations"], item="care_messages"
     )
@@ -240,5 +224,5 @@ def test_operations_tick_off_their_checklist(
     page.click("button[lang=zh-hans]")
     page.wait_for_load_state()
     assert "举办客户活动" in page.inner_text("#care-checklist")
-    assert _fits(page)
-    _shot(page, f"checklist-zh-{width}")
+    assert fits_width(page)
+    screenshot(page, f"checklist-zh-{width}")

@@ -4,13 +4,12 @@ at a phone's 390 px (no sideways scrolling)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from tests.access import build_world
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.care.models import CareSettings, QuadrantThresholds
 
@@ -29,20 +28,6 @@ def browser_page(request: Any) -> Iterator[Any]:
         viewport={"width": width, "height": 900},
     ) as page:
         yield page
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 @pytest.mark.parametrize("browser_page", [1280, 390], indirect=True)
@@ -64,8 +49,8 @@ def test_the_settings_page_refuses_then_saves(
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/care/settings/")
     assert page.inner_text("h1") == "Care settings"
-    assert _fits(page)
-    _shot(page, f"care-settings-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"care-settings-en-{width}")
 
     page.click("#quadrant-star summary")
     page.fill("#id_star-no_purchase_days", "14")
@@ -81,8 +66,8 @@ def test_the_settings_page_refuses_then_saves(
     )
     assert page.input_value("#id_star-no_purchase_days") == "14"
     assert not QuadrantThresholds.objects.exists()
-    assert _fits(page)
-    _shot(page, f"care-settings-refused-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"care-settings-refused-en-{width}")
 
     page.click("button[lang=zh-hans]")
     page.wait_for_load_state()
@@ -97,6 +82,6 @@ def test_the_settings_page_refuses_then_saves(
     assert QuadrantThresholds.objects.get(quadrant="star").no_purchase_days == 14
     assert CareSettings.objects.get(pk=1).plan_steps == 3
     assert "14" in page.inner_text(".settings-changes")
-    assert _fits(page)
-    _shot(page, f"care-settings-saved-zh-{width}")
+    assert fits_width(page)
+    screenshot(page, f"care-settings-saved-zh-{width}")
     assert errors == []

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import SETTLED, chromium_page
 
 from guanxi.access.choices import Role
 from guanxi.commerce.models import Order
@@ -18,7 +18,6 @@ from guanxi.customers.models import Customer
 
 pytestmark = [pytest.mark.browser]
 
-SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
 NO_SIDEWAYS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 TEXTS = {"en-US": "2 orders", "zh-CN": "2 个订单"}
 

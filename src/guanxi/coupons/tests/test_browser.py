@@ -5,11 +5,10 @@ the coupon to it, and finds the code on the customer's page."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.access.choices import Role
 from guanxi.coupons.models import IssuedCoupon
@@ -38,20 +37,6 @@ TEXTS = {
         "card": "优惠券",
     },
 }
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -101,8 +86,8 @@ def test_operations_define_and_issue_a_coupon(
         page.click("#save-coupon")
         page.wait_for_selector("#error-slug")
         assert page.inner_text("#error-slug") == texts["slug_error"]
-        assert _fits(page)
-        _shot(page, f"coupon-form-{language}-{width}")
+        assert fits_width(page)
+        screenshot(page, f"coupon-form-{language}-{width}")
         page.fill("#id_slug", "vip-200")
         page.click("#save-coupon")
         page.wait_for_url(f"{base}/coupons/*/")
@@ -117,15 +102,15 @@ def test_operations_define_and_issue_a_coupon(
         page.wait_for_selector(f"text={texts['issued']}")
         code = IssuedCoupon.objects.get(customer=customer).code
         assert code in page.inner_text("#issued")
-        assert _fits(page)
-        _shot(page, f"coupon-detail-{language}-{width}")
+        assert fits_width(page)
+        screenshot(page, f"coupon-detail-{language}-{width}")
         page.goto(f"{base}/coupons/")
         assert texts["name"] in page.inner_text("#coupon-vip-200")
-        assert _fits(page)
-        _shot(page, f"coupon-list-{language}-{width}")
+        assert fits_width(page)
+        screenshot(page, f"coupon-list-{language}-{width}")
         page.goto(f"{base}/customers/{customer.pk}/")
         card = page.inner_text("#coupons-card")
         assert texts["card"] in card and code in card
-        assert _fits(page)
-        _shot(page, f"coupon-customer-{language}-{width}")
+        assert fits_width(page)
+        screenshot(page, f"coupon-customer-{language}-{width}")
         assert errors == []

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import SETTLED, chromium_page
 
 from guanxi.access.choices import Role
 from guanxi.customers.models import Customer, CustomerTag, Tag
@@ -18,7 +18,6 @@ from guanxi.customers.services import customer_apply_contact
 
 pytestmark = [pytest.mark.browser]
 
-SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
 NO_SIDEWAYS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 TEXTS = {
     "en-US": {

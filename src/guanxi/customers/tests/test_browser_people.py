@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import SETTLED, chromium_page
 
 from guanxi.access.choices import Role
 from guanxi.customers.models import Customer, CustomerChange, Interaction
@@ -42,7 +42,6 @@ SIZES = {
     "desktop": {"width": 1280, "height": 900},
     "phone": {"width": 390, "height": 844},
 }
-SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
 # htmx has wired up the phone field (its "input changed" trigger remembers the
 # value it saw then: a value typed before that is not a change).
 PHONE_WIRED = (

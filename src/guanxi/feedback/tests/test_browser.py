@@ -4,13 +4,12 @@ solved (a desktop), the customer confirms it; in both languages."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from tests.access import build_world
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.feedback.links import form_token
 from guanxi.feedback.models import Ticket
@@ -52,20 +51,6 @@ def browser(request: Any) -> Iterator[Any]:
         yield page, language
 
 
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
-
-
 @pytest.mark.parametrize("browser", ["en", "zh-hans"], indirect=True)
 def test_complaint_filed_replied_and_confirmed(
     live_server: Any, transactional_db: Any, browser: Any
@@ -83,8 +68,8 @@ def test_complaint_filed_replied_and_confirmed(
     token = form_token(customer_id=world.own_customer.pk)
     page.goto(f"{live_server.url}/f/{token}/")
     assert page.inner_text("h1") == words["form"]
-    assert _fits(page)
-    _shot(page, f"feedback-form-{language}-390")
+    assert fits_width(page)
+    screenshot(page, f"feedback-form-{language}-390")
     page.check("input[name=category][value=complaint]")
     page.fill("#id_text", "快递三天还没到 <b>急</b>")
     page.click("#feedback-send")
@@ -102,7 +87,7 @@ def test_complaint_filed_replied_and_confirmed(
     page.click("button.primary")
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/feedback/")
-    _shot(page, f"feedback-inbox-{language}-1280")
+    screenshot(page, f"feedback-inbox-{language}-1280")
     page.click(f"tr[data-ticket='{ticket.pk}'] a")
     page.wait_for_url(f"{live_server.url}/feedback/{ticket.pk}/")
     page.click("button[data-template=apology]")
@@ -114,12 +99,12 @@ def test_complaint_filed_replied_and_confirmed(
     page.click("#status-save")
     page.wait_for_url(f"{live_server.url}/feedback/{ticket.pk}/")
     assert page.inner_text("#ticket-status") == words["solved"]
-    assert _fits(page)
-    _shot(page, f"feedback-ticket-{language}-1280")
+    assert fits_width(page)
+    screenshot(page, f"feedback-ticket-{language}-1280")
     page.goto(f"{live_server.url}/feedback/report/")
     page.wait_for_selector("#chart-category svg")
     assert page.inner_text("#stat-opened") == "1"
-    _shot(page, f"feedback-report-{language}-1280")
+    screenshot(page, f"feedback-report-{language}-1280")
 
     # The customer confirms on their phone.
     page.set_viewport_size({"width": 390, "height": 844})
@@ -130,8 +115,8 @@ def test_complaint_filed_replied_and_confirmed(
     page.wait_for_url(customer_url)
     assert page.inner_text("#public-status") == words["confirmed"]
     assert page.inner_text("#public-ended") == words["closed"]
-    assert _fits(page)
-    _shot(page, f"feedback-confirmed-{language}-390")
+    assert fits_width(page)
+    screenshot(page, f"feedback-confirmed-{language}-390")
     stored = Ticket.objects.get(pk=ticket.pk)
     assert stored.status == "confirmed"
     assert stored.first_reply_at is not None

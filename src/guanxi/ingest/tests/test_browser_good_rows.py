@@ -20,7 +20,6 @@ from guanxi.commerce.models import Order
 
 pytestmark = [pytest.mark.browser]
 
-SETTLED = "() => !document.querySelector('.htmx-added, .htmx-request, .htmx-settling')"
 CSV = (
     "订单号,下单时间,金额,手机号\n"
     "A-1,2024-01-05,88,13800138000\n"

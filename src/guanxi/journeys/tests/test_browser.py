@@ -4,12 +4,11 @@ who is at which step."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.access.choices import Role
 
@@ -28,20 +27,6 @@ def browser_page(request: Any) -> Iterator[Any]:
         viewport={"width": width, "height": 900},
     ) as page:
         yield page
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 @pytest.mark.parametrize("browser_page", [1280, 390], indirect=True)
@@ -69,8 +54,8 @@ def test_an_admin_switches_on_a_playbook_and_sees_it_run(
     page.click("#add-playbooks")
     page.wait_for_url(f"{live_server.url}/journeys/")
     assert "Welcome on sign-up" in page.inner_text("#journey-list")
-    assert _fits(page)
-    _shot(page, f"journeys-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"journeys-en-{width}")
 
     page.click("a[href='/journeys/welcome/']")
     page.wait_for_url(f"{live_server.url}/journeys/welcome/")
@@ -87,8 +72,8 @@ def test_an_admin_switches_on_a_playbook_and_sees_it_run(
     page.wait_for_url(f"{live_server.url}/journeys/welcome/dry-run/")
     assert page.inner_text("#dry-enter") == "1"
     assert page.inner_text("#dry-sample") == f"#{customer.pk}"
-    assert _fits(page)
-    _shot(page, f"journey-dry-run-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"journey-dry-run-en-{width}")
 
     journeys_run()
     page.goto(f"{live_server.url}/journeys/welcome/")
@@ -96,17 +81,17 @@ def test_an_admin_switches_on_a_playbook_and_sees_it_run(
     assert "Send the template journey-welcome" in flow
     assert "Add the tag 新人" in flow
     assert f"#{customer.pk}" in page.inner_text("#journey-recent")
-    assert _fits(page)
-    _shot(page, f"journey-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"journey-en-{width}")
 
     page.click("button[lang=zh-hans]")
     page.wait_for_load_state()
     assert page.inner_text("h1") == "新客欢迎"
     assert "触发：新建客户" in page.inner_text("#journey-trigger")
     assert "添加标签 新人" in page.inner_text("#journey-flow")
-    assert _fits(page)
-    _shot(page, f"journey-zh-{width}")
+    assert fits_width(page)
+    screenshot(page, f"journey-zh-{width}")
     page.goto(f"{live_server.url}/journeys/")
     assert "新客欢迎" in page.inner_text("#journey-list")
-    _shot(page, f"journeys-zh-{width}")
+    screenshot(page, f"journeys-zh-{width}")
     assert errors == []

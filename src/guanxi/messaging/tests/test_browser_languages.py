@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.access.choices import Role
 from guanxi.customers.models import Customer
@@ -70,20 +70,6 @@ def _shows(page: Any, selector: str, text: str) -> None:
     )
 
 
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
-
-
 def test_language_on_the_form_and_sending_to_the_ticked(
     live_server: Any,
     transactional_db: Any,
@@ -125,14 +111,14 @@ def test_language_on_the_form_and_sending_to_the_ticked(
     _settled(page)
     page.select_option("#id_language", "en")
     page.fill("#id_time_zone", "europe/berlin")
-    assert _fits(page), f"the form scrolls sideways at {width} px"
-    _shot(page, f"customer-form-language-{language}-{width}")
+    assert fits_width(page), f"the form scrolls sideways at {width} px"
+    screenshot(page, f"customer-form-language-{language}-{width}")
     page.click("#save-customer")
     page.wait_for_url(f"{live_server.url}/customers/{anna.pk}/")
     assert page.inner_text("#customer-language") == texts["english"]
     assert page.inner_text("#customer-time-zone") == "Europe/Berlin"
-    assert _fits(page), f"the profile scrolls sideways at {width} px"
-    _shot(page, f"customer-profile-language-{language}-{width}")
+    assert fits_width(page), f"the profile scrolls sideways at {width} px"
+    screenshot(page, f"customer-profile-language-{language}-{width}")
     anna.refresh_from_db()
     assert (anna.language, anna.time_zone) == ("en", "Europe/Berlin")
 
@@ -150,13 +136,13 @@ def test_language_on_the_form_and_sending_to_the_ticked(
     _settled(page)
     for code in ("zh-hans", "en"):
         assert texts["one"] in page.inner_text(f"article[data-language='{code}'] h3")
-    assert _fits(page), f"the send screen scrolls sideways at {width} px"
-    _shot(page, f"send-ticked-{language}-{width}")
+    assert fits_width(page), f"the send screen scrolls sideways at {width} px"
+    screenshot(page, f"send-ticked-{language}-{width}")
     page.click("#review-send")
     page.wait_for_selector("#confirm-send")
     assert page.inner_text("#confirm-send") == texts["queue"]
-    assert _fits(page), f"the confirmation scrolls sideways at {width} px"
-    _shot(page, f"send-ticked-confirm-{language}-{width}")
+    assert fits_width(page), f"the confirmation scrolls sideways at {width} px"
+    screenshot(page, f"send-ticked-confirm-{language}-{width}")
     page.click("#confirm-send")
     page.wait_for_url(f"{live_server.url}/messages/send/")
     _shows(page, ".messages", texts["done"])

@@ -6,12 +6,11 @@ why, then reaches the confirmation and queues."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.access.choices import Role
 from guanxi.messaging.models import Broadcast, Template
@@ -64,20 +63,6 @@ def _shows(page: Any, selector: str, text: str) -> None:
         arg=[selector, text],
         polling=100,
     )
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 def test_write_preview_and_send_a_template(
@@ -139,8 +124,8 @@ def test_write_preview_and_send_a_template(
     assert "Dear 王芳,\nthe spring tea is in 杭州." in page.inner_text(
         "article[data-language='en']"
     )
-    assert _fits(page), f"the editor scrolls sideways at {width} px"
-    _shot(page, f"template-editor-{language}-{width}")
+    assert fits_width(page), f"the editor scrolls sideways at {width} px"
+    screenshot(page, f"template-editor-{language}-{width}")
 
     page.click("#save-template")
     saved = Template.objects.get(name="春茶 spring tea")
@@ -154,14 +139,14 @@ def test_write_preview_and_send_a_template(
     _settled(page)
     assert page.inner_text("#count-suppressed .n") == "2"
     assert texts["no_consent"] in page.inner_text("#send-counts")
-    assert _fits(page), f"the send screen scrolls sideways at {width} px"
-    _shot(page, f"send-{language}-{width}")
+    assert fits_width(page), f"the send screen scrolls sideways at {width} px"
+    screenshot(page, f"send-{language}-{width}")
 
     page.click("#review-send")
     page.wait_for_selector("#confirm-send")
     assert page.inner_text("#confirm-send") == texts["queue"]
-    assert _fits(page), f"the confirmation scrolls sideways at {width} px"
-    _shot(page, f"send-confirm-{language}-{width}")
+    assert fits_width(page), f"the confirmation scrolls sideways at {width} px"
+    screenshot(page, f"send-confirm-{language}-{width}")
     assert Broadcast.objects.count() == 0
 
     page.click("#confirm-send")

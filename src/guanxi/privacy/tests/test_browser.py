@@ -6,12 +6,11 @@ the customer); a bad customer number gets its message."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.access.choices import Role
 from guanxi.privacy.tests.conftest import make_canary
@@ -35,20 +34,6 @@ TEXTS = {
         "done": "已完成",
     },
 }
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -106,8 +91,8 @@ def test_an_admin_answers_an_access_and_an_erasure_request(
         data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
         assert data["customer"] == cid
         assert len(data["records"]["commerce.Order"]) == 2
-        assert _fits(page)
-        _shot(page, f"privacy-{language}-{width}")
+        assert fits_width(page)
+        screenshot(page, f"privacy-{language}-{width}")
 
         page.select_option("#id_kind", "erasure")
         page.fill("#id_customer", str(cid))
@@ -119,7 +104,7 @@ def test_an_admin_answers_an_access_and_an_erasure_request(
         page.wait_for_selector("#privacy-error")
         assert page.inner_text("#privacy-error") == texts["confirm"]
         assert Customer.objects.filter(pk=cid).exists()
-        _shot(page, f"privacy-confirm-{language}-{width}")
+        screenshot(page, f"privacy-confirm-{language}-{width}")
 
         page.goto(f"{base}/privacy/")
         row = page.locator(f"tr[data-request='{erasure.pk}']")
@@ -127,8 +112,8 @@ def test_an_admin_answers_an_access_and_an_erasure_request(
         row.locator("button[value=done]").click()
         page.wait_for_url(f"{base}/privacy/")
         assert texts["done"] in page.inner_text(f"tr[data-request='{erasure.pk}']")
-        assert _fits(page)
-        _shot(page, f"privacy-done-{language}-{width}")
+        assert fits_width(page)
+        screenshot(page, f"privacy-done-{language}-{width}")
         assert errors == []
     assert not Customer.objects.filter(pk=cid).exists()
     erasure.refresh_from_db()

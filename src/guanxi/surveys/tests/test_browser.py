@@ -6,14 +6,13 @@ survey page fits a phone too."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from tests.access import build_world
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.care.models import CareTask
 from guanxi.surveys.links import survey_token
@@ -33,20 +32,6 @@ def phone_page(request: Any) -> Iterator[Any]:
         viewport={"width": width, "height": 844},
     ) as page:
         yield page
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 def _surveys() -> None:
@@ -85,8 +70,8 @@ def test_customers_answer_on_a_phone_in_both_languages(
     # In Chinese, the invitation's language: a detractor with a reason.
     page.goto(live_server.url + _link(world.own_customer))
     assert page.inner_text("h1") == "您愿意向朋友推荐我们吗？"
-    assert _fits(page)
-    _shot(page, f"survey-nps-zh-{width}")
+    assert fits_width(page)
+    screenshot(page, f"survey-nps-zh-{width}")
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "请选择 0 到 10 之间的分数。" in page.inner_text(".survey-error")
@@ -102,15 +87,15 @@ def test_customers_answer_on_a_phone_in_both_languages(
         "zh-hans",
     )
     assert CareTask.objects.filter(customer=world.own_customer).count() == 1
-    assert _fits(page)
+    assert fits_width(page)
 
     # Another customer switches to English.
     page.goto(live_server.url + _link(world.foreign_customer, "csat"))
     page.click(".survey-lang a[lang=en]")
     page.wait_for_load_state()
     assert page.inner_text("h1") == "How satisfied are you?"
-    assert _fits(page)
-    _shot(page, f"survey-csat-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"survey-csat-en-{width}")
     page.click(".survey-scores label:has(input[value='5'])")
     page.fill("textarea[name=text]", "Great tea.")
     page.click("button[type=submit]")
@@ -138,11 +123,11 @@ def test_customers_answer_on_a_phone_in_both_languages(
     page.goto(f"{live_server.url}/surveys/")
     assert page.locator("#survey-table tbody tr").count() == 4
     assert page.locator("#chart-time svg").count() == 1
-    assert _fits(page)
-    _shot(page, f"survey-report-zh-{width}")
+    assert fits_width(page)
+    screenshot(page, f"survey-report-zh-{width}")
     page.click("button[lang=en]")
     page.wait_for_load_state()
     assert page.inner_text("h1") == "Surveys"
-    assert _fits(page)
-    _shot(page, f"survey-report-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"survey-report-en-{width}")
     assert errors == []

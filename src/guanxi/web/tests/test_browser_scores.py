@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from tests.access import build_world
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width
 
 from guanxi.insights.figures import run_figures_write
 from guanxi.insights.tests.factories import (
@@ -79,14 +79,6 @@ def _log_in(page: Any, url: str) -> None:
     page.wait_for_url(f"{url}/")
 
 
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
 @pytest.mark.parametrize("browser_page", [1280, 390], indirect=True)
 def test_the_360_page_explains_and_recommends_in_both_languages(
     live_server: Any, transactional_db: Any, browser_page: Any
@@ -108,7 +100,7 @@ def test_the_360_page_explains_and_recommends_in_both_languages(
     # The chart over the two runs is drawn (ECharts' SVG renderer).
     page.wait_for_selector("#score-chart svg")
     assert page.locator("#score-chart svg path").count() > 3
-    assert _fits(page)
+    assert fits_width(page)
 
     page.click("button[lang=zh-hans]")
     page.wait_for_load_state()
@@ -117,7 +109,7 @@ def test_the_360_page_explains_and_recommends_in_both_languages(
     )
     assert "共情式关怀电话，按流失原因给出挽回权益" in page.inner_text("#next-action")
     assert page.inner_text(".c360-scores h2").startswith("评分")
-    assert _fits(page)
+    assert fits_width(page)
     assert errors == []
 
 
@@ -140,7 +132,7 @@ def test_the_dashboard_draws_the_managers_figures_in_both_languages(
     page.wait_for_selector("#dashboard-chart svg")
     assert page.inner_text("#stat-customers") == "1"
     assert "Star" in page.inner_text("#chart-quadrants")
-    assert _fits(page)
+    assert fits_width(page)
 
     page.click("button[lang=zh-hans]")
     page.wait_for_load_state()
@@ -148,5 +140,5 @@ def test_the_dashboard_draws_the_managers_figures_in_both_languages(
     assert "截至 2026-11-30 的评分" in page.inner_text("#dashboard-scores")
     assert "明星客户" in page.inner_text("#chart-quadrants")
     assert "成熟期" in page.inner_text("#chart-flow")
-    assert _fits(page)
+    assert fits_width(page)
     assert errors == []
