@@ -19,7 +19,8 @@ from openpyxl import load_workbook
 from guanxi.commerce.models import Order
 from guanxi.customers.models import Tag
 from guanxi.exports.models import ExportRecord
-from guanxi.exports.services import _WRITERS, export_write, spreadsheet_joined
+from guanxi.exports.services import export_write, spreadsheet_joined
+from guanxi.exports.writers import _WRITERS
 
 pytestmark = pytest.mark.django_db
 
