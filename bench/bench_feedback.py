@@ -22,42 +22,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
-import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-
-def _timed(action: Callable[[], Any], n: int) -> tuple[list[float], list[float]]:
-    """Wall and CPU milliseconds of ``n`` calls (after two warm-up calls)."""
-    action()
-    action()
-    wall, cpu = [], []
-    for _ in range(n):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        action()
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    return wall, cpu
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def _user(username: str, role: Any) -> Any:
-    from django.contrib.auth import get_user_model
-
-    from guanxi.access.services import staff_user_create
-
-    found = get_user_model().objects.filter(username=username).first()
-    return found or staff_user_create(
-        username=username, password="bench-pass-123", role=role
-    )
+from pages import bench_user, django_in, time_pages
 
 
 def _fill(tickets: int) -> None:
@@ -68,9 +37,9 @@ def _fill(tickets: int) -> None:
     from guanxi.customers.services import customer_apply_contact
     from guanxi.feedback.models import Ticket
 
-    service = _user("bench-service", Role.SERVICE)
-    manager = _user("bench-manager", Role.ACCOUNT_MANAGER)
-    _user("bench-analyst", Role.ANALYST)
+    service = bench_user("bench-service", Role.SERVICE)
+    manager = bench_user("bench-manager", Role.ACCOUNT_MANAGER)
+    bench_user("bench-analyst", Role.ANALYST)
     if Ticket.objects.filter(status="new").count() >= tickets:
         return
     rng = random.Random(7)
@@ -116,33 +85,17 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
-    os.environ["GUANXI_DATA_DIR"] = str(args.data_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
+    django_in(args.data_dir)
     from django.db import connection
-    from django.test import Client
 
     from guanxi.feedback.models import Ticket
 
-    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     _fill(args.tickets)
     print(
         f"{Ticket.objects.filter(status='new').count():,} open tickets on "
         f"{connection.vendor} (filled in {time.perf_counter() - started:.1f} s)"
     )
-    users = get_user_model().objects
-    clients: dict[str, Client] = {}
-    for username in ("bench-service", "bench-manager", "bench-analyst"):
-        client = Client(headers={"Accept-Language": "zh-hans"})
-        client.force_login(users.get(username=username))
-        clients[username] = client
     cases = [
         ("inbox, open tickets", "bench-service", "/feedback/"),
         ("inbox, overdue", "bench-service", "/feedback/?overdue=1"),
@@ -151,21 +104,7 @@ def main() -> None:
         ("inbox, account manager (scoped)", "bench-manager", "/feedback/"),
         ("inbox, analyst (masked)", "bench-analyst", "/feedback/"),
     ]
-    print("| page | user | requests | wall p50 | wall p95 | CPU p50 | CPU p95 |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for label, username, url in cases:
-        client = clients[username]
-
-        def get(c: Client = client, u: str = url) -> None:
-            answer = c.get(u)
-            assert answer.status_code == 200, (u, answer.status_code)
-
-        wall, cpu = _timed(get, args.requests)
-        print(
-            f"| {label} | {username} | {args.requests} | "
-            f"{statistics.median(wall):.1f} | {_p95(wall):.1f} | "
-            f"{statistics.median(cpu):.1f} | {_p95(cpu):.1f} |"
-        )
+    time_pages(cases, args.requests)
 
 
 if __name__ == "__main__":
