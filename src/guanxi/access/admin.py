@@ -4,9 +4,17 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import transaction
+from rest_framework.authtoken.models import TokenProxy
 
 from guanxi.access.models import StaffProfile
 from guanxi.audit.services import AuditAction, staff_changed
+
+# DRF's token model stays installed only so that its old keys could be moved
+# into ApiToken (hashed) by a migration; its table is empty and its admin page
+# would offer to make tokens kept in clear. (rest_framework.authtoken comes
+# before guanxi.access in INSTALLED_APPS, so its admin is registered by now.)
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 @admin.register(StaffProfile)

@@ -71,3 +71,17 @@ def test_clear_tokens_are_hashed_by_the_migration_and_keep_working(
     assert old_key not in _every_text_value()
     assert ApiToken.objects.get(user=li).prefix == old_key[:10]
     assert _status(old_key) == 200
+
+
+def test_the_django_admin_offers_no_clear_token_model(client: Any) -> None:
+    """DRF's token model is installed for the migration only: its admin page,
+    which would make tokens stored in clear, is gone."""
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", password="root-pass-7")
+    client.force_login(root)
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    assert b"/admin/access/staffprofile/" in index.content
+    assert b"authtoken" not in index.content
+    assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
