@@ -10,6 +10,9 @@ another manager's customer), and of a customer only what the inbox shows
 their role (the name as the customer card shows it, or the pseudonym), never
 a phone number or an address.
 
+A person may turn their digest off (and on again) on their inbox page, linked
+from every digest; :class:`DigestOptOut` holds who did.
+
 Once a day: a row per (person, day) is claimed in the database before
 sending; a second run finds it and sends nothing. A send that fails gives the
 claim back, so the next hour tries again.
@@ -26,19 +29,27 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guanxi.access.policies import policy_for
 from guanxi.access.selectors import staff_language, staff_list
 from guanxi.care.checklist import checklist_inbox
 from guanxi.care.choices import CHECKLIST_PERIOD, ChecklistItem, Period
-from guanxi.care.models import CareDigest
+from guanxi.care.models import CareDigest, DigestOptOut
 from guanxi.care.presenters import task_row
 from guanxi.care.selectors import task_inbox
 from guanxi.core.errors import ValidationFailed
 from guanxi.messaging.services import StaffMailer
 
-__all__ = ["TOP_ITEMS", "DigestResult", "digests_due", "digests_send"]
+__all__ = [
+    "TOP_ITEMS",
+    "DigestResult",
+    "digest_choose",
+    "digest_wanted",
+    "digests_due",
+    "digests_send",
+]
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +103,27 @@ def _content(user: Any, today: Any) -> dict[str, Any] | None:
         "more": max(0, count - len(rows)),
         "checklist": checklist,
         "url": base + reverse("care:inbox"),
+        "off_url": base + reverse("care:inbox") + "#digest",
         "today": today,
     }
+
+
+def digest_wanted(*, user: Any) -> bool:
+    """Whether ``user`` gets the daily digest (they have not turned it off)."""
+    return not DigestOptOut.objects.filter(owner_id=user.pk).exists()
+
+
+def digest_choose(*, actor: Any, choice: str) -> bool:
+    """Turn the actor's own digest ``on`` or ``off``; returns whether it is on.
+    Anything else is refused with ``ValidationFailed`` and changes nothing."""
+    if choice not in ("on", "off"):
+        raise ValidationFailed(_("Choose whether the daily e-mail is on or off."))
+    with transaction.atomic():
+        if choice == "off":
+            DigestOptOut.objects.get_or_create(owner_id=actor.pk)
+        else:
+            DigestOptOut.objects.filter(owner_id=actor.pk).delete()
+    return choice == "on"
 
 
 def _claim(user: Any, today: Any, count: int) -> CareDigest | None:
@@ -116,6 +146,7 @@ def digests_send(*, today: Any = None) -> DigestResult:
         .filter(is_active=True)
         .exclude(email="")
         .exclude(pk__in=sorted(done))
+        .exclude(pk__in=DigestOptOut.objects.values("owner_id"))
         .order_by("pk")
     )
     try:

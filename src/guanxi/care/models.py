@@ -399,3 +399,23 @@ class CareDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} @ {self.day}"
+
+
+class DigestOptOut(models.Model):
+    """A person who turned their daily digest e-mail off (no row: it is on).
+    Written only by :func:`guanxi.care.digest.digest_choose`."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    since = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("digest turned off")
+        verbose_name_plural = _("digests turned off")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} (off since {self.since:%Y-%m-%d})"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
     path("today/count/", views.inbox_count, name="inbox-count"),
     path("report/", views.report, name="report"),
+    path("digest/", views.digest_view, name="digest"),
     path("tasks/<int:pk>/close/", views.task_close_view, name="task-close"),
     path(
         "checklist/<int:pk>/done/",

@@ -35,6 +35,7 @@ from guanxi.care.configuration import (
     field_label,
     input_name,
 )
+from guanxi.care.digest import digest_choose, digest_wanted
 from guanxi.care.models import THRESHOLD_FIELDS
 from guanxi.care.presenters import task_row
 from guanxi.care.report import report_filter, winback_report
@@ -53,6 +54,7 @@ from guanxi.insights.choices import Quadrant
 
 __all__ = [
     "checklist_close_view",
+    "digest_view",
     "inbox",
     "inbox_count",
     "report",
@@ -118,6 +120,8 @@ def _inbox_context(
         "more": len(tasks) > INBOX_LIMIT,
         "team": team,
         "may_see_team": policy.works_team_care_tasks,
+        # The digest goes to people with an e-mail address: they may turn it off.
+        "digest": digest_wanted(user=request.user) if request.user.email else None,
         "today": today,
         "error": error,
         "failed": failed,
@@ -339,3 +343,22 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Saved. The next evaluation uses these settings."))
         return redirect(reverse("care:settings"))
     return render(request, "care/settings.html", _settings_context())
+
+
+@login_required
+@require_POST
+@domain_errors
+def digest_view(request: HtmxHttpRequest) -> HttpResponse:
+    """Turn one's own daily digest e-mail ``on`` or ``off`` (``choice``)."""
+    if not _uses_inbox(policy_for(request.user)):
+        raise PermissionDenied(_("Your role does not work care tasks."))
+    try:
+        on = digest_choose(actor=request.user, choice=request.POST.get("choice", ""))
+    except ValidationFailed as exc:
+        context = _inbox_context(request, error=exc.message)
+        return render(request, "care/inbox.html", context, status=400)
+    if on:
+        messages.success(request, _("The daily e-mail is on."))
+    else:
+        messages.success(request, _("The daily e-mail is off."))
+    return redirect(reverse("care:inbox") + "#digest")

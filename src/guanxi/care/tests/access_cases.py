@@ -69,6 +69,13 @@ CASES = [
         query="start=2026-13-01",
         label="bad date",
     ),
+    # One's own daily digest on or off: everyone who has an inbox.
+    AccessCase(
+        "care:digest",
+        expect(302, no_role=403),
+        method="POST",
+        data=lambda w: {"choice": "off"},
+    ),
     # The header's badge: empty for roles without tasks, never refused.
     AccessCase("care:inbox-count", expect(200, anonymous=302)),
     # A checklist task is its owner's alone (here the operations user's).

@@ -9,11 +9,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guanxi.access.models import StaffProfile
-from guanxi.care.digest import digests_due, digests_send
-from guanxi.care.models import CareDigest, CareTask, ChecklistTask, ChurnWarning
+from guanxi.care.digest import digest_choose, digest_wanted, digests_due, digests_send
+from guanxi.care.models import (
+    CareDigest,
+    CareTask,
+    ChecklistTask,
+    ChurnWarning,
+    DigestOptOut,
+)
+from guanxi.core.errors import ValidationFailed
 from guanxi.messaging.tests.servers import SmtpRecorder, smtp_server
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +157,55 @@ def test_nothing_without_email_set_up(world: dict[str, Any], settings: Any) -> N
     )
     assert digests_due(now=noon) is None
     assert not CareDigest.objects.exists()
+
+
+def test_a_person_who_turned_the_digest_off_gets_none(
+    smtp: SmtpRecorder, world: dict[str, Any], users: dict[str, Any]
+) -> None:
+    assert digest_choose(actor=users["account_manager"], choice="off") is False
+    assert digest_wanted(user=users["account_manager"]) is False
+    result = digests_send(today=TODAY)
+    assert result.sent == 1
+    assert set(_by_recipient(smtp)) == {"om@example.com"}
+    # Every digest says how to turn it off.
+    assert "Turn this e-mail off" not in _body(smtp.received[0])  # Chinese
+    assert "不再接收此邮件: https://crm.example.com/care/today/#digest" in _body(
+        smtp.received[0]
+    )
+    # On again: the next day's digest comes.
+    assert digest_choose(actor=users["account_manager"], choice="on") is True
+    assert digests_send(today=TODAY + dt.timedelta(days=1)).sent == 2
+
+
+@pytest.mark.parametrize("choice", ["", "OFF", "no", "on\x00", "off " * 1000])
+def test_a_bad_choice_changes_nothing(users: dict[str, Any], choice: str) -> None:
+    digest_choose(actor=users["service"], choice="off")
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        digest_choose(actor=users["service"], choice=choice)
+    assert caught.value.message == "Choose whether the daily e-mail is on or off."
+    assert list(DigestOptOut.objects.values_list("owner_id", flat=True)) == [
+        users["service"].pk
+    ]
+
+
+def test_the_inbox_turns_it_off_and_on(
+    client: Any, users: dict[str, Any], world: dict[str, Any]
+) -> None:
+    manager = users["account_manager"]
+    client.force_login(manager)
+    page = client.get("/care/today/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Turn the daily e-mail off" in page.content.decode()
+    answer = client.post("/care/digest/", {"choice": "off"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 302 and answer["Location"] == "/care/today/#digest"
+    assert not digest_wanted(user=manager)
+    page = client.get("/care/today/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The daily e-mail is off." in page and "Turn it on" in page
+    bad = client.post("/care/digest/", {"choice": "maybe"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 400
+    assert "Choose whether the daily e-mail is on or off." in bad.content.decode()
+    assert not digest_wanted(user=manager)
+    client.post("/care/digest/", {"choice": "on"})
+    assert digest_wanted(user=manager)
+    # Someone without an e-mail address is offered nothing to turn off.
+    client.force_login(users["admin"])
+    assert 'id="digest"' not in client.get("/care/today/").content.decode()
