@@ -1,7 +1,12 @@
 """The win-back report: of the warnings opened in a date range, how many were
 contacted and how many came back within N days, by signal, reason for
-leaving, remedy offered, value quadrant and person; the median time to the
-first contact.
+leaving, remedy offered, value quadrant, segment and person; the median time
+to the first contact. A segment may also narrow the whole report to its
+members.
+
+Segments are read as they are now (their members by the latest scores), not
+as they were when a warning opened; the quadrant is the one of the run that
+opened the warning.
 
 Scoped like everything else (an account manager counts only their own
 customers' warnings). Every figure is counted in the database: a handful of
@@ -18,6 +23,7 @@ from typing import Any, cast
 from django.db.models import (
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     Min,
@@ -39,9 +45,10 @@ from guanxi.care.choices import (
     WarningStatus,
 )
 from guanxi.care.models import CareTask, ChurnWarning
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.insights.choices import Quadrant
 from guanxi.insights.selectors import snapshot_rows
+from guanxi.segments.selectors import segment_get, segment_list, segment_members
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -56,6 +63,9 @@ DEFAULT_DAYS = 30
 #: "Won back within N days" when not given.
 DEFAULT_WITHIN = 30
 MAX_WITHIN = 365
+#: The report's "by segment" table covers at most this many segments (the
+#: first saved; bounded work per request). Any one segment can be chosen.
+SEGMENT_ROWS = 12
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,8 @@ class ReportFilter:
     start: dt.date
     end: dt.date
     within: int
+    #: Only this segment's members (a Segment), or everyone in scope.
+    segment: Any = None
 
 
 @dataclass
@@ -79,6 +91,7 @@ class WinBackReport:
     by_reason: list[dict[str, Any]] = field(default_factory=list)
     by_remedy: list[dict[str, Any]] = field(default_factory=list)
     by_person: list[dict[str, Any]] = field(default_factory=list)
+    by_segment: list[dict[str, Any]] = field(default_factory=list)
 
     def rate(self, part: int) -> float:
         return round(100.0 * part / self.opened, 1) if self.opened else 0.0
@@ -114,14 +127,34 @@ def report_filter(params: Any, *, today: dt.date) -> ReportFilter:
                 field="within",
             )
         within = int(raw)
-    return ReportFilter(start=start, end=end, within=within)
+    segment = None
+    chosen = str(params.get("segment", "") or "").strip()
+    if chosen:
+        try:
+            segment = segment_get(pk=chosen)
+        except NotFound:
+            raise ValidationFailed(
+                _("Choose a segment from the list."), field="segment"
+            ) from None
+    return ReportFilter(start=start, end=end, within=within, segment=segment)
 
 
 def _warnings(actor: Any, flt: ReportFilter) -> QuerySet[ChurnWarning]:
     if not policy_for(actor).active:
         return ChurnWarning.objects.none()
     rows = scope_for(actor).apply(ChurnWarning.objects.all(), via="customer")
-    return rows.filter(opened_as_of__gte=flt.start, opened_as_of__lte=flt.end)
+    rows = rows.filter(opened_as_of__gte=flt.start, opened_as_of__lte=flt.end)
+    if flt.segment is not None:
+        rows = rows.filter(_member_of(actor, flt.segment))
+    return rows
+
+
+def _member_of(actor: Any, segment: Any) -> Exists:
+    """The warning's customer is in ``segment`` now: probed per warning (the
+    warnings of a range are far fewer than a segment's members). Raises
+    ``ValidationFailed`` naming the rule when the segment cannot run."""
+    members = segment_members(actor=actor, rules=segment.rules)
+    return Exists(members.filter(pk=OuterRef("customer_id")))
 
 
 def _won_days() -> Any:
@@ -197,7 +230,36 @@ def winback_report(*, actor: Any, flt: ReportFilter) -> WinBackReport:
         tasks.filter(status=TaskStatus.DONE), "remedy_offered", Remedy, task_won
     )
     report.by_person = _by_person(tasks, task_won)
+    report.by_segment = _by_segment(actor, warnings, won)
     return report
+
+
+def _by_segment(
+    actor: Any, warnings: QuerySet[ChurnWarning], won: Q
+) -> list[dict[str, Any]]:
+    """One row per saved segment (the first :data:`SEGMENT_ROWS`) with
+    warnings of its members; a customer in several segments counts in each.
+    A segment whose rules no longer run is left out."""
+    rows = []
+    for segment in segment_list()[:SEGMENT_ROWS]:
+        try:
+            member = _member_of(actor, segment)
+        except ValidationFailed:
+            continue
+        counts = warnings.filter(member).aggregate(
+            n=Count("pk", distinct=True),
+            contacted=Count(
+                "pk", filter=Q(tasks__status=TaskStatus.DONE), distinct=True
+            ),
+            won=Count("pk", filter=won, distinct=True),
+        )
+        if counts["n"]:
+            rows.append(
+                _row(
+                    segment.name, counts["n"], counts["contacted"], None, counts["won"]
+                )
+            )
+    return rows
 
 
 def _row(

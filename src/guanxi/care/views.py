@@ -51,6 +51,7 @@ from guanxi.care.services import care_settings_save, checklist_close, task_close
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.views import HtmxHttpRequest, domain_errors
 from guanxi.insights.choices import Quadrant
+from guanxi.segments.selectors import segment_list
 
 __all__ = [
     "checklist_close_view",
@@ -245,12 +246,13 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Your account has no role yet."))
     today = timezone.localdate()
     context: dict[str, Any] = {"values": request.GET}
+    context["segments"] = list(segment_list().values("pk", "name"))
     try:
         flt = report_filter(request.GET, today=today)
+        found = winback_report(actor=request.user, flt=flt)
     except ValidationFailed as exc:
         context["error"] = exc.message
         return render(request, "care/report.html", context, status=400)
-    found = winback_report(actor=request.user, flt=flt)
     context.update(
         report=found,
         flt=flt,

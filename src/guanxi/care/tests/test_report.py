@@ -218,3 +218,73 @@ def test_the_page_in_both_languages(
             assert word in text
         assert 'id="report-chart-data"' in text
         assert "echarts.min.js" in text
+
+
+def _segments() -> dict[str, Any]:
+    from guanxi.segments.models import Segment
+
+    Segment.objects.all().delete()  # the shipped ones: their members vary
+    stars = Segment.objects.create(
+        name="stars",
+        rules={"all": [{"field": "quadrant", "op": "eq", "value": "star"}]},
+    )
+    scored = Segment.objects.create(
+        name="scored",
+        rules={
+            "any": [
+                {"field": "quadrant", "op": "eq", "value": "star"},
+                {"field": "quadrant", "op": "eq", "value": "basic"},
+            ]
+        },
+    )
+    return {"stars": stars, "scored": scored}
+
+
+def test_by_segment_and_narrowed_to_one(
+    world: dict[str, Any], users: dict[str, Any]
+) -> None:
+    found = _segments()
+    report = winback_report(actor=users["admin"], flt=RANGE)
+    # The star (won back) and the basic customer (lapsed) of the last run.
+    assert _rows(report.by_segment) == {"scored": (2, 2, 1), "stars": (1, 1, 1)}
+    narrowed = ReportFilter(
+        start=RANGE.start, end=RANGE.end, within=30, segment=found["scored"]
+    )
+    only = winback_report(actor=users["admin"], flt=narrowed)
+    assert (only.opened, only.contacted, only.won_back, only.lapsed) == (2, 2, 1, 1)
+    assert [r["label"] for r in only.by_person] == ["account_manager"]
+    # Scope still holds inside a segment: the other manager has none of them.
+    other = winback_report(actor=users["other_manager"], flt=narrowed)
+    assert (other.opened, other.by_segment) == (0, [])
+
+
+@pytest.mark.parametrize("value", ["999999", "stars", "-1", "1 OR 1=1", "٣"])
+def test_an_unknown_segment_gets_a_clear_message(
+    value: str, users: dict[str, Any], world: dict[str, Any]
+) -> None:
+    _segments()
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        report_filter({"segment": value}, today=DAY)
+    assert caught.value.message == "Choose a segment from the list."
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(users["admin"])
+    page = client.get(reverse("care:report"), {"segment": value})
+    assert page.status_code == 400
+    assert "Choose a segment from the list." in page.content.decode()
+
+
+def test_the_page_narrowed_to_a_segment(
+    world: dict[str, Any], users: dict[str, Any]
+) -> None:
+    found = _segments()
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(users["admin"])
+    page = client.get(
+        reverse("care:report"),
+        {"start": "2026-11-01", "end": "2026-11-30", "segment": found["stars"].pk},
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f'<option value="{found["stars"].pk}" selected>stars</option>' in text
+    assert 'id="stat-opened">1<' in text
+    assert "按分群" in text and 'id="table-segment"' in text
