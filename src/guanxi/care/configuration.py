@@ -24,6 +24,7 @@ __all__ = [
     "FIELDS",
     "GLOBAL_FIELDS",
     "SCRIPT_FIELDS",
+    "STEP_SCRIPT_FIELDS",
     "SettingsRejected",
     "field_label",
     "settings_parse",
@@ -57,6 +58,10 @@ FIELDS: dict[str, Rule] = {
 #: Global only (the plan and the tasks).
 GLOBAL_FIELDS = ("task_due_days", "check_back_days", "plan_steps")
 SCRIPT_FIELDS = ("follow_up_zh", "follow_up_en")
+#: The words of steps 3–5: blank takes the nearest earlier step's.
+STEP_SCRIPT_FIELDS = tuple(
+    f"step{n}_{lang}" for n in (3, 4, 5) for lang in ("zh", "en")
+)
 SCRIPT_LIMIT = 2000
 
 
@@ -131,9 +136,9 @@ def settings_parse(
         if value is None:
             errors[name] = _message(rule, field_label(name))
         found[name] = value
-    for name in SCRIPT_FIELDS:
+    for name in SCRIPT_FIELDS + STEP_SCRIPT_FIELDS:
         text = str(values.get(name, "") or "").strip().replace("\r\n", "\n")
-        if not text or len(text) > SCRIPT_LIMIT:
+        if (not text and name in SCRIPT_FIELDS) or len(text) > SCRIPT_LIMIT:
             errors[name] = _(
                 "%(label)s: enter the words, at most %(n)d characters."
             ) % {"label": field_label(name), "n": SCRIPT_LIMIT}

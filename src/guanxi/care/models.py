@@ -27,7 +27,7 @@ from guanxi.care.choices import (
     TaskStatus,
     WarningStatus,
 )
-from guanxi.care.words import FOLLOW_UP_SCRIPT
+from guanxi.care.words import FOLLOW_UP_SCRIPT, RECONNECT_SCRIPT
 from guanxi.core.fields import EncryptedNoteField
 from guanxi.customers.models import Customer
 from guanxi.insights.choices import Quadrant
@@ -87,12 +87,24 @@ class CareSettings(models.Model):
     )
     #: Contact steps before a customer who does not come back is lapsed.
     plan_steps = models.PositiveSmallIntegerField(_("steps of the plan"), default=2)
+    #: The words of step 2 (the offer); steps 3–5 have their own, and a step
+    #: whose words are blank uses the nearest earlier step's.
     follow_up_zh = models.TextField(
-        _("script of the later steps (Chinese)"), default=FOLLOW_UP_SCRIPT[0]
+        _("script of step 2 (Chinese)"), default=FOLLOW_UP_SCRIPT[0]
     )
     follow_up_en = models.TextField(
-        _("script of the later steps (English)"), default=FOLLOW_UP_SCRIPT[1]
+        _("script of step 2 (English)"), default=FOLLOW_UP_SCRIPT[1]
     )
+    step3_zh = models.TextField(
+        _("script of step 3 (Chinese)"), blank=True, default=RECONNECT_SCRIPT[0]
+    )
+    step3_en = models.TextField(
+        _("script of step 3 (English)"), blank=True, default=RECONNECT_SCRIPT[1]
+    )
+    step4_zh = models.TextField(_("script of step 4 (Chinese)"), blank=True, default="")
+    step4_en = models.TextField(_("script of step 4 (English)"), blank=True, default="")
+    step5_zh = models.TextField(_("script of step 5 (Chinese)"), blank=True, default="")
+    step5_en = models.TextField(_("script of step 5 (English)"), blank=True, default="")
 
     class Meta:
         verbose_name = _("care settings")

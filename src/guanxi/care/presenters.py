@@ -34,12 +34,12 @@ def task_row(
     main = keys[0] if keys else "no_purchase"
     language = get_language() or "zh-hans"
     known = scripts if scripts is not None else {}
-    key = (main if task.step <= 1 else "", language)
+    key = (main if task.step <= 1 else f"step{min(task.step, 5)}", language)
     if key not in known:
         known[key] = (
             care_script(signal=main, language=language)
             if task.step <= 1
-            else care_follow_up(language=language)
+            else care_follow_up(language=language, step=task.step)
         )
     return {
         "pk": task.pk,

@@ -93,10 +93,16 @@ def task_get(*, actor: Any, pk: Any) -> CareTask:
     return found
 
 
-def care_follow_up(*, language: str) -> str:
-    """The words of the plan's later steps in ``language``."""
+def care_follow_up(*, language: str, step: int = 2) -> str:
+    """The words of the plan's ``step`` (2 to 5) in ``language``: its own, or
+    the nearest earlier step's when its own are blank."""
     found = CareSettings.objects.filter(pk=1).first() or CareSettings(pk=1)
-    return found.follow_up_zh if language.startswith("zh") else found.follow_up_en
+    suffix = "zh" if language.startswith("zh") else "en"
+    for n in range(min(step, 5), 2, -1):
+        text = str(getattr(found, f"step{n}_{suffix}"))
+        if text:
+            return text
+    return str(getattr(found, f"follow_up_{suffix}"))
 
 
 def care_script(*, signal: str, language: str) -> str:

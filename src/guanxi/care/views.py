@@ -31,6 +31,7 @@ from guanxi.care.configuration import (
     FIELDS,
     GLOBAL_FIELDS,
     SCRIPT_FIELDS,
+    STEP_SCRIPT_FIELDS,
     SettingsRejected,
     field_label,
     input_name,
@@ -309,7 +310,7 @@ def _settings_context(
                 else getattr(config, n),
                 "error": errors.get(n, ""),
             }
-            for n in SCRIPT_FIELDS
+            for n in SCRIPT_FIELDS + STEP_SCRIPT_FIELDS
         ],
         "quadrants": [
             {

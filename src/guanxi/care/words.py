@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from guanxi.care.choices import Signal
 
-__all__ = ["DEFAULT_SCRIPTS", "FOLLOW_UP_SCRIPT", "signal_reason"]
+__all__ = ["DEFAULT_SCRIPTS", "FOLLOW_UP_SCRIPT", "RECONNECT_SCRIPT", "signal_reason"]
 
 #: The words of the plan's later steps, when the first contact brought no
 #: purchase: an offer, still without pressure (seed handbook 000, 2.4:
@@ -20,6 +20,20 @@ FOLLOW_UP_SCRIPT = (
     "希望还有机会为您服务。",
     "Hello, since we last spoke we have been thinking about how to do better. "
     "We have set aside an offer just for you, and hope to be of service again.",
+)
+
+#: The words of the third step, when the offer brought no purchase either:
+#: what changed, an invitation and a welcome-back gift (seed 002, 3.5:
+#: 价值重连 — 客户改进座谈会, 回归专享礼包). Later steps without their own
+#: words use these.
+RECONNECT_SCRIPT = (
+    "您好,感谢您之前提出的意见。我们根据您和其他客户的反馈做了改进,诚邀您参加"
+    "我们的客户改进座谈会,听听我们的变化;我们还为您准备了一份回归专享礼包,"
+    "期待再次为您服务。",
+    "Hello, thank you for what you told us. We have made changes based on your "
+    "feedback and other customers', and would like to invite you to our customer "
+    "meeting to hear what changed. We have also set aside a welcome-back gift for "
+    "you, and hope to serve you again.",
 )
 
 #: The suggested words per signal (Chinese, English). The no-purchase script

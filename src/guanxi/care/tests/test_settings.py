@@ -31,6 +31,13 @@ VALID = {
     "plan_steps": "2",
     "follow_up_zh": "您好,我们为您准备了一份专属优惠。",
     "follow_up_en": "Hello, we have an offer for you.",
+    # As the page shows them: step 3's shipped words, steps 4 and 5 blank.
+    "step3_zh": CareSettings().step3_zh,
+    "step3_en": CareSettings().step3_en,
+    "step4_zh": "",
+    "step4_en": "",
+    "step5_zh": "",
+    "step5_en": "",
 }
 
 
@@ -115,7 +122,8 @@ def test_saving_global_and_quadrant_values_records_the_change(
         ("plan_steps", "0", "Steps of the plan: enter a whole number from 1 to 5."),
         ("star-no_purchase_days", "-14", "Star · No purchase for (days): enter a whole number from 1 to 3650."),
         ("basic-churn_risk_from", "2", "Basic · Churn risk from: enter a probability from 0 to 1."),
-        ("follow_up_en", "  ", "Script of the later steps (English): enter the words, at most 2000 characters."),
+        ("follow_up_en", "  ", "Script of step 2 (English): enter the words, at most 2000 characters."),
+        ("step4_zh", "话" * 2001, "Script of step 4 (Chinese): enter the words, at most 2000 characters."),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_with_its_message_and_nothing_changes(

@@ -138,3 +138,50 @@ def test_scripts_in_both_languages_and_editable() -> None:
     )
     CareScript.objects.filter(signal="no_purchase").update(text_en="Hi there.")
     assert care_script(signal="no_purchase", language="en") == "Hi there."
+
+
+def test_each_later_step_has_its_words_or_the_step_before() -> None:
+    from guanxi.care.models import CareSettings
+    from guanxi.care.selectors import care_follow_up
+
+    # Shipped: step 2 makes the offer, step 3 invites back; 4 and 5 say 3's.
+    offer = care_follow_up(language="zh-hans", step=2)
+    assert offer.startswith("您好,上次和您聊过之后")
+    back = care_follow_up(language="zh-hans", step=3)
+    assert "回归专享礼包" in back
+    assert care_follow_up(language="zh-hans", step=4) == back
+    assert care_follow_up(language="en", step=5).startswith("Hello, thank you for")
+    CareSettings.objects.update_or_create(
+        pk=1, defaults={"step4_en": "Step four.", "step3_en": ""}
+    )
+    assert care_follow_up(language="en", step=3).startswith("Hello, since we last")
+    assert care_follow_up(language="en", step=4) == "Step four."
+    assert care_follow_up(language="en", step=5) == "Step four."
+    assert care_follow_up(language="zh-hans", step=3) == back  # Chinese unchanged
+
+
+def test_the_inbox_shows_the_words_of_the_tasks_step(
+    task: CareTask, users: dict[str, Any]
+) -> None:
+    from guanxi.access.policies import policy_for
+    from guanxi.care.models import CareSettings
+    from guanxi.care.presenters import task_row
+
+    CareSettings.objects.update_or_create(
+        pk=1, defaults={"step3_en": "Come back to us.", "follow_up_en": "An offer."}
+    )
+    policy = policy_for(users["admin"])
+    scripts: dict[tuple[str, str], str] = {}
+    words = []
+    with translation.override("en"):
+        for step in (1, 2, 3):
+            CareTask.objects.filter(pk=task.pk).update(step=step)
+            row = task_row(
+                CareTask.objects.get(pk=task.pk),
+                policy=policy,
+                today=DAY,
+                scripts=scripts,
+            )
+            words.append(row["script"])
+    assert words[0].startswith("Hello, we haven't seen you")
+    assert words[1:] == ["An offer.", "Come back to us."]
