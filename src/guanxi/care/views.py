@@ -123,7 +123,9 @@ def _inbox_context(
         "team": team,
         "may_see_team": policy.works_team_care_tasks,
         # The digest goes to people with an e-mail address: they may turn it off.
-        "digest": digest_wanted(user=request.user) if request.user.email else None,
+        "digest": digest_wanted(user=request.user)
+        if getattr(request.user, "email", "")
+        else None,
         "today": today,
         "error": error,
         "failed": failed,
