@@ -13,6 +13,9 @@ What the page shows and what saving does are decided here, not in the view:
   themselves (after an unsubscribe or a complaint too: their own new
   statement is the consent), except a customer under 14, whose consent only
   a guardian gives — that is refused and nothing is written;
+- an address suppressed after a bounce may be consented on too (the
+  customer's wish is kept); the page says that nothing reaches it until the
+  customer gives the business a new one;
 - personal values shown: the e-mail address and the phone number masked
   (``z***@example.com``, ``138****8000``) so the customer recognises which
   address is meant; nothing else (no name, no WeCom id).
@@ -32,6 +35,8 @@ from guanxi.customers.selectors import customer_language, customer_rows
 from guanxi.messaging.choices import ConsentChannel, ConsentSource, Purpose
 from guanxi.messaging.consent import consent_record
 from guanxi.messaging.links import LinkState, preferences_read
+from guanxi.messaging.models import SuppressedAddress
+from guanxi.messaging.rules import address_index_field
 from guanxi.messaging.selectors import consent_current, guardian_consent_current
 from guanxi.privacy.selectors import is_minor
 
@@ -70,6 +75,9 @@ class ChannelPreference:
     address: str
     has_address: bool
     marketing: bool
+    #: The address is suppressed after a permanent failure (a bounce): the
+    #: choice is kept, but nothing reaches it until the address changes.
+    undeliverable: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,14 @@ def _address(customer: Any, channel: str) -> tuple[str, bool]:
     if channel in (ConsentChannel.SMS, ConsentChannel.PHONE):
         return mask_phone(customer.phone), bool(customer.phone)
     return "", True  # WeCom: whether linked is not the customer's to read here
+
+
+def _undeliverable(customer: Any, channel: str) -> bool:
+    field = address_index_field(channel)
+    index = getattr(customer, field, None) if field else None
+    return bool(index) and (
+        SuppressedAddress.objects.filter(channel=channel, address_index=index).exists()
+    )
 
 
 def _marketing(customer: Any, channel: str, minor: bool) -> bool:
@@ -113,6 +129,7 @@ def _preferences(customer: Any) -> Preferences:
                 address=address,
                 has_address=has_address,
                 marketing=_marketing(customer, channel, minor),
+                undeliverable=_undeliverable(customer, channel),
             )
         )
     return Preferences(

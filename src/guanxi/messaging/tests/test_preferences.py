@@ -342,3 +342,22 @@ def test_an_oversized_body_is_refused_before_it_is_read(anna: Any) -> None:
     assert response.status_code == 413
     assert "The form is too long." in _text(response)
     assert _state(anna)["email"] is True
+
+
+def test_a_suppressed_address_may_be_consented_on_and_the_page_says_it_fails(
+    anna: Any,
+) -> None:
+    from guanxi.messaging.models import SuppressedAddress
+
+    SuppressedAddress.objects.create(
+        channel="sms", address_index=anna.phone_index, code="SMS 550"
+    )
+    note = "Our messages to this address could not be delivered lately."
+    page = Client().get(_path(anna))
+    html = _text(page)
+    assert html.count(note) == 1  # SMS only: not e-mail, not the phone call
+    assert html.index(note) > html.index('data-channel="sms"')
+    assert html.index(note) < html.index('data-channel="wecom"')
+    response = Client().post(_path(anna), {**ALL_NO, "email": "yes", "sms": "yes"})
+    assert "Your choices are saved." in _text(response)
+    assert _state(anna)["sms"] is True  # kept; delivery still suppresses it
