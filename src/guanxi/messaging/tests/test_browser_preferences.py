@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from tests.access import build_world
 from tests.browser import chromium_page
 
+from guanxi.customers.services import customer_apply_contact
 from guanxi.messaging.links import preferences_token
-from guanxi.messaging.models import ConsentRecord
+from guanxi.messaging.models import ConsentRecord, SuppressedAddress
 from guanxi.messaging.selectors import consent_current
 from guanxi.messaging.services import consent_record
 
@@ -56,6 +58,7 @@ def test_a_customer_changes_their_preferences_in_both_languages(
     customer = world.own_customer
     customer.email = "zhang.wei@example.com"
     customer.language = "zh-hans"
+    customer_apply_contact(customer)  # the e-mail's blind index too
     customer.save()
     consent_record(
         customer=customer,
@@ -103,6 +106,19 @@ def test_a_customer_changes_their_preferences_in_both_languages(
     page.wait_for_selector(".prefs-done")
     assert page.inner_text(".prefs-done") == "Your choices are saved."
     assert consent_current(customer_id=other.pk, purpose="marketing", channel="wecom")
+
+    # A child whose e-mail bounced: the page says both, and still fits.
+    child = world.own_customer
+    child.birthday = timezone.localdate().replace(year=2020)
+    child.save()
+    SuppressedAddress.objects.create(
+        channel="email", address_index=child.email_index, code="SMTP 550"
+    )
+    page.goto(url + "?lang=en")
+    assert "only a parent or guardian can agree" in page.inner_text("main")
+    assert page.is_visible("fieldset[data-channel=email] .prefs-undeliverable")
+    assert _fits(page)
+    _shot(page, f"preferences-minor-en-{width}")
 
     # A damaged link: the page says so in both languages.
     page.goto(url[:-6] + "AAAA/")
