@@ -5,14 +5,13 @@ Django's CSRF check on."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from tests.access import build_world
-from tests.browser import chromium_page
+from tests.browser import chromium_page, page_fits, page_shot
 
 from guanxi.customers.services import customer_apply_contact
 from guanxi.messaging.links import preferences_token
@@ -30,20 +29,6 @@ def page(request: Any) -> Iterator[Any]:
         timeout_ms=15_000, locale="zh-CN", viewport={"width": width, "height": 844}
     ) as opened:
         yield opened
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 def _path(customer: Any) -> str:
@@ -76,15 +61,15 @@ def test_a_customer_changes_their_preferences_in_both_languages(
     page.goto(url)
     assert page.inner_text("h1") == "消息偏好"
     assert "z***@example.com" in page.inner_text("main")
-    assert _fits(page)
-    _shot(page, f"preferences-zh-{width}")
+    assert page_fits(page)
+    page_shot(page, f"preferences-zh-{width}")
     page.click("fieldset[data-channel=email] label:has(input[value=no])")
     page.click("fieldset[data-channel=sms] label:has(input[value=yes])")
     page.click("button[type=submit]")
     page.wait_for_selector(".prefs-done")
     assert page.inner_text(".prefs-done") == "您的选择已保存。"
-    assert _fits(page)
-    _shot(page, f"preferences-zh-saved-{width}")
+    assert page_fits(page)
+    page_shot(page, f"preferences-zh-saved-{width}")
     state = {
         c: consent_current(customer_id=customer.pk, purpose="marketing", channel=c)
         for c in ("email", "sms", "wecom", "phone")
@@ -99,8 +84,8 @@ def test_a_customer_changes_their_preferences_in_both_languages(
     page.wait_for_url("**?lang=en")
     assert page.inner_text("h1") == "Message preferences"
     assert page.inner_text("fieldset[data-channel=sms] legend").startswith("SMS")
-    assert _fits(page)
-    _shot(page, f"preferences-en-{width}")
+    assert page_fits(page)
+    page_shot(page, f"preferences-en-{width}")
     page.click("fieldset[data-channel=wecom] label:has(input[value=yes])")
     page.click("button[type=submit]")
     page.wait_for_selector(".prefs-done")
@@ -117,13 +102,13 @@ def test_a_customer_changes_their_preferences_in_both_languages(
     page.goto(url + "?lang=en")
     assert "only a parent or guardian can agree" in page.inner_text("main")
     assert page.is_visible("fieldset[data-channel=email] .prefs-undeliverable")
-    assert _fits(page)
-    _shot(page, f"preferences-minor-en-{width}")
+    assert page_fits(page)
+    page_shot(page, f"preferences-minor-en-{width}")
 
     # A damaged link: the page says so in both languages.
     page.goto(url[:-6] + "AAAA/")
     refused = page.inner_text("main")
     assert "此链接无效。" in refused and "This link is not valid." in refused
-    assert _fits(page)
-    _shot(page, f"preferences-invalid-{width}")
+    assert page_fits(page)
+    page_shot(page, f"preferences-invalid-{width}")
     assert errors == []
