@@ -474,6 +474,9 @@ GUANXI_CARE_DAILY_CAP = int(os.environ.get("GUANXI_CARE_DAILY_CAP", "30"))
 # over the cap are counted, not sent); a survey link is valid this many days.
 GUANXI_SURVEY_CAP_DAYS = int(os.environ.get("GUANXI_SURVEY_CAP_DAYS", "30"))
 GUANXI_SURVEY_LINK_DAYS = int(os.environ.get("GUANXI_SURVEY_LINK_DAYS", "14"))
+# Messaging: a preference page link (in every message) opens for this many
+# days after its message was sent.
+GUANXI_PREFERENCES_LINK_DAYS = int(os.environ.get("GUANXI_PREFERENCES_LINK_DAYS", "90"))
 GUANXI_CARE_DIGEST_HOUR = int(os.environ.get("GUANXI_CARE_DIGEST_HOUR", "8"))
 # Snapshots a scoring run writes per transaction (its checkpoint step).
 GUANXI_SCORE_CHUNK = int(os.environ.get("GUANXI_SCORE_CHUNK", "50000"))

@@ -54,6 +54,8 @@ from guanxi.feedback.selectors import (
 from guanxi.feedback.words import progress_notice
 from guanxi.messaging.choices import MessageChannel
 from guanxi.messaging.services import StaffMailer, service_message_queue
+from guanxi.surveys.choices import Trigger
+from guanxi.surveys.services import invite_after
 
 #: The customer's account manager, read with an interaction (the scope rule's
 #: field, named by access).
@@ -270,6 +272,13 @@ def _move(
     ticket.status = to
     if to == Status.SOLVED:
         ticket.solved_at = now
+        if ticket.customer_id is not None:
+            # The CSAT invitation, in the transaction that solves the ticket
+            # (its message goes through the outbox); the survey cap keeps a
+            # ticket solved twice from asking twice.
+            invite_after(
+                Trigger.TICKET_SOLVED, [ticket.customer_id], staff_id=ticket.owner_id
+            )
     elif to == Status.IN_PROGRESS and old == Status.SOLVED:
         ticket.solved_at = None
     if to in (Status.CONFIRMED, Status.CLOSED_UNSOLVED):

@@ -33,6 +33,8 @@ class ConsentSource(models.TextChoices):
     STAFF = "staff", _("Staff member")
     UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
     COMPLAINT = "complaint", _("Spam complaint")
+    # The customer on their own preference page (a signed link, no login).
+    PREFERENCES = "preferences", _("Preference page")
     # A minor's guardian (PIPL art. 31): the one consent that lets a customer
     # under 14 receive marketing or be profiled (guanxi.privacy).
     GUARDIAN = "guardian", _("Guardian consent")

@@ -23,14 +23,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError
 from guanxi.customers.selectors import customer_time_zone
 from guanxi.messaging.channels.base import Envelope, Outcome, Sender
-from guanxi.messaging.choices import Purpose, SuppressReason
-from guanxi.messaging.languages import broadcast_version
-from guanxi.messaging.links import unsubscribe_url
+from guanxi.messaging.choices import MessageChannel, Purpose, SuppressReason
+from guanxi.messaging.languages import broadcast_version, language_wanted
+from guanxi.messaging.links import preferences_url, unsubscribe_url
 from guanxi.messaging.models import Message, SuppressedAddress
 from guanxi.messaging.outbox import (
     message_defer,
@@ -42,7 +43,7 @@ from guanxi.messaging.outbox import (
     messages_renew,
     suppressed_indexes,
 )
-from guanxi.messaging.rendering import render
+from guanxi.messaging.rendering import SAMPLE, Rendered, footer_add, render
 from guanxi.messaging.rules import (
     address_of,
     consent_channel,
@@ -108,7 +109,20 @@ def message_values(customer: Any) -> dict[str, str]:
         else "",
         "store": str(getattr(settings, "GUANXI_STORE_NAME", "") or ""),
         "survey_url": "",
+        # A placeholder: a preview must not hand staff a working link to the
+        # customer's preference page (the real one is made at send time).
+        "preferences_url": SAMPLE["preferences_url"],
     }
+
+
+def _footer(
+    rendered: Rendered, *, language: str, unsubscribe: str, prefs: str
+) -> Rendered:
+    """A marketing e-mail's footer: unsubscribe and the preference page, in
+    the language of the message."""
+    with translation.override(language):
+        links = [(_("Unsubscribe"), unsubscribe), (_("Manage preferences"), prefs)]
+        return footer_add(rendered, links=[(str(w), u) for w, u in links])
 
 
 def _envelope(message: Message) -> tuple[Envelope, str]:
@@ -117,7 +131,12 @@ def _envelope(message: Message) -> tuple[Envelope, str]:
     customer = message.customer
     broadcast = message.broadcast
     assert broadcast is not None  # the only cause so far
-    values = {**message_values(customer), "survey_url": message.link}
+    prefs = preferences_url(customer_id=customer.pk)
+    values = {
+        **message_values(customer),
+        "survey_url": message.link,
+        "preferences_url": prefs,
+    }
     language, version = broadcast_version(broadcast, customer)
     rendered = render(subject=version.subject, body=version.body, values=values)
     address, _index = address_of(message.channel, customer)
@@ -127,6 +146,13 @@ def _envelope(message: Message) -> tuple[Envelope, str]:
         link = unsubscribe_url(
             customer_id=customer.pk, channel=needed, message_id=message.pk
         )
+        if message.channel == MessageChannel.EMAIL:
+            rendered = _footer(
+                rendered,
+                language=language or language_wanted(customer),
+                unsubscribe=link,
+                prefs=prefs,
+            )
     return Envelope(
         key=message.idempotency_key,
         message_id=message.pk,

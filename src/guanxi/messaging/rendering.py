@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.utils.html import linebreaks
+from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -33,6 +33,7 @@ VARIABLES = (
     "product",
     "coupon_code",
     "survey_url",
+    "preferences_url",
 )
 SAMPLE = {
     "name": "张伟",
@@ -42,6 +43,9 @@ SAMPLE = {
     "product": "龙井",
     "coupon_code": "GX-0000",
     "survey_url": "https://example.com/s/…",
+    # As long as a real link (its sealed token is 98 characters), so an SMS
+    # template's length is counted with it.
+    "preferences_url": "https://example.com/m/preferences/" + "x" * 98 + "/",
 }
 SUBJECT_PREFIX = "Subject:"
 SUBJECT_MAX = 150
@@ -173,3 +177,18 @@ def render(*, subject: str, body: str, values: dict[str, Any]) -> Rendered:
         f"{linebreaks(text, autoescape=True)}</body></html>"
     )
     return Rendered(subject=one_line, text=text, html=html)
+
+
+def footer_add(rendered: Rendered, *, links: list[tuple[str, str]]) -> Rendered:
+    """``rendered`` with a footer of (words, URL) links after the text: a
+    line each in the text part, a small paragraph of links in the HTML."""
+    if not links:
+        return rendered
+    text = rendered.text.rstrip("\n") + "\n\n--\n"
+    text += "\n".join(f"{words}: {url}" for words, url in links)
+    anchors = " · ".join(
+        f'<a href="{escape(url)}">{escape(words)}</a>' for words, url in links
+    )
+    footer = f'<hr><p style="font-size:12px;color:#666">{anchors}</p></body>'
+    html = rendered.html.replace("</body>", footer, 1)
+    return Rendered(subject=rendered.subject, text=text, html=html)

@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guanxi.messaging.channel_settings import channel_setting
+from guanxi.messaging.links import preferences_path, unsubscribe_read
 from guanxi.messaging.mail_events import (
     MailEventsRefused,
     mail_events_parse,
@@ -55,12 +56,21 @@ logger = logging.getLogger(__name__)
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     done = request.method == "POST"
     channel = consent_unsubscribe(token=token, confirm=done)
-    if channel is None:
+    data = unsubscribe_read(token)
+    if channel is None or data is None:
         raise Http404
+    # The way back in, and to the other channels: the customer's own
+    # preference page (a fresh link).
+    preferences = preferences_path(customer_id=data["c"])
     return render(
         request,
         "messaging/unsubscribe.html",
-        {"done": done, "channel": channel, "token": token},
+        {
+            "done": done,
+            "channel": channel,
+            "token": token,
+            "preferences": preferences,
+        },
     )
 
 

@@ -24,3 +24,17 @@ class SurveysConfig(AppConfig):
         from guanxi.surveys.services import invite_after_lapsed
 
         customer_lapsed.connect(invite_after_lapsed, dispatch_uid="surveys.lapsed")
+
+        # Orders received and events attended (announced once per write, after
+        # its commit); a solved ticket is feedback's own call.
+        from guanxi.commerce.services import purchases_written
+        from guanxi.customers.services import interactions_written
+        from guanxi.surveys.triggers import (
+            invite_after_interactions,
+            invite_after_orders,
+        )
+
+        purchases_written.connect(invite_after_orders, dispatch_uid="surveys.orders")
+        interactions_written.connect(
+            invite_after_interactions, dispatch_uid="surveys.interactions"
+        )

@@ -307,22 +307,26 @@ def invite_after(
     survey sent after ``trigger`` invites these customers (the cap keeps a
     customer from being asked twice)."""
     total = InviteCount()
-    ids = list(customer_ids)
+    ids = sorted({int(pk) for pk in customer_ids})
     for survey in Survey.objects.filter(active=True).order_by("id"):
         if trigger not in (survey.triggers or []):
             continue
         try:
-            sent = invitations_send(
-                survey=survey,
-                customer_ids=ids,
-                trigger=trigger,
-                store=store,
-                staff_id=staff_id,
-            )
+            # A large import's batch goes out in parts of at most SEND_MAX.
+            for start in range(0, len(ids), SEND_MAX):
+                total.add(
+                    invitations_send(
+                        survey=survey,
+                        customer_ids=ids[start : start + SEND_MAX],
+                        trigger=trigger,
+                        store=store,
+                        staff_id=staff_id,
+                    )
+                )
         except DomainError as error:
             # The cause (an order, a ticket) stands without its survey: the
             # channel not set up, a template an admin broke. Logged without
-            # anyone's data; nothing of this survey was written.
+            # anyone's data; nothing of the refused part was written.
             log.warning(
                 "survey %s after %s not sent to %d customers: %s",
                 survey.kind,
@@ -331,7 +335,6 @@ def invite_after(
                 error.message,
             )
             continue
-        total.add(sent)
     return total
 
 

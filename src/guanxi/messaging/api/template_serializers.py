@@ -12,7 +12,8 @@ from guanxi.messaging.models import Template
 __all__ = ["TemplateSerializer", "TemplateWriteSerializer"]
 
 _TEXT_HELP = _(
-    "Jinja2 text; variables: name, city, manager, store, product, coupon_code, survey_url."
+    "Jinja2 text; variables: name, city, manager, store, product, coupon_code, "
+    "survey_url, preferences_url."
 )
 
 

@@ -32,6 +32,19 @@ def _foreign(world: World) -> list[str]:
     return [unsubscribe_token(customer_id=world.foreign_customer.pk, channel="email")]
 
 
+def _prefs(customer: str) -> Callable[[World], list[str]]:
+    def args(world: World) -> list[str]:
+        from guanxi.messaging.links import preferences_token
+
+        return [preferences_token(customer_id=getattr(world, customer).pk)]
+
+    return args
+
+
+def _choices(world: World) -> dict[str, str]:
+    return {"email": "yes", "sms": "no", "wecom": "no", "phone": "no"}
+
+
 def _message(customer: Any) -> int:
     """A sent e-mail to ``customer`` (made once per request's transaction)."""
     from guanxi.messaging.models import Broadcast, Message
@@ -99,6 +112,33 @@ CASES = [
     AccessCase("messaging:unsubscribe", PUBLIC, method="POST", args=_own, label="own"),
     AccessCase(
         "messaging:unsubscribe", PUBLIC, method="POST", args=_foreign, label="foreign"
+    ),
+    # The preference page: public like the unsubscribe link, whoever's
+    # customer it is; the sealed link is the only key.
+    AccessCase(
+        "messaging:preferences", PUBLIC, args=_prefs("own_customer"), label="own"
+    ),
+    AccessCase(
+        "messaging:preferences",
+        PUBLIC,
+        args=_prefs("foreign_customer"),
+        label="foreign",
+    ),
+    AccessCase(
+        "messaging:preferences",
+        PUBLIC,
+        method="POST",
+        args=_prefs("own_customer"),
+        data=_choices,
+        label="own",
+    ),
+    AccessCase(
+        "messaging:preferences",
+        PUBLIC,
+        method="POST",
+        args=_prefs("foreign_customer"),
+        data=_choices,
+        label="foreign",
     ),
     # Receipts need GUANXI_SMS_RECEIPT_TOKEN (unset here): no such page for
     # anyone; the token's own checks are in test_receipts.

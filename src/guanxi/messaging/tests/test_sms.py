@@ -509,7 +509,8 @@ def test_a_message_over_the_parts_at_send_time_fails(
         (
             {"GUANXI_SMS_PROVIDER": "aliyun", "GUANXI_SMS_TEMPLATE_PARAMS": "name,phone"},
             "GUANXI_SMS_TEMPLATE_PARAMS names 'phone', not a template variable "
-            "(name, city, manager, store, product, coupon_code, survey_url).",
+            "(name, city, manager, store, product, coupon_code, survey_url, "
+            "preferences_url).",
         ),
     ],
 )  # fmt: skip
