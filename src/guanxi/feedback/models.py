@@ -2,8 +2,9 @@
 thread and SLA clocks, and the settings the clocks run on.
 
 A :class:`Ticket` belongs to one customer and holds personal data: its
-``text`` and the ``text`` of its :class:`TicketEntry` rows are the customer's
-or staff's own words. :class:`SlaRule`, :class:`FeedbackSettings` and
+``text`` and ``close_reason`` and the ``text`` of its :class:`TicketEntry`
+rows are the customer's or staff's own words, encrypted at rest (no search
+or filter by their value: the database sees ciphertext). :class:`SlaRule`, :class:`FeedbackSettings` and
 :class:`ClosingDay` hold none.
 """
 
@@ -14,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanxi.core.fields import EncryptedNoteField
 from guanxi.customers.models import Customer
 from guanxi.feedback.choices import (
     Category,
@@ -51,7 +53,8 @@ class Ticket(models.Model):
     priority = models.CharField(
         _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
     )
-    text = models.TextField(_("text"))
+    #: Encrypted at rest, like every free text about a customer.
+    text = EncryptedNoteField(_("text"), default="")
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.NEW
     )
@@ -81,7 +84,7 @@ class Ticket(models.Model):
     first_reply_at = models.DateTimeField(_("first reply"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    close_reason = models.CharField(_("reason"), max_length=500, blank=True, default="")
+    close_reason = EncryptedNoteField(_("reason"), default="")
     owner_warned_at = models.DateTimeField(null=True, blank=True)
     lead_warned_at = models.DateTimeField(null=True, blank=True)
     notice_queued_at = models.DateTimeField(null=True, blank=True)
@@ -120,7 +123,7 @@ class TicketEntry(models.Model):
         related_name="+",
         db_index=False,
     )
-    text = models.TextField(_("text"), blank=True, default="")
+    text = EncryptedNoteField(_("text"), default="")
     from_status = models.CharField(max_length=16, blank=True, default="")
     to_status = models.CharField(max_length=16, blank=True, default="")
     created_at = models.DateTimeField(_("at"))
