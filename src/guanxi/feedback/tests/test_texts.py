@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from guanxi.access.tests.test_keys import _rotate, keyfile
 from guanxi.feedback.links import ticket_token
 from guanxi.feedback.selectors import TicketText, ticket_texts
 from guanxi.feedback.services import (
@@ -19,6 +20,8 @@ from guanxi.feedback.services import (
 )
 
 pytestmark = pytest.mark.django_db
+
+__all__ = ["keyfile"]  # a fixture of the key tests, used here
 
 NOW = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 
@@ -86,3 +89,49 @@ def test_texts_are_stored_encrypted_and_read_back_per_scope(
     assert [t.text for t in ticket_texts(actor=None, customer_ids=[other.pk])] == [
         "多些口味"
     ]
+
+
+def test_key_rotation_reencrypts_ticket_and_answer_texts(
+    keyfile: Any, make_customer: Any, users: dict[str, Any]
+) -> None:
+    from guanxi.surveys.models import Answer, Invitation, Survey
+
+    person = make_customer()
+    ticket = ticket_open(
+        actor=users["service"], customer_id=person.pk, category="complaint", text="慢"
+    )
+    ticket_reply(actor=users["service"], ticket_id=ticket.pk, text="抱歉")
+    survey, _ = Survey.objects.get_or_create(kind="needs")
+    invitation = Invitation.objects.create(
+        survey=survey, customer=person, trigger="manual", nonce="n", expires_at=NOW
+    )
+    answer = Answer.objects.create(
+        invitation=invitation,
+        survey=survey,
+        customer=person,
+        kind="needs",
+        text="贵",
+        interests="茶",
+    )
+    tables = {
+        "feedback_ticket": "text",
+        "feedback_ticketentry": "text",
+        "surveys_answer": "interests",
+    }
+
+    def heads() -> set[str]:
+        found = set()
+        with connection.cursor() as cursor:
+            for table, column in tables.items():
+                cursor.execute(
+                    f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"
+                )
+                found |= {row[0][:6] for row in cursor.fetchall()}
+        return found
+
+    assert heads() == {"v1:k1:"}
+    rotate_json = _rotate()
+    assert rotate_json["key_id"] == "k2"
+    assert heads() == {"v1:k2:"}
+    assert next(iter(ticket_texts(actor=None))).text == "慢"
+    assert Answer.objects.get(pk=answer.pk).interests == "茶"
