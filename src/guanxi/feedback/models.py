@@ -213,3 +213,46 @@ class ClosingDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class InboundMail(models.Model):
+    """One e-mail received on the feedback address (the provider's signed
+    webhook), kept once per message (``message_key``: a hash of its
+    Message-ID, so a webhook retried opens nothing twice).
+
+    From a known customer it opened a ticket or was added to one (``ticket``;
+    no copy of the text here). From an unknown sender it waits in triage:
+    its sender, subject and text are kept here, encrypted, and no customer
+    is created.
+    """
+
+    class Outcome(models.TextChoices):
+        OPENED = "opened", pgettext_lazy("inbound mail", "Ticket opened")
+        APPENDED = "appended", pgettext_lazy("inbound mail", "Added to a ticket")
+        TRIAGE = "triage", pgettext_lazy("inbound mail", "Triage")
+
+    message_key = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(_("received"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticket"),
+    )
+    sender = EncryptedNoteField(_("sender"), default="")
+    subject = EncryptedNoteField(_("subject"), default="")
+    text = EncryptedNoteField(_("text"), default="")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mails")
+        indexes = [
+            models.Index(fields=["outcome", "-received_at"], name="inbound_mail_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"inbound:{self.pk}"

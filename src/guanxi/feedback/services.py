@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,12 @@ from guanxi.access.selectors import staff_round_robin
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.ratelimit import rate_limit_take
 from guanxi.customers.choices import InteractionKind
-from guanxi.customers.selectors import customer_rows, customer_scope, interaction_rows
+from guanxi.customers.selectors import (
+    customer_by_email,
+    customer_rows,
+    customer_scope,
+    interaction_rows,
+)
 from guanxi.feedback.choices import (
     Category,
     Channel,
@@ -31,7 +36,8 @@ from guanxi.feedback.choices import (
 )
 from guanxi.feedback.escalation import EscalationCount, tickets_escalate
 from guanxi.feedback.links import form_read, ticket_read
-from guanxi.feedback.models import MAX_TEXT, Ticket, TicketEntry
+from guanxi.feedback.mail import ParsedMail
+from guanxi.feedback.models import MAX_TEXT, InboundMail, Ticket, TicketEntry
 from guanxi.feedback.selectors import business_calendar, sla_hours, ticket_get
 from guanxi.feedback.sla_settings import (
     closing_day_add,
@@ -57,6 +63,7 @@ __all__ = [
     "closing_day_add",
     "closing_day_remove",
     "feedback_settings_save",
+    "inbound_mail_receive",
     "public_ticket_answer",
     "public_ticket_file",
     "sla_rule_save",
@@ -384,3 +391,63 @@ def tickets_after_interactions(
         return
     opened = tickets_from_interactions(customer_ids=customer_ids)
     log.info("tickets from interactions: %d opened", opened)
+
+
+@transaction.atomic
+def inbound_mail_receive(
+    *, mail: ParsedMail, now: dt.datetime | None = None
+) -> InboundMail:
+    """An e-mail to the feedback address. From the one customer with that
+    address (blind index): added to their ticket when the subject names it
+    (``[#id]``) and it is still open, else a new ticket (category question,
+    channel e-mail). From anyone else: kept in triage, no customer created.
+    The same message (Message-ID) twice does nothing the second time."""
+    moment = now or timezone.now()
+    try:
+        with transaction.atomic():
+            row = InboundMail.objects.create(
+                message_key=mail.message_key,
+                received_at=moment,
+                outcome=InboundMail.Outcome.TRIAGE,
+            )
+    except IntegrityError:
+        return InboundMail.objects.get(message_key=mail.message_key)
+    customer = customer_by_email(email=mail.sender)
+    body = mail.text or mail.subject
+    if customer is None or not body:
+        row.sender, row.subject, row.text = mail.sender, mail.subject, mail.text
+        row.save()
+        return row
+    body = body[:MAX_TEXT]
+    ticket = (
+        Ticket.objects.select_for_update()
+        .filter(pk=mail.ticket_ref, customer_id=customer.pk)
+        .exclude(status__in=(Status.CONFIRMED, Status.CLOSED_UNSOLVED))
+        .first()
+        if mail.ticket_ref is not None
+        else None
+    )
+    if ticket is not None:
+        entry_add(ticket, EntryKind.CUSTOMER, now=moment, text=body)
+        if ticket.status == Status.SOLVED:
+            ticket_move(ticket, Status.IN_PROGRESS, now=moment, author=None)
+        row.outcome = InboundMail.Outcome.APPENDED
+    else:
+        (ticket,) = _tickets_create(
+            [
+                {
+                    "customer_id": customer.pk,
+                    "manager_id": customer.assigned_manager_id,
+                    "category": Category.QUESTION,
+                    "channel": Channel.EMAIL,
+                    "priority": Priority.NORMAL,
+                    "text": body,
+                    "source": Source.EMAIL,
+                }
+            ],
+            now=moment,
+        )
+        row.outcome = InboundMail.Outcome.OPENED
+    row.ticket = ticket
+    row.save()
+    return row

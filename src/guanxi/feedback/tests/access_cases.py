@@ -6,7 +6,8 @@ customer's ticket is answered as missing, 404); analysts and operations read
 the texts masked. Admins, service and account managers work tickets (reply,
 status, a new ticket); operations and analysts are refused (403). The SLA
 settings are an admin's. The customer's pages (``f/``) are public: the signed
-link is the only key, logged in or not.
+link is the only key, logged in or not; the mail provider's webhook, its
+signature.
 """
 
 from __future__ import annotations
@@ -175,6 +176,16 @@ CASES = [
         args=_public_ticket("foreign_ticket"),
         setup=_tickets,
         label="foreign",
+    ),
+    # The mail provider's webhook needs GUANXI_INBOUND_MAIL_SECRET (unset
+    # here): no such page for anyone; the signature checks are in
+    # test_inbound_mail.
+    AccessCase(
+        "feedback-public:inbound-mail",
+        expect(404),
+        method="POST",
+        data=lambda w: "From: a@example.com\r\n\r\nhi",
+        content_type="message/rfc822",
     ),
 ]
 
