@@ -1,5 +1,7 @@
-"""The mail provider's webhook for the feedback address (:mod:`guanxi.feedback.mail`):
-no login, the signature is the authority. Answers are JSON for the provider."""
+"""Inbound e-mail: the mail provider's webhook for the feedback address
+(:mod:`guanxi.feedback.mail`; no login, the signature is the authority,
+answers are JSON for the provider), and the staff's triage of messages from
+unknown senders."""
 
 from __future__ import annotations
 
@@ -7,20 +9,27 @@ import logging
 import time
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.views import domain_errors, int_or_none
 from guanxi.feedback.mail import (
     MAX_MAIL_BYTES,
     MailRefused,
     mail_parse,
     mail_signature_ok,
 )
+from guanxi.feedback.selectors import inbound_triage
 from guanxi.feedback.services import inbound_mail_receive
 
-__all__ = ["inbound_mail"]
+__all__ = ["inbound_mail", "triage"]
+
+#: Triage page size.
+PAGE_SIZE = 50
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +75,20 @@ def inbound_mail(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": error.message}, status=400)
     log.info("inbound mail %s: %s", row.pk, row.outcome)
     return JsonResponse({"result": row.outcome, "ticket": row.ticket_id})
+
+
+@login_required
+@require_GET
+@domain_errors
+def triage(request: HttpRequest) -> HttpResponse:
+    """Messages from senders who are no customer, newest first (read-only:
+    staff answer them by e-mail or add the customer and open a ticket)."""
+    qs = inbound_triage(actor=request.user)
+    page = max(1, int_or_none(request.GET.get("page")) or 1)
+    start = (page - 1) * PAGE_SIZE
+    found = list(qs[start : start + PAGE_SIZE + 1])
+    return render(
+        request,
+        "feedback/inbound_triage.html",
+        {"rows": found[:PAGE_SIZE], "page": page, "more": len(found) > PAGE_SIZE},
+    )

@@ -232,8 +232,12 @@ class InboundMail(models.Model):
         TRIAGE = "triage", pgettext_lazy("inbound mail", "Triage")
 
     message_key = models.CharField(max_length=64, unique=True)
-    received_at = models.DateTimeField(_("received"))
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    received_at = models.DateTimeField(pgettext_lazy("inbound mail", "received"))
+    outcome = models.CharField(
+        pgettext_lazy("inbound mail", "outcome"),
+        max_length=10,
+        choices=Outcome.choices,
+    )
     ticket = models.ForeignKey(
         Ticket,
         on_delete=models.CASCADE,

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
-from guanxi.core.errors import NotFound
+from guanxi.core.errors import NotFound, PermissionDenied
 from guanxi.feedback.choices import OPEN_STATUSES, HoursMode
 from guanxi.feedback.clock import BusinessCalendar, opening_parse
 from guanxi.feedback.models import (
     ClosingDay,
     FeedbackSettings,
+    InboundMail,
     SlaRule,
     Ticket,
     TicketEntry,
@@ -33,6 +34,7 @@ __all__ = [
     "business_calendar",
     "closing_days",
     "feedback_settings_current",
+    "inbound_triage",
     "sla_hours",
     "sla_rules",
     "ticket_by_link",
@@ -205,3 +207,15 @@ def ticket_texts(
         .iterator(chunk_size=batch)
     ):
         yield TicketText(ticket, pk, customer, category, at, text)
+
+
+def inbound_triage(*, actor: Any) -> QuerySet[InboundMail]:
+    """E-mails from unknown senders, newest first. Only for staff who work
+    tickets over every customer (admins, service): the senders are nobody's
+    customer yet, so an account manager's scope holds none of them."""
+    policy = policy_for(actor)
+    if not (policy.may_work_care_tasks and not policy.own_customers_only):
+        raise PermissionDenied(_("Your role may not see the e-mail triage."))
+    return InboundMail.objects.filter(outcome=InboundMail.Outcome.TRIAGE).order_by(
+        "-received_at", "-id"
+    )

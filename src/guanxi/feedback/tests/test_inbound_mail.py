@@ -238,3 +238,15 @@ def test_without_a_secret_there_is_no_webhook(settings: Any) -> None:
         Client().post(URL, data=body, content_type="message/rfc822").status_code == 404
     )
     assert Client().get(URL).status_code in (404, 405)
+
+
+def test_the_triage_page_shows_unknown_senders_escaped(client_for: Any) -> None:
+    _post(_message(sender="stranger@example.net", text="<script>x()</script>价格?"))
+    page = client_for("service").get("/feedback/inbound/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "stranger@example.net" in html
+    assert "&lt;script&gt;x()&lt;/script&gt;价格?" in html and "<script>x()" not in html
+    assert "E-mail triage" in html
+    refused = client_for("account_manager").get("/feedback/inbound/")
+    assert refused.status_code == 403
