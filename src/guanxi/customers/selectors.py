@@ -304,13 +304,12 @@ def customer_rows() -> QuerySet[Customer]:
 def customer_by_email(*, email: str) -> Customer | None:
     """The one customer with this e-mail address, through the blind index,
     unscoped (the system's own matching of an inbound e-mail; never for
-    showing to a user). None when nobody or more than one customer has it."""
+    showing to a user). None when nobody has it."""
     try:
         key = email_key(normalize_email(email))
     except ValidationFailed:
         return None
-    found = list(Customer.objects.filter(email_index=key).order_by("pk")[:2])
-    return found[0] if len(found) == 1 else None
+    return Customer.objects.filter(email_index=key).order_by("pk").first()
 
 
 def interaction_rows() -> QuerySet[Interaction]:

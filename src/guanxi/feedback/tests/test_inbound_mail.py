@@ -250,11 +250,3 @@ def test_the_triage_page_shows_unknown_senders_escaped(client_for: Any) -> None:
     assert "E-mail triage" in html
     refused = client_for("account_manager").get("/feedback/inbound/")
     assert refused.status_code == 403
-
-
-def test_an_address_two_customers_share_goes_to_triage(
-    known: Customer, make_customer: Any
-) -> None:
-    make_customer(email=KNOWN.upper())
-    assert _post(_message()) == (200, {"result": "triage", "ticket": None})
-    assert Ticket.objects.count() == 0
