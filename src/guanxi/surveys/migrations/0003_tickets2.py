@@ -19,6 +19,14 @@ def unseal(apps, schema_editor):
     plaintext_open(schema_editor, apps.get_model("surveys", "Answer"), "scenario")
     plaintext_open(schema_editor, apps.get_model("surveys", "Answer"), "pain_points")
     plaintext_open(schema_editor, apps.get_model("surveys", "Answer"), "interests")
+    _checks_now(schema_editor)
+
+
+def _checks_now(schema_editor):
+    # PostgreSQL refuses to alter a table with updates of this transaction
+    # still waiting on deferred constraint checks: run them now.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
