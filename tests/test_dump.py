@@ -22,6 +22,13 @@ ADDRESS = "金丝雀大道77号楼"
 BIRTHDAY = dt.date(1983, 9, 17)
 NOTE = "金丝雀丁说她的孩子在金丝雀小学"
 TASK_NOTE = "金丝雀回访记录：不满意包装"
+TICKET_TEXT = "金丝雀投诉：快递员把包裹放在门口"
+REPLY_TEXT = "金丝雀回复：已联系快递公司"
+STAFF_NOTE = "金丝雀内部备注：客户很生气"
+CLOSE_REASON = "金丝雀关闭原因：产品停产"
+PUBLIC_TEXT = "金丝雀表单：希望多些口味"
+ANSWER_TEXT = "金丝雀问卷：价格太贵"
+PAIN_TEXT = "金丝雀痛点：包装难拆"
 CANARIES = [
     NAME,
     PHONE,
@@ -32,6 +39,13 @@ CANARIES = [
     BIRTHDAY.isoformat(),
     NOTE,
     TASK_NOTE,
+    TICKET_TEXT,
+    REPLY_TEXT,
+    STAFF_NOTE,
+    CLOSE_REASON,
+    PUBLIC_TEXT,
+    ANSWER_TEXT,
+    PAIN_TEXT,
 ]
 
 
@@ -69,6 +83,46 @@ def _make_canaries(make_customer: Any, make_user: Any) -> None:
         kind="customers",
         destination="-",
         query=searched,
+    )
+    _ticket_and_answer_canaries(person, admin, now)
+
+
+def _ticket_and_answer_canaries(person: Any, admin: Any, now: dt.datetime) -> None:
+    """A ticket with a reply, a note and a close reason; one filed on the
+    public form; a survey answer with free texts."""
+    from guanxi.feedback.links import form_token
+    from guanxi.feedback.services import (
+        public_ticket_file,
+        ticket_open,
+        ticket_reply,
+        ticket_transition,
+    )
+    from guanxi.surveys.models import Answer, Invitation, Survey
+
+    ticket = ticket_open(
+        actor=admin, customer_id=person.pk, category="complaint", text=TICKET_TEXT
+    )
+    ticket_reply(actor=admin, ticket_id=ticket.pk, text=REPLY_TEXT)
+    ticket_reply(actor=admin, ticket_id=ticket.pk, text=STAFF_NOTE, internal=True)
+    ticket_transition(
+        actor=admin, ticket_id=ticket.pk, to="closed_unsolved", reason=CLOSE_REASON
+    )
+    public_ticket_file(
+        token=form_token(customer_id=person.pk),
+        category="suggestion",
+        text=PUBLIC_TEXT,
+    )
+    survey, _ = Survey.objects.get_or_create(kind="needs")
+    invitation = Invitation.objects.create(
+        survey=survey, customer=person, trigger="manual", nonce="n", expires_at=now
+    )
+    Answer.objects.create(
+        invitation=invitation,
+        survey=survey,
+        customer=person,
+        kind="needs",
+        text=ANSWER_TEXT,
+        pain_points=PAIN_TEXT,
     )
 
 

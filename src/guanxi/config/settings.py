@@ -531,6 +531,9 @@ GUANXI_EMAIL_URL = os.environ.get("GUANXI_EMAIL_URL", "")
 GUANXI_EMAIL_FROM = os.environ.get("GUANXI_EMAIL_FROM", "")
 GUANXI_WEBHOOK_URL = os.environ.get("GUANXI_WEBHOOK_URL", "")
 GUANXI_WEBHOOK_SECRET = os.environ.get("GUANXI_WEBHOOK_SECRET", "")
+# Inbound e-mail on the feedback address (guanxi.feedback.mail): the secret the
+# provider's webhook signs with; empty: the webhook does not exist (404).
+GUANXI_INBOUND_MAIL_SECRET = os.environ.get("GUANXI_INBOUND_MAIL_SECRET", "")
 # Plain HTTP to 127.0.0.1 for webhooks: for tests only, never in production.
 GUANXI_WEBHOOK_LOOPBACK_HTTP = (
     not PRODUCTION and os.environ.get("GUANXI_WEBHOOK_LOOPBACK_HTTP") == "1"

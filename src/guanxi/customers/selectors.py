@@ -59,6 +59,7 @@ __all__ = [
     "assignable_managers",
     "business_language",
     "contact_search_count",
+    "customer_by_email",
     "customer_filter_email",
     "customer_filter_name",
     "customer_filter_phone",
@@ -298,6 +299,17 @@ def customer_rows() -> QuerySet[Customer]:
     """Every customer, unscoped: for the system's own work after a scoring run
     (automatic tags), never for showing to a user."""
     return Customer.objects.all()
+
+
+def customer_by_email(*, email: str) -> Customer | None:
+    """The one customer with this e-mail address, through the blind index,
+    unscoped (the system's own matching of an inbound e-mail; never for
+    showing to a user). None when nobody has it."""
+    try:
+        key = email_key(normalize_email(email))
+    except ValidationFailed:
+        return None
+    return Customer.objects.filter(email_index=key).order_by("pk").first()
 
 
 def interaction_rows() -> QuerySet[Interaction]:

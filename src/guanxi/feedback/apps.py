@@ -13,10 +13,19 @@ class FeedbackConfig(AppConfig):
         # Personal data (guanxi.privacy): tickets and their threads go with the
         # customer.
         from guanxi.core.personal_data import CASCADE, register
-        from guanxi.feedback.models import Ticket, TicketEntry
+        from guanxi.feedback.models import InboundMail, Ticket, TicketEntry
 
         register(Ticket, app="feedback", path="customer_id", erase=CASCADE)
         register(TicketEntry, app="feedback", path="ticket__customer_id", erase=CASCADE)
+        # An e-mail that opened or joined a ticket goes with it (a triage row,
+        # from an unknown sender, is no customer's).
+        register(
+            InboundMail,
+            app="feedback",
+            path="ticket__customer_id",
+            erase=CASCADE,
+            exclude=("message_key",),
+        )
 
         # A complaint or review logged or imported opens a ticket (after the
         # commit, once per write, set-based).

@@ -66,6 +66,7 @@ class Source(models.TextChoices):
     API = "api", _("API")
     PUBLIC = "public", pgettext_lazy("ticket source", "Public form")
     INTERACTION = "interaction", pgettext_lazy("ticket source", "Interaction")
+    EMAIL = "email", pgettext_lazy("ticket source", "E-mail")
 
 
 class EntryKind(models.TextChoices):

@@ -2,8 +2,9 @@
 thread and SLA clocks, and the settings the clocks run on.
 
 A :class:`Ticket` belongs to one customer and holds personal data: its
-``text`` and the ``text`` of its :class:`TicketEntry` rows are the customer's
-or staff's own words. :class:`SlaRule`, :class:`FeedbackSettings` and
+``text`` and ``close_reason`` and the ``text`` of its :class:`TicketEntry`
+rows are the customer's or staff's own words, encrypted at rest (no search
+or filter by their value: the database sees ciphertext). :class:`SlaRule`, :class:`FeedbackSettings` and
 :class:`ClosingDay` hold none.
 """
 
@@ -14,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanxi.core.fields import EncryptedNoteField
 from guanxi.customers.models import Customer
 from guanxi.feedback.choices import (
     Category,
@@ -51,7 +53,8 @@ class Ticket(models.Model):
     priority = models.CharField(
         _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
     )
-    text = models.TextField(_("text"))
+    #: Encrypted at rest, like every free text about a customer.
+    text = EncryptedNoteField(_("text"), default="")
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.NEW
     )
@@ -81,7 +84,7 @@ class Ticket(models.Model):
     first_reply_at = models.DateTimeField(_("first reply"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    close_reason = models.CharField(_("reason"), max_length=500, blank=True, default="")
+    close_reason = EncryptedNoteField(_("reason"), default="")
     owner_warned_at = models.DateTimeField(null=True, blank=True)
     lead_warned_at = models.DateTimeField(null=True, blank=True)
     notice_queued_at = models.DateTimeField(null=True, blank=True)
@@ -120,7 +123,7 @@ class TicketEntry(models.Model):
         related_name="+",
         db_index=False,
     )
-    text = models.TextField(_("text"), blank=True, default="")
+    text = EncryptedNoteField(_("text"), default="")
     from_status = models.CharField(max_length=16, blank=True, default="")
     to_status = models.CharField(max_length=16, blank=True, default="")
     created_at = models.DateTimeField(_("at"))
@@ -210,3 +213,50 @@ class ClosingDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class InboundMail(models.Model):
+    """One e-mail received on the feedback address (the provider's signed
+    webhook), kept once per message (``message_key``: a hash of its
+    Message-ID, so a webhook retried opens nothing twice).
+
+    From a known customer it opened a ticket or was added to one (``ticket``;
+    no copy of the text here). From an unknown sender it waits in triage:
+    its sender, subject and text are kept here, encrypted, and no customer
+    is created.
+    """
+
+    class Outcome(models.TextChoices):
+        OPENED = "opened", pgettext_lazy("inbound mail", "Ticket opened")
+        APPENDED = "appended", pgettext_lazy("inbound mail", "Added to a ticket")
+        TRIAGE = "triage", pgettext_lazy("inbound mail", "Triage")
+
+    message_key = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(pgettext_lazy("inbound mail", "received"))
+    outcome = models.CharField(
+        pgettext_lazy("inbound mail", "outcome"),
+        max_length=10,
+        choices=Outcome.choices,
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticket"),
+    )
+    sender = EncryptedNoteField(_("sender"), default="")
+    subject = EncryptedNoteField(_("subject"), default="")
+    text = EncryptedNoteField(_("text"), default="")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mails")
+        indexes = [
+            models.Index(fields=["outcome", "-received_at"], name="inbound_mail_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"inbound:{self.pk}"

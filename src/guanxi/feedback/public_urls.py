@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from guanxi.feedback import views
+from guanxi.feedback import inbound_views, views
 
 app_name = "feedback-public"
 
 urlpatterns = [
+    path("mail/inbound/", inbound_views.inbound_mail, name="inbound-mail"),
     path("<str:token>/", views.public_form, name="form"),
     path("t/<str:token>/", views.public_ticket, name="ticket"),
 ]

@@ -4,6 +4,8 @@ settings."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
-from guanxi.core.errors import NotFound
+from guanxi.core.errors import NotFound, PermissionDenied
 from guanxi.feedback.choices import OPEN_STATUSES, HoursMode
 from guanxi.feedback.clock import BusinessCalendar, opening_parse
 from guanxi.feedback.models import (
     ClosingDay,
     FeedbackSettings,
+    InboundMail,
     SlaRule,
     Ticket,
     TicketEntry,
@@ -27,9 +30,11 @@ from guanxi.feedback.models import (
 __all__ = [
     "DEFAULT_FIRST_REPLY_HOURS",
     "DEFAULT_SOLVE_HOURS",
+    "TicketText",
     "business_calendar",
     "closing_days",
     "feedback_settings_current",
+    "inbound_triage",
     "sla_hours",
     "sla_rules",
     "ticket_by_link",
@@ -37,6 +42,7 @@ __all__ = [
     "ticket_get",
     "ticket_list",
     "ticket_scope",
+    "ticket_texts",
 ]
 
 #: The seed handbook (000, 3.4): reply within 24 hours, solve within 48.
@@ -143,3 +149,73 @@ def ticket_entries(*, ticket: Ticket, public: bool = False) -> QuerySet[TicketEn
     if public:
         qs = qs.filter(kind__in=["reply", "customer", "status"])
     return qs.order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class TicketText:
+    """One text a customer wrote, decrypted: a ticket's own text
+    (``entry_id`` None) or their words added on the thread."""
+
+    ticket_id: int
+    entry_id: int | None
+    customer_id: int
+    category: str
+    at: dt.datetime
+    text: str
+
+
+def ticket_texts(
+    *,
+    actor: Any,
+    since: dt.datetime | None = None,
+    customer_ids: list[int] | None = None,
+    batch: int = 1000,
+) -> Iterator[TicketText]:
+    """What customers wrote on tickets, decrypted, oldest first: each
+    ticket's text, then the words they added on its thread (staff replies
+    and notes are not theirs). The texts are encrypted at rest, so any
+    search over them happens here, in Python, never in SQL. ``actor`` None:
+    the system (a background job), every ticket; else the actor's scope.
+    Read in batches of ``batch`` rows (bounded memory)."""
+    tickets = Ticket.objects.all() if actor is None else ticket_scope(actor=actor)
+    if customer_ids is not None:
+        tickets = tickets.filter(customer_id__in=customer_ids)
+    own = tickets.exclude(text__isnull=True)
+    if since is not None:
+        own = own.filter(opened_at__gte=since)
+    for pk, customer, category, at, text in (
+        own.order_by("opened_at", "pk")
+        .values_list("pk", "customer_id", "category", "opened_at", "text")
+        .iterator(chunk_size=batch)
+    ):
+        yield TicketText(pk, None, customer, category, at, text)
+    said = TicketEntry.objects.filter(
+        ticket__in=tickets.values("pk"), kind="customer", text__isnull=False
+    )
+    if since is not None:
+        said = said.filter(created_at__gte=since)
+    for pk, ticket, customer, category, at, text in (
+        said.order_by("created_at", "pk")
+        .values_list(
+            "pk",
+            "ticket_id",
+            "ticket__customer_id",
+            "ticket__category",
+            "created_at",
+            "text",
+        )
+        .iterator(chunk_size=batch)
+    ):
+        yield TicketText(ticket, pk, customer, category, at, text)
+
+
+def inbound_triage(*, actor: Any) -> QuerySet[InboundMail]:
+    """E-mails from unknown senders, newest first. Only for staff who work
+    tickets over every customer (admins, service): the senders are nobody's
+    customer yet, so an account manager's scope holds none of them."""
+    policy = policy_for(actor)
+    if not (policy.may_work_care_tasks and not policy.own_customers_only):
+        raise PermissionDenied(_("Your role may not see the e-mail triage."))
+    return InboundMail.objects.filter(outcome=InboundMail.Outcome.TRIAGE).order_by(
+        "-received_at", "-id"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from guanxi.feedback import views
+from guanxi.feedback import inbound_views, views
 
 app_name = "feedback"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("new/", views.ticket_new, name="ticket-new"),
     path("settings/", views.settings_page, name="settings"),
     path("report/", views.report, name="report"),
+    path("inbound/", inbound_views.triage, name="inbound-triage"),
     path("<int:pk>/", views.ticket_detail, name="ticket"),
     path("<int:pk>/reply/", views.ticket_reply_view, name="ticket-reply"),
     path("<int:pk>/status/", views.ticket_status_view, name="ticket-status"),

@@ -115,6 +115,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "categories": Category.choices,
             "may_work": policy.may_work_care_tasks,
+            "may_triage": policy.may_work_care_tasks and not policy.own_customers_only,
             "may_administer": policy.may_administer,
         },
     )

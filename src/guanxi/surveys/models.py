@@ -2,7 +2,7 @@
 
 Personal data: :class:`Invitation` (a customer link; no free text) and
 :class:`Answer` (a customer link and the free texts ``text``,
-``scenario``, ``pain_points``, ``interests``). :class:`Survey` holds none.
+``scenario``, ``pain_points``, ``interests``, encrypted at rest). :class:`Survey` holds none.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.fields import EncryptedNoteField
 from guanxi.customers.models import Customer
 from guanxi.surveys.choices import SurveyKind, Trigger
 
@@ -123,10 +124,12 @@ class Answer(models.Model):
     #: Churn reasons (:class:`~guanxi.surveys.choices.ChurnReason`), one or two.
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     #: The NPS reason, the CSAT comment, the churn survey's own words.
-    text = models.TextField(_("text"), blank=True, default="")
-    scenario = models.TextField(_("usage scenario"), blank=True, default="")
-    pain_points = models.TextField(_("pain points"), blank=True, default="")
-    interests = models.TextField(_("interests"), blank=True, default="")
+    #: The free texts are encrypted at rest (read them through
+    #: ``surveys.selectors.answer_texts`` or the model; never filter by value).
+    text = EncryptedNoteField(_("text"), default="")
+    scenario = EncryptedNoteField(_("usage scenario"), default="")
+    pain_points = EncryptedNoteField(_("pain points"), default="")
+    interests = EncryptedNoteField(_("interests"), default="")
     language = models.CharField(_("language"), max_length=8, default="zh-hans")
     answered_at = models.DateTimeField(_("answered"), default=timezone.now)
 

@@ -3,6 +3,9 @@ caller's scope (an account manager: their own customers' only)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -14,7 +17,9 @@ from guanxi.surveys.choices import SurveyKind
 from guanxi.surveys.models import Answer, Invitation, Survey
 
 __all__ = [
+    "AnswerText",
     "answer_scope",
+    "answer_texts",
     "invitation_scope",
     "survey_get",
     "survey_list",
@@ -44,3 +49,47 @@ def invitation_scope(*, actor: Any) -> QuerySet[Invitation]:
 
 def answer_scope(*, actor: Any) -> QuerySet[Answer]:
     return scope_for(actor).apply(Answer.objects.all(), via="customer")
+
+
+#: The free-text fields of an answer (encrypted at rest).
+ANSWER_TEXT_FIELDS = ("text", "scenario", "pain_points", "interests")
+
+
+@dataclass(frozen=True)
+class AnswerText:
+    """One free text of one answer, decrypted; ``field`` names which
+    (``text``: the NPS reason, CSAT comment or churn survey's words)."""
+
+    answer_id: int
+    customer_id: int
+    kind: str
+    field: str
+    at: dt.datetime
+    text: str
+
+
+def answer_texts(
+    *,
+    actor: Any,
+    since: dt.datetime | None = None,
+    kinds: list[str] | None = None,
+    batch: int = 1000,
+) -> Iterator[AnswerText]:
+    """The free texts of answers, decrypted, oldest first, empty ones left
+    out. Encrypted at rest: any search over them happens here, in Python,
+    never in SQL. ``actor`` None: the system (a background job), every
+    answer; else the actor's scope. Read in batches (bounded memory)."""
+    qs = Answer.objects.all() if actor is None else answer_scope(actor=actor)
+    if since is not None:
+        qs = qs.filter(answered_at__gte=since)
+    if kinds is not None:
+        qs = qs.filter(kind__in=kinds)
+    rows = (
+        qs.order_by("answered_at", "pk")
+        .values_list("pk", "customer_id", "kind", "answered_at", *ANSWER_TEXT_FIELDS)
+        .iterator(chunk_size=batch)
+    )
+    for pk, customer, kind, at, *texts in rows:
+        for field, text in zip(ANSWER_TEXT_FIELDS, texts, strict=True):
+            if text:
+                yield AnswerText(pk, customer, kind, field, at, text)

@@ -5,8 +5,10 @@ customers in its scope (an account manager: their own; another manager's
 customer's ticket is answered as missing, 404); analysts and operations read
 the texts masked. Admins, service and account managers work tickets (reply,
 status, a new ticket); operations and analysts are refused (403). The SLA
-settings are an admin's. The customer's pages (``f/``) are public: the signed
-link is the only key, logged in or not.
+settings are an admin's; the e-mail triage an admin's or service's. The
+customer's pages (``f/``) are public: the signed
+link is the only key, logged in or not; the mail provider's webhook, its
+signature.
 """
 
 from __future__ import annotations
@@ -35,6 +37,19 @@ def _tickets(world: World) -> None:
             first_reply_due=now + dt.timedelta(hours=24),
             solve_due=now + dt.timedelta(hours=48),
         )
+
+
+def _triage(world: World) -> None:
+    from guanxi.feedback.models import InboundMail
+
+    InboundMail.objects.create(
+        message_key="k" * 64,
+        received_at=dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC),
+        outcome=InboundMail.Outcome.TRIAGE,
+        sender="stranger@example.net",
+        subject="价格",
+        text="<script>alert(1)</script>多少钱",
+    )
 
 
 def _own(world: World) -> list[Any]:
@@ -96,6 +111,13 @@ CASES = [
     ),
     AccessCase("feedback:settings", expect(403, anonymous=302, admin=200)),
     AccessCase("feedback:report", READ, setup=_tickets),
+    # E-mails from unknown senders: admins and service (every customer's
+    # staff); an account manager's scope holds none of them.
+    AccessCase(
+        "feedback:inbound-triage",
+        expect(403, anonymous=302, admin=200, service=200),
+        setup=_triage,
+    ),
     AccessCase(
         "feedback:report",
         expect(400, anonymous=302, no_role=403),
@@ -175,6 +197,16 @@ CASES = [
         args=_public_ticket("foreign_ticket"),
         setup=_tickets,
         label="foreign",
+    ),
+    # The mail provider's webhook needs GUANXI_INBOUND_MAIL_SECRET (unset
+    # here): no such page for anyone; the signature checks are in
+    # test_inbound_mail.
+    AccessCase(
+        "feedback-public:inbound-mail",
+        expect(404),
+        method="POST",
+        data=lambda w: "From: a@example.com\r\n\r\nhi",
+        content_type="message/rfc822",
     ),
 ]
 

@@ -121,3 +121,45 @@ def test_complaint_filed_replied_and_confirmed(
     assert stored.status == "confirmed"
     assert stored.first_reply_at is not None
     assert errors == []
+
+
+TRIAGE = {"en": "E-mail triage", "zh-hans": "待分拣邮件"}
+
+
+@pytest.mark.parametrize("browser", ["en", "zh-hans"], indirect=True)
+def test_email_triage_from_the_inbox_on_desktop_and_phone(
+    live_server: Any, transactional_db: Any, browser: Any
+) -> None:
+    import datetime as dt
+
+    from guanxi.feedback.models import InboundMail
+
+    page, language = browser
+    world = build_world()
+    staff = world.users["service"]
+    staff.set_password(PASSWORD)
+    staff.save()
+    InboundMail.objects.create(
+        message_key="t" * 64,
+        received_at=dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC),
+        outcome=InboundMail.Outcome.TRIAGE,
+        sender="a.very.long.sender.address.for.wrapping@example-shop-customer.net",
+        subject="请问批发价格 <b>急</b>",
+        text="你好，我想批量采购 200 盒龙井，请问有没有折扣？" * 3,
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "service")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/feedback/")
+    page.click("#triage-link")
+    page.wait_for_url(f"{live_server.url}/feedback/inbound/")
+    assert page.inner_text("h1") == TRIAGE[language]
+    assert "<b>急</b>" in page.inner_text("#inbound-triage")
+    screenshot(page, f"feedback-triage-{language}-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert fits_width(page)
+    screenshot(page, f"feedback-triage-{language}-390")
