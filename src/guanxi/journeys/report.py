@@ -41,6 +41,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from guanxi.analytics.lift import (
     MIN_GROUP,
@@ -50,6 +51,7 @@ from guanxi.analytics.lift import (
     revenue_lift,
 )
 from guanxi.commerce.selectors import purchase_rows
+from guanxi.core.errors import ValidationFailed
 from guanxi.coupons.choices import journey_source
 from guanxi.coupons.selectors import issued_coupon_list
 from guanxi.customers.selectors import customer_scope
@@ -63,8 +65,10 @@ __all__ = [
     "MAX_RANGE_DAYS",
     "MIN_GROUP",
     "JourneyReport",
+    "ReportFilter",
     "StepFigures",
     "journey_report",
+    "report_filter",
 ]
 
 #: The conversion window's default length, in days, and its bounds.
@@ -387,3 +391,59 @@ def journey_report(
         series=_series(enrolments, days, weekly),
         by_week=weekly,
     )
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """A report's period (entry dates, both included) and window in days."""
+
+    start: dt.date
+    end: dt.date
+    days: int = DEFAULT_DAYS
+
+
+#: The default period: the last 90 days.
+DEFAULT_RANGE_DAYS = 90
+
+
+def _date(value: str, default: dt.date, field_name: str) -> dt.date:
+    text = value.strip()
+    if not text:
+        return default
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            _("Enter dates as YYYY-MM-DD."), field=field_name
+        ) from None
+
+
+def report_filter(params: Any, *, today: dt.date) -> ReportFilter:
+    """The period and N from a query string (``start``, ``end``, ``days``);
+    ``ValidationFailed`` with a clear message when one is bad."""
+    end = _date(str(params.get("end", "") or ""), today, "end")
+    start = _date(
+        str(params.get("start", "") or ""),
+        end - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1),
+        "start",
+    )
+    if start > end:
+        raise ValidationFailed(
+            _("The start date is after the end date."), field="start"
+        )
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ValidationFailed(
+            _("A report covers at most %(max)d days.") % {"max": MAX_RANGE_DAYS},
+            field="start",
+        )
+    raw = str(params.get("days", "") or "").strip()
+    days = DEFAULT_DAYS
+    if raw:
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+            raise ValidationFailed(
+                _("Converted within: a number of days from 1 to %(max)d.")
+                % {"max": MAX_DAYS},
+                field="days",
+            )
+        days = int(raw)
+    return ReportFilter(start=start, end=end, days=days)

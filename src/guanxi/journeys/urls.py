@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from guanxi.journeys import views
+from guanxi.journeys import report_views, views
 
 app_name = "journeys"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("<slug:slug>/", views.journey_detail_view, name="detail"),
     path("<slug:slug>/dry-run/", views.journey_dry_run_view, name="dry-run"),
     path("<slug:slug>/state/", views.journey_state_view, name="state"),
+    path("<slug:slug>/report/", report_views.journey_report_view, name="report"),
 ]

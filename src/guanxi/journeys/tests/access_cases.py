@@ -72,6 +72,20 @@ CASES = [
         label="foreign",
     ),
     AccessCase(
+        "journeys:report",
+        READ,
+        args=lambda w: ["access-test"],
+        setup=_journey,
+        label="own",
+    ),
+    AccessCase(
+        "journeys:report",
+        READ_UNKNOWN,
+        args=lambda w: ["nobody"],
+        setup=_journey,
+        label="foreign",
+    ),
+    AccessCase(
         "journeys:state",
         SWITCH,
         method="POST",
