@@ -95,6 +95,13 @@ def message_status_counts(qs: QuerySet[Message] | None = None) -> dict[str, int]
     return counts
 
 
+def template_names(*, actor: Any) -> list[str]:
+    """The names of the stored templates ``actor`` may use, sorted."""
+    from guanxi.messaging.stored import template_list
+
+    return list(template_list(actor=actor).values_list("name", flat=True))
+
+
 def template_by_name(name: str) -> Template | None:
     """The stored template named ``name`` (the command line: every template)."""
     return Template.objects.filter(name=name.strip()).first()

@@ -2,7 +2,7 @@
 
 Admins and operations (who send to audiences) see the journeys, their flow
 and a dry run, over the customers in their scope; only admins switch a
-journey on or off. Other roles are refused (403). A slug that does not
+journey on or off and build (create, edit) one. Other roles are refused (403). A slug that does not
 exist is answered 404 to those who may see journeys.
 """
 
@@ -37,12 +37,29 @@ READ = expect(
 READ_UNKNOWN = expect(
     404, anonymous=302, no_role=403, service=403, account_manager=403, analyst=403
 )
+BUILD = expect(403, anonymous=302, admin=200)
+BUILD_UNKNOWN = expect(403, anonymous=302, admin=404)
 SWITCH = expect(403, anonymous=302, admin=302)
 SWITCH_UNKNOWN = expect(403, anonymous=302, admin=404)
 
 CASES = [
     AccessCase("journeys:list", READ, setup=_journey),
     AccessCase("journeys:playbooks", SWITCH, method="POST"),
+    AccessCase("journeys:new", BUILD),
+    AccessCase(
+        "journeys:edit",
+        BUILD,
+        args=lambda w: ["access-test"],
+        setup=_journey,
+        label="own",
+    ),
+    AccessCase(
+        "journeys:edit",
+        BUILD_UNKNOWN,
+        args=lambda w: ["nobody"],
+        setup=_journey,
+        label="foreign",
+    ),
     AccessCase(
         "journeys:detail",
         READ,
