@@ -406,9 +406,9 @@ class ReportFilter:
 DEFAULT_RANGE_DAYS = 90
 
 
-def _date(value: str, default: dt.date, field_name: str) -> dt.date:
-    text = value.strip()
-    if not text:
+def _date(value: Any, default: dt.date, field_name: str, strict: bool) -> dt.date:
+    text = str(value or "").strip()
+    if not text and not (strict and value is not None):
         return default
     try:
         return dt.date.fromisoformat(text)
@@ -418,14 +418,17 @@ def _date(value: str, default: dt.date, field_name: str) -> dt.date:
         ) from None
 
 
-def report_filter(params: Any, *, today: dt.date) -> ReportFilter:
+def report_filter(params: Any, *, today: dt.date, strict: bool = False) -> ReportFilter:
     """The period and N from a query string (``start``, ``end``, ``days``);
-    ``ValidationFailed`` with a clear message when one is bad."""
-    end = _date(str(params.get("end", "") or ""), today, "end")
+    ``ValidationFailed`` with a clear message when one is bad. ``strict``
+    (the API): a parameter given empty is bad too (a form leaves it empty
+    for the default)."""
+    end = _date(params.get("end"), today, "end", strict)
     start = _date(
-        str(params.get("start", "") or ""),
+        params.get("start"),
         end - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1),
         "start",
+        strict,
     )
     if start > end:
         raise ValidationFailed(
@@ -436,9 +439,10 @@ def report_filter(params: Any, *, today: dt.date) -> ReportFilter:
             _("A report covers at most %(max)d days.") % {"max": MAX_RANGE_DAYS},
             field="start",
         )
-    raw = str(params.get("days", "") or "").strip()
+    given = params.get("days")
+    raw = str(given or "").strip()
     days = DEFAULT_DAYS
-    if raw:
+    if raw or (strict and given is not None):
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
             raise ValidationFailed(
                 _("Converted within: a number of days from 1 to %(max)d.")
