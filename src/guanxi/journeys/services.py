@@ -50,6 +50,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+#: Slugs the journeys pages use for themselves (``/journeys/new/``).
+RESERVED_SLUGS = ("new", "playbooks")
 
 
 def _checked(definition: Any) -> Definition:
@@ -91,6 +93,10 @@ def journey_create(
                 "A slug is 1 to 64 lower-case letters, digits and -, starting with a letter or digit."
             ),
             field="slug",
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed(
+            _("The slug %(slug)s is reserved.") % {"slug": slug}, field="slug"
         )
     _names_check(name_zh, name_en)
     checked = _checked(definition)

@@ -169,6 +169,7 @@ def test_a_bad_step_is_refused_next_to_it_and_nothing_is_stored(
             "slug",
             "A slug is 1 to 64 lower-case letters, digits and -, starting with a letter or digit.",
         ),
+        ({"slug": "new"}, "slug", "The slug new is reserved."),
         (
             {"holdout_percent": "60"},
             "holdout_percent",
