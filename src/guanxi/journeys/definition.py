@@ -36,6 +36,7 @@ __all__ = [
     "CONDITION_FIELDS",
     "SCORE_FIELDS",
     "Definition",
+    "StepRefused",
     "definition_check",
     "duration_of",
     "step_targets",
@@ -101,10 +102,20 @@ class Definition:
         return {"trigger": self.trigger, "steps": list(self.steps.values())}
 
 
+class StepRefused(ValidationFailed):
+    """A refusal that names a step: ``step`` its id, or ``position`` (from 1)
+    when its id is the fault, so an editor can show it next to the step."""
+
+    def __init__(self, message: str, *, step: str = "", position: int = 0) -> None:
+        super().__init__(message, field="definition")
+        self.step = step
+        self.position = position
+
+
 def _step_error(step: str, message: str) -> ValidationFailed:
-    return ValidationFailed(
+    return StepRefused(
         _('Step "%(step)s": %(message)s') % {"step": step, "message": message},
-        field="definition",
+        step=step,
     )
 
 
@@ -363,13 +374,13 @@ def definition_check(
     for number, item in enumerate(items, start=1):
         sid = item.get("id") if isinstance(item, dict) else None
         if not isinstance(sid, str) or not STEP_ID.match(sid):
-            raise ValidationFailed(
+            raise StepRefused(
                 _(
                     "Step %(number)d: an id is 1 to 40 lower-case letters, digits, "
                     "- or _."
                 )
                 % {"number": number},
-                field="definition",
+                position=number,
             )
         if sid in steps:
             raise _step_error(sid, _("the id is used by another step."))

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from guanxi.access.policies import policy_for, scope_for
 from guanxi.core.errors import NotFound
 from guanxi.journeys.choices import EnrolmentState, StepOutcome
 from guanxi.journeys.models import Enrolment, Journey, StepRun
@@ -17,9 +18,11 @@ from guanxi.journeys.models import Enrolment, Journey, StepRun
 __all__ = [
     "JourneyRow",
     "customer_journey_log",
+    "enrolment_list",
     "journey_exit_counts",
     "journey_get",
     "journey_list",
+    "journey_rows",
     "journey_step_counts",
 ]
 
@@ -70,6 +73,30 @@ def journey_list() -> list[JourneyRow]:
         )
         for j in rows
     ]
+
+
+def journey_rows() -> QuerySet[Journey]:
+    """Every journey with its current version (for the API's pages)."""
+    return Journey.objects.select_related("current_version").order_by("-id")
+
+
+def enrolment_list(
+    *,
+    actor: Any,
+    journey: Journey | None = None,
+    customer_id: int | None = None,
+) -> QuerySet[Enrolment]:
+    """Enrolments of the customers in ``actor``'s scope, newest first; of one
+    journey, of one customer (by number: nothing for roles that know
+    customers by pseudonym only)."""
+    qs = scope_for(actor).apply(Enrolment.objects.all(), via="customer")
+    if journey is not None:
+        qs = qs.filter(journey=journey)
+    if customer_id is not None:
+        if not policy_for(actor).knows_customer_numbers:
+            return qs.none()
+        qs = qs.filter(customer_id=customer_id)
+    return qs.select_related("journey", "version").order_by("-id")
 
 
 def journey_get(*, slug: str) -> Journey:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 from typing import Any
 
@@ -38,6 +39,8 @@ from guanxi.segments.selectors import segment_list
 __all__ = [
     "journey_create",
     "journey_define",
+    "journey_definition_check",
+    "journey_edit",
     "journey_playbooks_ensure",
     "journey_set_state",
     "journeys_after_orders",
@@ -46,6 +49,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+#: Slugs the journeys pages use for themselves (``/journeys/new/``).
+RESERVED_SLUGS = ("new", "playbooks")
+
 
 def _checked(definition: Any) -> Definition:
     return definition_check(
@@ -53,6 +60,12 @@ def _checked(definition: Any) -> Definition:
         template_exists=lambda name: template_by_name(name) is not None,
         segment_exists=lambda pk: segment_list().filter(pk=pk).exists(),
     )
+
+
+def journey_definition_check(definition: Any) -> Definition:
+    """A definition checked against the stored templates and segments, as
+    saving would check it (writes nothing)."""
+    return _checked(definition)
 
 
 def _may_edit(actor: Any) -> None:
@@ -74,7 +87,40 @@ def journey_create(
 ) -> Journey:
     """A new journey (off) with its first version; bad input stores nothing."""
     _may_edit(actor)
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+        raise ValidationFailed(
+            _(
+                "A slug is 1 to 64 lower-case letters, digits and -, starting with a letter or digit."
+            ),
+            field="slug",
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed(
+            _("The slug %(slug)s is reserved.") % {"slug": slug}, field="slug"
+        )
+    _names_check(name_zh, name_en)
     checked = _checked(definition)
+    _settings_check(entry_rule, entry_period, holdout_percent)
+    try:
+        with transaction.atomic():
+            journey = Journey.objects.create(
+                slug=slug,
+                name_zh=name_zh.strip(),
+                name_en=name_en.strip(),
+                holdout_percent=holdout_percent,
+                entry_rule=entry_rule,
+                entry_period=entry_period,
+                exit_on_purchase=exit_on_purchase,
+            )
+            _version_add(journey, checked, actor)
+    except IntegrityError:
+        raise ValidationFailed(
+            _("A journey with this slug exists already."), field="slug"
+        ) from None
+    return journey
+
+
+def _settings_check(entry_rule: Any, entry_period: Any, holdout_percent: Any) -> None:
     if entry_rule not in EntryRule.values:
         raise ValidationFailed(_("Unknown entry rule."), field="entry_rule")
     if entry_period not in Period.values:
@@ -87,23 +133,62 @@ def journey_create(
         raise ValidationFailed(
             _("The holdout is 0 to 50 percent."), field="holdout_percent"
         )
-    try:
-        with transaction.atomic():
-            journey = Journey.objects.create(
-                slug=slug,
-                name_zh=name_zh[:100],
-                name_en=name_en[:100],
-                holdout_percent=holdout_percent,
-                entry_rule=entry_rule,
-                entry_period=entry_period,
-                exit_on_purchase=exit_on_purchase,
+
+
+def _names_check(name_zh: Any, name_en: Any) -> None:
+    for field, value in (("name_zh", name_zh), ("name_en", name_en)):
+        if not isinstance(value, str) or not value.strip() or len(value) > 100:
+            raise ValidationFailed(
+                _(
+                    "A journey needs a name in Chinese and in English (at most 100 characters each)."
+                ),
+                field=field,
             )
-            _version_add(journey, checked, actor)
-    except IntegrityError:
-        raise ValidationFailed(
-            _("A journey with this slug exists already."), field="slug"
-        ) from None
-    return journey
+
+
+def journey_edit(
+    *,
+    actor: Any,
+    journey: Journey,
+    name_zh: str,
+    name_en: str,
+    definition: Any,
+    holdout_percent: int,
+    entry_rule: str,
+    entry_period: str,
+    exit_on_purchase: bool,
+) -> Journey:
+    """Change a journey's names, holdout, entry and exit rules and, when it
+    differs from the current one, its definition (a new version; customers in
+    flight stay on theirs), in one transaction. Bad input changes nothing."""
+    _may_edit(actor)
+    _names_check(name_zh, name_en)
+    checked = _checked(definition)
+    _settings_check(entry_rule, entry_period, holdout_percent)
+    with transaction.atomic():
+        locked = Journey.objects.select_for_update().get(pk=journey.pk)
+        locked.name_zh, locked.name_en = name_zh.strip(), name_en.strip()
+        locked.holdout_percent = holdout_percent
+        locked.entry_rule, locked.entry_period = entry_rule, entry_period
+        locked.exit_on_purchase = bool(exit_on_purchase)
+        locked.save(
+            update_fields=[
+                "name_zh",
+                "name_en",
+                "holdout_percent",
+                "entry_rule",
+                "entry_period",
+                "exit_on_purchase",
+            ]
+        )
+        current = (
+            locked.current_version.definition
+            if locked.current_version is not None
+            else None
+        )
+        if current != checked.as_json():
+            _version_add(locked, checked, actor)
+    return journey_get(slug=locked.slug)
 
 
 def _version_add(journey: Journey, checked: Definition, actor: Any) -> JourneyVersion:

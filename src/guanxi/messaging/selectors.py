@@ -95,6 +95,13 @@ def message_status_counts(qs: QuerySet[Message] | None = None) -> dict[str, int]
     return counts
 
 
+def template_names(*, actor: Any) -> list[str]:
+    """The names of the stored templates ``actor`` may use, sorted."""
+    from guanxi.messaging.stored import template_list
+
+    return list(template_list(actor=actor).values_list("name", flat=True))
+
+
 def template_by_name(name: str) -> Template | None:
     """The stored template named ``name`` (the command line: every template)."""
     return Template.objects.filter(name=name.strip()).first()
@@ -230,6 +237,59 @@ def _has_event(kind: str) -> Exists:
     return Exists(MessageEvent.objects.filter(message_id=OuterRef("pk"), kind=kind))
 
 
+def _sent_delivered() -> tuple[Q, Q]:
+    """Sent, and delivered as :class:`BroadcastFigures` counts it."""
+    sent = Q(status=MessageStatus.SENT)
+    kind = MessageEvent.Kind
+    delivered = sent & (
+        Q(_has_event(kind.DELIVERED))
+        | (
+            ~Q(channel=MessageChannel.SMS)
+            & ~Q(_has_event(kind.BOUNCED))
+            & ~Q(_has_event(kind.UNDELIVERED))
+        )
+    )
+    return sent, delivered
+
+
+def audience_figures(
+    *, audience_prefix: str, customers: QuerySet[Any], since: dt.datetime
+) -> dict[str, dict[str, int]]:
+    """Per broadcast audience starting with ``audience_prefix`` (a journey's
+    steps queue under ``journey <slug> · <step>``): of the messages to
+    ``customers`` created from ``since``, how many were sent, delivered,
+    opened, clicked and unsubscribed, counted as :class:`BroadcastFigures`
+    counts them. One grouped query."""
+    sent, delivered = _sent_delivered()
+    kind = MessageEvent.Kind
+    rows = (
+        Message.objects.filter(
+            broadcast__audience__startswith=audience_prefix,
+            customer_id__in=customers.values("pk"),
+            created_at__gte=since,
+        )
+        .order_by()
+        .values("broadcast__audience")
+        .annotate(
+            sent=Count("pk", filter=sent),
+            delivered=Count("pk", filter=delivered),
+            opened=Count("pk", filter=sent & Q(_has_event(kind.OPENED))),
+            clicked=Count("pk", filter=sent & Q(_has_event(kind.CLICKED))),
+            unsubscribed=Count("pk", filter=Q(_has_event(kind.UNSUBSCRIBED))),
+        )
+    )
+    return {
+        str(row["broadcast__audience"]): {
+            "sent": int(row["sent"]),
+            "delivered": int(row["delivered"]),
+            "opened": int(row["opened"]),
+            "clicked": int(row["clicked"]),
+            "unsubscribed": int(row["unsubscribed"]),
+        }
+        for row in rows
+    }
+
+
 def broadcast_figures_many(
     broadcast_ids: Iterable[int], *, days: int | None = None
 ) -> dict[int, BroadcastFigures]:
@@ -247,16 +307,8 @@ def broadcast_figures_many(
             OuterRef("sent_at") + window, output_field=DateTimeField()
         ),
     )
-    sent = Q(status=MessageStatus.SENT)
+    sent, delivered = _sent_delivered()
     kind = MessageEvent.Kind
-    delivered = sent & (
-        Q(_has_event(kind.DELIVERED))
-        | (
-            ~Q(channel=MessageChannel.SMS)
-            & ~Q(_has_event(kind.BOUNCED))
-            & ~Q(_has_event(kind.UNDELIVERED))
-        )
-    )
     figures = {i: BroadcastFigures(broadcast_id=i) for i in ids}
     for start in range(0, len(ids), 500):
         rows = (
