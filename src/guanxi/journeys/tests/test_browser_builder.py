@@ -4,12 +4,11 @@ report draws its charts under the Content-Security-Policy and fits."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page
+from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.access.choices import Role
 
@@ -27,20 +26,6 @@ def browser_page(request: Any) -> Iterator[Any]:
         viewport={"width": getattr(request, "param", 1280), "height": 900},
     ) as page:
         yield page
-
-
-def _fits(page: Any) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    )
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("GUANXI_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 def _login(page: Any, url: str) -> None:
@@ -109,8 +94,8 @@ def test_an_admin_builds_a_journey_and_sees_it_run(
     preview = page.inner_text("#builder-preview")
     assert "If city eq 上海" in preview and "yes → tag" in preview
     assert "no → end" in preview
-    assert _fits(page)
-    _shot(page, f"journey-builder-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"journey-builder-en-{width}")
     _submit(page, "#save")
     assert page.url == f"{url}/journeys/hello-en/"
     page.click("#switch")
@@ -143,8 +128,8 @@ def test_an_admin_builds_a_journey_and_sees_it_run(
         "步骤“tag”：等待需要时长（天、小时或分钟；最多一年）。"
     )
     assert not Journey.objects.filter(slug="hello-zh").exists()
-    assert _fits(page)
-    _shot(page, f"journey-builder-zh-{width}")
+    assert fits_width(page)
+    screenshot(page, f"journey-builder-zh-{width}")
     page.select_option("#s-1-type", "add_tag")
     _submit(page, "#save")
     assert page.url == f"{url}/journeys/hello-zh/"
@@ -200,14 +185,14 @@ def test_the_report_draws_its_charts_in_both_languages(
     assert "Higher than the holdout group." in page.inner_text("#verdict-conversion")
     page.wait_for_selector("#chart-steps svg")
     page.wait_for_selector("#chart-series svg")
-    assert _fits(page)
-    _shot(page, f"journey-report-en-{width}")
+    assert fits_width(page)
+    screenshot(page, f"journey-report-en-{width}")
 
     page.click("button[lang=zh-hans]")
     page.wait_for_load_state()
     assert "旅程效果报告" in page.inner_text("h1")
     assert "高于对照组。" in page.inner_text("#verdict-conversion")
     page.wait_for_selector("#chart-steps svg")
-    assert _fits(page)
-    _shot(page, f"journey-report-zh-{width}")
+    assert fits_width(page)
+    screenshot(page, f"journey-report-zh-{width}")
     assert errors == []
