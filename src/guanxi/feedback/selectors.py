@@ -4,6 +4,7 @@ settings."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,7 @@ __all__ = [
     "ticket_get",
     "ticket_list",
     "ticket_scope",
+    "ticket_texts",
 ]
 
 #: The seed handbook (000, 3.4): reply within 24 hours, solve within 48.
@@ -143,3 +145,19 @@ def ticket_entries(*, ticket: Ticket, public: bool = False) -> QuerySet[TicketEn
     if public:
         qs = qs.filter(kind__in=["reply", "customer", "status"])
     return qs.order_by("created_at", "id")
+
+
+def ticket_texts(
+    *, since: dt.datetime | None = None, ids: list[int] | None = None
+) -> Iterator[tuple[int, int, dt.datetime, str, int | None]]:
+    """``(id, customer id, opened, text, interaction id)`` of every ticket
+    (opened at ``since`` or later; or of ``ids``), unscoped, by id: for the
+    needs list's mining and its example texts, never shown without the
+    caller's masking. The one place other apps read ticket texts."""
+    qs = Ticket.objects.order_by("id")
+    if since is not None:
+        qs = qs.filter(opened_at__gte=since)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    rows = qs.values_list("id", "customer_id", "opened_at", "text", "interaction_id")
+    return rows.iterator(chunk_size=2000)
