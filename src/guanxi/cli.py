@@ -105,7 +105,12 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ),
     (
         N_("Needs"),
-        (("needs", N_("mine what customers wrote into the needs list (mine --since)")),),
+        (
+            (
+                "needs",
+                N_("mine what customers wrote into the needs list (mine --since)"),
+            ),
+        ),
     ),
     (
         N_("Access"),

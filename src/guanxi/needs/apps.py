@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NeedsConfig(AppConfig):
     name = "guanxi.needs"
     label = "needs"
-    verbose_name = _("Needs")
+    verbose_name = pgettext_lazy("needs app", "Needs")
 
     def ready(self) -> None:
         # Personal data (guanxi.privacy): which customer's text named a need,

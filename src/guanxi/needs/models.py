@@ -28,7 +28,7 @@ class Need(models.Model):
     topic = models.PositiveSmallIntegerField(_("topic"), null=True, blank=True)
     topic_terms = models.JSONField(_("topic"), default=list, blank=True)
     phrases = models.JSONField(_("phrases"), default=list, blank=True)
-    texts = models.PositiveIntegerField(_("texts"), default=0)
+    texts = models.PositiveIntegerField(pgettext_lazy("need", "texts"), default=0)
     customers = models.PositiveIntegerField(_("customers"), default=0)
     revenue = models.DecimalField(
         _("revenue"), max_digits=14, decimal_places=2, default=0
@@ -167,7 +167,7 @@ class MiningRun(models.Model):
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     since = models.DateField(_("since"), null=True, blank=True)
-    texts = models.PositiveIntegerField(_("texts"), default=0)
+    texts = models.PositiveIntegerField(pgettext_lazy("need", "texts"), default=0)
     needs = models.PositiveIntegerField(_("needs"), default=0)
     seconds = models.FloatField(default=0.0)
 

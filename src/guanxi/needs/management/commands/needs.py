@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from tqdm import tqdm
 
 from guanxi.core.errors import DomainError
@@ -44,7 +45,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         bar = None
         if not options["no_progress"] and not options["json"]:
-            bar = tqdm(unit=_("texts"), file=sys.stderr, desc=_("reading texts"))
+            bar = tqdm(
+                unit=pgettext("progress", "texts"),
+                file=sys.stderr,
+                desc=_("reading texts"),
+            )
 
         def progress(stage: str, done: int) -> None:
             if bar is None:
