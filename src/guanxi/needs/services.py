@@ -39,6 +39,7 @@ __all__ = [
     "need_loop_texts",
     "need_merge",
     "need_status_set",
+    "needs_may_read",
     "needs_may_work",
     "needs_mine",
     "needs_read_check",
@@ -53,8 +54,13 @@ CLOSE_CHANNELS = (MessageChannel.EMAIL, MessageChannel.SMS, MessageChannel.WECOM
 TEXT_MAX = 2000
 
 
+def needs_may_read(*, actor: Any) -> bool:
+    """``actor`` may read the needs list."""
+    return policy_for(actor).role in READERS
+
+
 def needs_read_check(*, actor: Any) -> None:
-    if policy_for(actor).role not in READERS:
+    if not needs_may_read(actor=actor):
         raise PermissionDenied(_("Your role may not read the needs list."))
 
 
