@@ -58,3 +58,19 @@ def chromium_page(*, timeout_ms: int, **context_options: Any) -> Iterator[Any]:
             # own (it was left open before); without this PostgreSQL refuses to
             # drop the test database at the end of the run.
             connections.close_all()
+
+
+def page_screenshot(page: Any, name: str) -> None:
+    """A full-page screenshot into ``$GUANXI_SCREENSHOTS`` (when set)."""
+    folder = os.environ.get("GUANXI_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
+def page_fits_width(page: Any) -> bool:
+    """The page does not scroll sideways."""
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )

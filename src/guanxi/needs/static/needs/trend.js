@@ -13,7 +13,7 @@
     grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: data.months },
     yAxis: { type: "value", minInterval: 1, splitLine: { lineStyle: { color: "#eef0f3" } } },
-    series: [{ name: data.name, type: "line", data: data.counts, smooth: false, areaStyle: { opacity: 0.08 } }]
+    series: [{ name: data.name, type: "bar", data: data.counts, barMaxWidth: 28 }]
   });
   window.addEventListener("resize", function () { chart.resize(); });
 })();
