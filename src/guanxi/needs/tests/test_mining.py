@@ -4,9 +4,17 @@ known."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from guanxi.analytics.needs import NeedMiner, NeedText, stop_words, text_terms
+from guanxi.analytics.needs import (
+    MinedNeed,
+    NeedMiner,
+    NeedText,
+    stop_words,
+    text_terms,
+)
 
 CORPUS = [
     # (customer, month, text)
@@ -30,8 +38,8 @@ def _texts() -> list[NeedText]:
     ]
 
 
-def _mined(**kw: object) -> dict[str, object]:
-    miner = NeedMiner(min_documents=2, **kw)  # type: ignore[arg-type]
+def _mined(**kw: Any) -> dict[str, MinedNeed]:
+    miner = NeedMiner(min_documents=2, **kw)
     miner.add(_texts()[:4])
     miner.add(_texts()[4:])
     return {n.term: n for n in miner.finish().needs}

@@ -220,10 +220,9 @@ def test_close_the_loop_tells_each_customer_once_and_respects_suppression(
     from guanxi.customers.models import Customer
 
     need = _done(users)
-    c = corpus["c"]
-    SuppressedAddress.objects.create(
-        channel="email", address_index=Customer.objects.get(pk=c.pk).email_index
-    )
+    index = Customer.objects.get(pk=corpus["c"].pk).email_index
+    assert index is not None
+    SuppressedAddress.objects.create(channel="email", address_index=index)
     preview = need_loop_preview(actor=users["service"], need=need, channel="email")
     assert preview.as_dict() == {
         "queued": 2,
