@@ -8,7 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.browser import chromium_page, page_fits_width, page_screenshot
+from tests.browser import (
+    chromium_page,
+    page_fits_width,
+    page_log_in,
+    page_screenshot,
+)
 
 from guanxi.access.choices import Role
 from guanxi.feedback.models import Ticket
@@ -68,11 +73,7 @@ def test_service_marks_a_need_done_and_tells_its_customers(
     ) as page:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/login/")
-        page.fill("#id_username", "kefu")
-        page.fill("#id_password", PASSWORD)
-        page.click("button.primary")
-        page.wait_for_url(f"{base}/")
+        page_log_in(page, base, username="kefu", password=PASSWORD)
         link = page.locator("nav a[href='/needs/']")
         assert link.text_content() == texts["link"]
         link.click()
