@@ -176,3 +176,31 @@ def test_pages_in_chinese(mined: Need, client_for: Any) -> None:
         reverse("needs:detail", args=[mined.pk])
     )
     assert "按月趋势" in detail.content.decode()
+
+
+def test_the_list_and_a_need_page_cost_the_same_queries_for_more_rows(
+    mined: Need, client_for: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("analyst")
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    detail = reverse("needs:detail", args=[mined.pk])
+    few = queries(reverse("needs:list")), queries(detail)
+    Need.objects.bulk_create(
+        [Need(term=f"词{n}", customers=1, texts=1) for n in range(30)]
+    )
+    mention = mined.mentions.first()
+    assert mention is not None
+    for n in range(20):
+        mined.mentions.create(
+            source="ticket", source_id=10_000 + n, customer_id=mention.customer_id,
+            month="2026-11",
+        )  # fmt: skip
+    assert (queries(reverse("needs:list")), queries(detail)) == few
