@@ -79,3 +79,12 @@ def fits_width(page: Any) -> bool:
             "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
         )
     )
+
+
+def page_log_in(page: Any, base: str, *, username: str, password: str) -> None:
+    """Log in on the login page and wait for the dashboard."""
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button.primary")
+    page.wait_for_url(f"{base}/")

@@ -87,6 +87,8 @@ def test_help_lists_guanxi_commands_first_then_django(
         "    journeys   run the journeys for a day; list, enable or disable one",
         "  Coupons",
         "    pairs      compute the products bought together (customer page suggestions)",
+        "  Needs",
+        "    needs      mine what customers wrote into the needs list (mine --since)",
         "  Access",
         "    api-token  create a user's REST API token (shown once)",
         "    keys       rotate the encryption, blind-index or pseudonym key; status",

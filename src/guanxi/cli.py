@@ -104,6 +104,15 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        N_("Needs"),
+        (
+            (
+                "needs",
+                N_("mine what customers wrote into the needs list (mine --since)"),
+            ),
+        ),
+    ),
+    (
         N_("Access"),
         (
             ("api-token", N_("create a user's REST API token (shown once)")),
@@ -138,6 +147,7 @@ DATA_COMMANDS = frozenset(
         "keys",
         "journeys",
         "pairs",
+        "needs",
     }
 )
 

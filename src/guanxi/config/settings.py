@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "guanxi.feedback",
     "guanxi.surveys",
     "guanxi.coupons",
+    "guanxi.needs",
     "guanxi.web",
 ]
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("surveys/", include("guanxi.surveys.urls")),
     path("s/", include("guanxi.surveys.public_urls")),
     path("coupons/", include("guanxi.coupons.urls")),
+    path("needs/", include("guanxi.needs.urls")),
     path("", include("guanxi.access.urls")),
     path("", include("guanxi.web.urls")),
 ]

@@ -42,6 +42,7 @@ __all__ = [
     "ticket_get",
     "ticket_list",
     "ticket_scope",
+    "ticket_text_rows",
     "ticket_texts",
 ]
 
@@ -219,3 +220,19 @@ def inbound_triage(*, actor: Any) -> QuerySet[InboundMail]:
     return InboundMail.objects.filter(outcome=InboundMail.Outcome.TRIAGE).order_by(
         "-received_at", "-id"
     )
+
+
+def ticket_text_rows(
+    *, since: dt.datetime | None = None, ids: list[int] | None = None
+) -> Iterator[tuple[int, int, dt.datetime, str, int | None]]:
+    """``(id, customer id, opened, text, interaction id)`` of every ticket
+    (opened at ``since`` or later; or of ``ids``), unscoped, by id: for the
+    needs list's mining and its example texts, never shown without the
+    caller's masking. The one place other apps read ticket texts."""
+    qs = Ticket.objects.order_by("id")
+    if since is not None:
+        qs = qs.filter(opened_at__gte=since)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    rows = qs.values_list("id", "customer_id", "opened_at", "text", "interaction_id")
+    return rows.iterator(chunk_size=2000)

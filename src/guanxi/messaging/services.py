@@ -85,6 +85,7 @@ __all__ = [
     "messages_dispatch_soon",
     "messages_purge",
     "open_record",
+    "personal_preview",
     "personal_send",
     "service_message_queue",
     "sms_receipts_record",
@@ -500,3 +501,21 @@ def personal_send(
         if count.queued:
             transaction.on_commit(messages_dispatch_soon)
     return count, made
+
+
+def personal_preview(
+    *, channel: str, purpose: str, customer_ids: list[int]
+) -> QueueCount:
+    """What :func:`personal_send` to ``customer_ids`` would queue and
+    suppress (and why), writing nothing (the same reasons, settled the same
+    way; consent, caps and quiet hours are checked again when each is sent)."""
+    if channel not in MessageChannel.values:
+        raise ValidationFailed(_("Unknown channel: %(value)r.") % {"value": channel})
+    if not customer_ids:
+        return QueueCount()
+    return broadcast_dry_run(
+        channel=channel,
+        purpose=purpose,
+        customers=customer_rows(),
+        ids=sorted(customer_ids),
+    )

@@ -19,6 +19,7 @@ from guanxi.surveys.models import Answer, Invitation, Survey
 __all__ = [
     "AnswerText",
     "answer_scope",
+    "answer_text_rows",
     "answer_texts",
     "invitation_scope",
     "survey_get",
@@ -93,3 +94,23 @@ def answer_texts(
         for field, text in zip(ANSWER_TEXT_FIELDS, texts, strict=True):
             if text:
                 yield AnswerText(pk, customer, kind, field, at, text)
+
+
+def answer_text_rows(
+    *, since: dt.datetime | None = None, ids: list[int] | None = None
+) -> Iterator[tuple[int, int, dt.datetime, str]]:
+    """``(id, customer id, answered, free text)`` of every answer with free
+    text (answered at ``since`` or later; or of ``ids``), unscoped, by id, the
+    free-text fields joined by new lines: for the needs list's mining and its
+    example texts. The one place other apps read answer texts."""
+    qs = Answer.objects.order_by("id")
+    if since is not None:
+        qs = qs.filter(answered_at__gte=since)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    rows = qs.values_list("id", "customer_id", "answered_at", *ANSWER_TEXT_FIELDS)
+    return (
+        (pk, customer, at, "\n".join(t for t in texts if t))
+        for pk, customer, at, *texts in rows.iterator(chunk_size=2000)
+        if any(texts)
+    )

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("guanxi.surveys.api.urls")),
     path("", include("guanxi.coupons.api.urls")),
     path("", include("guanxi.journeys.api.urls")),
+    path("", include("guanxi.needs.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from guanxi.access.policies import Policy, policy_for
+from guanxi.needs.services import needs_may_read
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def navigation(request: HttpRequest, policy: Policy) -> list[NavItem]:
         badges[today_url] = reverse("care:inbox-count")
     if policy.may_import:
         entries.append((_("Imports"), _first_url_in("ingest")))
+    if needs_may_read(actor=request.user):
+        entries.append((pgettext_lazy("needs app", "Needs"), reverse("needs:list")))
     path = request.path
     items = []
     for label, url in entries:
