@@ -27,12 +27,14 @@ from guanxi.access.links import link_parts, link_user_id, link_valid
 from guanxi.access.models import ApiToken, StaffProfile
 from guanxi.access.policies import policy_for, role_of
 from guanxi.access.tokens import token_digest, token_new_key, token_prefix
+from guanxi.access.twofactor import login_pending_set
 from guanxi.audit.services import AuditAction, record, staff_changed
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 
 __all__ = [
     "api_token_issue",
     "api_token_revoke",
+    "login_pending_set",
     "login_unlock",
     "password_change",
     "password_link_make",

@@ -25,3 +25,7 @@ class AuditAction(models.TextChoices):
     RETENTION_PURGED = "retention.purged", _("Purged data past its retention")
     TOKEN_ISSUED = "token.issued", _("Made an API token")
     TOKEN_REVOKED = "token.revoked", _("Revoked an API token")
+    # Two-step login (guanxi.access.twofactor).
+    TOTP_ENABLED = "twofactor.enabled", _("Turned two-step login on")
+    TOTP_DISABLED = "twofactor.disabled", _("Turned two-step login off")
+    TOTP_RESET = "twofactor.reset", _("Reset a colleague's two-step login")
