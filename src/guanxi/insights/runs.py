@@ -50,6 +50,7 @@ from guanxi.insights.scoring import (
 )
 from guanxi.insights.selectors import insight_settings
 from guanxi.insights.signals import run_finished
+from guanxi.privacy.selectors import minors_unprofiled
 
 __all__ = ["Progress", "RunBusy", "run_scoring"]
 
@@ -258,9 +259,24 @@ def _require_orders(as_of: dt.date) -> None:
         )
 
 
+def _unprofiled_forget(customer_ids: set[int]) -> None:
+    """Minors without their guardian's consent are not profiled (PIPL art.
+    31): the run leaves them out, and their earlier scores and stage changes
+    go too (made before their birthday was known, or before a guardian
+    withdrew consent)."""
+    ids = sorted(customer_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        with transaction.atomic():
+            ScoreSnapshot.objects.filter(customer_id__in=chunk).delete()
+            StageChange.objects.filter(customer_id__in=chunk).delete()
+
+
 def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
     settings = insight_settings()
     as_of = run.as_of
+    unprofiled = minors_unprofiled(today=as_of)
+    _unprofiled_forget(unprofiled)
     with db.adbc_sources(2) as sources:
         if sources is not None:
             # SQLite, outside a transaction: two ADBC connections, results as
@@ -282,6 +298,7 @@ def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
                 settings=settings,
                 step=tracker.step,
                 interactions=future.result,
+                unprofiled=unprofiled,
             )
     # PostgreSQL, or inside a transaction: Django's own connection.
     with db.ibis_connection() as con:
@@ -301,6 +318,7 @@ def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
             step=tracker.step,
             fetch=fetch,
             interactions=interactions,
+            unprofiled=unprofiled,
         )
 
 
@@ -313,6 +331,7 @@ def compute_scores(
     step: Callable[..., None] = lambda *a: None,
     fetch: Callable[[Any], pd.DataFrame] | None = None,
     interactions: Callable[[], tuple[pd.DataFrame, ...]] | None = None,
+    unprofiled: set[int] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Features on the Ibis connection ``con`` (the purchase days ``days``,
     its customers and interactions tables), then the models and labels.
@@ -322,7 +341,8 @@ def compute_scores(
     expression into a frame (default: the connection's own ``execute``);
     ``interactions`` gives the contact features now and at the cut-off and
     the engagement counts (default: computed on ``con`` after the purchases;
-    the scoring run computes them in a thread beside).
+    the scoring run computes them in a thread beside). ``unprofiled``: the
+    customers left out of every frame (minors without guardian consent).
     """
     run = fetch if fetch is not None else con.execute
     cutoff = as_of - dt.timedelta(days=CHURN_HORIZON_DAYS)
@@ -350,6 +370,18 @@ def compute_scores(
         else _interactions(con, run, as_of, settings)
     )
     contacts_then = contacts_then[contacts_then["customer_id"] % sample == 0]
+    if unprofiled:
+        customers, purchases, training, contacts_now, contacts_then, engagement = (
+            _without(frame, unprofiled)
+            for frame in (
+                customers,
+                purchases,
+                training,
+                contacts_now,
+                contacts_then,
+                engagement,
+            )
+        )
     step(1, 0.85)
     purchases = purchases.sort_values("customer_id", kind="stable").reset_index(
         drop=True
@@ -392,6 +424,12 @@ def compute_scores(
         "training_sample_every": sample,
     }
     return scored, info
+
+
+def _without(frame: pd.DataFrame, customer_ids: set[int]) -> pd.DataFrame:
+    """``frame`` without the rows of ``customer_ids``."""
+    keep = ~frame["customer_id"].isin(list(customer_ids))
+    return frame[keep].reset_index(drop=True)
 
 
 def _interactions(
