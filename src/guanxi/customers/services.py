@@ -304,13 +304,8 @@ def scope_conflict_gate(*, actor: Any) -> None:
 
 
 def scope_conflict(*, actor: Any, what: str, object_type: str, object_id: int) -> None:
-    """Count, log and audit (``scope.conflict``) that ``actor`` wrote a
-    ``what`` (``phone``, ``email``, ``order_id``) that a record outside their
-    scope holds, for an administrator to resolve. The log line and the event
-    name the user, the kind of value and the record, never the value; the
-    event outlives the refusal's rollback (the services that refuse are
-    :func:`~guanxi.audit.services.durable_events`). Raises
-    :class:`RateLimited` when that makes too many."""
+    """Count, log and audit (kept after the rollback) that ``actor`` wrote a
+    ``what`` (``phone``, ``email``, ``order_id``) held outside their scope."""
     audit_log.warning(
         "scope conflict: user #%s wrote a %s that %s #%s outside their scope holds",
         getattr(actor, "pk", None),

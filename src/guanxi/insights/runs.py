@@ -50,7 +50,7 @@ from guanxi.insights.scoring import (
 )
 from guanxi.insights.selectors import insight_settings
 from guanxi.insights.signals import run_finished
-from guanxi.privacy.selectors import minors_unprofiled
+from guanxi.insights.unprofiled import frames_without, unprofiled_for_run
 
 __all__ = ["Progress", "RunBusy", "run_scoring"]
 
@@ -259,24 +259,10 @@ def _require_orders(as_of: dt.date) -> None:
         )
 
 
-def _unprofiled_forget(customer_ids: set[int]) -> None:
-    """Minors without their guardian's consent are not profiled (PIPL art.
-    31): the run leaves them out, and their earlier scores and stage changes
-    go too (made before their birthday was known, or before a guardian
-    withdrew consent)."""
-    ids = sorted(customer_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        with transaction.atomic():
-            ScoreSnapshot.objects.filter(customer_id__in=chunk).delete()
-            StageChange.objects.filter(customer_id__in=chunk).delete()
-
-
 def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
     settings = insight_settings()
     as_of = run.as_of
-    unprofiled = minors_unprofiled(today=as_of)
-    _unprofiled_forget(unprofiled)
+    unprofiled = unprofiled_for_run(as_of)
     with db.adbc_sources(2) as sources:
         if sources is not None:
             # SQLite, outside a transaction: two ADBC connections, results as
@@ -370,18 +356,10 @@ def compute_scores(
         else _interactions(con, run, as_of, settings)
     )
     contacts_then = contacts_then[contacts_then["customer_id"] % sample == 0]
-    if unprofiled:
-        customers, purchases, training, contacts_now, contacts_then, engagement = (
-            _without(frame, unprofiled)
-            for frame in (
-                customers,
-                purchases,
-                training,
-                contacts_now,
-                contacts_then,
-                engagement,
-            )
-        )
+    frames = (customers, purchases, training, contacts_now, contacts_then, engagement)
+    customers, purchases, training, contacts_now, contacts_then, engagement = (
+        frames_without(unprofiled or set(), frames)
+    )
     step(1, 0.85)
     purchases = purchases.sort_values("customer_id", kind="stable").reset_index(
         drop=True
@@ -424,12 +402,6 @@ def compute_scores(
         "training_sample_every": sample,
     }
     return scored, info
-
-
-def _without(frame: pd.DataFrame, customer_ids: set[int]) -> pd.DataFrame:
-    """``frame`` without the rows of ``customer_ids``."""
-    keep = ~frame["customer_id"].isin(list(customer_ids))
-    return frame[keep].reset_index(drop=True)
 
 
 def _interactions(
