@@ -1,4 +1,6 @@
-"""Staff profile: the role a user works in; key rotations."""
+"""Staff profile: the role a user works in; key rotations; API tokens; the
+second step of the login (authenticator app, recovery codes, the rule for
+admins)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.access.choices import KeyKind, Language, Role
+from guanxi.core.fields import EncryptedTextField
 
 
 class StaffProfile(models.Model):
@@ -100,3 +103,66 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}…"
+
+
+class TotpDevice(models.Model):
+    """A person's authenticator app (TOTP, RFC 6238): the shared secret,
+    encrypted at rest like the customers' fields, and the last time step a
+    code was accepted for (a code works once). Unconfirmed until the person
+    typed a first code from their app; only a confirmed one is asked for at
+    login."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="totp_device",
+        verbose_name=_("user"),
+    )
+    secret = EncryptedTextField(_("secret"))
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    last_step = models.BigIntegerField(_("last time step used"), default=-1)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self) -> str:
+        return f"{self.user} TOTP"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code for logging in without the authenticator app,
+    kept as a SHA-256 digest (codes have 80 random bits: nothing to guess, so a
+    fast unsalted hash is enough, as for API tokens)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="recovery_codes",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} recovery code"
+
+
+class LoginSettings(models.Model):
+    """The business's login rules (one row, pk 1)."""
+
+    admins_require_totp = models.BooleanField(
+        _("admins must use an authenticator app"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("login settings")
+        verbose_name_plural = _("login settings")
+
+    def __str__(self) -> str:
+        return "login settings"

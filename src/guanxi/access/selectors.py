@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from guanxi.access.choices import Role
 from guanxi.access.models import ApiToken, StaffProfile
 from guanxi.access.policies import role_policy
+from guanxi.access.twofactor import totp_enrolled
 from guanxi.core.errors import NotFound
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "staff_language",
     "staff_list",
     "staff_round_robin",
+    "totp_enrolled",
 ]
 
 

@@ -27,12 +27,19 @@ from guanxi.access.links import link_parts, link_user_id, link_valid
 from guanxi.access.models import ApiToken, StaffProfile
 from guanxi.access.policies import policy_for, role_of
 from guanxi.access.tokens import token_digest, token_new_key, token_prefix
-from guanxi.audit.services import AuditAction, record, staff_changed
+from guanxi.access.twofactor import login_pending_set
+from guanxi.audit.services import (
+    AuditAction,
+    login_unlocked,
+    record,
+    staff_changed,
+)
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 
 __all__ = [
     "api_token_issue",
     "api_token_revoke",
+    "login_pending_set",
     "login_unlock",
     "password_change",
     "password_link_make",
@@ -387,5 +394,6 @@ def login_unlock(*, actor: Any, user: Any) -> int:
         raise PermissionDenied(_("your role may not manage the team"))
     from axes.utils import reset
 
-    # Hook: an audit event "login.unlocked" (actor, user) belongs here.
-    return int(reset(username=user.get_username()))
+    cleared = int(reset(username=user.get_username()))
+    login_unlocked(actor=actor, user=user)
+    return cleared

@@ -19,9 +19,10 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from guanxi.access.policies import role_of
+from guanxi.audit.services import bulk_read
 from guanxi.core.ratelimit import rate_limit_take
 
-__all__ = ["ReadsPerDay", "ReadsPerMinute"]
+__all__ = ["BulkReads", "ReadsPerDay", "ReadsPerMinute"]
 
 
 class _RoleReads(BaseThrottle):
@@ -58,3 +59,30 @@ class ReadsPerDay(_RoleReads):
 
     setting = "GUANXI_API_READS_PER_DAY"
     window_seconds = 86400
+
+
+class BulkReads(BaseThrottle):
+    """Refuses nothing: the ``GUANXI_API_BULK_READS_PER_HOUR``-plus-first API
+    read of a person in an hour is an audit event (``api.bulk_read``, once per
+    person and hour: at 50 rows a page, the default 100 reads is 5,000
+    records). The throttles above bound how far it can go."""
+
+    window_seconds = 3600
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if request.method not in SAFE_METHODS or role_of(request.user) is None:
+            return True
+        who = str(request.user.pk)
+        limit = settings.GUANXI_API_BULK_READS_PER_HOUR
+        if not rate_limit_take(
+            scope="api-bulk-reads", who=who, limit=limit, window_seconds=3600
+        ) and rate_limit_take(
+            scope="api-bulk-alert", who=who, limit=1, window_seconds=3600
+        ):
+            bulk_read(
+                actor=request.user,
+                count=limit + 1,
+                window_minutes=60,
+                kind=type(view).__name__,
+            )
+        return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from guanxi.access import views
+from guanxi.access import twofactor_views, views
 
 app_name = "access"
 
@@ -39,6 +39,33 @@ urlpatterns = [
         views.account_token_revoke,
         name="account-token-revoke",
     ),
+    # Two-step login (twofactor_views).
+    path("login/code/", twofactor_views.login_code, name="login-code"),
+    path("account/two-factor/", twofactor_views.two_factor, name="two-factor"),
+    path(
+        "account/two-factor/start/",
+        twofactor_views.two_factor_start,
+        name="two-factor-start",
+    ),
+    path(
+        "account/two-factor/confirm/",
+        twofactor_views.two_factor_confirm,
+        name="two-factor-confirm",
+    ),
+    path(
+        "account/two-factor/codes/",
+        twofactor_views.two_factor_codes,
+        name="two-factor-codes",
+    ),
+    path(
+        "account/two-factor/off/", twofactor_views.two_factor_off, name="two-factor-off"
+    ),
+    path(
+        "settings/team/<int:pk>/two-factor/reset/",
+        twofactor_views.member_two_factor_reset,
+        name="member-two-factor-reset",
+    ),
+    path("settings/team/login-rule/", twofactor_views.login_rule, name="login-rule"),
     path(
         "welcome/<str:uidb64>/<str:token>/",
         views.password_link,

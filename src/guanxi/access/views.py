@@ -31,6 +31,7 @@ from guanxi.access.selectors import (
     staff_get,
     staff_language,
     staff_list,
+    totp_enrolled,
 )
 from guanxi.access.services import (
     api_token_issue,
@@ -47,6 +48,7 @@ from guanxi.access.services import (
     staff_member_update,
 )
 from guanxi.access.sessions import recent_password_required, session_mark_password
+from guanxi.access.twofactor import admins_require_totp
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.i18n import language_cookie_set
 from guanxi.core.views import domain_errors
@@ -107,6 +109,7 @@ def _team_page(
         "form_error": error,
         "values": values or {},
         "link_days": PASSWORD_LINK_DAYS,
+        "admins_require_totp": admins_require_totp(),
     }
     return render(request, "access/team.html", context, status=status)
 
@@ -169,6 +172,7 @@ def _member_page(
         "roles": Role.choices,
         "form_error": error,
         "is_self": user.pk == request.user.pk,
+        "member_two_factor": totp_enrolled(user),
     }
     return render(request, "access/member.html", context, status=status)
 
@@ -268,6 +272,7 @@ def _account_page(
         "may_hold_token": policy.may_hold_api_token,
         "has_role": policy.active,
         "token": api_token_info(user=request.user),
+        "two_factor": totp_enrolled(request.user),
         "new_token": request.session.pop(NEW_TOKEN, None),
         "form_error": error,
         "error_form": form,

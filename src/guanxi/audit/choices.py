@@ -25,3 +25,14 @@ class AuditAction(models.TextChoices):
     RETENTION_PURGED = "retention.purged", _("Purged data past its retention")
     TOKEN_ISSUED = "token.issued", _("Made an API token")
     TOKEN_REVOKED = "token.revoked", _("Revoked an API token")
+    # Two-step login (guanxi.access.twofactor).
+    TOTP_ENABLED = "twofactor.enabled", _("Turned two-step login on")
+    TOTP_DISABLED = "twofactor.disabled", _("Turned two-step login off")
+    TOTP_RESET = "twofactor.reset", _("Reset a colleague's two-step login")
+    # Side doors (issue 13 item 7): refused values held outside one's scope,
+    # searches by contact value, bulk API reads, unlocked logins, alerts.
+    SCOPE_CONFLICT = "scope.conflict", _("Wrote a value held outside their scope")
+    CONTACT_SEARCHED = "search.contact", _("Searched by phone or e-mail")
+    BULK_READ = "api.bulk_read", _("Read many records through the API")
+    LOGIN_UNLOCKED = "login.unlocked", _("Unlocked a colleague's login")
+    SEARCH_ALERT = "alert.searches", _("Unusual number of contact searches")

@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.audit.choices import AuditAction
+from guanxi.core.appendonly import (
+    AppendOnlyModel,
+    AppendOnlyQuerySet,
+    AppendOnlyRefused,
+)
 
 
-class AuditRefused(Exception):
+class AuditRefused(AppendOnlyRefused):
     """An attempt to change or delete an audit event (the log only grows)."""
 
 
-def _refuse(*args: Any, **kwargs: Any) -> NoReturn:
-    raise AuditRefused("audit events are append-only")
+class AuditEventQuerySet(AppendOnlyQuerySet["AuditEvent"]):
+    pass
 
 
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    update = _refuse
-    delete = _refuse
-    bulk_update = _refuse
-    update_or_create = _refuse
-
-
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """One thing a person did that the business must be able to show later.
 
     Holds no personal value of a customer: the customer by number, the object
@@ -36,7 +32,8 @@ class AuditEvent(models.Model):
 
     Never updated or deleted: by the application (``save`` of a stored row,
     ``delete`` and the queryset's ``update``/``delete`` raise
-    :class:`AuditRefused`) and, on PostgreSQL, by a trigger (migration 0002).
+    :class:`AuditRefused`) and, on PostgreSQL, by a trigger (migration 0002):
+    ``guanxi.core.appendonly``, shared with the consent ledger.
     """
 
     at = models.DateTimeField(_("when"), default=timezone.now)
@@ -63,6 +60,9 @@ class AuditEvent(models.Model):
 
     objects = AuditEventQuerySet.as_manager()
 
+    append_only_error = AuditRefused
+    append_only_message = "audit events are append-only"
+
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
@@ -77,11 +77,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None or kwargs.get("force_update"):
-            _refuse()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()

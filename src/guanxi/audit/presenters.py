@@ -35,6 +35,8 @@ DETAIL_LABELS = {
     "source": gettext_lazy("source"),
     "key_id": gettext_lazy("key"),
     "reencrypted": gettext_lazy("re-encrypted"),
+    "window_minutes": gettext_lazy("within minutes"),
+    "times": gettext_lazy("times"),
 }
 _ROLE_KEYS = {"role_applied", "from_role", "to_role"}
 

@@ -11,9 +11,12 @@ in its tests instead of writing a phone number into the log.
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from guanxi.access.policies import policy_for, role_of
@@ -24,14 +27,20 @@ __all__ = [
     "AuditAction",
     "AuditRefused",
     "audit_purge",
+    "bulk_read",
     "consent_recorded",
+    "contact_searched",
     "customer_edited",
     "customer_viewed",
+    "durable_events",
     "export_finished",
     "filter_names",
     "key_rotated",
+    "login_unlocked",
     "manager_assigned",
     "record",
+    "scope_conflict_recorded",
+    "search_alert",
     "settings_changed",
     "staff_changed",
 ]
@@ -60,6 +69,8 @@ DETAIL_KEYS = frozenset(
         "source",
         "key_id",
         "reencrypted",
+        "window_minutes",
+        "times",
     }
 )
 _CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}")
@@ -298,4 +309,108 @@ def key_rotated(*, actor: Any, key_id: str, reencrypted: int) -> AuditEvent:
         object_type="key",
         object_id=key_id,
         details={"key_id": key_id, "reencrypted": reencrypted, "via": "cli"},
+    )
+
+
+# --- side doors (issue 13, item 7) --------------------------------------------
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_held = threading.local()
+alert_log = logging.getLogger("guanxi.audit")
+
+
+def durable_events(service: _F) -> _F:
+    """For a service that refuses a write inside its own transaction: the
+    events it records with :func:`scope_conflict_recorded` are written after
+    that transaction ends, so that the refusal's rollback does not take them
+    along. Called inside a caller's transaction they are written there (and
+    go with it if the caller rolls back)."""
+
+    @functools.wraps(service)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        outer = getattr(_held, "events", None)
+        _held.events = [] if outer is None else outer
+        try:
+            return service(*args, **kwargs)
+        finally:
+            if outer is None:
+                events, _held.events = _held.events, None
+                for event in events:
+                    record(**event)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def scope_conflict_recorded(
+    *, actor: Any, kind: str, object_type: str, object_id: int
+) -> None:
+    """``actor`` wrote a ``kind`` of value (``phone``, ``email``,
+    ``order_id``) that a record outside their scope holds: an event for an
+    administrator to resolve (never the value). Held until the refusing
+    service's transaction ends (:func:`durable_events`)."""
+    event = {
+        "action": AuditAction.SCOPE_CONFLICT,
+        "actor": actor,
+        "object_type": object_type,
+        "object_id": object_id,
+        "details": {"kind": kind},
+    }
+    held = getattr(_held, "events", None)
+    if held is None:
+        record(**event)
+    else:
+        held.append(event)
+
+
+def contact_searched(*, actor: Any, kind: str) -> AuditEvent:
+    """An exact search by contact value: the kind (``phone``, ``email``),
+    never the value."""
+    return record(
+        action=AuditAction.CONTACT_SEARCHED, actor=actor, details={"kind": kind}
+    )
+
+
+def search_alert(*, actor: Any, count: int, window_minutes: int) -> AuditEvent:
+    """``actor`` searched by contact value ``count`` times within
+    ``window_minutes``: an alert for the administrators (the audit page, and a
+    warning on the ``guanxi.audit`` logger for the operators' alerting)."""
+    alert_log.warning(
+        "unusual contact searches: user #%s searched %s times in %s minutes",
+        getattr(actor, "pk", None),
+        count,
+        window_minutes,
+    )
+    return record(
+        action=AuditAction.SEARCH_ALERT,
+        actor=actor,
+        object_type="user",
+        object_id=getattr(actor, "pk", ""),
+        details={"times": count, "window_minutes": window_minutes},
+    )
+
+
+def bulk_read(*, actor: Any, count: int, window_minutes: int, kind: str) -> AuditEvent:
+    """``actor`` made ``count`` API reads within ``window_minutes`` (the
+    latest of ``kind``): a bulk read."""
+    role = role_of(actor)
+    return record(
+        action=AuditAction.BULK_READ,
+        actor=actor,
+        details={
+            "times": count,
+            "window_minutes": window_minutes,
+            "kind": kind,
+            "role_applied": role.value if role is not None else "",
+            "via": "api",
+        },
+    )
+
+
+def login_unlocked(*, actor: Any, user: Any) -> AuditEvent:
+    """An administrator lifted ``user``'s login lockout."""
+    return record(
+        action=AuditAction.LOGIN_UNLOCKED,
+        actor=actor,
+        object_type="user",
+        object_id=user.pk,
     )

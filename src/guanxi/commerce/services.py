@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.access.policies import policy_for
+from guanxi.audit.services import durable_events
 from guanxi.commerce.bulk import (
     ORDER_VALUES,
     OrderBulkWriter,
@@ -227,6 +228,7 @@ _ORDER_HELD = gettext_noop(
 )
 
 
+@durable_events
 @transaction.atomic
 def order_bulk_create(
     *, actor: Any, orders: Sequence[OrderInput | None]
@@ -280,7 +282,10 @@ def order_bulk_create(
         if stored is not None:
             if stored[1] not in visible:
                 scope_conflict(
-                    actor=actor, what="order id", record=f"order #{stored[0]}"
+                    actor=actor,
+                    what="order_id",
+                    object_type="order",
+                    object_id=stored[0],
                 )
                 errors.append(ItemError(index, "external_id", _(_ORDER_HELD)))
         elif order.customer_id not in visible:

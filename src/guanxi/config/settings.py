@@ -150,6 +150,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "guanxi.access.sessions.SessionGuardMiddleware",
+    "guanxi.access.twofactor.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -390,6 +391,14 @@ GUANXI_API_READS_PER_DAY = _rates(
 GUANXI_CONTACT_SEARCHES_PER_MINUTE = int(
     os.environ.get("GUANXI_CONTACT_SEARCHES_PER_MINUTE", "30")
 )
+# Audit alerts (guanxi.audit): more exact contact searches than this by one
+# person in an hour, or more API reads than this in an hour, are an event.
+GUANXI_CONTACT_SEARCH_ALERT_PER_HOUR = int(
+    os.environ.get("GUANXI_CONTACT_SEARCH_ALERT_PER_HOUR", "100")
+)
+GUANXI_API_BULK_READS_PER_HOUR = int(
+    os.environ.get("GUANXI_API_BULK_READS_PER_HOUR", "100")
+)
 
 # Phone numbers, e-mail addresses and order numbers an account manager may
 # have refused as held by a customer outside their scope, an hour, before
@@ -405,6 +414,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "guanxi.access.throttles.ReadsPerMinute",
         "guanxi.access.throttles.ReadsPerDay",
+        "guanxi.access.throttles.BulkReads",
     ],
     # Bounded JSON, strict query parameters and cursor pages: see guanxi.core.api.
     "DEFAULT_PARSER_CLASSES": [

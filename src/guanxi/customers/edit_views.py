@@ -125,7 +125,7 @@ def _duplicates(
             with contextlib.suppress(ValidationFailed):
                 normal[field] = parse(value)
     if counted and (normal["phone"] or normal["email"]):
-        contact_search_count(actor=actor)
+        contact_search_count(actor=actor, kind="phone" if normal["phone"] else "email")
     owners = contact_owners(
         phone=normal["phone"], email=normal["email"], exclude_pk=exclude_pk
     )

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.choices import Role
 from guanxi.access.policies import policy_for, scope_for
+from guanxi.audit.services import contact_searched, search_alert
 from guanxi.core.errors import NotFound, RateLimited, ValidationFailed
 from guanxi.core.normalize import normalize_email, normalize_phone
 from guanxi.core.ratelimit import rate_limit_take
@@ -117,19 +118,32 @@ def _finds_nobody(actor: Any) -> bool:
     return not policy_for(actor).may_search_people
 
 
-def contact_search_count(*, actor: Any) -> None:
-    """Count one exact search by phone number or e-mail address of ``actor``;
-    over ``GUANXI_CONTACT_SEARCHES_PER_MINUTE`` raises :class:`RateLimited`.
+def contact_search_count(*, actor: Any, kind: str) -> None:
+    """Count one exact search by phone number or e-mail address (``kind``) of
+    ``actor``; over ``GUANXI_CONTACT_SEARCHES_PER_MINUTE`` raises
+    :class:`RateLimited`. Each search is an audit event with its kind, never
+    the value; more than ``GUANXI_CONTACT_SEARCH_ALERT_PER_HOUR`` in an hour
+    raise one alert for the administrators (per person and hour).
 
     A masked phone (``138****8000``) is one of 10,000 numbers: searched one by
     one, the one that finds the customer is the phone. Staff who look a caller
     up search a few numbers a minute, not thousands."""
-    if not rate_limit_take(
+    who = str(getattr(actor, "pk", None))
+    allowed = rate_limit_take(
         scope="contact-search",
-        who=str(getattr(actor, "pk", None)),
+        who=who,
         limit=settings.GUANXI_CONTACT_SEARCHES_PER_MINUTE,
         window_seconds=60,
+    )
+    contact_searched(actor=actor, kind=kind)
+    alert = settings.GUANXI_CONTACT_SEARCH_ALERT_PER_HOUR
+    if not rate_limit_take(
+        scope="contact-search-hour", who=who, limit=alert, window_seconds=3600
+    ) and rate_limit_take(
+        scope="contact-search-alert", who=who, limit=1, window_seconds=3600
     ):
+        search_alert(actor=actor, count=alert + 1, window_minutes=60)
+    if not allowed:
         raise RateLimited(
             _(
                 "too many searches by phone number or e-mail address: wait a "
@@ -149,7 +163,7 @@ def customer_filter_phone(
         key = phone_key(normalize_phone(phone))
     except ValidationFailed:
         return qs.none()
-    contact_search_count(actor=actor)
+    contact_search_count(actor=actor, kind="phone")
     return qs.filter(phone_index=key)
 
 
@@ -164,7 +178,7 @@ def customer_filter_email(
         key = email_key(normalize_email(email))
     except ValidationFailed:
         return qs.none()
-    contact_search_count(actor=actor)
+    contact_search_count(actor=actor, kind="email")
     return qs.filter(email_index=key)
 
 
@@ -207,7 +221,7 @@ def customer_search(
             if prefix is None:
                 return qs.none()
             return qs.filter(_has_token("search_tokens", prefix))
-        contact_search_count(actor=actor)
+        contact_search_count(actor=actor, kind="email")
         return qs.filter(email_index=key)
     digits = sum(ch.isdigit() for ch in text)
     if digits >= 5 and digits >= len(text.replace(" ", "")) - 4:

@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.access.policies import policy_for
-from guanxi.audit.services import customer_edited, manager_assigned
+from guanxi.audit.services import (
+    customer_edited,
+    durable_events,
+    manager_assigned,
+    scope_conflict_recorded,
+)
 from guanxi.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from guanxi.core.normalize import (
     normalize_email,
@@ -298,20 +303,19 @@ def scope_conflict_gate(*, actor: Any) -> None:
         raise RateLimited(_(_CONFLICTS_LIMIT))
 
 
-def scope_conflict(*, actor: Any, what: str, record: str) -> None:
-    """Count and log that ``actor`` wrote a ``what`` (``phone``, ``email``,
-    ``order id``) that ``record`` outside their scope holds, for an
-    administrator to resolve. The log line names the user, the kind of value
-    and the record, never the value. Raises :class:`RateLimited` when that
-    makes too many."""
+def scope_conflict(*, actor: Any, what: str, object_type: str, object_id: int) -> None:
+    """Count, log and audit (kept after the rollback) that ``actor`` wrote a
+    ``what`` (``phone``, ``email``, ``order_id``) held outside their scope."""
     audit_log.warning(
-        "scope conflict: user #%s wrote a %s that %s outside their scope holds",
+        "scope conflict: user #%s wrote a %s that %s #%s outside their scope holds",
         getattr(actor, "pk", None),
         what,
-        record,
+        object_type,
+        object_id,
     )
-    # Hook: an audit event "contact.conflict" (actor, what, record) and an
-    # administrator's notice belong here once the audit log exists.
+    scope_conflict_recorded(
+        actor=actor, kind=what, object_type=object_type, object_id=object_id
+    )
     if not rate_limit_take(
         scope="scope-conflict",
         who=str(getattr(actor, "pk", None)),
@@ -334,7 +338,9 @@ def _check_unique_contact(customer: Customer, *, actor: Any) -> None:
             continue
         if customer_scope(actor=actor).filter(pk=owners[field]).exists():
             raise ContactTaken(_(_TAKEN[field]), field=field)
-        scope_conflict(actor=actor, what=field, record=f"customer #{owners[field]}")
+        scope_conflict(
+            actor=actor, what=field, object_type="customer", object_id=owners[field]
+        )
         raise ContactHeldElsewhere(_(_CONFLICT), field=field)
 
 
@@ -400,6 +406,7 @@ def _save(customer: Customer) -> None:
         raise taken from None
 
 
+@durable_events
 @transaction.atomic
 def customer_create(
     *,
@@ -450,6 +457,7 @@ def customer_create(
     return customer
 
 
+@durable_events
 @transaction.atomic
 def customer_update(*, actor: Any, customer: Customer, **values: Any) -> Customer:
     policy = policy_for(actor)

@@ -43,7 +43,7 @@ from guanxi.customers.selectors import (
     tag_list,
 )
 from guanxi.insights.selectors import customer_scores
-from guanxi.privacy.selectors import is_minor
+from guanxi.privacy.selectors import is_minor, profiling_refused
 
 __all__ = ["customer_detail", "customer_list"]
 
@@ -219,6 +219,9 @@ def customer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "manager_label": manager.get_username() if manager is not None else "",
             # Under 14: sensitive personal information (PIPL arts. 28, 31).
             "minor": is_minor(customer.birthday),
+            "unprofiled": profiling_refused(
+                customer_id=customer.pk, birthday=customer.birthday
+            ),
             "language_label": _language_label(card.get("language", "")),
             "business_time_zone": settings.TIME_ZONE,
             **customer_insight(

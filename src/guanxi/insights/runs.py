@@ -50,6 +50,7 @@ from guanxi.insights.scoring import (
 )
 from guanxi.insights.selectors import insight_settings
 from guanxi.insights.signals import run_finished
+from guanxi.insights.unprofiled import frames_without, unprofiled_for_run
 
 __all__ = ["Progress", "RunBusy", "run_scoring"]
 
@@ -261,6 +262,7 @@ def _require_orders(as_of: dt.date) -> None:
 def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
     settings = insight_settings()
     as_of = run.as_of
+    unprofiled = unprofiled_for_run(as_of)
     with db.adbc_sources(2) as sources:
         if sources is not None:
             # SQLite, outside a transaction: two ADBC connections, results as
@@ -282,6 +284,7 @@ def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
                 settings=settings,
                 step=tracker.step,
                 interactions=future.result,
+                unprofiled=unprofiled,
             )
     # PostgreSQL, or inside a transaction: Django's own connection.
     with db.ibis_connection() as con:
@@ -301,6 +304,7 @@ def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
             step=tracker.step,
             fetch=fetch,
             interactions=interactions,
+            unprofiled=unprofiled,
         )
 
 
@@ -313,6 +317,7 @@ def compute_scores(
     step: Callable[..., None] = lambda *a: None,
     fetch: Callable[[Any], pd.DataFrame] | None = None,
     interactions: Callable[[], tuple[pd.DataFrame, ...]] | None = None,
+    unprofiled: set[int] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Features on the Ibis connection ``con`` (the purchase days ``days``,
     its customers and interactions tables), then the models and labels.
@@ -322,7 +327,8 @@ def compute_scores(
     expression into a frame (default: the connection's own ``execute``);
     ``interactions`` gives the contact features now and at the cut-off and
     the engagement counts (default: computed on ``con`` after the purchases;
-    the scoring run computes them in a thread beside).
+    the scoring run computes them in a thread beside). ``unprofiled``: the
+    customers left out of every frame (minors without guardian consent).
     """
     run = fetch if fetch is not None else con.execute
     cutoff = as_of - dt.timedelta(days=CHURN_HORIZON_DAYS)
@@ -350,6 +356,10 @@ def compute_scores(
         else _interactions(con, run, as_of, settings)
     )
     contacts_then = contacts_then[contacts_then["customer_id"] % sample == 0]
+    frames = (customers, purchases, training, contacts_now, contacts_then, engagement)
+    customers, purchases, training, contacts_now, contacts_then, engagement = (
+        frames_without(unprofiled or set(), frames)
+    )
     step(1, 0.85)
     purchases = purchases.sort_values("customer_id", kind="stable").reset_index(
         drop=True

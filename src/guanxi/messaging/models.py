@@ -8,13 +8,16 @@ claims rows with a lease and records how each ended.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.appendonly import (
+    AppendOnlyModel,
+    AppendOnlyQuerySet,
+    AppendOnlyRefused,
+)
 from guanxi.core.fields import EncryptedTextField
 from guanxi.customers.models import Customer
 from guanxi.messaging.choices import (
@@ -27,27 +30,21 @@ from guanxi.messaging.choices import (
 )
 
 
-class LedgerRefused(Exception):
+class LedgerRefused(AppendOnlyRefused):
     """An attempt to change or delete a consent record (the ledger only grows)."""
 
 
-def _refuse(*args: Any, **kwargs: Any) -> NoReturn:
-    raise LedgerRefused("consent records are append-only")
+class ConsentQuerySet(AppendOnlyQuerySet["ConsentRecord"]):
+    pass
 
 
-class ConsentQuerySet(models.QuerySet["ConsentRecord"]):
-    update = _refuse
-    delete = _refuse
-    bulk_update = _refuse
-    update_or_create = _refuse
-
-
-class ConsentRecord(models.Model):
+class ConsentRecord(AppendOnlyModel):
     """One statement of consent (granted or withdrawn) with its evidence.
 
     Never updated or deleted: by the application (``save`` of a stored row,
     ``delete`` and the queryset's ``update``/``delete`` raise
-    :class:`LedgerRefused`) and, on PostgreSQL, by a trigger (migration 0002).
+    :class:`LedgerRefused`) and, on PostgreSQL, by a trigger (migration 0002):
+    ``guanxi.core.appendonly``, shared with the audit log.
     """
 
     customer = models.ForeignKey(
@@ -83,6 +80,9 @@ class ConsentRecord(models.Model):
 
     objects = ConsentQuerySet.as_manager()
 
+    append_only_error = LedgerRefused
+    append_only_message = "consent records are append-only"
+
     class Meta:
         verbose_name = _("consent record")
         verbose_name_plural = _("consent records")
@@ -95,14 +95,6 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None or kwargs.get("force_update"):
-            _refuse()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse()
 
 
 class Broadcast(models.Model):

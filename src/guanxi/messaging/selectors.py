@@ -27,7 +27,12 @@ from guanxi.access.policies import policy_for, scope_for
 from guanxi.commerce.selectors import purchase_rows
 from guanxi.core.errors import NotFound
 from guanxi.customers.selectors import customer_scope, customer_search
-from guanxi.messaging.choices import ConsentSource, MessageChannel, MessageStatus
+from guanxi.messaging.choices import (
+    ConsentSource,
+    MessageChannel,
+    MessageStatus,
+    Purpose,
+)
 from guanxi.messaging.models import (
     Broadcast,
     ConsentRecord,
@@ -76,6 +81,31 @@ def guardian_consent_current(*, customer_id: int, purpose: str, channel: str) ->
         .first()
     )
     return newest is not None and newest == (True, ConsentSource.GUARDIAN)
+
+
+def guardian_profiling_consented(customer_ids: Iterable[int]) -> set[int]:
+    """Those of ``customer_ids`` whose newest statement about profiling (on
+    any channel) grants it and was given by their guardian: the minors who
+    may be scored. A few queries of 500 customers each."""
+    ids = sorted(set(customer_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        newest: dict[int, tuple[bool, str]] = {}
+        rows = (
+            ConsentRecord.objects.filter(
+                customer_id__in=ids[start : start + 500], purpose=Purpose.PROFILING
+            )
+            .order_by("customer_id", "-recorded_at", "-id")
+            .values_list("customer_id", "granted", "source")
+        )
+        for customer_id, granted, source in rows:
+            newest.setdefault(customer_id, (granted, source))
+        found.update(
+            pk
+            for pk, statement in newest.items()
+            if statement == (True, ConsentSource.GUARDIAN)
+        )
+    return found
 
 
 def consent_history(*, customer_id: int) -> QuerySet[ConsentRecord]:

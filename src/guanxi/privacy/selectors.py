@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from guanxi.customers.selectors import customer_rows
+from guanxi.messaging.selectors import guardian_profiling_consented
 from guanxi.privacy.choices import ContactKind, RequestStatus
 from guanxi.privacy.models import DataRequest, ErasedContact, Erasure, RetentionRun
 
@@ -20,6 +22,8 @@ __all__ = [
     "contacts_erased",
     "erasure_list",
     "is_minor",
+    "minors_unprofiled",
+    "profiling_refused",
     "request_get",
     "request_list",
     "retention_runs",
@@ -49,6 +53,36 @@ def is_minor(birthday: object, *, today: dt.date | None = None) -> bool:
         - ((today.month, today.day) < (birthday.month, birthday.day))
     )
     return age < MINOR_AGE
+
+
+def minors_unprofiled(*, today: dt.date | None = None) -> set[int]:
+    """The customers under :data:`MINOR_AGE` on ``today`` whose guardian has
+    not consented to profiling: a scoring run leaves them out.
+
+    Set-based on the birth year and month kept in the clear beside the
+    encrypted birthday; only the customers born in the month the age limit
+    falls in this year (and any without those columns) have their birthday
+    decrypted to decide."""
+    today = today or timezone.localdate()
+    year = today.year - MINOR_AGE
+    dated = customer_rows().filter(birthday__isnull=False)
+    sure = dated.filter(
+        Q(birth_year__gt=year) | Q(birth_year=year, birth_month__gt=today.month)
+    )
+    minors = set(sure.values_list("pk", flat=True))
+    unsure = dated.filter(
+        Q(birth_year__isnull=True)
+        | Q(birth_month__isnull=True)
+        | Q(birth_year=year, birth_month=today.month)
+    ).values_list("pk", "birthday")
+    minors.update(pk for pk, day in unsure.iterator() if is_minor(day, today=today))
+    return minors - guardian_profiling_consented(minors)
+
+
+def profiling_refused(*, customer_id: int, birthday: object) -> bool:
+    """Whether this customer is a minor whose guardian has not consented to
+    profiling (their profile says why they have no scores)."""
+    return is_minor(birthday) and not guardian_profiling_consented([customer_id])
 
 
 def contact_erased(*, phone_index: str | None, email_index: str | None) -> bool:

@@ -14,14 +14,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
-from guanxi.access.selectors import staff_language
+from guanxi.access.selectors import staff_language, totp_enrolled
+from guanxi.access.services import login_pending_set
 from guanxi.commerce.selectors import (
     OrderFilters,
     order_list,
@@ -40,9 +41,15 @@ DASHBOARD_LOCK_SECONDS = 300
 
 class StaffLoginView(auth_views.LoginView):
     """Django's login, then the person's own language (chosen on their
-    account page) for their pages from here on."""
+    account page) for their pages from here on. Someone who uses an
+    authenticator app is not logged in yet: the code page asks for its code
+    (``guanxi.access.twofactor``)."""
 
     def form_valid(self, form: Any) -> HttpResponse:
+        user = form.get_user()
+        if totp_enrolled(user):
+            login_pending_set(self.request, user, next_url=self.get_success_url())
+            return HttpResponseRedirect(reverse("access:login-code"))
         response = super().form_valid(form)
         language = staff_language(user=form.get_user())
         if language:

@@ -130,3 +130,41 @@ CASES += [
         label="foreign",
     ),
 ]
+
+# Two-step login. The code page without a password just given sends everyone
+# to the login page; the world's users have no app, so confirming a code has
+# nothing to confirm (400) and new recovery codes have no app to belong to.
+CASES += [
+    AccessCase("access:login-code", expect(302)),
+    AccessCase(
+        "access:login-code",
+        expect(302),
+        method="POST",
+        data=lambda w: {"code": "000000"},
+    ),
+    AccessCase("access:two-factor", expect(200, anonymous=302)),
+    AccessCase("access:two-factor-start", expect(302), method="POST"),
+    AccessCase(
+        "access:two-factor-confirm",
+        expect(400, anonymous=302),
+        method="POST",
+        data=lambda w: {"code": "000000"},
+    ),
+    AccessCase("access:two-factor-codes", expect(400, anonymous=302), method="POST"),
+    AccessCase("access:two-factor-off", expect(302), method="POST"),
+    AccessCase(
+        "access:member-two-factor-reset",
+        ADMIN_WRITE,
+        method="POST",
+        args=_colleague,
+        label="own",
+    ),
+    AccessCase(
+        "access:member-two-factor-reset",
+        expect(403, anonymous=302, admin=404),
+        method="POST",
+        args=lambda w: [NOBODY],
+        label="foreign",
+    ),
+    AccessCase("access:login-rule", ADMIN_WRITE, method="POST"),
+]

@@ -5,34 +5,23 @@ queryset). TRUNCATE (a test database being emptied) is not refused."""
 
 from django.db import migrations
 
-CREATE = """
-CREATE FUNCTION audit_event_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit events are append-only'
-        USING ERRCODE = 'integrity_constraint_violation';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_event_append_only
-    BEFORE UPDATE OR DELETE ON audit_auditevent
-    FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;
-DROP FUNCTION IF EXISTS audit_event_append_only();
-"""
+from guanxi.core.appendonly import (
+    on_postgresql,
+    trigger_drop_sql,
+    trigger_function_sql,
+    trigger_sql,
+)
 
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+TABLE = "audit_auditevent"
+FUNCTION = "audit_event_append_only"
+MESSAGE = "audit events are append-only"
+CREATE = trigger_function_sql(function=FUNCTION, message=MESSAGE) + trigger_sql(
+    table=TABLE, function=FUNCTION
+)
+DROP = trigger_drop_sql(table=TABLE, function=FUNCTION)
 
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [on_postgresql(CREATE, DROP)]

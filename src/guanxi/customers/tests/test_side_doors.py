@@ -375,3 +375,42 @@ def test_a_foreign_order_number_is_answered_neutrally_and_limited(
     assert (held.status_code, held.json()) == (400, {"external_id": [ORDER_HELD]})
     fresh = client.post(orders, _order(two_managers["own"], "B-2"), format="json")
     assert (fresh.status_code, fresh.json()) == (429, {"detail": TOO_MANY_HELD})
+
+
+def test_a_neutral_answer_is_an_audit_event_that_outlives_the_refusal(
+    api: Any, users: Any, two_managers: dict[str, Customer]
+) -> None:
+    """The refused write is rolled back; its audit event is not."""
+    from guanxi.audit.models import AuditEvent
+
+    client = api("account_manager")
+    client.post(API, {"name": "新客", "phone": "13900139000"}, format="json")
+    own = two_managers["own"]
+    client.patch(f"{API}{own.pk}/", {"email": "li.lei@example.com"}, format="json")
+    client.post(
+        "/api/v1/orders/", _order(own, "B-9"), format="json"
+    )  # nobody holds B-9: no event
+    api("other_manager").post(
+        "/api/v1/orders/", _order(two_managers["foreign"], "B-7"), format="json"
+    )
+    client.post("/api/v1/orders/", _order(own, "B-7"), format="json")
+    events = list(
+        AuditEvent.objects.filter(action="scope.conflict")
+        .order_by("id")
+        .values_list("actor_id", "object_type", "details")
+    )
+    foreign = two_managers["foreign"]
+    order = foreign.orders.get(external_id="B-7")
+    manager = users["account_manager"].pk
+    assert [(a, t, d["kind"]) for a, t, d in events] == [
+        (manager, "customer", "phone"),
+        (manager, "customer", "email"),
+        (manager, "order", "order_id"),
+    ]
+    assert set(
+        AuditEvent.objects.filter(action="scope.conflict").values_list(
+            "object_id", flat=True
+        )
+    ) == {str(foreign.pk), str(order.pk)}
+    text = str(list(AuditEvent.objects.values()))
+    assert "13900139000" not in text and "li.lei" not in text

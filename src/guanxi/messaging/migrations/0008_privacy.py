@@ -8,43 +8,23 @@ UPDATE and every other DELETE is still refused. The consent sources gain
 
 from django.db import migrations, models
 
-CREATE = """
-CREATE OR REPLACE FUNCTION messaging_consent_append_only() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'DELETE'
-       AND coalesce(current_setting('guanxi.erasure', true), '') = 'on' THEN
-        RETURN OLD;
-    END IF;
-    RAISE EXCEPTION 'consent records are append-only'
-        USING ERRCODE = 'integrity_constraint_violation';
-END;
-$$ LANGUAGE plpgsql;
-"""
-RESTORE = """
-CREATE OR REPLACE FUNCTION messaging_consent_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'consent records are append-only'
-        USING ERRCODE = 'integrity_constraint_violation';
-END;
-$$ LANGUAGE plpgsql;
-"""
+from guanxi.core.appendonly import on_postgresql, trigger_function_sql
 
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(RESTORE)
+FUNCTION = "messaging_consent_append_only"
+MESSAGE = "consent records are append-only"
+CREATE = trigger_function_sql(
+    function=FUNCTION,
+    message=MESSAGE,
+    deletable_when="coalesce(current_setting('guanxi.erasure', true), '') = 'on'",
+)
+RESTORE = trigger_function_sql(function=FUNCTION, message=MESSAGE)
 
 
 class Migration(migrations.Migration):
     dependencies = [("messaging", "0007_bench")]
 
     operations = [
-        migrations.RunPython(forwards, backwards, elidable=False),
+        on_postgresql(CREATE, RESTORE),
         migrations.AlterField(
             model_name="consentrecord",
             name="source",
