@@ -40,7 +40,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["ROLES", "AccessCase", "World", "build_world", "expect", "make_client"]
+__all__ = [
+    "ROLES",
+    "AccessCase",
+    "World",
+    "build_world",
+    "case_response",
+    "expect",
+    "make_client",
+    "response_bytes",
+]
 
 #: Who makes the request: no user, a user without a role, then one per Role.
 ROLES: tuple[str, ...] = (
@@ -132,6 +141,49 @@ class AccessCase:
     @property
     def id(self) -> str:
         return " ".join(p for p in (self.method, self.url_name, self.label) if p)
+
+
+def case_response(case: AccessCase, world: World, role: str) -> Any:
+    """The response ``role`` gets for ``case`` (a fresh client, logged in or
+    sending the role's API token as the case says)."""
+    from django.urls import reverse
+
+    user = world.users[role]
+    client = make_client()
+    headers = dict(case.headers)
+    if user is not None:
+        if case.auth == "token":
+            from guanxi.access.tests.factories import api_token_for
+
+            headers["Authorization"] = f"Token {api_token_for(user)}"
+        else:
+            client.force_login(user)
+    url = reverse(case.url_name, args=list(case.args(world)) if case.args else [])
+    if case.query:
+        url = f"{url}?{case.query}"
+    kwargs: dict[str, Any] = {"headers": headers}
+    if case.data is not None:
+        kwargs["data"] = case.data(world)
+    if case.content_type is not None:
+        kwargs["content_type"] = case.content_type
+    return getattr(client, case.method.lower())(url, **kwargs)
+
+
+def response_bytes(response: Any) -> bytes:
+    """Everything a response sends: its body (streamed or not), its headers, and
+    for a zipped file (an XLSX) the bytes of every member too."""
+    import io
+    import zipfile
+
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content)
+    else:
+        body = bytes(response.content)
+    head = "\n".join(f"{k}: {v}" for k, v in response.items()).encode()
+    if body.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body += b"".join(archive.read(name) for name in archive.namelist())
+    return head + b"\n" + body
 
 
 def _user(username: str, role: Any | None) -> Any:

@@ -164,3 +164,98 @@ def test_the_database_files_hold_no_canary(make_customer: Any, make_user: Any) -
         ).stdout
     assert b"v1:" in data  # the scan reads the rows: their ciphertext is there
     assert _found(data) == []
+
+
+# --- the task queue ----------------------------------------------------------
+
+
+@pytest.fixture(params=["configured", "redis"])
+def huey_storage(request: Any) -> Any:
+    """The task queue's storage: the one settings configure (SQLite by
+    default, Redis when REDIS_URL is set), and Redis at the test server's
+    address (GUANXI_TEST_REDIS_URL) when one runs; emptied before and after."""
+    from huey.contrib.djhuey import HUEY
+
+    storage = HUEY.storage
+    if request.param == "redis":
+        url = os.environ.get("GUANXI_TEST_REDIS_URL", "")
+        if not url:
+            pytest.skip("no test Redis (GUANXI_TEST_REDIS_URL)")
+        from huey.storage import RedisStorage
+
+        storage = RedisStorage(name="guanxi-canary-test", url=url)
+    was, immediate = HUEY.storage, HUEY.immediate
+    HUEY.storage, HUEY.immediate = storage, False
+    storage.flush_all()
+    yield storage
+    storage.flush_all()
+    HUEY.storage, HUEY.immediate = was, immediate
+
+
+def _queue_bytes(storage: Any) -> bytes:
+    """Everything the queue holds: queued and scheduled tasks, results, and
+    for SQLite the file and its write-ahead log."""
+    items = [*storage.enqueued_items(), *storage.scheduled_items()]
+    items += list(storage.result_items().values())
+    data = b"".join(i if isinstance(i, bytes) else str(i).encode() for i in items)
+    name = getattr(storage, "filename", None)
+    if name:
+        data += b"".join(
+            Path(f).read_bytes() for f in (name, f"{name}-wal") if Path(f).exists()
+        )
+    return data
+
+
+@pytest.mark.django_db
+def test_the_task_queue_holds_no_canary(
+    huey_storage: Any,
+    make_customer: Any,
+    make_user: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from guanxi.access.choices import Role
+    from guanxi.customers.bulk_actions import bulk_action_confirm, bulk_action_prepare
+    from guanxi.customers.models import Tag
+    from guanxi.exports.background import export_request
+    from guanxi.insights.services import score_run_enqueue
+    from guanxi.messaging.services import broadcast_send
+
+    _make_canaries(make_customer, make_user)
+    admin = make_user(Role.ADMIN)
+    searched = PHONE.removeprefix("+86")
+    # Work queued about the canary: an export and a bulk action of the list
+    # searched by the canary's phone, messages to them, a scoring run.
+    with django_capture_on_commit_callbacks(execute=True):
+        export_request(
+            actor=admin,
+            kind="customers",
+            fmt="csv",
+            query=f"q={searched}",
+            language="en",
+        )
+    tag = Tag.objects.create(name="queued")
+    with django_capture_on_commit_callbacks(execute=True):
+        action = bulk_action_prepare(
+            actor=admin,
+            kind="tag",
+            tag=tag.pk,
+            everyone_matching=True,
+            params={"q": searched},
+        )
+        bulk_action_confirm(actor=admin, action=action)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = broadcast_send(
+            channel="phone",
+            purpose="service",
+            template_text=f"{{{{ name }}}} 您好 {NOTE}",
+            audience="all",
+            actor=admin,
+        )
+    assert queued.queued >= 1
+    score_run_enqueue(actor=admin, as_of=dt.date(2026, 11, 30))
+
+    assert len(huey_storage.enqueued_items()) >= 4
+    assert _found(_queue_bytes(huey_storage)) == []
+    # The scan finds a marker the queue holds.
+    huey_storage.enqueue(f"probe {NAME} {EMAIL}".encode())
+    assert _found(_queue_bytes(huey_storage)) == [NAME, EMAIL, "canary.delta.mark"]

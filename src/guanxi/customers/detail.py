@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from guanxi.access.policies import Policy
+from guanxi.access.policies import Policy, policy_for
 from guanxi.commerce.selectors import OrderFilters, order_list
+from guanxi.core.masking import text_masked
 from guanxi.coupons.selectors import customer_coupon_events
 from guanxi.customers.activities import activity_editable
 from guanxi.customers.choices import CustomerChangeKind
@@ -94,11 +95,15 @@ def customer_timeline(
     events: list[dict[str, Any]] = [
         {"kind": "order", "at": o.ordered_at, "order": o} for o in orders
     ]
+    policy = policy_for(actor)
     events += [
         {
             "kind": "interaction",
             "at": i.occurred_at,
             "interaction": i,
+            # What was said may quote a phone or an e-mail: masked like a
+            # ticket's text for roles that see contact data masked.
+            "note": i.note if policy.sees_contact_data else text_masked(i.note),
             "editable": activity_editable(i, actor=actor),
             # In words by the template (guanxi_words.channel_label), the same
             # for channels logged here and imported ones.

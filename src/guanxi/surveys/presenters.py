@@ -1,6 +1,7 @@
 """What a role sees of an answer: the customer by number or pseudonym, and
-free text with phone numbers, e-mail addresses and the customer's name
-masked for roles that see no personal data (analysts)."""
+free text with phone numbers and e-mail addresses masked for roles that see
+contact data masked (operations), and the customer's name too for roles that
+see no personal data (analysts)."""
 
 from __future__ import annotations
 
@@ -31,9 +32,11 @@ def text_masked(text: str, *, names: tuple[str, ...] = ()) -> str:
 
 def answer_row(answer: Answer, *, policy: Policy, name: str = "") -> dict[str, Any]:
     def shown(text: str) -> str:
-        if policy.sees_personal_data:
+        # As a ticket's text: contact values masked for roles that see them
+        # masked (operations), the name too for pseudonymous roles.
+        if policy.sees_contact_data:
             return text
-        return text_masked(text, names=(name,))
+        return text_masked(text, names=() if policy.sees_personal_data else (name,))
 
     return {
         "id": answer.pk,

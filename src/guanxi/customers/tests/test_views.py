@@ -79,6 +79,22 @@ def test_operations_see_masked_contact_fields_on_list_and_detail(
         assert "王芳" in html
 
 
+def test_operations_read_notes_with_contact_values_masked(
+    client_for: Any, world: World
+) -> None:
+    # A note quoting a phone or an e-mail showed them in full to operations
+    # on the timeline (found by the canary scan).
+    interaction = world.own_interaction
+    interaction.note = "王芳说：打 13800138000 或写 wang.fang@example.com"
+    interaction.save()
+    html = client_for("operations").get(detail(world.own_customer)).content.decode()
+    assert "王芳说：打 [phone] 或写 [email]" in html
+    assert "13800138000" not in html
+    assert "wang.fang@" not in html
+    html = client_for("admin").get(detail(world.own_customer)).content.decode()
+    assert "王芳说：打 13800138000 或写 wang.fang@example.com" in html
+
+
 def test_service_sees_full_contact_fields_on_detail(
     client_for: Any, world: World
 ) -> None:

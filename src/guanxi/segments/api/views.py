@@ -14,7 +14,12 @@ from typing import Any, cast
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -80,6 +85,13 @@ def _count(request: Request, rules: Any) -> dict[str, Any]:
     }
 
 
+#: A segment's id is a number: the schema says so, for "/segments/count/" is
+#: the count of unsaved rules, not the segment "count" (any other id that is
+#: not a number is answered "segment not found").
+_ID = OpenApiParameter(
+    "id", {"type": "string", "pattern": "^[0-9]+$"}, OpenApiParameter.PATH
+)
+
 _RULES_EXAMPLE = OpenApiExample(
     "quadrant = star AND city = 上海 AND NOT tag = complained",
     value={"name": "上海明星客户 Shanghai stars", "rules": EXAMPLE_RULES},
@@ -97,6 +109,7 @@ _RULES_EXAMPLE = OpenApiExample(
         responses={200: SegmentSerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
+        parameters=[_ID],
         summary=gettext_lazy("One segment"),
         responses={200: SegmentSerializer, **ERRORS},
     ),
@@ -111,16 +124,19 @@ _RULES_EXAMPLE = OpenApiExample(
         examples=[_RULES_EXAMPLE],
     ),
     update=extend_schema(
+        parameters=[_ID],
         summary=gettext_lazy("Replace a segment"),
         request=SegmentWriteSerializer,
         responses={200: SegmentSerializer, **ERRORS},
     ),
     partial_update=extend_schema(
+        parameters=[_ID],
         summary=gettext_lazy("Change some fields of a segment"),
         request=SegmentWriteSerializer,
         responses={200: SegmentSerializer, **ERRORS},
     ),
     destroy=extend_schema(
+        parameters=[_ID],
         summary=gettext_lazy("Delete a segment"),
         responses={204: None, **ERRORS},
     ),
@@ -202,6 +218,7 @@ class SegmentViewSet(viewsets.GenericViewSet[Segment]):
             "as the customers endpoint shows them (pseudonyms for analysts)."
         ),
         responses={200: CustomerSerializer(many=True), **ERRORS},
+        parameters=[_ID],
     )
     @action(detail=True, methods=["get"], url_path="members", url_name="members")
     def members(self, request: Request, pk: str) -> Response:
@@ -224,6 +241,7 @@ class SegmentViewSet(viewsets.GenericViewSet[Segment]):
             "customers the caller may see."
         ),
         responses={200: SegmentCountSerializer, **ERRORS},
+        parameters=[_ID],
     )
     @action(detail=True, methods=["get"], url_path="count", url_name="count")
     def count(self, request: Request, pk: str) -> Response:

@@ -61,6 +61,21 @@ def test_answers_are_scoped_and_masked_for_analysts(
     assert [row["customer"] for row in mine["results"]] == [str(own.pk)]
 
 
+def test_operations_read_answers_with_contact_values_masked(
+    make_customer: Any, users: dict[str, Any]
+) -> None:
+    # Operations see contact data masked: an answer quoting a phone or an
+    # e-mail showed them in full (found by the canary scan).
+    customer = make_customer(name="王小明")
+    _answered(customer, "nps", 2, "王小明 here, call 138 0013 8000 or wxm@example.com")
+    html = _client(users["operations"]).get("/surveys/answers/").content.decode()
+    assert "138 0013 8000" not in html
+    assert "wxm@example.com" not in html
+    assert "王小明 here, call *** or ***" in html
+    api = _client(users["operations"]).get("/api/v1/surveys/answers/").json()
+    assert [row["text"] for row in api["results"]] == ["王小明 here, call *** or ***"]
+
+
 def test_the_report_shows_nps_csat_rates_and_intervals(
     make_customer: Any, users: dict[str, Any]
 ) -> None:

@@ -24,3 +24,10 @@ CASES += [
     AccessCase("api-docs", expect(200)),  # Swagger UI
     AccessCase("api-redoc", expect(200)),
 ]
+
+# Django's language switch (i18n/): anyone, and back to where they were.
+CASES += [
+    AccessCase(
+        "set_language", expect(302), method="POST", data=lambda w: {"language": "en"}
+    ),
+]
