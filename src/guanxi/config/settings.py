@@ -449,6 +449,7 @@ SPECTACULAR_SETTINGS = {
         "TicketChannelEnum": "guanxi.feedback.choices.Channel",
         "TicketStatusEnum": "guanxi.feedback.choices.Status",
         "TicketPriorityEnum": "guanxi.feedback.choices.Priority",
+        "NeedStatusEnum": "guanxi.needs.choices.NeedStatus",
     },
 }
 
