@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFound
-from guanxi.needs.choices import NeedOrder, NeedStatus
+from guanxi.needs.choices import NeedOrder, NeedStatus, TextSource
 from guanxi.needs.models import MiningRun, Need, NeedMention, NeedNotice, NeedSynonym
 
 __all__ = [
@@ -48,9 +48,16 @@ def need_get(*, pk: Any) -> Need:
         raise NotFound(_("need not found")) from None
 
 
-def need_mentions(*, need: Need, source: str = "") -> QuerySet[NeedMention]:
-    """The texts that name ``need``, newest first."""
+def need_mentions(
+    *, need: Need, source: str = "", policy: Any = None
+) -> QuerySet[NeedMention]:
+    """The texts that name ``need``, newest first. For a ``policy`` that sees
+    no personal data (analysts), without interaction notes: staff's own
+    notes are never shown to them, even masked (ticket texts and survey
+    answers are, with personal values masked, as in the ticket inbox)."""
     qs = NeedMention.objects.filter(need=need)
+    if policy is not None and not policy.sees_personal_data:
+        qs = qs.exclude(source=TextSource.INTERACTION)
     if source:
         qs = qs.filter(source=source)
     return qs.order_by("-month", "-source_id")

@@ -104,7 +104,9 @@ def _detail(
     page = _page(request.GET.get("page"))
     start = (page - 1) * EXAMPLES
     mentions = list(
-        need_mentions(need=need, source=source)[start : start + EXAMPLES + 1]
+        need_mentions(need=need, source=source, policy=policy)[
+            start : start + EXAMPLES + 1
+        ]
     )
     row = need_row(need)
     texts = need_loop_texts(need)

@@ -95,8 +95,9 @@ class NeedViewSet(viewsets.GenericViewSet[Any]):
     def _detail(self, request: Request, pk: str) -> dict[str, Any]:
         need = need_get(pk=pk)
         data = dict(NeedSerializer(need).data)
-        mentions = list(need_mentions(need=need)[:EXAMPLES])
-        examples = need_examples(mentions, policy=policy_for(request.user))
+        policy = policy_for(request.user)
+        mentions = list(need_mentions(need=need, policy=policy)[:EXAMPLES])
+        examples = need_examples(mentions, policy=policy)
         data["examples"] = [
             ExampleSerializer(
                 {
