@@ -42,7 +42,7 @@ from guanxi.messaging.outbox import (
     messages_renew,
     suppressed_indexes,
 )
-from guanxi.messaging.rendering import render
+from guanxi.messaging.rendering import VARIABLES, render
 from guanxi.messaging.rules import (
     address_of,
     consent_channel,
@@ -117,7 +117,10 @@ def _envelope(message: Message) -> tuple[Envelope, str]:
     customer = message.customer
     broadcast = message.broadcast
     assert broadcast is not None  # the only cause so far
-    values = {**message_values(customer), "survey_url": message.link}
+    own = {
+        k: str(v) for k, v in (message.template_values or {}).items() if k in VARIABLES
+    }
+    values = {**message_values(customer), **own, "survey_url": message.link}
     language, version = broadcast_version(broadcast, customer)
     rendered = render(subject=version.subject, body=version.body, values=values)
     address, _index = address_of(message.channel, customer)

@@ -97,7 +97,28 @@ def test_a_good_definition_is_normalised() -> None:
         ),
         (
             [{"id": "gift", "type": "issue_coupon"}],
-            'Step "gift": coupons are not available yet.',
+            'Step "gift": choose a coupon.',
+        ),
+        (
+            [{"id": "ask", "type": "send_survey", "survey": "mood"}],
+            'Step "ask": choose a survey (nps, csat, churn, needs).',
+        ),
+        (
+            [{"id": "pick", "type": "recommend", "next": "x", "none_next": "gone"}],
+            'Step "pick": the next step "x" does not exist.',
+        ),
+        (
+            [
+                {
+                    "id": "why",
+                    "type": "condition",
+                    "field": "task_reason",
+                    "op": "eq",
+                    "value": "weather",
+                }
+            ],
+            'Step "why": unknown reason "weather" (use price, service, product, '
+            "competitor, moved, other).",
         ),
         (
             [{"id": "a", "type": "teleport"}],
