@@ -106,10 +106,11 @@ def buy(
 
 
 def sent(slug: str, step: str) -> dict[int, dict[str, str]]:
-    """Customer → template values of the messages a journey's step queued."""
+    """Customer → template values of the messages a journey's step queued
+    (and that may have been sent since; not those suppressed)."""
     return {
         m.customer_id: m.template_values
         for m in Message.objects.filter(
-            broadcast__audience=f"journey {slug} · {step}", status="queued"
-        )
+            broadcast__audience=f"journey {slug} · {step}"
+        ).exclude(status="suppressed")
     }
