@@ -162,7 +162,7 @@ def test_bad_steps_are_refused_naming_the_step(steps: Any, message: str) -> None
         ({"type": "event", "event": "moon"}, 'Trigger: unknown event "moon".'),
         (
             {"type": "event", "event": "segment_entry"},
-            "Trigger: segment entry and exit are not available yet.",
+            "Trigger: entering or leaving needs a segment.",
         ),
         (
             {"type": "date", "field": "days_after_last_purchase"},
