@@ -192,3 +192,32 @@ def test_a_refused_journey_stores_nothing(users: dict[str, Any]) -> None:
     assert error.value.message == 'Step "hi": no stored template is named "missing".'
     assert not Journey.objects.exists()
     assert not JourneyVersion.objects.exists()
+
+
+def test_the_new_steps_read_in_the_flow() -> None:
+    from guanxi.journeys.presenters import flow, trigger_text
+
+    checked = definition_check(
+        {
+            "trigger": {"type": "event", "event": "segment_entry", "segment": 5},
+            "steps": [
+                {"id": "pick", "type": "recommend", "next": "give", "none_next": ""},
+                {"id": "give", "type": "issue_coupon", "coupon": "gift", "next": "ask"},
+                {"id": "ask", "type": "send_survey", "survey": "needs"},
+            ],
+        }
+    )
+    rows = flow(checked.steps, {})
+    assert [(r["text"], r["branch"], r["ways"]) for r in rows] == [
+        (
+            "Pick a product they often buy together",
+            True,
+            [
+                {"label": "found one", "to": "give", "end": False},
+                {"label": "none", "to": "", "end": True},
+            ],
+        ),
+        ("Issue the coupon gift", False, [{"label": "", "to": "ask", "end": False}]),
+        ("Send the survey needs", False, [{"label": "", "to": "", "end": True}]),
+    ]
+    assert trigger_text(checked.trigger) == "When: Entered a segment 5"
