@@ -1,18 +1,29 @@
-"""Benchmark: evaluating the journeys' date triggers over many customers.
+"""Benchmark: evaluating every date and schedule trigger of the journeys over
+many customers, and what journeys add to an order import.
 
 Fills a fresh data folder (migrated on first use) with ``--customers``
-customers: a birth month spread over the year, and a last purchase spread
-over the past year (so about 1/365 of them bought exactly 30 days before the
-run's day). Two journeys are switched on: the birthday month (tag, once a
-year) and 30 days after the last purchase (a wait of 7 days). Times
-``journeys_run`` for the day twice: the first run enrols (one
-``INSERT … SELECT`` per journey) and runs the first steps; the second finds
-nothing new (the constraints keep everyone out). Target in the issue: all
-date and schedule triggers over 1,000,000 customers ≤ 60 s on SQLite.
+customers: a birth month spread over the year, a first and last purchase
+spread over the past year, and one finished scoring run (the day before)
+with a snapshot each (every 10th a star, a purchase rhythm of 20–59 days).
+Six journeys are switched on, one per date and schedule trigger: the
+birthday month, the anniversary of the first purchase, 30 days after the
+last purchase, the expected next purchase, the repurchase reminder (expected
+next purchase, else 30 days) and a monthly schedule over the shipped star
+segment; each starts with a 7-day wait, so a run measures whom the triggers
+pick and enrol. Times ``journeys_run`` for the day twice (wall and CPU
+seconds of this process; on PostgreSQL the server's CPU is not in it): the
+first run enrols, the second finds nothing new.
+
+``--orders N`` (0 to skip) then imports two files of N orders each for the
+same customers (``guanxi import orders``, a subprocess: wall and CPU of the
+child), the first with every journey switched off, the second with a
+purchase-triggered journey and an exit-on-purchase journey on: the cost of
+the journeys' order hook per 1,000 orders.
 
 Usage::
 
-    python bench/bench_journeys.py --data-dir /tmp/journeys-bench [--customers 100000]
+    python bench/bench_journeys.py --data-dir /tmp/journeys-bench \
+        [--customers 1000000] [--orders 20000]
 
 Set ``DATABASE_URL`` to run it on PostgreSQL. Results: docs/benchmarks.md.
 """
@@ -20,18 +31,28 @@ Set ``DATABASE_URL`` to run it on PostgreSQL. Results: docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import os
+import random
+import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_import import generate
+
 DAY = dt.date(2027, 3, 1)
+CHUNK = 20_000
 
 
 def _fill(customers: int) -> None:
     from django.utils import timezone
 
     from guanxi.customers.models import Customer
+    from guanxi.insights.models import ScoreRun, ScoreSnapshot
 
     tz = timezone.get_current_timezone()
     rows = []
@@ -43,21 +64,193 @@ def _fill(customers: int) -> None:
             Customer(
                 name=f"客户{i}",
                 birth_month=1 + i % 12,
-                purchase_count=1,
-                first_purchase_at=bought,
+                purchase_count=1 + i % 5,
+                first_purchase_at=bought - dt.timedelta(days=i % 700),
                 last_purchase_at=bought,
             )
         )
-        if len(rows) == 5000:
+        if len(rows) == CHUNK:
             Customer.objects.bulk_create(rows)
             rows = []
     Customer.objects.bulk_create(rows)
+    scored = DAY - dt.timedelta(days=1)
+    ScoreRun.objects.create(as_of=scored, status="done", customers=customers)
+    snaps = []
+    for n, pk in enumerate(
+        Customer.objects.order_by("pk").values_list("pk", flat=True)
+    ):
+        snaps.append(
+            ScoreSnapshot(
+                customer_id=pk,
+                as_of=scored,
+                quadrant="star" if n % 10 == 0 else "basic",
+                stage="mature",
+                emotion="fan",
+                mean_gap_days=float(20 + n % 40),
+                days_since_last_purchase=n % 365,
+                current_value=float(n % 1000),
+            )
+        )
+        if len(snaps) == CHUNK:
+            ScoreSnapshot.objects.bulk_create(snaps)
+            snaps = []
+    ScoreSnapshot.objects.bulk_create(snaps)
+
+
+def _journeys() -> None:
+    from guanxi.journeys.models import Enrolment, Journey
+    from guanxi.journeys.services import journey_create, journey_set_state
+    from guanxi.segments.models import Segment
+
+    Enrolment.objects.all().delete()
+    Journey.objects.update(current_version=None)
+    Journey.objects.all().delete()
+    star = Segment.objects.get(name="明星客户 Star").pk
+    wait = [{"id": "wait", "type": "wait", "duration": {"days": 7}}]
+    for slug, trigger, rule in (
+        ("bench-birthday", {"type": "date", "field": "birthday"}, "per_period"),
+        (
+            "bench-anniversary",
+            {"type": "date", "field": "first_purchase_anniversary"},
+            "reentry",
+        ),
+        (
+            "bench-30-days",
+            {"type": "date", "field": "days_after_last_purchase", "days": 30},
+            "reentry",
+        ),
+        (
+            "bench-expected",
+            {"type": "date", "field": "expected_next_purchase"},
+            "reentry",
+        ),
+        (
+            "bench-repurchase",
+            {"type": "date", "field": "repurchase_due", "days": 30},
+            "reentry",
+        ),
+        (
+            "bench-vip",
+            {"type": "schedule", "segment": star, "every": "month"},
+            "per_period",
+        ),
+    ):
+        journey_create(
+            actor=None,
+            slug=slug,
+            name_zh=slug,
+            name_en=slug,
+            definition={"trigger": trigger, "steps": wait},
+            entry_rule=rule,
+            entry_period="month" if slug == "bench-vip" else "year",
+        )
+        journey_set_state(actor=None, slug=slug, on=True)
+    Journey.objects.update(enabled_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{cmd[:4]} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def _recent(source: Path, target: Path, prefix: str) -> None:
+    """``source`` with new order ids and every order within the last day."""
+    rng = random.Random(prefix)
+    now = dt.datetime.now()
+    with (
+        source.open(encoding="utf-8") as inp,
+        target.open("w", encoding="utf-8") as out,
+    ):
+        reader, writer = csv.reader(inp), csv.writer(out)
+        writer.writerow(next(reader))
+        for row in reader:
+            row[0] = prefix + row[0]
+            when = now - dt.timedelta(minutes=rng.randrange(10, 60 * 20))
+            row[1] = when.strftime("%Y-%m-%d %H:%M:%S")
+            writer.writerow(row)
+
+
+def _imports(data_dir: Path, orders: int) -> None:
+    from guanxi.journeys.models import Journey
+    from guanxi.journeys.services import journey_create, journey_set_state
+
+    env = {**os.environ, "GUANXI_DATA_DIR": str(data_dir)}
+    python = sys.executable
+    base = data_dir / "orders-base.csv"
+    generate(base, orders, seed=11)
+    cli = [python, "-m", "guanxi.cli", "import", "orders"]
+    _run([*cli, str(base), "--json"], env)  # the customers
+    files = {}
+    for label in ("off", "on"):
+        files[label] = data_dir / f"orders-{label}.csv"
+        _recent(base, files[label], label.upper())
+    Journey.objects.update(state="off")
+    wall_off, cpu_off = _run([*cli, str(files["off"]), "--json"], env)
+    for slug, trigger, leave in (
+        ("bench-purchase", {"type": "event", "event": "purchase"}, False),
+        ("bench-leave", {"type": "date", "field": "birthday"}, True),
+    ):
+        journey_create(
+            actor=None,
+            slug=slug,
+            name_zh=slug,
+            name_en=slug,
+            definition={
+                "trigger": trigger,
+                "steps": [{"id": "wait", "type": "wait", "duration": {"days": 7}}],
+            },
+            entry_rule="reentry",
+            exit_on_purchase=leave,
+        )
+        journey_set_state(actor=None, slug=slug, on=True)
+    wall_on, cpu_on = _run([*cli, str(files["on"]), "--json"], env)
+    _hook()
+    per = 1000 / orders
+    print(
+        f"import {orders} orders, journeys off: {wall_off:.2f} s wall, "
+        f"{cpu_off:.2f} s CPU; on: {wall_on:.2f} s wall, {cpu_on:.2f} s CPU; "
+        f"difference per 1,000 orders: {(wall_on - wall_off) * per * 1000:.1f} ms "
+        f"wall, {(cpu_on - cpu_off) * per * 1000:.1f} ms CPU"
+    )
+
+
+def _hook() -> None:
+    """The journeys' order hook alone, in this process, for 1,000 customers
+    who just bought (what an import calls once per write), ten times."""
+    from guanxi.customers.models import Customer
+    from guanxi.journeys.services import journeys_after_orders
+
+    ids = list(
+        Customer.objects.order_by("-last_purchase_at").values_list("pk", flat=True)[
+            :10_000
+        ]
+    )
+    walls, cpus = [], []
+    for i in range(0, len(ids), 1000):
+        start, cpu = time.perf_counter(), time.process_time()
+        journeys_after_orders(None, customer_ids=ids[i : i + 1000])
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    walls.sort()
+    cpus.sort()
+    print(
+        f"order hook per 1,000 customers: median {walls[len(walls) // 2] * 1000:.1f} ms "
+        f"wall, {cpus[len(cpus) // 2] * 1000:.1f} ms CPU (of {len(walls)})"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=20_000)
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["GUANXI_DATA_DIR"] = str(args.data_dir)
@@ -68,54 +261,33 @@ def main() -> None:
     from django.core.management import call_command
 
     from guanxi.customers.models import Customer
+    from guanxi.insights.models import ScoreRun
     from guanxi.journeys.models import Enrolment, Journey
-    from guanxi.journeys.services import (
-        journey_create,
-        journey_set_state,
-        journeys_run,
-    )
+    from guanxi.journeys.services import journeys_run
 
     call_command("migrate", verbosity=0)
     if Customer.objects.count() != args.customers:
         Enrolment.objects.all().delete()
+        Journey.objects.update(current_version=None)
         Journey.objects.all().delete()
+        ScoreRun.objects.all().delete()
         Customer.objects.all().delete()
         start = time.perf_counter()
         _fill(args.customers)
         print(
-            f"filled {args.customers} customers in {time.perf_counter() - start:.1f} s"
+            f"filled {args.customers} customers and snapshots in "
+            f"{time.perf_counter() - start:.1f} s"
         )
-    Enrolment.objects.all().delete()
-    Journey.objects.all().delete()
-    for slug, trigger, steps, rule in (
-        (
-            "bench-birthday",
-            {"type": "date", "field": "birthday"},
-            [{"id": "tag", "type": "add_tag", "tag": "生日月"}],
-            "per_period",
-        ),
-        (
-            "bench-winback",
-            {"type": "date", "field": "days_after_last_purchase", "days": 30},
-            [{"id": "wait", "type": "wait", "duration": {"days": 7}}],
-            "reentry",
-        ),
-    ):
-        journey_create(
-            actor=None,
-            slug=slug,
-            name_zh=slug,
-            name_en=slug,
-            definition={"trigger": trigger, "steps": steps},
-            entry_rule=rule,
-        )
-        journey_set_state(actor=None, slug=slug, on=True)
-    Journey.objects.update(enabled_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    _journeys()
     for label in ("first run", "second run"):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         counts = journeys_run(as_of=DAY).as_dict()
-        wall = time.perf_counter() - start
-        print(f"{label}: {wall:.2f} s  {counts}")
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(f"{label}: {wall:.2f} s wall, {cpu:.2f} s CPU  {counts}")
+    print(f"load average: {os.getloadavg()}")
+    if args.orders:
+        _imports(args.data_dir, args.orders)
+        print(f"load average: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

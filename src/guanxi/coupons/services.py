@@ -45,6 +45,7 @@ __all__ = [
     "coupon_code_new",
     "coupon_code_parse",
     "coupon_definition_save",
+    "coupon_definitions_ensure",
     "coupons_issue",
     "coupons_manage_check",
     "coupons_redeem",
@@ -93,6 +94,21 @@ def coupon_definition_save(
         )
     target.save()
     return target
+
+
+def coupon_definitions_ensure(*, rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Add the coupon definitions of ``rows`` (model values by name) whose
+    slug is missing, switched off (shipped with the journeys' playbooks, for
+    an admin to look at and switch on); a definition of the same slug is
+    left alone. The slugs added."""
+    added = []
+    with transaction.atomic():
+        for values in rows:
+            if CouponDefinition.objects.filter(slug=values["slug"]).exists():
+                continue
+            CouponDefinition.objects.create(**{**values, "active": False})
+            added.append(str(values["slug"]))
+    return added
 
 
 def expiry_for(definition: CouponDefinition, issued_at: dt.datetime) -> dt.datetime:

@@ -49,6 +49,10 @@ class StepOutcome(models.TextChoices):
     TASK = "task", _("Task created")
     TAGGED = "tagged", _("Tag added")
     UNTAGGED = "untagged", _("Tag removed")
+    COUPON = "coupon", _("Coupon issued")
+    RECOMMENDED = "recommended", _("Product picked")
+    NO_PRODUCT = "no_product", _("No product to recommend")
+    SURVEY = "survey", _("Survey sent")
     HELD_OUT = "held_out", _("Held out: not sent")
     FAILED = "failed", _("Failed")
     EXITED = "exited", _("Left the journey")
@@ -78,3 +82,7 @@ class TriggerDate(models.TextChoices):
         _("Days after the last purchase"),
     )
     EXPECTED_NEXT_PURCHASE = "expected_next_purchase", _("Expected next purchase")
+    REPURCHASE_DUE = (
+        "repurchase_due",
+        _("Expected next purchase, else days after the last purchase"),
+    )

@@ -15,8 +15,11 @@ HH:MM), ``wait_event`` (``event`` purchase, ``timeout``, ``next``,
 ``timeout_next``), ``condition`` (``field``, ``op``, ``value``, ``then``,
 ``else``), ``send_message`` (``template``: a stored template's name),
 ``create_task`` (``note``, ``due_days``), ``add_tag`` / ``remove_tag``
-(``tag``), ``exit``. ``issue_coupon`` is reserved for coupons, which are not
-available yet.
+(``tag``), ``issue_coupon`` (``coupon``: a coupon definition's slug; its
+code is ``coupon_code`` in the messages sent after it), ``recommend``
+(``next``, ``none_next``: the best "bought A → often also B" product is
+``product`` in the messages sent after it), ``send_survey`` (``survey``: a
+survey kind), ``exit``.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from guanxi.care.choices import LeaveReason
 from guanxi.core.errors import ValidationFailed
 from guanxi.insights.choices import Stage
 from guanxi.journeys.choices import TriggerDate, TriggerEvent
+from guanxi.surveys.choices import SurveyKind
 
 __all__ = [
     "CONDITION_FIELDS",
@@ -57,6 +62,7 @@ PROFILE_FIELDS = {
     "purchase_count": "number",
     "purchase_total": "number",
     "has_manager": "bool",
+    "first_order_below_average": "bool",
 }
 SCORE_FIELDS = {
     "stage": "text",
@@ -65,8 +71,14 @@ SCORE_FIELDS = {
     "churn_risk": "number",
     "p_alive": "number",
     "value_score": "number",
+    "value_vs_average": "number",
 }
-OTHER_FIELDS = {"tag": "tag", "purchased_since_entry": "bool"}
+OTHER_FIELDS = {
+    "tag": "tag",
+    "purchased_since_entry": "bool",
+    "survey_answered_since_entry": "bool",
+    "task_reason": "text",
+}
 CONDITION_FIELDS = {**PROFILE_FIELDS, **SCORE_FIELDS, **OTHER_FIELDS}
 OPS = {
     "text": ("eq", "ne"),
@@ -85,6 +97,8 @@ STEP_TYPES = (
     "remove_tag",
     "exit",
     "issue_coupon",
+    "recommend",
+    "send_survey",
 )
 WAIT_EVENTS = ("purchase",)
 SCHEDULE_EVERY = ("day", "week", "month")
@@ -143,14 +157,35 @@ def duration_of(value: Any) -> dt.timedelta | None:
     return total
 
 
-def _check_trigger(trigger: Any, *, segment_exists: Any) -> dict[str, Any]:
+def _check_segment_event(
+    event: str, trigger: dict[str, Any], segment_scored: Any
+) -> dict[str, Any]:
+    segment = trigger.get("segment")
+    if isinstance(segment, bool) or not isinstance(segment, int):
+        raise _trigger_error(_("entering or leaving needs a segment."))
+    scored = segment_scored(segment)
+    if scored is None:
+        raise _trigger_error(_("no such segment."))
+    if not scored:
+        raise _trigger_error(
+            _(
+                "entering or leaving is read from the scoring runs: choose a "
+                "segment with a rule on the scores."
+            )
+        )
+    return {"type": "event", "event": event, "segment": segment}
+
+
+def _check_trigger(
+    trigger: Any, *, segment_exists: Any, segment_scored: Any
+) -> dict[str, Any]:
     if not isinstance(trigger, dict):
         raise _trigger_error(_("choose an event, a date or a schedule."))
     kind = trigger.get("type")
     if kind == "event":
         event = trigger.get("event")
         if event in (TriggerEvent.SEGMENT_ENTRY, TriggerEvent.SEGMENT_EXIT):
-            raise _trigger_error(_("segment entry and exit are not available yet."))
+            return _check_segment_event(event, trigger, segment_scored)
         if event not in TriggerEvent.values:
             raise _trigger_error(_('unknown event "%(event)s".') % {"event": event})
         if event == TriggerEvent.STAGE_CHANGE and trigger.get("stage"):
@@ -166,7 +201,10 @@ def _check_trigger(trigger: Any, *, segment_exists: Any) -> dict[str, Any]:
             raise _trigger_error(
                 _('unknown date field "%(field)s".') % {"field": field}
             )
-        if field == TriggerDate.DAYS_AFTER_LAST_PURCHASE:
+        if field in (
+            TriggerDate.DAYS_AFTER_LAST_PURCHASE,
+            TriggerDate.REPURCHASE_DUE,
+        ):
             days = trigger.get("days")
             if (
                 isinstance(days, bool)
@@ -216,6 +254,12 @@ def _check_condition(sid: str, step: dict[str, Any]) -> dict[str, Any]:
         raise _step_error(
             sid, _("%(field)s is compared with a text.") % {"field": field}
         )
+    if field == "task_reason" and value not in LeaveReason.values:
+        raise _step_error(
+            sid,
+            _('unknown reason "%(value)s" (use %(values)s).')
+            % {"value": value, "values": ", ".join(LeaveReason.values)},
+        )
     return {
         "id": sid,
         "type": "condition",
@@ -227,15 +271,51 @@ def _check_condition(sid: str, step: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _check_coupon(sid: str, step: dict[str, Any], coupon_state: Any) -> str:
+    slug = step.get("coupon")
+    if not isinstance(slug, str) or not slug.strip():
+        raise _step_error(sid, _("choose a coupon."))
+    state = coupon_state(slug.strip())
+    if state is None:
+        raise _step_error(
+            sid, _('no coupon is named "%(slug)s".') % {"slug": slug[:64]}
+        )
+    if state == "expired":
+        raise _step_error(
+            sid, _('the coupon "%(slug)s" has expired.') % {"slug": slug[:64]}
+        )
+    return slug.strip()
+
+
 def _check_step(
-    sid: str, step: dict[str, Any], *, template_exists: Any
+    sid: str,
+    step: dict[str, Any],
+    *,
+    template_exists: Any,
+    coupon_state: Any = lambda slug: "active",
 ) -> dict[str, Any]:
     kind = step.get("type")
     if kind not in STEP_TYPES:
         raise _step_error(sid, _('unknown step type "%(type)s".') % {"type": kind})
     following = {"next": step.get("next") or ""}
     if kind == "issue_coupon":
-        raise _step_error(sid, _("coupons are not available yet."))
+        coupon = _check_coupon(sid, step, coupon_state)
+        return {"id": sid, "type": kind, "coupon": coupon, **following}
+    if kind == "recommend":
+        return {
+            "id": sid,
+            "type": kind,
+            **following,
+            "none_next": step.get("none_next") or "",
+        }
+    if kind == "send_survey":
+        if step.get("survey") not in SurveyKind.values:
+            raise _step_error(
+                sid,
+                _("choose a survey (%(kinds)s).")
+                % {"kinds": ", ".join(SurveyKind.values)},
+            )
+        return {"id": sid, "type": kind, "survey": step["survey"], **following}
     if kind == "wait":
         if duration_of(step.get("duration")) is None:
             raise _step_error(
@@ -313,6 +393,7 @@ def step_targets(step: dict[str, Any]) -> list[str]:
     keys = {
         "condition": ("then", "else"),
         "wait_event": ("next", "timeout_next"),
+        "recommend": ("next", "none_next"),
         "exit": (),
     }.get(step["type"], ("next",))
     return [step.get(k) or "" for k in keys]
@@ -352,14 +433,23 @@ def definition_check(
     *,
     template_exists: Any = lambda name: True,
     segment_exists: Any = lambda pk: True,
+    segment_scored: Any = lambda pk: True,
+    coupon_state: Any = lambda slug: "active",
 ) -> Definition:
     """The definition checked and normalised, or ``ValidationFailed`` naming
-    the step (or the trigger) and what is wrong."""
+    the step (or the trigger) and what is wrong. The callables look things
+    up: ``segment_scored`` answers None (no such segment) or whether its
+    rules read the scores; ``coupon_state`` None (unknown), ``"expired"``,
+    ``"off"`` or ``"active"``."""
     if not isinstance(raw, dict):
         raise ValidationFailed(
             _("A definition has a trigger and steps."), field="definition"
         )
-    trigger = _check_trigger(raw.get("trigger"), segment_exists=segment_exists)
+    trigger = _check_trigger(
+        raw.get("trigger"),
+        segment_exists=segment_exists,
+        segment_scored=segment_scored,
+    )
     items = raw.get("steps")
     if not isinstance(items, list) or not items:
         raise ValidationFailed(
@@ -384,7 +474,9 @@ def definition_check(
             )
         if sid in steps:
             raise _step_error(sid, _("the id is used by another step."))
-        steps[sid] = _check_step(sid, item, template_exists=template_exists)
+        steps[sid] = _check_step(
+            sid, item, template_exists=template_exists, coupon_state=coupon_state
+        )
     first = next(iter(steps))
     _check_graph(steps, first)
     return Definition(trigger=trigger, steps=steps, first=first)

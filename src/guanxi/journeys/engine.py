@@ -16,16 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from guanxi.access.policies import manager_scope_field
-from guanxi.care.services import journey_tasks_create
-from guanxi.core.errors import ValidationFailed
-from guanxi.customers.selectors import customer_has_tag, customer_rows, tag_by_name
-from guanxi.customers.services import customer_tags_bulk_add, customer_tags_bulk_remove
-from guanxi.insights.selectors import latest_as_of, snapshot_rows
+from guanxi.journeys.actions import Batch, run_action
 from guanxi.journeys.choices import (
     EnrolmentState,
     EntryRule,
@@ -33,16 +29,10 @@ from guanxi.journeys.choices import (
     JourneyState,
     StepOutcome,
 )
-from guanxi.journeys.definition import (
-    PROFILE_FIELDS,
-    SCORE_FIELDS,
-    Definition,
-    duration_of,
-)
+from guanxi.journeys.conditions import condition_q
+from guanxi.journeys.definition import Definition, duration_of
 from guanxi.journeys.holdout import holdout_key, holdout_sql
 from guanxi.journeys.models import Enrolment, Journey, JourneyVersion, StepRun
-from guanxi.messaging.selectors import template_by_name
-from guanxi.messaging.services import broadcast_send_customers
 
 __all__ = [
     "RunCounts",
@@ -180,18 +170,21 @@ def enrol(
     definition = definition_load(version)
     first = definition.first
     due = arrival_due(definition.steps[first], moment)
-    select, params = (
-        customers.order_by()
-        .annotate(jcid=F("pk"))
-        .values("jcid")
-        .query.sql_with_params()
-    )
+    try:
+        select, params = (
+            customers.order_by()
+            .annotate(jcid=F("pk"))
+            .values("jcid")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # a trigger that picks nobody (``.none()``)
+        return 0
     table = connection.ops.quote_name(Enrolment._meta.db_table)
     sql = (
         f"INSERT INTO {table} (journey_id, version_id, customer_id, entry_key, state, "
-        "exit_reason, holdout, step, step_at, next_due_at, entered_at) "
+        'exit_reason, holdout, step, step_at, next_due_at, entered_at, "values") '
         f"SELECT %s, %s, c.jcid, %s, %s, '', ({holdout_sql('c.jcid')} < %s), "
-        f"%s, %s, %s, %s FROM ({select}) c WHERE 1 = 1 ON CONFLICT DO NOTHING"
+        f"%s, %s, %s, %s, '{{}}' FROM ({select}) c WHERE 1 = 1 ON CONFLICT DO NOTHING"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -282,134 +275,7 @@ def _record(runs: Iterable[tuple[int, str, str, str]], moment: dt.datetime) -> i
     return len(rows)
 
 
-_OPS = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
-
-
-def _compare(path: str, op: str, value: Any) -> Q:
-    if op == "ne":
-        return ~Q(**{path: value})
-    return Q(**{f"{path}__{_OPS[op]}": value})
-
-
-def condition_q(step: dict[str, Any]) -> Q:
-    """The enrolments for which a condition step holds, as a filter."""
-    name, op, value = step["field"], step["op"], step["value"]
-    if name == "has_manager":
-        return Q(**{f"{manager_scope_field(via='customer')}__isnull": not value})
-    if name in PROFILE_FIELDS:
-        return _compare(f"customer__{name}", op, value)
-    if name == "purchased_since_entry":
-        bought = Q(customer__last_purchase_at__gt=F("entered_at"))
-        return bought if value else ~bought
-    if name == "tag":
-        tag = tag_by_name(value)
-        has = (
-            Q(customer_has_tag(tag.pk, customer="customer_id"))
-            if tag is not None
-            else Q(pk__in=[])
-        )
-        return has if op == "has" else ~has
-    if name in SCORE_FIELDS:
-        day = latest_as_of()
-        if day is None:
-            return Q(pk__in=[])
-        if op == "ne":
-            match = ~Q(**{name: value}) & Q(**{f"{name}__isnull": False})
-        else:
-            match = Q(**{f"{name}__{_OPS[op]}": value})
-        return Q(
-            Exists(
-                snapshot_rows(as_of=day).filter(
-                    match, customer_id=OuterRef("customer_id")
-                )
-            )
-        )
-    raise ValidationFailed(f"unknown field {name!r}")
-
-
-@dataclass
-class _Batch:
-    journey: Journey
-    version_id: int
-    definition: Definition
-    step: dict[str, Any]
-    ids: list[int]
-    moment: dt.datetime
-
-
-def _held_apart(ids: Sequence[int]) -> tuple[list[tuple[int, int]], list[int]]:
-    """(enrolment, customer) pairs who are reached, and held-out enrolments."""
-    reach: list[tuple[int, int]] = []
-    held: list[int] = []
-    for pk, customer_id, holdout in Enrolment.objects.filter(pk__in=ids).values_list(
-        "pk", "customer_id", "holdout"
-    ):
-        if holdout:
-            held.append(pk)
-        else:
-            reach.append((pk, customer_id))
-    return reach, held
-
-
-def _run_message(batch: _Batch) -> tuple[list[tuple[int, str, str, str]], int]:
-    sid = batch.step["id"]
-    reach, held = _held_apart(batch.ids)
-    runs = [(pk, sid, StepOutcome.HELD_OUT.value, "") for pk in held]
-    if not reach:
-        return runs, 0
-    name = batch.step["template"]
-    template = template_by_name(name)
-    outcome, detail, queued = StepOutcome.QUEUED.value, name, 0
-    if template is None:
-        outcome, detail = StepOutcome.FAILED.value, f"no template {name!r}"
-    else:
-        try:
-            count = broadcast_send_customers(
-                template=template,
-                customers=customer_rows().filter(pk__in=[c for _e, c in reach]),
-                audience=f"journey {batch.journey.slug} · {sid}",
-                now=batch.moment,
-            )
-            queued = count.queued
-        except ValidationFailed as error:
-            outcome, detail = StepOutcome.FAILED.value, error.message
-    runs += [(pk, sid, outcome, detail) for pk, _c in reach]
-    return runs, queued
-
-
-def _run_task(batch: _Batch) -> list[tuple[int, str, str, str]]:
-    sid = batch.step["id"]
-    reach, held = _held_apart(batch.ids)
-    runs = [(pk, sid, StepOutcome.HELD_OUT.value, "") for pk in held]
-    if reach:
-        journey_tasks_create(
-            customer_ids=[c for _e, c in reach],
-            note=batch.step["note"],
-            due_on=timezone.localdate(batch.moment)
-            + dt.timedelta(days=batch.step["due_days"]),
-            now=batch.moment,
-        )
-        runs += [(pk, sid, StepOutcome.TASK.value, "") for pk, _c in reach]
-    return runs
-
-
-def _run_tag(batch: _Batch) -> list[tuple[int, str, str, str]]:
-    sid, tag = batch.step["id"], batch.step["tag"]
-    pairs = list(
-        Enrolment.objects.filter(pk__in=batch.ids).values_list("pk", "customer_id")
-    )
-    if batch.step["type"] == "add_tag":
-        customer_tags_bulk_add(
-            links=[(c, tag) for _e, c in pairs], source="journey", now=batch.moment
-        )
-        outcome = StepOutcome.TAGGED.value
-    else:
-        customer_tags_bulk_remove(customer_ids=[c for _e, c in pairs], name=tag)
-        outcome = StepOutcome.UNTAGGED.value
-    return [(pk, sid, outcome, tag) for pk, _c in pairs]
-
-
-def _run_batch(batch: _Batch) -> tuple[int, int]:
+def _run_batch(batch: Batch) -> tuple[int, int]:
     """Run one step for a claimed batch; (step runs written, queued)."""
     step, steps, moment = batch.step, batch.definition.steps, batch.moment
     kind, sid = step["type"], step["id"]
@@ -437,13 +303,9 @@ def _run_batch(batch: _Batch) -> tuple[int, int]:
         runs = [(pk, sid, StepOutcome.EXITED.value, "") for pk in batch.ids]
         _exit(batch.ids, ExitReason.EXIT_STEP, moment)
     else:
-        if kind == "send_message":
-            runs, queued = _run_message(batch)
-        elif kind == "create_task":
-            runs = _run_task(batch)
-        else:
-            runs = _run_tag(batch)
-        _move(batch.ids, step.get("next", ""), steps, moment)
+        runs, queued, going = run_action(batch)
+        for key, ids in going.items():
+            _move(ids, step.get(key, ""), steps, moment)
     return _record(runs, moment), queued
 
 
@@ -486,7 +348,7 @@ def enrolments_advance(
                             if not ids:
                                 break
                             written, sent = _run_batch(
-                                _Batch(
+                                Batch(
                                     journey, version_id, definition, step, ids, moment
                                 )
                             )

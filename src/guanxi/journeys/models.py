@@ -172,6 +172,9 @@ class Enrolment(models.Model):
     next_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
     entered_at = models.DateTimeField(_("entered"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    #: What a step hands to later ones: a coupon's ``coupon_code``, a
+    #: recommended ``product`` (template values of the messages it sends).
+    values = models.JSONField(_("values"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-entered_at", "-id"]

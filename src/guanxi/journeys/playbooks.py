@@ -3,13 +3,20 @@ on), with their messages as stored templates in Chinese and English: seed
 handbook 000, 2.1 获客期 (a welcome gift with a guide; a non-sales check-in
 within 24 hours of the first purchase) and appendix 2's welcome e-mail.
 
+The lifecycle playbooks (onboarding camp, birthday, repurchase reminder,
+recommendation, VIP care, win-back) are in :mod:`playbooks_lifecycle`.
+
 Made by :func:`guanxi.journeys.services.journey_playbooks_ensure`: a
-template or journey of the same name or slug is left alone.
+template, coupon or journey of the same name or slug is left alone.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from guanxi.journeys import playbooks_lifecycle as lifecycle
+
+__all__ = ["COUPONS", "JOURNEYS", "STAR_SEGMENT", "TEMPLATES"]
 
 WELCOME_ZH = (
     "亲爱的{{ name }}：\n\n"
@@ -98,3 +105,8 @@ JOURNEYS: list[dict[str, Any]] = [
         },
     },
 ]
+
+TEMPLATES += lifecycle.TEMPLATES
+JOURNEYS += lifecycle.JOURNEYS
+COUPONS = lifecycle.COUPONS
+STAR_SEGMENT = lifecycle.STAR_SEGMENT

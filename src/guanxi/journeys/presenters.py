@@ -37,6 +37,11 @@ WEEKDAYS = (
 
 def trigger_text(trigger: dict[str, Any]) -> str:
     kind = trigger.get("type")
+    if kind == "event" and trigger.get("segment"):
+        return _("When: %(event)s %(segment)s") % {
+            "event": TriggerEvent(trigger["event"]).label,
+            "segment": trigger["segment"],
+        }
     if kind == "event":
         return _("When: %(event)s") % {"event": TriggerEvent(trigger["event"]).label}
     if kind == "date":
@@ -84,6 +89,12 @@ def step_text(step: dict[str, Any]) -> str:
         return _("Add the tag %(tag)s") % {"tag": step["tag"]}
     if kind == "remove_tag":
         return _("Remove the tag %(tag)s") % {"tag": step["tag"]}
+    if kind == "issue_coupon":
+        return _("Issue the coupon %(slug)s") % {"slug": step["coupon"]}
+    if kind == "recommend":
+        return _("Pick a product they often buy together")
+    if kind == "send_survey":
+        return _("Send the survey %(kind)s") % {"kind": step["survey"]}
     return _("Leave the journey")
 
 
@@ -100,6 +111,8 @@ def flow(
             labels = [_("yes"), _("no")]
         elif step["type"] == "wait_event":
             labels = [_("bought"), _("timed out")]
+        elif step["type"] == "recommend":
+            labels = [_("found one"), _("none")]
         else:
             labels = [""]
         for label, target in zip(labels, targets, strict=False):
@@ -112,7 +125,7 @@ def flow(
                 "id": sid,
                 "type": step["type"],
                 "text": step_text(step),
-                "branch": step["type"] == "condition",
+                "branch": step["type"] in ("condition", "recommend"),
                 "ways": ways,
                 "at": at.get(sid, 0),
                 "ran": [

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.coupons.selectors import coupon_definition_list
+from guanxi.coupons.services import coupon_definitions_ensure
 from guanxi.journeys.choices import EntryRule, JourneyState, Period
 from guanxi.journeys.definition import Definition, definition_check
 from guanxi.journeys.engine import (
@@ -29,12 +31,12 @@ from guanxi.journeys.engine import (
     waits_on_purchase,
 )
 from guanxi.journeys.models import Journey, JourneyVersion
-from guanxi.journeys.playbooks import JOURNEYS, TEMPLATES
+from guanxi.journeys.playbooks import COUPONS, JOURNEYS, STAR_SEGMENT, TEMPLATES
 from guanxi.journeys.selectors import journey_get
 from guanxi.journeys.triggers import purchase_candidates, trigger_candidates
 from guanxi.messaging.selectors import template_by_name
 from guanxi.messaging.services import TemplateFields, template_ensure
-from guanxi.segments.selectors import segment_list
+from guanxi.segments.selectors import segment_list, segment_uses_scores
 
 __all__ = [
     "journey_create",
@@ -54,11 +56,23 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 RESERVED_SLUGS = ("new", "playbooks")
 
 
+def _coupon_state(slug: str) -> str | None:
+    """None (no such coupon), ``"expired"``, ``"off"`` or ``"active"``."""
+    found = coupon_definition_list().filter(slug=slug).first()
+    if found is None:
+        return None
+    if found.expires_on is not None and found.expires_on < timezone.localdate():
+        return "expired"
+    return "active" if found.active else "off"
+
+
 def _checked(definition: Any) -> Definition:
     return definition_check(
         definition,
         template_exists=lambda name: template_by_name(name) is not None,
         segment_exists=lambda pk: segment_list().filter(pk=pk).exists(),
+        segment_scored=lambda pk: segment_uses_scores(pk=pk),
+        coupon_state=_coupon_state,
     )
 
 
@@ -66,6 +80,24 @@ def journey_definition_check(definition: Any) -> Definition:
     """A definition checked against the stored templates and segments, as
     saving would check it (writes nothing)."""
     return _checked(definition)
+
+
+def _coupons_on(journey: Journey) -> None:
+    """A journey is switched on only when the coupons it issues are on and
+    not expired (the shipped ones come switched off)."""
+    assert journey.current_version is not None
+    for step in journey.current_version.definition["steps"]:
+        if step["type"] != "issue_coupon":
+            continue
+        state = _coupon_state(step["coupon"])
+        if state != "active":
+            raise ValidationFailed(
+                _(
+                    'Step "%(step)s": the coupon "%(slug)s" is switched off or '
+                    "has expired: switch it on first."
+                )
+                % {"step": step["id"], "slug": step["coupon"]}
+            )
 
 
 def _may_edit(actor: Any) -> None:
@@ -222,12 +254,27 @@ def journey_playbooks_ensure(*, actor: Any) -> list[str]:
     if actor is not None and not policy_for(actor).may_administer:
         raise PermissionDenied(_("only admins add the shipped playbooks"))
     added = []
+    star = segment_list().filter(name=STAR_SEGMENT).values_list("pk", flat=True)
     with transaction.atomic():
         for values in TEMPLATES:
             template_ensure(fields=TemplateFields(**values))
+        coupon_definitions_ensure(rows=COUPONS)
         for playbook in JOURNEYS:
             if Journey.objects.filter(slug=playbook["slug"]).exists():
                 continue
+            trigger = playbook["definition"]["trigger"]
+            if trigger["type"] == "schedule" and trigger["segment"] is None:
+                # VIP care runs over the shipped star segment: left out when
+                # an admin deleted it (added again once there is one).
+                if not star:
+                    continue
+                playbook = {
+                    **playbook,
+                    "definition": {
+                        **playbook["definition"],
+                        "trigger": {**trigger, "segment": star[0]},
+                    },
+                }
             journey_create(actor=None, **playbook)
             added.append(str(playbook["slug"]))
     return added
@@ -245,6 +292,7 @@ def journey_set_state(*, actor: Any, slug: str, on: bool) -> Journey:
     journey.state = wanted
     fields = ["state"]
     if on:
+        _coupons_on(journey)
         journey.enabled_at = timezone.now()
         fields.append("enabled_at")
     journey.save(update_fields=fields)

@@ -13,11 +13,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from guanxi.care.selectors import task_scope, warning_scope
 from guanxi.customers.selectors import customer_rows
-from guanxi.insights.selectors import latest_as_of, snapshot_rows, stage_change_scope
+from guanxi.insights.choices import RunStatus
+from guanxi.insights.selectors import (
+    latest_as_of,
+    run_list,
+    snapshot_rows,
+    stage_change_scope,
+)
 from guanxi.journeys.choices import TriggerDate, TriggerEvent
 from guanxi.journeys.engine import day_start, period_key
 from guanxi.journeys.models import Journey
@@ -61,11 +67,17 @@ def _date(trigger: dict[str, Any], day: dt.date) -> tuple[QuerySet[Any], str]:
             ),
             day.isoformat(),
         )
-    # The expected next purchase: the last one plus the customer's own mean
-    # gap, from the latest scoring run (the day it falls on).
+    if field == TriggerDate.REPURCHASE_DUE:
+        return _repurchase_due(trigger["days"], day), day.isoformat()
+    return _expected_next(day), day.isoformat()
+
+
+def _expected_next(day: dt.date) -> QuerySet[Any]:
+    """The expected next purchase: the last one plus the customer's own mean
+    gap, from the latest scoring run (the day it falls on)."""
     scored = latest_as_of()
     if scored is None:
-        return customers.none(), day.isoformat()
+        return customer_rows().none()
     later = (day - scored).days
     due = (
         snapshot_rows(as_of=scored)
@@ -73,7 +85,48 @@ def _date(trigger: dict[str, Any], day: dt.date) -> tuple[QuerySet[Any], str]:
         .annotate(left=F("mean_gap_days") - F("days_since_last_purchase"))
         .filter(left__gte=later, left__lt=later + 1)
     )
-    return _ids_in(due), day.isoformat()
+    return _ids_in(due)
+
+
+def _repurchase_due(days: int, day: dt.date) -> QuerySet[Any]:
+    """At the expected next purchase for customers with a rhythm in the
+    latest scoring run, else ``days`` after the last purchase (seed handbook
+    000, 4.2: 客户上次购买30天后自动发送)."""
+    then = day - dt.timedelta(days=days)
+    after = customer_rows().filter(
+        last_purchase_at__gte=day_start(then),
+        last_purchase_at__lt=day_start(then + dt.timedelta(days=1)),
+    )
+    scored = latest_as_of()
+    if scored is None:
+        return after
+    rhythm = snapshot_rows(as_of=scored).filter(mean_gap_days__isnull=False)
+    return customer_rows().filter(
+        Q(pk__in=_expected_next(day).values("pk"))
+        | Q(pk__in=after.exclude(pk__in=rhythm.values("customer_id")).values("pk"))
+    )
+
+
+def _segment_change(trigger: dict[str, Any], day: dt.date) -> QuerySet[Any]:
+    """Who entered (or left) the segment with the scoring run of ``day``:
+    members as of that run and not as of the run before (or the reverse),
+    set-based. Nothing on a day without a run, or before a second run."""
+    runs = list(
+        run_list()
+        .filter(status=RunStatus.DONE, as_of__lte=day)
+        .values_list("as_of", flat=True)[:2]
+    )
+    if len(runs) < 2 or runs[0] != day:
+        return customer_rows().none()
+    segment = segment_get(pk=trigger["segment"])
+    everyone = everyone_actor()
+    now, before = (
+        segment_members(actor=everyone, rules=segment.rules, as_of=run).values("pk")
+        for run in runs
+    )
+    if trigger["event"] == TriggerEvent.SEGMENT_ENTRY:
+        return customer_rows().filter(pk__in=now).exclude(pk__in=before)
+    return customer_rows().filter(pk__in=before).exclude(pk__in=now)
 
 
 def _event(
@@ -95,6 +148,8 @@ def _event(
         return customers.filter(
             last_purchase_at__gte=start, last_purchase_at__lt=end
         ), key
+    if event in (TriggerEvent.SEGMENT_ENTRY, TriggerEvent.SEGMENT_EXIT):
+        return _segment_change(trigger, day), key
     everyone = everyone_actor()
     if event == TriggerEvent.STAGE_CHANGE:
         changes = stage_change_scope(actor=everyone).filter(as_of=day)

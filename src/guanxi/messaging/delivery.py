@@ -43,7 +43,7 @@ from guanxi.messaging.outbox import (
     messages_renew,
     suppressed_indexes,
 )
-from guanxi.messaging.rendering import SAMPLE, Rendered, footer_add, render
+from guanxi.messaging.rendering import SAMPLE, VARIABLES, Rendered, footer_add, render
 from guanxi.messaging.rules import (
     address_of,
     consent_channel,
@@ -132,8 +132,12 @@ def _envelope(message: Message) -> tuple[Envelope, str]:
     broadcast = message.broadcast
     assert broadcast is not None  # the only cause so far
     prefs = preferences_url(customer_id=customer.pk)
+    own = {
+        k: str(v) for k, v in (message.template_values or {}).items() if k in VARIABLES
+    }
     values = {
         **message_values(customer),
+        **own,
         "survey_url": message.link,
         "preferences_url": prefs,
     }

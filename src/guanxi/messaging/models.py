@@ -201,6 +201,9 @@ class Message(models.Model):
     link = models.CharField(
         _("personal link"), max_length=500, blank=True, default="", db_default=""
     )
+    #: This customer's own template values (a journey's ``coupon_code``, a
+    #: recommended ``product``); ``{}`` for most messages.
+    template_values = models.JSONField(_("own template values"), default=dict)
     provider_id = models.CharField(
         _("provider's message id"),
         max_length=64,

@@ -210,10 +210,10 @@ def _insert_select(
     sql = (
         f"INSERT INTO {table} (cause, broadcast_id, customer_id, channel, purpose, "
         "idempotency_key, status, reason, attempts, next_attempt_at, lease_token, "
-        "last_error, created_at, provider_id, language) "
+        "last_error, created_at, provider_id, language, template_values) "
         f"SELECT %s, %s, a.qcid, %s, %s, {_key_sql('a.qcid')}, "
         "CASE WHEN a.qreason = '' THEN %s ELSE %s END, a.qreason, 0, %s, '', '', "
-        f"%s, '', '' FROM ({select}) a"
+        f"%s, '', '', '{{}}' FROM ({select}) a"
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -350,9 +350,12 @@ def broadcast_queue(
     now: dt.datetime | None = None,
     language: str = "",
     other: MessageTemplate | None = None,
+    values: dict[int, dict[str, str]] | None = None,
 ) -> tuple[Broadcast, QueueCount]:
     """Write the broadcast and its messages; the counts by outcome.
     ``ids``: only these of ``customers`` (a list from a file, read in chunks).
+    ``values``: each customer's own template values (a journey's coupon
+    code, a recommended product), written with their message.
     ``template`` is in ``language`` ("": not known); ``other``: the version
     in the other language, for the customers who read it (chosen for each
     when it is sent)."""
@@ -372,7 +375,7 @@ def broadcast_queue(
             created_by=actor if getattr(actor, "pk", None) else None,
             created_at=now,
         )
-        if index_field != WECOM_ID:
+        if index_field != WECOM_ID and values is None:
             for part in _parts(customers, ids):
                 _insert_select(
                     part,
@@ -384,7 +387,9 @@ def broadcast_queue(
                 )
             return broadcast, _counted(broadcast)
         for chunk in _settled(customers, channel=channel, purpose=purpose, ids=ids):
-            _messages_write(chunk, broadcast=broadcast, count=count, now=now)
+            _messages_write(
+                chunk, broadcast=broadcast, count=count, now=now, values=values
+            )
     return broadcast, count
 
 
@@ -395,10 +400,12 @@ def _messages_write(
     count: QueueCount,
     now: dt.datetime,
     links: dict[int, str] | None = None,
+    values: dict[int, dict[str, str]] | None = None,
 ) -> None:
     """Write one message of ``broadcast`` per settled ``(row, reason)`` of
     ``chunk`` (queued, or suppressed with its reason), counted in ``count``;
-    ``links``: each customer's own link (``{{ survey_url }}``)."""
+    ``links``: each customer's own link (``{{ survey_url }}``); ``values``:
+    each customer's own template values."""
     cause = str(broadcast)
     messages = []
     for row, reason in chunk:
@@ -419,6 +426,7 @@ def _messages_write(
                 status=MessageStatus.SUPPRESSED if reason else MessageStatus.QUEUED,
                 reason=reason,
                 link=links[row["pk"]] if links is not None else "",
+                template_values=(values or {}).get(row["pk"]) or {},
                 next_attempt_at=now,
                 created_at=now,
             )

@@ -265,11 +265,13 @@ def broadcast_send_customers(
     customers: QuerySet[Any],
     audience: str,
     now: dt.datetime | None = None,
+    values: dict[int, dict[str, str]] | None = None,
 ) -> QueueCount:
     """Queue a stored template to ``customers`` (a queryset, chosen by an
     automated sender such as a journey step) as one broadcast, on the
     template's channel and for its purpose, settled exactly as
-    :func:`broadcast_send_stored`. ``ValidationFailed`` (nothing queued) when
+    :func:`broadcast_send_stored`. ``values``: each customer's own template
+    values (``coupon_code``, ``product``), by customer id. ``ValidationFailed`` (nothing queued) when
     the channel is not set up or the template does not fit it."""
     languages = template_languages(template)
     version = template_version(template, languages[0])
@@ -290,6 +292,7 @@ def broadcast_send_customers(
             now=now,
             language=languages[0],
             other=other,
+            values=values,
         )
         if count.queued:
             transaction.on_commit(messages_dispatch_soon)

@@ -40,6 +40,7 @@ __all__ = [
     "segment_list",
     "segment_members",
     "segment_share_by_manager",
+    "segment_uses_scores",
 ]
 
 #: How long the number of customers in a scope (a share's denominator) is kept.
@@ -125,6 +126,18 @@ def segment_members(
     # slower for an account manager's page).
     everyone = _snapshots(everyone_actor(), tree, as_of)
     return customers.filter(Exists(everyone.filter(customer_id=OuterRef("pk"))))
+
+
+def segment_uses_scores(*, pk: int) -> bool | None:
+    """Whether the segment's rules read the scores (so its members differ from
+    one scoring run to the next); None when there is no such segment."""
+    found = segment_list().filter(pk=pk).values_list("rules", flat=True).first()
+    if found is None:
+        return None
+    try:
+        return uses_scores(rules_check(found, lookups=None))
+    except ValidationFailed:
+        return False
 
 
 #: Members fewer than one in this many customers are read by collecting them.

@@ -23,6 +23,7 @@ class Trigger(models.TextChoices):
     EVENT_ATTENDED = "event_attended", _("Event attended")
     CUSTOMER_LAPSED = "customer_lapsed", _("Customer lapsed")
     MANUAL = "manual", _("Sent to a segment")
+    JOURNEY = "journey", _("A journey step")
 
 
 class ChurnReason(models.TextChoices):

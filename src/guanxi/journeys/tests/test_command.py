@@ -86,10 +86,17 @@ def test_an_unknown_slug_is_refused_and_changes_nothing(make_journey: Any) -> No
 
 def test_the_shipped_playbooks_are_added_once() -> None:
     assert _call("playbooks") == (
-        "Playbooks added (off): welcome, first-purchase-checkin.\n"
+        "Playbooks added (off): welcome, first-purchase-checkin, onboarding-camp, "
+        "birthday, repurchase-reminder, recommendation, vip-care, win-back.\n"
     )
     assert _call("playbooks") == "The shipped playbooks are there already.\n"
     assert sorted(Journey.objects.values_list("slug", "state")) == [
+        ("birthday", "off"),
         ("first-purchase-checkin", "off"),
+        ("onboarding-camp", "off"),
+        ("recommendation", "off"),
+        ("repurchase-reminder", "off"),
+        ("vip-care", "off"),
         ("welcome", "off"),
+        ("win-back", "off"),
     ]

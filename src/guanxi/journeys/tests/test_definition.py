@@ -97,7 +97,28 @@ def test_a_good_definition_is_normalised() -> None:
         ),
         (
             [{"id": "gift", "type": "issue_coupon"}],
-            'Step "gift": coupons are not available yet.',
+            'Step "gift": choose a coupon.',
+        ),
+        (
+            [{"id": "ask", "type": "send_survey", "survey": "mood"}],
+            'Step "ask": choose a survey (nps, csat, churn, needs).',
+        ),
+        (
+            [{"id": "pick", "type": "recommend", "next": "x", "none_next": "gone"}],
+            'Step "pick": the next step "x" does not exist.',
+        ),
+        (
+            [
+                {
+                    "id": "why",
+                    "type": "condition",
+                    "field": "task_reason",
+                    "op": "eq",
+                    "value": "weather",
+                }
+            ],
+            'Step "why": unknown reason "weather" (use price, service, product, '
+            "competitor, moved, other).",
         ),
         (
             [{"id": "a", "type": "teleport"}],
@@ -141,7 +162,7 @@ def test_bad_steps_are_refused_naming_the_step(steps: Any, message: str) -> None
         ({"type": "event", "event": "moon"}, 'Trigger: unknown event "moon".'),
         (
             {"type": "event", "event": "segment_entry"},
-            "Trigger: segment entry and exit are not available yet.",
+            "Trigger: entering or leaving needs a segment.",
         ),
         (
             {"type": "date", "field": "days_after_last_purchase"},
@@ -171,3 +192,32 @@ def test_a_refused_journey_stores_nothing(users: dict[str, Any]) -> None:
     assert error.value.message == 'Step "hi": no stored template is named "missing".'
     assert not Journey.objects.exists()
     assert not JourneyVersion.objects.exists()
+
+
+def test_the_new_steps_read_in_the_flow() -> None:
+    from guanxi.journeys.presenters import flow, trigger_text
+
+    checked = definition_check(
+        {
+            "trigger": {"type": "event", "event": "segment_entry", "segment": 5},
+            "steps": [
+                {"id": "pick", "type": "recommend", "next": "give", "none_next": ""},
+                {"id": "give", "type": "issue_coupon", "coupon": "gift", "next": "ask"},
+                {"id": "ask", "type": "send_survey", "survey": "needs"},
+            ],
+        }
+    )
+    rows = flow(checked.steps, {})
+    assert [(r["text"], r["branch"], r["ways"]) for r in rows] == [
+        (
+            "Pick a product they often buy together",
+            True,
+            [
+                {"label": "found one", "to": "give", "end": False},
+                {"label": "none", "to": "", "end": True},
+            ],
+        ),
+        ("Issue the coupon gift", False, [{"label": "", "to": "ask", "end": False}]),
+        ("Send the survey needs", False, [{"label": "", "to": "", "end": True}]),
+    ]
+    assert trigger_text(checked.trigger) == "When: Entered a segment 5"
