@@ -48,8 +48,8 @@ def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
     return env
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) of the child and its stdout."""
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Wall seconds, peak RSS (MB) and CPU seconds of the child, its stdout."""
     started = time.perf_counter()
     wrapper = [
         sys.executable,
@@ -58,7 +58,8 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
         "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
         "sys.stderr.write(r.stderr); "
         "print(r.stdout, end=''); "
-        "print('\\nPEAK', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print('\\nPEAK', u.ru_maxrss, u.ru_utime + u.ru_stime); "
         "sys.exit(r.returncode)",
         *command,
     ]
@@ -67,8 +68,9 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-3000:])
         raise SystemExit(f"failed: {' '.join(command)}")
-    out, _sep, peak = done.stdout.rpartition("\nPEAK ")
-    return wall, int(peak) / 1024, out
+    out, _sep, tail = done.stdout.rpartition("\nPEAK ")
+    peak, cpu = tail.split()
+    return wall, int(peak) / 1024, float(cpu), out
 
 
 def export_parquet(data_dir: Path) -> Path:
@@ -129,6 +131,16 @@ def export_parquet(data_dir: Path) -> Path:
     con.close()
     stamp.write_text(key)
     return OUT
+
+
+def _phases(data_dir: Path, as_of: str) -> Any:
+    """The run's steps with their wall and CPU seconds (its summary)."""
+    database = data_dir / "guanxi.sqlite3"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as con:
+        row = con.execute(
+            "SELECT summary FROM insights_scorerun WHERE as_of = ?", [as_of]
+        ).fetchone()
+    return json.loads(row[0]).get("phases") if row else None
 
 
 def floor(folder: Path, as_of: dt.date) -> dict[str, Any]:
@@ -212,10 +224,21 @@ def main() -> None:
     }
     env = _env(args.data_dir, args.database_url)
     guanxi = [sys.executable, "-m", "guanxi.cli", "score", "--as-of", args.as_of]
-    wall, peak, out = _timed([*guanxi, "--json", "--no-progress"], env)
+    wall, peak, cpu, out = _timed([*guanxi, "--json", "--no-progress"], env)
     printed = json.loads(out)
-    result["guanxi"] = {"wall_s": round(wall, 2), "peak_mb": round(peak), **printed}
-    print(f"guanxi score: {wall:.1f} s, peak {peak:,.0f} MB", file=sys.stderr)
+    result["guanxi"] = {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "peak_mb": round(peak),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        **printed,
+    }
+    if not args.database_url:
+        result["guanxi"]["phases"] = _phases(args.data_dir, args.as_of)
+    print(
+        f"guanxi score: {wall:.1f} s, {cpu:.1f} CPU s, peak {peak:,.0f} MB",
+        file=sys.stderr,
+    )
     if not args.skip_floor:
         folder = export_parquet(args.data_dir)
         floor_cmd = [
@@ -228,13 +251,15 @@ def main() -> None:
             "--floor-only",
             str(folder),
         ]
-        wall_f, peak_f, out_f = _timed(floor_cmd, _env(args.data_dir, None))
+        wall_f, peak_f, cpu_f, out_f = _timed(floor_cmd, _env(args.data_dir, None))
         result["floor"] = {
             "wall_s": round(wall_f, 2),
+            "cpu_s": round(cpu_f, 2),
             "peak_mb": round(peak_f),
             **json.loads(out_f),
         }
         result["ratio"] = round(wall / wall_f, 2)
+        result["cpu_ratio"] = round(cpu / cpu_f, 2)
         same = result["floor"]["quadrants"] == {
             k: v for k, v in printed["quadrants"].items() if v
         } and result["floor"]["stages"] == {

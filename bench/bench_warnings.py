@@ -4,7 +4,8 @@ On a data folder with a finished scoring run (``guanxi demo --customers N``
 then ``guanxi score``), removes the warnings and tasks of the benchmark's
 as-of date and times :func:`guanxi.care.services.warnings_evaluate` twice: the
 first evaluation (every warning and task new) and a second for the same date
-(nothing new). Reports wall and CPU time and the counts. ``--quadrants``
+(nothing new). Reports wall and CPU time, the counts and the load average;
+``--profile`` adds a profile of the first evaluation. ``--quadrants``
 gives two quadrants thresholds of their own first (the per-quadrant join).
 Results: docs/benchmarks/care.md.
 
@@ -18,7 +19,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import time
 from pathlib import Path
 
@@ -31,6 +34,11 @@ def main() -> None:
         action="store_true",
         help="give star and basic customers their own thresholds first "
         "(no purchase 14 / 60 days, star: quiet 3 days, week-on-week 0.8)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the first evaluation (cProfile, top 25 by own time)",
     )
     args = parser.parse_args()
     os.environ["GUANXI_DATA_DIR"] = str(args.data_dir)
@@ -60,14 +68,24 @@ def main() -> None:
         )
         QuadrantThresholds.objects.create(quadrant="basic", no_purchase_days=60)
     customers = snapshot_rows(as_of=as_of).count()
-    print(f"as of {as_of}: {customers:,} snapshots")
+    print(
+        f"as of {as_of}: {customers:,} snapshots; load average {os.getloadavg()[0]:.1f}"
+    )
     for label in ("first", "again"):
+        profiler = cProfile.Profile() if args.profile and label == "first" else None
         wall, cpu = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
         run = warnings_evaluate(as_of=as_of)
+        if profiler is not None:
+            profiler.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         print(
             f"{label:6} opened {run.opened:>8,} updated {run.updated:>6,} "
-            f"closed {run.closed:>6,}  wall {wall:6.2f} s  cpu {cpu:6.2f} s"
+            f"closed {run.closed:>6,}  wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
+            f"load {os.getloadavg()[0]:.1f}"
         )
 
 

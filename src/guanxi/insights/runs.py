@@ -25,10 +25,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from itertools import repeat
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
@@ -36,7 +34,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.analytics.churn import CONTACT_WINDOWS, PURCHASE_WINDOWS
-from guanxi.core.bulk import RowWriter
 from guanxi.core.errors import ValidationFailed
 from guanxi.insights import features as db
 from guanxi.insights.choices import Quadrant, RunStatus, Stage
@@ -50,6 +47,7 @@ from guanxi.insights.scoring import (
 )
 from guanxi.insights.selectors import insight_settings
 from guanxi.insights.signals import run_finished
+from guanxi.insights.snapshots_write import snapshots_write
 from guanxi.insights.unprofiled import frames_without, unprofiled_for_run
 
 __all__ = ["Progress", "RunBusy", "run_scoring"]
@@ -58,16 +56,6 @@ logger = logging.getLogger(__name__)
 
 #: A run whose heartbeat is older than this (seconds) is taken to be dead.
 HEARTBEAT_SECONDS = 120
-#: Snapshots written per transaction (GUANXI_SCORE_CHUNK).
-CHUNK = 50_000
-
-
-def _chunk() -> int:
-    from django.conf import settings
-
-    return max(1, int(getattr(settings, "GUANXI_SCORE_CHUNK", CHUNK)))
-
-
 #: step name, share done (0–1) → None
 Progress = Callable[[str, float], None]
 
@@ -81,50 +69,55 @@ STEPS = (
     (gettext_noop("finishing"), 0.03),
 )
 
-SNAPSHOT_COLUMNS = (
-    "customer",
-    "as_of",
-    "orders",
-    "total_spend",
-    "first_purchase",
-    "last_purchase",
-    "days_since_last_purchase",
-    "mean_gap_days",
-    "orders_30d",
-    "spend_30d",
-    "r_score",
-    "f_score",
-    "m_score",
-    "rfm_segment",
-    "current_value",
-    "potential_value",
-    "value_score",
-    "quadrant",
-    "stage",
-    "emotion",
-    "emotion_reasons",
-    "p_alive",
-    "expected_purchases_90d",
-    "churn_risk",
-    "churn_reasons",
-)
-
 
 class RunBusy(ValidationFailed):
     """Another run of the same date is alive."""
 
 
 class _Tracker:
-    """Progress of the run: the database row (for the web page) and a callback."""
+    """Progress of the run: the database row (for the web page), a callback,
+    and the wall and CPU seconds of each step (logged, and kept in the run's
+    summary as ``phases`` for operators)."""
 
     def __init__(self, run: ScoreRun, progress: Progress | None) -> None:
         self.run = run
         self.progress = progress
         self.base = 0.0
         self.last_saved = 0.0
+        self.phases: list[dict[str, Any]] = []
+        self._phase: tuple[str, float, float] | None = None
+
+    def phase(self, name: str) -> None:
+        """Start timing the step ``name`` (ending the one before)."""
+        if self._phase is not None and self._phase[0] == name:
+            return
+        self.end_phase()
+        self._phase = (name, time.perf_counter(), time.process_time())
+
+    def end_phase(self) -> None:
+        if self._phase is None:
+            return
+        name, wall, cpu = self._phase
+        self._phase = None
+        self.timed(name, time.perf_counter() - wall, time.process_time() - cpu)
+
+    def timed(self, name: str, wall: float, cpu: float) -> None:
+        # process_time counts every thread of this process (the reads on a
+        # second connection too), not a database server's own work.
+        self.phases.append(
+            {"step": name, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2)}
+        )
+        logger.info(
+            "scoring run %s: %s took %.2f s (%.2f s CPU)",
+            self.run.as_of,
+            name,
+            wall,
+            cpu,
+        )
 
     def step(self, index: int, share: float = 0.0) -> None:
         name, weight = STEPS[index]
+        self.phase(name)
         done = sum(w for _n, w in STEPS[:index]) + weight * share
         if self.progress is not None:
             self.progress(name, done)
@@ -192,8 +185,10 @@ def run_scoring(
     tracker = _Tracker(run, progress)
     try:
         scored, info = _compute(run, tracker)
-        _write(run, scored, tracker)
+        tracker.step(4)
+        snapshots_write(run, scored.frame, lambda share: tracker.step(4, share))
         summary = _finish(run, scored, info, tracker, started)
+        tracker.end_phase()
     except BaseException as error:
         ScoreRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED,
@@ -208,13 +203,15 @@ def run_scoring(
     # them go before the receivers read what they need from the database.
     del scored, info
     run.refresh_from_db()
-    failed = [
-        _receiver_name(receiver)
-        for receiver, result in run_finished.send_robust(
-            sender=ScoreRun, run=run, progress=_follow_up_progress(progress)
-        )
-        if isinstance(result, Exception)
-    ]
+    failed = []
+    for receiver, result, wall, cpu in run_finished.send_timed(
+        sender=ScoreRun, run=run, progress=_follow_up_progress(progress)
+    ):
+        tracker.timed(_receiver_name(receiver), wall, cpu)
+        if isinstance(result, Exception):
+            failed.append(_receiver_name(receiver))
+    summary["phases"] = tracker.phases
+    ScoreRun.objects.filter(pk=run.pk).update(summary=summary)
     if failed:
         # The scores stand; what builds on them says it did not run.
         logger.error("scoring run %s: follow-up steps failed: %s", run.as_of, failed)
@@ -444,100 +441,6 @@ def _settings_used(settings: Any) -> dict[str, Any]:
         value = getattr(settings, field.name)
         used[field.name] = float(value) if hasattr(value, "as_tuple") else value
     return used
-
-
-def _dates(days: pd.Series) -> list[str | None]:
-    """Day numbers (NaN for none) as ISO dates, each distinct day converted once."""
-    epoch = dt.date(1970, 1, 1)
-    cache: dict[int, str] = {}
-    out: list[str | None] = []
-    for value in days.to_numpy(dtype=float, na_value=np.nan).tolist():
-        if value != value:
-            out.append(None)
-            continue
-        key = int(value)
-        text = cache.get(key)
-        if text is None:
-            text = cache[key] = (epoch + dt.timedelta(days=key)).isoformat()
-        out.append(text)
-    return out
-
-
-def _numbers(column: pd.Series, *, digits: int | None = None) -> list[Any]:
-    """A column as Python numbers, None for a missing value (rounded to
-    ``digits`` places; whole numbers stay ints when the column holds ints)."""
-    values = column.to_numpy(dtype=float, na_value=np.nan)
-    if digits is not None:
-        values = np.round(values, digits)
-    missing = np.isnan(values)
-    if digits is None:
-        listed: list[Any] = (
-            values.astype(np.int64, copy=False).tolist()
-            if not missing.any()
-            else [
-                None if m else int(v)
-                for v, m in zip(values.tolist(), missing.tolist(), strict=True)
-            ]
-        )
-        return listed
-    if not missing.any():
-        return values.tolist()
-    return [
-        None if m else v for v, m in zip(values.tolist(), missing.tolist(), strict=True)
-    ]
-
-
-def _rows(frame: pd.DataFrame, as_of: dt.date) -> list[tuple[Any, ...]]:
-    """The snapshot rows of ``frame``, in the order of :data:`SNAPSHOT_COLUMNS`,
-    converted a column at a time."""
-    columns: list[Any] = [
-        frame.index.to_numpy(dtype=np.int64).tolist(),
-        repeat(as_of.isoformat(), len(frame)),
-        _numbers(frame["orders"]),
-        _numbers(frame["total_spend"], digits=2),
-        _dates(frame["first_day"]),
-        _dates(frame["last_day"]),
-        _numbers(frame["days_since_last_purchase"]),
-        _numbers(frame["mean_gap_days"], digits=6),
-        _numbers(frame["orders_30d"]),
-        _numbers(frame["spend_30d"], digits=2),
-        _numbers(frame["r_score"]),
-        _numbers(frame["f_score"]),
-        _numbers(frame["m_score"]),
-        frame["rfm_segment"].tolist(),
-        _numbers(frame["current_value"], digits=2),
-        _numbers(frame["potential_value"], digits=2),
-        _numbers(frame["value_score"], digits=6),
-        frame["quadrant"].tolist(),
-        frame["stage"].tolist(),
-        frame["emotion"].tolist(),
-        frame["emotion_reasons"].tolist(),
-        _numbers(frame["p_alive"], digits=6),
-        _numbers(frame["expected_purchases_90d"], digits=6),
-        _numbers(frame["churn_risk"], digits=6),
-        frame["churn_reasons"].tolist(),
-    ]
-    return list(zip(*columns, strict=True))
-
-
-def _write(run: ScoreRun, scored: Any, tracker: _Tracker) -> None:
-    frame = scored.frame
-    start = int(run.written_through)
-    with transaction.atomic():
-        # A resumed or repeated run: whatever is past the checkpoint goes.
-        ScoreSnapshot.objects.filter(as_of=run.as_of, customer_id__gt=start).delete()
-    todo = frame[frame.index > start]
-    writer = RowWriter(ScoreSnapshot, SNAPSHOT_COLUMNS)
-    total = max(len(todo), 1)
-    size = _chunk()
-    for offset in range(0, len(todo), size):
-        chunk = todo.iloc[offset : offset + size]
-        with transaction.atomic():
-            writer.insert(_rows(chunk, run.as_of))
-            ScoreRun.objects.filter(pk=run.pk).update(
-                written_through=int(chunk.index[-1]), heartbeat_at=timezone.now()
-            )
-        tracker.step(4, min(1.0, (offset + len(chunk)) / total))
 
 
 def _finish(

@@ -44,6 +44,17 @@ def _signals(customer: Any) -> dict[str, Any]:
     return {} if warning is None else dict(warning.signals)
 
 
+@pytest.fixture(params=["by_chunks", "in_one_pass"])
+def reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the evaluation reads the rows of the customers it warns:
+    2,000 at a time (few customers) and every row in one pass (many)."""
+    from guanxi.care import evaluation
+
+    if request.param == "in_one_pass":
+        monkeypatch.setattr(evaluation, "_READ_ALL_FROM", 0)
+    return str(request.param)
+
+
 def _evaluate(day: dt.date = DAY) -> Any:
     make_run(day)
     return warnings_evaluate(as_of=day)
@@ -151,6 +162,7 @@ def test_negative_feedback_since_the_last_evaluation(make_customer: Any) -> None
     assert "negative_feedback" not in _signals(old)
 
 
+@pytest.mark.usefixtures("reads")
 def test_one_warning_per_customer_and_a_second_run_opens_nothing(
     make_customer: Any,
 ) -> None:
@@ -166,6 +178,7 @@ def test_one_warning_per_customer_and_a_second_run_opens_nothing(
     assert ChurnWarning.objects.get().signal_keys() == ["no_purchase", "churn_risk"]
 
 
+@pytest.mark.usefixtures("reads")
 def test_a_new_signal_is_added_to_the_open_warning(make_customer: Any) -> None:
     customer = make_customer()
     make_snapshot(
@@ -225,6 +238,7 @@ def test_settings_change_the_thresholds(make_customer: Any) -> None:
     assert _signals(customer)["no_purchase"]["days"] == 14
 
 
+@pytest.mark.usefixtures("reads")
 def test_tasks_go_to_the_manager_else_the_service_team_in_turn(
     make_customer: Any, users: dict[str, Any], make_user: Any
 ) -> None:
@@ -422,6 +436,7 @@ def test_check_back_a_purchase_after_contact_wins_back(make_customer: Any) -> No
     assert ChurnWarning.objects.get().status == WarningStatus.WON_BACK
 
 
+@pytest.mark.usefixtures("reads")
 def test_a_lapsed_customer_is_warned_again_only_after_buying(
     make_customer: Any,
 ) -> None:
