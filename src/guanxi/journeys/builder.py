@@ -29,7 +29,7 @@ __all__ = [
     "form_from_post",
 ]
 
-#: The step types the builder offers (``issue_coupon`` comes with coupons).
+#: The step types the builder offers: every type a definition may hold.
 BUILDER_TYPES = (
     "wait",
     "wait_until",
@@ -39,6 +39,9 @@ BUILDER_TYPES = (
     "create_task",
     "add_tag",
     "remove_tag",
+    "issue_coupon",
+    "recommend",
+    "send_survey",
     "exit",
 )
 #: Ways on: the following step in the list, or the end of the journey.
@@ -64,11 +67,15 @@ STEP_FIELDS = (
     "note",
     "due_days",
     "tag",
+    "coupon",
+    "survey",
+    "none_next",
 )
 #: Where each way on of a step type is kept.
 WAYS = {
     "condition": ("then", "else"),
     "wait_event": ("next", "timeout_next"),
+    "recommend": ("next", "none_next"),
     "exit": (),
 }
 
@@ -123,10 +130,12 @@ def _trigger(row: dict[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "event", "event": row.get("event", "")}
         if row.get("stage"):
             out["stage"] = row["stage"]
+        if row.get("event") in ("segment_entry", "segment_exit"):
+            out["segment"] = _number(row.get("segment", ""))
         return out
     if kind == "date":
         out = {"type": "date", "field": row.get("field", "")}
-        if row.get("field") == "days_after_last_purchase":
+        if row.get("field") in ("days_after_last_purchase", "repurchase_due"):
             out["days"] = _number(row.get("days", ""))
         return out
     if kind == "schedule":
@@ -195,6 +204,12 @@ def _step(row: dict[str, str], following: str) -> dict[str, Any]:
         )
     elif kind in ("add_tag", "remove_tag"):
         step.update(tag=row.get("tag", ""), next=nxt)
+    elif kind == "issue_coupon":
+        step.update(coupon=row.get("coupon", "").strip(), next=nxt)
+    elif kind == "recommend":
+        step.update(next=nxt, none_next=_way(row.get("none_next", ""), following))
+    elif kind == "send_survey":
+        step.update(survey=row.get("survey", ""), next=nxt)
     return step
 
 
@@ -263,7 +278,17 @@ def form_from_journey(journey: Any) -> BuilderForm:
         following = items[i + 1]["id"] if i + 1 < len(items) else ""
         row = dict.fromkeys(STEP_FIELDS, "")
         row.update(id=step["id"], type=step["type"])
-        for key in ("weekday", "time", "field", "op", "template", "note", "tag"):
+        for key in (
+            "weekday",
+            "time",
+            "field",
+            "op",
+            "template",
+            "note",
+            "tag",
+            "coupon",
+            "survey",
+        ):
             if key in step:
                 row[key] = str(step[key])
         if "due_days" in step:

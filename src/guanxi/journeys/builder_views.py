@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.views import domain_errors
+from guanxi.coupons.selectors import coupon_definition_list
 from guanxi.insights.choices import Stage
 from guanxi.journeys.builder import (
     BUILDER_TYPES,
@@ -40,6 +41,7 @@ from guanxi.journeys.services import (
 )
 from guanxi.messaging.selectors import template_names
 from guanxi.segments.selectors import segment_list
+from guanxi.surveys.choices import SurveyKind
 
 __all__ = ["journey_edit_view", "journey_new_view"]
 
@@ -52,6 +54,9 @@ STEP_TYPE_LABELS = {
     "create_task": gettext_lazy("Create a care task"),
     "add_tag": gettext_lazy("Add a tag"),
     "remove_tag": gettext_lazy("Remove a tag"),
+    "issue_coupon": gettext_lazy("Issue a coupon"),
+    "recommend": gettext_lazy("Pick a product to recommend"),
+    "send_survey": gettext_lazy("Send a survey"),
     "exit": gettext_lazy("Leave the journey"),
 }
 OPS = [
@@ -75,11 +80,7 @@ def _admin(request: HttpRequest) -> None:
 def _choices(request: HttpRequest) -> dict[str, Any]:
     return {
         "types": [(t, STEP_TYPE_LABELS[t]) for t in BUILDER_TYPES],
-        "events": [
-            (v, label)
-            for v, label in TriggerEvent.choices
-            if v not in ("segment_entry", "segment_exit")
-        ],
+        "events": TriggerEvent.choices,
         "dates": TriggerDate.choices,
         "stages": Stage.choices,
         "segments": list(segment_list().order_by("name").values_list("pk", "name")),
@@ -94,6 +95,10 @@ def _choices(request: HttpRequest) -> dict[str, Any]:
         "ops": OPS,
         "weekdays": [(str(i), _(name)) for i, name in enumerate(WEEKDAYS)],
         "templates": template_names(actor=request.user),
+        "coupons": list(
+            coupon_definition_list().order_by("slug").values_list("slug", flat=True)
+        ),
+        "surveys": SurveyKind.choices,
         "following": FOLLOWING,
         "end": END,
     }

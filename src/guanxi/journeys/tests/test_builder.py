@@ -242,3 +242,30 @@ def test_only_admins_build(client: Any, users: dict[str, Any], template: Any) ->
     assert client.get("/journeys/new/").status_code == 403
     assert client.post("/journeys/new/", _post()).status_code == 403
     assert not Journey.objects.exists()
+
+
+def test_every_shipped_playbook_goes_through_the_builder_unchanged(
+    client: Any, users: dict[str, Any]
+) -> None:
+    """Opening a playbook in the builder and saving it loses nothing: every
+    step type, way on and trigger the playbooks use has its field."""
+    from guanxi.journeys.builder import form_from_journey
+    from guanxi.journeys.services import journey_playbooks_ensure
+
+    journey_playbooks_ensure(actor=None)
+    journeys = list(Journey.objects.select_related("current_version"))
+    assert len(journeys) == 8
+    types = set()
+    for journey in journeys:
+        stored = journey.current_version.definition
+        rebuilt = form_from_journey(journey).definition()
+        assert rebuilt == stored, journey.slug
+        types |= {step["type"] for step in stored["steps"]}
+    # The new step types are among those checked.
+    assert {"issue_coupon", "recommend", "send_survey"} <= types
+    # And the edit page saves a playbook with no new version (nothing changed).
+    client.force_login(users["admin"])
+    win_back = Journey.objects.get(slug="win-back")
+    page = client.get(f"/journeys/{win_back.slug}/edit/")
+    assert page.status_code == 200
+    assert 'name="s-0-type"' in page.content.decode()
