@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -62,6 +62,14 @@ def _order_id(pk: str) -> int:
     return number
 
 
+#: An order's id is a number: the schema says so, for "/orders/bulk/" is the
+#: bulk create, not the order "bulk" (any other id that is not a number is
+#: answered "order not found").
+_ID = OpenApiParameter(
+    "id", {"type": "string", "pattern": "^[0-9]+$"}, OpenApiParameter.PATH
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=gettext_lazy("List orders"),
@@ -71,7 +79,9 @@ def _order_id(pk: str) -> int:
         responses={200: OrderSerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
-        summary=gettext_lazy("One order"), responses={200: OrderSerializer, **ERRORS}
+        parameters=[_ID],
+        summary=gettext_lazy("One order"),
+        responses={200: OrderSerializer, **ERRORS},
     ),
     create=extend_schema(
         summary=gettext_lazy("Record an order"),
