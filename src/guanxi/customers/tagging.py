@@ -531,6 +531,18 @@ class AutomaticTagWriter:
                     rows[start : start + 100_000],
                 )
 
+    def leave_out(self, customer_ids: set[int]) -> None:
+        """No automatic tag for ``customer_ids`` (minors whose guardian has not
+        consented to profiling: their automatic tags go at :meth:`finish`)."""
+        ids = sorted(customer_ids)
+        with connection.cursor() as cursor:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"DELETE FROM {self.temp} WHERE customer_id IN ({marks})", chunk
+                )
+
     def finish(self) -> AutomaticTagChange:
         """Delete the automatic links not wanted, insert the new ones, recount
         the automatic tags; drop the temporary table."""

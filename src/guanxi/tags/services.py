@@ -29,6 +29,7 @@ from guanxi.customers.services import (
     tags_automatic_ensure,
 )
 from guanxi.insights.selectors import latest_as_of, snapshot_rows
+from guanxi.privacy.selectors import minors_unprofiled
 from guanxi.tags.models import TagCoverage, TagRules
 from guanxi.tags.rules import automatic_tags_write
 from guanxi.tags.selectors import tag_rules
@@ -82,6 +83,9 @@ def automatic_tags_refresh(
             progress=progress,
             window_pairs=window_pairs,
         )
+        # Minors without their guardian's consent are not profiled (PIPL
+        # art. 31): no automatic tag, as the run gave them no scores.
+        writer.leave_out(minors_unprofiled(today=as_of))
         change = writer.finish()
         if progress is not None:
             progress("tags", 0.9)

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import translation
 
 from guanxi.commerce.models import Order
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Customer, CustomerTag
 from guanxi.customers.services import customer_apply_contact
 from guanxi.insights.models import ScoreSnapshot, StageChange
 from guanxi.insights.services import score_run
@@ -78,6 +78,11 @@ def test_a_run_leaves_out_minors_without_guardian_consent(
     assert not ScoreSnapshot.objects.filter(customer__in=[child, own_word]).exists()
     assert not StageChange.objects.filter(customer__in=[child, own_word]).exists()
     assert ScoreSnapshot.objects.filter(customer=consented).count() == 2
+    # No automatic tags either (the run's tags are profiling too): the ones
+    # the earlier run gave are gone; the guardian's consent keeps them.
+    automatic = CustomerTag.objects.filter(source="automatic")
+    assert not automatic.filter(customer__in=[child, own_word]).exists()
+    assert automatic.filter(customer=consented).exists()
 
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(demo_data["users"]["admin"])
