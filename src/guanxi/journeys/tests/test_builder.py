@@ -257,6 +257,7 @@ def test_every_shipped_playbook_goes_through_the_builder_unchanged(
     assert len(journeys) == 8
     types = set()
     for journey in journeys:
+        assert journey.current_version is not None
         stored = journey.current_version.definition
         rebuilt = form_from_journey(journey).definition()
         assert rebuilt == stored, journey.slug
