@@ -8,33 +8,10 @@ from rest_framework import serializers
 
 from guanxi.customers.presenters import customer_ref
 from guanxi.insights.models import ScoreRun, ScoreSnapshot
+from guanxi.insights.snapshots_write import SNAPSHOT_COLUMNS
 
-SCORE_FIELDS = (
-    "as_of",
-    "orders",
-    "total_spend",
-    "first_purchase",
-    "last_purchase",
-    "days_since_last_purchase",
-    "mean_gap_days",
-    "orders_30d",
-    "spend_30d",
-    "r_score",
-    "f_score",
-    "m_score",
-    "rfm_segment",
-    "current_value",
-    "potential_value",
-    "value_score",
-    "quadrant",
-    "stage",
-    "emotion",
-    "emotion_reasons",
-    "p_alive",
-    "expected_purchases_90d",
-    "churn_risk",
-    "churn_reasons",
-)
+#: Every score a snapshot holds: the columns a run writes, but the customer.
+SCORE_FIELDS = tuple(c for c in SNAPSHOT_COLUMNS if c != "customer")
 
 
 class ScoreSerializer(serializers.ModelSerializer[ScoreSnapshot]):
