@@ -166,21 +166,24 @@ def order_status_bulk_update(*, changes: Iterable[tuple[int, str]]) -> None:
 
 
 def order_purchases_refresh(
-    *, customer_ids: Iterable[int] | range | None = None
+    *, customer_ids: Iterable[int] | range | None = None, announce: bool = True
 ) -> None:
     """Bring the customers' kept purchase aggregates (total spend, orders,
     first and last purchase) in line with their orders, in the caller's
     transaction: every writer of orders calls it with the customers it
     touched (None: everyone, for repair). A purchase is an order whose
     status is in :data:`~guanxi.commerce.selectors.PURCHASE_STATUSES`, as the
-    analytics count them."""
+    analytics count them.
+
+    ``announce=False`` (the demo's made-up history) tells no one: no journey,
+    warning or survey reacts to orders that never happened."""
     customer_purchases_refresh(
         orders_table=str(Order._meta.db_table),
         statuses=PURCHASE_STATUSES,
         customer_ids=customer_ids,
     )
     ids = None if customer_ids is None else set(customer_ids)
-    if ids is None or ids:
+    if announce and (ids is None or ids):
         # After the commit, once per write: care checks who came back.
         transaction.on_commit(
             lambda: purchases_written.send(sender=None, customer_ids=ids), robust=True

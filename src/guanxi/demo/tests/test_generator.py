@@ -243,3 +243,31 @@ def test_demo_phone_numbers_do_not_depend_on_the_seed() -> None:
         )
         phones.add(tuple(p["phone"] for p in chunk.people(END.date())))
     assert len(phones) == 1 and len(set(next(iter(phones)))) == 500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_history_announces_no_purchases() -> None:
+    """Journeys, warnings and survey invitations react to
+    ``purchases_written``; the demo's made-up orders must not reach them (with
+    e-mail set up, recent demo orders would otherwise invite made-up customers
+    to an NPS survey). A real write of the same customers still announces."""
+    from guanxi.commerce.bulk import order_purchases_refresh
+    from guanxi.commerce.signals import purchases_written
+
+    heard: list[Any] = []
+
+    def listen(sender: Any, *, customer_ids: Any, **kwargs: Any) -> None:
+        heard.append(customer_ids)
+
+    purchases_written.connect(listen, dispatch_uid="test.demo-listen")
+    try:
+        demo_fill(customers=30, seed=2, end=dt.datetime.now(dt.UTC), progress=False)
+        assert heard == []
+        ids = list(Customer.objects.values_list("pk", flat=True)[:3])
+        from django.db import transaction
+
+        with transaction.atomic():
+            order_purchases_refresh(customer_ids=ids)
+        assert heard == [set(ids)]
+    finally:
+        purchases_written.disconnect(dispatch_uid="test.demo-listen")
