@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Sum
 
+from guanxi.commerce.bulk import order_purchases_refresh
 from guanxi.commerce.models import Order, OrderLine
+from guanxi.commerce.signals import purchases_written
 from guanxi.core.normalize import normalize_email, normalize_phone
 from guanxi.customers.models import Customer, CustomerIdentity, Interaction
 from guanxi.customers.search import email_key, name_tokens, phone_key
@@ -251,9 +253,6 @@ def test_the_demo_history_announces_no_purchases() -> None:
     ``purchases_written``; the demo's made-up orders must not reach them (with
     e-mail set up, recent demo orders would otherwise invite made-up customers
     to an NPS survey). A real write of the same customers still announces."""
-    from guanxi.commerce.bulk import order_purchases_refresh
-    from guanxi.commerce.signals import purchases_written
-
     heard: list[Any] = []
 
     def listen(sender: Any, *, customer_ids: Any, **kwargs: Any) -> None:
@@ -264,8 +263,6 @@ def test_the_demo_history_announces_no_purchases() -> None:
         demo_fill(customers=30, seed=2, end=dt.datetime.now(dt.UTC), progress=False)
         assert heard == []
         ids = list(Customer.objects.values_list("pk", flat=True)[:3])
-        from django.db import transaction
-
         with transaction.atomic():
             order_purchases_refresh(customer_ids=ids)
         assert heard == [set(ids)]
