@@ -19,13 +19,17 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
+from django.db import transaction
+
 from guanxi.access.policies import policy_for, role_of
 from guanxi.audit.choices import AuditAction
 from guanxi.audit.models import AuditEvent, AuditRefused
+from guanxi.audit.signals import alert_raised
 
 __all__ = [
     "AuditAction",
     "AuditRefused",
+    "alert_raised",
     "audit_purge",
     "bulk_read",
     "consent_recorded",
@@ -372,21 +376,34 @@ def contact_searched(*, actor: Any, kind: str) -> AuditEvent:
 
 def search_alert(*, actor: Any, count: int, window_minutes: int) -> AuditEvent:
     """``actor`` searched by contact value ``count`` times within
-    ``window_minutes``: an alert for the administrators (the audit page, and a
-    warning on the ``guanxi.audit`` logger for the operators' alerting)."""
+    ``window_minutes``: an alert for the administrators (the audit page, a
+    warning on the ``guanxi.audit`` logger for the operators' alerting, and,
+    after the commit, :data:`alert_raised`: an e-mail to them when e-mail is
+    set up)."""
     alert_log.warning(
         "unusual contact searches: user #%s searched %s times in %s minutes",
         getattr(actor, "pk", None),
         count,
         window_minutes,
     )
-    return record(
+    event = record(
         action=AuditAction.SEARCH_ALERT,
         actor=actor,
         object_type="user",
         object_id=getattr(actor, "pk", ""),
         details={"times": count, "window_minutes": window_minutes},
     )
+    actor_id = getattr(actor, "pk", None)
+    transaction.on_commit(
+        lambda: alert_raised.send(
+            sender=None,
+            action=str(AuditAction.SEARCH_ALERT),
+            actor_id=actor_id,
+            details={"times": count, "window_minutes": window_minutes},
+        ),
+        robust=True,
+    )
+    return event
 
 
 def bulk_read(*, actor: Any, count: int, window_minutes: int, kind: str) -> AuditEvent:

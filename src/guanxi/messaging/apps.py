@@ -10,6 +10,12 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
+        # The audit log's alerts are e-mailed to the administrators.
+        from guanxi.audit.services import alert_raised
+        from guanxi.messaging.alerts import alert_mail_after
+
+        alert_raised.connect(alert_mail_after, dispatch_uid="messaging.alert-mail")
+
         # Personal data (guanxi.privacy): an erasure deletes it all.
         from guanxi.core.personal_data import KEEP, register
         from guanxi.messaging.erasure import customer_messaging_erase

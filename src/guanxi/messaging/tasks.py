@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from django.db import InterfaceError, OperationalError, connection
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from guanxi.messaging.alerts import alert_mail_send
 from guanxi.messaging.delivery import messages_dispatch
 
 logger = logging.getLogger(__name__)
 
 #: Dispatch tasks queued after a send: one per worker thread of ``guanxi worker``.
 PARALLEL = 2
+
+
+@db_task()  # type: ignore[untyped-decorator]
+def alert_mail_task(action: str, actor_id: Any, details: dict[str, Any]) -> None:
+    """E-mail an audit alert to the administrators (counts only)."""
+    alert_mail_send(action=action, actor_id=actor_id, details=details)
 
 
 @db_task()  # type: ignore[untyped-decorator]
