@@ -2,7 +2,7 @@
 unusual numbers of searches by phone or e-mail, ``alert.searches``).
 
 The audit log records the alert and sends ``audit.services.alert_raised``
-after its commit; the receiver here queues one task, and the task e-mails
+after its commit; the receiver (in ``tasks``) queues one task, which e-mails
 every active administrator with an address, each in their language: who
 searched (the colleague's user name), how often, and a link to the audit
 log. No customer's value is in it: the audit log never holds one. Without
@@ -26,21 +26,9 @@ from guanxi.audit.choices import AuditAction
 from guanxi.core.errors import ValidationFailed
 from guanxi.messaging.staffmail import StaffMailer
 
-__all__ = ["alert_mail_after", "alert_mail_send"]
+__all__ = ["alert_mail_send"]
 
 log = logging.getLogger(__name__)
-
-
-def alert_mail_after(
-    sender: Any, *, action: str, actor_id: Any, details: dict[str, Any], **kwargs: Any
-) -> None:
-    """Receiver of ``audit.services.alert_raised``: queue the e-mail (a
-    search must not wait for an SMTP server)."""
-    if action != AuditAction.SEARCH_ALERT or not StaffMailer.configured():
-        return
-    from guanxi.messaging.tasks import alert_mail_task
-
-    alert_mail_task(action, actor_id, dict(details))
 
 
 def alert_mail_send(*, action: str, actor_id: Any, details: dict[str, Any]) -> int:

@@ -12,7 +12,7 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         # The audit log's alerts are e-mailed to the administrators.
         from guanxi.audit.services import alert_raised
-        from guanxi.messaging.alerts import alert_mail_after
+        from guanxi.messaging.tasks import alert_mail_after
 
         alert_raised.connect(alert_mail_after, dispatch_uid="messaging.alert-mail")
 

@@ -10,13 +10,24 @@ from django.db import InterfaceError, OperationalError, connection
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from guanxi.audit.choices import AuditAction
 from guanxi.messaging.alerts import alert_mail_send
 from guanxi.messaging.delivery import messages_dispatch
+from guanxi.messaging.staffmail import StaffMailer
 
 logger = logging.getLogger(__name__)
 
 #: Dispatch tasks queued after a send: one per worker thread of ``guanxi worker``.
 PARALLEL = 2
+
+
+def alert_mail_after(
+    sender: Any, *, action: str, actor_id: Any, details: dict[str, Any], **kwargs: Any
+) -> None:
+    """Receiver of ``audit.services.alert_raised``: queue the e-mail to the
+    administrators (a search must not wait for an SMTP server)."""
+    if action == AuditAction.SEARCH_ALERT and StaffMailer.configured():
+        alert_mail_task(action, actor_id, dict(details))
 
 
 @db_task()  # type: ignore[untyped-decorator]
