@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone, translation
+from tests.outbox import smtp_set_up
 
 from guanxi.access.models import StaffProfile
 from guanxi.care.digest import digest_choose, digest_wanted, digests_due, digests_send
@@ -21,7 +22,7 @@ from guanxi.care.models import (
     DigestOptOut,
 )
 from guanxi.core.errors import ValidationFailed
-from guanxi.messaging.tests.servers import SmtpRecorder, smtp_server
+from guanxi.messaging.tests.servers import SmtpRecorder
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +31,7 @@ TODAY = dt.date(2026, 11, 20)
 
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[SmtpRecorder]:
-    with smtp_server() as (recorder, port):
-        settings.GUANXI_EMAIL_URL = f"smtp://127.0.0.1:{port}"
+    with smtp_set_up(settings) as recorder:
         settings.GUANXI_EMAIL_FROM = "crm@example.com"
         settings.GUANXI_PUBLIC_URL = "https://crm.example.com"
         yield recorder

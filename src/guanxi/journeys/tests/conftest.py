@@ -7,15 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import translation
+from tests.outbox import channel_settings_fresh, english, smtp
 
-from guanxi.messaging.tests.servers import SmtpRecorder, smtp_server
+from guanxi.messaging.tests.servers import SmtpRecorder
 
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
+__all__ = ["channel_settings_fresh", "english", "smtp"]
 
 
 @pytest.fixture(autouse=True)
@@ -26,19 +22,6 @@ def fresh_definitions() -> Iterator[None]:
     _definitions.clear()
     yield
     _definitions.clear()
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpRecorder]:
-    from guanxi.messaging.channel_settings import channel_settings_forget
-
-    channel_settings_forget()
-    with smtp_server() as (recorder, port):
-        settings.GUANXI_EMAIL_URL = f"smtp://127.0.0.1:{port}"
-        settings.GUANXI_EMAIL_FROM = "shop@example.com"
-        settings.GUANXI_QUIET_HOURS = ""
-        yield recorder
-    channel_settings_forget()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.outbox import smtp_set_up
 
 from guanxi.access.choices import Role
 from guanxi.access.models import StaffProfile
@@ -23,8 +24,7 @@ API = "/api/v1/customers/"
 
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[SmtpRecorder]:
-    with smtp_server() as (recorder, port):
-        settings.GUANXI_EMAIL_URL = f"smtp://127.0.0.1:{port}"
+    with smtp_set_up(settings) as recorder:
         settings.GUANXI_EMAIL_FROM = "crm@example.com"
         settings.GUANXI_PUBLIC_URL = "https://crm.example.com"
         yield recorder

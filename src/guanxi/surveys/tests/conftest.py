@@ -8,37 +8,28 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import translation
+from tests.outbox import channel_settings_fresh, english, smtp_set_up
 from tests.pages import _clean_cache, api_client_for, client_for, world
 
-from guanxi.messaging.tests.servers import SmtpRecorder, smtp_server
+from guanxi.messaging.tests.servers import SmtpRecorder
 
-__all__ = ["_clean_cache", "api_client_for", "client_for", "world"]
+__all__ = [
+    "_clean_cache",
+    "api_client_for",
+    "channel_settings_fresh",
+    "client_for",
+    "english",
+    "world",
+]
 
 _emails = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def channel_settings_fresh() -> Iterator[None]:
-    from guanxi.messaging.channel_settings import channel_settings_forget
-
-    channel_settings_forget()
-    yield
-    channel_settings_forget()
-
-
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[SmtpRecorder]:
-    with smtp_server() as (recorder, port):
-        settings.GUANXI_EMAIL_URL = f"smtp://127.0.0.1:{port}"
-        settings.GUANXI_EMAIL_FROM = "shop@example.com"
-        settings.GUANXI_QUIET_HOURS = ""
+    """The shared SMTP set-up; links in the invitations point at the test
+    client's host."""
+    with smtp_set_up(settings) as recorder:
         settings.GUANXI_PUBLIC_URL = "http://testserver"
         yield recorder
 
