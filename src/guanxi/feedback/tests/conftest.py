@@ -23,6 +23,13 @@ def channel_settings_fresh() -> Iterator[None]:
     channel_settings_forget()
 
 
+@pytest.fixture(autouse=True)
+def data_dir(settings: Any, tmp_path: Any) -> Any:
+    """Attachments are written under the data folder: the test's own."""
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[SmtpRecorder]:
     with smtp_server() as (recorder, port):
