@@ -20,6 +20,7 @@ class FeedbackConfig(AppConfig):
             TicketEntry,
         )
         from guanxi.feedback.services import (
+            attachment_files_export,
             attachment_files_reencrypt,
             attachments_erase,
         )
@@ -36,13 +37,15 @@ class FeedbackConfig(AppConfig):
             exclude=("message_key",),
         )
         # Attachments: the export lists them (name, type, size, date; the
-        # storage name is ours); the erasure removes their files from disk.
+        # storage name is ours) and its ZIP carries the files; the erasure
+        # removes the files from disk.
         register(
             Attachment,
             app="feedback",
             path="ticket__customer_id",
             erase=attachments_erase,
             exclude=("stored_name",),
+            files=attachment_files_export,
         )
         # Their files are sealed with the encryption key: a rotation seals
         # them again (guanxi keys rotate).

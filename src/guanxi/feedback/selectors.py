@@ -250,6 +250,8 @@ def attachment_get(*, actor: Any, ticket_id: Any, pk: Any) -> Attachment:
     """One attachment of a ticket in ``actor``'s scope (else missing, 404),
     for a role that sees contact data in full (else 403: a file cannot be
     masked, and analysts and operations read ticket texts masked)."""
+    if not policy_for(actor).active:
+        raise PermissionDenied(_("Your role may not see tickets."))
     ticket = ticket_get(actor=actor, pk=ticket_id)
     if not policy_for(actor).sees_contact_data:
         raise PermissionDenied(_("Your role may not open attachments."))

@@ -374,6 +374,17 @@ def test_erasure_removes_the_files_from_disk(
         ("b.pdf", "application/pdf", len(PDF)),
     ]
     assert all("stored_name" not in r for r in listed)
+    import zipfile
+
+    from guanxi.privacy.services import dsar_export_zip
+
+    with zipfile.ZipFile(io.BytesIO(dsar_export_zip(export))) as archive:
+        files = {
+            n.rsplit("-", 1)[-1]: archive.read(n)
+            for n in archive.namelist()
+            if n.startswith("files/feedback.Attachment/")
+        }
+    assert files == {"a.png": png(), "b.pdf": PDF}
     assert len(_stored(data_dir)) == 2
     with django_capture_on_commit_callbacks(execute=True):
         customer_erase(customer_id=world.own_customer.pk, actor=None, via="cli")
