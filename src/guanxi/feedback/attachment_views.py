@@ -120,8 +120,8 @@ def attachment_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse
     )
     shown_inline = inline and found.content_type in INLINE
     response = HttpResponse(data, content_type=_served_type(found.content_type, data))
-    response.headers["Content-Disposition"] = content_disposition_header(
-        not shown_inline, found.name
+    response.headers["Content-Disposition"] = (
+        content_disposition_header(not shown_inline, found.name) or "attachment"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = FILE_CSP
