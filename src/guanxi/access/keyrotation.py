@@ -44,6 +44,7 @@ from guanxi.core.errors import DomainError, ValidationFailed
 from guanxi.core.keyring import (
     KEY_ID_PATTERN,
     EncryptedColumns,
+    encrypted_file_stores,
     encrypted_models,
     key_ids_in_use,
     keyfile_read,
@@ -300,7 +301,17 @@ def _steps(kind: str) -> list[tuple[str, Callable[[Any], tuple[Any, int]]]]:
 
         return batch
 
-    return [(columns.label, reencrypt(columns)) for columns in encrypted_models()]
+    def files(
+        store: Callable[..., tuple[Any, int]],
+    ) -> Callable[[Any], tuple[Any, int]]:
+        def batch(after: Any) -> tuple[Any, int]:
+            return store(key_id=key_id, after_pk=after, limit=BATCH_ROWS)
+
+        return batch
+
+    return [(columns.label, reencrypt(columns)) for columns in encrypted_models()] + [
+        (label, files(store)) for label, store in encrypted_file_stores()
+    ]
 
 
 def _total_rows(kind: str) -> int:

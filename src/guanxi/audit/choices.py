@@ -36,3 +36,6 @@ class AuditAction(models.TextChoices):
     BULK_READ = "api.bulk_read", _("Read many records through the API")
     LOGIN_UNLOCKED = "login.unlocked", _("Unlocked a colleague's login")
     SEARCH_ALERT = "alert.searches", _("Unusual number of contact searches")
+    # Ticket attachments (guanxi.feedback): who downloaded one, of which
+    # ticket; never the file's name.
+    ATTACHMENT_DOWNLOADED = "attachment.downloaded", _("Downloaded a ticket attachment")

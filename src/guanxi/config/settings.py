@@ -546,6 +546,18 @@ GUANXI_WEBHOOK_SECRET = os.environ.get("GUANXI_WEBHOOK_SECRET", "")
 # Inbound e-mail on the feedback address (guanxi.feedback.mail): the secret the
 # provider's webhook signs with; empty: the webhook does not exist (404).
 GUANXI_INBOUND_MAIL_SECRET = os.environ.get("GUANXI_INBOUND_MAIL_SECRET", "")
+# Ticket attachments (guanxi.feedback.files): bytes per file, files per upload
+# and per ticket. An upload's body larger than per-upload x per-file (+256 KB)
+# is refused before it is read.
+GUANXI_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("GUANXI_ATTACHMENT_MAX_MB", "5") or 5
+) * (1024 * 1024)
+GUANXI_ATTACHMENT_PER_UPLOAD = int(
+    os.environ.get("GUANXI_ATTACHMENT_PER_UPLOAD", "5") or 5
+)
+GUANXI_ATTACHMENT_PER_TICKET = int(
+    os.environ.get("GUANXI_ATTACHMENT_PER_TICKET", "20") or 20
+)
 # Plain HTTP to 127.0.0.1 for webhooks: for tests only, never in production.
 GUANXI_WEBHOOK_LOOPBACK_HTTP = (
     not PRODUCTION and os.environ.get("GUANXI_WEBHOOK_LOOPBACK_HTTP") == "1"

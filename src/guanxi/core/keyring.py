@@ -42,6 +42,7 @@ from guanxi.core.fields import EncryptedTextField
 __all__ = [
     "KEY_ID_PATTERN",
     "EncryptedColumns",
+    "encrypted_file_stores",
     "encrypted_models",
     "key_ids_in_use",
     "keyfile_read",
@@ -51,6 +52,7 @@ __all__ = [
     "plaintext_open",
     "plaintext_seal",
     "reencrypt_batch",
+    "register_file_store",
 ]
 
 #: What a new key id may look like (it is part of every ciphertext).
@@ -106,6 +108,24 @@ def encrypted_models() -> list[EncryptedColumns]:
         if fields:
             found.append(EncryptedColumns(model, fields))
     return sorted(found, key=lambda c: c.label)
+
+
+#: ``(key_id=, after_pk=, limit=) -> (last pk or None, files rewritten)``: one
+#: batch of an app's encrypted files sealed again under the current key.
+FileBatch = Callable[..., tuple[Any, int]]
+_file_stores: dict[str, FileBatch] = {}
+
+
+def register_file_store(label: str, batch: FileBatch) -> None:
+    """Declare files an app keeps encrypted with the encryption key (apps
+    call it from ``ready()``); key rotation re-encrypts them with ``batch``
+    after the columns. Registering a label again replaces it."""
+    _file_stores[label] = batch
+
+
+def encrypted_file_stores() -> list[tuple[str, FileBatch]]:
+    """The registered encrypted file stores, by label."""
+    return sorted(_file_stores.items())
 
 
 def _raw(field: EncryptedTextField) -> Cast:

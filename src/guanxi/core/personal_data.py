@@ -16,7 +16,7 @@ it. The registry knows no app: the apps hand it their models and functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,8 @@ KEEP = "keep"
 #: An eraser: ``(customer_id, tombstone_id) -> rows changed``, run in the
 #: erasure's transaction.
 Eraser = Callable[[int, int], int]
+#: Files of one customer for the export's ZIP: ``customer_id -> (name, bytes)``.
+FileLister = Callable[[int], Iterator[tuple[str, bytes]]]
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class PersonalData:
     ``order__customer_id``); ``exclude`` names fields an export leaves out
     (keyed hashes, search tokens: nothing the person gave); ``erase`` is
     :data:`CASCADE`, :data:`KEEP` or an :data:`Eraser`; erasers run by
-    ascending ``phase``."""
+    ascending ``phase``; ``files``, if given, yields the customer's files
+    (attachments) that the export's ZIP carries beside the rows."""
 
     model: Any
     app: str
@@ -54,6 +57,7 @@ class PersonalData:
     erase: str | Eraser
     exclude: frozenset[str] = field(default_factory=frozenset)
     phase: int = 50
+    files: FileLister | None = None
 
     @property
     def label(self) -> str:
@@ -71,6 +75,7 @@ def register(
     erase: str | Eraser,
     exclude: tuple[str, ...] = (),
     phase: int = 50,
+    files: FileLister | None = None,
 ) -> None:
     """Declare ``model`` as holding personal data (see :class:`PersonalData`).
     Registering the same model again replaces its entry (``ready()`` may run
@@ -84,6 +89,7 @@ def register(
         erase=erase,
         exclude=frozenset(exclude),
         phase=phase,
+        files=files,
     )
     _registry[entry.label] = entry
 

@@ -82,3 +82,12 @@ class EntryKind(models.TextChoices):
 class HoursMode(models.TextChoices):
     CALENDAR = "calendar", _("Calendar hours")
     BUSINESS = "business", _("Business hours")
+
+
+class AttachmentSource(models.TextChoices):
+    """Who or what added an attachment to a ticket."""
+
+    STAFF = "staff", pgettext_lazy("attachment source", "Staff")
+    PUBLIC = "public", pgettext_lazy("attachment source", "Customer (form)")
+    EMAIL = "email", pgettext_lazy("attachment source", "E-mail")
+    API = "api", pgettext_lazy("attachment source", "API")

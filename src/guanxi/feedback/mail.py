@@ -37,8 +37,9 @@ __all__ = [
     "mail_signature_ok",
 ]
 
-#: Largest message accepted (bytes, attachments included).
-MAX_MAIL_BYTES = 1_000_000
+#: Largest message accepted (bytes, attachments included): room for one
+#: attachment of the 5 MB limit, base64-encoded.
+MAX_MAIL_BYTES = 10_000_000
 #: How far the signed timestamp may be from now (seconds).
 MAX_SKEW_SECONDS = 300
 #: ``[#123]`` in the subject names the ticket a message answers.
@@ -64,6 +65,9 @@ class ParsedMail:
     text: str
     ticket_ref: int | None
     automatic: bool
+    #: ``(file name, bytes)`` of each attachment, unchecked (the ticket's
+    #: rules check them: :func:`guanxi.feedback.services.inbound_mail_receive`).
+    attachments: tuple[tuple[str, bytes], ...] = ()
 
 
 def mail_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -140,6 +144,17 @@ def _body(message: EmailMessage) -> str:
     return text.replace("\x00", "").replace("\r\n", "\n").strip()
 
 
+def _attachments(message: EmailMessage) -> tuple[tuple[str, bytes], ...]:
+    found = []
+    for part in message.iter_attachments():
+        if part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        found.append((str(part.get_filename() or ""), data))
+    return tuple(found)
+
+
 def mail_parse(body: bytes) -> ParsedMail:
     """Read a raw message. Raises :class:`MailRefused` (too large, no sender,
     not readable as an e-mail)."""
@@ -174,4 +189,5 @@ def _parse(body: bytes) -> ParsedMail:
         text=_body(message)[:MAX_TEXT],
         ticket_ref=int(found.group(1)) if found else None,
         automatic=automatic,
+        attachments=_attachments(message),
     )

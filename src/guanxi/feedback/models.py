@@ -4,7 +4,9 @@ thread and SLA clocks, and the settings the clocks run on.
 A :class:`Ticket` belongs to one customer and holds personal data: its
 ``text`` and ``close_reason`` and the ``text`` of its :class:`TicketEntry`
 rows are the customer's or staff's own words, encrypted at rest (no search
-or filter by their value: the database sees ciphertext). :class:`SlaRule`, :class:`FeedbackSettings` and
+or filter by their value: the database sees ciphertext). An
+:class:`Attachment`'s file name is encrypted the same way and its bytes are
+encrypted on disk (:mod:`guanxi.feedback.files`). :class:`SlaRule`, :class:`FeedbackSettings` and
 :class:`ClosingDay` hold none.
 """
 
@@ -18,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from guanxi.core.fields import EncryptedNoteField
 from guanxi.customers.models import Customer
 from guanxi.feedback.choices import (
+    AttachmentSource,
     Category,
     Channel,
     EntryKind,
@@ -260,3 +263,61 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"inbound:{self.pk}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket (optionally on one line of its thread).
+
+    The bytes are stored encrypted under ``GUANXI_DATA_DIR/attachments/``
+    by a random name (``stored_name``, relative to that folder); the name the
+    file came with is cleaned and encrypted (it can hold a person's name).
+    ``content_type`` is what the content is (magic bytes), never what the
+    client or the name said; ``sha256`` is of the plain bytes, so the same
+    file twice on one ticket is kept once.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments"
+    )
+    entry = models.ForeignKey(
+        TicketEntry,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        db_index=False,
+    )
+    name = EncryptedNoteField(pgettext_lazy("attachment", "file name"), default="")
+    content_type = models.CharField(pgettext_lazy("attachment", "type"), max_length=40)
+    size = models.PositiveIntegerField(pgettext_lazy("attachment", "size"))
+    sha256 = models.CharField(max_length=64)
+    stored_name = models.CharField(max_length=80, unique=True)
+    source = models.CharField(
+        pgettext_lazy("attachment", "added by"),
+        max_length=8,
+        choices=AttachmentSource.choices,
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = pgettext_lazy("attachment", "attachment")
+        verbose_name_plural = pgettext_lazy("attachment", "attachments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "sha256"],
+                name="attachment_once_per_ticket",
+                violation_error_message=_("This file is already on the ticket."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"attachment:{self.pk}"

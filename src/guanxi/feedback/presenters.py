@@ -12,11 +12,17 @@ from django.utils import timezone
 
 from guanxi.access.policies import Policy
 from guanxi.customers.presenters import customer_ref
-from guanxi.feedback.choices import OPEN_STATUSES, Category, EntryKind, Status
+from guanxi.feedback.choices import (
+    OPEN_STATUSES,
+    AttachmentSource,
+    Category,
+    EntryKind,
+    Status,
+)
 from guanxi.feedback.masking import text_masked
-from guanxi.feedback.models import Ticket, TicketEntry
+from guanxi.feedback.models import Attachment, Ticket, TicketEntry
 
-__all__ = ["entry_row", "ticket_row", "ticket_text"]
+__all__ = ["attachment_rows", "entry_row", "file_size", "ticket_row", "ticket_text"]
 
 EXCERPT = 120
 
@@ -99,3 +105,50 @@ def entry_row(entry: TicketEntry, *, customer: Any, policy: Policy) -> dict[str,
         "to_status": Status(entry.to_status).label if entry.to_status else "",
         "at": _moment(entry.created_at),
     }
+
+
+#: How an attachment's type is named on screen.
+TYPE_LABELS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WebP",
+    "application/pdf": "PDF",
+    "text/plain": "TXT",
+}
+
+
+def file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def attachment_rows(
+    attachments: list[Attachment], *, ticket: Ticket, policy: Policy
+) -> list[dict[str, Any]]:
+    """What a role sees of a ticket's files: those who see contact data in
+    full get the names, links and image thumbnails; the others a numbered
+    list of types and sizes (a file cannot be masked, and its name can hold
+    a person's)."""
+    full = policy.sees_contact_data
+    rows = []
+    for number, a in enumerate(attachments, 1):
+        url = reverse("feedback:attachment", args=[ticket.pk, a.pk]) if full else ""
+        rows.append(
+            {
+                "number": number,
+                "name": a.name if full else "",
+                "type": TYPE_LABELS.get(a.content_type, a.content_type),
+                "size": file_size(a.size),
+                "url": url,
+                "thumb": f"{url}?inline=1"
+                if full and a.content_type.startswith("image/")
+                else "",
+                "source": AttachmentSource(a.source).label,
+                "at": _moment(a.created_at),
+            }
+        )
+    return rows

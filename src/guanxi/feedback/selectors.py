@@ -19,6 +19,7 @@ from guanxi.core.errors import NotFound, PermissionDenied
 from guanxi.feedback.choices import OPEN_STATUSES, HoursMode
 from guanxi.feedback.clock import BusinessCalendar, opening_parse
 from guanxi.feedback.models import (
+    Attachment,
     ClosingDay,
     FeedbackSettings,
     InboundMail,
@@ -31,12 +32,14 @@ __all__ = [
     "DEFAULT_FIRST_REPLY_HOURS",
     "DEFAULT_SOLVE_HOURS",
     "TicketText",
+    "attachment_get",
     "business_calendar",
     "closing_days",
     "feedback_settings_current",
     "inbound_triage",
     "sla_hours",
     "sla_rules",
+    "ticket_attachments",
     "ticket_by_link",
     "ticket_entries",
     "ticket_get",
@@ -236,3 +239,23 @@ def ticket_text_rows(
         qs = qs.filter(pk__in=ids)
     rows = qs.values_list("id", "customer_id", "opened_at", "text", "interaction_id")
     return rows.iterator(chunk_size=2000)
+
+
+def ticket_attachments(*, ticket: Ticket) -> QuerySet[Attachment]:
+    """A ticket's attachments, oldest first."""
+    return Attachment.objects.filter(ticket=ticket).order_by("created_at", "id")
+
+
+def attachment_get(*, actor: Any, ticket_id: Any, pk: Any) -> Attachment:
+    """One attachment of a ticket in ``actor``'s scope (else missing, 404),
+    for a role that sees contact data in full (else 403: a file cannot be
+    masked, and analysts and operations read ticket texts masked)."""
+    if not policy_for(actor).active:
+        raise PermissionDenied(_("Your role may not see tickets."))
+    ticket = ticket_get(actor=actor, pk=ticket_id)
+    if not policy_for(actor).sees_contact_data:
+        raise PermissionDenied(_("Your role may not open attachments."))
+    try:
+        return Attachment.objects.get(ticket=ticket, pk=int(pk))
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("attachment not found")) from None

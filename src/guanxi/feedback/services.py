@@ -26,7 +26,20 @@ from guanxi.customers.selectors import (
     customer_scope,
     interaction_rows,
 )
+from guanxi.feedback.attaching import (
+    AttachResult,
+    Upload,
+    attachment_download,
+    attachment_files_export,
+    attachment_files_reencrypt,
+    attachments_add,
+    attachments_check,
+    attachments_erase,
+    attachments_from_mail,
+    attachments_store,
+)
 from guanxi.feedback.choices import (
+    AttachmentSource,
     Category,
     Channel,
     EntryKind,
@@ -35,6 +48,7 @@ from guanxi.feedback.choices import (
     Status,
 )
 from guanxi.feedback.escalation import EscalationCount, tickets_escalate
+from guanxi.feedback.files import files_guard
 from guanxi.feedback.links import form_read, ticket_read
 from guanxi.feedback.mail import ParsedMail
 from guanxi.feedback.models import MAX_TEXT, InboundMail, Ticket, TicketEntry
@@ -59,7 +73,13 @@ from guanxi.feedback.thread import (
 _MANAGER = manager_scope_field(via="customer")
 
 __all__ = [
+    "AttachResult",
     "EscalationCount",
+    "attachment_download",
+    "attachment_files_export",
+    "attachment_files_reencrypt",
+    "attachments_add",
+    "attachments_erase",
     "closing_day_add",
     "closing_day_remove",
     "feedback_settings_save",
@@ -252,16 +272,18 @@ def ticket_reply(
     return entry
 
 
-@transaction.atomic
 def public_ticket_file(
     *,
     token: str,
     category: Any,
     text: Any,
+    files: Upload = (),
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """A ticket filed by the customer on their signed form link (no login).
-    At most ``PUBLIC_PER_HOUR`` an hour per customer."""
+    """A ticket filed by the customer on their signed form link (no login),
+    with the files they chose (checked as staff uploads are). At most
+    ``PUBLIC_PER_HOUR`` an hour per customer. One transaction; bad input
+    changes nothing and leaves no file."""
     customer_id = form_read(token)
     customer = customer_rows().filter(pk=customer_id).first() if customer_id else None
     if customer is None:
@@ -270,29 +292,37 @@ def public_ticket_file(
         category, Category, _("Choose a category."), "category"
     )
     body = text_parse(text)
-    if not rate_limit_take(
-        scope="feedback-form",
-        who=str(customer.pk),
-        limit=PUBLIC_PER_HOUR,
-        window_seconds=3600,
-    ):
-        raise ValidationFailed(
-            _("Too many messages in an hour. Please try again later.")
+    uploads = list(files)
+    checked = attachments_check(uploads) if uploads else []
+    with files_guard():
+        if not rate_limit_take(
+            scope="feedback-form",
+            who=str(customer.pk),
+            limit=PUBLIC_PER_HOUR,
+            window_seconds=3600,
+        ):
+            raise ValidationFailed(
+                _("Too many messages in an hour. Please try again later.")
+            )
+        moment = now or timezone.now()
+        (ticket,) = _tickets_create(
+            [
+                {
+                    "customer_id": customer.pk,
+                    "manager_id": customer.assigned_manager_id,
+                    "category": category_value,
+                    "channel": Channel.WEB,
+                    "priority": Priority.NORMAL,
+                    "text": body,
+                    "source": Source.PUBLIC,
+                }
+            ],
+            now=moment,
         )
-    (ticket,) = _tickets_create(
-        [
-            {
-                "customer_id": customer.pk,
-                "manager_id": customer.assigned_manager_id,
-                "category": category_value,
-                "channel": Channel.WEB,
-                "priority": Priority.NORMAL,
-                "text": body,
-                "source": Source.PUBLIC,
-            }
-        ],
-        now=now or timezone.now(),
-    )
+        if checked:
+            attachments_store(
+                ticket, checked, source=AttachmentSource.PUBLIC, now=moment
+            )
     return ticket
 
 
@@ -393,15 +423,26 @@ def tickets_after_interactions(
     log.info("tickets from interactions: %d opened", opened)
 
 
-@transaction.atomic
 def inbound_mail_receive(
+    *, mail: ParsedMail, now: dt.datetime | None = None
+) -> InboundMail:
+    """See :func:`_inbound_mail_receive`; one transaction, and the files of
+    its attachments removed again if it rolls back."""
+    with files_guard():
+        return _inbound_mail_receive(mail=mail, now=now)
+
+
+def _inbound_mail_receive(
     *, mail: ParsedMail, now: dt.datetime | None = None
 ) -> InboundMail:
     """An e-mail to the feedback address. From the one customer with that
     address (blind index): added to their ticket when the subject names it
     (``[#id]``) and it is still open, else a new ticket (category question,
     channel e-mail). From anyone else: kept in triage, no customer created.
-    The same message (Message-ID) twice does nothing the second time."""
+    The same message (Message-ID) twice does nothing the second time. Its
+    attachments of an allowed type go on the ticket (on the thread's line
+    when added to one); the others are noted on it, never kept; a message
+    in triage keeps none."""
     moment = now or timezone.now()
     try:
         with transaction.atomic():
@@ -427,8 +468,9 @@ def inbound_mail_receive(
         if mail.ticket_ref is not None
         else None
     )
+    entry = None
     if ticket is not None:
-        entry_add(ticket, EntryKind.CUSTOMER, now=moment, text=body)
+        entry = entry_add(ticket, EntryKind.CUSTOMER, now=moment, text=body)
         if ticket.status == Status.SOLVED:
             ticket_move(ticket, Status.IN_PROGRESS, now=moment, author=None)
         row.outcome = InboundMail.Outcome.APPENDED
@@ -448,6 +490,8 @@ def inbound_mail_receive(
             now=moment,
         )
         row.outcome = InboundMail.Outcome.OPENED
+    if mail.attachments:
+        attachments_from_mail(ticket, list(mail.attachments), entry=entry, now=moment)
     row.ticket = ticket
     row.save()
     return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from guanxi.feedback import inbound_views, views
+from guanxi.feedback import attachment_views, inbound_views, views
 
 app_name = "feedback"
 
@@ -17,4 +17,14 @@ urlpatterns = [
     path("<int:pk>/", views.ticket_detail, name="ticket"),
     path("<int:pk>/reply/", views.ticket_reply_view, name="ticket-reply"),
     path("<int:pk>/status/", views.ticket_status_view, name="ticket-status"),
+    path(
+        "<int:pk>/files/",
+        attachment_views.ticket_attachments_add,
+        name="ticket-attachments",
+    ),
+    path(
+        "<int:pk>/files/<int:file_pk>/",
+        attachment_views.attachment_file,
+        name="attachment",
+    ),
 ]

@@ -29,14 +29,16 @@ from guanxi.feedback.choices import (
     Priority,
     Status,
 )
+from guanxi.feedback.files import attachment_limits, too_large_message
 from guanxi.feedback.links import form_read, ticket_read, ticket_token
 from guanxi.feedback.models import MAX_TEXT
-from guanxi.feedback.presenters import entry_row, ticket_row
+from guanxi.feedback.presenters import attachment_rows, entry_row, ticket_row
 from guanxi.feedback.report import ReportRow, report_range, ticket_report
 from guanxi.feedback.selectors import (
     closing_days,
     feedback_settings_current,
     sla_rules,
+    ticket_attachments,
     ticket_by_link,
     ticket_entries,
     ticket_get,
@@ -162,6 +164,13 @@ def _ticket_page(
             ),
             "error": error,
             "max_text": MAX_TEXT,
+            "attachments": attachment_rows(
+                list(ticket_attachments(ticket=ticket)[:100]),
+                ticket=ticket,
+                policy=policy,
+            ),
+            "may_attach": policy.may_work_care_tasks,
+            "limits": attachment_limits(),
         },
         status=status,
     )
@@ -388,9 +397,12 @@ def report(request: HttpRequest) -> HttpResponse:
 # -- public pages (no login) -----------------------------------------------
 
 
-def _too_big(request: HttpRequest) -> bool:
+def _too_big(request: HttpRequest, *, files: bool = False) -> bool:
+    """The body is larger than the page takes (``files``: with the largest
+    upload the form allows), read no further."""
+    limit = MAX_BODY + (attachment_limits().max_request_bytes if files else 0)
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
     except ValueError:
         return True
 
@@ -406,13 +418,12 @@ def public_form(request: HttpRequest, token: str) -> HttpResponse:
         "categories": Category.choices,
         "max_text": MAX_TEXT,
         "values": {"category": Category.COMPLAINT, "text": ""},
+        "limits": attachment_limits(),
     }
     if request.method == "GET":
         return render(request, "feedback/public_form.html", context)
-    if _too_big(request):
-        context["error"] = _("The text is longer than %(n)d characters.") % {
-            "n": MAX_TEXT
-        }
+    if _too_big(request, files=True):
+        context["error"] = too_large_message()
         return render(request, "feedback/public_form.html", context, status=413)
     values = {
         "category": str(request.POST.get("category", "")),
@@ -420,7 +431,10 @@ def public_form(request: HttpRequest, token: str) -> HttpResponse:
     }
     try:
         ticket = public_ticket_file(
-            token=token, category=values["category"], text=values["text"]
+            token=token,
+            category=values["category"],
+            text=values["text"],
+            files=[(f, f.name) for f in request.FILES.getlist("files")],
         )
     except NotFound:
         raise Http404 from None

@@ -137,7 +137,8 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
 
 def dsar_export_zip(data: dict[str, Any]) -> bytes:
     """The export as a ZIP of CSV files, one per model and one of the audit
-    events; every text cell guarded against spreadsheet formulas."""
+    events; every text cell guarded against spreadsheet formulas; and the
+    customer's own files (ticket attachments) under ``files/<model>/``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for label, rows in data["records"].items():
@@ -145,6 +146,11 @@ def dsar_export_zip(data: dict[str, Any]) -> bytes:
             archive.writestr(f"{label}.csv", _csv(rows, columns))
         audit_columns = ["at", "action", "object_type", "object_id", "details"]
         archive.writestr("audit.csv", _csv(data["audit"], audit_columns))
+        for entry in registered():
+            if entry.files is None:
+                continue
+            for name, content in entry.files(int(data["customer"])):
+                archive.writestr(f"files/{entry.label}/{name}", content)
     return buffer.getvalue()
 
 

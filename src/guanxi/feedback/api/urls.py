@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from guanxi.feedback.api.attachments import TicketAttachmentsView
 from guanxi.feedback.api.views import TicketViewSet
 
 urlpatterns = [
@@ -26,5 +27,10 @@ urlpatterns = [
         "feedback/tickets/<str:pk>/status/",
         TicketViewSet.as_view({"post": "status"}),
         name="api-feedback-ticket-status",
+    ),
+    path(
+        "feedback/tickets/<str:pk>/attachments/",
+        TicketAttachmentsView.as_view(),
+        name="api-feedback-ticket-attachments",
     ),
 ]

@@ -294,3 +294,118 @@ CASES += [
         label="foreign",
     ),
 ]
+
+# Attachments (issue 15): adding files is working the ticket; a file is given
+# to roles that see contact data in full (it cannot be masked), in scope.
+
+
+def _png() -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+
+
+def _upload(world: World) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"files": [SimpleUploadedFile("a.png", _png(), content_type="image/png")]}
+
+
+def _attached(world: World) -> None:
+    import io
+
+    from guanxi.feedback.services import attachments_add
+
+    _tickets(world)
+    for key in ("own_ticket", "foreign_ticket"):
+        (world.extra[f"{key}_file"],) = attachments_add(
+            actor=world.users["admin"],
+            ticket_id=world.extra[key].pk,
+            files=[(io.BytesIO(_png()), "a.png")],
+        ).added
+
+
+def _file_of(key: str) -> Any:
+    def args(world: World) -> list[Any]:
+        return [world.extra[key].pk, world.extra[f"{key}_file"].pk]
+
+    return args
+
+
+FILE_READ = expect(200, anonymous=302, no_role=403, operations=403, analyst=403)
+FILE_READ_FOREIGN = expect(
+    200, anonymous=302, no_role=403, operations=403, analyst=403, account_manager=404
+)
+API_ADD = expect(201, anonymous=401, no_role=403, operations=403, analyst=403)
+API_ADD_FOREIGN = expect(
+    201, anonymous=401, no_role=403, operations=403, analyst=403, account_manager=404
+)
+
+CASES += [
+    AccessCase(
+        "feedback:ticket-attachments",
+        WORK,
+        method="POST",
+        args=_own,
+        data=_upload,
+        setup=_tickets,
+        label="own",
+    ),
+    AccessCase(
+        "feedback:ticket-attachments",
+        WORK_FOREIGN,
+        method="POST",
+        args=_foreign,
+        data=_upload,
+        setup=_tickets,
+        label="foreign",
+    ),
+    AccessCase(
+        "feedback:attachment",
+        FILE_READ,
+        args=_file_of("own_ticket"),
+        setup=_attached,
+        label="own",
+    ),
+    AccessCase(
+        "feedback:attachment",
+        FILE_READ_FOREIGN,
+        args=_file_of("foreign_ticket"),
+        setup=_attached,
+        label="foreign",
+    ),
+    AccessCase(
+        "api-feedback-ticket-attachments",
+        API_READ,
+        auth="token",
+        args=_own,
+        setup=_attached,
+        label="own",
+    ),
+    AccessCase(
+        "api-feedback-ticket-attachments",
+        API_READ_FOREIGN,
+        auth="token",
+        args=_foreign,
+        setup=_attached,
+        label="foreign",
+    ),
+    AccessCase(
+        "api-feedback-ticket-attachments",
+        API_ADD,
+        method="POST",
+        auth="token",
+        args=_own,
+        data=_upload,
+        setup=_tickets,
+        label="add own",
+    ),
+    AccessCase(
+        "api-feedback-ticket-attachments",
+        API_ADD_FOREIGN,
+        method="POST",
+        auth="token",
+        args=_foreign,
+        data=_upload,
+        setup=_tickets,
+        label="add foreign",
+    ),
+]

@@ -1,5 +1,6 @@
 """Inbound e-mail on the feedback address: the signed webhook, real MIME
-messages (plain, HTML, multipart with an attachment), a known customer's
+messages (plain, HTML, multipart with an attachment: kept on the ticket,
+``test_attachments`` has the refusals), a known customer's
 message opening a ticket or joining its thread, unknown senders in triage,
 refusals that change nothing."""
 
@@ -168,7 +169,7 @@ def test_an_unknown_sender_waits_in_triage_encrypted_without_a_customer(
     assert text.startswith("v1:")
 
 
-def test_html_is_reduced_to_text_and_attachments_are_not_read(
+def test_html_is_reduced_to_text_and_an_image_attachment_is_kept(
     known: Customer,
 ) -> None:
     html = (
@@ -179,6 +180,7 @@ def test_html_is_reduced_to_text_and_attachments_are_not_read(
     body = _message(text=None, html=html, attachment=b"\x89PNG\r\n\x1a\n" + b"0" * 50)
     assert _post(body)[1]["result"] == "opened"
     assert Ticket.objects.get().text == "包装&破损\n\n请尽快处理"
+    assert Ticket.objects.get().attachments.get().name == "a.png"
     # With both parts, the plain text is taken.
     both = _message(text="纯文本", html="<p>HTML</p>", message_id="<m3@example.com>")
     _post(both)

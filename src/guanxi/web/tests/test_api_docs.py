@@ -28,6 +28,8 @@ ENDPOINTS = {
     ("GET", "/api/v1/feedback/tickets/{id}/"),
     ("POST", "/api/v1/feedback/tickets/{id}/reply/"),
     ("POST", "/api/v1/feedback/tickets/{id}/status/"),
+    ("GET", "/api/v1/feedback/tickets/{id}/attachments/"),
+    ("POST", "/api/v1/feedback/tickets/{id}/attachments/"),
     ("GET", "/api/v1/customers/"),
     ("POST", "/api/v1/customers/"),
     ("GET", "/api/v1/customers/{id}/"),
