@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.audit.services import AuditAction, record
+from guanxi.core.crypto import blind_index_key_id
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.core.personal_data import registered
 from guanxi.customers.selectors import customer_rows
@@ -88,12 +89,15 @@ def customer_erase(
             orders += changed
         else:
             deleted += changed
+    key_id = blind_index_key_id()  # the key the indexes were just hashed with
     for kind, digest in (
         (ContactKind.PHONE, phone_index),
         (ContactKind.EMAIL, email_index),
     ):
         if digest:
-            ErasedContact.objects.get_or_create(kind=kind, digest=digest)
+            ErasedContact.objects.get_or_create(
+                kind=kind, digest=digest, defaults={"key_id": key_id}
+            )
     user = actor if getattr(actor, "pk", None) is not None else None
     Erasure.objects.create(
         customer_id=customer_id,
