@@ -116,12 +116,7 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         N_("Access"),
         (
             ("api-token", N_("create a user's REST API token (shown once)")),
-            (
-                "keys",
-                N_(
-                    "rotate the encryption, blind-index or pseudonym key; status; prune"
-                ),
-            ),
+            ("keys", N_("rotate the encryption, blind-index or pseudonym key; status")),
         ),
     ),
     (

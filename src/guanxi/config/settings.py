@@ -521,6 +521,7 @@ GUANXI_RETENTION_DAYS = {
         ("messages", "730"),
         ("tracking_events", "365"),
         ("interactions", "1095"),
+        ("inbound_mail", "90"),
         ("audit", "1095"),
     )
 }
