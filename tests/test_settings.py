@@ -44,8 +44,11 @@ def test_embedded_default_generates_private_keys(tmp_path: Path) -> None:
         "encryption_keys",
         "encryption_key_id",
         "blind_index_key",
+        "blind_index_key_id",
+        "blind_index_keys_retired",
         "pseudonym_key",
     }
+    assert (keys["blind_index_key_id"], keys["blind_index_keys_retired"]) == ("b1", [])
     # Encryption keys are independent of the secret key.
     assert keys["secret_key"] not in keys["encryption_keys"]
     # A second start reuses the same keys.

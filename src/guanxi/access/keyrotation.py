@@ -8,9 +8,13 @@ Three keys, three jobs:
   then every encrypted column of every model is re-encrypted under it
   (:mod:`guanxi.core.keyring`). Old and new keys both stay in the ring, so
   every row reads throughout; afterwards the old key decrypts only backups.
-- the **blind-index key**: a new key, then every customer's search keys are
-  computed again from the decrypted values, and the suppression list follows
-  the phone and e-mail indexes it is keyed by.
+- the **blind-index key**: a new key (with a new id), then every customer's
+  search keys are computed again from the decrypted values, and the
+  suppression list follows the phone and e-mail indexes it is keyed by. The
+  old key is kept, retired: erased people's keyed hashes cannot be made again
+  under the new key (their values are gone), so they are checked under the key
+  of their day as long as one names it; :func:`key_prune` drops retired keys
+  no erased contact names any more.
 - the **pseudonym key**: a new key, then every customer's stored pseudonym.
 
 One batch is one transaction, committed with the rotation's progress
@@ -38,8 +42,13 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.choices import KeyKind
 from guanxi.access.models import KeyRotation
-from guanxi.audit.services import key_rotated
-from guanxi.core.crypto import keyring_forget, parse_key_list
+from guanxi.audit.services import key_pruned, key_rotated
+from guanxi.core.crypto import (
+    BLIND_INDEX_FIRST_ID,
+    blind_index_keys,
+    keyring_forget,
+    parse_key_list,
+)
 from guanxi.core.errors import DomainError, ValidationFailed
 from guanxi.core.keyring import (
     KEY_ID_PATTERN,
@@ -58,12 +67,16 @@ from guanxi.customers.services import (
     customers_total,
 )
 from guanxi.messaging.services import suppressions_rekey
+from guanxi.privacy.selectors import erased_key_counts
 
 __all__ = [
     "BATCH_ROWS",
+    "BlindKey",
     "KeyStatus",
+    "PruneResult",
     "RotationBusy",
     "RotationResult",
+    "key_prune",
     "key_rotate",
     "key_status",
     "rotate_flag",
@@ -93,6 +106,26 @@ class RotationResult:
 
 
 @dataclass(frozen=True)
+class BlindKey:
+    """A blind-index key by id (never its value): the current one, a retired
+    one kept (and the day it was retired), or one erased contacts name that is
+    not configured any more (``missing``: those rows match nothing)."""
+
+    key_id: str
+    state: str  # "current", "retired" or "missing"
+    retired_on: str
+    erased_contacts: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key_id": self.key_id,
+            "state": self.state,
+            "retired_on": self.retired_on or None,
+            "erased_contacts": self.erased_contacts,
+        }
+
+
+@dataclass(frozen=True)
 class KeyStatus:
     primary: str
     configured: tuple[str, ...]
@@ -100,6 +133,17 @@ class KeyStatus:
     key_file: str | None
     unfinished: KeyRotation | None
     last: dict[str, KeyRotation]
+    blind_keys: tuple[BlindKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """The retired blind-index keys no erased contact names: dropped from the
+    key file, or (keys from the environment) to be removed by the operator."""
+
+    dropped: tuple[str, ...]
+    removable: tuple[str, ...]
+    kept: tuple[str, ...]
 
 
 @contextlib.contextmanager
@@ -141,6 +185,11 @@ def _settings_from_file(path: Path) -> None:
     settings.GUANXI_ENCRYPTION_KEYS = parse_key_list(data["encryption_keys"])
     settings.GUANXI_ENCRYPTION_KEY_ID = data["encryption_key_id"]
     settings.GUANXI_BLIND_INDEX_KEY = data["blind_index_key"].encode("ascii")
+    (
+        settings.GUANXI_BLIND_INDEX_KEY_ID,
+        settings.GUANXI_BLIND_INDEX_KEYS_RETIRED,
+        settings.GUANXI_BLIND_INDEX_RETIRED_ON,
+    ) = blind_index_keys(data, {})
     settings.GUANXI_PSEUDONYM_KEY = data["pseudonym_key"].encode("ascii")
     keyring_forget()
 
@@ -208,16 +257,91 @@ def _encryption_target(key_id: str | None) -> str:
     return key_id
 
 
-def _hash_key_renew(kind: str) -> None:
+def _next_blind_id(taken: set[str]) -> str:
+    n = len(taken) + 1
+    while f"b{n}" in taken:
+        n += 1
+    return f"b{n}"
+
+
+def _blind_key_retire(data: dict[str, Any]) -> str:
+    """In the key file's data: the blind-index key moves to the retired keys
+    (with its id and today's date), a new one with a new id takes its place.
+    The new key's id."""
+    old_id = str(data.get("blind_index_key_id") or BLIND_INDEX_FIRST_ID)
+    retired = [
+        entry
+        for entry in data.get("blind_index_keys_retired") or []
+        if entry.get("id") != old_id
+    ]
+    retired.append(
+        {
+            "id": old_id,
+            "key": data["blind_index_key"],
+            "retired_on": timezone.localdate().isoformat(),
+        }
+    )
+    new_id = _next_blind_id({old_id, *(str(e["id"]) for e in retired)})
+    data["blind_index_keys_retired"] = retired
+    data["blind_index_key_id"] = new_id
+    data["blind_index_key"] = new_key()
+    return new_id
+
+
+def _blind_keys_check() -> None:
+    """Keys from the environment: refuse a rotation that would leave erased
+    people unmatched — a key erased contacts name that is configured neither
+    as the current nor as a retired key, or a new key under an old id."""
+    current = str(settings.GUANXI_BLIND_INDEX_KEY_ID)
+    known = {current, *settings.GUANXI_BLIND_INDEX_KEYS_RETIRED}
+    missing = sorted(set(erased_key_counts()) - known)
+    if missing:
+        raise ValidationFailed(
+            _(
+                "erased contacts are hashed under blind-index key %(ids)s, which "
+                "is not configured: put it in GUANXI_BLIND_INDEX_KEYS_RETIRED, "
+                "restart the Guanxi processes, then run this again"
+            )
+            % {"ids": ", ".join(missing)}
+        )
+    last = (
+        KeyRotation.objects.filter(kind=KeyKind.BLIND_INDEX, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("key_id", flat=True)
+        .first()
+    )
+    if current == (last or BLIND_INDEX_FIRST_ID):
+        raise ValidationFailed(
+            _(
+                "the blind-index key id is still %(key_id)s: give the new key a "
+                "new id (GUANXI_BLIND_INDEX_KEY_ID), put the old one in "
+                "GUANXI_BLIND_INDEX_KEYS_RETIRED, restart the Guanxi processes, "
+                "then run this again"
+            )
+            % {"key_id": current}
+        )
+
+
+def _hash_key_renew(kind: str) -> str:
+    """A new blind-index or pseudonym key; the new blind-index key's id ("" for
+    the pseudonym key)."""
     path = _key_file()
     if path is None:
         # From the environment: the operator set the new key already; the
         # rebuild computes everything under whatever key is configured.
-        return
+        if kind == KeyKind.BLIND_INDEX:
+            _blind_keys_check()
+            return str(settings.GUANXI_BLIND_INDEX_KEY_ID)
+        return ""
     data = keyfile_read(path)
-    data[f"{kind}_key"] = new_key()
+    target = ""
+    if kind == KeyKind.BLIND_INDEX:
+        target = _blind_key_retire(data)
+    else:
+        data[f"{kind}_key"] = new_key()
     keyfile_write(path, data)
     _settings_from_file(path)
+    return target
 
 
 def _start(kind: str, *, actor: Any, key_id: str | None) -> KeyRotation:
@@ -260,8 +384,7 @@ def _start(kind: str, *, actor: Any, key_id: str | None) -> KeyRotation:
     if kind == KeyKind.ENCRYPTION:
         target = _encryption_target(key_id)
     else:
-        _hash_key_renew(kind)
-        target = ""
+        target = _hash_key_renew(kind)
     return KeyRotation.objects.create(
         kind=kind,
         key_id=target,
@@ -389,4 +512,65 @@ def key_status() -> KeyStatus:
         key_file=str(path) if path else None,
         unfinished=KeyRotation.objects.filter(finished_at__isnull=True).first(),
         last=last,
+        blind_keys=_blind_keys(),
     )
+
+
+def _blind_keys() -> tuple[BlindKey, ...]:
+    counts = erased_key_counts()
+    current = str(settings.GUANXI_BLIND_INDEX_KEY_ID)
+    retired: dict[str, bytes] = settings.GUANXI_BLIND_INDEX_KEYS_RETIRED
+    days: dict[str, str] = getattr(settings, "GUANXI_BLIND_INDEX_RETIRED_ON", {})
+    keys = [BlindKey(current, "current", "", counts.get(current, 0))]
+    keys += [
+        BlindKey(kid, "retired", days.get(kid, ""), counts.get(kid, 0))
+        for kid in sorted(set(retired) - {current})
+    ]
+    keys += [
+        BlindKey(kid, "missing", "", n)
+        for kid, n in sorted(counts.items())
+        if kid != current and kid not in retired
+    ]
+    return tuple(keys)
+
+
+def key_prune(*, actor: Any = None) -> PruneResult:
+    """Drop the retired blind-index keys no erased contact names any more
+    (from the key file; with keys from the environment, say which the operator
+    may remove). Audited when there was any to drop."""
+    with _rotation_lock():
+        unfinished = KeyRotation.objects.filter(
+            kind=KeyKind.BLIND_INDEX, finished_at__isnull=True
+        ).exists()
+        if unfinished:
+            raise RotationBusy(
+                _(
+                    "a rotation of the %(key)s is unfinished: run "
+                    "'guanxi keys rotate%(flag)s' to finish it first"
+                )
+                % {
+                    "key": KeyKind.BLIND_INDEX.label,
+                    "flag": rotate_flag(KeyKind.BLIND_INDEX),
+                }
+            )
+        named = set(erased_key_counts())
+        retired = set(settings.GUANXI_BLIND_INDEX_KEYS_RETIRED)
+        unused = tuple(sorted(retired - named))
+        kept = tuple(sorted(retired & named))
+        if not unused:
+            return PruneResult((), (), kept)
+        path = _key_file()
+        with transaction.atomic():
+            if path is not None:
+                data = keyfile_read(path)
+                data["blind_index_keys_retired"] = [
+                    entry
+                    for entry in data.get("blind_index_keys_retired") or []
+                    if entry.get("id") not in unused
+                ]
+                keyfile_write(path, data)
+                _settings_from_file(path)
+            key_pruned(actor=actor, key_ids=list(unused), removed=path is not None)
+        if path is None:
+            return PruneResult((), unused, kept)
+        return PruneResult(unused, (), kept)

@@ -18,6 +18,7 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings.changed", _("Changed settings")
     CONSENT_RECORDED = "consent.recorded", _("Recorded consent")
     KEY_ROTATED = "key.rotated", _("Rotated a key")
+    KEY_PRUNED = "key.pruned", _("Dropped retired keys")
     # Data-subject requests and retention (guanxi.privacy).
     PRIVACY_REQUEST = "privacy.request", _("Opened or completed a data-subject request")
     PRIVACY_EXPORTED = "privacy.exported", _("Exported a customer's personal data")

@@ -39,6 +39,7 @@ __all__ = [
     "durable_events",
     "export_finished",
     "filter_names",
+    "key_pruned",
     "key_rotated",
     "login_unlocked",
     "manager_assigned",
@@ -313,6 +314,24 @@ def key_rotated(*, actor: Any, key_id: str, reencrypted: int) -> AuditEvent:
         object_type="key",
         object_id=key_id,
         details={"key_id": key_id, "reencrypted": reencrypted, "via": "cli"},
+    )
+
+
+def key_pruned(*, actor: Any, key_ids: list[str], removed: bool) -> AuditEvent:
+    """Retired blind-index keys no erased contact names were dropped from the
+    key file (``removed``), or found removable from the environment (by id:
+    never key material)."""
+    return record(
+        action=AuditAction.KEY_PRUNED,
+        actor=actor,
+        object_type="key",
+        object_id=",".join(key_ids)[:64],
+        details={
+            "key_id": key_ids,
+            "count": len(key_ids),
+            "status": "removed" if removed else "removable",
+            "via": "cli",
+        },
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from guanxi.config.keys import load_keyfile, parse_key_list
+from guanxi.config.keys import blind_index_keys, load_keyfile, parse_key_list
 from guanxi.core.files import private_file, private_folder
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,6 +73,8 @@ else:
             "GUANXI_ENCRYPTION_KEY_ID",
             "GUANXI_BLIND_INDEX_KEY",
             "GUANXI_PSEUDONYM_KEY",
+            "GUANXI_BLIND_INDEX_KEY_ID",
+            "GUANXI_BLIND_INDEX_KEYS_RETIRED",
         )
     ):
         GUANXI_KEY_FILE = DATA_DIR / "keys.json"
@@ -85,6 +87,16 @@ if GUANXI_ENCRYPTION_KEY_ID not in GUANXI_ENCRYPTION_KEYS:
         f"GUANXI_ENCRYPTION_KEY_ID {GUANXI_ENCRYPTION_KEY_ID!r} is not among the encryption keys"
     )
 GUANXI_BLIND_INDEX_KEY = _keys["blind_index_key"].encode("ascii")
+#: The blind-index key's id, and the retired keys kept while erased people's
+#: keyed hashes made with them are kept (docs/security.md, "Keys").
+try:
+    (
+        GUANXI_BLIND_INDEX_KEY_ID,
+        GUANXI_BLIND_INDEX_KEYS_RETIRED,
+        GUANXI_BLIND_INDEX_RETIRED_ON,
+    ) = blind_index_keys(_keys, os.environ)
+except ValueError as _error:
+    raise ImproperlyConfigured(str(_error)) from None
 GUANXI_PSEUDONYM_KEY = _keys["pseudonym_key"].encode("ascii")
 
 DEBUG = os.environ.get("GUANXI_DEBUG", "") == "1"
@@ -509,6 +521,7 @@ GUANXI_RETENTION_DAYS = {
         ("messages", "730"),
         ("tracking_events", "365"),
         ("interactions", "1095"),
+        ("inbound_mail", "90"),
         ("audit", "1095"),
     )
 }

@@ -17,7 +17,9 @@ import base64
 import hmac
 import json
 import os
+import re
 import threading
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,12 @@ from django.dispatch import receiver
 from guanxi.core.errors import DecryptionError
 
 __all__ = [
+    "BLIND_INDEX_FIRST_ID",
     "blind_index",
+    "blind_index_key_id",
+    "blind_index_key_ids",
+    "blind_index_keys",
+    "blind_index_under",
     "decrypt",
     "decrypt_bytes",
     "encrypt",
@@ -40,6 +47,7 @@ __all__ = [
     "keyring_forget",
     "open_token",
     "parse_key_list",
+    "parse_retired_keys",
     "pseudonym",
     "seal_token",
 ]
@@ -63,13 +71,27 @@ class _Keyring:
     hundreds of thousands of values; a settings lookup each time costs more than
     the hash). Re-read when a test or a reload changes a setting."""
 
-    __slots__ = ("all", "blind", "current", "current_id", "pseudonym")
+    __slots__ = (
+        "all",
+        "blind",
+        "blind_id",
+        "blind_retired",
+        "current",
+        "current_id",
+        "pseudonym",
+    )
 
     def __init__(self, settings: Any) -> None:
         self.all: dict[str, bytes] = dict(settings.GUANXI_ENCRYPTION_KEYS)
         self.current_id: str = settings.GUANXI_ENCRYPTION_KEY_ID
         self.current = _aead(settings.GUANXI_ENCRYPTION_KEYS[self.current_id])
         self.blind: bytes = settings.GUANXI_BLIND_INDEX_KEY
+        self.blind_id: str = getattr(
+            settings, "GUANXI_BLIND_INDEX_KEY_ID", BLIND_INDEX_FIRST_ID
+        )
+        self.blind_retired: dict[str, bytes] = dict(
+            getattr(settings, "GUANXI_BLIND_INDEX_KEYS_RETIRED", {})
+        )
         self.pseudonym: bytes = settings.GUANXI_PSEUDONYM_KEY
 
 
@@ -116,6 +138,69 @@ def parse_key_list(text: str) -> dict[str, bytes]:
             )
         keys[kid] = raw
     return keys
+
+
+#: The id of the first blind-index key (key files from before key ids were
+#: kept have no ``blind_index_key_id``: their key is this one).
+BLIND_INDEX_FIRST_ID = "b1"
+_BLIND_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_retired_keys(text: str) -> list[dict[str, str]]:
+    """``GUANXI_BLIND_INDEX_KEYS_RETIRED``: ``"b1=<key>@2026-12-06,b2=<key>"``
+    (the date it was retired is optional) as the key file's list. Errors name
+    the entry's number, never the entry (it holds a key)."""
+    found: list[dict[str, str]] = []
+    for number, item in enumerate(text.split(","), 1):
+        item = item.strip()
+        if not item:
+            continue
+        kid, sep, rest = item.partition("=")
+        key, at, day = rest.rpartition("@") if "@" in rest else (rest, "", "")
+        if (
+            not sep
+            or not _BLIND_KEY_ID.fullmatch(kid)
+            or not key
+            or (at and not _DATE.fullmatch(day))
+        ):
+            raise ValueError(
+                f"retired blind-index key entry {number} is not ID=KEY or "
+                "ID=KEY@YYYY-MM-DD (e.g. b1=…@2026-12-06)"
+            )
+        found.append({"id": kid, "key": key, "retired_on": day})
+    return found
+
+
+def blind_index_keys(
+    data: Mapping[str, Any], environ: Mapping[str, str]
+) -> tuple[str, dict[str, bytes], dict[str, str]]:
+    """The current blind-index key's id, the retired keys by id and the day
+    each was retired, from the environment (``GUANXI_BLIND_INDEX_KEY_ID``,
+    ``GUANXI_BLIND_INDEX_KEYS_RETIRED``) or else the key file's data."""
+    key_id = environ.get("GUANXI_BLIND_INDEX_KEY_ID") or str(
+        data.get("blind_index_key_id") or BLIND_INDEX_FIRST_ID
+    )
+    if not _BLIND_KEY_ID.fullmatch(key_id):
+        raise ValueError(
+            "GUANXI_BLIND_INDEX_KEY_ID must be 1 to 16 letters, digits, _ or -"
+        )
+    text = environ.get("GUANXI_BLIND_INDEX_KEYS_RETIRED")
+    entries = (
+        parse_retired_keys(text)
+        if text
+        else list(data.get("blind_index_keys_retired") or [])
+    )
+    keys: dict[str, bytes] = {}
+    days: dict[str, str] = {}
+    for entry in entries:
+        if entry["id"] == key_id:
+            raise ValueError(
+                f"blind-index key {key_id} is both the current and a retired key"
+            )
+        keys[entry["id"]] = str(entry["key"]).encode("ascii")
+        days[entry["id"]] = str(entry.get("retired_on") or "")
+    return key_id, keys, days
 
 
 _reload_lock = threading.Lock()
@@ -232,6 +317,33 @@ def blind_index(normalized: str, *, context: str) -> str:
     """Keyed hash of an already-normalised value, for exact search and de-duplication."""
     msg = f"{context}\x00{normalized}".encode()
     return hmac.digest(_keys().blind, msg, "sha256").hex()[:32]
+
+
+def blind_index_key_id() -> str:
+    """The id of the blind-index key :func:`blind_index` hashes with."""
+    return _keys().blind_id
+
+
+def blind_index_key_ids() -> tuple[str, ...]:
+    """The current blind-index key's id, then the retired keys' still kept."""
+    keys = _keys()
+    return (keys.blind_id, *sorted(set(keys.blind_retired) - {keys.blind_id}))
+
+
+def blind_index_under(normalized: str, *, context: str, key_id: str) -> str | None:
+    """:func:`blind_index` under the current or a retired blind-index key
+    (the keyed hashes of erased people stay under the key of their day);
+    None when no key of that id is configured."""
+    keys = _keys()
+    if key_id == keys.blind_id:
+        key = keys.blind
+    else:
+        found = keys.blind_retired.get(key_id)
+        if found is None:
+            return None
+        key = found
+    msg = f"{context}\x00{normalized}".encode()
+    return hmac.digest(key, msg, "sha256").hex()[:32]
 
 
 def pseudonym(value: str | int, *, context: str = "customer") -> str:

@@ -64,13 +64,13 @@ def new_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
-def keyfile_read(path: Path) -> dict[str, str]:
+def keyfile_read(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        data: dict[str, str] = json.load(fh)
+        data: dict[str, Any] = json.load(fh)
     return data
 
 
-def keyfile_write(path: Path, data: dict[str, str]) -> None:
+def keyfile_write(path: Path, data: dict[str, Any]) -> None:
     """Replace the key file whole: written beside it (0600), flushed to disk,
     then renamed over it, so a reader sees the old file or the new one."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.new")

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from guanxi.customers.models import Customer, CustomerTag, Interaction
+from guanxi.customers.search import email_key, phone_key
 from guanxi.customers.tagging import tag_counts_refresh
 
 __all__ = [
@@ -27,14 +28,14 @@ __all__ = [
 
 
 def customer_contact_indexes(customer_id: int) -> tuple[str | None, str | None]:
-    """The customer's phone and e-mail blind indexes (what a suppression list
-    keeps of an erased person), or ``(None, None)``."""
-    row = (
-        Customer.objects.filter(pk=customer_id)
-        .values_list("phone_index", "email_index")
-        .first()
-    )
-    return (row[0], row[1]) if row else (None, None)
+    """The customer's phone and e-mail blind indexes under the current key
+    (what a suppression list keeps of an erased person), or ``(None, None)``.
+    Computed from the values, not read from the stored indexes: while a
+    blind-index rotation runs those may still be under the retired key."""
+    customer = Customer.objects.filter(pk=customer_id).only("phone", "email").first()
+    if customer is None:
+        return None, None
+    return phone_key(customer.phone), email_key(customer.email)
 
 
 @transaction.atomic

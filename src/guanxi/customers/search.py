@@ -27,13 +27,14 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin, pinyin
 
-from guanxi.core.crypto import blind_index
+from guanxi.core.crypto import blind_index, blind_index_under
 from guanxi.core.normalize import normalize_name
 
 __all__ = [
     "EMAIL_PREFIX_MAX",
     "EMAIL_PREFIX_MIN",
     "PHONE_TAIL",
+    "contact_key_under",
     "email_key",
     "email_prefix_token",
     "name_query_tokens",
@@ -66,6 +67,15 @@ def phone_key(e164: str | None) -> str | None:
 
 def email_key(email: str | None) -> str | None:
     return blind_index(email.lower(), context="customer.email") if email else None
+
+
+def contact_key_under(kind: str, value: str, *, key_id: str) -> str | None:
+    """:func:`phone_key` (``kind`` "phone", ``value`` in E.164) or
+    :func:`email_key` ("email") under the blind-index key ``key_id``, current
+    or retired; None when that key is not configured."""
+    if kind == "phone":
+        return blind_index_under(value, context="customer.phone", key_id=key_id)
+    return blind_index_under(value.lower(), context="customer.email", key_id=key_id)
 
 
 def _grams(text: str) -> set[str]:

@@ -46,6 +46,7 @@ from guanxi.customers.preferences import (
 )
 from guanxi.customers.search import (
     PHONE_TAIL,
+    contact_key_under,
     email_key,
     email_prefix_token,
     name_query_tokens,
@@ -59,6 +60,7 @@ __all__ = [
     "PSEUDONYM_KEYS",
     "assignable_managers",
     "business_language",
+    "contact_key_under",
     "contact_search_count",
     "customer_by_email",
     "customer_filter_email",

@@ -346,20 +346,14 @@ def _check_unique_contact(customer: Customer, *, actor: Any) -> None:
 
 def _check_not_erased(customer: Customer, *, changed: set[str]) -> None:
     """Refuse the phone or e-mail of a person whose data was erased at their
-    request (``guanxi.privacy`` keeps their keyed hashes): they may not be
-    added again, by a create or by an edit."""
-    for field, index in (
-        ("phone", customer.phone_index),
-        ("email", customer.email_index),
-    ):
-        if (
-            index
-            and field in changed
-            and contact_erased(
-                phone_index=index if field == "phone" else None,
-                email_index=index if field == "email" else None,
-            )
-        ):
+    request (``guanxi.privacy`` keeps their keyed hashes, under the current
+    and the retired blind-index keys): they may not be added again, by a
+    create or by an edit."""
+    phone = customer.phone if "phone" in changed else None
+    email = customer.email if "email" in changed else None
+    erased = contact_erased(phone=phone or None, email=email or None)
+    for field in ("phone", "email"):
+        if field in erased:
             raise ValidationFailed(_(ERASED_MESSAGE), field=field)
 
 

@@ -27,16 +27,19 @@ from guanxi.feedback.models import (
     Ticket,
     TicketEntry,
 )
+from guanxi.feedback.triage import TRIAGE_EXPORT_FIELDS, inbound_triage_for_email
 
 __all__ = [
     "DEFAULT_FIRST_REPLY_HOURS",
     "DEFAULT_SOLVE_HOURS",
+    "TRIAGE_EXPORT_FIELDS",
     "TicketText",
     "attachment_get",
     "business_calendar",
     "closing_days",
     "feedback_settings_current",
     "inbound_triage",
+    "inbound_triage_for_email",
     "sla_hours",
     "sla_rules",
     "ticket_attachments",

@@ -67,6 +67,7 @@ from guanxi.feedback.thread import (
     text_parse,
     ticket_move,
 )
+from guanxi.feedback.triage import inbound_triage_delete, inbound_triage_purge
 
 #: The customer's account manager, read with an interaction (the scope rule's
 #: field, named by access).
@@ -84,6 +85,8 @@ __all__ = [
     "closing_day_remove",
     "feedback_settings_save",
     "inbound_mail_receive",
+    "inbound_triage_delete",
+    "inbound_triage_purge",
     "public_ticket_answer",
     "public_ticket_file",
     "sla_rule_save",

@@ -10,6 +10,7 @@ error, a recorded value kept although the row gave another is a notice.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -19,11 +20,12 @@ from guanxi.customers.services import (
     ContactConflict,
     CustomerMatcher,
     KnownCustomer,
+    MatchKey,
 )
 from guanxi.ingest.errors import RowError, shown_value
 from guanxi.ingest.report import ImportReport
 from guanxi.ingest.rows import RowText
-from guanxi.privacy.selectors import ERASED_MESSAGE, contacts_erased
+from guanxi.privacy.selectors import ERASED_MESSAGE, ErasedContacts
 
 __all__ = [
     "CUSTOMER_COLUMNS",
@@ -43,40 +45,54 @@ class RowCustomers:
     def __init__(self, *, source: str, report: ImportReport, with_tags: bool):
         self.matcher = CustomerMatcher(source=source, with_tags=with_tags)
         self.report = report
-        # Blind indexes of erased people (guanxi.privacy) among the keys
-        # looked up so far, and the keys looked up.
+        # Contacts of erased people (guanxi.privacy) among the ones looked up
+        # so far, as (kind, value), and the ones looked up.
         self._erased: set[tuple[str, str]] = set()
         self._checked: set[tuple[str, str]] = set()
+        self._erased_contacts: ErasedContacts | None = None
 
-    def prefetch(self, keys: list[Any]) -> None:
-        """The matcher's prefetch, and which of these keys are erased people's
-        (one query per batch instead of one per row)."""
+    def _contacts(
+        self, values: Mapping[str, Any], identity: str
+    ) -> tuple[list[MatchKey], dict[tuple[str, str], str]]:
+        """The record's match keys, and its phone and e-mail with their hash
+        under the current blind-index key."""
+        keys: list[MatchKey] = []
+        known: dict[tuple[str, str], str] = {}
+        for name, key in self.matcher.keys(values, identity):
+            keys.append(key)
+            if name in ("phone", "email"):
+                known[(name, str(values[name]))] = str(key[1])
+        return keys, known
+
+    def prefetch(self, rows: Iterable[tuple[Mapping[str, Any], str]]) -> None:
+        """For these records (customer values, identity): the matcher's
+        prefetch, and which of their contacts are erased people's (one query
+        per chunk instead of one per row)."""
+        keys: list[MatchKey] = []
+        known: dict[tuple[str, str], str] = {}
+        for values, identity in rows:
+            row_keys, row_known = self._contacts(values, identity)
+            keys += row_keys
+            known.update(row_known)
         self.matcher.prefetch(keys)
-        self._erased_check(keys)
+        self._erased_check(known)
 
-    def _erased_check(self, keys: list[Any]) -> None:
-        wanted = {
-            ("phone" if key[0] == "p" else "email", str(key[1]))
-            for key in keys
-            if key and key[0] in ("p", "e")
-        } - self._checked
+    def _erased_check(self, known: dict[tuple[str, str], str]) -> None:
+        wanted = set(known) - self._checked
         if not wanted:
             return
         self._checked |= wanted
-        self._erased |= contacts_erased(
-            phone_indexes=[d for k, d in wanted if k == "phone"],
-            email_indexes=[d for k, d in wanted if k == "email"],
-        )
+        if self._erased_contacts is None:
+            self._erased_contacts = ErasedContacts()
+        self._erased |= self._erased_contacts.find(wanted, known=known)
 
     def erased_field(self, values: dict[str, Any], identity: str) -> str | None:
         """The row's contact field that belongs to an erased person, if any."""
-        keys = self.matcher.keys(values, identity)
-        self._erased_check([key for _n, key in keys])
-        for name, key in keys:
-            if key[0] in ("p", "e") and (
-                ("phone" if key[0] == "p" else "email", str(key[1])) in self._erased
-            ):
-                return name
+        _keys, known = self._contacts(values, identity)
+        self._erased_check(known)
+        for contact in known:
+            if contact in self._erased:
+                return contact[0]
         return None
 
     def resolve(

@@ -45,7 +45,9 @@ RATE_WINDOW = 600
 LANGUAGES = ("zh-hans", "en")
 
 
-def _language(request: HttpRequest, default: str) -> str:
+def page_language(request: HttpRequest, default: str) -> str:
+    """The language a customer's page is shown in: ``?lang=`` when it names
+    one, else the customer's (``default``), else Chinese."""
     wanted = str(request.GET.get("lang") or "")
     if wanted in LANGUAGES:
         return wanted
@@ -136,7 +138,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         if refused.state is LinkState.EXPIRED:
             return _refused(request, 410, _expired)
         return _refused(request, 404, _invalid)
-    language = _language(request, prefs.language)
+    language = page_language(request, prefs.language)
     if request.method != "POST":
         return _page(request, prefs=prefs, language=language, token=token)
     try:

@@ -46,6 +46,7 @@ __all__ = [
     "ChannelPreference",
     "LinkRefused",
     "Preferences",
+    "customer_language_of",
     "preferences_for_link",
     "preferences_save",
 ]
@@ -138,6 +139,13 @@ def _preferences(customer: Any) -> Preferences:
         minor=minor,
         channels=tuple(channels),
     )
+
+
+def customer_language_of(customer_id: int) -> str:
+    """The language customer ``customer_id`` is written to in (the business's
+    when they have none, or are gone)."""
+    customer = customer_rows().filter(pk=customer_id).only("language").first()
+    return customer_language(customer)
 
 
 def preferences_for_link(token: str) -> Preferences:

@@ -7,7 +7,9 @@ The unsubscribe link of a marketing message: no login, a signed token.
 GET shows a page with one button (mail scanners open links: a GET never
 unsubscribes); POST unsubscribes at once, whether from that button or from the
 mail program's one-click ``List-Unsubscribe-Post`` (RFC 8058), which carries no
-CSRF token, so the view is exempt: the signed token is the proof.
+CSRF token, so the view is exempt: the signed token is the proof. The page
+is in the customer's language, like their preference page, unless they
+switch with ``?lang=``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -33,6 +35,8 @@ from guanxi.messaging.mail_events import (
     mail_events_parse,
     mail_events_token_ok,
 )
+from guanxi.messaging.preference_views import page_language
+from guanxi.messaging.preferences import customer_language_of
 from guanxi.messaging.receipts import (
     ACKS,
     ReceiptRefused,
@@ -60,18 +64,26 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if channel is None or data is None:
         raise Http404
     # The way back in, and to the other channels: the customer's own
-    # preference page (a fresh link).
+    # preference page (a fresh link), in the same language.
+    language = page_language(request, customer_language_of(data["c"]))
     preferences = preferences_path(customer_id=data["c"])
-    return render(
-        request,
-        "messaging/unsubscribe.html",
-        {
-            "done": done,
-            "channel": channel,
-            "token": token,
-            "preferences": preferences,
-        },
-    )
+    if request.GET.get("lang") == language:  # switched here: keep it there
+        preferences += f"?lang={language}"
+    with translation.override(language):
+        response = render(
+            request,
+            "messaging/unsubscribe.html",
+            {
+                "done": done,
+                "channel": channel,
+                "token": token,
+                "preferences": preferences,
+                "language": language,
+            },
+        )
+    response["Content-Language"] = language
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @csrf_exempt

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.audit.services import AuditAction, record
+from guanxi.core.crypto import blind_index_key_id
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.core.personal_data import registered
 from guanxi.customers.selectors import customer_rows
@@ -19,10 +20,29 @@ from guanxi.customers.services import (
     customer_contact_indexes,
     customer_tombstone_create,
 )
+from guanxi.feedback.selectors import inbound_triage_for_email
+from guanxi.feedback.services import inbound_triage_delete
 from guanxi.privacy.choices import ContactKind, ErasureCause
 from guanxi.privacy.models import DataRequest, ErasedContact, Erasure
 
-__all__ = ["ErasureResult", "customer_check", "customer_erase", "dsar_check"]
+__all__ = [
+    "TRIAGE_LABEL",
+    "ErasureResult",
+    "customer_check",
+    "customer_email",
+    "customer_erase",
+    "dsar_check",
+]
+
+#: Where a data-subject export lists the person's e-mails in the feedback
+#: triage (with those that opened or joined their tickets).
+TRIAGE_LABEL = "feedback.InboundMail"
+
+
+def customer_email(customer_id: int) -> str | None:
+    """The customer's e-mail address (decrypted), or None."""
+    row = customer_rows().filter(pk=customer_id).values_list("email", flat=True)
+    return next(iter(row), None)
 
 
 def dsar_check(actor: Any) -> None:
@@ -77,6 +97,10 @@ def customer_erase(
     dsar_check(actor)
     customer_check(customer_id)
     phone_index, email_index = customer_contact_indexes(customer_id)
+    triage = [
+        int(row["id"])
+        for row in inbound_triage_for_email(email=customer_email(customer_id))
+    ]
     tombstone = customer_tombstone_create(customer_id=customer_id)
     orders = deleted = 0
     for entry in registered():
@@ -88,12 +112,17 @@ def customer_erase(
             orders += changed
         else:
             deleted += changed
+    # Their e-mails in the feedback triage (no customer's, found by address).
+    deleted += inbound_triage_delete(ids=triage)
+    key_id = blind_index_key_id()  # the key the indexes were just hashed with
     for kind, digest in (
         (ContactKind.PHONE, phone_index),
         (ContactKind.EMAIL, email_index),
     ):
         if digest:
-            ErasedContact.objects.get_or_create(kind=kind, digest=digest)
+            ErasedContact.objects.get_or_create(
+                kind=kind, digest=digest, defaults={"key_id": key_id}
+            )
     user = actor if getattr(actor, "pk", None) is not None else None
     Erasure.objects.create(
         customer_id=customer_id,

@@ -101,16 +101,20 @@ class Erasure(models.Model):
 class ErasedContact(models.Model):
     """A phone number or e-mail address of an erased person, known only by
     its keyed hash (the customers' blind index: HMAC-SHA256 with the
-    blind-index key of the key ring), so that an import or an API create does
-    not bring the person back."""
+    blind-index key of the day, whose id ``key_id`` names), so that an import
+    or an API create does not bring the person back. The hash cannot be made
+    again under a new key (the value is gone): the key stays, retired, as long
+    as a row names it."""
 
     kind = models.CharField(_("kind"), max_length=8, choices=ContactKind.choices)
     digest = models.CharField(_("keyed hash"), max_length=64)
+    key_id = models.CharField(_("blind-index key"), max_length=16)
     erased_at = models.DateTimeField(_("erased"), default=timezone.now)
 
     class Meta:
         verbose_name = _("erased contact")
         verbose_name_plural = _("erased contacts")
+        indexes = [models.Index(fields=["key_id"], name="erasedcontact_key_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "digest"],

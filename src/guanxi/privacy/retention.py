@@ -3,7 +3,8 @@ purged — by the nightly task or ``guanxi retention purge``.
 
 Categories and their settings (``GUANXI_RETENTION_DAYS``; 0 keeps for ever):
 interactions (by when they happened), tracking events (opens and clicks),
-messages (settled ones, by when they were made), audit entries (never fewer
+messages (settled ones, by when they were made), e-mails in the feedback
+triage (from unknown senders, by when they came), audit entries (never fewer
 than three years, here and in the database), and inactive customers (no
 purchase, no interaction and not first seen since the limit), who are erased
 through the same path as an erasure request. A dry run counts what would go;
@@ -24,6 +25,7 @@ from django.utils import timezone
 from guanxi.audit.selectors import AUDIT_RETENTION_YEARS
 from guanxi.audit.services import AuditAction, audit_purge, record
 from guanxi.customers.services import customers_inactive, interactions_purge
+from guanxi.feedback.services import inbound_triage_purge
 from guanxi.messaging.services import messages_purge, tracking_events_purge
 from guanxi.privacy.choices import ErasureCause
 from guanxi.privacy.erasure import customer_erase
@@ -37,6 +39,7 @@ CATEGORIES = (
     "interactions",
     "tracking_events",
     "messages",
+    "inbound_mail",
     "audit",
     "inactive_customers",
 )
@@ -48,6 +51,7 @@ _PURGES: dict[str, Callable[..., int]] = {
     "interactions": interactions_purge,
     "tracking_events": tracking_events_purge,
     "messages": messages_purge,
+    "inbound_mail": inbound_triage_purge,
     "audit": audit_purge,
 }
 

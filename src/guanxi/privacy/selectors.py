@@ -4,13 +4,14 @@ requests, erasures."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from guanxi.customers.selectors import customer_rows
+from guanxi.core.crypto import blind_index_key_id, blind_index_key_ids
+from guanxi.customers.selectors import contact_key_under, customer_rows
 from guanxi.messaging.selectors import guardian_profiling_consented
 from guanxi.privacy.choices import ContactKind, RequestStatus
 from guanxi.privacy.models import DataRequest, ErasedContact, Erasure, RetentionRun
@@ -18,8 +19,9 @@ from guanxi.privacy.models import DataRequest, ErasedContact, Erasure, Retention
 __all__ = [
     "ERASED_MESSAGE",
     "MINOR_AGE",
+    "ErasedContacts",
     "contact_erased",
-    "contacts_erased",
+    "erased_key_counts",
     "erasure_list",
     "is_minor",
     "minors_unprofiled",
@@ -85,35 +87,84 @@ def profiling_refused(*, customer_id: int, birthday: object) -> bool:
     return is_minor(birthday) and not guardian_profiling_consented([customer_id])
 
 
-def contact_erased(*, phone_index: str | None, email_index: str | None) -> bool:
-    """Whether a phone or an e-mail (by blind index) belongs to an erased person."""
-    return bool(
-        contacts_erased(
-            phone_indexes=[phone_index] if phone_index else [],
-            email_indexes=[email_index] if email_index else [],
-        )
+def erased_key_counts() -> dict[str, int]:
+    """How many erased contacts each blind-index key id still guards."""
+    rows = (
+        ErasedContact.objects.values_list("key_id")
+        .annotate(n=Count("id"))
+        .order_by("key_id")
     )
+    return {str(key_id): int(n) for key_id, n in rows}
 
 
-def contacts_erased(
-    *, phone_indexes: Iterable[str], email_indexes: Iterable[str]
-) -> set[tuple[str, str]]:
-    """The ``(kind, digest)`` among these blind indexes that are erased
-    (an import asks once per batch)."""
-    found: set[tuple[str, str]] = set()
-    for kind, digests in (
-        (ContactKind.PHONE, sorted(set(phone_indexes))),
-        (ContactKind.EMAIL, sorted(set(email_indexes))),
-    ):
-        for start in range(0, len(digests), 500):
-            chunk = digests[start : start + 500]
-            found.update(
-                (str(k), d)
-                for k, d in ErasedContact.objects.filter(
-                    kind=kind, digest__in=chunk
-                ).values_list("kind", "digest")
-            )
-    return found
+#: Hashes compared in one query at most (an ``IN`` over them).
+ERASED_CHUNK = 500
+
+
+class ErasedContacts:
+    """Which phone numbers and e-mail addresses belong to erased people.
+
+    A suppression row holds the keyed hash under the blind-index key of the
+    day of the erasure; a candidate is hashed under the current key and every
+    retired key a row still names, and all those hashes are looked up in one
+    query per chunk. Made once per import or write: reading which keys rows
+    name is one query (none further when no one was erased)."""
+
+    def __init__(self) -> None:
+        named = set(
+            ErasedContact.objects.values_list("key_id", flat=True).distinct().order_by()
+        )
+        self.key_ids = [k for k in blind_index_key_ids() if k in named]
+        self.current_id = blind_index_key_id()
+
+    def find(
+        self,
+        contacts: Iterable[tuple[str, str]],
+        *,
+        known: Mapping[tuple[str, str], str] | None = None,
+    ) -> set[tuple[str, str]]:
+        """The ``(kind, value)`` among these (``kind`` "phone" with the E.164
+        number, or "email") that are an erased person's. ``known``: hashes
+        under the current key already computed, by ``(kind, value)``."""
+        wanted = sorted(set(contacts))
+        if not wanted or not self.key_ids:
+            return set()
+        known = known or {}
+        per_chunk = max(1, ERASED_CHUNK // len(self.key_ids))
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(wanted), per_chunk):
+            by_hash: dict[tuple[str, str, str], tuple[str, str]] = {}
+            for kind, value in wanted[start : start + per_chunk]:
+                for key_id in self.key_ids:
+                    digest = (
+                        known.get((kind, value)) if key_id == self.current_id else None
+                    ) or contact_key_under(kind, value, key_id=key_id)
+                    if digest:
+                        by_hash[(kind, key_id, digest)] = (kind, value)
+            rows = ErasedContact.objects.filter(
+                digest__in=sorted({digest for _k, _i, digest in by_hash})
+            ).values_list("kind", "key_id", "digest")
+            for row in rows:
+                hit = by_hash.get((str(row[0]), str(row[1]), str(row[2])))
+                if hit is not None:
+                    found.add(hit)
+        return found
+
+
+def contact_erased(*, phone: str | None, email: str | None) -> set[str]:
+    """Which of this phone number (E.164) and e-mail address belong to an
+    erased person: ``{"phone", "email"}`` or fewer."""
+    contacts = [
+        (kind, value)
+        for kind, value in (
+            (ContactKind.PHONE.value, phone),
+            (ContactKind.EMAIL.value, email),
+        )
+        if value
+    ]
+    if not contacts:
+        return set()
+    return {kind for kind, _value in ErasedContacts().find(contacts)}
 
 
 def request_list(*, status: str | None = None) -> QuerySet[DataRequest]:

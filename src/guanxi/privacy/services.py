@@ -31,13 +31,16 @@ from guanxi.audit.services import AuditAction, record
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.personal_data import registered
 from guanxi.exports.services import spreadsheet_safe
+from guanxi.feedback.selectors import inbound_triage_for_email
 from guanxi.privacy.choices import (
     RequestKind,
     RequestStatus,
 )
 from guanxi.privacy.erasure import (
+    TRIAGE_LABEL,
     ErasureResult,
     customer_check,
+    customer_email,
     customer_erase,
     dsar_check,
 )
@@ -89,6 +92,11 @@ def dsar_export(*, customer_id: int, actor: Any, via: str) -> dict[str, Any]:
         fields = _export_fields(model, entry.exclude)
         rows = model._base_manager.filter(**{entry.path: customer_id}).order_by("pk")
         records[entry.label] = list(rows.values(*fields))
+    # E-mails in the feedback triage are no customer's: found by the address.
+    records[TRIAGE_LABEL] = [
+        *records.get(TRIAGE_LABEL, []),
+        *inbound_triage_for_email(email=customer_email(customer_id)),
+    ]
     audit = customer_audit_events(customer_id=customer_id)
     rows_total = sum(len(r) for r in records.values()) + len(audit)
     record(

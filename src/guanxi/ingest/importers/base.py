@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.customers.services import KnownCustomer, MatchKey
+from guanxi.customers.services import KnownCustomer
 from guanxi.ingest.errors import RowError, shown_value
 from guanxi.ingest.mapping import Columns
 from guanxi.ingest.matching import RowCustomers, customer_part
@@ -109,10 +109,6 @@ class LinkedImporter(Importer):
             )
         return found
 
-    def customer_keys(self, values: dict[str, Any]) -> list[MatchKey]:
-        return [
-            k
-            for _n, k in self.customers.matcher.keys(
-                customer_part(values, "customer_"), values.get("customer_id", "")
-            )
-        ]
+    def customer_records(self, values: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """The row's customer values and identity, for :meth:`RowCustomers.prefetch`."""
+        return customer_part(values, "customer_"), values.get("customer_id", "")

@@ -43,9 +43,7 @@ class CustomerImporter(Importer):
                 (line, person, text.view("", "external_id"), identity, values)
             )
         matcher = self.customers.matcher
-        self.customers.prefetch(
-            [k for _l, p, _t, i, _v in parsed for _n, k in matcher.keys(p, i)]
-        )
+        self.customers.prefetch((p, i) for _l, p, _t, i, _v in parsed)
         for line, person, text, identity, values in parsed:
             self.customers.resolve(
                 line=line,

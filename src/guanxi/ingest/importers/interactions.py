@@ -45,9 +45,7 @@ class InteractionImporter(LinkedImporter):
             ):
                 continue
             parsed.append((line, values, text))
-        self.customers.prefetch(
-            [k for _l, v, _t in parsed for k in self.customer_keys(v)]
-        )
+        self.customers.prefetch(self.customer_records(v) for _l, v, _t in parsed)
         with_ids = [
             (line, values, text, self._external_id(values))
             for line, values, text in parsed

@@ -157,11 +157,7 @@ class OrderImporter(LinkedImporter):
         }
         if matcher.may_know_more():
             self.customers.prefetch(
-                [
-                    key
-                    for cells, values in unresolved.items()
-                    for _n, key in matcher.keys(values, cells[-1] or "")
-                ]
+                (values, cells[-1] or "") for cells, values in unresolved.items()
             )
         recorded = self._recorded([i for i in order_ids if i])
         coupons = self.coupons

@@ -15,6 +15,7 @@ DAYS = {
     "messages": 730,
     "tracking_events": 365,
     "interactions": 1095,
+    "inbound_mail": 90,
     "audit": 1095,
 }
 
@@ -46,6 +47,16 @@ def _world(canary: Any) -> dict[str, Any]:
         status="sent",
     )
     MessageEvent.objects.create(message=fresh, kind="clicked", occurred_at=now)
+    from guanxi.feedback.models import InboundMail
+
+    for key, days in (("old", 91), ("new", 89)):
+        InboundMail.objects.create(
+            message_key=key,
+            received_at=now - dt.timedelta(days=days),
+            outcome=InboundMail.Outcome.TRIAGE,
+            sender=f"{key}@example.net",
+            text="你好",
+        )
     AuditEvent.objects.create(action="export", at=now - dt.timedelta(days=4 * 365))
     AuditEvent.objects.create(action="export", at=now - dt.timedelta(days=2 * 365))
     sleeper = Customer.objects.create(first_seen_at=old)
@@ -57,11 +68,12 @@ def _world(canary: Any) -> dict[str, Any]:
 def _counts() -> dict[str, int]:
     from guanxi.audit.models import AuditEvent
     from guanxi.customers.models import Customer, Interaction
+    from guanxi.feedback.models import InboundMail
     from guanxi.messaging.models import Message, MessageEvent
 
     return {
         m.__name__: m.objects.count()
-        for m in (AuditEvent, Customer, Interaction, Message, MessageEvent)
+        for m in (AuditEvent, Customer, Interaction, Message, MessageEvent, InboundMail)
     }
 
 
@@ -77,6 +89,7 @@ def test_dry_run_then_purge_then_nothing(canary: Any, run_command: Any) -> None:
         "interactions": 1,
         "tracking_events": 1,
         "messages": 1,
+        "inbound_mail": 1,
         "audit": 1,
         "inactive_customers": 1,
     }
@@ -87,6 +100,9 @@ def test_dry_run_then_purge_then_nothing(canary: Any, run_command: Any) -> None:
     assert json.loads(done.stdout)["counts"] == expected
     erasure = Erasure.objects.get()
     assert (erasure.customer_id, erasure.cause) == (made["sleeper"], "retention")
+    from guanxi.feedback.models import InboundMail
+
+    assert list(InboundMail.objects.values_list("message_key", flat=True)) == ["new"]
 
     again = run_command("retention", "purge", "--json")
     assert json.loads(again.stdout)["counts"] == dict.fromkeys(expected, 0)
@@ -138,6 +154,7 @@ def test_the_text_report_in_english(canary: Any, run_command: Any) -> None:
         "  Interactions: 0 (kept 1095 days)",
         "  Tracking events (opens, clicks): 0 (kept 365 days)",
         "  Messages: 0 (kept for ever)",
+        "  E-mails in the feedback triage: 0 (kept 90 days)",
         "  Audit entries: 0 (kept 1095 days)",
         "  Inactive customers (erased): 0 (kept 1825 days)",
     ]

@@ -1,5 +1,6 @@
-"""``guanxi keys rotate|status``: rotate the encryption, blind-index or
-pseudonym key, and show which key encrypted what (guanxi.access.keyrotation)."""
+"""``guanxi keys rotate|status|prune``: rotate the encryption, blind-index or
+pseudonym key, show which key encrypted what, drop retired blind-index keys no
+erased contact needs (guanxi.access.keyrotation)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from guanxi.access.choices import KeyKind
-from guanxi.access.keyrotation import key_rotate, key_status, rotate_flag
+from guanxi.access.keyrotation import (
+    BlindKey,
+    key_prune,
+    key_rotate,
+    key_status,
+    rotate_flag,
+)
 from guanxi.core.errors import DomainError
 
 
@@ -35,12 +42,14 @@ class Command(BaseCommand):
         "Rotate a key: 'rotate' makes a new encryption key primary and "
         "re-encrypts every encrypted value under it (--blind-index, --pseudonym: "
         "a new key for the search keys or the pseudonyms, and rebuilds them); "
-        "killed or stopped, run it again to resume. 'status' shows the keys "
-        "and which key encrypted how many values."
+        "killed or stopped, run it again to resume. 'status' shows the keys, "
+        "which key encrypted how many values and how many erased contacts each "
+        "blind-index key guards. 'prune' drops the retired blind-index keys no "
+        "erased contact needs."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["rotate", "status"])
+        parser.add_argument("action", choices=["rotate", "status", "prune"])
         which = parser.add_mutually_exclusive_group()
         which.add_argument(
             "--blind-index",
@@ -80,6 +89,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "status":
             self._status(as_json=options["json"])
+            return
+        if options["action"] == "prune":
+            self._prune(as_json=options["json"])
             return
         kind = KeyKind.ENCRYPTION
         if options["blind_index"]:
@@ -143,6 +155,39 @@ class Command(BaseCommand):
                 _("Restart the running Guanxi processes so they use the new key.")
             )
 
+    def _prune(self, *, as_json: bool) -> None:
+        try:
+            result = key_prune()
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        if as_json:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "dropped": list(result.dropped),
+                        "removable": list(result.removable),
+                        "kept": list(result.kept),
+                    }
+                )
+            )
+            return
+        if result.dropped:
+            text = _("Retired blind-index keys dropped: %(ids)s.") % {
+                "ids": ", ".join(result.dropped)
+            }
+        elif result.removable:
+            text = _(
+                "No erased contact needs the retired blind-index keys %(ids)s: "
+                "remove them from GUANXI_BLIND_INDEX_KEYS_RETIRED."
+            ) % {"ids": ", ".join(result.removable)}
+        else:
+            text = _("No retired blind-index key to drop.")
+        if result.kept:
+            text += "\n" + _("Kept (erased contacts need them): %(ids)s.") % {
+                "ids": ", ".join(result.kept)
+            }
+        self.stdout.write(text)
+
     def _status(self, *, as_json: bool) -> None:
         status = key_status()
         unfinished = status.unfinished
@@ -161,6 +206,7 @@ class Command(BaseCommand):
                             "key_id": unfinished.key_id,
                             "rewritten": unfinished.count,
                         },
+                        "blind_index_keys": [k.as_dict() for k in status.blind_keys],
                         "last_rotated": {
                             kind: rotation.finished_at.isoformat()
                             for kind, rotation in status.last.items()
@@ -179,6 +225,8 @@ class Command(BaseCommand):
             _("Encrypted values by key:"),
         ]
         lines += [f"  {kid}: {n}" for kid, n in status.values_by_key.items()] or ["  -"]
+        lines.append(_("Blind-index keys (erased contacts each guards):"))
+        lines += [_blind_line(key) for key in status.blind_keys]
         if unfinished is not None:
             lines.append(
                 _(
@@ -202,3 +250,17 @@ class Command(BaseCommand):
                 _("%(key)s last rotated: %(when)s") % {"key": kind.label, "when": when}
             )
         self.stdout.write("\n".join(lines))
+
+
+def _blind_line(key: BlindKey) -> str:
+    if key.state == "current":
+        text = _("%(key_id)s: current, %(n)d erased contacts")
+    elif key.state == "retired":
+        text = _("%(key_id)s: retired %(day)s, %(n)d erased contacts")
+    else:
+        text = _("%(key_id)s: not configured, %(n)d erased contacts match nothing")
+    return "  " + text % {
+        "key_id": key.key_id,
+        "day": key.retired_on or "-",
+        "n": key.erased_contacts,
+    }

@@ -34,6 +34,7 @@ class Command(BaseCommand):
             "interactions": _("Interactions"),
             "tracking_events": _("Tracking events (opens, clicks)"),
             "messages": _("Messages"),
+            "inbound_mail": _("E-mails in the feedback triage"),
             "audit": _("Audit entries"),
             "inactive_customers": _("Inactive customers (erased)"),
         }
