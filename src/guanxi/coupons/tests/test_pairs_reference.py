@@ -144,13 +144,16 @@ def _suggested(customer: int, pairs: Pairs, limit: int = 3) -> list[tuple[int, i
     return list(chosen.items())
 
 
-def _check(people: list[int], **options: int) -> None:
-    done = product_pairs_compute(**options)
-    expected = _reference(
-        options.get("min_together", 3),
-        options.get("per_customer", 50),
-        options.get("per_product", 100),
+def _check(
+    people: list[int],
+    min_together: int = 3,
+    per_customer: int = 50,
+    per_product: int = 100,
+) -> None:
+    done = product_pairs_compute(
+        min_together=min_together, per_customer=per_customer, per_product=per_product
     )
+    expected = _reference(min_together, per_customer, per_product)
     assert len(expected) > 10  # the shop makes enough pairs to compare
     assert _stored() == expected
     assert done.pairs == len(expected)
