@@ -274,3 +274,17 @@ def test_the_score_command_prints_one_json_object(
     assert printed["as_of"] == "2026-11-30" and printed["customers"] == 300
     assert sum(printed["quadrants"].values()) == 300 == sum(printed["stages"].values())
     assert out.count("{") == out.count("}") and out.strip().startswith("{")
+
+
+def test_the_score_command_computes_the_pairs_only_when_asked(
+    demo_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from guanxi.coupons.models import PairsComputation
+
+    day = AS_OF.isoformat()
+    # By default the pairs are queued after commit (this test's transaction
+    # never commits): not computed before the command returns.
+    call_command("score", "--as-of", day, "--json", "--no-progress")
+    assert not PairsComputation.objects.exists()
+    call_command("score", "--as-of", day, "--json", "--no-progress", "--with-followups")
+    assert PairsComputation.objects.exists()
