@@ -174,3 +174,21 @@ class ProductPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.antecedent_id} → {self.consequent_id}"
+
+
+class PairsComputation(models.Model):
+    """The last computation of the product pairs (one row): what the orders
+    looked like when it read them (``fingerprint``), so that a computation
+    after a scoring run is skipped while no purchase changed."""
+
+    fingerprint = models.CharField(_("orders fingerprint"), max_length=255)
+    customers = models.PositiveIntegerField(_("customers who bought"))
+    pairs = models.PositiveIntegerField(_("pairs"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("product pairs computation")
+        verbose_name_plural = _("product pairs computations")
+
+    def __str__(self) -> str:
+        return f"{self.pairs} pairs, {self.computed_at:%Y-%m-%d %H:%M}"

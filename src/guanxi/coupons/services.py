@@ -233,7 +233,17 @@ def _issue_chunk(
         return
 
 
-def pairs_after_run(sender: Any, *, run: Any, **kwargs: Any) -> None:
+def pairs_after_run(
+    sender: Any, *, run: Any, queue: bool = False, **kwargs: Any
+) -> None:
     """Receiver of ``insights.services.run_finished``: the co-purchase pairs
-    from the orders as they are now."""
-    product_pairs_compute()
+    from the orders as they are now, if any purchase changed since they were
+    last computed. With ``queue`` (the run's caller lets follow-up work wait)
+    they are queued for the task worker after commit, and the run does not
+    wait for them."""
+    if queue:
+        from guanxi.coupons.tasks import product_pairs_task
+
+        transaction.on_commit(lambda: product_pairs_task())
+        return
+    product_pairs_compute(only_if_changed=True)

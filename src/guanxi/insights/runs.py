@@ -175,9 +175,17 @@ def _claim(as_of: dt.date, actor: Any) -> ScoreRun:
 
 
 def run_scoring(
-    *, as_of: dt.date, actor: Any = None, progress: Progress | None = None
+    *,
+    as_of: dt.date,
+    actor: Any = None,
+    progress: Progress | None = None,
+    queue_followups: bool = True,
 ) -> ScoreRun:
-    """Score every customer as of the end of ``as_of``; the finished run."""
+    """Score every customer as of the end of ``as_of``; the finished run.
+
+    ``queue_followups``: receivers of ``run_finished`` whose work can wait
+    (the co-purchase pairs) queue it for the task worker instead of running
+    it before this returns."""
     started = time.monotonic()
     check_as_of(as_of, today=timezone.localdate())
     _require_orders(as_of)
@@ -205,7 +213,10 @@ def run_scoring(
     run.refresh_from_db()
     failed = []
     for receiver, result, wall, cpu in run_finished.send_timed(
-        sender=ScoreRun, run=run, progress=_follow_up_progress(progress)
+        sender=ScoreRun,
+        run=run,
+        progress=_follow_up_progress(progress),
+        queue=queue_followups,
     ):
         tracker.timed(_receiver_name(receiver), wall, cpu)
         if isinstance(result, Exception):

@@ -34,11 +34,18 @@ __all__ = [
 
 
 def score_run(
-    *, as_of: dt.date | None = None, actor: Any = None, progress: Progress | None = None
+    *,
+    as_of: dt.date | None = None,
+    actor: Any = None,
+    progress: Progress | None = None,
+    queue_followups: bool = True,
 ) -> ScoreRun:
-    """Score every customer as of the end of ``as_of`` (default: today)."""
+    """Score every customer as of the end of ``as_of`` (default: today);
+    ``queue_followups``: see :func:`~guanxi.insights.runs.run_scoring`."""
     day = as_of if as_of is not None else timezone.localdate()
-    return run_scoring(as_of=day, actor=actor, progress=progress)
+    return run_scoring(
+        as_of=day, actor=actor, progress=progress, queue_followups=queue_followups
+    )
 
 
 def _require_admin(actor: Any) -> None:

@@ -2,8 +2,10 @@
 
 Receivers (segment counts, automatic tags, later warnings and journeys) get
 ``run`` (the :class:`~guanxi.insights.models.ScoreRun`, status done) and
-``progress`` (a callable taking a step name and a share 0–1, or None). They
-run inside the run's last step, after the snapshots are committed.
+``progress`` (a callable taking a step name and a share 0–1, or None) and
+``queue`` (True: work that can wait, such as the co-purchase pairs, is to be
+queued for the task worker rather than run before the run returns). They run
+inside the run's last step, after the snapshots are committed.
 """
 
 from __future__ import annotations

@@ -214,6 +214,7 @@ def test_receivers_hear_of_the_finished_run_and_a_failing_one_is_named(
                 run.as_of,
                 run.status,
                 ScoreSnapshot.objects.filter(as_of=run.as_of).count(),
+                kwargs["queue"],
             )
         )
 
@@ -227,9 +228,16 @@ def test_receivers_hear_of_the_finished_run_and_a_failing_one_is_named(
     finally:
         run_finished.disconnect(listener)
         run_finished.disconnect(broken)
-    assert heard == [(AS_OF, RunStatus.DONE, 300)]
+    assert heard == [(AS_OF, RunStatus.DONE, 300, True)]
     assert run.status == RunStatus.DONE
     assert "failed" in run.message and "broken" in run.message
+    # Follow-up work that can wait is run before returning when asked to.
+    run_finished.connect(listener)
+    try:
+        score_run(as_of=AS_OF, queue_followups=False)
+    finally:
+        run_finished.disconnect(listener)
+    assert heard[-1] == (AS_OF, RunStatus.DONE, 300, False)
 
 
 def test_an_account_manager_sees_only_the_scores_of_their_customers(
@@ -266,3 +274,17 @@ def test_the_score_command_prints_one_json_object(
     assert printed["as_of"] == "2026-11-30" and printed["customers"] == 300
     assert sum(printed["quadrants"].values()) == 300 == sum(printed["stages"].values())
     assert out.count("{") == out.count("}") and out.strip().startswith("{")
+
+
+def test_the_score_command_computes_the_pairs_only_when_asked(
+    demo_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from guanxi.coupons.models import PairsComputation
+
+    day = AS_OF.isoformat()
+    # By default the pairs are queued after commit (this test's transaction
+    # never commits): not computed before the command returns.
+    call_command("score", "--as-of", day, "--json", "--no-progress")
+    assert not PairsComputation.objects.exists()
+    call_command("score", "--as-of", day, "--json", "--no-progress", "--with-followups")
+    assert PairsComputation.objects.exists()

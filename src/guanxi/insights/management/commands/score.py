@@ -40,6 +40,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help=_("no progress bar on stderr")
         )
+        parser.add_argument(
+            "--with-followups",
+            action="store_true",
+            help=_(
+                "also compute the co-purchase pairs before returning (by "
+                "default they are queued for the task worker)"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bar = None
@@ -52,7 +60,11 @@ class Command(BaseCommand):
                 bar.update(int(done * 100) - bar.n)
 
         try:
-            run = score_run(as_of=options["as_of"], progress=progress)
+            run = score_run(
+                as_of=options["as_of"],
+                progress=progress,
+                queue_followups=not options["with_followups"],
+            )
         except DomainError as error:
             raise CommandError(error.message) from None
         finally:
