@@ -12,6 +12,7 @@ enrol each customer once and run each step of an enrolment once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from guanxi.journeys.actions import Batch, run_action
@@ -43,6 +45,7 @@ __all__ = [
     "enrolments_advance",
     "entry_key",
     "exits_on_purchase",
+    "id_list",
     "period_key",
     "purchase_plan",
     "purchases_seen",
@@ -414,6 +417,15 @@ def purchase_plan(journeys: Sequence[Journey]) -> PurchasePlan:
 _Row = tuple[int, int, int, str, dt.datetime, dt.datetime | None, dt.datetime | None]
 
 
+def id_list(ids: Sequence[int]) -> RawSQL:
+    """Customers' ids for an ``__in`` lookup as one parameter (an array or a
+    JSON list read by the database), not one per id: Django prepares every
+    element of a list, which cost more than the lookup itself."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
+
+
 def _decide(
     rows: Iterable[_Row], plan: PurchasePlan
 ) -> tuple[list[tuple[int, str]], dict[tuple[int, str], list[int]]]:
@@ -464,7 +476,9 @@ def purchases_seen(
         return left, moved
     ids = sorted(customer_ids)
     for start in range(0, len(ids), ID_CHUNK):
-        part = Enrolment.objects.filter(customer_id__in=ids[start : start + ID_CHUNK])
+        part = Enrolment.objects.filter(
+            customer_id__in=id_list(ids[start : start + ID_CHUNK])
+        )
         leave, move = _decide(_active_rows(part), plan)
         if not leave and not move:
             continue

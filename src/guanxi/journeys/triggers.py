@@ -25,7 +25,7 @@ from guanxi.insights.selectors import (
     stage_change_scope,
 )
 from guanxi.journeys.choices import TriggerDate, TriggerEvent
-from guanxi.journeys.engine import day_start, period_key
+from guanxi.journeys.engine import day_start, id_list, period_key
 from guanxi.journeys.models import Journey
 from guanxi.segments.selectors import everyone_actor, segment_get, segment_members
 
@@ -200,7 +200,7 @@ def purchase_candidates(
     since = moment - dt.timedelta(days=1)
     if journey.enabled_at is not None and journey.enabled_at > since:
         since = journey.enabled_at
-    customers = customer_rows().filter(pk__in=customer_ids)
+    customers = customer_rows().filter(pk__in=id_list(customer_ids))
     if trigger["event"] == TriggerEvent.FIRST_PURCHASE:
         return customers.filter(first_purchase_at__gte=since)
     return customers.filter(last_purchase_at__gte=since)
