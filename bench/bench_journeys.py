@@ -11,19 +11,25 @@ last purchase, the expected next purchase, the repurchase reminder (expected
 next purchase, else 30 days) and a monthly schedule over the shipped star
 segment; each starts with a 7-day wait, so a run measures whom the triggers
 pick and enrol. Times ``journeys_run`` for the day twice (wall and CPU
-seconds of this process; on PostgreSQL the server's CPU is not in it): the
+seconds of this process, and on PostgreSQL the server's CPU seconds): the
 first run enrols, the second finds nothing new.
 
-``--orders N`` (0 to skip) then imports two files of N orders each for the
+``--orders N`` (0 to skip) then imports files of N orders each for the
 same customers (``guanxi import orders``, a subprocess: wall and CPU of the
-child), the first with every journey switched off, the second with a
-purchase-triggered journey and an exit-on-purchase journey on: the cost of
-the journeys' order hook per 1,000 orders.
+child), alternating ``--rounds`` times: every journey switched off, then a
+purchase-triggered journey and an exit-on-purchase journey on (the cost of
+the journeys' order hook per 1,000 orders), and times the hook alone.
+
+On PostgreSQL the customers and snapshots are made by the server
+(``INSERT … SELECT`` over ``generate_series``, one transaction) and the
+server's CPU seconds are printed beside each run's. ``--reuse`` keeps the
+customers (and scores) already in the database, e.g. a copy of a scored
+demo database.
 
 Usage::
 
     python bench/bench_journeys.py --data-dir /tmp/journeys-bench \
-        [--customers 1000000] [--orders 20000]
+        [--customers 1000000] [--orders 20000] [--rounds 2] [--reuse]
 
 Set ``DATABASE_URL`` to run it on PostgreSQL. Results: docs/benchmarks.md.
 """
@@ -40,9 +46,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_import import generate
+from bench_messaging import _pg_cpu
 
 DAY = dt.date(2027, 3, 1)
 CHUNK = 20_000
@@ -95,6 +103,91 @@ def _fill(customers: int) -> None:
             ScoreSnapshot.objects.bulk_create(snaps)
             snaps = []
     ScoreSnapshot.objects.bulk_create(snaps)
+
+
+def _insert_select(model: Any, values: dict[str, str], source: str) -> None:
+    """``INSERT INTO model SELECT …`` in the server: the columns of
+    ``values`` (SQL expressions over ``source``), every other one its
+    field's default."""
+    from django.db import connection
+
+    columns, exprs, args = [], [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(f.column))
+        if f.column in values:
+            exprs.append(values[f.column])
+        else:
+            exprs.append("%s")
+            args.append(f.get_db_prep_save(f.get_default(), connection))
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(exprs)} FROM {source}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+
+
+def _fill_postgres(customers: int) -> None:
+    """The same customers and snapshots as :func:`_fill`, made by the server
+    (``INSERT … SELECT`` over ``generate_series``, one transaction): one
+    customer is written by the application, the others copy its encrypted
+    name (the triggers read no names)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from guanxi.customers.models import Customer
+    from guanxi.insights.models import ScoreRun, ScoreSnapshot
+
+    tz = timezone.get_current_timezone()
+    noon = dt.datetime.combine(DAY, dt.time(12), tzinfo=tz)
+    scored = DAY - dt.timedelta(days=1)
+    with transaction.atomic():
+        first = Customer.objects.create(
+            name="客户0",
+            birth_month=1,
+            purchase_count=1,
+            first_purchase_at=noon - dt.timedelta(days=1),
+            last_purchase_at=noon - dt.timedelta(days=1),
+        )
+        bought = (
+            f"(TIMESTAMPTZ '{noon.isoformat()}' "
+            "- make_interval(days => 1 + mod(i, 365)::int))"
+        )
+        _insert_select(
+            Customer,
+            {
+                "created_at": "t.created_at",
+                "updated_at": "t.updated_at",
+                "name": "t.name",
+                "birth_month": "1 + mod(i, 12)",
+                "purchase_count": "1 + mod(i, 5)",
+                "first_purchase_at": f"{bought} - make_interval(days => mod(i, 700)::int)",
+                "last_purchase_at": bought,
+            },
+            f"generate_series(1, {customers - 1}) i, "
+            f"(SELECT * FROM customers_customer WHERE id = {first.pk}) t",
+        )
+        ScoreRun.objects.create(as_of=scored, status="done", customers=customers)
+        _insert_select(
+            ScoreSnapshot,
+            {
+                "customer_id": "c.id",
+                "as_of": f"DATE '{scored.isoformat()}'",
+                "quadrant": "CASE WHEN mod(c.n, 10) = 0 THEN 'star' ELSE 'basic' END",
+                "stage": "'mature'",
+                "emotion": "'fan'",
+                "mean_gap_days": "20 + mod(c.n, 40)",
+                "days_since_last_purchase": "mod(c.n, 365)",
+                "current_value": "mod(c.n, 1000)",
+            },
+            "(SELECT id, row_number() OVER (ORDER BY id) - 1 AS n "
+            "FROM customers_customer) c",
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _journeys() -> None:
@@ -177,7 +270,7 @@ def _recent(source: Path, target: Path, prefix: str) -> None:
             writer.writerow(row)
 
 
-def _imports(data_dir: Path, orders: int) -> None:
+def _imports(data_dir: Path, orders: int, rounds: int) -> None:
     from guanxi.journeys.models import Journey
     from guanxi.journeys.services import journey_create, journey_set_state
 
@@ -187,43 +280,64 @@ def _imports(data_dir: Path, orders: int) -> None:
     generate(base, orders, seed=11)
     cli = [python, "-m", "guanxi.cli", "import", "orders"]
     _run([*cli, str(base), "--json"], env)  # the customers
-    files = {}
-    for label in ("off", "on"):
-        files[label] = data_dir / f"orders-{label}.csv"
-        _recent(base, files[label], label.upper())
-    Journey.objects.update(state="off")
-    wall_off, cpu_off = _run([*cli, str(files["off"]), "--json"], env)
+    bench = ("bench-purchase", "bench-leave")
     for slug, trigger, leave in (
-        ("bench-purchase", {"type": "event", "event": "purchase"}, False),
-        ("bench-leave", {"type": "date", "field": "birthday"}, True),
+        (bench[0], {"type": "event", "event": "purchase"}, False),
+        (bench[1], {"type": "date", "field": "birthday"}, True),
     ):
-        journey_create(
-            actor=None,
-            slug=slug,
-            name_zh=slug,
-            name_en=slug,
-            definition={
-                "trigger": trigger,
-                "steps": [{"id": "wait", "type": "wait", "duration": {"days": 7}}],
-            },
-            entry_rule="reentry",
-            exit_on_purchase=leave,
-        )
-        journey_set_state(actor=None, slug=slug, on=True)
-    wall_on, cpu_on = _run([*cli, str(files["on"]), "--json"], env)
+        if not Journey.objects.filter(slug=slug).exists():
+            journey_create(
+                actor=None,
+                slug=slug,
+                name_zh=slug,
+                name_en=slug,
+                definition={
+                    "trigger": trigger,
+                    "steps": [{"id": "wait", "type": "wait", "duration": {"days": 7}}],
+                },
+                entry_rule="reentry",
+                exit_on_purchase=leave,
+            )
+    figures: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+    stamp = time.strftime("%H%M%S")
+    for n in range(rounds):
+        for label in ("off", "on"):
+            target = data_dir / f"orders-{label}-{n}.csv"
+            _recent(base, target, f"{label.upper()}{stamp}{n}-")
+            Journey.objects.update(state="off")
+            if label == "on":
+                for slug in bench:
+                    journey_set_state(actor=None, slug=slug, on=True)
+            wall, cpu = _run([*cli, str(target), "--json"], env)
+            figures[label].append((wall, cpu))
+            print(
+                f"round {n + 1}, journeys {label}: {wall:.2f} s wall, {cpu:.2f} s CPU"
+                f"  load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     _hook()
     per = 1000 / orders
+    for label in ("off", "on"):
+        walls = [w for w, _c in figures[label]]
+        cpus = [c for _w, c in figures[label]]
+        print(
+            f"import {orders} orders, journeys {label}: mean "
+            f"{sum(walls) / len(walls):.2f} s wall, {sum(cpus) / len(cpus):.2f} s CPU"
+        )
+    pairs = [
+        (on[1] - off[1]) * per * 1000
+        for off, on in zip(figures["off"], figures["on"], strict=True)
+    ]
     print(
-        f"import {orders} orders, journeys off: {wall_off:.2f} s wall, "
-        f"{cpu_off:.2f} s CPU; on: {wall_on:.2f} s wall, {cpu_on:.2f} s CPU; "
-        f"difference per 1,000 orders: {(wall_on - wall_off) * per * 1000:.1f} ms "
-        f"wall, {(cpu_on - cpu_off) * per * 1000:.1f} ms CPU"
+        "difference on - off per 1,000 orders, CPU ms by round: "
+        + ", ".join(f"{d:.1f}" for d in pairs)
     )
 
 
 def _hook() -> None:
-    """The journeys' order hook alone, in this process, for 1,000 customers
-    who just bought (what an import calls once per write), ten times."""
+    """The journeys' order hook alone, in this process, for 1,000 and for
+    5,000 customers who just bought (an import calls it once per write; the
+    import above writes 5,000 customers at once), ten times each."""
     from guanxi.customers.models import Customer
     from guanxi.journeys.services import journeys_after_orders
 
@@ -232,18 +346,21 @@ def _hook() -> None:
             :10_000
         ]
     )
-    walls, cpus = [], []
-    for i in range(0, len(ids), 1000):
-        start, cpu = time.perf_counter(), time.process_time()
-        journeys_after_orders(None, customer_ids=ids[i : i + 1000])
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    walls.sort()
-    cpus.sort()
-    print(
-        f"order hook per 1,000 customers: median {walls[len(walls) // 2] * 1000:.1f} ms "
-        f"wall, {cpus[len(cpus) // 2] * 1000:.1f} ms CPU (of {len(walls)})"
-    )
+    for size in (1000, 5000):
+        walls, cpus = [], []
+        for n in range(10):
+            part = ids[(n * size) % len(ids) :][:size]
+            start, cpu = time.perf_counter(), time.process_time()
+            journeys_after_orders(None, customer_ids=part)
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu)
+        walls.sort()
+        cpus.sort()
+        print(
+            f"order hook per {size:,} customers: median "
+            f"{walls[len(walls) // 2] * 1000:.1f} ms wall, "
+            f"{cpus[len(cpus) // 2] * 1000:.1f} ms CPU (of {len(walls)})"
+        )
 
 
 def main() -> None:
@@ -251,6 +368,14 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating off/on imports"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the customers already in the database (no fill, no scores)",
+    )
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["GUANXI_DATA_DIR"] = str(args.data_dir)
@@ -259,6 +384,7 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from guanxi.customers.models import Customer
     from guanxi.insights.models import ScoreRun
@@ -266,27 +392,37 @@ def main() -> None:
     from guanxi.journeys.services import journeys_run
 
     call_command("migrate", verbosity=0)
-    if Customer.objects.count() != args.customers:
+    if not args.reuse and Customer.objects.count() != args.customers:
         Enrolment.objects.all().delete()
         Journey.objects.update(current_version=None)
         Journey.objects.all().delete()
         ScoreRun.objects.all().delete()
         Customer.objects.all().delete()
         start = time.perf_counter()
-        _fill(args.customers)
+        if connection.vendor == "postgresql":
+            _fill_postgres(args.customers)
+        else:
+            _fill(args.customers)
         print(
             f"filled {args.customers} customers and snapshots in "
-            f"{time.perf_counter() - start:.1f} s"
+            f"{time.perf_counter() - start:.1f} s",
+            flush=True,
         )
     _journeys()
     for label in ("first run", "second run"):
+        pg, load = _pg_cpu(), os.getloadavg()[0]
         start, cpu = time.perf_counter(), time.process_time()
         counts = journeys_run(as_of=DAY).as_dict()
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        print(f"{label}: {wall:.2f} s wall, {cpu:.2f} s CPU  {counts}")
+        server = "" if pg is None else f", PostgreSQL {(_pg_cpu() or 0) - pg:.2f} s CPU"
+        print(
+            f"{label}: {wall:.2f} s wall, {cpu:.2f} s CPU{server}, load {load:.1f} "
+            f"→ {os.getloadavg()[0]:.1f}  {counts}",
+            flush=True,
+        )
     print(f"load average: {os.getloadavg()}")
     if args.orders:
-        _imports(args.data_dir, args.orders)
+        _imports(args.data_dir, args.orders, args.rounds)
         print(f"load average: {os.getloadavg()}")
 
 

@@ -12,6 +12,7 @@ enrol each customer once and run each step of an enrolment once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from guanxi.journeys.actions import Batch, run_action
@@ -35,6 +37,7 @@ from guanxi.journeys.holdout import holdout_key, holdout_sql
 from guanxi.journeys.models import Enrolment, Journey, JourneyVersion, StepRun
 
 __all__ = [
+    "PurchasePlan",
     "RunCounts",
     "arrival_due",
     "definition_load",
@@ -42,12 +45,17 @@ __all__ = [
     "enrolments_advance",
     "entry_key",
     "exits_on_purchase",
+    "id_list",
     "period_key",
+    "purchase_plan",
+    "purchases_seen",
     "run_moment",
     "waits_on_purchase",
 ]
 
 CHUNK = 5000
+#: Customers' ids per lookup of their enrolments after orders were written.
+ID_CHUNK = 5000
 #: Rounds of the advance loop: a definition has no loops and at most 50
 #: steps, so every enrolment is waiting or finished after this many.
 MAX_ROUNDS = 52
@@ -363,76 +371,185 @@ def enrolments_advance(
 # --- purchases ------------------------------------------------------------
 
 
-def _customers_in(
-    rows: QuerySet[Enrolment], customer_ids: Sequence[int] | None
-) -> list[QuerySet[Enrolment]]:
-    if customer_ids is None:
-        return [rows]
+@dataclass(frozen=True)
+class PurchasePlan:
+    """What a purchase can do in the journeys switched on: which journeys end
+    on one, and which steps of which versions wait for one."""
+
+    exits: frozenset[int] = frozenset()
+    waits: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.exits and not self.waits
+
+
+def purchase_plan(journeys: Sequence[Journey]) -> PurchasePlan:
+    """The plan for ``journeys`` (those switched on): one small query for
+    their versions' ids (and one for definitions not read before)."""
+    if not journeys:
+        return PurchasePlan()
+    pks = list(
+        JourneyVersion.objects.filter(journey_id__in=[j.pk for j in journeys])
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    missing = [pk for pk in pks if pk not in _definitions]
+    if missing:
+        for version in JourneyVersion.objects.filter(pk__in=missing).only(
+            "pk", "definition"
+        ):
+            definition_load(version)
+    waits = {}
+    for pk in pks:
+        steps = frozenset(
+            sid
+            for sid, step in definition_load(pk).steps.items()
+            if step["type"] == "wait_event"
+        )
+        if steps:
+            waits[pk] = steps
+    return PurchasePlan(
+        exits=frozenset(j.pk for j in journeys if j.exit_on_purchase), waits=waits
+    )
+
+
+_Row = tuple[int, int, int, str, dt.datetime, dt.datetime | None, dt.datetime | None]
+
+
+def id_list(ids: Sequence[int]) -> RawSQL:
+    """Customers' ids for an ``__in`` lookup as one parameter (an array or a
+    JSON list read by the database), not one per id: Django prepares every
+    element of a list, which cost more than the lookup itself."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
+
+
+def _decide(
+    rows: Iterable[_Row], plan: PurchasePlan
+) -> tuple[list[tuple[int, str]], dict[tuple[int, str], list[int]]]:
+    """Of active enrolments (id, journey, version, step, entered, at the step
+    since, the customer's last purchase): who leaves on the purchase, and who
+    moves on from a wait for one (by version and step). Leaving comes first."""
+    leave: list[tuple[int, str]] = []
+    move: dict[tuple[int, str], list[int]] = {}
+    for pk, journey_id, version_id, step, entered, step_at, bought in rows:
+        if bought is None:
+            continue
+        if journey_id in plan.exits and bought > entered:
+            leave.append((pk, step))
+        elif (
+            step in plan.waits.get(version_id, ())
+            and step_at is not None
+            and bought >= step_at
+        ):
+            move.setdefault((version_id, step), []).append(pk)
+    return leave, move
+
+
+def _active_rows(rows: QuerySet[Enrolment]) -> list[_Row]:
+    return list(
+        rows.filter(state=EnrolmentState.ACTIVE)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "journey_id",
+            "version_id",
+            "step",
+            "entered_at",
+            "step_at",
+            "customer__last_purchase_at",
+        )
+    )
+
+
+def purchases_seen(
+    plan: PurchasePlan, customer_ids: Sequence[int], *, moment: dt.datetime
+) -> tuple[int, int]:
+    """Exits on purchase and waits for a purchase for the customers who just
+    bought, looked up by their ids through the (customer, state) index, a
+    chunk at a time; nothing is read when no journey switched on ends on a
+    purchase or waits for one. (Left, moved on.)"""
+    left = moved = 0
+    if plan.empty:
+        return left, moved
     ids = sorted(customer_ids)
-    return [
-        rows.filter(customer_id__in=ids[i : i + CHUNK])
-        for i in range(0, len(ids), CHUNK)
-    ]
+    for start in range(0, len(ids), ID_CHUNK):
+        part = Enrolment.objects.filter(
+            customer_id__in=id_list(ids[start : start + ID_CHUNK])
+        )
+        leave, move = _decide(_active_rows(part), plan)
+        if not leave and not move:
+            continue
+        chosen = [pk for pk, _s in leave] + [pk for pks in move.values() for pk in pks]
+        with transaction.atomic():  # again, locked: a scheduler may have moved them
+            locked = Enrolment.objects.filter(pk__in=chosen).select_for_update(
+                of=("self",)
+            )
+            leave, move = _decide(_active_rows(locked), plan)
+            if leave:
+                _record(
+                    (
+                        (pk, step, StepOutcome.EXITED.value, ExitReason.PURCHASE.value)
+                        for pk, step in leave
+                    ),
+                    moment,
+                )
+                _exit([pk for pk, _s in leave], ExitReason.PURCHASE, moment)
+                left += len(leave)
+            for (version_id, step), pks in move.items():
+                steps = definition_load(version_id).steps
+                _record(((pk, step, StepOutcome.EVENT.value, "") for pk in pks), moment)
+                _move(pks, steps[step].get("next", ""), steps, moment)
+                moved += len(pks)
+    return left, moved
 
 
-def exits_on_purchase(
-    *, moment: dt.datetime, customer_ids: Sequence[int] | None = None
-) -> int:
+def exits_on_purchase(*, moment: dt.datetime, plan: PurchasePlan) -> int:
     """Take out of journeys that end on a purchase everyone who bought since
-    entering (wherever they are, a wait included); how many left."""
-    left = 0
+    entering (wherever they are, a wait included); how many left. (The
+    scheduler's pass over all; after orders, :func:`purchases_seen`.)"""
+    if not plan.exits:
+        return 0
     buying = Enrolment.objects.filter(
-        journey__state=JourneyState.ON,
-        journey__exit_on_purchase=True,
+        journey_id__in=sorted(plan.exits),
         state=EnrolmentState.ACTIVE,
         customer__last_purchase_at__gt=F("entered_at"),
     )
-    for part in _customers_in(buying, customer_ids):
-        with transaction.atomic():
-            pairs = list(part.select_for_update().values_list("pk", "step"))
-            if not pairs:
-                continue
-            _record(
-                (
-                    (pk, step, StepOutcome.EXITED.value, ExitReason.PURCHASE.value)
-                    for pk, step in pairs
-                ),
-                moment,
-            )
-            _exit([pk for pk, _s in pairs], ExitReason.PURCHASE, moment)
-            left += len(pairs)
-    return left
+    with transaction.atomic():
+        pairs = list(buying.select_for_update().values_list("pk", "step"))
+        if not pairs:
+            return 0
+        _record(
+            (
+                (pk, step, StepOutcome.EXITED.value, ExitReason.PURCHASE.value)
+                for pk, step in pairs
+            ),
+            moment,
+        )
+        _exit([pk for pk, _s in pairs], ExitReason.PURCHASE, moment)
+    return len(pairs)
 
 
-def waits_on_purchase(
-    *, moment: dt.datetime, customer_ids: Sequence[int] | None = None
-) -> int:
+def waits_on_purchase(*, moment: dt.datetime, plan: PurchasePlan) -> int:
     """Move on those waiting for a purchase who made one since reaching the
-    step; how many."""
+    step; how many. (The scheduler's pass over all.)"""
     moved = 0
-    for version in JourneyVersion.objects.filter(
-        journey__state=JourneyState.ON,
-        enrolments__state=EnrolmentState.ACTIVE,
-    ).distinct():
-        definition = definition_load(version)
-        for step in definition.steps.values():
-            if step["type"] != "wait_event":
-                continue
+    for version_id, step_ids in plan.waits.items():
+        steps = definition_load(version_id).steps
+        for sid in sorted(step_ids):
             waiting = Enrolment.objects.filter(
-                version=version,
+                version_id=version_id,
                 state=EnrolmentState.ACTIVE,
-                step=step["id"],
+                step=sid,
                 customer__last_purchase_at__gte=F("step_at"),
             )
-            for part in _customers_in(waiting, customer_ids):
-                with transaction.atomic():
-                    ids = list(part.select_for_update().values_list("pk", flat=True))
-                    if not ids:
-                        continue
-                    _record(
-                        ((pk, step["id"], StepOutcome.EVENT.value, "") for pk in ids),
-                        moment,
-                    )
-                    _move(ids, step.get("next", ""), definition.steps, moment)
-                    moved += len(ids)
+            with transaction.atomic():
+                ids = list(waiting.select_for_update().values_list("pk", flat=True))
+                if not ids:
+                    continue
+                _record(((pk, sid, StepOutcome.EVENT.value, "") for pk in ids), moment)
+                _move(ids, steps[sid].get("next", ""), steps, moment)
+                moved += len(ids)
     return moved

@@ -27,6 +27,8 @@ from guanxi.journeys.engine import (
     enrolments_advance,
     entry_key,
     exits_on_purchase,
+    purchase_plan,
+    purchases_seen,
     run_moment,
     waits_on_purchase,
 )
@@ -313,8 +315,9 @@ def journeys_run(*, as_of: dt.date | None = None) -> RunCounts:
         .exclude(current_version=None)
         .select_related("current_version")
     )
-    exits_on_purchase(moment=moment)
-    counts.advanced += waits_on_purchase(moment=moment)
+    plan = purchase_plan(journeys)
+    exits_on_purchase(moment=moment, plan=plan)
+    counts.advanced += waits_on_purchase(moment=moment, plan=plan)
     for journey in journeys:
         assert journey.current_version is not None
         trigger = journey.current_version.definition["trigger"]
@@ -335,8 +338,11 @@ def journeys_run(*, as_of: dt.date | None = None) -> RunCounts:
 
 def journeys_after_orders(sender: Any, *, customer_ids: Any, **kwargs: Any) -> None:
     """Receiver of ``commerce.services.purchases_written``: purchase triggers,
-    exits on purchase and waits for a purchase, for the customers written,
-    set-based (one insert per journey and chunk)."""
+    exits on purchase and waits for a purchase, for the customers written.
+    Cheap per call: one query when every journey is off, the enrolments read
+    only when a journey switched on ends on a purchase or waits for one, and
+    then by the customers' ids; one insert per purchase-triggered journey and
+    chunk of customers."""
     journeys = [
         j
         for j in Journey.objects.filter(state=JourneyState.ON)
@@ -347,11 +353,13 @@ def journeys_after_orders(sender: Any, *, customer_ids: Any, **kwargs: Any) -> N
     if not journeys:
         return
     moment = timezone.now()
-    ids = sorted(customer_ids) if customer_ids is not None else None
-    exits_on_purchase(moment=moment, customer_ids=ids)
-    waits_on_purchase(moment=moment, customer_ids=ids)
-    if ids is None:
-        return  # a full refresh: the next run reads the day's purchases
+    plan = purchase_plan(journeys)
+    if customer_ids is None:  # a full refresh: the next run reads the day's purchases
+        exits_on_purchase(moment=moment, plan=plan)
+        waits_on_purchase(moment=moment, plan=plan)
+        return
+    ids = sorted(customer_ids)
+    purchases_seen(plan, ids, moment=moment)
     day = timezone.localdate(moment)
     for journey in journeys:
         assert journey.current_version is not None

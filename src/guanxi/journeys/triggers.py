@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from guanxi.care.selectors import task_scope, warning_scope
 from guanxi.customers.selectors import customer_rows
@@ -25,7 +25,7 @@ from guanxi.insights.selectors import (
     stage_change_scope,
 )
 from guanxi.journeys.choices import TriggerDate, TriggerEvent
-from guanxi.journeys.engine import day_start, period_key
+from guanxi.journeys.engine import day_start, id_list, period_key
 from guanxi.journeys.models import Journey
 from guanxi.segments.selectors import everyone_actor, segment_get, segment_members
 
@@ -100,10 +100,14 @@ def _repurchase_due(days: int, day: dt.date) -> QuerySet[Any]:
     scored = latest_as_of()
     if scored is None:
         return after
-    rhythm = snapshot_rows(as_of=scored).filter(mean_gap_days__isnull=False)
+    # NOT EXISTS, not NOT IN: PostgreSQL cannot hash a million snapshots in
+    # its work memory and would scan them once per customer.
+    rhythm = snapshot_rows(as_of=scored).filter(
+        mean_gap_days__isnull=False, customer_id=OuterRef("pk")
+    )
     return customer_rows().filter(
         Q(pk__in=_expected_next(day).values("pk"))
-        | Q(pk__in=after.exclude(pk__in=rhythm.values("customer_id")).values("pk"))
+        | Q(pk__in=after.filter(~Exists(rhythm)).values("pk"))
     )
 
 
@@ -196,7 +200,7 @@ def purchase_candidates(
     since = moment - dt.timedelta(days=1)
     if journey.enabled_at is not None and journey.enabled_at > since:
         since = journey.enabled_at
-    customers = customer_rows().filter(pk__in=customer_ids)
+    customers = customer_rows().filter(pk__in=id_list(customer_ids))
     if trigger["event"] == TriggerEvent.FIRST_PURCHASE:
         return customers.filter(first_purchase_at__gte=since)
     return customers.filter(last_purchase_at__gte=since)
