@@ -423,7 +423,7 @@ def test_tree_contributions_equal_the_literal_substitution(
         model._inputs(transactions, interactions), dt.date(2023, 9, 1)
     )
     # Some values missing: they take the trees' missing-value branch.
-    features.iloc[::9, features.columns.get_loc("overdue_ratio")] = np.nan
+    features.loc[features.index[::9], "overdue_ratio"] = np.nan
     fast = model.contributions(features)
     literal = model._substituted(
         model._matrix(features), features.index, list(model.feature_names_)
