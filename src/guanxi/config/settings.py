@@ -9,6 +9,13 @@ Two ways to run:
   ``GUANXI_ENCRYPTION_KEYS``, ``GUANXI_ENCRYPTION_KEY_ID``,
   ``GUANXI_BLIND_INDEX_KEY`` and ``GUANXI_PSEUDONYM_KEY`` are required from the
   environment; Huey on Redis when ``REDIS_URL`` is set.
+
+Groups live in modules beside this one, imported where they stood here (their
+side effects, such as making the data folder's private files, keep their
+order): ``environment`` (which way it runs, the data folder), ``security``
+(login, sessions, HTTPS, headers, lockout), ``rates`` (the cache and rate
+limits), ``queue`` (Huey), ``log_settings`` (logging) and ``messaging_env``
+(the channels' and send rules' environment variables).
 """
 
 from __future__ import annotations
@@ -23,13 +30,7 @@ from guanxi.config.keys import blind_index_keys, load_keyfile, parse_key_list
 from guanxi.core.files import private_file, private_folder
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-ENV = os.environ.get("GUANXI_ENV", "embedded")
-if ENV not in {"embedded", "production"}:
-    raise ImproperlyConfigured(
-        f"GUANXI_ENV must be 'embedded' or 'production', not {ENV!r}"
-    )
-PRODUCTION = ENV == "production"
-DATA_DIR = Path(os.environ.get("GUANXI_DATA_DIR", "var")).resolve()
+from guanxi.config.environment import DATA_DIR, ENV, PRODUCTION  # noqa: E402, F401
 
 
 def _required(name: str) -> str:
@@ -278,144 +279,8 @@ GUANXI_IMPORT_LIMITS = {
     if value is not None
 }
 
-LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:dashboard"
-LOGOUT_REDIRECT_URL = "web:login"
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "guanxi.web.errors.csrf_failure"
-if PRODUCTION:
-    SESSION_COOKIE_SECURE = os.environ.get("GUANXI_HTTPS", "1") == "1"
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    # HTTPS only (docs/security.md): plain HTTP is redirected, and browsers are
-    # told to use HTTPS for GUANXI_HSTS_SECONDS (a year) from their first visit.
-    SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
-    SECURE_HSTS_SECONDS = (
-        int(os.environ.get("GUANXI_HSTS_SECONDS", "31536000"))
-        if SESSION_COOKIE_SECURE
-        else 0
-    )
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = (
-        os.environ.get("GUANXI_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
-    )
-    SECURE_HSTS_PRELOAD = os.environ.get("GUANXI_HSTS_PRELOAD", "1") == "1"
-# Behind a reverse proxy that terminates TLS, the proxy says the request came
-# over HTTPS with X-Forwarded-Proto; believed only when proxies are configured
-# (GUANXI_TRUSTED_PROXIES, below), as only they should reach the server.
-if os.environ.get("GUANXI_TRUSTED_PROXIES", "").strip():
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REFERRER_POLICY = "same-origin"
-# Content-Security-Policy and Permissions-Policy (guanxi.access.headers).
-GUANXI_CSP = os.environ.get("GUANXI_CSP", "1") == "1"
-
-# Sessions (guanxi.access.sessions): a session ends after
-# GUANXI_SESSION_IDLE_MINUTES without a request, and GUANXI_SESSION_MAX_HOURS
-# after its login whatever happens; and at once when the user is deactivated or
-# their role changes. Changing one's password, a colleague's role or e-mail
-# asks for the password again when it was last given more
-# than GUANXI_REAUTH_MINUTES ago.
-GUANXI_SESSION_IDLE_MINUTES = int(os.environ.get("GUANXI_SESSION_IDLE_MINUTES", "30"))
-GUANXI_SESSION_MAX_HOURS = int(os.environ.get("GUANXI_SESSION_MAX_HOURS", "12"))
-GUANXI_REAUTH_MINUTES = int(os.environ.get("GUANXI_REAUTH_MINUTES", "10"))
-# The stored session outlives the limit by an hour, so that the person is
-# told why they were logged out rather than finding themselves on the login page.
-SESSION_COOKIE_AGE = (GUANXI_SESSION_MAX_HOURS + 1) * 3600
-
-# Login lockout (guanxi.access.logins): AXES_FAILURE_LIMIT wrong passwords
-# for one user from one address lock that user at that address for
-# AXES_COOLOFF_TIME; GUANXI_LOGIN_ADDRESS_LIMIT from one address (any users)
-# lock the address. The address is the connection's; X-Forwarded-For is read
-# only from GUANXI_TRUSTED_PROXIES (addresses or networks, comma-separated).
-AXES_FAILURE_LIMIT = 10
-AXES_COOLOFF_TIME = 1  # hours
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
-AXES_HANDLER = "guanxi.access.logins.PairAndAddressHandler"
-AXES_CLIENT_IP_CALLABLE = "guanxi.access.logins.client_address"
-GUANXI_LOGIN_ADDRESS_LIMIT = int(os.environ.get("GUANXI_LOGIN_ADDRESS_LIMIT", "50"))
-GUANXI_TRUSTED_PROXIES = [
-    p.strip()
-    for p in os.environ.get("GUANXI_TRUSTED_PROXIES", "").split(",")
-    if p.strip()
-]
-AXES_ENABLED = os.environ.get("GUANXI_AXES", "1") == "1"
-AXES_LOCKOUT_TEMPLATE = "web/locked.html"
-
-# Django's cache: counters of the rate limits below (and DRF's throttles).
-# Redis when REDIS_URL is set (several web processes or machines share the
-# counts); otherwise this process's memory (the embedded server is one process).
-_CACHE_URL = os.environ.get("REDIS_URL", "")
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _CACHE_URL,
-            "KEY_PREFIX": "guanxi",
-        }
-        if _CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
-
-
-def _rates(variable: str, default: dict[str, int]) -> dict[str, int]:
-    """``role=n,role=n`` from the environment over the defaults."""
-    rates = dict(default)
-    for part in os.environ.get(variable, "").split(","):
-        if not part.strip():
-            continue
-        role, _, number = part.partition("=")
-        if role.strip() not in default or not number.strip().isdigit():
-            raise ImproperlyConfigured(
-                f"{variable}: expected role=number pairs for the roles "
-                f"{', '.join(default)}, e.g. analyst=60"
-            )
-        rates[role.strip()] = int(number)
-    return rates
-
-
-# API reads (GET) per user, by role: at most this many a minute and a day
-# (guanxi.access.throttles; 0 means no reads). A page holds at most 50 rows.
-GUANXI_API_READS_PER_MINUTE = _rates(
-    "GUANXI_API_READS_PER_MINUTE",
-    {
-        "admin": 300,
-        "operations": 120,
-        "service": 60,
-        "account_manager": 60,
-        "analyst": 120,
-    },
-)
-GUANXI_API_READS_PER_DAY = _rates(
-    "GUANXI_API_READS_PER_DAY",
-    {
-        "admin": 20000,
-        "operations": 5000,
-        "service": 2000,
-        "account_manager": 2000,
-        "analyst": 5000,
-    },
-)
-# Exact searches by phone number or e-mail address (web list, API, export
-# filters) per user a minute, every role.
-GUANXI_CONTACT_SEARCHES_PER_MINUTE = int(
-    os.environ.get("GUANXI_CONTACT_SEARCHES_PER_MINUTE", "30")
-)
-# Audit alerts (guanxi.audit): more exact contact searches than this by one
-# person in an hour, or more API reads than this in an hour, are an event.
-GUANXI_CONTACT_SEARCH_ALERT_PER_HOUR = int(
-    os.environ.get("GUANXI_CONTACT_SEARCH_ALERT_PER_HOUR", "100")
-)
-GUANXI_API_BULK_READS_PER_HOUR = int(
-    os.environ.get("GUANXI_API_BULK_READS_PER_HOUR", "100")
-)
-
-# Phone numbers, e-mail addresses and order numbers an account manager may
-# have refused as held by a customer outside their scope, an hour, before
-# every write of one is refused until the hour is over.
-GUANXI_CONFLICTS_PER_HOUR = int(os.environ.get("GUANXI_CONFLICTS_PER_HOUR", "5"))
+from guanxi.config.rates import *  # noqa: E402, F403
+from guanxi.config.security import *  # noqa: E402, F403
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -465,26 +330,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Background work: Huey on SQLite by default, on Redis when REDIS_URL is set.
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    HUEY = {
-        "huey_class": "huey.RedisHuey",
-        "name": "guanxi",
-        "url": REDIS_URL,
-        "immediate": False,
-    }
-else:
-    HUEY = {
-        "huey_class": "huey.SqliteHuey",
-        "name": "guanxi",
-        "filename": str(DATA_DIR / "huey.sqlite3"),
-        "immediate": False,
-    }
-    private_folder(DATA_DIR)
-    private_file(DATA_DIR / "huey.sqlite3")  # task arguments: private too
-if os.environ.get("GUANXI_HUEY_IMMEDIATE") == "1":
-    HUEY["immediate"] = True
+from guanxi.config.queue import *  # noqa: E402, F403
+
 # A running import whose worker gave no sign of life for this long is failed
 # (its worker died); it beats every few seconds (guanxi.ingest.leases).
 GUANXI_JOB_LEASE_SECONDS = float(os.environ.get("GUANXI_JOB_LEASE_SECONDS", "60"))
@@ -536,29 +383,6 @@ EMAIL_HOST = os.environ.get("GUANXI_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("GUANXI_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("GUANXI_FROM_EMAIL", "guanxi@localhost")
 
-# Whole log records, tracebacks included (GUANXI_LOG_FILE; empty: none). The
-# terminal shows one line per record and names this file.
-_log_file = os.environ.get("GUANXI_LOG_FILE", str(DATA_DIR / "log" / "guanxi.log"))
-LOG_FILE: Path | None = Path(_log_file).resolve() if _log_file else None
-if LOG_FILE is not None:
-    try:
-        private_folder(LOG_FILE.parent)
-    except OSError:  # a read-only disk: the terminal's lines only
-        LOG_FILE = None
-_LOG_HANDLERS = ["console", "file"] if LOG_FILE else ["console"]
-
-# Messaging (guanxi.messaging): channels, and the rules checked at send time.
-# The channels' settings below may instead be set on the admin page
-# messages/channels/ (stored encrypted); a value given here wins. Empty here
-# means "not from the environment": the defaults are in
-# guanxi.messaging.channel_settings, read through channel_setting().
-GUANXI_EMAIL_URL = os.environ.get("GUANXI_EMAIL_URL", "")
-GUANXI_EMAIL_FROM = os.environ.get("GUANXI_EMAIL_FROM", "")
-GUANXI_WEBHOOK_URL = os.environ.get("GUANXI_WEBHOOK_URL", "")
-GUANXI_WEBHOOK_SECRET = os.environ.get("GUANXI_WEBHOOK_SECRET", "")
-# Inbound e-mail on the feedback address (guanxi.feedback.mail): the secret the
-# provider's webhook signs with; empty: the webhook does not exist (404).
-GUANXI_INBOUND_MAIL_SECRET = os.environ.get("GUANXI_INBOUND_MAIL_SECRET", "")
 # Ticket attachments (guanxi.feedback.files): bytes per file, files per upload
 # and per ticket. An upload's body larger than per-upload x per-file (+256 KB)
 # is refused before it is read.
@@ -571,110 +395,6 @@ GUANXI_ATTACHMENT_PER_UPLOAD = int(
 GUANXI_ATTACHMENT_PER_TICKET = int(
     os.environ.get("GUANXI_ATTACHMENT_PER_TICKET", "20") or 20
 )
-# Plain HTTP to 127.0.0.1 for webhooks: for tests only, never in production.
-GUANXI_WEBHOOK_LOOPBACK_HTTP = (
-    not PRODUCTION and os.environ.get("GUANXI_WEBHOOK_LOOPBACK_HTTP") == "1"
-)
-# SMS: GUANXI_SMS_PROVIDER aliyun | tencent | http (a gateway of the
-# business's own). Keys: Aliyun AccessKey ID/secret, Tencent SecretId/SecretKey,
-# the gateway's HMAC secret (docs/messaging.md).
-GUANXI_SMS_PROVIDER = os.environ.get("GUANXI_SMS_PROVIDER", "")
-GUANXI_SMS_KEY_ID = os.environ.get("GUANXI_SMS_KEY_ID", "")
-GUANXI_SMS_KEY_SECRET = os.environ.get("GUANXI_SMS_KEY_SECRET", "")
-GUANXI_SMS_SIGN_NAME = os.environ.get("GUANXI_SMS_SIGN_NAME", "")
-GUANXI_SMS_TEMPLATE = os.environ.get("GUANXI_SMS_TEMPLATE", "")
-GUANXI_SMS_TEMPLATE_PARAMS = os.environ.get("GUANXI_SMS_TEMPLATE_PARAMS", "")
-GUANXI_SMS_TEXT_PARAM = os.environ.get("GUANXI_SMS_TEXT_PARAM", "")
-GUANXI_SMS_APP_ID = os.environ.get("GUANXI_SMS_APP_ID", "")
-GUANXI_SMS_REGION = os.environ.get("GUANXI_SMS_REGION", "")
-GUANXI_SMS_ENDPOINT = os.environ.get("GUANXI_SMS_ENDPOINT", "")
-GUANXI_SMS_MAX_SEGMENTS = os.environ.get("GUANXI_SMS_MAX_SEGMENTS", "")
-# The secret part of the delivery-receipt URL given to the provider
-# (/m/sms/receipts/<token>/); empty: receipts are not taken.
-GUANXI_SMS_RECEIPT_TOKEN = os.environ.get("GUANXI_SMS_RECEIPT_TOKEN", "")
-# WeCom: GUANXI_WECOM_MODE external (to customers, external-contact API) or
-# robot (a staff group's robot).
-GUANXI_WECOM_MODE = os.environ.get("GUANXI_WECOM_MODE", "")
-GUANXI_WECOM_BASE_URL = os.environ.get("GUANXI_WECOM_BASE_URL", "")
-GUANXI_WECOM_CORP_ID = os.environ.get("GUANXI_WECOM_CORP_ID", "")
-GUANXI_WECOM_SECRET = os.environ.get("GUANXI_WECOM_SECRET", "")
-GUANXI_WECOM_SENDER = os.environ.get("GUANXI_WECOM_SENDER", "")
-GUANXI_WECOM_ROBOT_KEY = os.environ.get("GUANXI_WECOM_ROBOT_KEY", "")
-GUANXI_WECOM_ROBOT_FORMAT = os.environ.get("GUANXI_WECOM_ROBOT_FORMAT", "")
-# Plain HTTP to 127.0.0.1 for the SMS and WeCom endpoints: tests only.
-GUANXI_CHANNELS_LOOPBACK_HTTP = (
-    not PRODUCTION and os.environ.get("GUANXI_CHANNELS_LOOPBACK_HTTP") == "1"
-)
-# Where links in messages (unsubscribe, tracking) point: this server as
-# customers reach it.
-GUANXI_PUBLIC_URL = os.environ.get("GUANXI_PUBLIC_URL", "http://127.0.0.1:8000")
-# E-mail tracking (docs/messaging.md): an open pixel and click links, only for
-# customers who consented to profiling on e-mail. "0" switches either off.
-GUANXI_TRACK_OPENS = os.environ.get("GUANXI_TRACK_OPENS", "1") != "0"
-GUANXI_TRACK_CLICKS = os.environ.get("GUANXI_TRACK_CLICKS", "1") != "0"
-# The secret part of the URL the mail provider posts bounces and complaints to
-# (/m/email/events/?token=…); empty: none are taken.
-GUANXI_EMAIL_EVENTS_TOKEN = os.environ.get("GUANXI_EMAIL_EVENTS_TOKEN", "")
-# A message converts when its customer places an order within this many days.
-GUANXI_CONVERSION_DAYS = int(os.environ.get("GUANXI_CONVERSION_DAYS", "7"))
-GUANXI_MESSAGE_LEASE_SECONDS = float(
-    os.environ.get("GUANXI_MESSAGE_LEASE_SECONDS", "60")
-)
-GUANXI_MESSAGE_RETRY_BASE_SECONDS = float(
-    os.environ.get("GUANXI_MESSAGE_RETRY_BASE_SECONDS", "30")
-)
-GUANXI_MESSAGE_RETRY_CAP_SECONDS = float(
-    os.environ.get("GUANXI_MESSAGE_RETRY_CAP_SECONDS", "3600")
-)
-GUANXI_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("GUANXI_MESSAGE_MAX_ATTEMPTS", "8"))
-GUANXI_MARKETING_PER_WEEK = int(os.environ.get("GUANXI_MARKETING_PER_WEEK", "2"))
-GUANXI_QUIET_HOURS = os.environ.get("GUANXI_QUIET_HOURS", "21:00-09:00")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "disallowed_host_line": {"()": "guanxi.config.log_filters.DisallowedHostLine"}
-    },
-    "formatters": {
-        "one_line": {
-            "()": "guanxi.config.log_filters.OneLine",
-            "details": str(LOG_FILE or ""),
-        },
-        "full": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {
-        # The terminal: one line per record, never a traceback (log_filters).
-        "console": {"class": "logging.StreamHandler", "formatter": "one_line"},
-        # Everything, tracebacks included, for whoever runs the server.
-        "file": {
-            "class": "guanxi.config.log_filters.PrivateRotatingFile",
-            "filename": str(LOG_FILE or os.devnull),
-            "maxBytes": 5_000_000,
-            "backupCount": 3,
-            "delay": True,
-            "encoding": "utf-8",
-            "formatter": "full",
-        },
-    },
-    "root": {
-        "handlers": _LOG_HANDLERS,
-        "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING"),
-    },
-    "loggers": {
-        # The task worker's records through the same handlers (one line on the
-        # terminal, whole in the file): with a handler of its own configured,
-        # Huey's consumer adds none of its own, which printed tracebacks.
-        "huey": {
-            "handlers": _LOG_HANDLERS,
-            "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING"),
-            "propagate": False,
-        },
-        # One line per refused host instead of a traceback (see log_filters).
-        "django.security.DisallowedHost": {
-            "handlers": _LOG_HANDLERS,
-            "filters": ["disallowed_host_line"],
-            "propagate": False,
-        },
-    },
-}
+from guanxi.config.log_settings import *  # noqa: E402, F403
+from guanxi.config.messaging_env import *  # noqa: E402, F403

@@ -64,10 +64,12 @@ ENGAGEMENT_POINTS = {
 }
 #: Reasons kept per customer.
 TOP_REASONS = 3
-#: Customers whose churn reasons are worked out (the riskiest first).
-REASONS_FOR_AT_MOST = 20_000
-#: The features a reason may name: those a person can act on or recognise
-#: (each costs one prediction of every customer given reasons).
+#: Churn risk from which a customer is given reasons (every one of them: at
+#: 1M about 580,000; the trees that split on a feature are re-evaluated only
+#: for the customers whose value and the median lie on two sides of a
+#: threshold, see :mod:`guanxi.analytics.churn_trees`).
+REASONS_FROM_RISK = 0.5
+#: The features a reason may name: those a person can act on or recognise.
 REASON_FEATURES = (
     "days_since_last_purchase",
     "overdue_ratio",
@@ -365,29 +367,40 @@ def clv_columns(
     return out, models, notes
 
 
+def _json_number(value: float) -> str:
+    """A float as ``json.dumps`` writes it (``repr`` for finite ones)."""
+    return repr(value) if math.isfinite(value) else json.dumps(value)
+
+
 def _reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[str]:
     """Each customer's top reasons as JSON text: ``[{"feature", "value",
-    "effect"}]``, the largest positive effect first."""
+    "effect"}]``, the largest positive effect first (the text
+    ``json.dumps`` writes, formatted directly: at 1M this runs for every
+    risky customer)."""
     values = contributions.to_numpy(float)
     names = list(contributions.columns)
     feature_values = features[names].to_numpy(float)
     order = np.argsort(-values, axis=1, kind="stable")[:, :TOP_REASONS]
+    rows = np.arange(len(values))[:, None]
+    effects = values[rows, order].tolist()
+    kept_values = feature_values[rows, order].tolist()
+    quoted = [json.dumps(name) for name in names]
     result = []
-    for row in range(len(values)):
+    for row_order, row_effects, row_values in zip(
+        order.tolist(), effects, kept_values, strict=True
+    ):
         kept = []
-        for column in order[row]:
-            effect = float(values[row, column])
+        for column, effect, value in zip(
+            row_order, row_effects, row_values, strict=True
+        ):
             if not effect > 0:
                 break
-            value = feature_values[row, column]
+            shown = "null" if math.isnan(value) else _json_number(round(value, 4))
             kept.append(
-                {
-                    "feature": names[column],
-                    "value": None if math.isnan(value) else round(float(value), 4),
-                    "effect": round(effect, 4),
-                }
+                f'{{"feature": {quoted[column]}, "value": {shown}, '
+                f'"effect": {_json_number(round(effect, 4))}}}'
             )
-        result.append(json.dumps(kept))
+        result.append("[" + ", ".join(kept) + "]")
     return result
 
 
@@ -430,17 +443,11 @@ def churn_columns(
     now = model.features_from(current, current_contacts)
     risk = model.predict_features(now)
     out.loc[risk.index, "churn_risk"] = risk.to_numpy()
-    riskiest = risk[risk >= 0.5].sort_values(ascending=False, kind="stable")
-    riskiest = riskiest.iloc[:REASONS_FOR_AT_MOST]
-    if len(riskiest):
-        chosen = now.loc[riskiest.index]
+    risky = risk.index[(risk >= REASONS_FROM_RISK).to_numpy()]
+    if len(risky):
+        chosen = now.loc[risky]
         found = _reasons(model.contributions(chosen, only=REASON_FEATURES), chosen)
-        by_customer = dict(zip(riskiest.index.tolist(), found, strict=True))
-        out["churn_reasons"] = pd.Series(
-            [by_customer.get(c, "[]") for c in out.index.tolist()],
-            index=out.index,
-            dtype=object,
-        )
+        out.loc[risky, "churn_reasons"] = pd.Series(found, index=risky, dtype=object)
     info = {
         "cutoff": cutoff.isoformat(),
         "training_customers": int(model.n_customers_),

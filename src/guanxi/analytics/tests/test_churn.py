@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -16,6 +17,7 @@ from sklearn.metrics import roc_auc_score
 
 from guanxi.analytics.churn import ChurnClassifier, _roc_auc
 from guanxi.analytics.churn_backtest import ChurnBacktestReport, backtest, churn_report
+from guanxi.analytics.churn_trees import tree_contributions
 from guanxi.analytics.errors import AnalyticsInputError
 from guanxi.analytics.tests import cdnow
 from guanxi.analytics.transactions import Transactions
@@ -405,3 +407,36 @@ def test_the_verdict_says_so_when_the_classifier_does_not_beat_the_baseline(
     )
     assert worse.verdict.zh.startswith(f"分类器未能超过最佳基线（{best.label_zh}）")
     assert worse.to_dict()["beats_baseline"] is False
+
+
+def test_tree_contributions_equal_the_literal_substitution(
+    simulated: tuple[pd.DataFrame, pd.DataFrame, dict[str, float]],
+) -> None:
+    transactions, interactions, _ = simulated
+    model = _classifier().fit(
+        transactions,
+        cutoff="2023-06-01",
+        observation_end="2023-09-01",
+        interactions=interactions,
+    )
+    features = model._features(
+        model._inputs(transactions, interactions), dt.date(2023, 9, 1)
+    )
+    # Some values missing: they take the trees' missing-value branch.
+    features.loc[features.index[::9], "overdue_ratio"] = np.nan
+    fast = model.contributions(features)
+    literal = model._substituted(
+        model._matrix(features), features.index, list(model.feature_names_)
+    )
+    assert model.calibration_ == "sigmoid"
+    # The tree path ran (it answers None for models it cannot read).
+    columns = list(range(len(model.feature_names_)))
+    reference = [float(v) for v in model.reference_]
+    matrix = model._matrix(features)
+    assert tree_contributions(model.model_, matrix, columns, reference) is not None
+    assert list(fast.columns) == list(literal.columns)
+    # The tree path adds leaves in another order: equal to the last bits.
+    np.testing.assert_allclose(fast.to_numpy(), literal.to_numpy(), rtol=0, atol=1e-12)
+    # Customers whose paths do not change get exactly zero, as literally.
+    assert ((fast.to_numpy() == 0.0) == (literal.to_numpy() == 0.0)).all()
+    assert (fast.to_numpy() != 0.0).sum() > len(features)

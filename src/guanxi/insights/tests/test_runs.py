@@ -288,3 +288,25 @@ def test_the_score_command_computes_the_pairs_only_when_asked(
     assert not PairsComputation.objects.exists()
     call_command("score", "--as-of", day, "--json", "--no-progress", "--with-followups")
     assert PairsComputation.objects.exists()
+
+
+def test_every_risky_customer_gets_reasons(demo_data: dict[str, Any]) -> None:
+    """No cap: reasons down to the least risky customers at the threshold
+    (the run once gave reasons to the riskiest 20,000 only). A risky customer
+    has none only when none of the reason features raises their risk."""
+    score_run(as_of=AS_OF)
+    risky = list(
+        ScoreSnapshot.objects.filter(as_of=AS_OF, churn_risk__gte=0.5).order_by(
+            "churn_risk", "customer_id"
+        )
+    )
+    assert len(risky) > 100
+    with_reasons = [s for s in risky if s.churn_reasons]
+    assert len(with_reasons) > 0.8 * len(risky)
+    # Reasons reach the least risky tenth (with a cap they would stop above).
+    tenth = risky[: len(risky) // 10]
+    assert any(s.churn_reasons for s in tenth)
+    assert all(r["effect"] > 0 for s in with_reasons for r in s.churn_reasons)
+    calm = ScoreSnapshot.objects.filter(as_of=AS_OF, churn_risk__lt=0.5)
+    assert calm.exists()
+    assert [s.customer_id for s in calm if s.churn_reasons] == []

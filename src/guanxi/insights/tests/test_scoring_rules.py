@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from guanxi.insights.models import InsightSettings
-from guanxi.insights.scoring import emotion_of, quadrant_of, stage_of, value_columns
+from guanxi.insights.scoring import (
+    _reasons,
+    emotion_of,
+    quadrant_of,
+    stage_of,
+    value_columns,
+)
 
 SETTINGS = InsightSettings(pk=1)
 
@@ -152,3 +158,36 @@ def test_emotion_layers_and_their_reasons() -> None:
         {"signal": "complaint", "count": 2, "points": -8.0},
     ]
     assert json.loads(reasons[3]) == []
+
+
+def test_churn_reasons_text_is_what_json_writes() -> None:
+    """The reasons are formatted directly (every risky customer has them); the
+    text is the one ``json.dumps`` gave before, missing values as null."""
+    contributions = pd.DataFrame(
+        {
+            "T": [0.2, -0.1, 0.0],
+            "frequency": [0.05, -0.2, 1 / 3],
+            "orders_90d": [0.3, 0.0, 0.0],
+        }
+    )
+    features = pd.DataFrame(
+        {
+            "T": [12.5, 3.0, 7.0],
+            "frequency": [np.nan, 1.0, 2 / 3],
+            "orders_90d": [1e-5, 0.0, -0.0],
+        }
+    )
+    texts = _reasons(contributions, features)
+    assert [json.loads(t) for t in texts] == [
+        [
+            {"feature": "orders_90d", "value": 0.0, "effect": 0.3},
+            {"feature": "T", "value": 12.5, "effect": 0.2},
+            {"feature": "frequency", "value": None, "effect": 0.05},
+        ],
+        [],
+        [{"feature": "frequency", "value": 0.6667, "effect": 0.3333}],
+    ]
+    assert texts[2] == json.dumps(
+        [{"feature": "frequency", "value": round(2 / 3, 4), "effect": round(1 / 3, 4)}]
+    )
+    assert texts[1] == "[]"
