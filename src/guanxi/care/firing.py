@@ -8,10 +8,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -27,7 +29,8 @@ from django.utils import timezone
 
 from guanxi.analytics.sentiment import sentiment_of
 from guanxi.care.batches import CHUNK, chunks
-from guanxi.care.choices import Signal
+from guanxi.care.choices import Signal, WarningStatus
+from guanxi.care.models import ChurnWarning
 from guanxi.care.thresholds import Thresholds
 from guanxi.customers.choices import InteractionKind
 from guanxi.customers.selectors import interaction_rows
@@ -44,6 +47,9 @@ __all__ = [
 ]
 
 Fired = dict[int, dict[str, dict[str, Any]]]
+_NO_PURCHASE = Signal.NO_PURCHASE.value
+_PAST_RHYTHM = Signal.PAST_RHYTHM.value
+_LOW_P_ALIVE = Signal.LOW_P_ALIVE.value
 
 #: What counts as the customer being active (not staff logging a call or note).
 ACTIVITY_KINDS = (
@@ -84,59 +90,102 @@ def fire_all(day: dt.date, limits: Thresholds, *, since: dt.date | None) -> Fire
     def add(customer_id: int, signal: Signal, details: dict[str, Any]) -> None:
         fired.setdefault(customer_id, {})[signal.value] = details
 
-    rows = (
-        snapshot_rows(as_of=day)
-        .annotate(
-            lim_days=limits.expr("no_purchase_days"),
-            lim_k=limits.expr("rhythm_factor"),
-            lim_p=limits.expr("p_alive_below"),
-            lim_risk=limits.expr("churn_risk_from"),
-        )
-        .annotate(
-            rhythm_limit=ExpressionWrapper(
-                F("mean_gap_days") * F("lim_k"), output_field=FloatField()
-            )
-        )
-        .filter(
-            Q(days_since_last_purchase__gte=F("lim_days"))
-            | Q(mean_gap_days__gt=0, days_since_last_purchase__gt=F("rhythm_limit"))
-            | Q(p_alive__lt=F("lim_p"))
-            | Q(churn_risk__gte=F("lim_risk"))
-        )
-        .values_list(
-            "customer_id",
-            "days_since_last_purchase",
-            "mean_gap_days",
-            "p_alive",
-            "churn_risk",
-            "lim_days",
-            "lim_k",
-            "lim_p",
-            "lim_risk",
-        )
-        .order_by()
-    )
-    for customer_id, days, gap, p_alive, risk, n, k, p, r in rows.iterator(
-        chunk_size=CHUNK
-    ):
-        if days is not None and days >= n:
-            add(customer_id, Signal.NO_PURCHASE, {"days": days})
-        if days is not None and gap and days > gap * k:
-            add(
-                customer_id,
-                Signal.PAST_RHYTHM,
-                {"days": days, "gap": round(gap, 1), "k": float(k)},
-            )
-        if p_alive is not None and p_alive < p:
-            add(customer_id, Signal.LOW_P_ALIVE, {"p_alive": round(p_alive, 4)})
-        if risk is not None and risk >= r:
-            add(customer_id, Signal.CHURN_RISK, {"risk": round(risk, 4)})
+    _fire_snapshots(day, limits, fired)
     end = start_of(day + dt.timedelta(days=1))
     _fire_quiet(day, limits, end=end, add=add)
     _fire_drop(day, limits, end=end, add=add)
     fire_complaints(day, limits, end=end, add=add, scores_day=day)
     fire_feedback(day, limits, since=since, end=end, add=add, scores_day=day)
     return fired
+
+
+def _news(signal: Signal) -> Q:
+    """Not already on the customer's open warning: a signal the warning has
+    is left out in the query (the writing would skip it), so an evaluation
+    that finds nothing new reads nothing back."""
+    known = ChurnWarning.objects.filter(
+        status=WarningStatus.OPEN,
+        customer_id=OuterRef("customer_id"),
+        signals__has_key=signal.value,
+    )
+    return ~Q(Exists(known))
+
+
+def _fire_snapshots(day: dt.date, limits: Thresholds, fired: Fired) -> None:
+    """The signals of the scoring run's snapshots, one query each (only the
+    customers it fires for and whose open warning lacks it come back)."""
+    rows = snapshot_rows(as_of=day).annotate(
+        lim_days=limits.expr("no_purchase_days"),
+        lim_k=limits.expr("rhythm_factor"),
+        lim_p=limits.expr("p_alive_below"),
+        lim_risk=limits.expr("churn_risk_from"),
+    )
+    rhythm = rows.annotate(
+        rhythm_limit=ExpressionWrapper(
+            F("mean_gap_days") * F("lim_k"), output_field=FloatField()
+        )
+    )
+    queries: list[tuple[Signal, QuerySet[Any], str, str]] = [
+        (
+            Signal.NO_PURCHASE,
+            rows.filter(days_since_last_purchase__gte=F("lim_days")),
+            "days_since_last_purchase",
+            "lim_days",
+        ),
+        (
+            Signal.PAST_RHYTHM,
+            rhythm.filter(
+                mean_gap_days__gt=0, days_since_last_purchase__gt=F("rhythm_limit")
+            ),
+            "days_since_last_purchase",
+            "lim_k",
+        ),
+        (Signal.LOW_P_ALIVE, rows.filter(p_alive__lt=F("lim_p")), "p_alive", "lim_p"),
+        (
+            Signal.CHURN_RISK,
+            rows.filter(churn_risk__gte=F("lim_risk")),
+            "churn_risk",
+            "lim_risk",
+        ),
+    ]
+    for signal, found, value, limit in queries:
+        fields = ["customer_id", value, limit]
+        if signal is Signal.PAST_RHYTHM:
+            fields.insert(2, "mean_gap_days")
+        picked = found.filter(_news(signal)).values_list(*fields).order_by()
+        # The rows as the driver gives them (numbers): Django's per-row
+        # converters cost more than the query at a million rows.
+        sql, params = picked.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(CHUNK):
+                _add_snapshots(signal.value, batch, fired)
+
+
+def _add_snapshots(key: str, rows: list[tuple[Any, ...]], fired: Fired) -> None:
+    """The signal's details (the same test as the query, in Python; a
+    threshold may come back as a decimal from PostgreSQL, a float literal
+    being ``numeric`` there)."""
+    for row in rows:
+        customer_id, value = row[0], row[1]
+        if value is None:
+            continue
+        if key == _NO_PURCHASE:
+            if value >= row[2]:
+                fired.setdefault(customer_id, {})[key] = {"days": value}
+        elif key == _PAST_RHYTHM:
+            gap, k = row[2], float(row[3])
+            if gap and value > gap * k:
+                fired.setdefault(customer_id, {})[key] = {
+                    "days": value,
+                    "gap": round(gap, 1),
+                    "k": float(k),
+                }
+        elif key == _LOW_P_ALIVE:
+            if value < float(row[2]):
+                fired.setdefault(customer_id, {})[key] = {"p_alive": round(value, 4)}
+        elif value >= float(row[2]):
+            fired.setdefault(customer_id, {})[key] = {"risk": round(value, 4)}
 
 
 def _with_quadrant(
@@ -173,6 +222,7 @@ def _fire_quiet(
             occurred_at__gte=start_of(day - dt.timedelta(days=widest - 1)),
             occurred_at__lt=end,
         )
+        .filter(_news(Signal.QUIET))
         .values("customer_id")
         .annotate(last=Max("occurred_at"))
     )
@@ -229,6 +279,7 @@ def _fire_drop(day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any) 
             occurred_at__gte=start_of(day - dt.timedelta(days=13)),
             occurred_at__lt=end,
         )
+        .filter(_news(Signal.ACTIVITY_DROP))
         .values("customer_id")
         .annotate(
             last_week=Count("id", filter=Q(occurred_at__lt=this_start)),
@@ -272,6 +323,7 @@ def fire_complaints(
     )
     if ids is not None:
         rows = rows.filter(customer_id__in=ids)
+    rows = rows.filter(_news(Signal.COMPLAINTS))
     counted = rows.values("customer_id").annotate(n=Count("id"))
     counted = _with_quadrant(counted, limits, scores_day, "complaints_per_month_above")
     complaints = (
@@ -312,6 +364,7 @@ def fire_feedback(
     )
     if ids is not None:
         written = written.filter(customer_id__in=ids)
+    written = written.filter(_news(Signal.NEGATIVE_FEEDBACK))
     texts = (
         written.exclude(note__isnull=True)  # encrypted: empty is NULL
         .values_list("pk", "customer_id", "note")

@@ -16,7 +16,6 @@ from django.utils import timezone
 from guanxi.care.assignment import tasks_place
 from guanxi.care.batches import CHUNK, rows_of
 from guanxi.care.choices import (
-    SIGNAL_ORDER,
     Priority,
     Remedy,
     Signal,
@@ -32,12 +31,23 @@ from guanxi.insights.selectors import snapshot_rows
 
 __all__ = ["TASK_COLUMNS", "apply_fired"]
 
-_HIGH_VALUE = (Quadrant.STAR, Quadrant.CASH_COW)
-_BASE_PRIORITY: dict[str, Priority] = {
-    Quadrant.STAR: Priority.HIGH,
-    Quadrant.CASH_COW: Priority.HIGH,
-    Quadrant.POTENTIAL: Priority.NORMAL,
+_HIGH_VALUE = frozenset({Quadrant.STAR.value, Quadrant.CASH_COW.value})
+_BASE_PRIORITY: dict[str, int] = {
+    Quadrant.STAR.value: Priority.HIGH.value,
+    Quadrant.CASH_COW.value: Priority.HIGH.value,
+    Quadrant.POTENTIAL.value: Priority.NORMAL.value,
 }
+#: Signals whose remedy is a free upgrade (the service made good).
+_MADE_GOOD = (Signal.COMPLAINTS.value, Signal.NEGATIVE_FEEDBACK.value)
+# Plain values, looked up once (an enum member's .value is a Python-level
+# descriptor call: millions of them at a million customers).
+_OPEN_WARNING = WarningStatus.OPEN.value
+_OPEN_TASK = TaskStatus.OPEN.value
+_URGENT = Priority.URGENT.value
+_LOW = Priority.LOW.value
+_MANAGER_CALL = Remedy.MANAGER_CALL.value
+_FREE_UPGRADE = Remedy.FREE_UPGRADE.value
+_COUPON = Remedy.COUPON.value
 
 
 def _lapsed_quiet(day: dt.date, customer_ids: Sequence[int]) -> set[int]:
@@ -102,9 +112,6 @@ class _NewWarning:
     signals: dict[str, dict[str, Any]]
     pk: int = 0
 
-    def signal_keys(self) -> list[Signal]:
-        return [s for s in SIGNAL_ORDER if s.value in self.signals]
-
 
 _WARNING_COLUMNS = (
     "customer", "status", "signals", "opened_as_of", "as_of", "opened_at",
@@ -123,13 +130,15 @@ def _insert_warnings(day: dt.date, new: list[_NewWarning], now: dt.datetime) -> 
         return
     writer = RowWriter(ChurnWarning, _WARNING_COLUMNS)
     moment = datetime_adapter()(now)
+    stamp = day.isoformat()
     for warning, pk in zip(new, writer.reserve(len(new)), strict=True):
         warning.pk = pk
+    dumps = json.dumps
     writer.insert(
         (
             (
-                w.pk, w.customer_id, WarningStatus.OPEN.value, json.dumps(w.signals),
-                day.isoformat(), day.isoformat(), moment, moment, None,
+                w.pk, w.customer_id, _OPEN_WARNING, dumps(w.signals), stamp, stamp,
+                moment, moment, None,
             )
             for w in new
         ),
@@ -160,38 +169,45 @@ def _open_tasks(
         scores[customer_id] = (quadrant, risk)
     first_due = day + dt.timedelta(days=config.task_due_days)
     moment = datetime_adapter()(now)
-    planned = []
+    risky_from = config.churn_risk_from
+    priorities: list[int] = []
+    remedies: list[str] = []
     for warning in warnings:
         quadrant, risk = scores.get(warning.customer_id, ("", None))
-        priority = _BASE_PRIORITY.get(quadrant, Priority.LOW)
-        if risk is not None and risk >= config.churn_risk_from:
-            priority = Priority(max(Priority.URGENT, priority - 1))
-        planned.append((warning, priority, _remedy(quadrant, warning.signal_keys())))
+        priority = _BASE_PRIORITY.get(quadrant, _LOW)
+        if risk is not None and risk >= risky_from:
+            priority = max(_URGENT, priority - 1)
+        priorities.append(priority)
+        remedies.append(_remedy(quadrant, warning.signals))
     # The daily cap with spill-over (guanxi.care.assignment), most urgent first.
     placements = tasks_place(
         due_on=first_due,
         managers=[managers.get(w.customer_id) for w in warnings],
-        priorities=[int(p) for _w, p, _r in planned],
+        priorities=priorities,
     )
+    days: dict[dt.date, str] = {}
     rows = []
     for place in placements:
-        warning, priority, remedy = planned[place.index]
+        index = place.index
+        warning = warnings[index]
+        due_on = days.get(place.due_on)
+        if due_on is None:
+            due_on = days[place.due_on] = place.due_on.isoformat()
         rows.append(
             (
                 warning.pk, warning.customer_id, place.owner_id, place.round_robin,
-                TaskStatus.OPEN.value, int(priority), place.due_on.isoformat(),
-                remedy.value, moment, 1,
+                _OPEN_TASK, priorities[index], due_on, remedies[index], moment, 1,
             )
         )  # fmt: skip
     RowWriter(CareTask, TASK_COLUMNS).insert(rows)
 
 
-def _remedy(quadrant: str, signals: list[Signal]) -> Remedy:
+def _remedy(quadrant: str, signals: dict[str, Any]) -> str:
     """High-value customers get a call from their manager; a complaint or
     negative feedback a free upgrade (the service made good); everyone else a
     coupon (seed handbook 000, 2.4: 专属折扣、免费升级)."""
     if quadrant in _HIGH_VALUE:
-        return Remedy.MANAGER_CALL
-    if Signal.COMPLAINTS in signals or Signal.NEGATIVE_FEEDBACK in signals:
-        return Remedy.FREE_UPGRADE
-    return Remedy.COUPON
+        return _MANAGER_CALL
+    if _MADE_GOOD[0] in signals or _MADE_GOOD[1] in signals:
+        return _FREE_UPGRADE
+    return _COUPON
