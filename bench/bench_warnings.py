@@ -22,6 +22,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import resource
 import time
 from pathlib import Path
 
@@ -85,7 +86,9 @@ def main() -> None:
         print(
             f"{label:6} opened {run.opened:>8,} updated {run.updated:>6,} "
             f"closed {run.closed:>6,}  wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
-            f"load {os.getloadavg()[0]:.1f}"
+            f"load {os.getloadavg()[0]:.1f}  "
+            f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024:,} MB",
+            flush=True,
         )
 
 

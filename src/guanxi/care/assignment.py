@@ -113,7 +113,10 @@ def tasks_place(
         if not team:
             placed.append(Placement(index, None, due_on, False))
             continue
-        while True:
+        # The next member in turn mostly has room: checked first, without
+        # the search (a million tasks at a time).
+        found = 0 if room(team[turn], team_from) else None
+        while found is None:
             found = next(
                 (
                     step
@@ -122,9 +125,8 @@ def tasks_place(
                 ),
                 None,
             )
-            if found is not None:
-                break
-            team_from += one_day
+            if found is None:
+                team_from += one_day
         owner = team[(turn + found) % len(team)]
         turn = (turn + found + 1) % len(team)
         taken[(owner, team_from)] += 1

@@ -1,68 +1,46 @@
 """Evaluate the warning signals as of a date, set-based, and open, extend or
 close warnings (and open their tasks) in one transaction.
 
-Each signal is one query over the scoring run's snapshots or over the
-interactions (grouped in the database); only the customers a signal fires for
-come back to Python, where their warnings are written in bulk. A second
-evaluation of the same as-of finds the same signals already on the open
-warnings and changes nothing.
+The signals are read in :mod:`guanxi.care.firing` (one query each), written
+in :mod:`guanxi.care.writing`; the thresholds are
+:mod:`guanxi.care.thresholds`. Here: the entry points (a daily evaluation,
+events as they arrive, a survey answer) and the life of an open warning (won
+back, the next step of the plan, lapsed). A second evaluation of the same
+as-of finds the same signals already on the open warnings and changes
+nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Collection
+from typing import Any
 
 from django.db import transaction
-from django.db.models import (
-    Case,
-    Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.analytics.sentiment import sentiment_of
-from guanxi.care.assignment import tasks_place
-from guanxi.care.choices import (
-    SIGNAL_ORDER,
-    Priority,
-    Remedy,
-    Signal,
-    TaskStatus,
-    WarningStatus,
+from guanxi.care.batches import CHUNK, chunks
+from guanxi.care.choices import Remedy, Signal, TaskStatus, WarningStatus
+from guanxi.care.firing import (
+    ACTIVITY_KINDS,
+    FEEDBACK_KINDS,
+    Fired,
+    fire_all,
+    fire_complaints,
+    fire_feedback,
+    start_of,
 )
-from guanxi.care.models import (
-    THRESHOLD_FIELDS,
-    CareSettings,
-    CareTask,
-    ChurnWarning,
-    QuadrantThresholds,
-    WarningRun,
-)
+from guanxi.care.models import CareSettings, CareTask, ChurnWarning, WarningRun
 from guanxi.care.signals import customer_lapsed
+from guanxi.care.thresholds import Thresholds, care_settings, care_thresholds
+from guanxi.care.writing import TASK_COLUMNS, apply_fired
 from guanxi.core.bulk import RowWriter, datetime_adapter
 from guanxi.core.errors import ValidationFailed
-from guanxi.customers.choices import InteractionKind
-from guanxi.customers.selectors import customer_rows, interaction_rows
-from guanxi.insights.choices import Quadrant
+from guanxi.customers.selectors import customer_rows
 from guanxi.insights.selectors import latest_as_of, run_done_on, snapshot_rows
 
 __all__ = [
@@ -71,154 +49,12 @@ __all__ = [
     "Thresholds",
     "care_settings",
     "care_thresholds",
+    "warning_from_answer",
     "warnings_evaluate",
     "warnings_on_events",
 ]
 
-#: What counts as the customer being active (not staff logging a call or note).
-ACTIVITY_KINDS = (
-    InteractionKind.VISIT,
-    InteractionKind.LOGIN,
-    InteractionKind.MESSAGE_OPENED,
-    InteractionKind.MESSAGE_CLICKED,
-    InteractionKind.COMMUNITY_POST,
-    InteractionKind.EVENT_ATTENDED,
-    InteractionKind.REVIEW,
-)
-#: Texts the customer wrote whose sentiment is read.
-FEEDBACK_KINDS = (
-    InteractionKind.REVIEW,
-    InteractionKind.COMPLAINT,
-    InteractionKind.COMMUNITY_POST,
-    InteractionKind.CHAT,
-)
-#: Before the first evaluation, feedback of this many days (as-of included).
-FIRST_FEEDBACK_DAYS = 7
-_CHUNK = 2000
-#: From this many customers on, their rows are read in one pass (_rows_of).
-_READ_ALL_FROM = 20_000
-_HIGH_VALUE = (Quadrant.STAR, Quadrant.CASH_COW)
-_BASE_PRIORITY: dict[str, Priority] = {
-    Quadrant.STAR: Priority.HIGH,
-    Quadrant.CASH_COW: Priority.HIGH,
-    Quadrant.POTENTIAL: Priority.NORMAL,
-}
-
 log = logging.getLogger(__name__)
-
-Fired = dict[int, dict[str, dict[str, Any]]]
-_T = TypeVar("_T")
-
-
-def care_settings() -> CareSettings:
-    """The thresholds (the defaults until an admin saves)."""
-    found = CareSettings.objects.filter(pk=1).first()
-    return found if found is not None else CareSettings(pk=1)
-
-
-_INT_FIELDS = frozenset(
-    {
-        "no_purchase_days",
-        "quiet_days",
-        "active_window_days",
-        "complaints_per_month_above",
-    }
-)
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The global thresholds and each quadrant's own (``overrides[field]``
-    maps a quadrant to its value; a quadrant without one takes the global).
-
-    In queries a threshold is a ``CASE`` over the customer's quadrant: the
-    per-quadrant values are joined into the one query of each signal."""
-
-    config: CareSettings
-    overrides: dict[str, dict[str, float]]
-
-    def get(self, field: str, quadrant: str | None) -> Any:
-        found = self.overrides.get(field, {})
-        if quadrant is not None and quadrant in found:
-            return found[quadrant]
-        return getattr(self.config, field)
-
-    def values(self, field: str) -> list[Any]:
-        """Every value the threshold takes (global first)."""
-        return [getattr(self.config, field), *self.overrides.get(field, {}).values()]
-
-    def split(self, *fields: str) -> bool:
-        """Whether any of ``fields`` differs by quadrant."""
-        return any(self.overrides.get(f) for f in fields)
-
-    def expr(
-        self,
-        field: str,
-        ref: str = "quadrant",
-        *,
-        shift: Any = None,
-        output: Any = None,
-    ) -> Any:
-        """The threshold as a SQL expression over the quadrant column ``ref``
-        (``shift`` maps a value to what the query compares with, of type
-        ``output``)."""
-        convert = shift if shift is not None else (lambda v: v)
-        if output is None:
-            output = IntegerField() if field in _INT_FIELDS else FloatField()
-        base = Value(convert(getattr(self.config, field)), output_field=output)
-        whens = [
-            When(**{ref: quadrant}, then=Value(convert(value), output_field=output))
-            for quadrant, value in sorted(self.overrides.get(field, {}).items())
-        ]
-        if not whens:
-            return base
-        return Case(*whens, default=base, output_field=output)
-
-
-def care_thresholds() -> Thresholds:
-    """The settings and the quadrants' own thresholds."""
-    overrides: dict[str, dict[str, float]] = {}
-    for row in QuadrantThresholds.objects.all():
-        for field in THRESHOLD_FIELDS:
-            value = getattr(row, field)
-            if value is not None:
-                overrides.setdefault(field, {})[row.quadrant] = value
-    return Thresholds(care_settings(), overrides)
-
-
-def _quadrant_of(scores_day: dt.date) -> Any:
-    """The customer's quadrant in the scoring run of ``scores_day`` (a
-    subquery on ``customer_id``)."""
-    rows = snapshot_rows(as_of=scores_day).filter(customer_id=OuterRef("customer_id"))
-    return Subquery(rows.values("quadrant")[:1])
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
-
-
-def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
-def _rows_of(
-    rows: QuerySet[Any], customer_ids: Sequence[int], key: str, *fields: str
-) -> Iterator[tuple[Any, ...]]:
-    """``(key, *fields)`` of the ``rows`` whose ``key`` is one of
-    ``customer_ids``. Few customers (an event): ``key IN (…)`` 2,000 at a
-    time; many (a daily evaluation warns most customers): every row in one
-    read, kept in Python — at a million customers that is one query instead
-    of hundreds, each binding 2,000 parameters."""
-    values = rows.values_list(key, *fields).order_by()
-    if len(customer_ids) <= _READ_ALL_FROM:
-        for chunk in _chunks(customer_ids):
-            yield from values.filter(**{f"{key}__in": chunk})
-        return
-    wanted = set(customer_ids)
-    for row in values.iterator(chunk_size=_CHUNK):
-        if row[0] in wanted:
-            yield row
 
 
 def warnings_evaluate(*, as_of: dt.date | None = None) -> WarningRun:
@@ -240,8 +76,8 @@ def warnings_evaluate(*, as_of: dt.date | None = None) -> WarningRun:
         previous = _previous_run(day)
         won = _close_won_back(day)
         advanced, lapsed = _check_back(day, limits.config)
-        fired = _fire(day, limits, since=previous)
-        opened, updated = _apply(day, fired, limits.config, scores_day=day)
+        fired = fire_all(day, limits, since=previous)
+        opened, updated = apply_fired(day, fired, limits.config, scores_day=day)
         run, _created = WarningRun.objects.update_or_create(
             as_of=day,
             defaults={
@@ -294,17 +130,19 @@ def warnings_on_events(
             def add(customer_id: int, signal: Signal, details: dict[str, Any]) -> None:
                 fired.setdefault(customer_id, {})[signal.value] = details
 
-            end = _start_of(day + dt.timedelta(days=1))
+            end = start_of(day + dt.timedelta(days=1))
             since = _previous_run(day)
-            for chunk in _chunks(ids) if ids is not None else [None]:
-                _fire_complaints(
+            for chunk in chunks(ids) if ids is not None else [None]:
+                fire_complaints(
                     day, limits, end=end, add=add, scores_day=scores_day, ids=chunk
                 )
-                _fire_feedback(
+                fire_feedback(
                     day, limits, since=since, end=end, add=add,
                     scores_day=scores_day, ids=chunk,
                 )  # fmt: skip
-            opened, updated = _apply(day, fired, limits.config, scores_day=scores_day)
+            opened, updated = apply_fired(
+                day, fired, limits.config, scores_day=scores_day
+            )
     return opened, updated, closed
 
 
@@ -320,7 +158,7 @@ def warning_from_answer(
     day = today if today is not None else timezone.localdate()
     scores_day = latest_as_of() or day
     with transaction.atomic():
-        return _apply(
+        return apply_fired(
             day,
             {customer_id: {Signal.NEGATIVE_FEEDBACK.value: details}},
             care_settings(),
@@ -335,13 +173,13 @@ def _won_back_by_orders(customer_ids: Collection[int] | None) -> int:
     warnings = ChurnWarning.objects.filter(status=WarningStatus.OPEN)
     ids = None if customer_ids is None else sorted(set(customer_ids))
     total = 0
-    for chunk in _chunks(ids) if ids is not None else [None]:
+    for chunk in chunks(ids) if ids is not None else [None]:
         rows = warnings if chunk is None else warnings.filter(customer_id__in=chunk)
         days = rows.values_list("opened_as_of", flat=True).distinct().order_by()
         for opened in list(days):
             bought = customer_rows().filter(
                 pk=OuterRef("customer_id"),
-                last_purchase_at__gte=_start_of(opened + dt.timedelta(days=1)),
+                last_purchase_at__gte=start_of(opened + dt.timedelta(days=1)),
             )
             won = rows.filter(opened_as_of=opened).filter(Exists(bought))
             total += _mark_won_back(won)
@@ -374,7 +212,7 @@ def _check_back(day: dt.date, config: CareSettings) -> tuple[int, list[int]]:
     would have won them back first): the next step of the plan opens a task
     for the same person; after the last step the warning is lapsed. The
     number of plans moved on, and the lapsed warnings' ids."""
-    cutoff = _start_of(day - dt.timedelta(days=config.check_back_days - 1))
+    cutoff = start_of(day - dt.timedelta(days=config.check_back_days - 1))
     last = CareTask.objects.filter(warning=OuterRef("pk")).order_by("-step", "-pk")
     waiting = CareTask.objects.filter(warning=OuterRef("pk"), status=TaskStatus.OPEN)
     due = (
@@ -393,7 +231,7 @@ def _check_back(day: dt.date, config: CareSettings) -> tuple[int, list[int]]:
         .order_by("pk")
     )
     now = timezone.now()
-    for chunk in _chunks(lapsed):
+    for chunk in chunks(lapsed):
         ChurnWarning.objects.filter(pk__in=chunk).update(
             status=WarningStatus.LAPSED, closed_at=now
         )
@@ -422,14 +260,14 @@ def _check_back(day: dt.date, config: CareSettings) -> tuple[int, list[int]]:
         "round_robin",
         "priority",
         "remedy",
-    ).iterator(chunk_size=_CHUNK):
+    ).iterator(chunk_size=CHUNK):
         rows.append(
             (
                 pk, customer_id, owner, bool(round_robin), TaskStatus.OPEN.value,
                 int(priority), due_on, _offer(remedy).value, moment, step + 1,
             )
         )  # fmt: skip
-    RowWriter(CareTask, _TASK_COLUMNS).insert(rows)
+    RowWriter(CareTask, TASK_COLUMNS).insert(rows)
     return len(rows), lapsed
 
 
@@ -445,7 +283,7 @@ def _announce_lapsed(lapsed: list[int]) -> None:
         return
 
     def send() -> None:
-        for chunk in _chunks(lapsed):
+        for chunk in chunks(lapsed):
             for warning in ChurnWarning.objects.filter(pk__in=chunk).order_by("pk"):
                 for receiver, result in customer_lapsed.send_robust(
                     sender=ChurnWarning,
@@ -459,437 +297,3 @@ def _announce_lapsed(lapsed: list[int]) -> None:
                         )  # fmt: skip
 
     transaction.on_commit(send)
-
-
-def _lapsed_quiet(day: dt.date, customer_ids: Sequence[int]) -> set[int]:
-    """Customers given up on (a lapsed warning) who have not bought since that
-    warning opened: no new warning until they do."""
-    bought = snapshot_rows(as_of=day).filter(
-        customer_id=OuterRef("customer_id"), last_purchase__gt=OuterRef("opened_as_of")
-    )
-    lapsed = ChurnWarning.objects.filter(status=WarningStatus.LAPSED).exclude(
-        Exists(bought)
-    )
-    return {row[0] for row in _rows_of(lapsed, customer_ids, "customer_id")}
-
-
-def _fire(day: dt.date, limits: Thresholds, *, since: dt.date | None) -> Fired:
-    """Every customer a signal fires for as of ``day``, with its details."""
-    fired: Fired = {}
-
-    def add(customer_id: int, signal: Signal, details: dict[str, Any]) -> None:
-        fired.setdefault(customer_id, {})[signal.value] = details
-
-    rows = (
-        snapshot_rows(as_of=day)
-        .annotate(
-            lim_days=limits.expr("no_purchase_days"),
-            lim_k=limits.expr("rhythm_factor"),
-            lim_p=limits.expr("p_alive_below"),
-            lim_risk=limits.expr("churn_risk_from"),
-        )
-        .annotate(
-            rhythm_limit=ExpressionWrapper(
-                F("mean_gap_days") * F("lim_k"), output_field=FloatField()
-            )
-        )
-        .filter(
-            Q(days_since_last_purchase__gte=F("lim_days"))
-            | Q(mean_gap_days__gt=0, days_since_last_purchase__gt=F("rhythm_limit"))
-            | Q(p_alive__lt=F("lim_p"))
-            | Q(churn_risk__gte=F("lim_risk"))
-        )
-        .values_list(
-            "customer_id",
-            "days_since_last_purchase",
-            "mean_gap_days",
-            "p_alive",
-            "churn_risk",
-            "lim_days",
-            "lim_k",
-            "lim_p",
-            "lim_risk",
-        )
-        .order_by()
-    )
-    for customer_id, days, gap, p_alive, risk, n, k, p, r in rows.iterator(
-        chunk_size=_CHUNK
-    ):
-        if days is not None and days >= n:
-            add(customer_id, Signal.NO_PURCHASE, {"days": days})
-        if days is not None and gap and days > gap * k:
-            add(
-                customer_id,
-                Signal.PAST_RHYTHM,
-                {"days": days, "gap": round(gap, 1), "k": float(k)},
-            )
-        if p_alive is not None and p_alive < p:
-            add(customer_id, Signal.LOW_P_ALIVE, {"p_alive": round(p_alive, 4)})
-        if risk is not None and risk >= r:
-            add(customer_id, Signal.CHURN_RISK, {"risk": round(risk, 4)})
-    end = _start_of(day + dt.timedelta(days=1))
-    _fire_quiet(day, limits, end=end, add=add)
-    _fire_drop(day, limits, end=end, add=add)
-    _fire_complaints(day, limits, end=end, add=add, scores_day=day)
-    _fire_feedback(day, limits, since=since, end=end, add=add, scores_day=day)
-    return fired
-
-
-def _with_quadrant(
-    rows: QuerySet[Any], limits: Thresholds, scores_day: dt.date, *fields: str
-) -> QuerySet[Any]:
-    """Grouped interaction rows with the customer's quadrant when one of
-    ``fields`` differs by quadrant (else the global thresholds apply and the
-    join is left out)."""
-    if limits.split(*fields):
-        annotated: QuerySet[Any] = rows.annotate(quadrant=_quadrant_of(scores_day))
-        return annotated
-    return rows
-
-
-def _fire_quiet(
-    day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any
-) -> None:
-    """Quiet: the last activity is ``quiet_days`` or more before the end of the
-    day, and within the active window before that (read over the widest window
-    of any quadrant, each customer held to their own)."""
-
-    def quiet_start(quiet: int) -> dt.datetime:
-        return _start_of(day - dt.timedelta(days=quiet - 1))
-
-    widest = max(
-        q + a
-        for q in limits.values("quiet_days")
-        for a in limits.values("active_window_days")
-    )
-    window = (
-        interaction_rows()
-        .filter(
-            kind__in=ACTIVITY_KINDS,
-            occurred_at__gte=_start_of(day - dt.timedelta(days=widest - 1)),
-            occurred_at__lt=end,
-        )
-        .values("customer_id")
-        .annotate(last=Max("occurred_at"))
-    )
-    window = _with_quadrant(window, limits, day, "quiet_days", "active_window_days")
-    moment = DateTimeField()
-    quiet = window.filter(
-        last__lt=limits.expr("quiet_days", shift=quiet_start, output=moment)
-    )
-    if limits.split("quiet_days", "active_window_days"):
-        starts = _pairs_expr(limits, day)
-        quiet = quiet.filter(last__gte=starts)
-    else:
-        quiet = quiet.filter(
-            last__gte=quiet_start(
-                limits.config.quiet_days + limits.config.active_window_days
-            )
-        )
-    for customer_id, last in (
-        quiet.values_list("customer_id", "last").order_by().iterator(chunk_size=_CHUNK)
-    ):
-        days = (day - timezone.localtime(last).date()).days
-        add(customer_id, Signal.QUIET, {"days": days})
-
-
-def _pairs_expr(limits: Thresholds, day: dt.date) -> Any:
-    """Each quadrant's start of the active window (quiet + active days back)."""
-    moment = DateTimeField()
-
-    def start(quadrant: str | None) -> Value:
-        days = limits.get("quiet_days", quadrant) + limits.get(
-            "active_window_days", quadrant
-        )
-        return Value(_start_of(day - dt.timedelta(days=days - 1)), output_field=moment)
-
-    quadrants = set(limits.overrides.get("quiet_days", {})) | set(
-        limits.overrides.get("active_window_days", {})
-    )
-    return Case(
-        *[When(quadrant=q, then=start(q)) for q in sorted(quadrants)],
-        default=start(None),
-        output_field=moment,
-    )
-
-
-def _fire_drop(day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any) -> None:
-    """Week-on-week: customers active in the 7 days before this week whose
-    activity in this week (the 7 days ending with ``day``) is below
-    ``drop_ratio`` × last week's."""
-    this_start = _start_of(day - dt.timedelta(days=6))
-    rows = (
-        interaction_rows()
-        .filter(
-            kind__in=ACTIVITY_KINDS,
-            occurred_at__gte=_start_of(day - dt.timedelta(days=13)),
-            occurred_at__lt=end,
-        )
-        .values("customer_id")
-        .annotate(
-            last_week=Count("id", filter=Q(occurred_at__lt=this_start)),
-            this_week=Count("id", filter=Q(occurred_at__gte=this_start)),
-        )
-    )
-    rows = _with_quadrant(rows, limits, day, "drop_ratio")
-    dropped = (
-        rows.annotate(
-            limit=ExpressionWrapper(
-                F("last_week") * limits.expr("drop_ratio"), output_field=FloatField()
-            )
-        )
-        .filter(last_week__gt=0, this_week__lt=F("limit"))
-        .values_list("customer_id", "this_week", "last_week")
-        .order_by()
-    )
-    for customer_id, this_week, last_week in dropped.iterator(chunk_size=_CHUNK):
-        add(
-            customer_id,
-            Signal.ACTIVITY_DROP,
-            {"this_week": this_week, "last_week": last_week},
-        )
-
-
-def _fire_complaints(
-    day: dt.date,
-    limits: Thresholds,
-    *,
-    end: dt.datetime,
-    add: Any,
-    scores_day: dt.date,
-    ids: Sequence[int] | None = None,
-) -> None:
-    """More complaints in the calendar month so far than the threshold."""
-    month_start = day.replace(day=1)
-    rows = interaction_rows().filter(
-        kind=InteractionKind.COMPLAINT,
-        occurred_at__gte=_start_of(month_start),
-        occurred_at__lt=end,
-    )
-    if ids is not None:
-        rows = rows.filter(customer_id__in=ids)
-    counted = rows.values("customer_id").annotate(n=Count("id"))
-    counted = _with_quadrant(counted, limits, scores_day, "complaints_per_month_above")
-    complaints = (
-        counted.filter(n__gt=limits.expr("complaints_per_month_above"))
-        .values_list("customer_id", "n")
-        .order_by()
-    )
-    for customer_id, count in complaints.iterator(chunk_size=_CHUNK):
-        add(
-            customer_id,
-            Signal.COMPLAINTS,
-            {"count": count, "month": f"{month_start:%Y-%m}"},
-        )
-
-
-def _fire_feedback(
-    day: dt.date,
-    limits: Thresholds,
-    *,
-    since: dt.date | None,
-    end: dt.datetime,
-    add: Any,
-    scores_day: dt.date,
-    ids: Sequence[int] | None = None,
-) -> None:
-    """Negative texts written since the previous evaluation (the strongest per
-    customer), read by ``guanxi.analytics.sentiment``; each customer held to
-    their quadrant's threshold."""
-    first = (
-        since + dt.timedelta(days=1)
-        if since is not None
-        else day - dt.timedelta(days=FIRST_FEEDBACK_DAYS - 1)
-    )
-    written = interaction_rows().filter(
-        kind__in=FEEDBACK_KINDS,
-        occurred_at__gte=_start_of(first),
-        occurred_at__lt=end,
-    )
-    if ids is not None:
-        written = written.filter(customer_id__in=ids)
-    texts = (
-        written.exclude(note__isnull=True)  # encrypted: empty is NULL
-        .values_list("pk", "customer_id", "note")
-        .order_by("pk")
-    )
-    lowest = min(limits.values("negative_from"))
-    strongest: dict[int, tuple[float, int]] = {}
-    batch: list[tuple[int, int, str]] = []
-
-    def score() -> None:
-        found = sentiment_of([note for _pk, _c, note in batch])
-        for (pk, customer_id, _note), sentiment in zip(batch, found, strict=True):
-            p = sentiment.negative_probability
-            if p >= lowest and p > strongest.get(customer_id, (-1.0, 0))[0]:
-                strongest[customer_id] = (p, pk)
-        batch.clear()
-
-    for row in texts.iterator(chunk_size=_CHUNK):
-        batch.append(row)
-        if len(batch) >= _CHUNK:
-            score()
-    if batch:
-        score()
-    quadrants: dict[int, str] = {}
-    if limits.split("negative_from"):
-        for chunk in _chunks(sorted(strongest)):
-            quadrants.update(
-                snapshot_rows(as_of=scores_day)
-                .filter(customer_id__in=chunk)
-                .values_list("customer_id", "quadrant")
-                .order_by()
-            )
-    for customer_id, (p, pk) in strongest.items():
-        if p < limits.get("negative_from", quadrants.get(customer_id)):
-            continue
-        add(
-            customer_id,
-            Signal.NEGATIVE_FEEDBACK,
-            {"negative_probability": p, "interaction": pk},
-        )
-
-
-def _apply(
-    day: dt.date, fired: Fired, config: CareSettings, *, scores_day: dt.date
-) -> tuple[int, int]:
-    """Open a warning (and its task) for each newly warned customer; add new
-    signals to open warnings. The counts (opened, updated)."""
-    stamp = day.isoformat()
-    ids = sorted(fired)
-    given_up = _lapsed_quiet(scores_day, ids)
-    current: dict[int, tuple[int, dict[str, Any]]] = {
-        customer_id: (pk, signals)
-        for customer_id, pk, signals in _rows_of(
-            ChurnWarning.objects.filter(status=WarningStatus.OPEN),
-            ids,
-            "customer_id",
-            "pk",
-            "signals",
-        )
-    }
-    now = timezone.now()
-    new: list[_NewWarning] = []
-    changed: list[ChurnWarning] = []
-    for customer_id in ids:
-        stamped = {k: {"as_of": stamp, **v} for k, v in fired[customer_id].items()}
-        found = current.get(customer_id)
-        if found is None:
-            if customer_id not in given_up:
-                new.append(_NewWarning(customer_id, stamped))
-            continue
-        pk, signals = found
-        added = {k: v for k, v in stamped.items() if k not in signals}
-        if added:
-            changed.append(
-                ChurnWarning(
-                    pk=pk, signals={**signals, **added}, as_of=day, updated_at=now
-                )
-            )
-    _insert_warnings(day, new, now)
-    ChurnWarning.objects.bulk_update(
-        changed, ["signals", "as_of", "updated_at"], batch_size=_CHUNK
-    )
-    _open_tasks(day, new, config, now, scores_day=scores_day)
-    return len(new), len(changed)
-
-
-@dataclass
-class _NewWarning:
-    customer_id: int
-    signals: dict[str, dict[str, Any]]
-    pk: int = 0
-
-    def signal_keys(self) -> list[Signal]:
-        return [s for s in SIGNAL_ORDER if s.value in self.signals]
-
-
-_WARNING_COLUMNS = (
-    "customer", "status", "signals", "opened_as_of", "as_of", "opened_at",
-    "updated_at", "closed_at",
-)  # fmt: skip
-_TASK_COLUMNS = (
-    "warning", "customer", "owner", "round_robin", "status", "priority", "due_on",
-    "remedy", "created_at", "step",
-)  # fmt: skip
-
-
-def _insert_warnings(day: dt.date, new: list[_NewWarning], now: dt.datetime) -> None:
-    """The new warnings as rows (the ORM's bulk_create prepares every field of
-    every object in Python: 70 % of the evaluation's time at 100,000)."""
-    if not new:
-        return
-    writer = RowWriter(ChurnWarning, _WARNING_COLUMNS)
-    moment = datetime_adapter()(now)
-    for warning, pk in zip(new, writer.reserve(len(new)), strict=True):
-        warning.pk = pk
-    writer.insert(
-        (
-            (
-                w.pk, w.customer_id, WarningStatus.OPEN.value, json.dumps(w.signals),
-                day.isoformat(), day.isoformat(), moment, moment, None,
-            )
-            for w in new
-        ),
-        with_pk=True,
-    )  # fmt: skip
-
-
-def _open_tasks(
-    day: dt.date,
-    warnings: list[_NewWarning],
-    config: CareSettings,
-    now: dt.datetime,
-    *,
-    scores_day: dt.date,
-) -> None:
-    """One task per new warning: the account manager's, else the service
-    team's in turn; priority from value and risk; remedy from value and
-    reason."""
-    if not warnings:
-        return
-    ids = [w.customer_id for w in warnings]
-    managers: dict[int, int | None] = {}
-    scores: dict[int, tuple[str, float | None]] = {}
-    managers.update(_rows_of(customer_rows(), ids, "pk", "assigned_manager_id"))
-    for customer_id, quadrant, risk in _rows_of(
-        snapshot_rows(as_of=scores_day), ids, "customer_id", "quadrant", "churn_risk"
-    ):
-        scores[customer_id] = (quadrant, risk)
-    first_due = day + dt.timedelta(days=config.task_due_days)
-    moment = datetime_adapter()(now)
-    planned = []
-    for warning in warnings:
-        quadrant, risk = scores.get(warning.customer_id, ("", None))
-        priority = _BASE_PRIORITY.get(quadrant, Priority.LOW)
-        if risk is not None and risk >= config.churn_risk_from:
-            priority = Priority(max(Priority.URGENT, priority - 1))
-        planned.append((warning, priority, _remedy(quadrant, warning.signal_keys())))
-    # The daily cap with spill-over (guanxi.care.assignment), most urgent first.
-    placements = tasks_place(
-        due_on=first_due,
-        managers=[managers.get(w.customer_id) for w in warnings],
-        priorities=[int(p) for _w, p, _r in planned],
-    )
-    rows = []
-    for place in placements:
-        warning, priority, remedy = planned[place.index]
-        rows.append(
-            (
-                warning.pk, warning.customer_id, place.owner_id, place.round_robin,
-                TaskStatus.OPEN.value, int(priority), place.due_on.isoformat(),
-                remedy.value, moment, 1,
-            )
-        )  # fmt: skip
-    RowWriter(CareTask, _TASK_COLUMNS).insert(rows)
-
-
-def _remedy(quadrant: str, signals: list[Signal]) -> Remedy:
-    """High-value customers get a call from their manager; a complaint or
-    negative feedback a free upgrade (the service made good); everyone else a
-    coupon (seed handbook 000, 2.4: 专属折扣、免费升级)."""
-    if quadrant in _HIGH_VALUE:
-        return Remedy.MANAGER_CALL
-    if Signal.COMPLAINTS in signals or Signal.NEGATIVE_FEEDBACK in signals:
-        return Remedy.FREE_UPGRADE
-    return Remedy.COUPON

@@ -48,10 +48,10 @@ def _signals(customer: Any) -> dict[str, Any]:
 def reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both ways the evaluation reads the rows of the customers it warns:
     2,000 at a time (few customers) and every row in one pass (many)."""
-    from guanxi.care import evaluation
+    from guanxi.care import batches
 
     if request.param == "in_one_pass":
-        monkeypatch.setattr(evaluation, "_READ_ALL_FROM", 0)
+        monkeypatch.setattr(batches, "READ_ALL_FROM", 0)
     return str(request.param)
 
 
