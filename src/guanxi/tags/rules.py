@@ -170,14 +170,6 @@ def _specs(
         specs.append(
             AutomaticTagSpec(f"contact:{value}", f"沟通偏好·{zh}", f"Contact: {en}")
         )
-    return specs + _window_specs(channels=channels, categories=categories)
-
-
-def _window_specs(
-    *, channels: list[str], categories: list[str]
-) -> list[AutomaticTagSpec]:
-    """The tags of the preference window's channels and categories."""
-    specs = []
     for value in channels:
         zh = channel_label(value, chinese=True)
         en = channel_label(value, chinese=False)
@@ -200,14 +192,12 @@ def automatic_tags_write(
     writer: AutomaticTagWriter,
     ensure: Callable[[list[AutomaticTagSpec]], Any],
     progress: Progress | None = None,
-    window_pairs: Callable[[], WindowPairs] | None = None,
+    window_pairs: WindowPairs | None = None,
 ) -> None:
     """Add every pair the rules give as of ``as_of`` to ``writer`` (the tags
-    created first through ``ensure``). ``window_pairs``: waits for the
-    preference window's pairs computed elsewhere
-    (:func:`guanxi.tags.window.window_pairs_reading`; called after the other
-    rules, which run meanwhile); without it the window's rules run here, in
-    the database."""
+    created first through ``ensure``). ``window_pairs``: the preference
+    window's pairs already computed (:func:`guanxi.tags.window.window_pairs_read`);
+    without them the window's rules run here, in the database."""
 
     def step(share: float) -> None:
         if progress is not None:
@@ -227,16 +217,14 @@ def automatic_tags_write(
         )
     )
     with _temp_tables() as make:
-        channels: list[str] = []
-        categories: list[str] = []
-        window_sql: list[tuple[str, list[Any]]] = []
         if window_pairs is None:
             channels, categories, window_sql = _window_sql(
                 as_of=as_of, rules=rules, make=make
             )
+        else:
+            channels, categories = window_pairs.channels, window_pairs.categories
+            window_sql = []
         step(0.6)
-        # The window's tags come last in both orders (created in the same
-        # order either way).
         ensure(
             _specs(
                 segments=_distinct(snap, "rfm_segment"),
@@ -251,9 +239,7 @@ def automatic_tags_write(
         ]:
             writer.add_keys(sql, params)
         if window_pairs is not None:
-            pairs = window_pairs()
-            ensure(_window_specs(channels=pairs.channels, categories=pairs.categories))
-            writer.add_key_pairs(pairs.pairs)
+            writer.add_key_pairs(window_pairs.pairs)
         step(0.8)
 
 

@@ -33,7 +33,7 @@ from guanxi.privacy.selectors import minors_unprofiled
 from guanxi.tags.models import TagCoverage, TagRules
 from guanxi.tags.rules import automatic_tags_write
 from guanxi.tags.selectors import tag_rules
-from guanxi.tags.window import window_pairs_reading
+from guanxi.tags.window import window_pairs_read
 
 __all__ = [
     "automatic_tags_refresh",
@@ -65,16 +65,15 @@ def automatic_tags_refresh(
     Running it twice gives the same tags and changes nothing the second time."""
     started = time.monotonic()
     rules = tag_rules()
-    # The preference window's pairs read and computed in a thread started
-    # before the writing transaction, while the other rules run (on SQLite
-    # outside one; None elsewhere: then the rules run in the database, below).
+    # The preference window's pairs read and computed first, before the
+    # writing transaction (on SQLite outside one; None elsewhere: then the
+    # rules run in the database, below).
+    window_pairs = window_pairs_read(as_of=as_of, rules=rules)
+    if progress is not None:
+        progress("tags", 0.4)
     # Outside a transaction on SQLite: temporary tables on disk, not in memory
     # (the window's orders and lines at 1M customers are hundreds of MB).
-    with (
-        window_pairs_reading(as_of=as_of, rules=rules) as window_pairs,
-        bulk_session(),
-        transaction.atomic(),
-    ):
+    with bulk_session(), transaction.atomic():
         writer = AutomaticTagWriter()
         automatic_tags_write(
             as_of=as_of,

@@ -10,39 +10,20 @@ transaction opens), and the same SQL of :mod:`guanxi.tags.patterns` and the
 same rules run in an in-memory DuckDB. Only the ``(customer, key)`` pairs go
 back, into the run's transaction. Where Arrow reads are not possible
 (PostgreSQL, inside a transaction) the rules run in the database as before.
-
-At a run (:func:`window_pairs_reading`) the read and DuckDB's groupings run
-in a thread of their own while the run's other rules fill the writing
-transaction's temporary table on Django's connection: both wait mostly in C
-code that lets the other thread run (SQLite, the Arrow read, DuckDB), so on
-two cores the window costs little wall time of its own. The window's
-connection reads only committed rows the writing transaction does not change
-(orders, their lines, products), and the database is in WAL mode: the reader
-does not block the writer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-
-from guanxi.core.arrow import arrow_reads_possible, qmark, sqlite_arrow_reader
+from guanxi.core.arrow import qmark, sqlite_arrow_reader
 from guanxi.tags import patterns
 from guanxi.tags.models import TagRules
 
-__all__ = [
-    "WindowPairs",
-    "window_pairs_read",
-    "window_pairs_reading",
-    "window_rules",
-    "window_tables",
-]
+__all__ = ["WindowPairs", "window_pairs_read", "window_rules", "window_tables"]
 
 Sql = tuple[str, list[Any]]
 
@@ -106,36 +87,6 @@ def window_rules(
         "WHERE large_orders = 0 AND orders >= %s",
         [rules.home_min_orders],
     )
-
-
-@contextmanager
-def window_pairs_reading(
-    *, as_of: dt.date, rules: TagRules
-) -> Iterator[Callable[[], WindowPairs] | None]:
-    """The window's pairs read in a thread of their own, started now (before
-    the writing transaction opens): yields a callable that waits for them
-    (and raises what the thread raised), or None where Arrow reads are not
-    possible (then :func:`guanxi.tags.rules.automatic_tags_write` runs the
-    rules in SQL). Leaving the block waits for the thread."""
-    if not arrow_reads_possible():
-        yield None
-        return
-    with ThreadPoolExecutor(
-        max_workers=1, thread_name_prefix="guanxi-tags-window"
-    ) as pool:
-        future = pool.submit(_read_in_thread, as_of, rules)
-        yield future.result
-
-
-def _read_in_thread(as_of: dt.date, rules: TagRules) -> WindowPairs:
-    try:
-        pairs = window_pairs_read(as_of=as_of, rules=rules)
-    finally:
-        # This thread's own Django connection, if compiling a query opened it.
-        connection.close()
-    if pairs is None:  # pragma: no cover - checked before the thread started
-        raise RuntimeError("the window can no longer be read as Arrow")
-    return pairs
 
 
 def window_pairs_read(*, as_of: dt.date, rules: TagRules) -> WindowPairs | None:

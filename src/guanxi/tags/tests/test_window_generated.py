@@ -1,23 +1,22 @@
-"""A run's preference window read in a thread of its own (SQLite, outside a
-transaction) while the other rules fill the writing transaction: the same
-tags as the rules run in the database, on a generated world; a failure in the
-thread fails the run and leaves the tags of the run before."""
+"""The preference window read as Arrow and grouped by DuckDB (a run on the
+embedded SQLite, outside a transaction) gives the same tags as its rules run
+in the database (PostgreSQL, SQLite inside a transaction), on a generated
+world: random orders, channels, categories, cancellations, large orders,
+times near midnight."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
 
 import pytest
 from django.db import connection, transaction
 
 from guanxi.customers.models import CustomerTag
-from guanxi.tags import window
 from guanxi.tags.models import TagRules
 from guanxi.tags.services import automatic_tags_refresh
 from guanxi.tags.tests import factories as f
-from guanxi.tags.window import window_pairs_reading
+from guanxi.tags.window import window_pairs_read
 
 AS_OF = dt.date(2026, 6, 30)
 CHANNELS = ["store", "online", "tmall", "jd", ""]
@@ -81,15 +80,14 @@ def _links() -> set[tuple[int, str]]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_thread_gives_the_same_tags_as_the_rules_in_the_database() -> None:
+def test_duckdb_gives_the_same_tags_as_the_rules_in_the_database() -> None:
     _world(seed=9, customers=150)
-    TagRules.objects.get_or_create(pk=1)
-    rules = TagRules.objects.get(pk=1)
-    with window_pairs_reading(as_of=AS_OF, rules=rules) as pending:
-        assert (pending is not None) == (connection.vendor == "sqlite")
-    threaded = automatic_tags_refresh(as_of=AS_OF)
-    by_thread = _links()
-    assert {key.split(":")[0] for _c, key in by_thread} >= {
+    rules = TagRules.objects.get_or_create(pk=1)[0]
+    pairs = window_pairs_read(as_of=AS_OF, rules=rules)
+    assert (pairs is not None) == (connection.vendor == "sqlite")
+    first = automatic_tags_refresh(as_of=AS_OF)
+    by_duckdb = _links()
+    assert {key.split(":")[0] for _c, key in by_duckdb} >= {
         "channel",
         "category",
         "habit",
@@ -100,30 +98,6 @@ def test_the_thread_gives_the_same_tags_as_the_rules_in_the_database() -> None:
     # to change.
     with transaction.atomic():
         again = automatic_tags_refresh(as_of=AS_OF)
-    assert _links() == by_thread
+    assert _links() == by_duckdb
     assert (again.added, again.removed) == (0, 0)
-    assert again.automatic_links == threaded.automatic_links == len(by_thread)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_failure_in_the_thread_fails_the_run_and_keeps_the_tags(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("the window is read in a thread on the embedded SQLite only")
-    _world(seed=3, customers=40)
-    automatic_tags_refresh(as_of=AS_OF)
-    before = _links()
-
-    def broken(tables: Any, rules: TagRules) -> Any:
-        raise RuntimeError("DuckDB failed")
-
-    # The thread's DuckDB step fails (a fault a real run cannot be made to
-    # show on demand); the stage tags, written by then in the transaction,
-    # must not stay.
-    monkeypatch.setattr(window, "_pairs", broken)
-    CustomerTag.objects.filter(tag__key__startswith="stage:").delete()
-    missing = _links()
-    with pytest.raises(RuntimeError, match="DuckDB failed"):
-        automatic_tags_refresh(as_of=AS_OF)
-    assert _links() == missing != before
+    assert again.automatic_links == first.automatic_links == len(by_duckdb)
