@@ -18,7 +18,9 @@ On a database ``guanxi demo --customers 1000000`` filled (10 M orders):
    (SQLite's temporary tables, as inside a transaction or on PostgreSQL)
    and read as Arrow into DuckDB (``guanxi.tags.window``, a run on the
    embedded SQLite); the pairs are checked equal.
-4. ``filter``: count and first page (50, newest first) of the customers with
+4. ``phase``: the tags phase of a run alone, each statement timed (the
+   figures of the 2026-12-06 section of docs/benchmarks/tags.md).
+5. ``filter``: count and first page (50, newest first) of the customers with
    one tag, with two tags, with one and without another, for an admin (every
    customer) and an account manager (20,000 customers): our way
    (``customer_filter_tags``: ``id IN`` the tag's customers from the
@@ -466,12 +468,60 @@ def filter_(repeat: int) -> None:
             assert len(answers) == 1, f"the ways disagree on {label} for {who}"
 
 
+def phase(as_of: dt.date) -> None:
+    """The tags phase of a run alone (``automatic_tags_refresh``, as the
+    receiver runs it), each statement on Django's connection timed; the
+    preference window (its own connection) timed as one part. Run it in a
+    fresh process (under ``/usr/bin/time -v`` for the peak): the peak is the
+    process's."""
+    from django.db import connection
+
+    from guanxi.tags import services
+
+    statements: list[tuple[float, float, str]] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        clock = Clock()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append((*clock.read(), " ".join(sql.split())[:100]))
+
+    read = services.window_pairs_read
+    window_time: list[tuple[float, float]] = []
+
+    def window_read(**named: Any) -> Any:
+        clock = Clock()
+        pairs = read(**named)
+        window_time.append(clock.read())
+        return pairs
+
+    services.window_pairs_read = window_read
+    clock = Clock()
+    with connection.execute_wrapper(timed):
+        coverage = services.automatic_tags_refresh(as_of=as_of)
+    wall, cpu = clock.read()
+    print(
+        f"tags phase: {wall:.1f} s wall, {cpu:.1f} CPU s, peak {_peak_mb():,.0f} MB; "
+        f"added {coverage.added:,}, removed {coverage.removed:,}, "
+        f"automatic links {coverage.automatic_links:,}; {_load()}"
+    )
+    for part_wall, part_cpu in window_time:
+        print(
+            f"  window (Arrow reads, DuckDB): {part_wall:.1f} s, {part_cpu:.1f} CPU s"
+        )
+    for part_wall, part_cpu, sql in sorted(statements, reverse=True)[:15]:
+        print(f"  {part_wall:7.1f} s {part_cpu:6.1f} CPU s  {sql}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, required=True)
     parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("step", choices=["prepare", "write", "window", "filter", "all"])
+    parser.add_argument(
+        "step", choices=["prepare", "write", "window", "phase", "filter", "all"]
+    )
     args = parser.parse_args()
     _setup(args.data_dir)
     from django.db import connection
@@ -485,6 +535,8 @@ def main() -> None:
         write(args.as_of)
     if args.step in ("window", "all"):
         window(args.as_of)
+    if args.step == "phase":
+        phase(args.as_of)
     if args.step in ("filter", "all"):
         filter_(args.repeat)
 
