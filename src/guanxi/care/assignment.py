@@ -87,7 +87,7 @@ def tasks_place(
         .values_list("owner_id", flat=True)
         .first()
     )
-    turn = team.index(last) + 1 if last in team else 0
+    turn = (team.index(last) + 1) % len(team) if last in team else 0
     owners = {m for m in managers if m is not None} | set(team)
     taken = _taken(owners, due_on) if limit else Counter()
     order = sorted(range(len(managers)), key=lambda i: (priorities[i], i))

@@ -88,6 +88,42 @@ def test_round_robin_skips_full_members_then_spills(
         assert max(_per_day(member).values()) == 2
 
 
+def test_the_turn_after_the_last_member_goes_back_to_the_first(
+    make_customer: Any, users: dict[str, Any], make_user: Any
+) -> None:
+    """The round-robin goes on from the owner of the newest round-robin task;
+    when that is the last member of the team, the first is next (the turn
+    once ran past the end of the team: IndexError, no warning written)."""
+    from guanxi.access.selectors import staff_round_robin
+
+    make_user(Role.SERVICE, username="service-2")
+    team = staff_round_robin()
+    last = team[-1]
+    earlier = DAY - dt.timedelta(days=1)
+    done = make_customer()
+    warning = ChurnWarning.objects.create(
+        customer=done, signals={}, opened_as_of=earlier, as_of=earlier
+    )
+    CareTask.objects.create(
+        warning=warning,
+        customer=done,
+        owner_id=last,
+        due_on=DAY,
+        remedy="coupon",
+        round_robin=True,
+    )
+    loose = [make_customer() for _ in range(3)]
+    _warn(loose)
+    make_run(DAY)
+    warnings_evaluate(as_of=DAY)
+    owners = list(
+        CareTask.objects.filter(customer__in=loose)
+        .order_by("pk")
+        .values_list("owner_id", flat=True)
+    )
+    assert owners == [team[0], team[1 % len(team)], team[2 % len(team)]]
+
+
 def test_no_cap_keeps_every_task_on_the_first_day(
     make_customer: Any, users: dict[str, Any], settings: Any
 ) -> None:

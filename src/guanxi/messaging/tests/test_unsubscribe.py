@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def subscribed(make_customer: Any) -> Any:
-    customer = make_customer(email="a@example.com")
+    # The page opens in the customer's language (test_unsubscribe_page).
+    customer = make_customer(email="a@example.com", language="en")
     consent_record(
         customer=customer,
         purpose="marketing",
