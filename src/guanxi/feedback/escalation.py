@@ -12,11 +12,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
-from guanxi.access.selectors import staff_language
 from guanxi.core.errors import ValidationFailed
 from guanxi.feedback.choices import OPEN_STATUSES, Category, Channel, EntryKind
 from guanxi.feedback.links import ticket_url
@@ -25,7 +24,7 @@ from guanxi.feedback.selectors import feedback_settings_current, sla_hours
 from guanxi.feedback.thread import breaches_record, entry_add
 from guanxi.feedback.words import progress_notice
 from guanxi.messaging.choices import MessageChannel
-from guanxi.messaging.services import StaffMailer, service_message_queue
+from guanxi.messaging.services import service_message_queue, staff_mail_each
 
 __all__ = ["ESCALATE_BATCH", "EscalationCount", "tickets_escalate"]
 
@@ -71,44 +70,29 @@ def _notice_channel(ticket: Ticket) -> str:
 def _staff_mail(users: list[Any], ticket: Ticket, *, lead: bool) -> None:
     """Tell staff a ticket's clock is about to break (after the commit; the
     escalation is recorded whether or not e-mail is set up)."""
-    if not StaffMailer.configured():
-        return
-    try:
-        mailer = StaffMailer()
-    except ValidationFailed:
-        return
-    try:
-        for user in users:
-            if not user.email:
-                continue
-            with translation.override(staff_language(user=user) or "zh-hans"):
-                subject = _("Ticket #%(id)d is about to break its SLA") % {
-                    "id": ticket.pk
-                }
-                text = _(
-                    "Ticket #%(id)d (%(category)s) must be answered by %(reply)s "
-                    "and solved by %(solve)s."
-                ) % {
-                    "id": ticket.pk,
-                    "category": Category(ticket.category).label,
-                    "reply": timezone.localtime(ticket.first_reply_due).strftime(
-                        "%Y-%m-%d %H:%M"
-                    ),
-                    "solve": timezone.localtime(ticket.solve_due).strftime(
-                        "%Y-%m-%d %H:%M"
-                    ),
-                }
-            code = mailer.send(
-                key=f"ticket-{ticket.pk}-{'lead' if lead else 'owner'}-{user.pk}",
-                to=user.email,
-                subject=subject,
-                text=text,
-                html="",
-            )
-            if code:
-                log.warning("ticket escalation mail not sent: %s", code)
-    finally:
-        mailer.close()
+
+    def compose(user: Any) -> tuple[str, str]:
+        subject = _("Ticket #%(id)d is about to break its SLA") % {"id": ticket.pk}
+        text = _(
+            "Ticket #%(id)d (%(category)s) must be answered by %(reply)s "
+            "and solved by %(solve)s."
+        ) % {
+            "id": ticket.pk,
+            "category": Category(ticket.category).label,
+            "reply": timezone.localtime(ticket.first_reply_due).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+            "solve": timezone.localtime(ticket.solve_due).strftime("%Y-%m-%d %H:%M"),
+        }
+        return subject, text
+
+    role = "lead" if lead else "owner"
+    staff_mail_each(
+        users,
+        key=lambda user: f"ticket-{ticket.pk}-{role}-{user.pk}",
+        compose=compose,
+        what="ticket escalation mail",
+    )
 
 
 def tickets_escalate(*, now: dt.datetime | None = None) -> EscalationCount:

@@ -10,25 +10,21 @@ e-mail set up nothing is queued; the audit page still shows the alert."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.choices import Role
 from guanxi.access.policies import role_of
-from guanxi.access.selectors import staff_language, staff_list
+from guanxi.access.selectors import staff_list
 from guanxi.audit.choices import AuditAction
-from guanxi.core.errors import ValidationFailed
-from guanxi.messaging.staffmail import StaffMailer
+from guanxi.messaging.staffmail import StaffMailer, staff_mail_each
 
 __all__ = ["alert_mail_send"]
-
-log = logging.getLogger(__name__)
 
 
 def alert_mail_send(*, action: str, actor_id: Any, details: dict[str, Any]) -> int:
@@ -47,42 +43,28 @@ def alert_mail_send(*, action: str, actor_id: Any, details: dict[str, Any]) -> i
     who = actor.get_username() if actor is not None else f"#{actor_id}"
     url = str(settings.GUANXI_PUBLIC_URL).rstrip("/") + reverse("audit:event-list")
     url += f"?action={AuditAction.SEARCH_ALERT.value}"
-    try:
-        mailer = StaffMailer()
-    except ValidationFailed:
-        return 0
-    sent = 0
     stamp = timezone.now().strftime("%Y%m%d%H%M%S")
-    try:
-        for admin in admins:
-            with translation.override(
-                staff_language(user=admin) or settings.LANGUAGE_CODE
-            ):
-                subject = _("Guanxi: unusual searches by phone or e-mail")
-                text = _(
-                    "%(user)s searched customers by phone number or e-mail "
-                    "address %(times)s times within %(minutes)s minutes.\n\n"
-                    "Staff who look a caller up search a few numbers an hour. "
-                    "Many searches can be someone trying numbers one by one to "
-                    "learn whose a masked phone is. Please check with them.\n\n"
-                    "The audit log: %(url)s"
-                ) % {
-                    "user": who,
-                    "times": details.get("times", "?"),
-                    "minutes": details.get("window_minutes", "?"),
-                    "url": url,
-                }
-            problem = mailer.send(
-                key=f"alert-searches-{actor_id}-{admin.pk}-{stamp}",
-                to=admin.email,
-                subject=subject,
-                text=text,
-                html="",
-            )
-            if problem:
-                log.warning("search alert mail not sent: %s", problem)
-            else:
-                sent += 1
-    finally:
-        mailer.close()
-    return sent
+
+    def compose(admin: Any) -> tuple[str, str]:
+        subject = _("Guanxi: unusual searches by phone or e-mail")
+        text = _(
+            "%(user)s searched customers by phone number or e-mail "
+            "address %(times)s times within %(minutes)s minutes.\n\n"
+            "Staff who look a caller up search a few numbers an hour. "
+            "Many searches can be someone trying numbers one by one to "
+            "learn whose a masked phone is. Please check with them.\n\n"
+            "The audit log: %(url)s"
+        ) % {
+            "user": who,
+            "times": details.get("times", "?"),
+            "minutes": details.get("window_minutes", "?"),
+            "url": url,
+        }
+        return subject, text
+
+    return staff_mail_each(
+        admins,
+        key=lambda admin: f"alert-searches-{actor_id}-{admin.pk}-{stamp}",
+        compose=compose,
+        what="search alert mail",
+    )

@@ -52,7 +52,7 @@ from guanxi.messaging.senders import (
     channel_template_check,
     sender_for,
 )
-from guanxi.messaging.staffmail import StaffMailer
+from guanxi.messaging.staffmail import StaffMailer, staff_mail_each
 from guanxi.messaging.stored import (
     TemplateFields,
     template_audience_languages,
@@ -89,6 +89,7 @@ __all__ = [
     "personal_send",
     "service_message_queue",
     "sms_receipts_record",
+    "staff_mail_each",
     "suppressions_rekey",
     "template_delete",
     "template_ensure",
