@@ -19,6 +19,19 @@ same customers (``guanxi import orders``, a subprocess: wall and CPU of the
 child), alternating ``--rounds`` times: every journey switched off, then a
 purchase-triggered journey and an exit-on-purchase journey on (the cost of
 the journeys' order hook per 1,000 orders), and times the hook alone.
+``--distinct``: each file's N orders belong to N different customers of the
+database, new ones for every file (written by their phone numbers), so the
+hook works for as many customers as orders; ``--all-on`` leaves every
+journey that was on switched on in the "on" imports. The purchase-triggered
+journey counts purchases from two days before each "on" import (the orders
+are dated up to 20 hours back). ``--hook-only`` times the hook alone and
+nothing else.
+
+The hook alone: 1,000 and 5,000 customers sampled from the whole database
+(different ones each call), marked as having just bought (committed, not
+timed), then the hook (committed: its inserts and updates are timed with
+their commit), and the hook again for the same customers (nobody enters or
+leaves then: the cost of deciding alone); median CPU of 10 calls each.
 
 On PostgreSQL the customers and snapshots are made by the server
 (``INSERT … SELECT`` over ``generate_series``, one transaction) and the
@@ -29,7 +42,8 @@ demo database.
 Usage::
 
     python bench/bench_journeys.py --data-dir /tmp/journeys-bench \
-        [--customers 1000000] [--orders 20000] [--rounds 2] [--reuse]
+        [--customers 1000000] [--orders 20000] [--rounds 2] [--reuse] \
+        [--distinct] [--all-on] [--hook-only]
 
 Set ``DATABASE_URL`` to run it on PostgreSQL. Results: docs/benchmarks.md.
 """
@@ -49,7 +63,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_import import generate
+from bench_import import HEADER, generate
 from bench_messaging import _pg_cpu
 
 DAY = dt.date(2027, 3, 1)
@@ -270,16 +284,61 @@ def _recent(source: Path, target: Path, prefix: str) -> None:
             writer.writerow(row)
 
 
-def _imports(data_dir: Path, orders: int, rounds: int) -> None:
+def _distinct(target: Path, customers: list[int], prefix: str) -> None:
+    """One order for each of ``customers`` (by phone number and name), paid,
+    dated within the last day."""
+    from guanxi.customers.models import Customer
+
+    rng = random.Random(prefix)
+    now = dt.datetime.now()
+    people = Customer.objects.filter(pk__in=customers).values_list("phone", "name")
+    with target.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for n, (phone, name) in enumerate(people):
+            when = now - dt.timedelta(minutes=rng.randrange(10, 60 * 20))
+            writer.writerow(
+                [
+                    f"{prefix}{n:08d}",
+                    when.strftime("%Y-%m-%d %H:%M:%S"),
+                    f"¥{rng.randrange(1000, 200000) / 100:,.2f}",
+                    "CNY",
+                    "已付款",
+                    "线上商城",
+                    "web",
+                    phone,
+                    name,
+                    "",
+                ]
+            )
+
+
+def _samples(count: int, size: int, seed: int) -> list[list[int]]:
+    """``count`` disjoint samples of ``size`` customers' ids."""
+    from guanxi.customers.models import Customer
+
+    ids = list(Customer.objects.values_list("pk", flat=True))
+    chosen = random.Random(seed).sample(ids, count * size)
+    return [chosen[n * size : (n + 1) * size] for n in range(count)]
+
+
+def _imports(
+    data_dir: Path, orders: int, rounds: int, *, distinct: bool, all_on: bool
+) -> None:
+    from django.utils import timezone
+
     from guanxi.journeys.models import Journey
     from guanxi.journeys.services import journey_create, journey_set_state
 
     env = {**os.environ, "GUANXI_DATA_DIR": str(data_dir)}
     python = sys.executable
     base = data_dir / "orders-base.csv"
-    generate(base, orders, seed=11)
     cli = [python, "-m", "guanxi.cli", "import", "orders"]
-    _run([*cli, str(base), "--json"], env)  # the customers
+    was_on = list(Journey.objects.filter(state="on").values_list("slug", flat=True))
+    samples = _samples(2 * rounds, orders, seed=int(time.time())) if distinct else []
+    if not distinct:
+        generate(base, orders, seed=11)
+        _run([*cli, str(base), "--json"], env)  # the customers
     bench = ("bench-purchase", "bench-leave")
     for slug, trigger, leave in (
         (bench[0], {"type": "event", "event": "purchase"}, False),
@@ -303,11 +362,19 @@ def _imports(data_dir: Path, orders: int, rounds: int) -> None:
     for n in range(rounds):
         for label in ("off", "on"):
             target = data_dir / f"orders-{label}-{n}.csv"
-            _recent(base, target, f"{label.upper()}{stamp}{n}-")
+            prefix = f"{label.upper()}{stamp}{n}-"
+            if distinct:
+                _distinct(target, samples.pop(), prefix)
+            else:
+                _recent(base, target, prefix)
             Journey.objects.update(state="off")
             if label == "on":
-                for slug in bench:
+                for slug in sorted({*bench, *(was_on if all_on else [])}):
                     journey_set_state(actor=None, slug=slug, on=True)
+                # The orders are dated up to 20 hours back: count from before.
+                Journey.objects.filter(slug__in=bench).update(
+                    enabled_at=timezone.now() - dt.timedelta(days=2)
+                )
             wall, cpu = _run([*cli, str(target), "--json"], env)
             figures[label].append((wall, cpu))
             print(
@@ -315,6 +382,8 @@ def _imports(data_dir: Path, orders: int, rounds: int) -> None:
                 f"  load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
+    for slug in was_on:
+        journey_set_state(actor=None, slug=slug, on=True)
     _hook()
     per = 1000 / orders
     for label in ("off", "on"):
@@ -336,31 +405,46 @@ def _imports(data_dir: Path, orders: int, rounds: int) -> None:
 
 def _hook() -> None:
     """The journeys' order hook alone, in this process, for 1,000 and for
-    5,000 customers who just bought (an import calls it once per write; the
-    import above writes 5,000 customers at once), ten times each."""
+    5,000 customers who just bought, sampled from the whole database (an
+    import where every order is a different customer's calls it for as many
+    customers as orders): median CPU of ten calls each, of the first call
+    (A: each enters the purchase-triggered journeys on, some leave) and of
+    a second call for the same customers (B: nobody enters or leaves)."""
+    from django.db import connection
+    from django.utils import timezone
+
     from guanxi.customers.models import Customer
+    from guanxi.journeys.engine import id_list
     from guanxi.journeys.services import journeys_after_orders
 
-    ids = list(
-        Customer.objects.order_by("-last_purchase_at").values_list("pk", flat=True)[
-            :10_000
-        ]
-    )
-    for size in (1000, 5000):
-        walls, cpus = [], []
-        for n in range(10):
-            part = ids[(n * size) % len(ids) :][:size]
-            start, cpu = time.perf_counter(), time.process_time()
-            journeys_after_orders(None, customer_ids=part)
-            walls.append(time.perf_counter() - start)
-            cpus.append(time.process_time() - cpu)
-        walls.sort()
-        cpus.sort()
-        print(
-            f"order hook per {size:,} customers: median "
-            f"{walls[len(walls) // 2] * 1000:.1f} ms wall, "
-            f"{cpus[len(cpus) // 2] * 1000:.1f} ms CPU (of {len(walls)})"
-        )
+    seed = int(time.time())  # new customers each time the bench runs
+    for size, part in zip(
+        (1000, 5000),
+        (_samples(11, 1000, seed=seed), _samples(11, 5000, seed=seed + 1)),
+        strict=True,
+    ):
+        figures: dict[str, list[float]] = {"A": [], "B": []}
+        for n, ids in enumerate(part):
+            Customer.objects.filter(pk__in=id_list(ids)).update(
+                last_purchase_at=timezone.now()
+            )
+            if connection.vendor == "sqlite":  # its own writes' pages, not these
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            for label in ("A", "B"):
+                cpu = time.process_time()
+                journeys_after_orders(None, customer_ids=ids)
+                if n:  # the first call reads the definitions
+                    figures[label].append(time.process_time() - cpu)
+        for label, what in (("A", "just bought"), ("B", "again, nobody enters")):
+            cpus = sorted(figures[label])
+            ms = cpus[len(cpus) // 2] * 1000
+            print(
+                f"order hook per {size:,} customers ({label}: {what}): median "
+                f"{ms:.1f} ms CPU, {ms * 1000 / size:.2f} ms per 1,000 "
+                f"(of {len(cpus)}), load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -375,6 +459,24 @@ def main() -> None:
         "--reuse",
         action="store_true",
         help="keep the customers already in the database (no fill, no scores)",
+    )
+    parser.add_argument(
+        "--distinct",
+        action="store_true",
+        help="every order of a file is a different customer's (of the database)",
+    )
+    parser.add_argument(
+        "--all-on",
+        action="store_true",
+        help="keep every journey that was on switched on in the 'on' imports",
+    )
+    parser.add_argument(
+        "--hook-only", action="store_true", help="time the order hook alone"
+    )
+    parser.add_argument(
+        "--no-runs",
+        action="store_true",
+        help="keep the journeys as they are and skip the scheduler's two runs",
     )
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -392,6 +494,10 @@ def main() -> None:
     from guanxi.journeys.services import journeys_run
 
     call_command("migrate", verbosity=0)
+    if args.hook_only:
+        _hook()
+        print(f"load average: {os.getloadavg()}")
+        return
     if not args.reuse and Customer.objects.count() != args.customers:
         Enrolment.objects.all().delete()
         Journey.objects.update(current_version=None)
@@ -408,8 +514,9 @@ def main() -> None:
             f"{time.perf_counter() - start:.1f} s",
             flush=True,
         )
-    _journeys()
-    for label in ("first run", "second run"):
+    for label in () if args.no_runs else ("first run", "second run"):
+        if label == "first run":
+            _journeys()
         pg, load = _pg_cpu(), os.getloadavg()[0]
         start, cpu = time.perf_counter(), time.process_time()
         counts = journeys_run(as_of=DAY).as_dict()
@@ -422,7 +529,13 @@ def main() -> None:
         )
     print(f"load average: {os.getloadavg()}")
     if args.orders:
-        _imports(args.data_dir, args.orders, args.rounds)
+        _imports(
+            args.data_dir,
+            args.orders,
+            args.rounds,
+            distinct=args.distinct,
+            all_on=args.all_on,
+        )
         print(f"load average: {os.getloadavg()}")
 
 

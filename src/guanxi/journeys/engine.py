@@ -37,25 +37,23 @@ from guanxi.journeys.holdout import holdout_key, holdout_sql
 from guanxi.journeys.models import Enrolment, Journey, JourneyVersion, StepRun
 
 __all__ = [
-    "PurchasePlan",
     "RunCounts",
     "arrival_due",
     "definition_load",
+    "definitions_load",
     "enrol",
     "enrolments_advance",
+    "enrolments_exit",
+    "enrolments_move",
     "entry_key",
-    "exits_on_purchase",
     "id_list",
+    "id_table",
     "period_key",
-    "purchase_plan",
-    "purchases_seen",
     "run_moment",
-    "waits_on_purchase",
+    "step_runs_record",
 ]
 
 CHUNK = 5000
-#: Customers' ids per lookup of their enrolments after orders were written.
-ID_CHUNK = 5000
 #: Rounds of the advance loop: a definition has no loops and at most 50
 #: steps, so every enrolment is waiting or finished after this many.
 MAX_ROUNDS = 52
@@ -135,6 +133,17 @@ def definition_load(version: JourneyVersion | int) -> Definition:
         found = Definition(trigger=raw["trigger"], steps=steps, first=next(iter(steps)))
         _definitions[pk] = found
     return found
+
+
+def definitions_load(pks: Iterable[int]) -> None:
+    """Read the definitions of the versions ``pks`` not read before, in one
+    query (:func:`definition_load` then answers from memory)."""
+    missing = [pk for pk in pks if pk not in _definitions]
+    if missing:
+        for version in JourneyVersion.objects.filter(pk__in=missing).only(
+            "pk", "definition"
+        ):
+            definition_load(version)
 
 
 def arrival_due(step: dict[str, Any], moment: dt.datetime) -> dt.datetime:
@@ -244,7 +253,7 @@ def _claim(
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _move(
+def enrolments_move(
     ids: Sequence[int], target: str, steps: dict[str, Any], moment: dt.datetime
 ) -> None:
     if not ids:
@@ -263,7 +272,7 @@ def _move(
     )
 
 
-def _exit(ids: Sequence[int], reason: str, moment: dt.datetime) -> None:
+def enrolments_exit(ids: Sequence[int], reason: str, moment: dt.datetime) -> None:
     Enrolment.objects.filter(pk__in=ids).update(
         state=EnrolmentState.EXITED,
         exit_reason=reason,
@@ -273,7 +282,9 @@ def _exit(ids: Sequence[int], reason: str, moment: dt.datetime) -> None:
     )
 
 
-def _record(runs: Iterable[tuple[int, str, str, str]], moment: dt.datetime) -> int:
+def step_runs_record(
+    runs: Iterable[tuple[int, str, str, str]], moment: dt.datetime
+) -> int:
     """Write step runs (enrolment, step, outcome, detail); how many."""
     rows = [
         StepRun(enrolment_id=e, step=s, outcome=o, detail=d[:200], at=moment)
@@ -290,10 +301,10 @@ def _run_batch(batch: Batch) -> tuple[int, int]:
     queued = 0
     if kind in ("wait", "wait_until"):
         runs = [(pk, sid, StepOutcome.WAITED.value, "") for pk in batch.ids]
-        _move(batch.ids, step.get("next", ""), steps, moment)
+        enrolments_move(batch.ids, step.get("next", ""), steps, moment)
     elif kind == "wait_event":
         runs = [(pk, sid, StepOutcome.TIMED_OUT.value, "") for pk in batch.ids]
-        _move(
+        enrolments_move(
             batch.ids, step.get("timeout_next") or step.get("next", ""), steps, moment
         )
     elif kind == "condition":
@@ -305,16 +316,16 @@ def _run_batch(batch: Batch) -> tuple[int, int]:
         no = [pk for pk in batch.ids if pk not in yes]
         runs = [(pk, sid, StepOutcome.YES.value, "") for pk in sorted(yes)]
         runs += [(pk, sid, StepOutcome.NO.value, "") for pk in no]
-        _move(sorted(yes), step.get("then", ""), steps, moment)
-        _move(no, step.get("else", ""), steps, moment)
+        enrolments_move(sorted(yes), step.get("then", ""), steps, moment)
+        enrolments_move(no, step.get("else", ""), steps, moment)
     elif kind == "exit":
         runs = [(pk, sid, StepOutcome.EXITED.value, "") for pk in batch.ids]
-        _exit(batch.ids, ExitReason.EXIT_STEP, moment)
+        enrolments_exit(batch.ids, ExitReason.EXIT_STEP, moment)
     else:
         runs, queued, going = run_action(batch)
         for key, ids in going.items():
-            _move(ids, step.get(key, ""), steps, moment)
-    return _record(runs, moment), queued
+            enrolments_move(ids, step.get(key, ""), steps, moment)
+    return step_runs_record(runs, moment), queued
 
 
 def enrolments_advance(
@@ -368,53 +379,7 @@ def enrolments_advance(
     return advanced, queued
 
 
-# --- purchases ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PurchasePlan:
-    """What a purchase can do in the journeys switched on: which journeys end
-    on one, and which steps of which versions wait for one."""
-
-    exits: frozenset[int] = frozenset()
-    waits: dict[int, frozenset[str]] = field(default_factory=dict)
-
-    @property
-    def empty(self) -> bool:
-        return not self.exits and not self.waits
-
-
-def purchase_plan(journeys: Sequence[Journey]) -> PurchasePlan:
-    """The plan for ``journeys`` (those switched on): one small query for
-    their versions' ids (and one for definitions not read before)."""
-    if not journeys:
-        return PurchasePlan()
-    pks = list(
-        JourneyVersion.objects.filter(journey_id__in=[j.pk for j in journeys])
-        .order_by()
-        .values_list("pk", flat=True)
-    )
-    missing = [pk for pk in pks if pk not in _definitions]
-    if missing:
-        for version in JourneyVersion.objects.filter(pk__in=missing).only(
-            "pk", "definition"
-        ):
-            definition_load(version)
-    waits = {}
-    for pk in pks:
-        steps = frozenset(
-            sid
-            for sid, step in definition_load(pk).steps.items()
-            if step["type"] == "wait_event"
-        )
-        if steps:
-            waits[pk] = steps
-    return PurchasePlan(
-        exits=frozenset(j.pk for j in journeys if j.exit_on_purchase), waits=waits
-    )
-
-
-_Row = tuple[int, int, int, str, dt.datetime, dt.datetime | None, dt.datetime | None]
+# --- customers' ids ----------------------------------------------------------
 
 
 def id_list(ids: Sequence[int]) -> RawSQL:
@@ -426,130 +391,9 @@ def id_list(ids: Sequence[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
 
 
-def _decide(
-    rows: Iterable[_Row], plan: PurchasePlan
-) -> tuple[list[tuple[int, str]], dict[tuple[int, str], list[int]]]:
-    """Of active enrolments (id, journey, version, step, entered, at the step
-    since, the customer's last purchase): who leaves on the purchase, and who
-    moves on from a wait for one (by version and step). Leaving comes first."""
-    leave: list[tuple[int, str]] = []
-    move: dict[tuple[int, str], list[int]] = {}
-    for pk, journey_id, version_id, step, entered, step_at, bought in rows:
-        if bought is None:
-            continue
-        if journey_id in plan.exits and bought > entered:
-            leave.append((pk, step))
-        elif (
-            step in plan.waits.get(version_id, ())
-            and step_at is not None
-            and bought >= step_at
-        ):
-            move.setdefault((version_id, step), []).append(pk)
-    return leave, move
-
-
-def _active_rows(rows: QuerySet[Enrolment]) -> list[_Row]:
-    return list(
-        rows.filter(state=EnrolmentState.ACTIVE)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "journey_id",
-            "version_id",
-            "step",
-            "entered_at",
-            "step_at",
-            "customer__last_purchase_at",
-        )
-    )
-
-
-def purchases_seen(
-    plan: PurchasePlan, customer_ids: Sequence[int], *, moment: dt.datetime
-) -> tuple[int, int]:
-    """Exits on purchase and waits for a purchase for the customers who just
-    bought, looked up by their ids through the (customer, state) index, a
-    chunk at a time; nothing is read when no journey switched on ends on a
-    purchase or waits for one. (Left, moved on.)"""
-    left = moved = 0
-    if plan.empty:
-        return left, moved
-    ids = sorted(customer_ids)
-    for start in range(0, len(ids), ID_CHUNK):
-        part = Enrolment.objects.filter(
-            customer_id__in=id_list(ids[start : start + ID_CHUNK])
-        )
-        leave, move = _decide(_active_rows(part), plan)
-        if not leave and not move:
-            continue
-        chosen = [pk for pk, _s in leave] + [pk for pks in move.values() for pk in pks]
-        with transaction.atomic():  # again, locked: a scheduler may have moved them
-            locked = Enrolment.objects.filter(pk__in=chosen).select_for_update(
-                of=("self",)
-            )
-            leave, move = _decide(_active_rows(locked), plan)
-            if leave:
-                _record(
-                    (
-                        (pk, step, StepOutcome.EXITED.value, ExitReason.PURCHASE.value)
-                        for pk, step in leave
-                    ),
-                    moment,
-                )
-                _exit([pk for pk, _s in leave], ExitReason.PURCHASE, moment)
-                left += len(leave)
-            for (version_id, step), pks in move.items():
-                steps = definition_load(version_id).steps
-                _record(((pk, step, StepOutcome.EVENT.value, "") for pk in pks), moment)
-                _move(pks, steps[step].get("next", ""), steps, moment)
-                moved += len(pks)
-    return left, moved
-
-
-def exits_on_purchase(*, moment: dt.datetime, plan: PurchasePlan) -> int:
-    """Take out of journeys that end on a purchase everyone who bought since
-    entering (wherever they are, a wait included); how many left. (The
-    scheduler's pass over all; after orders, :func:`purchases_seen`.)"""
-    if not plan.exits:
-        return 0
-    buying = Enrolment.objects.filter(
-        journey_id__in=sorted(plan.exits),
-        state=EnrolmentState.ACTIVE,
-        customer__last_purchase_at__gt=F("entered_at"),
-    )
-    with transaction.atomic():
-        pairs = list(buying.select_for_update().values_list("pk", "step"))
-        if not pairs:
-            return 0
-        _record(
-            (
-                (pk, step, StepOutcome.EXITED.value, ExitReason.PURCHASE.value)
-                for pk, step in pairs
-            ),
-            moment,
-        )
-        _exit([pk for pk, _s in pairs], ExitReason.PURCHASE, moment)
-    return len(pairs)
-
-
-def waits_on_purchase(*, moment: dt.datetime, plan: PurchasePlan) -> int:
-    """Move on those waiting for a purchase who made one since reaching the
-    step; how many. (The scheduler's pass over all.)"""
-    moved = 0
-    for version_id, step_ids in plan.waits.items():
-        steps = definition_load(version_id).steps
-        for sid in sorted(step_ids):
-            waiting = Enrolment.objects.filter(
-                version_id=version_id,
-                state=EnrolmentState.ACTIVE,
-                step=sid,
-                customer__last_purchase_at__gte=F("step_at"),
-            )
-            with transaction.atomic():
-                ids = list(waiting.select_for_update().values_list("pk", flat=True))
-                if not ids:
-                    continue
-                _record(((pk, sid, StepOutcome.EVENT.value, "") for pk in ids), moment)
-                _move(ids, steps[sid].get("next", ""), steps, moment)
-                moved += len(ids)
-    return moved
+def id_table(ids: Sequence[int], alias: str = "i") -> tuple[str, list[Any]]:
+    """Customers' ids as a table ``alias`` with one column ``value`` (one
+    parameter), for a join the database runs from them."""
+    if connection.vendor == "postgresql":
+        return f"unnest(%s::bigint[]) AS {alias}(value)", [list(ids)]
+    return f"json_each(%s) AS {alias}", [json.dumps(list(ids))]

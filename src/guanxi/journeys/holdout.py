@@ -35,16 +35,16 @@ def holdout_basis_points(key: str, customer_id: int) -> int:
     return int(digest[:8], 16) % 10000
 
 
-def holdout_sql(column: str) -> str:
-    """SQL for :func:`holdout_basis_points` of the id in ``column`` (one
-    param: the key)."""
+def holdout_sql(column: str, *, key: str = "%s") -> str:
+    """SQL for :func:`holdout_basis_points` of the id in ``column`` under the
+    key ``key`` (by default one param; or a column holding it)."""
     if connection.vendor == "postgresql":
         return (
-            "(('x' || substr(encode(sha256(convert_to(%s || ':' || "
+            f"(('x' || substr(encode(sha256(convert_to({key} || ':' || "
             f"{column}::text, 'UTF8')), 'hex'), 1, 8))::bit(32)::bigint %% 10000)"
         )
     connection.ensure_connection()
     connection.connection.create_function(
         "guanxi_journey_holdout", 2, holdout_basis_points, deterministic=True
     )
-    return f"guanxi_journey_holdout(%s, {column})"
+    return f"guanxi_journey_holdout({key}, {column})"

@@ -145,6 +145,7 @@ class Enrolment(models.Model):
         on_delete=models.CASCADE,
         related_name="journey_enrolments",
         verbose_name=_("customer"),
+        db_index=False,  # enrolment_customer_idx starts with it
     )
     #: Which entry this is under the entry rule: ``once``, the period
     #: (``2026``, ``2026-12``, ``2026-W49``) or the occurrence (a day).

@@ -21,21 +21,25 @@ from guanxi.coupons.services import coupon_definitions_ensure
 from guanxi.journeys.choices import EntryRule, JourneyState, Period
 from guanxi.journeys.definition import Definition, definition_check
 from guanxi.journeys.engine import (
-    CHUNK,
     RunCounts,
+    definition_load,
     enrol,
     enrolments_advance,
     entry_key,
-    exits_on_purchase,
-    purchase_plan,
-    purchases_seen,
     run_moment,
-    waits_on_purchase,
 )
 from guanxi.journeys.models import Journey, JourneyVersion
 from guanxi.journeys.playbooks import COUPONS, JOURNEYS, STAR_SEGMENT, TEMPLATES
+from guanxi.journeys.purchases import (
+    PURCHASE_EVENTS,
+    exits_on_purchase,
+    purchase_enrol,
+    purchase_plan,
+    purchases_seen,
+    waits_on_purchase,
+)
 from guanxi.journeys.selectors import journey_get
-from guanxi.journeys.triggers import purchase_candidates, trigger_candidates
+from guanxi.journeys.triggers import trigger_candidates
 from guanxi.messaging.selectors import template_by_name
 from guanxi.messaging.services import TemplateFields, template_ensure
 from guanxi.segments.selectors import segment_list, segment_uses_scores
@@ -339,21 +343,19 @@ def journeys_run(*, as_of: dt.date | None = None) -> RunCounts:
 def journeys_after_orders(sender: Any, *, customer_ids: Any, **kwargs: Any) -> None:
     """Receiver of ``commerce.services.purchases_written``: purchase triggers,
     exits on purchase and waits for a purchase, for the customers written.
-    Cheap per call: one query when every journey is off, the enrolments read
-    only when a journey switched on ends on a purchase or waits for one, and
-    then by the customers' ids; one insert per purchase-triggered journey and
-    chunk of customers."""
-    journeys = [
-        j
-        for j in Journey.objects.filter(state=JourneyState.ON)
-        .exclude(current_version=None)
-        .select_related("current_version")
-        if j.current_version is not None
-    ]
+    Cheap per call and per customer: one query when every journey is off;
+    otherwise two small ones (the journeys, their versions' ids), one locked
+    read of the enrolments the purchases change when a journey switched on
+    ends on a purchase or waits for one, and one insert for all
+    purchase-triggered journeys, per chunk of customers' ids (see
+    :mod:`guanxi.journeys.purchases`)."""
+    journeys = list(
+        Journey.objects.filter(state=JourneyState.ON).exclude(current_version=None)
+    )
     if not journeys:
         return
     moment = timezone.now()
-    plan = purchase_plan(journeys)
+    plan = purchase_plan(journeys)  # reads the definitions not read before
     if customer_ids is None:  # a full refresh: the next run reads the day's purchases
         exits_on_purchase(moment=moment, plan=plan)
         waits_on_purchase(moment=moment, plan=plan)
@@ -361,21 +363,11 @@ def journeys_after_orders(sender: Any, *, customer_ids: Any, **kwargs: Any) -> N
     ids = sorted(customer_ids)
     purchases_seen(plan, ids, moment=moment)
     day = timezone.localdate(moment)
+    entries = []
     for journey in journeys:
-        assert journey.current_version is not None
-        trigger = journey.current_version.definition["trigger"]
-        if trigger["type"] != "event" or trigger["event"] not in (
-            "purchase",
-            "first_purchase",
-        ):
-            continue
-        key = entry_key(journey, occurrence=day.isoformat(), day=day)
-        for start in range(0, len(ids), CHUNK):
-            enrol(
-                journey,
-                purchase_candidates(
-                    journey, trigger, ids[start : start + CHUNK], moment
-                ),
-                key=key,
-                moment=moment,
-            )
+        assert journey.current_version_id is not None
+        trigger = definition_load(journey.current_version_id).trigger
+        if trigger["type"] == "event" and trigger["event"] in PURCHASE_EVENTS:
+            key = entry_key(journey, occurrence=day.isoformat(), day=day)
+            entries.append((journey, key))
+    purchase_enrol(entries, ids, moment=moment)

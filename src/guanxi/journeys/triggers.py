@@ -25,11 +25,11 @@ from guanxi.insights.selectors import (
     stage_change_scope,
 )
 from guanxi.journeys.choices import TriggerDate, TriggerEvent
-from guanxi.journeys.engine import day_start, id_list, period_key
+from guanxi.journeys.engine import day_start, period_key
 from guanxi.journeys.models import Journey
 from guanxi.segments.selectors import everyone_actor, segment_get, segment_members
 
-__all__ = ["purchase_candidates", "trigger_candidates"]
+__all__ = ["trigger_candidates"]
 
 
 def _window(journey: Journey, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -186,21 +186,3 @@ def trigger_candidates(
         members = segment_members(actor=everyone_actor(), rules=segment.rules)
         return members, period_key(trigger["every"], day)
     return _event(journey, trigger, day)
-
-
-def purchase_candidates(
-    journey: Journey,
-    trigger: dict[str, Any],
-    customer_ids: list[int],
-    moment: dt.datetime,
-) -> QuerySet[Any]:
-    """Of the customers whose orders were just written, those a purchase (or
-    first purchase) trigger picks: who bought in the last day, since the
-    journey was switched on (an import of old orders enrols nobody)."""
-    since = moment - dt.timedelta(days=1)
-    if journey.enabled_at is not None and journey.enabled_at > since:
-        since = journey.enabled_at
-    customers = customer_rows().filter(pk__in=id_list(customer_ids))
-    if trigger["event"] == TriggerEvent.FIRST_PURCHASE:
-        return customers.filter(first_purchase_at__gte=since)
-    return customers.filter(last_purchase_at__gte=since)
