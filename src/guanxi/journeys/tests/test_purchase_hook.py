@@ -7,7 +7,6 @@ does not grow with the buyers."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guanxi.journeys import purchases
+from guanxi.journeys.engine import id_table
 from guanxi.journeys.holdout import holdout_basis_points, holdout_key, holdout_sql
 from guanxi.journeys.models import Enrolment, Journey, StepRun
 from guanxi.journeys.services import journeys_after_orders
@@ -192,11 +192,9 @@ def test_the_holdout_in_sql_equals_the_python_function_on_many_ids(
 ) -> None:
     ids = [*range(1, 20_001, 7), 10**9 + 7, 2**62]
     keys = [holdout_key(3), holdout_key(41)]
-    if connection.vendor == "postgresql":
-        table, params = "unnest(%s::bigint[]) AS i(value)", [ids]
-    else:
-        table, params = "json_each(%s) AS i", [json.dumps(ids)]
+    table, params = id_table(ids)
     for key in keys:
+        args: list[Any]
         if key_from == "parameter":
             sql = f"SELECT i.value, {holdout_sql('i.value')} FROM {table}"
             args = [key, *params]
