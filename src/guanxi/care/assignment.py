@@ -14,6 +14,9 @@ are placed most urgent first:
 
 Set-based: one grouped query reads the days already taken, the placement runs
 in memory, and the caller writes the tasks in bulk in the order returned.
+:func:`tasks_plan` gives the same placement as ranges of ranks (each
+manager's k-th task, the k-th task by turn) for a daily evaluation to apply
+in SQL, with no entry per task.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from guanxi.access.selectors import staff_round_robin
 from guanxi.care.choices import TaskStatus
 from guanxi.care.models import CareTask
 
-__all__ = ["Placement", "daily_cap", "tasks_place"]
+__all__ = ["Placement", "Plan", "daily_cap", "tasks_place", "tasks_plan"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,19 @@ def _taken(owners: set[int], first: dt.date) -> Counter[tuple[int, dt.date]]:
     return taken
 
 
+def _team_and_turn() -> tuple[list[int], int]:
+    """The service team in turn order, and whose turn is next (after the
+    owner of the last task given by turn)."""
+    team = staff_round_robin()
+    last = (
+        CareTask.objects.filter(round_robin=True)
+        .order_by("-pk")
+        .values_list("owner_id", flat=True)
+        .first()
+    )
+    return team, (team.index(last) + 1) % len(team) if last in team else 0
+
+
 def tasks_place(
     *,
     due_on: dt.date,
@@ -80,14 +96,7 @@ def tasks_place(
     ``due_on`` or later. The placements, most urgent first (the order to
     write them in, so the next round-robin goes on after the last one)."""
     limit = daily_cap() if cap is None else max(0, cap)
-    team = staff_round_robin()
-    last = (
-        CareTask.objects.filter(round_robin=True)
-        .order_by("-pk")
-        .values_list("owner_id", flat=True)
-        .first()
-    )
-    turn = (team.index(last) + 1) % len(team) if last in team else 0
+    team, turn = _team_and_turn()
     owners = {m for m in managers if m is not None} | set(team)
     taken = _taken(owners, due_on) if limit else Counter()
     order = sorted(range(len(managers)), key=lambda i: (priorities[i], i))
@@ -132,3 +141,71 @@ def tasks_place(
         taken[(owner, team_from)] += 1
         placed.append(Placement(index, owner, team_from, True))
     return placed
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where new tasks go, as ranges of ranks. Each manager's tasks, ranked
+    most urgent first from 0: ``days`` holds ``(manager, first rank, day)``,
+    the tasks from that rank on being due that day (until the next entry).
+    The tasks by turn, ranked the same way: ``turns`` holds ``(first rank,
+    day, members)``, the rank ``r`` going to ``members[(r - first) %
+    len(members)]``. No ``turns`` and ``team`` false: nobody takes them (due
+    on the first day, no owner)."""
+
+    days: list[tuple[int, int, dt.date]]
+    turns: list[tuple[int, dt.date, tuple[int, ...]]]
+    team: bool
+
+
+def tasks_plan(
+    *, due_on: dt.date, managed: dict[int, int], by_turn: int, cap: int | None = None
+) -> Plan | None:
+    """The placement :func:`tasks_place` makes, as a :class:`Plan`, for
+    ``managed[manager]`` tasks of each manager and ``by_turn`` tasks for the
+    team. None when a manager is also in the team (their own customers and
+    their turns then share the days: placed one by one by
+    :func:`tasks_place`)."""
+    limit = daily_cap() if cap is None else max(0, cap)
+    team, turn = _team_and_turn()
+    if set(managed) & set(team):
+        return None
+    taken = _taken(set(managed) | set(team), due_on) if limit else Counter()
+    days: list[tuple[int, int, dt.date]] = []
+    one_day = dt.timedelta(days=1)
+    for manager in sorted(managed):
+        rank, day = 0, due_on
+        while rank < managed[manager]:
+            free = limit - taken[(manager, day)] if limit else managed[manager]
+            if free > 0:
+                days.append((manager, rank, day))
+                rank += free
+            day += one_day
+    turns: list[tuple[int, dt.date, tuple[int, ...]]] = []
+    rank, day = 0, due_on
+    while team and rank < by_turn:
+        members = tuple(team[turn:] + team[:turn])
+        if not limit:
+            turns.append((rank, day, members))
+            break
+        room_of = [max(0, limit - taken[(m, day)]) for m in members]
+        # Round j of the day gives one task to each member with more than j
+        # free, in turn order; rounds with the same members are one range.
+        done = 0
+        last = members[0]
+        for level in sorted({f for f in room_of if f > 0}):
+            those = tuple(
+                m for m, f in zip(members, room_of, strict=True) if f >= level
+            )
+            turns.append((rank, day, those))
+            count = (level - done) * len(those)
+            if rank + count >= by_turn:
+                last = those[(by_turn - rank - 1) % len(those)]
+                rank = by_turn
+                break
+            rank += count
+            done = level
+            last = those[-1]
+        turn = (team.index(last) + 1) % len(team) if any(room_of) else turn
+        day += one_day
+    return Plan(days, turns, bool(team))

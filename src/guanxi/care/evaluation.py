@@ -1,8 +1,10 @@
 """Evaluate the warning signals as of a date, set-based, and open, extend or
 close warnings (and open their tasks) in one transaction.
 
-The signals are read in :mod:`guanxi.care.firing` (one query each), written
-in :mod:`guanxi.care.writing`; the thresholds are
+The signals are read in :mod:`guanxi.care.firing` (one query each); a daily
+evaluation writes what they find set-based (:mod:`guanxi.care.opening`),
+events and survey answers row by row (:mod:`guanxi.care.writing`); the
+thresholds are
 :mod:`guanxi.care.thresholds`. Here: the entry points (a daily evaluation,
 events as they arrive, a survey answer) and the life of an open warning (won
 back, the next step of the plan, lapsed). A second evaluation of the same
@@ -29,12 +31,12 @@ from guanxi.care.firing import (
     ACTIVITY_KINDS,
     FEEDBACK_KINDS,
     Fired,
-    fire_all,
     fire_complaints,
     fire_feedback,
     start_of,
 )
 from guanxi.care.models import CareSettings, CareTask, ChurnWarning, WarningRun
+from guanxi.care.opening import warnings_open_all
 from guanxi.care.signals import customer_lapsed
 from guanxi.care.thresholds import Thresholds, care_settings, care_thresholds
 from guanxi.care.writing import TASK_COLUMNS, apply_fired
@@ -76,8 +78,7 @@ def warnings_evaluate(*, as_of: dt.date | None = None) -> WarningRun:
         previous = _previous_run(day)
         won = _close_won_back(day)
         advanced, lapsed = _check_back(day, limits.config)
-        fired = fire_all(day, limits, since=previous)
-        opened, updated = apply_fired(day, fired, limits.config, scores_day=day)
+        opened, updated = warnings_open_all(day, limits, since=previous)
         run, _created = WarningRun.objects.update_or_create(
             as_of=day,
             defaults={

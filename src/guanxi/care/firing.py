@@ -1,6 +1,10 @@
 """The warning signals as of a date: each one query over the scoring run's
-snapshots or over the interactions (grouped in the database); only the
-customers a signal fires for come back to Python, with the signal's details."""
+snapshots or over the interactions (grouped in the database), as querysets
+(``*_found``). A daily evaluation writes what they find set-based
+(:mod:`guanxi.care.opening`); events read complaints and feedback into
+Python (``fire_*``), the customers a signal fires for with its details.
+:func:`fire_all` reads every signal that way: the row-by-row reference the
+tests compare the set-based writing with."""
 
 from __future__ import annotations
 
@@ -84,7 +88,8 @@ def start_of(day: dt.date) -> dt.datetime:
 
 
 def fire_all(day: dt.date, limits: Thresholds, *, since: dt.date | None) -> Fired:
-    """Every customer a signal fires for as of ``day``, with its details."""
+    """Every customer a signal fires for as of ``day``, with its details, in
+    Python (the row-by-row reference; a daily evaluation writes set-based)."""
     fired: Fired = {}
 
     def add(customer_id: int, signal: Signal, details: dict[str, Any]) -> None:
@@ -99,7 +104,7 @@ def fire_all(day: dt.date, limits: Thresholds, *, since: dt.date | None) -> Fire
     return fired
 
 
-def _news(signal: Signal) -> Q:
+def news(signal: Signal) -> Q:
     """Not already on the customer's open warning: a signal the warning has
     is left out in the query (the writing would skip it), so an evaluation
     that finds nothing new reads nothing back."""
@@ -111,9 +116,11 @@ def _news(signal: Signal) -> Q:
     return ~Q(Exists(known))
 
 
-def _fire_snapshots(day: dt.date, limits: Thresholds, fired: Fired) -> None:
-    """The signals of the scoring run's snapshots, one query each (only the
-    customers it fires for and whose open warning lacks it come back)."""
+def snapshot_found(
+    day: dt.date, limits: Thresholds
+) -> list[tuple[Signal, QuerySet[Any], list[str]]]:
+    """The snapshot signals' queries: the snapshots each fires for whose
+    customer's open warning lacks it, with the columns of its details."""
     rows = snapshot_rows(as_of=day).annotate(
         lim_days=limits.expr("no_purchase_days"),
         lim_k=limits.expr("rhythm_factor"),
@@ -125,34 +132,35 @@ def _fire_snapshots(day: dt.date, limits: Thresholds, fired: Fired) -> None:
             F("mean_gap_days") * F("lim_k"), output_field=FloatField()
         )
     )
-    queries: list[tuple[Signal, QuerySet[Any], str, str]] = [
+    days = "days_since_last_purchase"
+    found: list[tuple[Signal, QuerySet[Any], list[str]]] = [
         (
             Signal.NO_PURCHASE,
             rows.filter(days_since_last_purchase__gte=F("lim_days")),
-            "days_since_last_purchase",
-            "lim_days",
+            [days, "lim_days"],
         ),
         (
             Signal.PAST_RHYTHM,
             rhythm.filter(
                 mean_gap_days__gt=0, days_since_last_purchase__gt=F("rhythm_limit")
             ),
-            "days_since_last_purchase",
-            "lim_k",
+            [days, "mean_gap_days", "lim_k"],
         ),
-        (Signal.LOW_P_ALIVE, rows.filter(p_alive__lt=F("lim_p")), "p_alive", "lim_p"),
+        (Signal.LOW_P_ALIVE, rows.filter(p_alive__lt=F("lim_p")), ["p_alive", "lim_p"]),
         (
             Signal.CHURN_RISK,
             rows.filter(churn_risk__gte=F("lim_risk")),
-            "churn_risk",
-            "lim_risk",
+            ["churn_risk", "lim_risk"],
         ),
     ]
-    for signal, found, value, limit in queries:
-        fields = ["customer_id", value, limit]
-        if signal is Signal.PAST_RHYTHM:
-            fields.insert(2, "mean_gap_days")
-        picked = found.filter(_news(signal)).values_list(*fields).order_by()
+    return [(signal, query.filter(news(signal)), f) for signal, query, f in found]
+
+
+def _fire_snapshots(day: dt.date, limits: Thresholds, fired: Fired) -> None:
+    """The signals of the scoring run's snapshots, one query each (only the
+    customers it fires for and whose open warning lacks it come back)."""
+    for signal, found, fields in snapshot_found(day, limits):
+        picked = found.values_list("customer_id", *fields).order_by()
         # The rows as the driver gives them (numbers): Django's per-row
         # converters cost more than the query at a million rows.
         sql, params = picked.query.sql_with_params()
@@ -200,29 +208,25 @@ def _with_quadrant(
     return rows
 
 
-def _fire_quiet(
-    day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any
-) -> None:
+def quiet_found(day: dt.date, limits: Thresholds, *, end: dt.datetime) -> Any:
     """Quiet: the last activity is ``quiet_days`` or more before the end of the
     day, and within the active window before that (read over the widest window
-    of any quadrant, each customer held to their own)."""
+    of any quadrant, each customer held to their own). Grouped rows with the
+    customer and ``last``."""
 
     def quiet_start(quiet: int) -> dt.datetime:
         return start_of(day - dt.timedelta(days=quiet - 1))
 
-    widest = max(
-        q + a
-        for q in limits.values("quiet_days")
-        for a in limits.values("active_window_days")
-    )
     window = (
         interaction_rows()
         .filter(
             kind__in=ACTIVITY_KINDS,
-            occurred_at__gte=start_of(day - dt.timedelta(days=widest - 1)),
+            occurred_at__gte=start_of(
+                day - dt.timedelta(days=quiet_widest(limits) - 1)
+            ),
             occurred_at__lt=end,
         )
-        .filter(_news(Signal.QUIET))
+        .filter(news(Signal.QUIET))
         .values("customer_id")
         .annotate(last=Max("occurred_at"))
     )
@@ -232,14 +236,27 @@ def _fire_quiet(
         last__lt=limits.expr("quiet_days", shift=quiet_start, output=moment)
     )
     if limits.split("quiet_days", "active_window_days"):
-        starts = _pairs_expr(limits, day)
-        quiet = quiet.filter(last__gte=starts)
-    else:
-        quiet = quiet.filter(
-            last__gte=quiet_start(
-                limits.config.quiet_days + limits.config.active_window_days
-            )
+        return quiet.filter(last__gte=_pairs_expr(limits, day))
+    return quiet.filter(
+        last__gte=quiet_start(
+            limits.config.quiet_days + limits.config.active_window_days
         )
+    )
+
+
+def quiet_widest(limits: Thresholds) -> int:
+    """The widest window of quiet and active days of any quadrant."""
+    return max(
+        int(q + a)
+        for q in limits.values("quiet_days")
+        for a in limits.values("active_window_days")
+    )
+
+
+def _fire_quiet(
+    day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any
+) -> None:
+    quiet = quiet_found(day, limits, end=end)
     for customer_id, last in (
         quiet.values_list("customer_id", "last").order_by().iterator(chunk_size=CHUNK)
     ):
@@ -267,10 +284,11 @@ def _pairs_expr(limits: Thresholds, day: dt.date) -> Any:
     )
 
 
-def _fire_drop(day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any) -> None:
+def drop_found(day: dt.date, limits: Thresholds, *, end: dt.datetime) -> Any:
     """Week-on-week: customers active in the 7 days before this week whose
     activity in this week (the 7 days ending with ``day``) is below
-    ``drop_ratio`` × last week's."""
+    ``drop_ratio`` × last week's: the customer, this week's and last week's
+    count."""
     this_start = start_of(day - dt.timedelta(days=6))
     rows = (
         interaction_rows()
@@ -279,7 +297,7 @@ def _fire_drop(day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any) 
             occurred_at__gte=start_of(day - dt.timedelta(days=13)),
             occurred_at__lt=end,
         )
-        .filter(_news(Signal.ACTIVITY_DROP))
+        .filter(news(Signal.ACTIVITY_DROP))
         .values("customer_id")
         .annotate(
             last_week=Count("id", filter=Q(occurred_at__lt=this_start)),
@@ -287,7 +305,7 @@ def _fire_drop(day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any) 
         )
     )
     rows = _with_quadrant(rows, limits, day, "drop_ratio")
-    dropped = (
+    return (
         rows.annotate(
             limit=ExpressionWrapper(
                 F("last_week") * limits.expr("drop_ratio"), output_field=FloatField()
@@ -297,12 +315,43 @@ def _fire_drop(day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any) 
         .values_list("customer_id", "this_week", "last_week")
         .order_by()
     )
+
+
+def _fire_drop(day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any) -> None:
+    dropped = drop_found(day, limits, end=end)
     for customer_id, this_week, last_week in dropped.iterator(chunk_size=CHUNK):
         add(
             customer_id,
             Signal.ACTIVITY_DROP,
             {"this_week": this_week, "last_week": last_week},
         )
+
+
+def complaints_found(
+    day: dt.date,
+    limits: Thresholds,
+    *,
+    end: dt.datetime,
+    scores_day: dt.date,
+    ids: Sequence[int] | None = None,
+) -> Any:
+    """More complaints in the calendar month so far than the threshold: the
+    customer and the count."""
+    rows = interaction_rows().filter(
+        kind=InteractionKind.COMPLAINT,
+        occurred_at__gte=start_of(day.replace(day=1)),
+        occurred_at__lt=end,
+    )
+    if ids is not None:
+        rows = rows.filter(customer_id__in=ids)
+    rows = rows.filter(news(Signal.COMPLAINTS))
+    counted = rows.values("customer_id").annotate(n=Count("id"))
+    counted = _with_quadrant(counted, limits, scores_day, "complaints_per_month_above")
+    return (
+        counted.filter(n__gt=limits.expr("complaints_per_month_above"))
+        .values_list("customer_id", "n")
+        .order_by()
+    )
 
 
 def fire_complaints(
@@ -315,28 +364,10 @@ def fire_complaints(
     ids: Sequence[int] | None = None,
 ) -> None:
     """More complaints in the calendar month so far than the threshold."""
-    month_start = day.replace(day=1)
-    rows = interaction_rows().filter(
-        kind=InteractionKind.COMPLAINT,
-        occurred_at__gte=start_of(month_start),
-        occurred_at__lt=end,
-    )
-    if ids is not None:
-        rows = rows.filter(customer_id__in=ids)
-    rows = rows.filter(_news(Signal.COMPLAINTS))
-    counted = rows.values("customer_id").annotate(n=Count("id"))
-    counted = _with_quadrant(counted, limits, scores_day, "complaints_per_month_above")
-    complaints = (
-        counted.filter(n__gt=limits.expr("complaints_per_month_above"))
-        .values_list("customer_id", "n")
-        .order_by()
-    )
+    month = f"{day:%Y-%m}"
+    complaints = complaints_found(day, limits, end=end, scores_day=scores_day, ids=ids)
     for customer_id, count in complaints.iterator(chunk_size=CHUNK):
-        add(
-            customer_id,
-            Signal.COMPLAINTS,
-            {"count": count, "month": f"{month_start:%Y-%m}"},
-        )
+        add(customer_id, Signal.COMPLAINTS, {"count": count, "month": month})
 
 
 def fire_feedback(
@@ -352,6 +383,23 @@ def fire_feedback(
     """Negative texts written since the previous evaluation (the strongest per
     customer), read by ``guanxi.analytics.sentiment``; each customer held to
     their quadrant's threshold."""
+    for customer_id, details in feedback_found(
+        day, limits, since=since, end=end, scores_day=scores_day, ids=ids
+    ):
+        add(customer_id, Signal.NEGATIVE_FEEDBACK, details)
+
+
+def feedback_found(
+    day: dt.date,
+    limits: Thresholds,
+    *,
+    since: dt.date | None,
+    end: dt.datetime,
+    scores_day: dt.date,
+    ids: Sequence[int] | None = None,
+) -> list[tuple[int, dict[str, Any]]]:
+    """The negative texts' customers and details (texts are few: read and
+    scored in Python)."""
     first = (
         since + dt.timedelta(days=1)
         if since is not None
@@ -364,7 +412,7 @@ def fire_feedback(
     )
     if ids is not None:
         written = written.filter(customer_id__in=ids)
-    written = written.filter(_news(Signal.NEGATIVE_FEEDBACK))
+    written = written.filter(news(Signal.NEGATIVE_FEEDBACK))
     texts = (
         written.exclude(note__isnull=True)  # encrypted: empty is NULL
         .values_list("pk", "customer_id", "note")
@@ -397,11 +445,8 @@ def fire_feedback(
                 .values_list("customer_id", "quadrant")
                 .order_by()
             )
-    for customer_id, (p, pk) in strongest.items():
-        if p < limits.get("negative_from", quadrants.get(customer_id)):
-            continue
-        add(
-            customer_id,
-            Signal.NEGATIVE_FEEDBACK,
-            {"negative_probability": p, "interaction": pk},
-        )
+    return [
+        (customer_id, {"negative_probability": p, "interaction": pk})
+        for customer_id, (p, pk) in strongest.items()
+        if p >= limits.get("negative_from", quadrants.get(customer_id))
+    ]

@@ -1,6 +1,7 @@
-"""Writing what an evaluation found: a new warning (and its first task) for
-each newly warned customer, new signals added to the open warning; one open
-warning per customer and signal set."""
+"""Writing what events and survey answers found, row by row: a new warning
+(and its first task) for each newly warned customer, new signals added to the
+open warning; one open warning per customer and signal set. (A daily
+evaluation writes the same set-based: :mod:`guanxi.care.opening`.)"""
 
 from __future__ import annotations
 

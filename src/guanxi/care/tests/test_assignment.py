@@ -153,3 +153,55 @@ def test_the_cap_counts_days_across_evaluations(
         DUE + dt.timedelta(days=1): 3,
         DUE + dt.timedelta(days=2): 1,
     }
+
+
+@pytest.mark.parametrize("cap", [0, 1, 3])
+def test_the_plan_as_ranges_places_as_one_by_one(
+    make_customer: Any, users: dict[str, Any], make_user: Any, cap: int
+) -> None:
+    """The ranges a daily evaluation places by (tasks_plan) give every task
+    the owner and day tasks_place gives it, with days partly taken."""
+    import random
+
+    from guanxi.care.assignment import tasks_place, tasks_plan
+
+    team = [users["service"], make_user(Role.SERVICE, username="service-2")]
+    team.append(make_user(Role.SERVICE, username="service-3"))
+    managers = [users["account_manager"].pk, users["other_manager"].pk]
+    customer = make_customer()
+    warning = ChurnWarning.objects.create(
+        customer=customer, signals={}, opened_as_of=DAY, as_of=DAY
+    )
+    taken = [(team[1], DUE), (team[1], DUE), (team[2], DUE), (team[0], DUE)]
+    taken += [(users["account_manager"], DUE), (team[2], DUE + dt.timedelta(2))]
+    for owner, due in taken:
+        CareTask.objects.create(
+            warning=warning, customer=customer, owner=owner, due_on=due,
+            round_robin=owner in team,
+        )  # fmt: skip
+    rnd = random.Random(cap)
+    wanted = [rnd.choice([None, None, *managers]) for _ in range(40)]
+    priorities = [rnd.randint(1, 4) for _ in wanted]
+    placed = tasks_place(due_on=DUE, managers=wanted, priorities=priorities, cap=cap)
+    plan = tasks_plan(
+        due_on=DUE,
+        managed=dict(Counter(m for m in wanted if m is not None)),
+        by_turn=wanted.count(None),
+        cap=cap,
+    )
+    assert plan is not None
+    ranks: Counter[int | None] = Counter()
+    expected = []
+    for place in placed:  # most urgent first, then by index: the ranks' order
+        manager = wanted[place.index]
+        rank = ranks[manager]
+        ranks[manager] += 1
+        if manager is not None:
+            day = max(d for m, lo, d in plan.days if m == manager and lo <= rank)
+            expected.append((manager, day, False))
+            continue
+        lo, day, members = max(t for t in plan.turns if t[0] <= rank)
+        expected.append((members[(rank - lo) % len(members)], day, True))
+    assert [(p.owner_id, p.due_on, p.round_robin) for p in placed] == expected
+    if cap:
+        assert len({p.due_on for p in placed}) > 2

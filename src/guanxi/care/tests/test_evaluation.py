@@ -44,14 +44,14 @@ def _signals(customer: Any) -> dict[str, Any]:
     return {} if warning is None else dict(warning.signals)
 
 
-@pytest.fixture(params=["by_chunks", "in_one_pass"])
+@pytest.fixture(params=["set_based", "row_by_row"])
 def reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both ways the evaluation reads the rows of the customers it warns:
-    2,000 at a time (few customers) and every row in one pass (many)."""
-    from guanxi.care import batches
+    """Both ways of writing what an evaluation finds: set-based (the daily
+    evaluation) and row by row (as events and survey answers are written)."""
+    from guanxi.care.tests.reference import row_by_row
 
-    if request.param == "in_one_pass":
-        monkeypatch.setattr(batches, "READ_ALL_FROM", 0)
+    if request.param == "row_by_row":
+        row_by_row(monkeypatch)
     return str(request.param)
 
 
