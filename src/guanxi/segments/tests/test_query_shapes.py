@@ -82,9 +82,9 @@ def _holds(node: dict[str, Any], person: dict[str, Any], names: dict[int, str]) 
         return any(_holds(child, person, names) for child in node["any"])
     if "not" in node:
         return not _holds(node["not"], person, names)
-    field, op, value = node["field"], node["op"], node.get("value")
+    field, op, value = node["field"], node["op"], node["value"]
     if field == "tag":
-        has = names[value] in person["tags"]
+        has = names[int(value)] in person["tags"]
         return has if op == "has" else not has
     assert op == "eq", op
     return bool(person[field] == value)
