@@ -205,6 +205,9 @@ class Customer(TimeStampedModel):
             ),
             # The pseudonymous lists' order (keyset pages by (pseudonym, id)).
             models.Index(fields=["pseudonym", "id"], name="customer_pseudonym_idx"),
+            # Segments on gender, alone or with a city: counted from the index
+            # alone (city ∧ gender at 1,000,000 customers read 124,000 rows).
+            models.Index(fields=["gender", "city"], name="customer_gender_city_idx"),
         ]
         # One customer per phone number and per email address, enforced by the
         # database for every way in (the matcher finds them; a concurrent

@@ -88,6 +88,7 @@ __all__ = [
     "interaction_table_name",
     "tag_by_name",
     "tag_customer_ids",
+    "tag_customer_sizes",
     "tag_find",
     "tag_get",
     "tag_link_totals",
@@ -496,6 +497,13 @@ def tag_customer_ids(tag_id: int) -> QuerySet[Any]:
     customer)."""
     links = CustomerTag.objects.filter(tag_id=tag_id)
     return links.values("customer_id")
+
+
+def tag_customer_sizes(tag_ids: Sequence[int]) -> dict[int, int]:
+    """How many customers have each of these tags, as kept on the tag
+    (``Tag.customer_count``, no link counted); a missing tag is left out."""
+    found = Tag.objects.filter(pk__in=list(tag_ids)).values_list("pk", "customer_count")
+    return dict(found)
 
 
 def customer_has_tag(tag_id: int, *, customer: str = "pk") -> Exists:

@@ -21,7 +21,11 @@ from django.utils.translation import gettext as _
 from guanxi.access.policies import scope_for
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.values import parse_id
-from guanxi.customers.selectors import customer_scope, tag_customer_ids
+from guanxi.customers.selectors import (
+    customer_scope,
+    tag_customer_ids,
+    tag_customer_sizes,
+)
 from guanxi.insights.choices import RunStatus
 from guanxi.insights.selectors import latest_as_of, run_list, snapshot_scope
 from guanxi.segments.models import Segment, SegmentCount
@@ -159,8 +163,11 @@ def segment_count(*, actor: Any, rules: Any, as_of: dt.date | None = None) -> in
         driver = _driving_tag(tree) if everyone else None
         if driver is not None:
             return _count_from_tag(driver, tree)
+        # Over every customer a tag's list is read once; an account manager's
+        # few customers test their own links instead (a list is the tag's
+        # every customer: two tags on 40 % read 790,000 links for 20,000).
         matching = customer_scope(actor=actor).filter(
-            rules_q(tree, on=ON_CUSTOMERS, tag_lists=True)
+            rules_q(tree, on=ON_CUSTOMERS, tag_lists=everyone)
         )
         return matching.order_by().count()
     if not everyone:
@@ -173,11 +180,17 @@ def segment_count(*, actor: Any, rules: Any, as_of: dt.date | None = None) -> in
 
 def _driving_tag(tree: dict[str, Any]) -> dict[str, Any] | None:
     """A "has tag" rule every member must meet (one directly in the outermost
-    "all" group), if there is one."""
-    rules: list[dict[str, Any]] = tree.get("all", [])
-    return next(
-        (r for r in rules if r.get("field") == "tag" and r.get("op") == "has"), None
-    )
+    "all" group), if there is one: of several, the tag with the fewest
+    customers (its links are read, the others' tested for each)."""
+    rules: list[dict[str, Any]] = [
+        r
+        for r in tree.get("all", [])
+        if r.get("field") == "tag" and r.get("op") == "has"
+    ]
+    if len(rules) < 2:
+        return rules[0] if rules else None
+    sizes = tag_customer_sizes([r["value"] for r in rules])
+    return min(rules, key=lambda r: sizes.get(r["value"], 0))
 
 
 def _count_from_tag(driver: dict[str, Any], tree: dict[str, Any]) -> int:
