@@ -34,13 +34,18 @@ from guanxi.feedback.files import (
     stream_in,
 )
 from guanxi.feedback.models import Attachment, Ticket, TicketEntry
-from guanxi.feedback.selectors import attachment_get, ticket_get
+from guanxi.feedback.selectors import (
+    attachment_get,
+    customer_attachment_get,
+    ticket_get,
+)
 from guanxi.feedback.thread import entry_add, may_work
 
 __all__ = [
     "AttachResult",
     "Upload",
     "attachment_download",
+    "attachment_download_by_link",
     "attachment_files_export",
     "attachment_files_reencrypt",
     "attachments_add",
@@ -267,6 +272,18 @@ def attachment_download(
     ticket and its files in full; audited (who, which ticket; never the
     file's name)."""
     found = attachment_get(actor=actor, ticket_id=ticket_id, pk=pk)
+    return found, _given(found, actor=actor, via=via)
+
+
+def attachment_download_by_link(*, ticket_id: int, pk: Any) -> tuple[Attachment, bytes]:
+    """One file the customer sent on the ticket their signed link names, and
+    its plain bytes (staff files are not theirs to see: missing); audited as
+    a staff download is, with no actor and ``via`` ``link``."""
+    found = customer_attachment_get(ticket_id=ticket_id, pk=pk)
+    return found, _given(found, actor=None, via="link")
+
+
+def _given(found: Attachment, *, actor: Any, via: str) -> bytes:
     data = file_read(found.stored_name)
     record(
         action=AuditAction.ATTACHMENT_DOWNLOADED,
@@ -276,7 +293,7 @@ def attachment_download(
         object_id=found.ticket_id,
         details={"via": via},
     )
-    return found, data
+    return data
 
 
 def attachment_files_export(customer_id: int) -> Iterator[tuple[str, bytes]]:
