@@ -261,12 +261,12 @@ def main() -> int:
         )
         if proc.returncode != 0:
             raise SystemExit(proc.stderr[-3000:])
-        seconds, count = proc.stdout.split()
+        seconds_text, count = proc.stdout.split()
         results.append(
             (
                 f"django-import-export 4 (slice, {count} orders)",
                 args.slice,
-                float(seconds),
+                float(seconds_text),
                 None,
             )
         )

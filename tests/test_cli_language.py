@@ -95,6 +95,7 @@ def test_help_lists_guanxi_commands_first_then_django(
         "  Privacy",
         "    dsar       export or erase one customer's data (data-subject request)",
         "    retention  purge personal data past its retention (--dry-run)",
+        "    files      remove attachment files left without their row (sweep)",
         "",
         "Type 'guanxi help <command>' for help on a command.",
         "",

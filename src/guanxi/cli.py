@@ -124,6 +124,7 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("dsar", N_("export or erase one customer's data (data-subject request)")),
             ("retention", N_("purge personal data past its retention (--dry-run)")),
+            ("files", N_("remove attachment files left without their row (sweep)")),
         ),
     ),
 )
@@ -144,6 +145,7 @@ DATA_COMMANDS = frozenset(
         "warnings",
         "dsar",
         "retention",
+        "files",
         "keys",
         "journeys",
         "pairs",

@@ -40,3 +40,5 @@ class AuditAction(models.TextChoices):
     # Ticket attachments (guanxi.feedback): who downloaded one, of which
     # ticket; never the file's name.
     ATTACHMENT_DOWNLOADED = "attachment.downloaded", _("Downloaded a ticket attachment")
+    # Files left without their row (a rolled-back upload): counts only.
+    ATTACHMENT_SWEPT = "attachment.swept", _("Removed attachment files without a row")

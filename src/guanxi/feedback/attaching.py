@@ -31,24 +31,37 @@ from guanxi.feedback.files import (
     file_remove,
     file_write,
     files_guard,
+    stored_files_older,
     stream_in,
 )
 from guanxi.feedback.models import Attachment, Ticket, TicketEntry
-from guanxi.feedback.selectors import attachment_get, ticket_get
+from guanxi.feedback.selectors import (
+    attachment_get,
+    customer_attachment_get,
+    ticket_get,
+)
 from guanxi.feedback.thread import entry_add, may_work
 
 __all__ = [
     "AttachResult",
+    "OrphanSweep",
     "Upload",
     "attachment_download",
+    "attachment_download_by_link",
     "attachment_files_export",
     "attachment_files_reencrypt",
+    "attachment_orphans_sweep",
     "attachments_add",
     "attachments_check",
     "attachments_erase",
     "attachments_from_mail",
     "attachments_store",
 ]
+
+#: A file younger than this is never swept: its write may not have committed.
+ORPHAN_MIN_AGE = dt.timedelta(hours=1)
+#: Stored names looked up at once by the sweep.
+_SWEEP_BATCH = 500
 
 #: An upload: each file's stream and the name it came with.
 Upload = Iterable[tuple[IO[bytes], Any]]
@@ -267,6 +280,18 @@ def attachment_download(
     ticket and its files in full; audited (who, which ticket; never the
     file's name)."""
     found = attachment_get(actor=actor, ticket_id=ticket_id, pk=pk)
+    return found, _given(found, actor=actor, via=via)
+
+
+def attachment_download_by_link(*, ticket_id: int, pk: Any) -> tuple[Attachment, bytes]:
+    """One file the customer sent on the ticket their signed link names, and
+    its plain bytes (staff files are not theirs to see: missing); audited as
+    a staff download is, with no actor and ``via`` ``link``."""
+    found = customer_attachment_get(ticket_id=ticket_id, pk=pk)
+    return found, _given(found, actor=None, via="link")
+
+
+def _given(found: Attachment, *, actor: Any, via: str) -> bytes:
     data = file_read(found.stored_name)
     record(
         action=AuditAction.ATTACHMENT_DOWNLOADED,
@@ -276,7 +301,7 @@ def attachment_download(
         object_id=found.ticket_id,
         details={"via": via},
     )
-    return found, data
+    return data
 
 
 def attachment_files_export(customer_id: int) -> Iterator[tuple[str, bytes]]:
@@ -285,3 +310,63 @@ def attachment_files_export(customer_id: int) -> Iterator[tuple[str, bytes]]:
     rows = Attachment.objects.filter(ticket__customer_id=customer_id).order_by("pk")
     for a in rows.iterator(chunk_size=100):
         yield f"{a.ticket_id}-{a.pk}-{a.name}", file_read(a.stored_name)
+
+
+@dataclass(frozen=True)
+class OrphanSweep:
+    """What a sweep removed (or, on a dry run, would remove)."""
+
+    dry_run: bool
+    files: int
+    bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The command line's ``--json`` object."""
+        return {"dry_run": self.dry_run, "files": self.files, "bytes": self.bytes}
+
+
+def _orphans(batch: list[Any]) -> list[Any]:
+    kept = set(
+        Attachment.objects.filter(
+            stored_name__in=[f.stored_name for f in batch if f.stored_name]
+        ).values_list("stored_name", flat=True)
+    )
+    return [f for f in batch if f.stored_name not in kept]
+
+
+def attachment_orphans_sweep(
+    *, dry_run: bool, via: str, now: dt.datetime | None = None
+) -> OrphanSweep:
+    """Remove the files of the attachments folder that no attachment row
+    names, last written more than :data:`ORPHAN_MIN_AGE` ago: those of an
+    upload whose outer transaction rolled back after the file was written,
+    of an erasure whose removal after commit failed, and the temporaries of
+    a crashed write. A younger file is never touched (its write may still be
+    running). Audited with the counts only (``attachment.swept``)."""
+    moment = now or timezone.now()
+    than = (moment - ORPHAN_MIN_AGE).timestamp()
+    files = size = 0
+    batch: list[Any] = []
+
+    def settle() -> None:
+        nonlocal files, size
+        for orphan in _orphans(batch):
+            if not dry_run:
+                orphan.path.unlink(missing_ok=True)
+            files += 1
+            size += orphan.size
+        batch.clear()
+
+    for found in stored_files_older(than=than):
+        batch.append(found)
+        if len(batch) >= _SWEEP_BATCH:
+            settle()
+    settle()
+    if files and not dry_run:
+        record(
+            action=AuditAction.ATTACHMENT_SWEPT,
+            actor=None,
+            object_type="attachments",
+            details={"count": files, "via": via},
+        )
+    return OrphanSweep(dry_run=dry_run, files=files, bytes=size)

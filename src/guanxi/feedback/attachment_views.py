@@ -1,6 +1,7 @@
 """Ticket attachments on the staff pages: adding files to a ticket (htmx:
 the list is swapped in place) and the one view that gives a file out, as a
-download or, for images, inline on the ticket page.
+download or, for images, inline on the ticket page; and on the customer's
+ticket page (``f/``), the download of a file they sent.
 
 An upload's size is checked on its ``Content-Length`` before anything reads
 the body (the CSRF check reads it, so it runs after, in the view), so a
@@ -10,7 +11,7 @@ request far beyond the limits is refused unread.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -18,17 +19,24 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from guanxi.access.policies import policy_for
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.views import domain_errors
 from guanxi.feedback.files import attachment_limits, too_large_message
+from guanxi.feedback.links import ticket_read
+from guanxi.feedback.models import Attachment
 from guanxi.feedback.presenters import attachment_rows
 from guanxi.feedback.selectors import ticket_attachments, ticket_get
-from guanxi.feedback.services import attachment_download, attachments_add
+from guanxi.feedback.services import (
+    attachment_download,
+    attachment_download_by_link,
+    attachments_add,
+)
 from guanxi.feedback.views import _ticket_page
 
 __all__ = [
     "attachment_file",
     "body_too_large",
+    "public_attachment_file",
     "ticket_attachments_add",
 ]
 
@@ -118,6 +126,27 @@ def attachment_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse
     found, data = attachment_download(
         actor=request.user, ticket_id=pk, pk=file_pk, via="web"
     )
+    return _file_response(found, data, inline=inline)
+
+
+@require_GET
+def public_attachment_file(
+    request: HttpRequest, token: str, file_pk: int
+) -> HttpResponse:
+    """A file the customer sent, from their ticket's page: the same signed
+    link is the key; a wrong link, a staff file or another ticket's file is
+    missing (404, as the page answers a wrong link). Always a download."""
+    ticket_id = ticket_read(token)
+    if ticket_id is None:
+        raise Http404
+    try:
+        found, data = attachment_download_by_link(ticket_id=ticket_id, pk=file_pk)
+    except NotFound:
+        raise Http404 from None
+    return _file_response(found, data, inline=False)
+
+
+def _file_response(found: Attachment, data: bytes, *, inline: bool) -> HttpResponse:
     shown_inline = inline and found.content_type in INLINE
     response = HttpResponse(data, content_type=_served_type(found.content_type, data))
     response.headers["Content-Disposition"] = (

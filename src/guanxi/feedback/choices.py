@@ -91,3 +91,7 @@ class AttachmentSource(models.TextChoices):
     PUBLIC = "public", pgettext_lazy("attachment source", "Customer (form)")
     EMAIL = "email", pgettext_lazy("attachment source", "E-mail")
     API = "api", pgettext_lazy("attachment source", "API")
+
+
+#: Files the customer sent themselves (their ticket page shows these only).
+CUSTOMER_ATTACHMENT_SOURCES = (AttachmentSource.PUBLIC, AttachmentSource.EMAIL)

@@ -39,6 +39,7 @@ __all__ = [
     "AttachmentLimits",
     "FileIn",
     "FileRefused",
+    "StoredFile",
     "UploadTooLarge",
     "attachment_limits",
     "clean_name",
@@ -48,6 +49,7 @@ __all__ = [
     "file_write",
     "files_guard",
     "sniff",
+    "stored_files_older",
     "stream_in",
     "too_large_message",
 ]
@@ -313,3 +315,42 @@ def file_reencrypt(stored_name: str, *, key_id: str) -> bool:
         path, encrypt_bytes(decrypt_bytes(stored, context=CONTEXT), context=CONTEXT)
     )
     return True
+
+
+_STORED = re.compile(r"[0-9a-f]{32}")
+#: What :func:`_replace` writes before the rename (``.<name>.<8 hex>.new``).
+_TEMPORARY = re.compile(r"\.[0-9a-f]{32}\.[0-9a-f]{8}\.new")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file in the attachments folder: its stored name (``ab/<32 hex>``;
+    "" for a temporary one left by a crashed write), where, how large."""
+
+    stored_name: str
+    path: Path
+    size: int
+
+
+def stored_files_older(*, than: float) -> Iterator[StoredFile]:
+    """The files of the attachments folder last written before ``than`` (a
+    POSIX time), folder by folder: stored files and the temporaries of
+    crashed writes. Anything else found there is not ours and not listed."""
+    root = _root()
+    if not root.is_dir():
+        return
+    for folder in sorted(root.iterdir()):
+        if not (folder.is_dir() and re.fullmatch(r"[0-9a-f]{2}", folder.name)):
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                stored = bool(_STORED.fullmatch(entry.name))
+                if not (stored or _TEMPORARY.fullmatch(entry.name)):
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                info = entry.stat(follow_symlinks=False)
+                if info.st_mtime >= than:
+                    continue
+                name = f"{folder.name}/{entry.name}" if stored else ""
+                yield StoredFile(name, Path(entry.path), info.st_size)

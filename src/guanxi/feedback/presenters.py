@@ -22,7 +22,14 @@ from guanxi.feedback.choices import (
 from guanxi.feedback.masking import text_masked
 from guanxi.feedback.models import Attachment, Ticket, TicketEntry
 
-__all__ = ["attachment_rows", "entry_row", "file_size", "ticket_row", "ticket_text"]
+__all__ = [
+    "attachment_rows",
+    "customer_attachment_rows",
+    "entry_row",
+    "file_size",
+    "ticket_row",
+    "ticket_text",
+]
 
 EXCERPT = 120
 
@@ -152,3 +159,20 @@ def attachment_rows(
             }
         )
     return rows
+
+
+def customer_attachment_rows(
+    attachments: list[Attachment], *, token: str
+) -> list[dict[str, Any]]:
+    """The files a customer sent, on their own ticket page: name, type, size
+    and a download through the page's own signed link."""
+    return [
+        {
+            "name": a.name,
+            "type": TYPE_LABELS.get(a.content_type, a.content_type),
+            "size": file_size(a.size),
+            "url": reverse("feedback-public:attachment", args=[token, a.pk]),
+            "at": _moment(a.created_at),
+        }
+        for a in attachments
+    ]

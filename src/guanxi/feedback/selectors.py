@@ -16,7 +16,11 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
 from guanxi.core.errors import NotFound, PermissionDenied
-from guanxi.feedback.choices import OPEN_STATUSES, HoursMode
+from guanxi.feedback.choices import (
+    CUSTOMER_ATTACHMENT_SOURCES,
+    OPEN_STATUSES,
+    HoursMode,
+)
 from guanxi.feedback.clock import BusinessCalendar, opening_parse
 from guanxi.feedback.models import (
     Attachment,
@@ -37,6 +41,8 @@ __all__ = [
     "attachment_get",
     "business_calendar",
     "closing_days",
+    "customer_attachment_get",
+    "customer_attachments",
     "feedback_settings_current",
     "inbound_triage",
     "inbound_triage_for_email",
@@ -260,5 +266,27 @@ def attachment_get(*, actor: Any, ticket_id: Any, pk: Any) -> Attachment:
         raise PermissionDenied(_("Your role may not open attachments."))
     try:
         return Attachment.objects.get(ticket=ticket, pk=int(pk))
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("attachment not found")) from None
+
+
+def customer_attachments(*, ticket: Ticket) -> QuerySet[Attachment]:
+    """The files the customer sent on their ticket (the public form, their
+    e-mails), oldest first: what their ticket page shows. Staff files are
+    internal: nothing records one being sent to the customer."""
+    return ticket_attachments(ticket=ticket).filter(
+        source__in=CUSTOMER_ATTACHMENT_SOURCES
+    )
+
+
+def customer_attachment_get(*, ticket_id: int, pk: Any) -> Attachment:
+    """One file the customer sent on the ticket their signed link names (no
+    actor: the signature is the authority); else missing (404)."""
+    try:
+        return (
+            Attachment.objects.select_related("ticket")
+            .filter(source__in=CUSTOMER_ATTACHMENT_SOURCES)
+            .get(ticket_id=ticket_id, pk=int(pk))
+        )
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("attachment not found")) from None

@@ -32,10 +32,16 @@ from guanxi.feedback.choices import (
 from guanxi.feedback.files import attachment_limits, too_large_message
 from guanxi.feedback.links import form_read, ticket_read, ticket_token
 from guanxi.feedback.models import MAX_TEXT
-from guanxi.feedback.presenters import attachment_rows, entry_row, ticket_row
+from guanxi.feedback.presenters import (
+    attachment_rows,
+    customer_attachment_rows,
+    entry_row,
+    ticket_row,
+)
 from guanxi.feedback.report import ReportRow, report_range, ticket_report
 from guanxi.feedback.selectors import (
     closing_days,
+    customer_attachments,
     feedback_settings_current,
     sla_rules,
     ticket_attachments,
@@ -449,8 +455,9 @@ def public_form(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def public_ticket(request: HttpRequest, token: str) -> HttpResponse:
-    """The customer's page of one ticket: its status and the replies; confirm
-    a solved ticket, say it is not solved, or add words."""
+    """The customer's page of one ticket: its status, the replies and the
+    files they sent; confirm a solved ticket, say it is not solved, or add
+    words."""
     ticket_id = ticket_read(token)
     if ticket_id is None:
         raise Http404
@@ -494,6 +501,9 @@ def public_ticket(request: HttpRequest, token: str) -> HttpResponse:
             "status": Status(ticket.status).label,
             "category": Category(ticket.category).label,
             "entries": entries,
+            "files": customer_attachment_rows(
+                list(customer_attachments(ticket=ticket)), token=token
+            ),
             "solved": ticket.status == Status.SOLVED,
             "ended": ticket.status in (Status.CONFIRMED, Status.CLOSED_UNSOLVED),
             "error": error,

@@ -16,9 +16,10 @@ import csv
 import datetime as dt
 import io
 import json
+import tempfile
 import zipfile
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -54,6 +55,8 @@ __all__ = [
     "dsar_export",
     "dsar_export_json",
     "dsar_export_zip",
+    "dsar_export_zip_file",
+    "dsar_export_zip_write",
     "request_complete",
     "request_open",
     "retention_purge",
@@ -143,23 +146,59 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def dsar_export_zip(data: dict[str, Any]) -> bytes:
-    """The export as a ZIP of CSV files, one per model and one of the audit
-    events; every text cell guarded against spreadsheet formulas; and the
-    customer's own files (ticket attachments) under ``files/<model>/``."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+def _zip_entry(name: str, moment: tuple[int, int, int, int, int, int]) -> Any:
+    # What ``ZipFile.writestr(name, …)`` makes, dated by the export instead of
+    # the clock, so that the same export gives the same bytes.
+    entry = zipfile.ZipInfo(name, date_time=moment)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o600 << 16
+    return entry
+
+
+def dsar_export_zip_write(data: dict[str, Any], target: IO[bytes]) -> None:
+    """Write the export to ``target`` (a seekable binary file) as a ZIP of
+    CSV files, one per model and one of the audit events; every text cell
+    guarded against spreadsheet formulas; and the customer's own files
+    (ticket attachments) under ``files/<model>/``, one at a time (memory
+    holds one file, never the archive). Entries are dated by the export."""
+    at = timezone.localtime(data.get("exported_at") or timezone.now())
+    moment = (at.year, at.month, at.day, at.hour, at.minute, at.second)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for label, rows in data["records"].items():
             columns = list(rows[0]) if rows else []
-            archive.writestr(f"{label}.csv", _csv(rows, columns))
+            archive.writestr(_zip_entry(f"{label}.csv", moment), _csv(rows, columns))
         audit_columns = ["at", "action", "object_type", "object_id", "details"]
-        archive.writestr("audit.csv", _csv(data["audit"], audit_columns))
+        archive.writestr(
+            _zip_entry("audit.csv", moment), _csv(data["audit"], audit_columns)
+        )
         for entry in registered():
             if entry.files is None:
                 continue
             for name, content in entry.files(int(data["customer"])):
-                archive.writestr(f"files/{entry.label}/{name}", content)
+                archive.writestr(
+                    _zip_entry(f"files/{entry.label}/{name}", moment), content
+                )
+
+
+def dsar_export_zip(data: dict[str, Any]) -> bytes:
+    """The ZIP of :func:`dsar_export_zip_write` in memory (small exports)."""
+    buffer = io.BytesIO()
+    dsar_export_zip_write(data, buffer)
     return buffer.getvalue()
+
+
+def dsar_export_zip_file(data: dict[str, Any]) -> IO[bytes]:
+    """The ZIP of :func:`dsar_export_zip_write` in a temporary file without a
+    name (gone when it is closed, or when the process ends), read from its
+    start: a download streams it, so memory holds one attachment at most."""
+    spool = tempfile.TemporaryFile(prefix="guanxi-dsar-", suffix=".zip")  # noqa: SIM115
+    try:
+        dsar_export_zip_write(data, spool)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
 
 
 def _due(received: dt.date) -> dt.date:

@@ -409,3 +409,79 @@ CASES += [
         label="add foreign",
     ),
 ]
+
+
+# The customer's own files on their ticket page (no login): the page's signed
+# link is the key, for everyone alike; a staff file, or a wrong link, is
+# missing as the page itself is for a wrong link.
+
+
+def _customer_attached(world: World) -> None:
+    import io
+
+    from django.utils import timezone
+
+    from guanxi.feedback.attaching import attachments_check, attachments_store
+    from guanxi.feedback.files import files_guard
+    from guanxi.feedback.services import attachments_add
+
+    _tickets(world)
+    for key in ("own_ticket", "foreign_ticket"):
+        ticket = world.extra[key]
+        with files_guard():
+            (world.extra[f"{key}_sent"],) = attachments_store(
+                ticket,
+                attachments_check([(io.BytesIO(_png()), "a.png")]),
+                source="public",
+                now=timezone.now(),
+            ).added
+        (world.extra[f"{key}_staff"],) = attachments_add(
+            actor=world.users["admin"],
+            ticket_id=ticket.pk,
+            files=[(io.BytesIO(_png() + b"staff"), "b.png")],
+        ).added
+
+
+def _sent_by_link(key: str, which: str = "sent", token: str = "") -> Any:
+    def args(world: World) -> list[Any]:
+        from guanxi.feedback.links import ticket_token
+
+        ticket = world.extra[key]
+        return [
+            token or ticket_token(ticket_id=ticket.pk),
+            world.extra[f"{key}_{which}"].pk,
+        ]
+
+    return args
+
+
+CASES += [
+    AccessCase(
+        "feedback-public:attachment",
+        PUBLIC,
+        args=_sent_by_link("own_ticket"),
+        setup=_customer_attached,
+        label="own",
+    ),
+    AccessCase(
+        "feedback-public:attachment",
+        PUBLIC,
+        args=_sent_by_link("foreign_ticket"),
+        setup=_customer_attached,
+        label="foreign",
+    ),
+    AccessCase(
+        "feedback-public:attachment",
+        expect(404),
+        args=_sent_by_link("own_ticket", "staff"),
+        setup=_customer_attached,
+        label="staff file",
+    ),
+    AccessCase(
+        "feedback-public:attachment",
+        expect(404),
+        args=_sent_by_link("own_ticket", token="eyJ0IjoxfQ:1x:bad"),
+        setup=_customer_attached,
+        label="wrong link",
+    ),
+]

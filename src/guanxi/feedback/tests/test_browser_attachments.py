@@ -1,11 +1,13 @@
 """In Debian's Chromium: a customer adds a photo to their complaint on the
-public form (a phone's 390 px; a disguised page is refused first), service
-staff see it as a thumbnail and add a PDF with htmx (a desktop); both
-languages, screenshots at 1280 and 390 px."""
+public form (a phone's 390 px; a disguised page is refused first) and
+downloads it from their ticket page; service staff see it as a thumbnail
+and add a PDF with htmx (a desktop), which the customer's page does not
+show; both languages, screenshots at 1280 and 390 px."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,6 +76,15 @@ def test_photo_on_the_public_form_then_a_pdf_on_the_ticket_page(
     page.wait_for_url(f"{live_server.url}/f/t/**")
     ticket = Ticket.objects.get()
     assert [a.name for a in ticket.attachments.all()] == ["破损照片.png"]
+    # Their ticket page lists the photo and gives it back.
+    own_page = page.url
+    assert page.inner_text("#public-files").startswith("破损照片.png\nPNG · ")
+    assert fits_width(page)
+    screenshot(page, f"attach-public-ticket-{language}-390")
+    with page.expect_download() as download:
+        page.click("#public-files a")
+    assert Path(download.value.path()).read_bytes() == png(120, 80)
+    assert download.value.suggested_filename == "破损照片.png"
 
     # The public form on a desktop.
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -103,4 +114,10 @@ def test_photo_on_the_public_form_then_a_pdf_on_the_ticket_page(
     page.reload()
     assert fits_width(page)
     screenshot(page, f"attach-ticket-{language}-390")
+    # The staff PDF is internal: the customer's page still shows their photo.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(own_page)
+    assert page.locator("#public-files li").count() == 1
+    assert "invoice.pdf" not in page.content()
+    screenshot(page, f"attach-public-ticket-{language}-1280")
     assert errors == []

@@ -12,7 +12,6 @@ from tests.browser import chromium_page, fits_width, screenshot
 
 from guanxi.messaging.links import unsubscribe_url
 from guanxi.messaging.selectors import consent_current
-from guanxi.messaging.services import consent_record
 
 pytestmark = [pytest.mark.browser]
 
@@ -28,16 +27,10 @@ def page(request: Any) -> Iterator[Any]:
 
 @pytest.mark.parametrize("page", [390, 1280], indirect=True)
 def test_a_chinese_customer_unsubscribes_from_an_english_browser(
-    live_server: Any, transactional_db: Any, page: Any, make_customer: Any
+    live_server: Any, transactional_db: Any, page: Any, subscribed_customer: Any
 ) -> None:
-    customer = make_customer(name="张伟", email="zw@example.com", language="zh-hans")
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v1",
+    customer = subscribed_customer(
+        name="张伟", email="zw@example.com", language="zh-hans"
     )
     width = page.viewport_size["width"]
     url = unsubscribe_url(customer_id=customer.pk, channel="email")

@@ -11,24 +11,14 @@ from django.test import Client
 from guanxi.messaging.links import unsubscribe_token, unsubscribe_url
 from guanxi.messaging.models import ConsentRecord
 from guanxi.messaging.selectors import consent_current
-from guanxi.messaging.services import consent_record
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def subscribed(make_customer: Any) -> Any:
+def subscribed(subscribed_customer: Any) -> Any:
     # The page opens in the customer's language (test_unsubscribe_page).
-    customer = make_customer(email="a@example.com", language="en")
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
-    return customer
+    return subscribed_customer(email="a@example.com", language="en")
 
 
 def _path(customer: Any) -> str:

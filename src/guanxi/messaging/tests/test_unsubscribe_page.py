@@ -12,22 +12,12 @@ from django.test import Client
 
 from guanxi.messaging.links import unsubscribe_url
 from guanxi.messaging.selectors import consent_current
-from guanxi.messaging.services import consent_record
 
 pytestmark = pytest.mark.django_db
 
 
-def _customer(make_customer: Any, language: str) -> Any:
-    customer = make_customer(name="Anna", email="anna@example.com", language=language)
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
-    return customer
+def _customer(subscribed_customer: Any, language: str) -> Any:
+    return subscribed_customer(name="Anna", email="anna@example.com", language=language)
 
 
 def _path(customer: Any) -> str:
@@ -46,9 +36,9 @@ def _marketing(customer: Any) -> bool:
 
 
 def test_an_english_customer_gets_english_whatever_the_browser(
-    make_customer: Any,
+    subscribed_customer: Any,
 ) -> None:
-    anna = _customer(make_customer, "en")
+    anna = _customer(subscribed_customer, "en")
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     page = client.get(_path(anna))
     text = _text(page)
@@ -65,8 +55,10 @@ def test_an_english_customer_gets_english_whatever_the_browser(
     assert not _marketing(anna)
 
 
-def test_a_chinese_customer_gets_chinese_and_may_switch(make_customer: Any) -> None:
-    wei = _customer(make_customer, "zh-hans")
+def test_a_chinese_customer_gets_chinese_and_may_switch(
+    subscribed_customer: Any,
+) -> None:
+    wei = _customer(subscribed_customer, "zh-hans")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     page = client.get(_path(wei))
     text = _text(page)
@@ -93,8 +85,8 @@ def test_a_chinese_customer_gets_chinese_and_may_switch(make_customer: Any) -> N
     assert client.get(found.group(1) + "?lang=en")["Content-Language"] == "en"
 
 
-def test_an_unknown_language_in_the_switch_is_ignored(make_customer: Any) -> None:
-    anna = _customer(make_customer, "en")
+def test_an_unknown_language_in_the_switch_is_ignored(subscribed_customer: Any) -> None:
+    anna = _customer(subscribed_customer, "en")
     page = Client().get(_path(anna) + "?lang=fr")
     assert page["Content-Language"] == "en"
     assert "<h1>Unsubscribe</h1>" in _text(page)

@@ -5,6 +5,8 @@ customer as JSON (or, for a ``.zip`` file, CSV files);
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from guanxi.privacy.services import (
     customer_erase,
     dsar_export,
     dsar_export_json,
-    dsar_export_zip,
+    dsar_export_zip_write,
 )
 
 
@@ -62,7 +64,16 @@ class Command(BaseCommand):
         if target is None:
             self.stdout.write(dsar_export_json(data))
         elif target.suffix.lower() == ".zip":
-            target.write_bytes(dsar_export_zip(data))
+            # Written beside the target and renamed at the end: a failed
+            # export leaves no half file; memory holds one attachment at most.
+            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".guanxi-dsar-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    dsar_export_zip_write(data, fh)
+                os.replace(temporary, target)
+            finally:
+                if os.path.exists(temporary):
+                    os.unlink(temporary)
         else:
             target.write_text(dsar_export_json(data), encoding="utf-8")
 
