@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from guanxi.analytics.errors import AnalyticsInputError
@@ -250,7 +251,7 @@ def emotion_of(
     # Reasons as JSON text, worked out once per distinct row of counts (a
     # million customers share a few thousand of them).
     if len(matrix):
-        distinct, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        distinct, inverse = _distinct_rows(matrix)
         texts = np.array(
             [_signals_json(tuple(row), kinds, weights) for row in distinct.tolist()],
             dtype=object,
@@ -259,6 +260,27 @@ def emotion_of(
     else:
         reasons = []
     return pd.Series(labels, index=engagement.index, dtype=object), reasons
+
+
+def _distinct_rows(
+    matrix: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """``np.unique(matrix, axis=0, return_inverse=True)`` for counts: each row
+    read as one number (the first column the most significant digit, so the
+    numbers sort as the rows do), made unique in one dimension — the same
+    rows in the same order, a second instead of about seven at a million."""
+    spans = [int(top) + 1 for top in matrix.max(axis=0)] if matrix.size else []
+    if not spans or int(matrix.min()) < 0 or math.prod(spans) >= 2**62:
+        found = np.unique(matrix, axis=0, return_inverse=True)
+        return found[0], np.ravel(found[1])
+    key = np.zeros(len(matrix), dtype=np.int64)
+    for column, span in enumerate(spans):
+        key = key * span + matrix[:, column]
+    numbers, inverse = np.unique(key, return_inverse=True)
+    distinct = np.empty((len(numbers), len(spans)), dtype=np.int64)
+    for column in range(len(spans) - 1, -1, -1):
+        numbers, distinct[:, column] = np.divmod(numbers, spans[column])
+    return distinct, np.ravel(inverse)
 
 
 def rfm_columns(purchases: pd.DataFrame) -> pd.DataFrame:
