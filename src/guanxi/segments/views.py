@@ -34,7 +34,7 @@ from guanxi.core.views import (
 from guanxi.customers.presenters import customer_list_row
 from guanxi.customers.selectors import PSEUDONYM_KEYS
 from guanxi.exports.services import export_check, export_run
-from guanxi.insights.selectors import latest_as_of
+from guanxi.insights.selectors import followups_pending, latest_as_of
 from guanxi.segments.builder import (
     Node,
     apply_action,
@@ -111,6 +111,7 @@ def segment_list_page(request: HtmxHttpRequest) -> HttpResponse:
             "rows": rows,
             "may_edit": policy.may_edit_segments,
             "as_of": day,
+            "tags_behind": followups_pending(),
         },
     )
 
@@ -166,6 +167,7 @@ def segment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         percent=round(100 * count / total, 1) if total else 0.0,
         scored=uses_scores(_checked_or_everyone(segment.rules)),
         as_of=day,
+        tags_behind=followups_pending(),
         chart={
             "dates": [h.as_of.isoformat() for h in history if h.as_of],
             "shares": [h.percent for h in history],

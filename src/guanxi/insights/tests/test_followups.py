@@ -163,6 +163,15 @@ def test_the_runs_page_shows_the_follow_ups(
     )
     assert f'hx-get="{row}"' in queued  # the row keeps polling
     assert "后续步骤(标签、分群人数、预警)已交给后台任务进程排队。" in page("zh-hans")
+    # Segments say that their tag conditions still read the run before's tags.
+    segments = client.get(
+        reverse("segments:segment-list"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert (
+        "The automatic tags are still being updated after the scoring run as of "
+        "2026-11-30: until they are, conditions on automatic tags use the tags of "
+        "the run before, beside the new scores." in segments
+    )
     ScoreRun.objects.filter(pk=run.pk).update(
         followups=FollowupStatus.RUNNING, step="segments"
     )
@@ -174,3 +183,7 @@ def test_the_runs_page_shows_the_follow_ups(
     assert "Follow-ups: Done" in done and f'hx-get="{row}"' not in done
     assert 'data-followup="1">follow-up: tags ' in done
     assert 'data-followup="1">后续: 标签 ' in page("zh-hans")
+    segments = client.get(
+        reverse("segments:segment-list"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert 'id="tags-behind"' not in segments
