@@ -167,22 +167,20 @@ def tree_contributions(
         base = _risk(calibrator, raw)
         out = result[start : start + BLOCK_ROWS]
         for position, column, value, trees, each, every in plans:
-            changed = _crossing(block[:, column], value, every)
-            if not changed.any():
+            changed = np.flatnonzero(_crossing(block[:, column], value, every))
+            if not len(changed):
                 continue
-            rows = block[changed]
-            kept = leaves[changed]
-            substituted = rows.copy()
-            substituted[:, column] = value
-            before = np.zeros(len(rows), dtype=np.float64)
-            after = np.zeros(len(rows), dtype=np.float64)
+            values = block[changed, column]
+            before = np.zeros(len(changed), dtype=np.float64)
+            after = np.zeros(len(changed), dtype=np.float64)
             for t, thresholds in zip(trees, each, strict=True):
-                leaf = kept[:, t]
+                leaf = leaves[changed, t]
                 before += leaf
-                crossing = _crossing(rows[:, column], value, thresholds)
-                if crossing.any():
-                    leaf = leaf.copy()
-                    leaf[crossing] = predict(t, substituted[crossing])
+                crossing = np.flatnonzero(_crossing(values, value, thresholds))
+                if len(crossing):
+                    substituted = block[changed[crossing]]
+                    substituted[:, column] = value
+                    leaf[crossing] = predict(t, substituted)
                 after += leaf
             moved = raw[changed] + (after - before)
             out[changed, position] = base[changed] - _risk(calibrator, moved)
