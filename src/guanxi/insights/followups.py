@@ -31,12 +31,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import db_task
 
 from guanxi.insights.choices import FollowupStatus, RunStatus
 from guanxi.insights.models import ScoreRun
 from guanxi.insights.signals import run_followups
 
-__all__ = ["STALE_SECONDS", "followups_queue", "followups_run"]
+__all__ = ["STALE_SECONDS", "followups_queue", "followups_run", "run_followups_task"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +60,6 @@ def followups_queue(run: ScoreRun, *, worker: bool = True) -> None:
     )
     run.followups = FollowupStatus.QUEUED
     if worker:
-        from guanxi.insights.tasks import run_followups_task
-
         run_pk = run.pk
         transaction.on_commit(lambda: run_followups_task(run_pk))
 
@@ -107,6 +106,15 @@ def followups_run(*, run_id: int, progress: Progress | None = None) -> bool:
         if isinstance(result, Exception):
             failed.append(name)
     return _record(run_id, phases, failed)
+
+
+# The task lives here, not in tasks.py (which re-exports it): tasks.py imports
+# the run, and the run queues this task (no import cycle inside the app).
+@db_task()  # type: ignore[untyped-decorator]
+def run_followups_task(run_id: int) -> None:
+    """A finished run's follow-up chain: automatic tags → segment counts →
+    warnings (safe to run twice: a second task for the run does nothing)."""
+    followups_run(run_id=run_id)
 
 
 def _record(run_id: int, phases: list[dict[str, Any]], failed: list[str]) -> bool:

@@ -12,8 +12,10 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from guanxi.core.errors import DomainError
-from guanxi.insights.followups import followups_run
+from guanxi.insights.followups import run_followups_task
 from guanxi.insights.runs import run_scoring
+
+__all__ = ["nightly_score_task", "run_followups_task", "score_task"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +30,6 @@ def score_task(as_of: str, user_id: int | None = None) -> None:
         # Refused (another run of the date is alive, no orders): the run page
         # shows the run's own state; the log says why, without personal data.
         logger.warning("scoring run as of %s refused: %s", as_of, error.message)
-
-
-@db_task()  # type: ignore[untyped-decorator]
-def run_followups_task(run_id: int) -> None:
-    """A finished run's follow-up chain: automatic tags → segment counts →
-    warnings (safe to run twice: a second task for the run does nothing)."""
-    followups_run(run_id=run_id)
 
 
 @db_periodic_task(crontab(minute="30"))  # type: ignore[untyped-decorator]
