@@ -60,11 +60,11 @@ def latest_run() -> ScoreRun | None:
     return ScoreRun.objects.filter(status=RunStatus.DONE).order_by("-as_of").first()
 
 
-def followups_pending() -> dt.date | None:
-    """The as-of date of the latest finished run if its follow-up chain (the
-    automatic tags first) has not finished yet: until then the tags are the
-    run before's, and pages that combine tags with the new scores say so."""
-    run = latest_run()
+def followups_pending(run: ScoreRun | None) -> dt.date | None:
+    """The as-of date of ``run`` (the latest finished one, :func:`latest_run`)
+    if its follow-up chain (the automatic tags first) has not finished yet:
+    until then the tags are the run before's, and pages that combine tags
+    with the new scores say so. No query of its own."""
     if run is not None and run.followups in (
         FollowupStatus.QUEUED,
         FollowupStatus.RUNNING,
