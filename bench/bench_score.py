@@ -7,7 +7,13 @@ for the issue's target), each in a fresh process so its peak resident memory
 - ``guanxi``: ``guanxi score --as-of DATE --json``, the whole run as people
   start it: purchase days rolled up and features computed inside the
   database (SQLite, or PostgreSQL with ``--database-url``), the models, the
-  labels, and one snapshot per customer written;
+  labels, one snapshot per customer written, and the dashboard's figures;
+  the follow-ups (automatic tags → segment counts → warnings, and the
+  co-purchase pairs) are queued for the task worker, as for everyone;
+- ``worker``: then, in a fresh process, the run's follow-up chain as the
+  task worker runs it (``insights.followups.followups_run``: tags, segment
+  counts, warnings; not the pairs, which ``guanxi pairs compute`` measures),
+  so that the work the command leaves to the worker is measured too;
 - ``floor``: the same features computed by DuckDB from Parquet copies of the
   orders, customers and interactions (written first, untimed), and the same
   model fits and labels (``guanxi.insights.runs.compute_scores``), nothing
@@ -17,7 +23,7 @@ The ratio guanxi / floor says what computing in the database and writing the
 snapshots cost over the fastest way to compute the same scores.
 
     .venv/bin/python bench/bench_score.py --data-dir DIR [--as-of 2026-12-04]
-        [--database-url postgres://…] [--skip-floor]
+        [--database-url postgres://…] [--skip-floor] [--skip-worker]
 """
 
 from __future__ import annotations
@@ -205,6 +211,7 @@ def main() -> None:
     )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--skip-worker", action="store_true")
     parser.add_argument("--floor-only", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     as_of = dt.date.fromisoformat(args.as_of)
@@ -239,6 +246,34 @@ def main() -> None:
         f"guanxi score: {wall:.1f} s, {cpu:.1f} CPU s, peak {peak:,.0f} MB",
         file=sys.stderr,
     )
+    if not args.skip_worker:
+        chain = (
+            "import django, os, sys; "
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'guanxi.config.settings'); "
+            "django.setup(); "
+            "from guanxi.insights.followups import followups_run; "
+            "from guanxi.insights.models import ScoreRun; "
+            "run = ScoreRun.objects.get(as_of=sys.argv[1]); "
+            "print(followups_run(run_id=run.pk))"
+        )
+        wall_w, peak_w, cpu_w, out_w = _timed(
+            [sys.executable, "-c", chain, args.as_of], env
+        )
+        result["worker"] = {
+            "wall_s": round(wall_w, 2),
+            "cpu_s": round(cpu_w, 2),
+            "peak_mb": round(peak_w),
+            "ran": out_w.strip() == "True",
+        }
+        if not args.database_url:
+            result["worker"]["phases"] = [
+                p for p in _phases(args.data_dir, args.as_of) or [] if p.get("followup")
+            ]
+        print(
+            f"follow-ups (worker): {wall_w:.1f} s, {cpu_w:.1f} CPU s, "
+            f"peak {peak_w:,.0f} MB",
+            file=sys.stderr,
+        )
     if not args.skip_floor:
         folder = export_parquet(args.data_dir)
         floor_cmd = [

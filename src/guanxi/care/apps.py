@@ -27,9 +27,13 @@ class CareConfig(AppConfig):
         )
         from guanxi.commerce.services import purchases_written
         from guanxi.customers.services import interactions_written
-        from guanxi.insights.services import run_finished
+        from guanxi.insights.services import run_followups
 
-        run_finished.connect(warnings_after_run, dispatch_uid="care.warnings")
+        # The last step of a run's follow-up chain: signals may read the
+        # segments and tags written before it.
+        run_followups.connect_step(
+            warnings_after_run, order=30, step="warnings", dispatch_uid="care.warnings"
+        )
         interactions_written.connect(
             warnings_after_interactions, dispatch_uid="care.on-interactions"
         )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class CouponsConfig(AppConfig):
@@ -21,4 +22,9 @@ class CouponsConfig(AppConfig):
         from guanxi.coupons.services import pairs_after_run
         from guanxi.insights.services import run_finished
 
-        run_finished.connect(pairs_after_run, dispatch_uid="coupons.pairs")
+        run_finished.connect_step(
+            pairs_after_run,
+            order=20,
+            step=gettext_noop("co-purchase pairs"),
+            dispatch_uid="coupons.pairs",
+        )

@@ -22,4 +22,9 @@ class InsightsConfig(AppConfig):
         from guanxi.insights.signals import run_finished
 
         # The dashboard's figures of each finished run (insights.figures).
-        run_finished.connect(on_run_finished, dispatch_uid="insights-run-figures")
+        run_finished.connect_step(
+            on_run_finished,
+            order=10,
+            step="figures",
+            dispatch_uid="insights-run-figures",
+        )

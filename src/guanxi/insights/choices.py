@@ -40,6 +40,17 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class FollowupStatus(models.TextChoices):
+    """The run's follow-up chain (automatic tags → segment counts → warnings),
+    run by the task worker after the run commits ("" = none, older runs)."""
+
+    NONE = "", _("None")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class ActionChannel(models.TextChoices):
     """Where a playbook's next action is best carried out ("" = the customer's
     preferred channel)."""

@@ -15,7 +15,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.customers.models import Customer
-from guanxi.insights.choices import ActionChannel, Emotion, Quadrant, RunStatus, Stage
+from guanxi.insights.choices import (
+    ActionChannel,
+    Emotion,
+    FollowupStatus,
+    Quadrant,
+    RunStatus,
+    Stage,
+)
 
 
 class ScoreRun(models.Model):
@@ -45,6 +52,21 @@ class ScoreRun(models.Model):
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    #: The follow-up chain (tags → segment counts → warnings): its state and
+    #: its last sign of life; one chain per run writes (insights.followups).
+    followups = models.CharField(
+        _("follow-ups"),
+        max_length=12,
+        choices=FollowupStatus.choices,
+        default=FollowupStatus.NONE,
+        # In the database too: a process of the commit before can still
+        # insert runs (rolling upgrades, the benchmark's base).
+        db_default=FollowupStatus.NONE,
+        blank=True,
+    )
+    followups_at = models.DateTimeField(
+        _("follow-ups' last sign of life"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-as_of"]

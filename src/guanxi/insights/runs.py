@@ -36,7 +36,8 @@ from django.utils.translation import gettext_noop
 from guanxi.analytics.churn import CONTACT_WINDOWS, PURCHASE_WINDOWS
 from guanxi.core.errors import ValidationFailed
 from guanxi.insights import features as db
-from guanxi.insights.choices import Quadrant, RunStatus, Stage
+from guanxi.insights.choices import FollowupStatus, Quadrant, RunStatus, Stage
+from guanxi.insights.followups import followups_queue, followups_run
 from guanxi.insights.models import ScoreRun, ScoreSnapshot, StageChange
 from guanxi.insights.scoring import (
     CHURN_HORIZON_DAYS,
@@ -168,6 +169,8 @@ def _claim(as_of: dt.date, actor: Any) -> ScoreRun:
         run.progress = 0
         run.step = ""
         run.finished_at = None
+        # A chain of follow-ups of the run before loses its claim.
+        run.followups = FollowupStatus.NONE
         if getattr(actor, "pk", None):
             run.started_by = actor
         run.save()
@@ -183,9 +186,11 @@ def run_scoring(
 ) -> ScoreRun:
     """Score every customer as of the end of ``as_of``; the finished run.
 
-    ``queue_followups``: receivers of ``run_finished`` whose work can wait
-    (the co-purchase pairs) queue it for the task worker instead of running
-    it before this returns."""
+    ``queue_followups``: the run's follow-up chain (automatic tags → segment
+    counts → warnings, :mod:`guanxi.insights.followups`) is queued for the
+    task worker after the run commits, and receivers of ``run_finished`` whose
+    work can wait (the co-purchase pairs) queue it too; False runs them all
+    before this returns."""
     started = time.monotonic()
     check_as_of(as_of, today=timezone.localdate())
     _require_orders(as_of)
@@ -218,9 +223,10 @@ def run_scoring(
         progress=_follow_up_progress(progress),
         queue=queue_followups,
     ):
-        tracker.timed(_receiver_name(receiver), wall, cpu)
+        name = run_finished.step_name(receiver) or _receiver_name(receiver)
+        tracker.timed(name, wall, cpu)
         if isinstance(result, Exception):
-            failed.append(_receiver_name(receiver))
+            failed.append(name)
     summary["phases"] = tracker.phases
     ScoreRun.objects.filter(pk=run.pk).update(summary=summary)
     if failed:
@@ -232,6 +238,11 @@ def run_scoring(
         ScoreRun.objects.filter(pk=run.pk).update(message=message)
         run.message = message
     tracker.step(5, 1.0)
+    followups_queue(run, worker=queue_followups)
+    if not queue_followups:
+        followups_run(run_id=run.pk, progress=_follow_up_progress(progress))
+        run.refresh_from_db()
+        return run
     run.summary = summary
     return run
 

@@ -39,9 +39,11 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from guanxi.analytics.errors import AnalyticsInputError
@@ -250,7 +252,7 @@ def emotion_of(
     # Reasons as JSON text, worked out once per distinct row of counts (a
     # million customers share a few thousand of them).
     if len(matrix):
-        distinct, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        distinct, inverse = _distinct_rows(matrix)
         texts = np.array(
             [_signals_json(tuple(row), kinds, weights) for row in distinct.tolist()],
             dtype=object,
@@ -259,6 +261,27 @@ def emotion_of(
     else:
         reasons = []
     return pd.Series(labels, index=engagement.index, dtype=object), reasons
+
+
+def _distinct_rows(
+    matrix: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """``np.unique(matrix, axis=0, return_inverse=True)`` for counts: each row
+    read as one number (the first column the most significant digit, so the
+    numbers sort as the rows do), made unique in one dimension — the same
+    rows in the same order, a second instead of about seven at a million."""
+    spans = [int(top) + 1 for top in matrix.max(axis=0)] if matrix.size else []
+    if not spans or int(matrix.min()) < 0 or math.prod(spans) >= 2**62:
+        found = np.unique(matrix, axis=0, return_inverse=True)
+        return found[0], np.ravel(found[1])
+    key = np.zeros(len(matrix), dtype=np.int64)
+    for column, span in enumerate(spans):
+        key = key * span + matrix[:, column]
+    numbers, inverse = np.unique(key, return_inverse=True)
+    distinct = np.empty((len(numbers), len(spans)), dtype=np.int64)
+    for column in range(len(spans) - 1, -1, -1):
+        numbers, distinct[:, column] = np.divmod(numbers, spans[column])
+    return distinct, np.ravel(inverse)
 
 
 def rfm_columns(purchases: pd.DataFrame) -> pd.DataFrame:
@@ -376,32 +399,37 @@ def _reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[str]:
     """Each customer's top reasons as JSON text: ``[{"feature", "value",
     "effect"}]``, the largest positive effect first (the text
     ``json.dumps`` writes, formatted directly: at 1M this runs for every
-    risky customer)."""
+    risky customer, so a rank of reasons at a time, not a customer)."""
     values = contributions.to_numpy(float)
     names = list(contributions.columns)
     feature_values = features[names].to_numpy(float)
     order = np.argsort(-values, axis=1, kind="stable")[:, :TOP_REASONS]
     rows = np.arange(len(values))[:, None]
-    effects = values[rows, order].tolist()
-    kept_values = feature_values[rows, order].tolist()
+    effects = values[rows, order]
+    kept_values = feature_values[rows, order]
+    # A customer's list stops at the first effect that is not positive.
+    kept = np.logical_and.accumulate(effects > 0, axis=1)
     quoted = [json.dumps(name) for name in names]
-    result = []
-    for row_order, row_effects, row_values in zip(
-        order.tolist(), effects, kept_values, strict=True
-    ):
-        kept = []
-        for column, effect, value in zip(
-            row_order, row_effects, row_values, strict=True
-        ):
-            if not effect > 0:
-                break
-            shown = "null" if math.isnan(value) else _json_number(round(value, 4))
-            kept.append(
-                f'{{"feature": {quoted[column]}, "value": {shown}, '
-                f'"effect": {_json_number(round(effect, 4))}}}'
+    items = np.full(order.shape, "", dtype=object)
+    for rank in range(order.shape[1]):
+        chosen = np.flatnonzero(kept[:, rank])
+        shown_effects = map(
+            _json_number, map(round, effects[chosen, rank].tolist(), repeat(4))
+        )
+        shown_values = (
+            "null" if math.isnan(value) else _json_number(round(value, 4))
+            for value in kept_values[chosen, rank].tolist()
+        )
+        items[chosen, rank] = [
+            f'{{"feature": {quoted[column]}, "value": {value}, "effect": {effect}}}'
+            for column, value, effect in zip(
+                order[chosen, rank].tolist(), shown_values, shown_effects, strict=True
             )
-        result.append("[" + ", ".join(kept) + "]")
-    return result
+        ]
+    return [
+        "[" + ", ".join(row[:count]) + "]"
+        for row, count in zip(items.tolist(), kept.sum(axis=1).tolist(), strict=True)
+    ]
 
 
 def churn_columns(

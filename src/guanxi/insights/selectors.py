@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from guanxi.access.policies import scope_for
-from guanxi.insights.choices import RunStatus
+from guanxi.insights.choices import FollowupStatus, RunStatus
 from guanxi.insights.figures import PV_EDGES
 from guanxi.insights.models import (
     InsightSettings,
@@ -33,6 +33,7 @@ __all__ = [
     "PlaybookChoice",
     "customer_scores",
     "dashboard_scores",
+    "followups_pending",
     "insight_settings",
     "latest_as_of",
     "latest_run",
@@ -57,6 +58,19 @@ def insight_settings() -> InsightSettings:
 def latest_run() -> ScoreRun | None:
     """The finished run with the latest as-of date, if any."""
     return ScoreRun.objects.filter(status=RunStatus.DONE).order_by("-as_of").first()
+
+
+def followups_pending(run: ScoreRun | None) -> dt.date | None:
+    """The as-of date of ``run`` (the latest finished one, :func:`latest_run`)
+    if its follow-up chain (the automatic tags first) has not finished yet:
+    until then the tags are the run before's, and pages that combine tags
+    with the new scores say so. No query of its own."""
+    if run is not None and run.followups in (
+        FollowupStatus.QUEUED,
+        FollowupStatus.RUNNING,
+    ):
+        return run.as_of
+    return None
 
 
 def run_done_on(*, as_of: dt.date) -> bool:

@@ -3,8 +3,9 @@
 Other apps start runs and listen to them through here: :func:`score_run`
 scores every customer as of a date (:mod:`guanxi.insights.runs`),
 :func:`score_run_enqueue` hands it to the task worker (the admin's button),
-:data:`run_finished` tells the apps that build on scores (segments, tags,
-figures, later warnings and journeys) that a run's snapshots are written.
+:data:`run_finished` tells the apps that build on scores (figures, pairs)
+that a run's snapshots are written; :data:`run_followups` is the run's
+follow-up chain (tags → segment counts → warnings, :mod:`.followups`).
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from guanxi.audit.services import settings_changed
 from guanxi.core.errors import PermissionDenied
 from guanxi.insights.models import InsightSettings, ScoreRun
 from guanxi.insights.runs import Progress, RunBusy, check_as_of, run_scoring
-from guanxi.insights.signals import run_finished
+from guanxi.insights.signals import run_finished, run_followups
 
 __all__ = [
     "Progress",
     "RunBusy",
     "insight_settings_save",
     "run_finished",
+    "run_followups",
     "score_run",
     "score_run_enqueue",
 ]

@@ -12,7 +12,10 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from guanxi.core.errors import DomainError
+from guanxi.insights.followups import run_followups_task
 from guanxi.insights.runs import run_scoring
+
+__all__ = ["nightly_score_task", "run_followups_task", "score_task"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +35,15 @@ def score_task(as_of: str, user_id: int | None = None) -> None:
 @db_periodic_task(crontab(minute="30"))  # type: ignore[untyped-decorator]
 def nightly_score_task() -> None:
     """Every night at ``GUANXI_SCORE_HOUR`` (local time, default 2:30), score
-    every customer as of yesterday, the last complete day."""
+    every customer as of yesterday, the last complete day, and its follow-ups
+    (tags, segment counts, warnings, co-purchase pairs) in the same task:
+    nobody waits for the nightly run, and the chain starts at once instead of
+    behind whatever else is queued."""
     now = timezone.localtime()
     if now.hour != int(settings.GUANXI_SCORE_HOUR):
         return
     yesterday = now.date() - dt.timedelta(days=1)
     try:
-        run_scoring(as_of=yesterday)
+        run_scoring(as_of=yesterday, queue_followups=False)
     except DomainError as error:
         logger.warning("nightly scoring as of %s skipped: %s", yesterday, error.message)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import DomainError
-from guanxi.insights.choices import Quadrant, RunStatus, Stage
+from guanxi.insights.choices import FollowupStatus, Quadrant, RunStatus, Stage
 from guanxi.insights.forms import InsightSettingsForm
 from guanxi.insights.models import ScoreRun
 from guanxi.insights.selectors import insight_settings, run_list
@@ -42,6 +42,12 @@ def admins_only(view: View) -> View:
 
 def _run_rows(run: ScoreRun) -> dict[str, Any]:
     summary = run.summary or {}
+    # Scores written, their follow-up chain (tags → segment counts →
+    # warnings) still queued or running in the task worker.
+    pending = run.status == RunStatus.DONE and run.followups in (
+        FollowupStatus.QUEUED,
+        FollowupStatus.RUNNING,
+    )
     return {
         "run": run,
         "quadrants": [
@@ -49,6 +55,16 @@ def _run_rows(run: ScoreRun) -> dict[str, Any]:
         ],
         "stages": [(Stage(k).label, v) for k, v in summary.get("stages", {}).items()],
         "running": run.status == RunStatus.RUNNING,
+        "pending": pending,
+        "phases": [
+            {
+                "step": str(p.get("step", "")),
+                "wall": p.get("wall_seconds"),
+                "cpu": p.get("cpu_seconds"),
+                "followup": bool(p.get("followup")),
+            }
+            for p in summary.get("phases", [])
+        ],
     }
 
 

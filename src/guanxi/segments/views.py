@@ -34,7 +34,7 @@ from guanxi.core.views import (
 from guanxi.customers.presenters import customer_list_row
 from guanxi.customers.selectors import PSEUDONYM_KEYS
 from guanxi.exports.services import export_check, export_run
-from guanxi.insights.selectors import latest_as_of
+from guanxi.insights.selectors import followups_pending, latest_as_of, latest_run
 from guanxi.segments.builder import (
     Node,
     apply_action,
@@ -101,7 +101,8 @@ def _editor(request: Any) -> None:
 def segment_list_page(request: HtmxHttpRequest) -> HttpResponse:
     policy = policy_for(request.user)
     segments = list(segment_list()) if policy.active else []
-    day = latest_as_of()
+    run = latest_run()
+    day = run.as_of if run is not None else None
     counts = segment_latest_counts(actor=request.user, segments=segments, as_of=day)
     rows = [{"segment": s, "share": counts.get(s.pk)} for s in segments]
     return render(
@@ -111,6 +112,7 @@ def segment_list_page(request: HtmxHttpRequest) -> HttpResponse:
             "rows": rows,
             "may_edit": policy.may_edit_segments,
             "as_of": day,
+            "tags_behind": followups_pending(run),
         },
     )
 
@@ -123,7 +125,8 @@ def segment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not policy.active:
         raise NotFound(_("segment not found"))
     segment = segment_get(pk=pk)
-    day = latest_as_of()
+    run = latest_run()
+    day = run.as_of if run is not None else None
     count = segment_count(actor=request.user, rules=segment.rules, as_of=day)
     total = segment_customers_total(actor=request.user)
     members = segment_members(
@@ -166,6 +169,7 @@ def segment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         percent=round(100 * count / total, 1) if total else 0.0,
         scored=uses_scores(_checked_or_everyone(segment.rules)),
         as_of=day,
+        tags_behind=followups_pending(run),
         chart={
             "dates": [h.as_of.isoformat() for h in history if h.as_of],
             "shares": [h.percent for h in history],

@@ -10,9 +10,11 @@ class TagsConfig(AppConfig):
     verbose_name = _("Tags")
 
     def ready(self) -> None:
-        # The one receiver: automatic tags and coverage after each scoring run
-        # (insights sends run_finished once a run's snapshots are committed).
-        from guanxi.insights.services import run_finished
+        # The one receiver: automatic tags and coverage after each scoring run,
+        # the first step of the run's follow-up chain (insights.followups).
+        from guanxi.insights.services import run_followups
         from guanxi.tags.services import tags_after_run
 
-        run_finished.connect(tags_after_run, dispatch_uid="tags_after_run")
+        run_followups.connect_step(
+            tags_after_run, order=10, step="tags", dispatch_uid="tags_after_run"
+        )

@@ -301,12 +301,12 @@ def test_the_command_prints_one_json_object(make_customer: Any) -> None:
 
 
 def test_a_scoring_run_evaluates_the_warnings(make_customer: Any) -> None:
-    from guanxi.insights.services import run_finished
+    from guanxi.insights.services import run_followups
 
     customer = make_customer()
     make_snapshot(customer, DAY, days_since_last_purchase=30)
     run = make_run(DAY)
-    run_finished.send(sender=None, run=run, progress=None)
+    run_followups.send(sender=None, run=run, progress=None)
     assert "no_purchase" in _signals(customer)
 
 

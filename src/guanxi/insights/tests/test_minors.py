@@ -60,14 +60,14 @@ def test_a_run_leaves_out_minors_without_guardian_consent(
     demo_data: dict[str, Any],
 ) -> None:
     earlier = AS_OF - dt.timedelta(days=28)
-    score_run(as_of=earlier)
+    score_run(as_of=earlier, queue_followups=False)
     child, consented, own_word = _buyers(3)
     assert ScoreSnapshot.objects.filter(customer=child).count() == 1
     for customer in (child, consented, own_word):
         _born(customer, dt.date(2016, 5, 1))
     _consent(consented, source="guardian")
     _consent(own_word, source="staff")  # the child's own consent is not enough
-    score_run(as_of=AS_OF)
+    score_run(as_of=AS_OF, queue_followups=False)
     scored = set(
         ScoreSnapshot.objects.filter(as_of=AS_OF).values_list("customer_id", flat=True)
     )
@@ -102,7 +102,7 @@ def test_a_withdrawn_guardian_consent_counts_from_the_next_run(
     score_run(as_of=AS_OF - dt.timedelta(days=7))
     assert ScoreSnapshot.objects.filter(customer=child).count() == 1
     _consent(child, source="guardian", granted=False)
-    score_run(as_of=AS_OF)
+    score_run(as_of=AS_OF, queue_followups=False)
     assert not ScoreSnapshot.objects.filter(customer=child).exists()
 
 

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.customers.models import Tag
-from guanxi.insights.services import run_finished
+from guanxi.insights.services import run_followups
 from guanxi.segments.models import Segment, SegmentCount
 from guanxi.segments.services import (
     segment_counts_record,
@@ -184,7 +184,7 @@ def test_a_finished_run_records_every_segments_count_once(
 ) -> None:
     run = scored_run(AS_OF)
     steps: list[tuple[str, float]] = []
-    run_finished.send(sender=None, run=run, progress=lambda s, p: steps.append((s, p)))
+    run_followups.send(sender=None, run=run, progress=lambda s, p: steps.append((s, p)))
     counts = {
         c.segment.name: (c.members, c.customers)
         for c in SegmentCount.objects.filter(as_of=AS_OF).select_related("segment")
@@ -204,7 +204,7 @@ def test_a_finished_run_records_every_segments_count_once(
     # The same run again: the same rows, updated, none added.
     before = SegmentCount.objects.count()
     snapshot(make_customer(), AS_OF, quadrant="star")
-    run_finished.send(sender=None, run=run, progress=None)
+    run_followups.send(sender=None, run=run, progress=None)
     assert SegmentCount.objects.count() == before
     star = SegmentCount.objects.get(segment__name="明星客户 Star", as_of=AS_OF)
     assert (star.members, star.customers) == (3, 4)

@@ -44,7 +44,8 @@ class Command(BaseCommand):
             "--with-followups",
             action="store_true",
             help=_(
-                "also compute the co-purchase pairs before returning (by "
+                "also run the follow-ups before returning: automatic tags, "
+                "segment counts, warnings and the co-purchase pairs (by "
                 "default they are queued for the task worker)"
             ),
         )
