@@ -402,18 +402,30 @@ class ChurnClassifier:
             early_stopping=False,
             random_state=self.random_state,
         )
-        # Folds for the calibration: each needs both kinds of customer.
+        matrix = features.to_numpy(np.float64)
+        target = labels.to_numpy()
+        # A feature no training customer has (every value missing: e.g. the
+        # mean gap when nobody bought twice) cannot be binned; as a constant
+        # it carries the same nothing, and no split is ever made on it.
+        empty = np.isnan(matrix).all(axis=0)
+        if empty.any():
+            matrix = matrix.copy()
+            matrix[:, empty] = 0.0
+        # Folds for the calibration: each needs both kinds of customer, and
+        # each fold's training part a value of every feature (a small
+        # business's few customers may have none in a fold).
         folds = min(int(self.calibration_folds), int(labels.value_counts().min()))
         model: Any = boosting
         self.calibration_ = self.calibration if folds >= 2 else "none"
         if self.calibration_ != "none":
-            model = CalibratedClassifierCV(
-                boosting,
-                method=self.calibration_,
-                cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state),
-                ensemble=False,
-            )
-        model.fit(features.to_numpy(), labels.to_numpy())
+            cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+            if _every_fold_has_values(matrix, target, cv):
+                model = CalibratedClassifierCV(
+                    boosting, method=self.calibration_, cv=cv, ensemble=False
+                )
+            else:
+                self.calibration_ = "none"
+        model.fit(matrix, target)
         self.model_ = model
         self.btyd_params_ = dict(features.attrs.get("btyd_params", {}))
         self.feature_names_ = list(features.columns)
@@ -544,3 +556,13 @@ def _roc_auc(labels: npt.NDArray[Any], scores: FloatArray) -> float:
     n_pos = int(positive.sum())
     n_neg = len(labels) - n_pos
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _every_fold_has_values(
+    matrix: FloatArray, target: npt.NDArray[Any], cv: StratifiedKFold
+) -> bool:
+    """Whether every feature has a value in the training part of every fold."""
+    present = ~np.isnan(matrix)
+    return all(
+        bool(present[train].any(axis=0).all()) for train, _ in cv.split(matrix, target)
+    )

@@ -2,7 +2,8 @@
 
 Python's ``sqlite3`` hands a result over as one tuple per row; for millions of
 rows that costs more than the query. An ADBC connection of its own returns the
-same result as Arrow columns, built in C while the GIL is free. It is only
+same result as Arrow columns, built in C while the GIL is free (in a process
+of its own: :mod:`guanxi.core.sqlite_reader` says why). It is only
 possible where another connection sees the same rows: SQLite in a file, and
 not inside a transaction of Django's connection (whose uncommitted rows a
 second connection would not see).
@@ -43,23 +44,21 @@ def qmark(sql: str) -> str:
 @contextmanager
 def sqlite_arrow_reader() -> Iterator[ArrowRead | None]:
     """``read(sql, params)`` on a connection of its own to Django's SQLite
-    database, or None where :func:`arrow_reads_possible` says no (then the
-    caller runs its SQL on Django's connection)."""
+    database, in a process of its own (:mod:`guanxi.core.sqlite_reader`: the
+    driver's copy of SQLite must never open the file inside this process), or
+    None where :func:`arrow_reads_possible` says no (then the caller runs its
+    SQL on Django's connection)."""
     if not arrow_reads_possible():
         yield None
         return
-    import adbc_driver_sqlite.dbapi as adbc
+    from guanxi.core.sqlite_reader import SqliteReader
 
-    reader = adbc.connect(str(connection.settings_dict["NAME"]))
-    cursor = reader.cursor()
-    cursor.execute("PRAGMA cache_size=-65536")
+    reader = SqliteReader(str(connection.settings_dict["NAME"]))
 
     def read(sql: str, params: Sequence[Any]) -> Any:
-        cursor.execute(qmark(sql), list(params) or None)
-        return cursor.fetch_arrow_table()
+        return reader.read(qmark(sql), list(params))
 
     try:
         yield read
     finally:
-        cursor.close()
         reader.close()

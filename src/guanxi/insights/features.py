@@ -37,6 +37,7 @@ from guanxi.analytics.features import (
 )
 from guanxi.commerce.selectors import PURCHASE_STATUSES, order_table_name
 from guanxi.core.arrow import arrow_reads_possible
+from guanxi.core.sqlite_reader import SqliteReader
 from guanxi.customers.selectors import (
     customer_table_name,
     interaction_table_name,
@@ -218,11 +219,9 @@ class AdbcSource:
     for a million customers that is seconds instead of half a minute."""
 
     def __init__(self, path: str) -> None:
-        import adbc_driver_sqlite.dbapi as adbc
-
-        self.connection = adbc.connect(path)
-        self.cursor = self.connection.cursor()
-        self.sql("PRAGMA cache_size=-65536", [])
+        # In a process of its own: the driver's copy of SQLite must never
+        # open the file inside this one (guanxi.core.sqlite_reader).
+        self.reader = SqliteReader(path)
 
     def table(self, name: str, database: str | None = None) -> ir.Table:
         schema = SCHEMAS.get(name) or {"id": "int64"}
@@ -232,17 +231,14 @@ class AdbcSource:
         return str(ibis.to_sql(expr, dialect="sqlite"))
 
     def execute(self, expr: ir.Table) -> pd.DataFrame:
-        self.cursor.execute(self.compile(expr))
-        frame: pd.DataFrame = self.cursor.fetch_arrow_table().to_pandas()
+        frame: pd.DataFrame = self.reader.read(self.compile(expr)).to_pandas()
         return frame
 
     def sql(self, statement: str, params: list[Any]) -> None:
-        self.cursor.execute(statement, params or None)
-        self.connection.commit()
+        self.reader.execute(statement, params)
 
     def close(self) -> None:
-        self.cursor.close()
-        self.connection.close()
+        self.reader.close()
 
 
 @contextmanager

@@ -440,3 +440,44 @@ def test_tree_contributions_equal_the_literal_substitution(
     # Customers whose paths do not change get exactly zero, as literally.
     assert ((fast.to_numpy() == 0.0) == (literal.to_numpy() == 0.0)).all()
     assert (fast.to_numpy() != 0.0).sum() > len(features)
+
+
+def _small_business(rows: int = 12) -> tuple[pd.DataFrame, pd.Series]:
+    """Features of a few customers: nobody bought twice (the mean gap has no
+    value at all), and the complaints column has one value only."""
+    rng = np.random.default_rng(3)
+    features = pd.DataFrame(
+        {
+            "recency": rng.integers(1, 300, rows).astype(float),
+            "frequency": np.ones(rows),
+            "mean_gap": np.full(rows, np.nan),
+            "complaints": [np.nan] * (rows - 1) + [1.0],
+        },
+        index=pd.Index(range(1, rows + 1), name="customer_id"),
+    )
+    labels = pd.Series([0, 1] * (rows // 2), index=features.index, dtype="int64")
+    return features, labels
+
+
+def test_a_small_business_with_features_nobody_has_gets_a_model() -> None:
+    # The gradient-boosted trees cannot bin a column with no value, in the
+    # whole set or in a calibration fold: scoring ten customers failed with
+    # "window shape cannot be larger than input array shape".
+    features, labels = _small_business()
+    model = ChurnClassifier(horizon_days=30, random_state=0).fit_labelled(
+        features, labels, cutoff="2024-01-31"
+    )
+    # Some fold's training part has no complaint value: calibration is left out.
+    assert model.calibration_ == "none"
+    risk = model.predict_features(features)
+    assert len(risk) == len(features)
+    assert risk.between(0, 1).all()
+
+
+def test_calibration_stays_when_every_fold_has_values() -> None:
+    features, labels = _small_business(rows=40)
+    features["complaints"] = np.arange(40, dtype=float)
+    model = ChurnClassifier(horizon_days=30, random_state=0).fit_labelled(
+        features, labels, cutoff="2024-01-31"
+    )
+    assert model.calibration_ == "sigmoid"

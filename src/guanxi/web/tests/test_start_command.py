@@ -179,6 +179,14 @@ def test_start_demo_serves_logs_in_and_stops_both_processes(tmp_path: Path) -> N
             page = response.read().decode()
         assert len(set(re.findall(r'href="/customers/(\d+)/"', page))) >= 20
 
+        # The demo is scored at start: the dashboard shows the score charts,
+        # not the "after the first scoring run" notice.
+        assert re.search(r"Scores: 120 customers as of \d{4}-\d{2}-\d{2} in ", out), out
+        with opener.open(server.url("/"), timeout=30) as response:
+            dashboard = response.read().decode()
+        assert 'id="dashboard-scores-data"' in dashboard
+        assert 'id="scores-pending"' not in dashboard
+
         # A wrong password is refused (the form comes back).
         with pytest.raises(AssertionError, match="login refused"):
             _login(server, "demo_admin", "not-the-password")

@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from guanxi.access.choices import Role
 from guanxi.core.addresses import Listening
 from guanxi.core.addresses import listening as addresses_listening
+from guanxi.core.errors import DomainError
 from guanxi.core.supervisor import Supervisor
 from guanxi.customers.services import customers_exist
 from guanxi.demo.services import (
@@ -37,6 +38,7 @@ from guanxi.demo.services import (
     whole_number,
 )
 from guanxi.ingest.services import import_jobs_sweep, import_uploads_purge
+from guanxi.insights.services import score_run
 
 WORKER_STOP_SECONDS = 15
 # The Huey consumer, run as `guanxi worker` (the same worker as in a
@@ -99,6 +101,23 @@ class Command(BaseCommand):
             "--no-worker", action="store_true", help="do not run the task worker"
         )
 
+    def _score_demo(self) -> None:
+        """Score the new demo customers at once, so the dashboard, segments,
+        customer pages and the day's care tasks show something on the first
+        visit (otherwise only after the nightly run or an admin's click)."""
+        out = self.stdout
+        out.write("Scoring the demo customers… 正在为演示客户评分…")
+        try:
+            run = score_run()
+        except DomainError as error:
+            out.write(f"Scoring skipped 未评分: {error.message}")
+            return
+        summary = run.summary
+        out.write(
+            f"Scores: {summary['customers']} customers as of {summary['as_of']} "
+            f"in {summary['seconds']:.1f} s. 评分完成。"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         out = self.stdout
         self._probe(options["host"], options["port"])  # fail before slow work
@@ -125,6 +144,7 @@ class Command(BaseCommand):
                     f"Demo data: {result.customers} customers, {result.orders} orders "
                     f"in {result.seconds:.1f} s. 演示数据已生成。"
                 )
+                self._score_demo()
         # whitenoise serves from the finders; an empty root keeps it quiet.
         settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
         host, port = options["host"], options["port"]
