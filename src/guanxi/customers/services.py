@@ -50,6 +50,12 @@ from guanxi.customers.activities import (
     activity_log,
     activity_update,
 )
+from guanxi.customers.automatic_tags import (
+    AutomaticTagChange,
+    AutomaticTagSpec,
+    AutomaticTagWriter,
+    tags_automatic_ensure,
+)
 from guanxi.customers.bulk import (
     CONTACT_VALUES,
     CustomerBulkWriter,
@@ -97,9 +103,6 @@ from guanxi.customers.search import email_key, phone_key
 from guanxi.customers.selectors import customer_scope
 from guanxi.customers.signals import interactions_announce, interactions_written
 from guanxi.customers.tagging import (
-    AutomaticTagChange,
-    AutomaticTagSpec,
-    AutomaticTagWriter,
     customer_tag_add,
     customer_tag_remove,
     customer_tags_bulk_add,
@@ -111,7 +114,6 @@ from guanxi.customers.tagging import (
     tag_merge,
     tag_name_clean,
     tag_update,
-    tags_automatic_ensure,
     tags_ensure,
 )
 from guanxi.privacy.selectors import ERASED_MESSAGE, contact_erased
