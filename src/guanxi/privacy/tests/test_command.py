@@ -133,6 +133,22 @@ def test_export_refuses_other_file_kinds(canary: Any, run_command: Any) -> None:
     )
 
 
+def test_export_into_a_missing_folder_is_refused_before_anything_is_read(
+    canary: Any, run_command: Any, tmp_path: Any
+) -> None:
+    from guanxi.audit.models import AuditEvent
+
+    events = AuditEvent.objects.count()
+    target = tmp_path / "nowhere" / "export.zip"
+    result = run_command("dsar", "export", canary.customer.pk, "--out", str(target))
+    assert (result.code, result.stderr) == (
+        1,
+        f"--out: the folder {target.parent} does not exist.",
+    )
+    assert AuditEvent.objects.count() == events
+    assert not target.parent.exists()
+
+
 def test_the_profile_shows_a_minor(world: Any, client_for: Any) -> None:
     from django.utils import timezone
 

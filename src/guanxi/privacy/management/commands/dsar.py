@@ -60,6 +60,12 @@ class Command(BaseCommand):
         target = Path(out) if out else None
         if target is not None and target.suffix.lower() not in (".json", ".zip"):
             raise CommandError(_("--out must name a .json or a .zip file."))
+        if target is not None and not target.parent.is_dir():
+            # Before the export: an export is audited, and nothing was written.
+            raise CommandError(
+                _("--out: the folder %(folder)s does not exist.")
+                % {"folder": target.parent}
+            )
         data = dsar_export(customer_id=customer_id, actor=None, via="cli")
         if target is None:
             self.stdout.write(dsar_export_json(data))
