@@ -16,7 +16,6 @@ from guanxi.messaging.services import (
     broadcast_preview,
     broadcast_send,
     broadcast_send_stored,
-    consent_record,
     messages_dispatch,
 )
 from guanxi.messaging.stored import TemplateFields, template_language, template_save
@@ -172,28 +171,13 @@ def test_the_editor_preview_shows_the_customer_s_version_first(
 # --- quiet hours in the customer's time zone ------------------------------------
 
 
-def _marketing(make_customer: Any, **values: Any) -> Any:
-    customer = make_customer(**values)
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
-    return customer
-
-
 def test_quiet_hours_are_kept_in_each_customer_s_time_zone(
-    smtp: SmtpRecorder, make_customer: Any, settings: Any
+    smtp: SmtpRecorder, subscribed_customer: Any, settings: Any
 ) -> None:
     settings.GUANXI_QUIET_HOURS = "21:00-09:00"
     settings.TIME_ZONE = "Asia/Shanghai"
-    _marketing(make_customer, name="王芳", email="sh@example.com")  # business zone
-    _marketing(
-        make_customer, name="Anna", email="be@example.com", time_zone="Europe/Berlin"
-    )
+    subscribed_customer(name="王芳", email="sh@example.com")  # business zone
+    subscribed_customer(name="Anna", email="be@example.com", time_zone="Europe/Berlin")
     broadcast_send(
         channel="email",
         purpose="marketing",
@@ -236,12 +220,10 @@ def test_quiet_hours_are_kept_in_each_customer_s_time_zone(
 
 
 def test_service_messages_ignore_the_customer_s_quiet_hours(
-    smtp: SmtpRecorder, make_customer: Any, settings: Any
+    smtp: SmtpRecorder, subscribed_customer: Any, settings: Any
 ) -> None:
     settings.GUANXI_QUIET_HOURS = "21:00-09:00"
-    _marketing(
-        make_customer, name="Anna", email="be@example.com", time_zone="Europe/Berlin"
-    )
+    subscribed_customer(name="Anna", email="be@example.com", time_zone="Europe/Berlin")
     broadcast_send(
         channel="email",
         purpose="service",
