@@ -3,8 +3,8 @@ snapshots or over the interactions (grouped in the database), as querysets
 (``*_found``). A daily evaluation writes what they find set-based
 (:mod:`guanxi.care.opening`); events read complaints and feedback into
 Python (``fire_*``), the customers a signal fires for with its details.
-:func:`fire_all` reads every signal that way: the row-by-row reference the
-tests compare the set-based writing with."""
+The tests' row-by-row reference reads every signal that way
+(``care/tests/reference.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -44,7 +43,6 @@ __all__ = [
     "ACTIVITY_KINDS",
     "FEEDBACK_KINDS",
     "Fired",
-    "fire_all",
     "fire_complaints",
     "fire_feedback",
     "start_of",
@@ -85,23 +83,6 @@ def _quadrant_of(scores_day: dt.date) -> Any:
 
 def start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
-
-
-def fire_all(day: dt.date, limits: Thresholds, *, since: dt.date | None) -> Fired:
-    """Every customer a signal fires for as of ``day``, with its details, in
-    Python (the row-by-row reference; a daily evaluation writes set-based)."""
-    fired: Fired = {}
-
-    def add(customer_id: int, signal: Signal, details: dict[str, Any]) -> None:
-        fired.setdefault(customer_id, {})[signal.value] = details
-
-    _fire_snapshots(day, limits, fired)
-    end = start_of(day + dt.timedelta(days=1))
-    _fire_quiet(day, limits, end=end, add=add)
-    _fire_drop(day, limits, end=end, add=add)
-    fire_complaints(day, limits, end=end, add=add, scores_day=day)
-    fire_feedback(day, limits, since=since, end=end, add=add, scores_day=day)
-    return fired
 
 
 def news(signal: Signal) -> Q:
@@ -154,46 +135,6 @@ def snapshot_found(
         ),
     ]
     return [(signal, query.filter(news(signal)), f) for signal, query, f in found]
-
-
-def _fire_snapshots(day: dt.date, limits: Thresholds, fired: Fired) -> None:
-    """The signals of the scoring run's snapshots, one query each (only the
-    customers it fires for and whose open warning lacks it come back)."""
-    for signal, found, fields in snapshot_found(day, limits):
-        picked = found.values_list("customer_id", *fields).order_by()
-        # The rows as the driver gives them (numbers): Django's per-row
-        # converters cost more than the query at a million rows.
-        sql, params = picked.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            while batch := cursor.fetchmany(CHUNK):
-                _add_snapshots(signal.value, batch, fired)
-
-
-def _add_snapshots(key: str, rows: list[tuple[Any, ...]], fired: Fired) -> None:
-    """The signal's details (the same test as the query, in Python; a
-    threshold may come back as a decimal from PostgreSQL, a float literal
-    being ``numeric`` there)."""
-    for row in rows:
-        customer_id, value = row[0], row[1]
-        if value is None:
-            continue
-        if key == _NO_PURCHASE:
-            if value >= row[2]:
-                fired.setdefault(customer_id, {})[key] = {"days": value}
-        elif key == _PAST_RHYTHM:
-            gap, k = row[2], float(row[3])
-            if gap and value > gap * k:
-                fired.setdefault(customer_id, {})[key] = {
-                    "days": value,
-                    "gap": round(gap, 1),
-                    "k": float(k),
-                }
-        elif key == _LOW_P_ALIVE:
-            if value < float(row[2]):
-                fired.setdefault(customer_id, {})[key] = {"p_alive": round(value, 4)}
-        elif value >= float(row[2]):
-            fired.setdefault(customer_id, {})[key] = {"risk": round(value, 4)}
 
 
 def _with_quadrant(
@@ -253,17 +194,6 @@ def quiet_widest(limits: Thresholds) -> int:
     )
 
 
-def _fire_quiet(
-    day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any
-) -> None:
-    quiet = quiet_found(day, limits, end=end)
-    for customer_id, last in (
-        quiet.values_list("customer_id", "last").order_by().iterator(chunk_size=CHUNK)
-    ):
-        days = (day - timezone.localtime(last).date()).days
-        add(customer_id, Signal.QUIET, {"days": days})
-
-
 def _pairs_expr(limits: Thresholds, day: dt.date) -> Any:
     """Each quadrant's start of the active window (quiet + active days back)."""
     moment = DateTimeField()
@@ -315,16 +245,6 @@ def drop_found(day: dt.date, limits: Thresholds, *, end: dt.datetime) -> Any:
         .values_list("customer_id", "this_week", "last_week")
         .order_by()
     )
-
-
-def _fire_drop(day: dt.date, limits: Thresholds, *, end: dt.datetime, add: Any) -> None:
-    dropped = drop_found(day, limits, end=end)
-    for customer_id, this_week, last_week in dropped.iterator(chunk_size=CHUNK):
-        add(
-            customer_id,
-            Signal.ACTIVITY_DROP,
-            {"this_week": this_week, "last_week": last_week},
-        )
 
 
 def complaints_found(
