@@ -43,6 +43,8 @@ __all__ = [
     "encrypt",
     "encrypt_bytes",
     "encrypt_many",
+    "encryption_key",
+    "encryption_key_id",
     "is_ciphertext",
     "keyring_forget",
     "open_token",
@@ -226,6 +228,20 @@ def _key_from_file(kid: str) -> bytes | None:
             keys.current_id = primary
             keys.current = _aead(found[primary])
         return found.get(kid)
+
+
+def encryption_key_id() -> str:
+    """The id of the current encryption key."""
+    return _keys().current_id
+
+
+def encryption_key(kid: str) -> bytes:
+    """The encryption key ``kid`` (for files sealed in chunks,
+    :mod:`guanxi.core.sealedfile`); KeyError when it is not configured."""
+    key = _keys().all.get(kid) or _key_from_file(kid)
+    if key is None:
+        raise KeyError(kid)
+    return key
 
 
 def encrypt(plaintext: str, *, context: str) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for
 from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.ingest.atrest import upload_sealed
 from guanxi.ingest.choices import ImportMode, JobStatus
 from guanxi.ingest.errors import ImportRejected
 from guanxi.ingest.mapping import (
@@ -60,7 +61,8 @@ def import_job_create(
         source=(source or chosen.source).strip(),
         created_by=actor,
     )
-    job.file.save(upload.name, upload, save=False)
+    # Sealed on the way to disk (guanxi.ingest.atrest).
+    job.file.save(upload.name, upload_sealed(upload), save=False)
     try:
         table = job_table(job)
     except BaseException:
@@ -118,8 +120,9 @@ def import_job_preview(*, actor: Any, job: ImportJob) -> ImportReport:
     who sees them in full (operations see them masked: a dry run must not
     tell them whether a guessed birthday is right)."""
     import_actor_check(actor)
-    table = job_table(job)
+    table = None
     try:
+        table = job_table(job)
         report = import_run(
             kind=job.kind,
             table=table,
@@ -134,7 +137,8 @@ def import_job_preview(*, actor: Any, job: ImportJob) -> ImportReport:
             kind=job.kind, dry_run=True, errors=exc.errors
         )
     finally:
-        table.close()
+        if table is not None:
+            table.close()
         job.file.close()
     job.report = report.as_record()
     job.save(update_fields=["report"])
@@ -191,7 +195,11 @@ def import_job_samples(
     samples: dict[str, list[str]] = {h: [] for h in job.headers if h}
     if not job.file:
         return samples
-    table = job_table(job)
+    try:
+        table = job_table(job)
+    except ImportRejected:
+        job.file.close()
+        return samples  # a damaged upload is the preview's business
     try:
         for read, (_line, cells) in enumerate(table.rows):
             if read >= SAMPLE_ROWS:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from guanxi.ingest.atrest import upload_open
 from guanxi.ingest.choices import ImportMode, JobFailure, JobStatus
 from guanxi.ingest.errors import ImportRejected, RowError
 from guanxi.ingest.leases import import_job_files_delete
@@ -22,9 +23,9 @@ __all__ = ["import_job_run", "job_table", "progress_path"]
 
 
 def job_table(job: ImportJob) -> Table:
-    """The job's uploaded file, opened for reading."""
-    job.file.open("rb")
-    return open_table(job.file.file, filename=job.original_name)
+    """The job's uploaded file, opened for reading (decrypted as it is read;
+    ImportRejected for a damaged or changed file)."""
+    return open_table(upload_open(job), filename=job.original_name)
 
 
 def progress_path(job: ImportJob) -> Path:
