@@ -14,7 +14,9 @@ Three keys, three jobs:
   old key is kept, retired: erased people's keyed hashes cannot be made again
   under the new key (their values are gone), so they are checked under the key
   of their day as long as one names it; :func:`key_prune` drops retired keys
-  no erased contact names any more.
+  no erased contact names any more. The keyed ids of imported interactions
+  (:mod:`guanxi.ingest.rowids`) cannot be made again either: they stay under
+  their key, which prune keeps while one names it.
 - the **pseudonym key**: a new key, then every customer's stored pseudonym.
 
 One batch is one transaction, committed with the rotation's progress
@@ -66,6 +68,7 @@ from guanxi.customers.services import (
     customer_search_keys_rebuild,
     customers_total,
 )
+from guanxi.ingest.services import generated_id_keys
 from guanxi.messaging.services import suppressions_rekey
 from guanxi.privacy.selectors import erased_key_counts
 
@@ -553,8 +556,10 @@ def key_prune(*, actor: Any = None) -> PruneResult:
                     "flag": rotate_flag(KeyKind.BLIND_INDEX),
                 }
             )
-        named = set(erased_key_counts())
         retired = set(settings.GUANXI_BLIND_INDEX_KEYS_RETIRED)
+        # Kept while an erased contact's hash or an imported interaction's
+        # keyed id (guanxi.ingest.rowids) names it: neither can be made again.
+        named = set(erased_key_counts()) | generated_id_keys(retired)
         unused = tuple(sorted(retired - named))
         kept = tuple(sorted(retired & named))
         if not unused:

@@ -557,3 +557,9 @@ def customer_external_id(*, customer_id: int, source: str) -> str:
         .first()
     )
     return found or ""
+
+
+def interaction_ids_named(*, prefix: str) -> bool:
+    """Whether any interaction's external id starts with ``prefix`` (the keyed
+    ids of imported interactions name their key: guanxi.ingest.rowids)."""
+    return Interaction.objects.filter(external_id__startswith=prefix).exists()

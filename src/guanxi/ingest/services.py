@@ -38,12 +38,14 @@ from guanxi.ingest.mapping import (
 from guanxi.ingest.pipeline import ImportRefused, import_run
 from guanxi.ingest.readers import table_read
 from guanxi.ingest.report import ImportReport
+from guanxi.ingest.rowids import generated_id_keys
 from guanxi.ingest.runs import import_job_run
 
 __all__ = [
     "Columns",
     "ImportRefused",
     "ImportReport",
+    "generated_id_keys",
     "import_actor_check",
     "import_job_columns",
     "import_job_confirm",

@@ -3,9 +3,9 @@ naming its customer. Re-importing the same file adds nothing."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
+from guanxi.core.crypto import blind_index_key_ids
 from guanxi.customers.services import (
     InteractionBulkWriter,
     KnownCustomer,
@@ -16,6 +16,7 @@ from guanxi.customers.services import (
 from guanxi.ingest.choices import ImportKind
 from guanxi.ingest.importers.base import LinkedImporter, Rows
 from guanxi.ingest.matching import CUSTOMER_COLUMNS, customer_part
+from guanxi.ingest.rowids import generated_ids, interaction_row_digest
 
 __all__ = ["InteractionImporter"]
 
@@ -33,6 +34,8 @@ class InteractionImporter(LinkedImporter):
         #: Customers and kinds written (announced once, at the end).
         self.written: set[int] = set()
         self.kinds: set[str] = set()
+        #: The blind-index keys a generated id may be under (current first).
+        self.id_keys = blind_index_key_ids()
 
     def batch(self, rows: Rows) -> None:
         plan = self.rows.plan(self.names)
@@ -47,14 +50,17 @@ class InteractionImporter(LinkedImporter):
             parsed.append((line, values, text))
         self.customers.prefetch(self.customer_records(v) for _l, v, _t in parsed)
         with_ids = [
-            (line, values, text, self._external_id(values))
+            (line, values, text, self._external_ids(values))
             for line, values, text in parsed
         ]
         recorded = interactions_recorded(
             source=self.source,
-            external_ids=[ext for *_x, ext in with_ids if ext not in self.seen],
+            external_ids=[
+                ext for *_x, ids in with_ids if ids[0] not in self.seen for ext in ids
+            ],
         )
-        for line, values, text, ext in with_ids:
+        for line, values, text, ids in with_ids:
+            ext = ids[0]
             if ext in self.seen:
                 continue
             self.seen.add(ext)
@@ -67,7 +73,7 @@ class InteractionImporter(LinkedImporter):
             )
             if person is None:
                 continue
-            if ext in recorded:
+            if not recorded.isdisjoint(ids):
                 self.report.unchanged += 1
                 continue
             self.pending.append((person, values, ext))
@@ -75,25 +81,16 @@ class InteractionImporter(LinkedImporter):
         if self.writing:
             self._flush()
 
-    def _external_id(self, values: dict[str, Any]) -> str:
+    def _external_ids(self, values: dict[str, Any]) -> list[str]:
+        """The row's id (the file's, or one made from what the row says), then
+        the ids it may be recorded under (made under retired keys)."""
         given = values.get("external_id")
         if given:
-            return str(given)
-        # No id in the file: a stable one from what the row says, so that
-        # importing the same file again finds the same interactions.
-        who = "|".join(
-            str(values.get(n, ""))
-            for n in (
-                "customer_id",
-                "customer_phone",
-                "customer_email",
-                "customer_name",
-            )
-        )
-        what = "|".join(
-            str(values.get(n, "")) for n in ("kind", "occurred_at", "channel", "note")
-        )
-        return "h:" + hashlib.sha256(f"{who}\x00{what}".encode()).hexdigest()[:40]
+            return [str(given)]
+        # No id in the file: a keyed one from what the row says, so that
+        # importing the same file again finds the same interactions
+        # (guanxi.ingest.rowids).
+        return generated_ids(interaction_row_digest(values), self.id_keys)
 
     def _flush(self) -> None:
         self.customers.matcher.flush(self.now)
