@@ -6,7 +6,6 @@ renders. The customer of an order is shown through ``customer_card`` only.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.crypto import salted_hmac
 from django.views.decorators.vary import vary_on_headers
 
 from guanxi.access.policies import Policy, policy_for, scope_for
@@ -109,7 +109,9 @@ def order_summary_view(request: HtmxHttpRequest) -> HttpResponse:
         request.GET, queryset=order_scope(actor=request.user), request=request
     )
     query = query_without_cursor(request)
-    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    # Keyed: the query may hold a phone number, and a bare hash of one is
+    # reversed by trying every number.
+    digest = salted_hmac("guanxi.commerce.order_summary", query).hexdigest()[:32]
     key = f"orders:summary:{scope_for(request.user).cache_key}:{digest}"
     summary = cache.get(key)
     if summary is None:

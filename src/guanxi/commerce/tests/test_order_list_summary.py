@@ -105,3 +105,24 @@ def test_bad_input_gets_a_message(client_for: Any, world: World) -> None:
         answer = client.get(url, {"ordered_from": "2026-02-30"})
         assert answer.status_code == 400
         assert "Ordered from: impossible date" in answer.content.decode()
+
+
+def test_the_summary_cache_key_is_keyed_not_a_bare_hash_of_the_query(
+    client_for: Any, world: World
+) -> None:
+    """The query may hold a phone number: its cache key is a keyed hash."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.utils.crypto import salted_hmac
+
+    from guanxi.access.policies import scope_for
+
+    client = client_for("admin")
+    query = "q=13800138000"
+    client.get(f"{SUMMARY}?{query}")
+    scope = scope_for(world.users["admin"]).cache_key
+    bare = hashlib.sha256(query.encode()).hexdigest()[:32]
+    keyed = salted_hmac("guanxi.commerce.order_summary", query).hexdigest()[:32]
+    assert cache.get(f"orders:summary:{scope}:{bare}") is None
+    assert cache.get(f"orders:summary:{scope}:{keyed}") is not None
