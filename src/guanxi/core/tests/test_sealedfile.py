@@ -31,7 +31,7 @@ def _open(stored: bytes, context: str = CONTEXT) -> SealedReader:
 def test_round_trip_at_every_chunk_boundary(size: int) -> None:
     data = os.urandom(size)
     stored = _seal(data)
-    assert data[:64] not in stored or size == 0
+    assert size < 16 or data[:64] not in stored
     reader = _open(stored)
     assert reader.size == size
     assert io.BufferedReader(reader).read() == data
