@@ -86,8 +86,8 @@ def test_two_workers_draining_at_once_enrol_each_buyer_once(
     now = timezone.now()
     buyers = [make_customer(last_purchase_at=now) for _ in range(40)]
     ids = [c.pk for c in buyers]
-    for start in range(0, 40, 5):  # eight writes, each buyer in two of them
-        purchases_pending_record(None, customer_ids=ids[start : start + 10])
+    for first in range(0, 40, 5):  # eight writes, each buyer in two of them
+        purchases_pending_record(None, customer_ids=ids[first : first + 10])
     assert PendingPurchases.objects.count() == 8
     assert PendingPurchases.objects.last().customer_ids == ids_pack(ids[35:])  # type: ignore[union-attr]
     start = threading.Barrier(2)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from guanxi.commerce.services import OrderInput, order_bulk_create
 from guanxi.customers.models import Customer
-from guanxi.journeys import pending
+from guanxi.journeys import purchases
 from guanxi.journeys.models import Enrolment, Journey, PendingPurchases, StepRun
 from guanxi.journeys.pending import ids_pack, ids_unpack, purchases_pending_drain
 from guanxi.journeys.services import journey_set_state, journeys_run
@@ -153,7 +153,7 @@ def test_a_failed_evaluation_stays_for_a_retry_and_is_logged_without_values(
     _import(tmp_path, [("E-2", "13900139004")], timezone.now())
     first, _second = PendingPurchases.objects.values_list("pk", flat=True)
     first_ids = ids_unpack(PendingPurchases.objects.get(pk=first).customer_ids)
-    real = pending.purchase_enrol
+    real = purchases.purchase_enrol
 
     def failing(entries: Any, ids: Any, *, moment: Any) -> int:
         entered = real(entries, ids, moment=moment)  # rolled back with the rest
@@ -161,7 +161,7 @@ def test_a_failed_evaluation_stays_for_a_retry_and_is_logged_without_values(
             raise ValueError("refused +8613900139003")
         return entered
 
-    monkeypatch.setattr(pending, "purchase_enrol", failing)
+    monkeypatch.setattr("guanxi.journeys.pending.purchase_enrol", failing)
     with caplog.at_level(logging.WARNING, logger="guanxi.journeys.pending"):
         counts = purchases_pending_drain()
     assert (counts.done, counts.failed, counts.entered) == (1, 1, 1)
@@ -171,7 +171,7 @@ def test_a_failed_evaluation_stays_for_a_retry_and_is_logged_without_values(
         f"journeys: pending purchases {first} failed (ValueError); kept for a retry"
     ]
     assert "139003" not in caplog.text
-    monkeypatch.setattr(pending, "purchase_enrol", real)
+    monkeypatch.setattr("guanxi.journeys.pending.purchase_enrol", real)
     assert purchases_pending_drain().entered == 1  # the retry
     assert not PendingPurchases.objects.exists()
     assert Enrolment.objects.count() == 2
