@@ -18,7 +18,9 @@ first run enrols, the second finds nothing new.
 same customers (``guanxi import orders``, a subprocess: wall and CPU of the
 child), alternating ``--rounds`` times: every journey switched off, then a
 purchase-triggered journey and an exit-on-purchase journey on (the cost of
-the journeys' order hook per 1,000 orders), and times the hook alone.
+the journeys' order hook per 1,000 orders; after each "on" import, the
+pending work it recorded is done here, as the task worker would, and
+timed), and times the hook alone.
 ``--distinct``: each file's N orders belong to N different customers of the
 database, new ones for every file (written by their phone numbers), so the
 hook works for as many customers as orders; ``--all-on`` leaves every
@@ -29,9 +31,11 @@ nothing else.
 
 The hook alone: 1,000 and 5,000 customers sampled from the whole database
 (different ones each call), marked as having just bought (committed, not
-timed), then the hook (committed: its inserts and updates are timed with
-their commit), and the hook again for the same customers (nobody enters or
-leaves then: the cost of deciding alone); median CPU of 10 calls each.
+timed), then the import's part (recording the pending work, committed, the
+task queued) and the worker's part (doing it: its inserts and updates are
+timed with their commit), and both again for the same customers (nobody
+enters or leaves then: the cost of deciding alone); median CPU of 10 calls
+each.
 
 On PostgreSQL the customers and snapshots are made by the server
 (``INSERT … SELECT`` over ``generate_series``, one transaction) and the
@@ -377,6 +381,8 @@ def _imports(
                 )
             wall, cpu = _run([*cli, str(target), "--json"], env)
             figures[label].append((wall, cpu))
+            if label == "on":  # the task worker's part, here
+                _worker(orders)
             print(
                 f"round {n + 1}, journeys {label}: {wall:.2f} s wall, {cpu:.2f} s CPU"
                 f"  load {os.getloadavg()[0]:.1f}",
@@ -403,27 +409,49 @@ def _imports(
     )
 
 
+def _worker(orders: int) -> None:
+    """Do the pending work an import left (what the task worker does)."""
+    from guanxi.journeys.pending import purchases_pending_drain
+
+    started, cpu = time.perf_counter(), time.process_time()
+    counts = purchases_pending_drain()
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        f"  worker: {counts.done} pending, {counts.entered} entered, "
+        f"{counts.advanced} moved on: {wall:.2f} s wall, {cpu:.2f} s CPU, "
+        f"{cpu * 1e6 / orders:.1f} ms CPU per 1,000 orders",
+        flush=True,
+    )
+
+
 def _hook() -> None:
-    """The journeys' order hook alone, in this process, for 1,000 and for
-    5,000 customers who just bought, sampled from the whole database (an
-    import where every order is a different customer's calls it for as many
-    customers as orders): median CPU of ten calls each, of the first call
-    (A: each enters the purchase-triggered journeys on, some leave) and of
-    a second call for the same customers (B: nobody enters or leaves)."""
-    from django.db import connection
+    """What journeys add to a write of orders, in this process, for 1,000
+    and for 5,000 customers who just bought, sampled from the whole
+    database (an import where every order is a different customer's sends
+    as many customers as orders): the import's part (recording the pending
+    work in a transaction of its own, with its commit and the task queued)
+    and the task worker's part (doing it), median CPU of ten calls each, of
+    a first write (A: each enters the purchase-triggered journeys on, some
+    leave) and of a second one for the same customers (B: nobody enters or
+    leaves)."""
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from guanxi.customers.models import Customer
     from guanxi.journeys.engine import id_list
-    from guanxi.journeys.services import journeys_after_orders
+    from guanxi.journeys.pending import (
+        purchases_pending_drain,
+        purchases_pending_record,
+    )
 
+    purchases_pending_drain()  # what earlier runs left
     seed = int(time.time())  # new customers each time the bench runs
     for size, part in zip(
         (1000, 5000),
         (_samples(11, 1000, seed=seed), _samples(11, 5000, seed=seed + 1)),
         strict=True,
     ):
-        figures: dict[str, list[float]] = {"A": [], "B": []}
+        figures: dict[str, list[float]] = {}
         for n, ids in enumerate(part):
             Customer.objects.filter(pk__in=id_list(ids)).update(
                 last_purchase_at=timezone.now()
@@ -433,14 +461,21 @@ def _hook() -> None:
                     cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             for label in ("A", "B"):
                 cpu = time.process_time()
-                journeys_after_orders(None, customer_ids=ids)
+                with transaction.atomic():
+                    purchases_pending_record(None, customer_ids=ids)
+                recorded = time.process_time() - cpu
+                cpu = time.process_time()
+                purchases_pending_drain()
+                worked = time.process_time() - cpu
                 if n:  # the first call reads the definitions
-                    figures[label].append(time.process_time() - cpu)
-        for label, what in (("A", "just bought"), ("B", "again, nobody enters")):
-            cpus = sorted(figures[label])
+                    figures.setdefault(f"import {label}", []).append(recorded)
+                    figures.setdefault(f"worker {label}", []).append(worked)
+        for key, cpus in figures.items():
+            what = "just bought" if key.endswith("A") else "again, nobody enters"
+            cpus = sorted(cpus)
             ms = cpus[len(cpus) // 2] * 1000
             print(
-                f"order hook per {size:,} customers ({label}: {what}): median "
+                f"order hook per {size:,} customers, {key} ({what}): median "
                 f"{ms:.1f} ms CPU, {ms * 1000 / size:.2f} ms per 1,000 "
                 f"(of {len(cpus)}), load {os.getloadavg()[0]:.1f}",
                 flush=True,

@@ -17,7 +17,7 @@ from django.db import transaction
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
 from guanxi.commerce.selectors import PURCHASE_STATUSES
-from guanxi.commerce.signals import purchases_written
+from guanxi.commerce.signals import purchases_recorded, purchases_written
 from guanxi.core.bulk import (
     RowWriter,
     SecondaryIndexes,
@@ -184,6 +184,9 @@ def order_purchases_refresh(
     )
     ids = None if customer_ids is None else set(customer_ids)
     if announce and (ids is None or ids):
+        # In the transaction: the journeys record the work to do (so it is
+        # committed with the orders, or not at all).
+        purchases_recorded.send(sender=None, customer_ids=ids)
         # After the commit, once per write: care checks who came back.
         transaction.on_commit(
             lambda: purchases_written.send(sender=None, customer_ids=ids), robust=True

@@ -47,7 +47,7 @@ from guanxi.commerce.bulk import (
 )
 from guanxi.commerce.choices import OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
-from guanxi.commerce.signals import purchases_written
+from guanxi.commerce.signals import purchases_recorded, purchases_written
 from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.core.values import line_total
 from guanxi.coupons.services import CouponRedeemer
@@ -77,6 +77,7 @@ __all__ = [
     "orders_pseudonymise",
     "orders_recorded",
     "products_ensure",
+    "purchases_recorded",
     "purchases_written",
 ]
 

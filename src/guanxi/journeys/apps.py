@@ -18,11 +18,12 @@ class JourneysConfig(AppConfig):
         register(Enrolment, app="journeys", path="customer_id", erase=CASCADE)
         register(StepRun, app="journeys", path="enrolment__customer_id", erase=CASCADE)
 
-        # Event triggers run for the customers concerned once their orders
-        # are committed (one set-based insert per write, never per row).
-        from guanxi.commerce.services import purchases_written
-        from guanxi.journeys.services import journeys_after_orders
+        # What orders set off (purchase triggers, exits, waits) is recorded
+        # in the orders' own transaction and done by the task worker just
+        # after (guanxi.journeys.pending; decision 0006).
+        from guanxi.commerce.services import purchases_recorded
+        from guanxi.journeys.pending import purchases_pending_record
 
-        purchases_written.connect(
-            journeys_after_orders, dispatch_uid="journeys.on-orders"
+        purchases_recorded.connect(
+            purchases_pending_record, dispatch_uid="journeys.on-orders"
         )

@@ -240,3 +240,27 @@ class StepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}:{self.step}={self.outcome}"
+
+
+class PendingPurchases(models.Model):
+    """One write of orders whose work in the journeys (purchase triggers,
+    exits on purchase, waits for one) the task worker has still to do:
+    written in the orders' own transaction, deleted in the one that does
+    the work (see :mod:`guanxi.journeys.pending`)."""
+
+    #: When the orders were written: the moment the work is done for.
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    #: The customers' ids, ascending, runs of consecutive ids as ``a-b``,
+    #: comma-separated (empty with ``everyone``).
+    customer_ids = models.TextField(_("buyers' ids"), blank=True, default="")
+    #: Every customer's purchases were refreshed (a repair): the scheduler's
+    #: pass over everyone instead of a list.
+    everyone = models.BooleanField(_("every customer"), default=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("pending purchases")
+        verbose_name_plural = _("pending purchases")
+
+    def __str__(self) -> str:
+        return f"pending purchases {self.pk}"

@@ -1,5 +1,5 @@
 """Writes of the journeys app: journeys and their versions, switching them
-on and off, the scheduler's run and what orders set off."""
+on and off, and the scheduler's run (what orders set off: pending.py)."""
 
 from __future__ import annotations
 
@@ -22,20 +22,17 @@ from guanxi.journeys.choices import EntryRule, JourneyState, Period
 from guanxi.journeys.definition import Definition, definition_check
 from guanxi.journeys.engine import (
     RunCounts,
-    definition_load,
     enrol,
     enrolments_advance,
     entry_key,
     run_moment,
 )
 from guanxi.journeys.models import Journey, JourneyVersion
+from guanxi.journeys.pending import purchases_pending_drain
 from guanxi.journeys.playbooks import COUPONS, JOURNEYS, STAR_SEGMENT, TEMPLATES
 from guanxi.journeys.purchases import (
-    PURCHASE_EVENTS,
     exits_on_purchase,
-    purchase_enrol,
     purchase_plan,
-    purchases_seen,
     waits_on_purchase,
 )
 from guanxi.journeys.selectors import journey_get
@@ -51,7 +48,6 @@ __all__ = [
     "journey_edit",
     "journey_playbooks_ensure",
     "journey_set_state",
-    "journeys_after_orders",
     "journeys_run",
 ]
 
@@ -306,14 +302,20 @@ def journey_set_state(*, actor: Any, slug: str, on: bool) -> Journey:
 
 
 def journeys_run(*, as_of: dt.date | None = None) -> RunCounts:
-    """The scheduler: for every journey switched on, take out who bought (when
-    it ends on a purchase), move on who waited for a purchase, enrol whom the
-    trigger picks on the day, then run every due step. Safe to run twice and
-    at once: a second run for the same day enrols and queues nothing."""
+    """The scheduler: first the orders' pending work (purchase triggers,
+    for the moment of each purchase), then for every journey switched on,
+    take out who bought (when it ends on a purchase), move on who waited for
+    a purchase, enrol whom the trigger picks on the day, then run every due
+    step. Safe to run twice and at once: a second run for the same day
+    enrols and queues nothing."""
     started = time.monotonic()
     moment = run_moment(as_of)
     day = as_of or timezone.localdate(moment)
     counts = RunCounts()
+    # Nothing waits for a worker that is not running.
+    pending = purchases_pending_drain()
+    counts.enrolled += pending.entered
+    counts.advanced += pending.advanced
     journeys = list(
         Journey.objects.filter(state=JourneyState.ON)
         .exclude(current_version=None)
@@ -338,36 +340,3 @@ def journeys_run(*, as_of: dt.date | None = None) -> RunCounts:
     counts.queued += queued
     counts.seconds = time.monotonic() - started
     return counts
-
-
-def journeys_after_orders(sender: Any, *, customer_ids: Any, **kwargs: Any) -> None:
-    """Receiver of ``commerce.services.purchases_written``: purchase triggers,
-    exits on purchase and waits for a purchase, for the customers written.
-    Cheap per call and per customer: one query when every journey is off;
-    otherwise two small ones (the journeys, their versions' ids), one locked
-    read of the enrolments the purchases change when a journey switched on
-    ends on a purchase or waits for one, and one insert for all
-    purchase-triggered journeys, per chunk of customers' ids (see
-    :mod:`guanxi.journeys.purchases`)."""
-    journeys = list(
-        Journey.objects.filter(state=JourneyState.ON).exclude(current_version=None)
-    )
-    if not journeys:
-        return
-    moment = timezone.now()
-    plan = purchase_plan(journeys)  # reads the definitions not read before
-    if customer_ids is None:  # a full refresh: the next run reads the day's purchases
-        exits_on_purchase(moment=moment, plan=plan)
-        waits_on_purchase(moment=moment, plan=plan)
-        return
-    ids = sorted(customer_ids)
-    purchases_seen(plan, ids, moment=moment)
-    day = timezone.localdate(moment)
-    entries = []
-    for journey in journeys:
-        assert journey.current_version_id is not None
-        trigger = definition_load(journey.current_version_id).trigger
-        if trigger["type"] == "event" and trigger["event"] in PURCHASE_EVENTS:
-            key = entry_key(journey, occurrence=day.isoformat(), day=day)
-            entries.append((journey, key))
-    purchase_enrol(entries, ids, moment=moment)

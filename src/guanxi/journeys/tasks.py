@@ -1,5 +1,6 @@
 """Background journeys work: the scheduler every quarter of an hour (date
-and schedule triggers, due waits; idempotent, safe to run twice)."""
+and schedule triggers, due waits; idempotent, safe to run twice), and what
+orders set off (queued when they commit, and every minute what is left)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from guanxi.journeys.pending import (
+    journeys_pending_periodic_task,
+    journeys_pending_task,
+)
 from guanxi.journeys.services import journeys_run
+
+__all__ = [
+    "journeys_pending_periodic_task",
+    "journeys_pending_task",
+    "journeys_periodic_task",
+]
 
 log = logging.getLogger(__name__)
 

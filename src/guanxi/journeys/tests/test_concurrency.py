@@ -62,3 +62,55 @@ def test_two_runs_at_once_enrol_and_send_once(
     assert sorted(Message.objects.values_list("customer_id", flat=True)) == sorted(
         c.pk for c in customers
     )
+
+
+def test_two_workers_draining_at_once_enrol_each_buyer_once(
+    make_customer: Any, make_journey: Any
+) -> None:
+    from guanxi.journeys.models import PendingPurchases
+    from guanxi.journeys.pending import (
+        DrainCounts,
+        ids_pack,
+        purchases_pending_drain,
+        purchases_pending_record,
+    )
+
+    make_journey(
+        {
+            "trigger": {"type": "event", "event": "purchase"},
+            "steps": [{"id": "wait", "type": "wait", "duration": {"days": 7}}],
+        },
+        holdout_percent=0,
+    )
+    Journey.objects.update(enabled_at=timezone.now() - dt.timedelta(days=1))
+    now = timezone.now()
+    buyers = [make_customer(last_purchase_at=now) for _ in range(40)]
+    ids = [c.pk for c in buyers]
+    for first in range(0, 40, 5):  # eight writes, each buyer in two of them
+        purchases_pending_record(None, customer_ids=ids[first : first + 10])
+    assert PendingPurchases.objects.count() == 8
+    assert PendingPurchases.objects.last().customer_ids == ids_pack(ids[35:])  # type: ignore[union-attr]
+    start = threading.Barrier(2)
+    results: list[DrainCounts] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            results.append(purchases_pending_drain())
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(r.done for r in results) == 8  # each row done by one of them
+    assert sum(r.failed for r in results) == 0
+    assert sum(r.entered for r in results) == 40
+    assert not PendingPurchases.objects.exists()
+    assert sorted(Enrolment.objects.values_list("customer_id", flat=True)) == ids

@@ -18,7 +18,7 @@ from guanxi.journeys import purchases
 from guanxi.journeys.engine import id_table
 from guanxi.journeys.holdout import holdout_basis_points, holdout_key, holdout_sql
 from guanxi.journeys.models import Enrolment, Journey, StepRun
-from guanxi.journeys.services import journeys_after_orders
+from guanxi.journeys.pending import purchases_evaluate
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_every_purchase_triggered_journey_enters_in_one_insert(
     again = _buyers(make_customer, 2)
     new = _buyers(make_customer, 1, first_purchase_at=timezone.now())
     with CaptureQueriesContext(connection) as queries:
-        journeys_after_orders(None, customer_ids={c.pk for c in [*again, *new]})
+        purchases_evaluate(customer_ids={c.pk for c in [*again, *new]})
     assert len(_writes(queries.captured_queries, "journeys_enrolment")) == 1
     assert _entered("bought") == sorted(c.pk for c in [*again, *new])
     assert _entered("first") == [new[0].pk]  # only a first purchase counts there
@@ -104,11 +104,11 @@ def test_a_purchase_before_the_journey_was_switched_on_or_a_day_ago_enrols_nobod
     now = timezone.now()
     old = _buyers(make_customer, 1, last_purchase_at=now - dt.timedelta(days=2))
     _on_since(now - dt.timedelta(days=3))
-    journeys_after_orders(None, customer_ids={old[0].pk})
+    purchases_evaluate(customer_ids={old[0].pk})
     assert not Enrolment.objects.exists()
     recent = make_customer(last_purchase_at=now)
     _on_since(now + dt.timedelta(minutes=1))  # switched on after it
-    journeys_after_orders(None, customer_ids={recent.pk})
+    purchases_evaluate(customer_ids={recent.pk})
     assert not Enrolment.objects.exists()
 
 
@@ -148,7 +148,7 @@ def test_a_buyer_enters_again_only_as_the_entry_rule_allows(
         state=earlier_state,
     )
     with CaptureQueriesContext(connection) as queries:
-        journeys_after_orders(None, customer_ids={before.pk, fresh.pk})
+        purchases_evaluate(customer_ids={before.pk, fresh.pk})
     inserts = _writes(queries.captured_queries, "journeys_enrolment")
     assert len(inserts) == 1 and "NOT EXISTS" in inserts[0]
     assert Enrolment.objects.filter(customer=fresh).count() == 1
@@ -163,10 +163,10 @@ def test_more_buyers_than_an_id_chunk_enter_once_each(
     buyers = _buyers(make_customer, 5)
     monkeypatch.setattr(purchases, "ID_CHUNK", 2)  # three chunks: 2, 2 and 1
     with CaptureQueriesContext(connection) as queries:
-        journeys_after_orders(None, customer_ids={c.pk for c in buyers})
+        purchases_evaluate(customer_ids={c.pk for c in buyers})
     assert len(_writes(queries.captured_queries, "journeys_enrolment")) == 3
     assert _entered("test") == sorted(c.pk for c in buyers)
-    journeys_after_orders(None, customer_ids={c.pk for c in buyers})  # again
+    purchases_evaluate(customer_ids={c.pk for c in buyers})  # again
     assert Enrolment.objects.count() == 5
 
 
@@ -177,7 +177,7 @@ def test_the_holdout_of_entrants_is_the_keyed_hash_of_customer_and_journey(
     two = make_journey(_event("purchase"), slug="two", holdout_percent=20)
     _on_since(timezone.now() - dt.timedelta(days=3))
     buyers = _buyers(make_customer, 30)
-    journeys_after_orders(None, customer_ids={c.pk for c in buyers})
+    purchases_evaluate(customer_ids={c.pk for c in buyers})
     for journey, percent in ((one, 50), (two, 20)):
         key = holdout_key(journey.pk)
         held = {c.pk for c in buyers if holdout_basis_points(key, c.pk) < percent * 100}
@@ -230,7 +230,7 @@ def test_leaving_on_a_purchase_comes_before_moving_on_from_a_wait_for_one(
             step_at=earlier,
             entered_at=earlier,
         )
-    journeys_after_orders(None, customer_ids={buyer.pk})
+    purchases_evaluate(customer_ids={buyer.pk})
     left = Enrolment.objects.get(journey=leaves)
     assert (left.state, left.exit_reason, left.step) == ("exited", "purchase", "")
     moved = Enrolment.objects.get(journey=stays)
@@ -264,11 +264,11 @@ def test_the_number_of_statements_does_not_grow_with_the_buyers(
             step_at=earlier,
             entered_at=earlier,
         )
-    journeys_after_orders(None, customer_ids=set())  # reads the definitions
+    purchases_evaluate(customer_ids=set())  # reads the definitions
     counts = []
     for group in (buyers[:2], buyers[2:]):  # 2 buyers, then 10
         with CaptureQueriesContext(connection) as queries:
-            journeys_after_orders(None, customer_ids={c.pk for c in group})
+            purchases_evaluate(customer_ids={c.pk for c in group})
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
     assert Enrolment.objects.filter(journey__slug="bought").count() == 12

@@ -16,12 +16,9 @@ from django.utils import timezone
 from guanxi.commerce.services import OrderInput, order_create
 from guanxi.customers.models import Customer
 from guanxi.journeys import purchases
-from guanxi.journeys.models import Enrolment, Journey, StepRun
-from guanxi.journeys.services import (
-    journey_set_state,
-    journeys_after_orders,
-    journeys_run,
-)
+from guanxi.journeys.models import Enrolment, Journey, PendingPurchases, StepRun
+from guanxi.journeys.pending import purchases_evaluate, purchases_pending_drain
+from guanxi.journeys.services import journey_set_state, journeys_run
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +86,12 @@ def test_a_purchase_moves_on_who_waits_for_one(
     make_journey(WAIT_FOR_PURCHASE, holdout_percent=0)
     buys, waits = _lapsed(users, make_customer, 2)
     assert journeys_run().enrolled == 2
-    with django_capture_on_commit_callbacks(execute=True) as hooks:
-        _buy(users, buys, timezone.now(), 2)  # the order hook, after the commit
-    assert hooks
+    with django_capture_on_commit_callbacks(execute=False) as hooks:
+        _buy(users, buys, timezone.now(), 2)  # recorded with the order
+    assert hooks  # the task queued for the worker
+    assert Enrolment.objects.get(customer=buys).step == "buy"  # not done yet
+    assert purchases_pending_drain().done == 1  # what the task does
+    assert not PendingPurchases.objects.exists()
     moved = Enrolment.objects.get(customer=buys)
     assert (moved.state, moved.step) == ("active", "thanks")
     assert list(moved.step_runs.values_list("step", "outcome")) == [("buy", "event")]
@@ -129,9 +129,10 @@ def test_a_purchase_by_a_customer_in_no_journey_changes_nothing(
     (enrolled,) = _lapsed(users, make_customer, 1)
     assert journeys_run().enrolled == 1
     stranger = make_customer(email="new@example.com")
-    with django_capture_on_commit_callbacks(execute=True) as hooks:
+    with django_capture_on_commit_callbacks(execute=False) as hooks:
         _buy(users, stranger, timezone.now(), 1)
     assert hooks
+    assert purchases_pending_drain().done == 1
     assert not Enrolment.objects.filter(customer=stranger).exists()
     assert Enrolment.objects.get(customer=enrolled).state == "active"
     assert not StepRun.objects.exists()
@@ -153,7 +154,7 @@ def test_more_customers_than_an_id_chunk_all_leave(
     )
     others = [c.pk for c in customers[:4]]
     with CaptureQueriesContext(connection) as queries:
-        journeys_after_orders(None, customer_ids=[*reversed(others), 10**9])
+        purchases_evaluate(customer_ids=[*reversed(others), 10**9])
     reads = _enrolment_reads(queries.captured_queries)
     assert len(reads) == 3  # one locked read per chunk
     left = Enrolment.objects.filter(exit_reason="purchase")
@@ -172,7 +173,7 @@ def test_with_every_journey_off_the_hook_reads_one_row_set(
     assert journeys_run().enrolled == 3
     Journey.objects.update(state="off")
     with CaptureQueriesContext(connection) as queries:
-        journeys_after_orders(None, customer_ids=[c.pk for c in customers])
+        purchases_evaluate(customer_ids=[c.pk for c in customers])
     assert len(queries.captured_queries) == 1
     assert "journeys_enrolment" not in queries.captured_queries[0]["sql"]
 
@@ -192,7 +193,7 @@ def test_without_exits_or_waits_no_enrolment_is_read(
     customers = _lapsed(users, make_customer, 3)
     Customer.objects.update(last_purchase_at=timezone.now())
     with CaptureQueriesContext(connection) as queries:
-        journeys_after_orders(None, customer_ids=[c.pk for c in customers])
+        purchases_evaluate(customer_ids=[c.pk for c in customers])
     assert _enrolment_reads(queries.captured_queries) == []
     # the journeys, their versions' ids and definitions, one insert
     assert len(_statements(queries.captured_queries)) == 4
