@@ -20,7 +20,7 @@ class JourneysConfig(AppConfig):
 
         # What orders set off (purchase triggers, exits, waits) is recorded
         # in the orders' own transaction and done by the task worker just
-        # after (guanxi.journeys.pending; decision 0006).
+        # after (guanxi.journeys.pending; decision 0007).
         from guanxi.commerce.services import purchases_recorded
         from guanxi.journeys.pending import purchases_pending_record
 

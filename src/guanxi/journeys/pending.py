@@ -1,5 +1,5 @@
 """What orders set off in the journeys, done by the task worker shortly after
-the import instead of inside it (decision 0006).
+the import instead of inside it (decision 0007).
 
 A write of orders sends :data:`~guanxi.commerce.signals.purchases_recorded`
 inside its transaction; :func:`purchases_pending_record` then writes one
