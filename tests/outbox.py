@@ -1,11 +1,12 @@
 """Fixtures of the tests that send messages, shared by the apps' conftests
 (``from tests.outbox import channel_settings_fresh, english, smtp``): a real
 SMTP server on 127.0.0.1, stored channel settings forgotten between tests,
-and English as the language the tests assert."""
+English as the language the tests assert, and customers' consent
+(:func:`consent_set`, the ``subscribed_customer`` fixture)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,7 +15,14 @@ from django.utils import translation
 
 from guanxi.messaging.tests.servers import SmtpRecorder, smtp_server
 
-__all__ = ["channel_settings_fresh", "english", "smtp", "smtp_set_up"]
+__all__ = [
+    "channel_settings_fresh",
+    "consent_set",
+    "english",
+    "smtp",
+    "smtp_set_up",
+    "subscribed_customer",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +59,42 @@ def smtp(settings: Any) -> Iterator[SmtpRecorder]:
     """:func:`smtp_set_up` for one test."""
     with smtp_set_up(settings) as recorder:
         yield recorder
+
+
+def consent_set(
+    customer: Any,
+    *,
+    purpose: str = "marketing",
+    channel: str = "email",
+    granted: bool = True,
+    source: str = "form",
+    notice_version: str = "v1",
+    **more: Any,
+) -> Any:
+    """Record the customer's statement of consent (by default: yes to
+    marketing e-mail, on a form, notice v1) through the messaging service;
+    ``more`` goes to it as given (``at``, ``evidence``). The record."""
+    from guanxi.messaging.services import consent_record
+
+    return consent_record(
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        granted=granted,
+        source=source,
+        notice_version=notice_version,
+        **more,
+    )
+
+
+@pytest.fixture
+def subscribed_customer(make_customer: Any) -> Callable[..., Any]:
+    """Makes a customer (``make_customer``'s fields) who agreed to marketing
+    e-mail."""
+
+    def make(**fields: Any) -> Any:
+        customer = make_customer(**fields)
+        consent_set(customer)
+        return customer
+
+    return make

@@ -22,6 +22,7 @@ __all__ = [
     "staff_language",
     "staff_list",
     "staff_round_robin",
+    "staff_turn_next",
     "totp_enrolled",
 ]
 
@@ -47,6 +48,17 @@ def staff_round_robin() -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def staff_turn_next(*, last_owner_id: int | None) -> tuple[list[int], int]:
+    """The team of :func:`staff_round_robin` and the position in it of whose
+    turn is next: the member after ``last_owner_id`` (the owner of the newest
+    record given by turn: a care task, a ticket), the first after the last
+    member, and the first too when that owner is None or left the team."""
+    team = staff_round_robin()
+    if last_owner_id in team:
+        return team, (team.index(last_owner_id) + 1) % len(team)
+    return team, 0
 
 
 def staff_get(*, pk: int) -> Any:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count
 
-from guanxi.access.selectors import staff_round_robin
+from guanxi.access.selectors import staff_turn_next
 from guanxi.care.choices import TaskStatus
 from guanxi.care.models import CareTask
 
@@ -74,14 +74,13 @@ def _taken(owners: set[int], first: dt.date) -> Counter[tuple[int, dt.date]]:
 def _team_and_turn() -> tuple[list[int], int]:
     """The service team in turn order, and whose turn is next (after the
     owner of the last task given by turn)."""
-    team = staff_round_robin()
     last = (
         CareTask.objects.filter(round_robin=True)
         .order_by("-pk")
         .values_list("owner_id", flat=True)
         .first()
     )
-    return team, (team.index(last) + 1) % len(team) if last in team else 0
+    return staff_turn_next(last_owner_id=last)
 
 
 def tasks_place(

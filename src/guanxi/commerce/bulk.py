@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from guanxi.commerce.choices import OrderStatus
-from guanxi.commerce.models import Order, OrderLine, Product
+from guanxi.commerce.models import Order, OrderLine, OrdersRevision, Product
 from guanxi.commerce.selectors import PURCHASE_STATUSES
 from guanxi.commerce.signals import purchases_recorded, purchases_written
 from guanxi.core.bulk import (
@@ -35,6 +37,7 @@ __all__ = [
     "order_indexes",
     "order_line_indexes",
     "order_purchases_refresh",
+    "order_revision_bump",
     "order_status_bulk_update",
     "order_tables_settle",
     "orders_exist",
@@ -112,6 +115,9 @@ class OrderBulkWriter:
                 channel,
             ) in orders
         ]
+        if not rows:
+            return
+        order_revision_bump()
         if pks is None:
             self.writer.insert(rows)
         else:
@@ -128,15 +134,25 @@ class OrderLineBulkWriter:
         self.writer = RowWriter(OrderLine, _LINE_COLUMNS)
 
     def insert(
-        self, lines: Iterable[tuple[Any, ...]], *, pks: Sequence[int] | None = None
+        self,
+        lines: Iterable[tuple[Any, ...]],
+        *,
+        pks: Sequence[int] | None = None,
+        revised: bool = False,
     ) -> None:
-        if pks is None:
-            self.writer.insert(lines)
-        else:
-            self.writer.insert(
-                [(pk, *line) for pk, line in zip(pks, lines, strict=True)],
-                with_pk=True,
-            )
+        """``revised``: the lines' orders were written by this transaction,
+        which raised the orders' revision then (one query less per request)."""
+        rows = iter(
+            lines
+            if pks is None
+            else [(pk, *line) for pk, line in zip(pks, lines, strict=True)]
+        )
+        first = next(rows, None)
+        if first is None:
+            return
+        if not revised:
+            order_revision_bump()
+        self.writer.insert(chain((first,), rows), with_pk=pks is not None)
 
 
 def products_ensure(*, products: Mapping[str, tuple[str, str]]) -> dict[str, int]:
@@ -161,8 +177,24 @@ def products_ensure(*, products: Mapping[str, tuple[str, str]]) -> dict[str, int
 
 def order_status_bulk_update(*, changes: Iterable[tuple[int, str]]) -> None:
     """Set the status of recorded orders: ``(order pk, status)``."""
+    changed = 0
     for pk, status in changes:
-        Order.objects.filter(pk=pk).update(status=status)
+        changed += Order.objects.filter(pk=pk).update(status=status)
+    if changed:
+        order_revision_bump()
+
+
+def order_revision_bump() -> None:
+    """Raise the orders' revision (:class:`OrdersRevision`), in the caller's
+    transaction: every write of orders or order lines calls it. On PostgreSQL
+    the row stays locked until the writer commits, so writers of orders take
+    turns at that moment (on SQLite they always do)."""
+    if OrdersRevision.objects.filter(pk=1).update(revision=F("revision") + 1):
+        return
+    # No row yet (a database emptied by hand or by a test's flush).
+    OrdersRevision.objects.bulk_create(
+        [OrdersRevision(pk=1, revision=1)], ignore_conflicts=True
+    )
 
 
 def order_purchases_refresh(

@@ -107,3 +107,20 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_id}"
+
+
+class OrdersRevision(models.Model):
+    """One row: a number that every writer of orders and order lines raises
+    in the transaction of its write (new orders and lines, a status change,
+    an erasure moving orders, an edit or deletion in the admin), so that what
+    depends on the orders as a whole (the co-purchase pairs) sees whether
+    anything changed by reading one row instead of every order."""
+
+    revision = models.PositiveBigIntegerField(_("revision"), default=0)
+
+    class Meta:
+        verbose_name = _("orders revision")
+        verbose_name_plural = _("orders revisions")
+
+    def __str__(self) -> str:
+        return str(self.revision)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
 from guanxi.commerce.choices import OrderStatus
-from guanxi.commerce.models import Order, OrderLine, Product
+from guanxi.commerce.models import Order, OrderLine, OrdersRevision, Product
 from guanxi.core.errors import NotFound
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "order_get",
     "order_list",
     "order_monthly_summary",
+    "order_revision",
     "order_scope",
     "order_stores",
     "order_summary",
@@ -57,6 +58,14 @@ def order_exists_until(day: dt.date) -> bool:
     return Order.objects.filter(
         ordered_at__lt=end, status__in=PURCHASE_STATUSES
     ).exists()
+
+
+def order_revision() -> int:
+    """The orders' revision: raised by every write of orders or order lines
+    (:func:`guanxi.commerce.bulk.order_revision_bump`), so an unchanged number
+    means unchanged orders. One row read, however many orders there are."""
+    found = OrdersRevision.objects.filter(pk=1).values_list("revision", flat=True)
+    return int(found.first() or 0)
 
 
 def order_table_name() -> str:

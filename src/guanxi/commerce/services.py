@@ -39,6 +39,7 @@ from guanxi.commerce.bulk import (
     order_indexes,
     order_line_indexes,
     order_purchases_refresh,
+    order_revision_bump,
     order_status_bulk_update,
     order_tables_settle,
     orders_exist,
@@ -70,6 +71,7 @@ __all__ = [
     "order_indexes",
     "order_line_indexes",
     "order_purchases_refresh",
+    "order_revision_bump",
     "order_status_bulk_update",
     "order_tables_settle",
     "order_write_check",
@@ -418,14 +420,17 @@ def _orders_insert(
         )
     OrderLineBulkWriter().insert(
         (
-            pk,
-            products[line.sku].pk,
-            line.quantity,
-            line.unit_price,
-            line.unit_price * line.quantity,
-        )
-        for pk, o in zip(ids, new, strict=True)
-        for line in o.lines
+            (
+                pk,
+                products[line.sku].pk,
+                line.quantity,
+                line.unit_price,
+                line.unit_price * line.quantity,
+            )
+            for pk, o in zip(ids, new, strict=True)
+            for line in o.lines
+        ),
+        revised=True,
     )
     return ids
 
@@ -511,6 +516,9 @@ def orders_pseudonymise(customer_id: int, tombstone_id: int) -> int:
     """Move the customer's orders to ``tombstone_id`` (data-subject erasure):
     the orders, their lines and amounts stay for the books, linked to a
     customer with no name, phone or address. The number of orders moved."""
-    return Order.objects.filter(customer_id=customer_id).update(
+    moved = Order.objects.filter(customer_id=customer_id).update(
         customer_id=tombstone_id
     )
+    if moved:
+        order_revision_bump()
+    return moved

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.access.policies import manager_scope_field
-from guanxi.access.selectors import staff_round_robin
+from guanxi.access.selectors import staff_turn_next
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.ratelimit import rate_limit_take
 from guanxi.customers.choices import InteractionKind
@@ -115,14 +115,13 @@ PUBLIC_PER_HOUR = 5
 def _owners(managers: list[int | None]) -> list[tuple[int | None, bool]]:
     """An owner per new ticket: the customer's account manager, else the
     service team in turn (going on after the last ticket given by turn)."""
-    team = staff_round_robin()
     last = (
         Ticket.objects.filter(round_robin=True)
         .order_by("-pk")
         .values_list("owner_id", flat=True)
         .first()
     )
-    turn = team.index(last) + 1 if last in team else 0
+    team, turn = staff_turn_next(last_owner_id=last)
     out: list[tuple[int | None, bool]] = []
     for manager in managers:
         if manager is not None:

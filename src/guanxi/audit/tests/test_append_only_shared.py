@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.outbox import consent_set
 
 from guanxi.audit.models import AuditEvent, AuditRefused
 from guanxi.audit.services import record
@@ -16,7 +17,6 @@ from guanxi.core.appendonly import (
     trigger_function_sql,
 )
 from guanxi.messaging.models import ConsentRecord, LedgerRefused
-from guanxi.messaging.services import consent_record
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +33,7 @@ def test_both_tables_refuse_changes_through_the_shared_guard(
 ) -> None:
     customer = make_customer()
     record(action="settings.changed", actor=None, details={"fields": ["x"]})
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="staff",
-        notice_version="v1",
-    )
+    consent_set(customer, source="staff")
     assert issubclass(model, AppendOnlyModel) and issubclass(error, AppendOnlyRefused)
     row = model.objects.order_by("pk").first()
     before = model.objects.count()

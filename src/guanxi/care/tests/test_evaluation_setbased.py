@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
 
 from guanxi.access.choices import Role
 from guanxi.care.models import CareTask, ChurnWarning, QuadrantThresholds
 from guanxi.care.services import warnings_evaluate
 from guanxi.care.sqltext import rounded_text
+from guanxi.care.tests.evaluating import _at
 from guanxi.care.tests.reference import row_by_row
 from guanxi.customers.models import Interaction
 from guanxi.insights.tests.factories import make_run, make_snapshot
@@ -33,12 +33,6 @@ PROBABILITIES = [0.03125, 0.09375, 0.2999, 0.12345, 0.000049, 0.1, 0.0, 0.25]
 RISKS = [0.7, 0.95, 0.71875, 0.800049, 0.99995, 0.2, None, 0.75]
 QUADRANTS = ["star", "cash_cow", "potential", "basic"]
 ANGRY = "太差了,质量很差,再也不买了,非常失望"
-
-
-def _at(day: dt.date, hour: int = 12) -> dt.datetime:
-    return dt.datetime.combine(
-        day, dt.time(hour), tzinfo=timezone.get_current_timezone()
-    )
 
 
 def _fill(make_customer: Any, managers: list[Any], day: dt.date, n: int) -> list[Any]:

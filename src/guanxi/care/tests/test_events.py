@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from guanxi.care.models import CareTask, ChurnWarning
 from guanxi.care.services import warnings_on_events
+from guanxi.care.tests.evaluating import _at
 from guanxi.customers.models import Interaction
 from guanxi.customers.services import interaction_create
 from guanxi.insights.tests.factories import make_run, make_snapshot
@@ -20,12 +21,6 @@ from guanxi.insights.tests.factories import make_run, make_snapshot
 pytestmark = pytest.mark.django_db
 
 RUN_DAY = dt.date(2026, 11, 20)
-
-
-def _at(day: dt.date, hour: int = 12) -> dt.datetime:
-    return dt.datetime.combine(
-        day, dt.time(hour), tzinfo=timezone.get_current_timezone()
-    )
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import translation
+from tests.outbox import consent_set
 
 from guanxi.commerce.models import Order
 from guanxi.customers.models import Customer, CustomerTag
@@ -18,7 +19,6 @@ from guanxi.customers.services import customer_apply_contact
 from guanxi.insights.models import ScoreSnapshot, StageChange
 from guanxi.insights.services import score_run
 from guanxi.insights.tests.conftest import AS_OF
-from guanxi.messaging.services import consent_record
 from guanxi.privacy.selectors import minors_unprofiled
 
 pytestmark = pytest.mark.usefixtures("fixed_today")
@@ -36,14 +36,7 @@ def _born(customer: Customer, day: dt.date) -> None:
 
 
 def _consent(customer: Customer, *, source: str, granted: bool = True) -> None:
-    consent_record(
-        customer=customer,
-        purpose="profiling",
-        channel="email",
-        granted=granted,
-        source=source,
-        notice_version="v1",
-    )
+    consent_set(customer, purpose="profiling", granted=granted, source=source)
 
 
 def _buyers(n: int) -> list[Customer]:

@@ -10,13 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from tests.outbox import consent_set
 
 from guanxi.commerce.services import LineInput, OrderInput, order_create
 from guanxi.insights.models import ScoreRun, ScoreSnapshot, StageChange
 from guanxi.journeys.holdout import holdout_basis_points, holdout_key
 from guanxi.journeys.models import Journey
 from guanxi.messaging.models import Message
-from guanxi.messaging.services import consent_record
 
 #: A Wednesday: day 1 of every playbook test (time frozen at 10:00 local).
 START = dt.date(2027, 3, 3)
@@ -33,14 +33,7 @@ def reachable(make_customer: Any, n: int, prefix: str, **values: Any) -> list[An
     made = []
     for i in range(n):
         customer = make_customer(email=f"{prefix}{i}@example.com", **values)
-        consent_record(
-            customer=customer,
-            purpose="marketing",
-            channel="email",
-            granted=True,
-            source="import",
-            notice_version="v1",
-        )
+        consent_set(customer, source="import")
         made.append(customer)
     return made
 

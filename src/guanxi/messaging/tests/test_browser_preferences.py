@@ -12,12 +12,12 @@ import pytest
 from django.utils import timezone
 from tests.access import build_world
 from tests.browser import chromium_page, fits_width, screenshot
+from tests.outbox import consent_set
 
 from guanxi.customers.services import customer_apply_contact
 from guanxi.messaging.links import preferences_token
 from guanxi.messaging.models import ConsentRecord, SuppressedAddress
 from guanxi.messaging.selectors import consent_current
-from guanxi.messaging.services import consent_record
 
 pytestmark = [pytest.mark.browser]
 
@@ -45,14 +45,7 @@ def test_a_customer_changes_their_preferences_in_both_languages(
     customer.language = "zh-hans"
     customer_apply_contact(customer)  # the e-mail's blind index too
     customer.save()
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
+    consent_set(customer)
     width = page.viewport_size["width"]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from tests.browser import chromium_page, fits_width, screenshot
+from tests.outbox import consent_set
 
 from guanxi.access.choices import Role
 from guanxi.messaging.models import Broadcast, Template
-from guanxi.messaging.services import consent_record
 
 pytestmark = [pytest.mark.browser]
 
@@ -78,15 +78,7 @@ def test_write_preview_and_send_a_template(
     width = page.viewport_size["width"]
     settings.GUANXI_EMAIL_URL = "smtp://127.0.0.1:2525"  # nothing is sent here
     wang = make_customer(name="王芳", email="wang@example.com", city="杭州")
-    consent_record(
-        customer=wang,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v1",
-        evidence="store form 3",
-    )
+    consent_set(wang, evidence="store form 3")
     make_customer(name="李雷", email="li@example.com")
     make_customer(name="赵敏")
     user = make_user(Role.OPERATIONS, username="marketing")

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from tests.outbox import consent_set
 
 from guanxi.messaging.models import CallTask, Message
-from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
+from guanxi.messaging.services import broadcast_send, messages_dispatch
 from guanxi.messaging.tests.servers import SmtpRecorder
 
 pytestmark = pytest.mark.django_db
@@ -38,15 +39,7 @@ def test_send_json_prints_exactly_the_counts(
     smtp: SmtpRecorder, make_customer: Any, template: Path
 ) -> None:
     yes = make_customer(email="yes@example.com")
-    consent_record(
-        customer=yes,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="import",
-        notice_version="v1",
-        evidence="batch 7",
-    )
+    consent_set(yes, source="import", evidence="batch 7")
     make_customer(email="no@example.com")
     make_customer()
     out = _run(

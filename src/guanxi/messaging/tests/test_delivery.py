@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from tests.outbox import consent_set
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.messaging.links import unsubscribe_read
@@ -20,7 +21,7 @@ from guanxi.messaging.outbox import (
     messages_claim,
     messages_renew,
 )
-from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
+from guanxi.messaging.services import broadcast_send, messages_dispatch
 from guanxi.messaging.tests.servers import SmtpRecorder
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +34,7 @@ def _customers(make_customer: Any, n: int, *, consent: bool = False) -> list[Any
     for i in range(n):
         customer = make_customer(name=f"客户{i}", email=f"c{i}@example.com")
         if consent:
-            consent_record(
-                customer=customer,
-                purpose="marketing",
-                channel="email",
-                granted=True,
-                source="form",
-                notice_version="v1",
-            )
+            consent_set(customer)
         made.append(customer)
     return made
 
@@ -252,14 +246,7 @@ def test_consent_withdrawn_before_the_send_suppresses_it(
 ) -> None:
     customer = _customers(make_customer, 1, consent=True)[0]
     assert _send("marketing") == {"queued": 1, "suppressed": {}}
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="email",
-        granted=False,
-        source="unsubscribe",
-        notice_version="v1",
-    )
+    consent_set(customer, granted=False, source="unsubscribe")
     assert messages_dispatch() == {"suppressed": 1}
     assert smtp.received == []
     assert _statuses() == [("suppressed", "no_consent")]

@@ -13,12 +13,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
+from tests.outbox import consent_set
 
 from guanxi.commerce.models import Order
 from guanxi.messaging.events import message_event_record
 from guanxi.messaging.models import Broadcast, Message
 from guanxi.messaging.selectors import broadcast_figures, broadcast_figures_many
-from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
+from guanxi.messaging.services import broadcast_send, messages_dispatch
 from guanxi.messaging.tests.servers import SmtpRecorder
 
 pytestmark = pytest.mark.django_db
@@ -54,14 +55,7 @@ def world(smtp: SmtpRecorder, make_customer: Any) -> dict[str, Any]:
     assert messages_dispatch() == {"sent": 5}
     a = Broadcast.objects.get()
     Message.objects.filter(broadcast=a).update(sent_at=T)
-    consent_record(
-        customer=c[0],
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
+    consent_set(c[0])
     broadcast_send(
         channel="email", purpose="marketing", template_text=TEMPLATE, audience="all"
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.outbox import consent_set
 
 from guanxi.messaging.models import (
     ConsentRecord,
@@ -17,7 +18,7 @@ from guanxi.messaging.models import (
     SuppressedAddress,
 )
 from guanxi.messaging.selectors import consent_current
-from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
+from guanxi.messaging.services import broadcast_send, messages_dispatch
 from guanxi.messaging.tests.servers import SmtpRecorder
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +33,7 @@ def sent(smtp: SmtpRecorder, make_customer: Any, settings: Any) -> list[Message]
     settings.GUANXI_EMAIL_EVENTS_TOKEN = TOKEN
     for i in range(2):
         customer = make_customer(name=f"客户{i}", email=f"c{i}@example.com")
-        consent_record(
-            customer=customer,
-            purpose="marketing",
-            channel="email",
-            granted=True,
-            source="form",
-            notice_version="v1",
-        )
+        consent_set(customer)
     broadcast_send(
         channel="email", purpose="marketing", template_text=TEMPLATE, audience="all"
     )
@@ -171,14 +165,7 @@ def test_a_complaint_withdraws_marketing_consent_once(sent: list[Message]) -> No
     )
     assert ConsentRecord.objects.count() == 3
     # The customer consents again; the same complaint pushed again changes nothing.
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v2",
-    )
+    consent_set(customer, notice_version="v2")
     assert _post(events).json()["repeated"] == 1
     assert consent_current(
         customer_id=customer.pk, purpose="marketing", channel="email"

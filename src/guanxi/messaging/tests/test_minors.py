@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from tests.outbox import consent_set
 
 from guanxi.messaging.models import Message
-from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
+from guanxi.messaging.services import broadcast_send, messages_dispatch
 from guanxi.messaging.tests.servers import SmtpRecorder
 from guanxi.messaging.tracking import _tracking_allowed
 from guanxi.privacy.selectors import is_minor
@@ -22,17 +23,6 @@ TEMPLATE = "Subject: 新茶\n\n新茶到了。\n"
 def _years_ago(years: int, days: int = 0) -> dt.date:
     today = timezone.localdate()
     return today.replace(year=today.year - years) + dt.timedelta(days=days)
-
-
-def _consent(customer: Any, *, source: str, purpose: str = "marketing") -> None:
-    consent_record(
-        customer=customer,
-        purpose=purpose,
-        channel="email",
-        granted=True,
-        source=source,
-        notice_version="v1",
-    )
 
 
 def test_is_minor_turns_at_the_fourteenth_birthday() -> None:
@@ -53,9 +43,9 @@ def test_a_minor_gets_marketing_only_with_a_guardians_consent(
     adult = make_customer(
         name="大人", email="adult@example.com", birthday=_years_ago(14)
     )
-    _consent(child, source="form")  # the child's own consent is not enough
-    _consent(ward, source="guardian")
-    _consent(adult, source="form")
+    consent_set(child, source="form")  # the child's own consent is not enough
+    consent_set(ward, source="guardian")
+    consent_set(adult, source="form")
     broadcast_send(
         channel="email", purpose="marketing", template_text=TEMPLATE, audience="all"
     )
@@ -73,10 +63,10 @@ def test_a_minors_mail_is_tracked_only_with_a_guardians_consent(
     make_customer: Any,
 ) -> None:
     child = make_customer(name="小明", email="c@example.com", birthday=_years_ago(9))
-    _consent(child, source="form", purpose="profiling")
+    consent_set(child, source="form", purpose="profiling")
     assert not _tracking_allowed(child.pk)
-    _consent(child, source="guardian", purpose="profiling")
+    consent_set(child, source="guardian", purpose="profiling")
     assert _tracking_allowed(child.pk)
     adult = make_customer(name="大人", email="a@example.com", birthday=_years_ago(30))
-    _consent(adult, source="form", purpose="profiling")
+    consent_set(adult, source="form", purpose="profiling")
     assert _tracking_allowed(adult.pk)

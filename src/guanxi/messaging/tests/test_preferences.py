@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from tests.outbox import consent_set
 
 from guanxi.core.crypto import seal_token
 from guanxi.messaging.links import (
@@ -22,7 +23,6 @@ from guanxi.messaging.links import (
 from guanxi.messaging.models import ConsentRecord
 from guanxi.messaging.preference_views import RATE_LIMIT
 from guanxi.messaging.selectors import consent_current
-from guanxi.messaging.services import consent_record
 
 pytestmark = pytest.mark.django_db
 
@@ -41,17 +41,6 @@ MINOR_EN = (
 ALL_NO = {"email": "no", "sms": "no", "wecom": "no", "phone": "no"}
 
 
-def _grant(customer: Any, channel: str, *, source: str = "form") -> None:
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel=channel,
-        granted=True,
-        source=source,
-        notice_version="v1",
-    )
-
-
 @pytest.fixture
 def anna(make_customer: Any) -> Any:
     """An English-speaking customer with marketing by e-mail."""
@@ -61,7 +50,7 @@ def anna(make_customer: Any) -> Any:
         phone="+8613800138000",
         language="en",
     )
-    _grant(customer, "email")
+    consent_set(customer)
     return customer
 
 
@@ -291,8 +280,10 @@ def test_a_minor_may_switch_off_but_not_on(make_customer: Any) -> None:
         birthday=today.replace(year=today.year - 10),
         language="en",
     )
-    _grant(minor, "sms")  # the minor's own "yes": not enough (PIPL art. 31)
-    _grant(minor, "email", source="guardian")
+    consent_set(
+        minor, channel="sms"
+    )  # the minor's own "yes": not enough (PIPL art. 31)
+    consent_set(minor, source="guardian")
     client = Client()
     page = client.get(_path(minor))
     html = _text(page)

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.outbox import consent_set
 
 from guanxi.messaging.links import preferences_read
 from guanxi.messaging.models import Message
 from guanxi.messaging.rendering import part_check
-from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
+from guanxi.messaging.services import broadcast_send, messages_dispatch
 from guanxi.messaging.tests.servers import SmtpRecorder
 
 pytestmark = pytest.mark.django_db
@@ -24,14 +25,7 @@ def _subscribed(make_customer: Any, n: int) -> list[Any]:
     made = []
     for i in range(n):
         customer = make_customer(name=f"客户{i}", email=f"c{i}@example.com")
-        consent_record(
-            customer=customer,
-            purpose="marketing",
-            channel="email",
-            granted=True,
-            source="form",
-            notice_version="v1",
-        )
+        consent_set(customer)
         made.append(customer)
     return made
 

@@ -6,24 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.outbox import consent_set
 
 from guanxi.messaging.models import Broadcast, Message, SuppressedAddress
 from guanxi.messaging.outbox import idempotency_key
-from guanxi.messaging.services import broadcast_send, consent_record
+from guanxi.messaging.services import broadcast_send
 
 pytestmark = pytest.mark.django_db
 TEMPLATE = "Subject: 你好 {{ name }}\n\n新茶到了。\n"
-
-
-def _consent(customer: Any, channel: str, granted: bool) -> None:
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel=channel,
-        granted=granted,
-        source="form",
-        notice_version="v1",
-    )
 
 
 def _rows() -> list[tuple[str, str, str]]:
@@ -38,20 +28,20 @@ def test_marketing_e_mail_each_reason_and_the_keys(
     smtp: Any, make_customer: Any
 ) -> None:
     ok = make_customer(name="a-ok", email="ok@example.com")
-    _consent(ok, "email", True)
+    consent_set(ok)
     withdrawn = make_customer(name="b-withdrawn", email="w@example.com")
-    _consent(withdrawn, "email", True)
-    _consent(withdrawn, "email", False)
+    consent_set(withdrawn)
+    consent_set(withdrawn, granted=False)
     make_customer(name="c-never", email="n@example.com")
     no_mail = make_customer(name="d-no-address", email=None)
-    _consent(no_mail, "email", True)
+    consent_set(no_mail)
     bounced = make_customer(name="e-bounced", email="b@example.com")
-    _consent(bounced, "email", True)
+    consent_set(bounced)
     SuppressedAddress.objects.create(
         channel="email", address_index=bounced.email_index, code="550"
     )
     sms_only = make_customer(name="f-sms-consent", email="s@example.com")
-    _consent(sms_only, "sms", True)
+    consent_set(sms_only, channel="sms")
     count = broadcast_send(
         channel="email", purpose="marketing", template_text=TEMPLATE, audience="all"
     )
@@ -83,9 +73,9 @@ def test_a_webhook_needs_consent_on_the_preferred_channel(
     settings.GUANXI_WEBHOOK_URL = "https://hooks.example.com/in"
     settings.GUANXI_WEBHOOK_SECRET = "k"
     sms = make_customer(name="a-sms", preferred_channel="sms")
-    _consent(sms, "sms", True)
+    consent_set(sms, channel="sms")
     email = make_customer(name="b-email-no", preferred_channel="email")
-    _consent(email, "sms", True)
+    consent_set(email, channel="sms")
     make_customer(name="c-none", preferred_channel="")
     count = broadcast_send(
         channel="webhook", purpose="marketing", template_text=TEMPLATE, audience="all"

@@ -17,6 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
+from tests.outbox import consent_set
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.messaging.channels.base import Result
@@ -29,7 +30,7 @@ from guanxi.messaging.channels.sms import (
     tencent_classify,
 )
 from guanxi.messaging.models import Message, SuppressedAddress
-from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
+from guanxi.messaging.services import broadcast_send, messages_dispatch
 from guanxi.messaging.tests.servers import (
     SMS_KEY_ID,
     SMS_SECRET,
@@ -338,22 +339,8 @@ def test_marketing_sms_needs_consent_on_sms(
     yes = make_customer(phone="+8613800138004")
     make_customer(phone="+8613800138005")
     email_only = make_customer(phone="+8613800138006")
-    consent_record(
-        customer=yes,
-        purpose="marketing",
-        channel="sms",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
-    consent_record(
-        customer=email_only,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
+    consent_set(yes, channel="sms")
+    consent_set(email_only)
     count = broadcast_send(
         channel="sms", purpose="marketing", template_text=TEMPLATE, audience="all"
     )
@@ -367,25 +354,11 @@ def test_consent_withdrawn_after_queueing_suppresses_at_send_time(
     aliyun: ProviderRecorder, make_customer: Any
 ) -> None:
     customer = make_customer()
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="sms",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
+    consent_set(customer, channel="sms")
     broadcast_send(
         channel="sms", purpose="marketing", template_text=TEMPLATE, audience="all"
     )
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="sms",
-        granted=False,
-        source="unsubscribe",
-        notice_version="v1",
-    )
+    consent_set(customer, channel="sms", granted=False, source="unsubscribe")
     assert messages_dispatch() == {"suppressed": 1}
     assert Message.objects.get().reason == "no_consent"
     assert aliyun.requests == 0
@@ -398,14 +371,7 @@ def test_quiet_hours_defer_marketing_sms_but_not_service(
     settings.GUANXI_QUIET_HOURS = "21:00-09:00"
     settings.TIME_ZONE = "Asia/Shanghai"
     customer = make_customer()
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="sms",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
+    consent_set(customer, channel="sms")
     broadcast_send(
         channel="sms", purpose="marketing", template_text=TEMPLATE, audience="all"
     )

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.outbox import consent_set
 
 from guanxi.messaging.models import Message, MessageEvent, TrackedLink
-from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
+from guanxi.messaging.services import broadcast_send, messages_dispatch
 from guanxi.messaging.tests.servers import SmtpRecorder
 from guanxi.messaging.tracking import (
     PIXEL_GIF,
@@ -32,17 +33,6 @@ TEMPLATE = (
 )
 PIXEL = re.compile(r'<img src="(http://127\.0\.0\.1:8000/m/o/[^"]+\.gif)"')
 CLICK = re.compile(r"http://127\.0\.0\.1:8000/m/c/[^/\s\"<]+/")
-
-
-def _consent(customer: Any, purpose: str, granted: bool = True) -> None:
-    consent_record(
-        customer=customer,
-        purpose=purpose,
-        channel="email",
-        granted=granted,
-        source="form",
-        notice_version="v1",
-    )
 
 
 def _mail(smtp: SmtpRecorder, purpose: str = "service") -> tuple[str, str]:
@@ -72,7 +62,7 @@ def _events() -> list[tuple[int, str]]:
 @pytest.fixture
 def tracked(make_customer: Any) -> Any:
     customer = make_customer(name="王芳", email="wf@example.com")
-    _consent(customer, "profiling")
+    consent_set(customer, purpose="profiling")
     return customer
 
 
@@ -130,7 +120,7 @@ def test_without_profiling_consent_nothing_is_tracked(
     smtp: SmtpRecorder, make_customer: Any
 ) -> None:
     customer = make_customer(name="李雷", email="ll@example.com")
-    _consent(customer, "profiling", granted=False)
+    consent_set(customer, purpose="profiling", granted=False)
     text, page = _mail(smtp)
     assert CLICK.findall(text) == [] and CLICK.findall(page) == []
     assert PIXEL.findall(page) == []
@@ -142,7 +132,7 @@ def test_consent_withdrawn_after_sending_stops_recording(
     smtp: SmtpRecorder, tracked: Any
 ) -> None:
     text, page = _mail(smtp)
-    _consent(tracked, "profiling", granted=False)
+    consent_set(tracked, purpose="profiling", granted=False)
     client = Client()
     assert client.get(_path(PIXEL.findall(page)[0])).content == PIXEL_GIF
     got = client.get(_path(CLICK.findall(text)[0]))
@@ -166,7 +156,7 @@ def test_settings_switch_opens_and_clicks_off(
 def test_marketing_mail_keeps_its_unsubscribe_link(
     smtp: SmtpRecorder, tracked: Any
 ) -> None:
-    _consent(tracked, "marketing")
+    consent_set(tracked)
     _text, page = _mail(smtp, "marketing")
     (mail,) = smtp.received
     header = str(mail["List-Unsubscribe"]).strip()

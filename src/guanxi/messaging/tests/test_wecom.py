@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from tests.outbox import consent_set
 
 from guanxi.customers.models import CustomerIdentity
 from guanxi.messaging.channels.wecom import TOKENS
 from guanxi.messaging.models import Message, SuppressedAddress
-from guanxi.messaging.services import broadcast_send, consent_record, messages_dispatch
+from guanxi.messaging.services import broadcast_send, messages_dispatch
 from guanxi.messaging.tests.servers import ProviderRecorder, wecom_server
 
 pytestmark = pytest.mark.django_db
@@ -163,14 +164,7 @@ def test_marketing_on_wecom_needs_wecom_consent(
 ) -> None:
     yes = _customer(make_customer, "王芳", "wmA0001")
     _customer(make_customer, "李雷", "wmB0002")
-    consent_record(
-        customer=yes,
-        purpose="marketing",
-        channel="wecom",
-        granted=True,
-        source="staff",
-        notice_version="v1",
-    )
+    consent_set(yes, channel="wecom", source="staff")
     assert _send("marketing") == {"queued": 1, "suppressed": {"no_consent": 1}}
     assert messages_dispatch() == {"sent": 1}
     assert [r["external_userid"] for r in wecom.received] == [["wmA0001"]]

@@ -47,6 +47,8 @@ class Canary:
 
 
 def make_canary() -> Canary:
+    from tests.outbox import consent_set
+
     from guanxi.care.models import CareTask, ChurnWarning
     from guanxi.commerce.models import Order, OrderLine, Product
     from guanxi.customers.choices import InteractionKind
@@ -54,7 +56,6 @@ def make_canary() -> Canary:
     from guanxi.customers.services import customer_apply_contact
     from guanxi.insights.models import ScoreSnapshot
     from guanxi.messaging.models import CallTask, Message, MessageEvent
-    from guanxi.messaging.services import consent_record
 
     customer = Customer(
         name=CANARIES["name"],
@@ -99,14 +100,7 @@ def make_canary() -> Canary:
         occurred_at=WHEN,
         note=CANARIES["note"],
     )
-    consent_record(
-        customer=customer,
-        purpose="marketing",
-        channel="email",
-        granted=True,
-        source="form",
-        notice_version="v1",
-    )
+    consent_set(customer)
     message = Message.objects.create(
         cause="test",
         customer=customer,

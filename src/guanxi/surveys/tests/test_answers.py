@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from tests.outbox import consent_set
 
 from guanxi.care.models import CareTask, ChurnWarning
 from guanxi.customers.models import CustomerTag, Interaction
 from guanxi.messaging.models import Message
-from guanxi.messaging.services import consent_record, messages_dispatch
+from guanxi.messaging.services import messages_dispatch
 from guanxi.surveys.links import survey_token
 from guanxi.surveys.models import Answer, Invitation, Survey
 from guanxi.surveys.services import invitations_send, invite_after
@@ -236,10 +237,7 @@ def test_churn_answers_tag_the_reasons_and_the_page_speaks_both_languages(
 ) -> None:
     customer, without = customer_with_email(), customer_with_email()
     # The churn survey is marketing: only with consent on the channel.
-    consent_record(
-        customer=customer, purpose="marketing", channel="email", granted=True,
-        source="form", notice_version="v1",
-    )  # fmt: skip
+    consent_set(customer)  # fmt: skip
     count = invite_after("customer_lapsed", [customer.pk, without.pk])
     assert (count.queued, count.suppressed) == (1, {"no_consent": 1})
     messages_dispatch()
@@ -267,10 +265,7 @@ def test_a_needs_answer_is_kept_on_the_timeline_without_a_task(
     smtp: Any, customer_with_email: Any, users: dict[str, Any]
 ) -> None:
     customer = customer_with_email()
-    consent_record(
-        customer=customer, purpose="marketing", channel="email", granted=True,
-        source="form", notice_version="v1",
-    )  # fmt: skip
+    consent_set(customer)  # fmt: skip
     needs = Survey.objects.get(kind="needs")
     count = invitations_send(survey=needs, customer_ids=[customer.pk], trigger="manual")
     assert count.queued == 1
