@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
@@ -178,15 +179,21 @@ def segment_count(*, actor: Any, rules: Any, as_of: dt.date | None = None) -> in
     return _snapshots(actor, tree, as_of).order_by().count()
 
 
-def _driving_tag(tree: dict[str, Any]) -> dict[str, Any] | None:
-    """A "has tag" rule every member must meet (one directly in the outermost
-    "all" group), if there is one: of several, the tag with the fewest
-    customers (its links are read, the others' tested for each)."""
-    rules: list[dict[str, Any]] = [
+def _tag_rules(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """The "has tag" rules every member must meet: those directly in the
+    outermost "all" group."""
+    return [
         r
         for r in tree.get("all", [])
         if r.get("field") == "tag" and r.get("op") == "has"
     ]
+
+
+def _driving_tag(tree: dict[str, Any]) -> dict[str, Any] | None:
+    """A "has tag" rule every member must meet, if there is one: of several,
+    the tag with the fewest customers (its links are read, the others'
+    tested for each)."""
+    rules = _tag_rules(tree)
     if len(rules) < 2:
         return rules[0] if rules else None
     sizes = tag_customer_sizes([r["value"] for r in rules])
@@ -198,7 +205,12 @@ def _count_from_tag(driver: dict[str, Any], tree: dict[str, Any]) -> int:
     ``(tag, customer)`` index is read alone, the other rules test the
     customer's id — no customer row is read (two tags on 10 % and 8 % of
     1,000,000 customers: 0.30 s through the customers, 0.04 s so). For a
-    scope of every customer only: a tag's links hold no scope."""
+    scope of every customer only: a tag's links hold no scope.
+
+    Several tags: their links merged instead (:func:`_count_merged`)."""
+    tags = _tag_rules(tree)
+    if len(tags) > 1:
+        return _count_merged(tree, tags)
     rest = {"all": [rule for rule in tree["all"] if rule is not driver]}
     links = tag_customer_ids(driver["value"])
     if rest["all"]:
@@ -207,6 +219,37 @@ def _count_from_tag(driver: dict[str, Any], tree: dict[str, Any]) -> int:
             rules_q(rest, on=ON_SNAPSHOTS, customers=everyone, tag_lists=True)
         )
     return links.order_by().count()
+
+
+def _count_merged(tree: dict[str, Any], tags: list[dict[str, Any]]) -> int:
+    """Count every customer's members who have all of ``tags`` (two or more,
+    the rest of ``tree`` tested after) in one pass over the tags' links.
+
+    Each tag's ``(tag, customer)`` index gives its customers in id order; an
+    ``INTERSECT`` ordered by the id is then a merge of those sorted lists
+    (SQLite: "MERGE (INTERSECT)", PostgreSQL: a hash or sorted set
+    operation) — no list of 400,000 ids is built and probed (two tags on 40 %
+    of 1,000,000 customers: 0.18 s of CPU as ``IN (the other tag's
+    customers)``, docs/benchmarks/segments.md)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for rule in tags:
+        sql, more = tag_customer_ids(rule["value"]).order_by().query.sql_with_params()
+        parts.append(sql)
+        params += more
+    merged = f"SELECT COUNT(*) FROM ({' INTERSECT '.join(parts)} ORDER BY 1) merged"
+    rest = {"all": [rule for rule in tree["all"] if rule not in tags]}
+    if rest["all"]:
+        matching = customer_scope(actor=everyone_actor()).filter(
+            rules_q(rest, on=ON_CUSTOMERS, tag_lists=True)
+        )
+        sql, more = matching.order_by().values("pk").query.sql_with_params()
+        merged += f" WHERE merged.customer_id IN ({sql})"
+        params += more
+    with connection.cursor() as cursor:
+        cursor.execute(merged, params)
+        (count,) = cursor.fetchone()
+    return int(count)
 
 
 def segment_customers_total(*, actor: Any) -> int:
