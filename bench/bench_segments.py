@@ -123,7 +123,10 @@ def _first_page(actor: Any, tree: Any) -> list[Any]:
 
     count = segment_count(actor=actor, rules=tree)
     total = segment_customers_total(actor=actor)
-    sparse = members_are_sparse(count=count, customers=total)
+    try:
+        sparse = members_are_sparse(count=count, customers=total, rules=tree)
+    except TypeError:  # the base commit's, without ``rules``
+        sparse = members_are_sparse(count=count, customers=total)
     members = segment_members(actor=actor, rules=tree, sparse=sparse)
     return list(members.prefetch_related("tags").order_by("-id")[:51])
 
