@@ -151,7 +151,13 @@ class ScoreSnapshot(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["as_of", "quadrant"], name="snapshot_quadrant_idx"),
+            # Segments: "quadrant = star ∧ stage = at risk ∧ …" is a range of
+            # it read alone, in customer order (a page walks it newest first);
+            # "quadrant = …" alone a range too. It replaces (as_of, quadrant).
+            models.Index(
+                fields=["as_of", "quadrant", "stage", "customer"],
+                name="snapshot_quadrant_stage_idx",
+            ),
             models.Index(fields=["as_of", "stage"], name="snapshot_stage_idx"),
             models.Index(fields=SEGMENT_INDEX_FIELDS, name="snapshot_segment_idx"),
         ]

@@ -133,7 +133,9 @@ def segment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         actor=request.user,
         rules=segment.rules,
         as_of=day,
-        sparse=members_are_sparse(count=count, customers=total),
+        sparse=members_are_sparse(
+            count=count, customers=total, rules=_checked_or_everyone(segment.rules)
+        ),
     )
     # By pseudonym for roles that know customers by it (see customer_sorted).
     keys = ("id",) if policy.knows_customer_numbers else PSEUDONYM_KEYS
@@ -204,7 +206,7 @@ def _preview(request: Any, rules: dict[str, Any]) -> dict[str, Any]:
     day = latest_as_of()
     count = segment_count(actor=request.user, rules=checked, as_of=day)
     total = segment_customers_total(actor=request.user)
-    sparse = members_are_sparse(count=count, customers=total)
+    sparse = members_are_sparse(count=count, customers=total, rules=checked)
     first = list(
         segment_members(actor=request.user, rules=checked, as_of=day, sparse=sparse)
         .prefetch_related("tags")

@@ -4,8 +4,10 @@ Generated customers (two managers' and nobody's) with two large tags, a
 small one and scores; each tree's members, count and collected ("sparse")
 members are compared with the rules evaluated in Python over the same rows,
 in every scope. The shapes under test: a count over every customer read
-from the smallest tag's links, an account manager's tags tested per
-customer, and the (gender, city) index for profile rules.
+from the smallest tag's links, or from several tags' links merged, an
+account manager's tags tested per customer, the (gender, city) index for
+profile rules, and the snapshots' (quadrant, stage, customer) index for
+scores, for a page walked newest first and one collected first.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from guanxi.customers.models import Customer, CustomerTag, Tag
 from guanxi.customers.tagging import customer_tags_bulk_add
@@ -29,6 +32,7 @@ SHARES = {"big1": 0.45, "big2": 0.4, "small": 0.3}
 CITIES = ("上海", "北京", "杭州", "")
 GENDERS = ("female", "male", "")
 QUADRANTS = ("star", "cash_cow", "potential", "basic")
+STAGES = ("at_risk", "mature")
 
 
 def rule(field: str, op: str, value: Any = None) -> dict[str, Any]:
@@ -41,7 +45,8 @@ def rule(field: str, op: str, value: Any = None) -> dict[str, Any]:
 @pytest.fixture
 def crowd(users: dict[str, Any], make_customer: Any) -> dict[int, dict[str, Any]]:
     """90 customers: profile, manager, tags and the latest run's quadrant
-    (None: not scored) of each, by id, as the rules would read them."""
+    and stage (None: not scored) of each, by id, as the rules would read
+    them."""
     rng = random.Random(9)
     managers = [
         users["account_manager"],
@@ -61,14 +66,16 @@ def crowd(users: dict[str, Any], make_customer: Any) -> dict[int, dict[str, Any]
         tags = {name for name, share in SHARES.items() if rng.random() < share}
         links += [(customer.pk, name) for name in sorted(tags)]
         quadrant = rng.choice(QUADRANTS) if i % 10 else None
+        stage = rng.choice(STAGES) if quadrant is not None else None
         if quadrant is not None:
-            snapshot(customer, AS_OF, quadrant=quadrant)
+            snapshot(customer, AS_OF, quadrant=quadrant, stage=stage)
         people[customer.pk] = {
             "city": customer.city,
             "gender": customer.gender,
             "manager": customer.assigned_manager_id,
             "tags": tags,
             "quadrant": quadrant,
+            "stage": stage,
         }
     customer_tags_bulk_add(links=links)
     return people
@@ -94,7 +101,7 @@ def _expected(
     tree: dict[str, Any], people: dict[int, dict[str, Any]], manager: int | None
 ) -> set[int]:
     names = dict(Tag.objects.values_list("pk", "name"))
-    scored = any(r.get("field") == "quadrant" for r in _rules(tree))
+    scored = any(r.get("field") in ("quadrant", "stage") for r in _rules(tree))
     return {
         pk
         for pk, person in people.items()
@@ -140,6 +147,31 @@ TREES: dict[str, dict[str, Any]] = {
             rule("tag", "has", "big1"),
             rule("tag", "has", "big2"),
             rule("quadrant", "eq", "star"),
+        ]
+    },
+    "stars at risk with a large tag": {
+        "all": [
+            rule("quadrant", "eq", "star"),
+            rule("stage", "eq", "at_risk"),
+            rule("tag", "has", "big1"),
+        ]
+    },
+    "a quadrant at a stage without the small tag": {
+        "all": [
+            rule("stage", "eq", "mature"),
+            {"not": rule("tag", "has", "small")},
+            rule("quadrant", "eq", "basic"),
+        ]
+    },
+    "a quadrant or a stage with a tag": {
+        "all": [
+            rule("tag", "has", "big1"),
+            {
+                "any": [
+                    rule("quadrant", "eq", "potential"),
+                    rule("stage", "eq", "at_risk"),
+                ]
+            },
         ]
     },
     "city and gender": {
@@ -198,3 +230,41 @@ def test_city_and_gender_are_counted_from_their_index(
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "COVERING INDEX customer_gender_city_idx" in plan, plan
+
+
+def _plan(sql: str, params: Any = ()) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return " ".join(str(row[-1]) for row in cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_several_tags_are_counted_by_merging_their_links(
+    users: dict[str, Any], crowd: dict[int, dict[str, Any]]
+) -> None:
+    tree = segment_rules_check(TREES["two large tags in a city"])
+    with CaptureQueriesContext(connection) as queries:
+        counted = segment_count(actor=users["admin"], rules=tree)
+    merged = [q["sql"] for q in queries.captured_queries if "INTERSECT" in q["sql"]]
+    assert len(merged) == 1, queries.captured_queries
+    plan = _plan(merged[0])
+    assert "MERGE (INTERSECT)" in plan, plan
+    assert "COVERING INDEX customertag_tag_idx" in plan, plan
+    assert counted == len(_expected(tree, crowd, None))
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_quadrant_and_stage_are_read_from_their_index(
+    users: dict[str, Any], crowd: dict[int, dict[str, Any]]
+) -> None:
+    """Counted, the run's stars at risk are a range of the index read alone;
+    a page walks that range newest first (no sort) and tests the tag."""
+    tree = segment_rules_check(TREES["stars at risk with a large tag"])
+    admin = users["admin"]
+    with CaptureQueriesContext(connection) as queries:
+        segment_count(actor=admin, rules=tree)
+    plan = _plan(queries.captured_queries[-1]["sql"])
+    assert "COVERING INDEX snapshot_quadrant_stage_idx" in plan, plan
+    collected = segment_members(actor=admin, rules=tree, sparse=True).order_by("-id")
+    plan = _plan(*collected[:51].query.sql_with_params())
+    assert "COVERING INDEX snapshot_quadrant_stage_idx" in plan, plan

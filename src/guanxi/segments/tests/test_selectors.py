@@ -333,6 +333,27 @@ def test_sparse_means_fewer_than_one_in_a_thousand() -> None:
     assert not members_are_sparse(count=0, customers=0)
 
 
+def test_one_quadrant_at_one_stage_is_sparse_below_one_in_a_hundred() -> None:
+    """Its members are collected from a range of the (quadrant, stage) index."""
+    both = {
+        "all": [
+            rule("stage", "eq", "at_risk"),
+            rule("tag", "has", 3),
+            rule("quadrant", "eq", "star"),
+        ]
+    }
+    assert members_are_sparse(count=9_999, customers=1_000_000, rules=both)
+    assert not members_are_sparse(count=10_000, customers=1_000_000, rules=both)
+    for other in (
+        {"all": [rule("quadrant", "eq", "star")]},
+        {"all": [rule("quadrant", "eq", "star"), rule("stage", "ne", "new")]},
+        {"any": [rule("quadrant", "eq", "star"), rule("stage", "eq", "new")]},
+        {"not": {"all": [rule("quadrant", "eq", "star"), rule("stage", "eq", "new")]}},
+    ):
+        assert not members_are_sparse(count=9_999, customers=1_000_000, rules=other)
+        assert members_are_sparse(count=999, customers=1_000_000, rules=other)
+
+
 def test_everyone_actor_sees_every_customer() -> None:
     tree: dict[str, Any] = {"all": []}
     assert segment_count(actor=everyone_actor(), rules=tree) == len(PEOPLE)
