@@ -108,6 +108,8 @@ class Command(BaseCommand):
             journey = journey_set_state(actor=None, slug=slug, on=on)
         except NotFound as error:
             raise CommandError(error.message, returncode=2) from None
+        except DomainError as error:  # e.g. a coupon it issues is switched off
+            raise CommandError(error.message) from None
         self.stdout.write(
             (_("%(slug)s is on.") if on else _("%(slug)s is off."))
             % {"slug": journey.slug}
