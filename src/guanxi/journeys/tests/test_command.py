@@ -124,3 +124,18 @@ def test_a_playbook_whose_coupon_is_off_is_refused_without_a_traceback(
         _call("enable", "birthday")
     assert (str(error.value), error.value.returncode) == (message, 1)
     assert Journey.objects.get(slug="birthday").state == "off"
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("en", "birthday\tOff\tv1\t0 in the journey"),
+        ("zh-hans", "birthday\t已停用\tv1\t旅程中 0 人"),
+    ],
+)
+def test_the_list_names_the_state_in_words(
+    make_journey: Any, language: str, line: str
+) -> None:
+    make_journey(DEFINITION, on=False, slug="birthday")
+    with translation.override(language):
+        assert _call("list") == line + "\n"
