@@ -80,8 +80,11 @@ def customer_list_row(
 ) -> dict[str, Any]:
     """What one line of a list of customers shows (``customers/partials/
     customer_rows.html``), ready to print. ``url`` makes the link to a
-    customer's page; None for roles that know customers by pseudonym."""
-    card = customer_card(customer, policy=policy)
+    customer's page; None for roles that know customers by pseudonym. Tags
+    are named in the page's language, as on the customer's page (the card's
+    one names are for exports and the API)."""
+    labels = [tag.label() for tag in customer.tags.all()]
+    card = customer_card(customer, policy=policy, tags=labels)
     first_seen = card["first_seen_at"]
     genders = {value: str(label) for value, label in Gender.choices if value}
     return {

@@ -68,6 +68,35 @@ def _run_rows(run: ScoreRun) -> dict[str, Any]:
     }
 
 
+#: Where the runs page remembers a run it queued until the task worker claims it.
+QUEUED_KEY = "insights_run_queued"
+#: How long the page waits for the task worker before saying it has not come.
+WORKER_WAIT_SECONDS = 60
+
+
+def _queued(request: HttpRequest) -> dict[str, Any] | None:
+    """The run this user queued that the task worker has not claimed yet:
+    ``{"as_of", "late"}`` (late: no worker came within a minute), or None.
+
+    The button only queues a task; the run's row changes when the worker
+    claims it (its heartbeat moves past the moment it was queued)."""
+    queued = request.session.get(QUEUED_KEY)
+    if not isinstance(queued, dict):
+        return None
+    try:
+        as_of = dt.date.fromisoformat(str(queued["as_of"]))
+        at = dt.datetime.fromtimestamp(float(queued["at"]), tz=dt.UTC)
+    except (KeyError, TypeError, ValueError):
+        del request.session[QUEUED_KEY]
+        return None
+    run = ScoreRun.objects.filter(as_of=as_of).only("heartbeat_at").first()
+    if run is not None and run.heartbeat_at is not None and run.heartbeat_at >= at:
+        del request.session[QUEUED_KEY]
+        return None
+    late = (timezone.now() - at).total_seconds() > WORKER_WAIT_SECONDS
+    return {"as_of": as_of.isoformat(), "late": late}
+
+
 @admins_only
 def runs(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -75,7 +104,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "insights/runs.html",
-        {"rows": rows, "today": today.isoformat()},
+        {"rows": rows, "today": today.isoformat(), "queued": _queued(request)},
     )
 
 
@@ -97,6 +126,10 @@ def run_start(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
+        request.session[QUEUED_KEY] = {
+            "as_of": as_of.isoformat(),
+            "at": timezone.now().timestamp(),
+        }
         messages.success(
             request,
             _("Scoring as of %(date)s has started; this page shows its progress.")

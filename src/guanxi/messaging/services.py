@@ -425,7 +425,10 @@ def channel_test_email(*, actor: Any) -> str:
     to = str(getattr(actor, "email", "") or "")
     if not to:
         raise ValidationFailed(
-            _("Your account has no e-mail address: add one to receive the test.")
+            _(
+                "Your account has no e-mail address: add one on the Team page "
+                "(the account menu, Team, your name), then send the test again."
+            )
         )
     sender = sender_for(MessageChannel.EMAIL)
     text = _("This is a test from Guanxi: the e-mail channel works.")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from guanxi.journeys.models import Journey
 
@@ -100,3 +101,41 @@ def test_the_shipped_playbooks_are_added_once() -> None:
         ("welcome", "off"),
         ("win-back", "off"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en",
+            'Step "gift": the coupon "journey-birthday" is switched off or has '
+            "expired: switch it on first.",
+        ),
+        ("zh-hans", "步骤“gift”：优惠券“journey-birthday”已关闭或已过期，请先启用。"),
+    ],
+)
+def test_a_playbook_whose_coupon_is_off_is_refused_without_a_traceback(
+    language: str, message: str
+) -> None:
+    """The shipped playbooks come with their coupons off: switching one on is
+    a clear refusal (exit code 1), not a traceback, and changes nothing."""
+    _call("playbooks")
+    with translation.override(language), pytest.raises(CommandError) as error:
+        _call("enable", "birthday")
+    assert (str(error.value), error.value.returncode) == (message, 1)
+    assert Journey.objects.get(slug="birthday").state == "off"
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("en", "birthday\tOff\tv1\t0 in the journey"),
+        ("zh-hans", "birthday\t已停用\tv1\t旅程中 0 人"),
+    ],
+)
+def test_the_list_names_the_state_in_words(
+    make_journey: Any, language: str, line: str
+) -> None:
+    make_journey(DEFINITION, on=False, slug="birthday")
+    with translation.override(language):
+        assert _call("list") == line + "\n"

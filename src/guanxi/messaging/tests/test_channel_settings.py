@@ -447,7 +447,15 @@ def test_a_test_e_mail_needs_an_address_and_a_channel(
     said = client.post(URL + "test-email/", follow=True).content.decode()
     assert (
         '<li class="message error">Your account has no e-mail address: add one '
-        "to receive the test.</li>" in said
+        "on the Team page (the account menu, Team, your name), then send the "
+        "test again.</li>" in said
+    )
+    chinese = Client(headers={"Accept-Language": "zh-hans"})
+    chinese.force_login(admin)
+    said = chinese.post(URL + "test-email/", follow=True).content.decode()
+    assert (
+        "您的账户没有电子邮件地址：请在团队页面（账户菜单 → 团队 → 您的用户名）"
+        "中添加，然后再次发送测试邮件。" in said
     )
     admin.email = "boss@example.com"
     admin.save()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import os
 import re
@@ -16,6 +17,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -186,6 +188,21 @@ def test_start_demo_serves_logs_in_and_stops_both_processes(tmp_path: Path) -> N
             dashboard = response.read().decode()
         assert 'id="dashboard-scores-data"' in dashboard
         assert 'id="scores-pending"' not in dashboard
+        # As of yesterday, as the nightly run scores: the warnings' tasks are
+        # due the day after the run, so the day's care tasks are today's.
+        zone = ZoneInfo(os.environ.get("GUANXI_TIME_ZONE", "Asia/Shanghai"))
+        yesterday = dt.datetime.now(zone).date() - dt.timedelta(days=1)
+        assert f"as of {yesterday.isoformat()} in " in out, out
+        service = _login(server, "demo_service", server.password("demo_service"))
+        deadline = time.monotonic() + 90  # the worker runs the run's follow-ups
+        today = ""
+        while time.monotonic() < deadline:
+            with service.open(server.url("/care/today/"), timeout=30) as response:
+                today = response.read().decode()
+            if "Nothing due today" not in today and "今天没有到期" not in today:
+                break
+            time.sleep(1)
+        assert "/care/tasks/" in today, today
 
         # A wrong password is refused (the form comes back).
         with pytest.raises(AssertionError, match="login refused"):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError, NotFound
 from guanxi.core.values import as_of_date
+from guanxi.journeys.choices import JourneyState
 from guanxi.journeys.selectors import journey_list
 from guanxi.journeys.services import (
     journey_playbooks_ensure,
@@ -95,8 +96,11 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write(_("No journeys yet."))
         for row in rows:
+            # The JSON keeps the state's value; the text names it in words.
+            shown = {**row, "state": JourneyState(str(row["state"])).label}
             self.stdout.write(
-                _("%(slug)s\t%(state)s\tv%(version)s\t%(active)d in the journey") % row
+                _("%(slug)s\t%(state)s\tv%(version)s\t%(active)d in the journey")
+                % shown
             )
 
     def _switch(self, on: bool, slug: str | None) -> None:
@@ -108,6 +112,8 @@ class Command(BaseCommand):
             journey = journey_set_state(actor=None, slug=slug, on=on)
         except NotFound as error:
             raise CommandError(error.message, returncode=2) from None
+        except DomainError as error:  # e.g. a coupon it issues is switched off
+            raise CommandError(error.message) from None
         self.stdout.write(
             (_("%(slug)s is on.") if on else _("%(slug)s is off."))
             % {"slug": journey.slug}
