@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["tree_contributions"]
+__all__ = ["tree_contributions", "tree_risk_contributions"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -118,7 +118,24 @@ def tree_contributions(
 ) -> FloatArray | None:
     """``score(x) - score(x with column c := reference)`` for each column in
     ``columns`` (rows × columns), or ``None`` when ``model`` is not a
-    calibrated gradient-boosted classifier this can read.
+    calibrated gradient-boosted classifier this can read."""
+    found = tree_risk_contributions(model, matrix, columns, reference)
+    return None if found is None else found[2]
+
+
+def tree_risk_contributions(
+    model: Any,
+    matrix: FloatArray,
+    columns: Sequence[int],
+    reference: Sequence[float],
+    from_risk: float | None = None,
+) -> tuple[FloatArray, npt.NDArray[np.bool_], FloatArray] | None:
+    """Every row's risk (``model.predict_proba(matrix)[:, 1]``, the same
+    numbers), which rows have a risk of at least ``from_risk`` (every row
+    when ``None``), and the contributions of those rows (in their order) as
+    :func:`tree_contributions` gives them — one pass through the trees for
+    both; or ``None`` when ``model`` is not a calibrated gradient-boosted
+    classifier this can read.
 
     By blocks of rows: every tree's value of each row is predicted once; the
     raw score is their sum, and a substitution re-predicts a tree only for
@@ -133,7 +150,7 @@ def tree_contributions(
     from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
     threads = _openmp_effective_n_threads(None)
-    x = np.array(matrix, dtype=np.float64, order="C")
+    x = np.ascontiguousarray(matrix, dtype=np.float64)
     predictors = [iteration[0] for iteration in boosting._predictors]
     known, f_idx_map = boosting._bin_mapper.make_known_categories_bitsets()
     baseline = boosting._baseline_prediction.ravel()[0]
@@ -155,7 +172,8 @@ def tree_contributions(
             each = [_thresholds([boosting._predictors[t]], column) for t in trees]
             every = _thresholds([boosting._predictors[t] for t in trees], column)
             plans.append((position, column, float(value), trees, each, every))
-    result = np.zeros((len(x), len(columns)), dtype=np.float64)
+    risk = np.empty(len(x), dtype=np.float64)
+    parts_of: list[FloatArray] = []
     for start in range(0, len(x), BLOCK_ROWS):
         block = x[start : start + BLOCK_ROWS]
         leaves = np.empty((len(block), len(predictors)), dtype=np.float64, order="F")
@@ -165,7 +183,18 @@ def tree_contributions(
             leaves[:, t] = predict(t, block)
             raw += leaves[:, t]
         base = _risk(calibrator, raw)
-        out = result[start : start + BLOCK_ROWS]
+        risk[start : start + BLOCK_ROWS] = base
+        if from_risk is not None:
+            kept = np.flatnonzero(base >= from_risk)
+            if len(kept) < len(block):
+                block, leaves, raw, base = (
+                    block[kept],
+                    np.asfortranarray(leaves[kept]),
+                    raw[kept],
+                    base[kept],
+                )
+        out = np.zeros((len(block), len(columns)), dtype=np.float64)
+        parts_of.append(out)
         for position, column, value, trees, each, every in plans:
             changed = np.flatnonzero(_crossing(block[:, column], value, every))
             if not len(changed):
@@ -184,4 +213,10 @@ def tree_contributions(
                 after += leaf
             moved = raw[changed] + (after - before)
             out[changed, position] = base[changed] - _risk(calibrator, moved)
-    return result
+    chosen = np.ones(len(x), dtype=bool) if from_risk is None else risk >= from_risk
+    result = (
+        np.concatenate(parts_of)
+        if parts_of
+        else np.zeros((0, len(columns)), dtype=np.float64)
+    )
+    return risk, chosen, result

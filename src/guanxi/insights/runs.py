@@ -390,19 +390,25 @@ def compute_scores(
         .astype(int)
         .tolist()
     )
-    churn, churn_info, churn_notes = churn_columns(
-        training=training.sort_values("customer_id", kind="stable")[standard],
-        training_contacts=contacts_then,
-        bought_after_cutoff=bought_after,
-        cutoff=cutoff,
-        current=purchases[standard],
-        current_contacts=contacts_now,
-    )
-    step(2, 0.7)
-    clv = clv_columns(
-        purchases.set_index("customer_id"),
-        horizon_months=int(settings.pv_horizon_months),
-    )
+    # The purchase models (BG/NBD, Gamma-Gamma) fit in a thread beside the
+    # churn model: both spend most of their time in NumPy and scikit-learn
+    # code that lets go of the GIL, and the machine may have a second core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        clv_future = pool.submit(
+            clv_columns,
+            purchases.set_index("customer_id"),
+            horizon_months=int(settings.pv_horizon_months),
+        )
+        churn, churn_info, churn_notes = churn_columns(
+            training=training.sort_values("customer_id", kind="stable")[standard],
+            training_contacts=contacts_then,
+            bought_after_cutoff=bought_after,
+            cutoff=cutoff,
+            current=purchases[standard],
+            current_contacts=contacts_now,
+        )
+        step(2, 0.7)
+        clv = clv_future.result()
     step(3)
     scored = score_frame(
         as_of=as_of,

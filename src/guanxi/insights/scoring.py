@@ -469,12 +469,15 @@ def churn_columns(
         notes.append(_no_churn_note(cutoff))
         return out, {}, notes
     now = model.features_from(current, current_contacts)
-    risk = model.predict_features(now)
+    # Risk and reasons in one pass through the trees (the reasons only for
+    # the risky customers, who are shown them).
+    risk, contributions = model.predict_explained(
+        now, only=REASON_FEATURES, from_risk=REASONS_FROM_RISK
+    )
     out.loc[risk.index, "churn_risk"] = risk.to_numpy()
-    risky = risk.index[(risk >= REASONS_FROM_RISK).to_numpy()]
+    risky = contributions.index
     if len(risky):
-        chosen = now.loc[risky]
-        found = _reasons(model.contributions(chosen, only=REASON_FEATURES), chosen)
+        found = _reasons(contributions, now.loc[risky, contributions.columns])
         out.loc[risky, "churn_reasons"] = pd.Series(found, index=risky, dtype=object)
     info = {
         "cutoff": cutoff.isoformat(),

@@ -442,6 +442,31 @@ def test_tree_contributions_equal_the_literal_substitution(
     assert (fast.to_numpy() != 0.0).sum() > len(features)
 
 
+def test_predict_explained_equals_the_risk_and_the_contributions_of_the_risky(
+    simulated: tuple[pd.DataFrame, pd.DataFrame, dict[str, float]],
+) -> None:
+    transactions, interactions, _ = simulated
+    model = _classifier().fit(
+        transactions,
+        cutoff="2023-06-01",
+        observation_end="2023-09-01",
+        interactions=interactions,
+    )
+    features = model._features(
+        model._inputs(transactions, interactions), dt.date(2023, 9, 1)
+    )
+    features.loc[features.index[::9], "overdue_ratio"] = np.nan
+    only = ["days_since_last_purchase", "overdue_ratio", "frequency"]
+    risk, contributions = model.predict_explained(features, only=only, from_risk=0.5)
+    expected_risk = model.predict_features(features)
+    # The same numbers to the last bit: one pass gives what two calls gave.
+    assert risk.equals(expected_risk)
+    risky = expected_risk.index[(expected_risk >= 0.5).to_numpy()]
+    assert 0 < len(risky) < len(features)
+    expected = model.contributions(features.loc[risky], only=only)
+    assert contributions.equals(expected)
+
+
 def _small_business(rows: int = 12) -> tuple[pd.DataFrame, pd.Series]:
     """Features of a few customers: nobody bought twice (the mean gap has no
     value at all), and the complaints column has one value only."""
