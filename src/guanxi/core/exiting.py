@@ -19,6 +19,7 @@ a command returned; never inside a server, worker or test process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -42,10 +43,9 @@ def exit_after_closing(code: int = 0) -> NoReturn:
             close()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        # Closed, or its reader went away: nothing more to write there.
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):  # closed, or its reader went away
-            pass
     # Everything is written and closed above; the interpreter's teardown
     # would only free memory the operating system takes back anyway.
     os._exit(code)

@@ -181,7 +181,13 @@ def _serve(path: str) -> None:
 
 
 def _run(
-    adbc: Any, pa: Any, connection: Any, sql: str, params: list[Any], *, read: bool = False
+    adbc: Any,
+    pa: Any,
+    connection: Any,
+    sql: str,
+    params: list[Any],
+    *,
+    read: bool = False,
 ) -> Any:
     """Run ``sql`` with ``params`` on ``connection``: its rows as a
     ``pyarrow.Table`` with ``read``, else None."""

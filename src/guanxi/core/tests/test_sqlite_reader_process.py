@@ -23,7 +23,9 @@ def database(tmp_path: Path) -> str:
     path = tmp_path / "probe.sqlite3"
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE t (i INTEGER, f REAL, s TEXT, b BLOB)")
-    con.execute("INSERT INTO t VALUES (1, 0.5, 'a''b', x'00ff'), (2, 1.5, '关系', NULL)")
+    con.execute(
+        "INSERT INTO t VALUES (1, 0.5, 'a''b', x'00ff'), (2, 1.5, '关系', NULL)"
+    )
     con.commit()
     con.close()
     return str(path)
@@ -42,7 +44,9 @@ def test_parameters_of_every_kind_are_bound(database: str) -> None:
         assert chinese == {"i": [2]}
         reader.execute("CREATE TEMP TABLE u AS SELECT i FROM t WHERE i > ?", [1])
         assert reader.read("SELECT i FROM temp.u").to_pydict() == {"i": [2]}
-        with pytest.raises(SqliteReaderError, match="cannot bind a parameter of type list"):
+        with pytest.raises(
+            SqliteReaderError, match="cannot bind a parameter of type list"
+        ):
             reader.read("SELECT ?", [[1]])
         # The process answers on after a refusal.
         assert reader.read("SELECT 1 AS one").to_pydict() == {"one": [1]}
@@ -50,7 +54,9 @@ def test_parameters_of_every_kind_are_bound(database: str) -> None:
         reader.close()
 
 
-def test_the_reader_process_does_not_import_pandas(database: str, tmp_path: Path) -> None:
+def test_the_reader_process_does_not_import_pandas(
+    database: str, tmp_path: Path
+) -> None:
     """pandas costs the process a second of CPU at every start, for nothing."""
     out = tmp_path / "out.arrow"
     code = (

@@ -239,7 +239,9 @@ def test_the_process_ends_with_everything_written_and_closed(tmp_path: Path) -> 
     huey = tmp_path / "huey.sqlite3"
     with sqlite3.connect(huey) as con:
         queued_before = con.execute("SELECT COUNT(*) FROM task").fetchone()[0]
-    done = _guanxi(tmp_path, "score", "--as-of", "2026-06-30", "--json", "--no-progress")
+    done = _guanxi(
+        tmp_path, "score", "--as-of", "2026-06-30", "--json", "--no-progress"
+    )
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
     db = tmp_path / "guanxi.sqlite3"
