@@ -207,6 +207,12 @@ def main(argv: list[str] | None = None) -> None:
 
         schema_ensure(sys.stderr)  # a new data folder: its tables first
     _utility(catalog, typed)(["guanxi", *args]).execute()
+    if args[:1] == ["score"]:
+        # Its data written and closed, the run's process ends without the
+        # interpreter's seconds-long teardown of its heap (core.exiting).
+        from guanxi.core.exiting import exit_after_closing
+
+        exit_after_closing(0)
 
 
 def _catalog() -> gettext.NullTranslations:

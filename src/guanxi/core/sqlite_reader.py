@@ -134,13 +134,20 @@ def _exactly(stream: IO[bytes], size: int) -> bytes | None:
 
 def _serve(path: str) -> None:
     """The child: answer requests on stdin until it closes."""
-    import adbc_driver_sqlite.dbapi as adbc
+    # The driver manager's low-level API, not its DB-API module
+    # (``adbc_driver_sqlite.dbapi``): that one imports pandas, 1.4 CPU
+    # seconds at every start of this process for nothing it uses here.
+    import adbc_driver_manager as adbc
+    import adbc_driver_sqlite
     import pyarrow as pa
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
-    connection = adbc.connect(path)
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA cache_size=-65536")
+    database = adbc_driver_sqlite.connect(path)
+    connection = adbc.AdbcConnection(database)
+    # As a DB-API connection: a transaction open until ``execute`` commits,
+    # so the reads between two commits see one snapshot of the database.
+    connection.set_autocommit(False)
+    _run(adbc, pa, connection, "PRAGMA cache_size=-65536", [])
     try:
         while (size := _exactly(source, _LENGTH.size)) is not None:
             body = _exactly(source, _LENGTH.unpack(size)[0])
@@ -150,9 +157,8 @@ def _serve(path: str) -> None:
             op, sql, params, out = pickle.loads(body)
             kind, payload = b"O", b""
             try:
-                cursor.execute(sql, params or None)
                 if op == "read":
-                    table = cursor.fetch_arrow_table()
+                    table = _run(adbc, pa, connection, sql, params, read=True)
                     with (
                         pa.OSFile(out, "wb") as sink_file,
                         pa.ipc.new_file(sink_file, table.schema) as writer,
@@ -160,6 +166,7 @@ def _serve(path: str) -> None:
                         writer.write_table(table)
                     del table
                 else:
+                    _run(adbc, pa, connection, sql, params)
                     connection.commit()
             except Exception as error:  # sent back: the parent raises it
                 kind = b"E"
@@ -169,8 +176,59 @@ def _serve(path: str) -> None:
             sink.write(payload)
             sink.flush()
     finally:
-        cursor.close()
         connection.close()
+        database.close()
+
+
+def _run(
+    adbc: Any,
+    pa: Any,
+    connection: Any,
+    sql: str,
+    params: list[Any],
+    *,
+    read: bool = False,
+) -> Any:
+    """Run ``sql`` with ``params`` on ``connection``: its rows as a
+    ``pyarrow.Table`` with ``read``, else None."""
+    with adbc.AdbcStatement(connection) as statement:
+        statement.set_sql_query(sql)
+        if params:
+            # One row of parameters, named by position (as the DB-API does).
+            statement.bind(
+                pa.RecordBatch.from_arrays(
+                    [_parameter(pa, value) for value in params],
+                    names=[str(i) for i in range(len(params))],
+                )
+            )
+        if not read:
+            statement.execute_update()
+            return None
+        handle, _rows = statement.execute_query()
+        return pa.RecordBatchReader._import_from_c(handle.address).read_all()
+
+
+def _parameter(pa: Any, value: Any) -> Any:
+    """``value`` as an Arrow array of one element, built from its bytes:
+    ``pa.array`` would import pandas (to look for its types) on first use."""
+    if value is None:
+        return pa.Array.from_buffers(pa.null(), 1, [None], null_count=1)
+    if isinstance(value, bool | int):
+        return pa.Array.from_buffers(
+            pa.int64(), 1, [None, pa.py_buffer(struct.pack("<q", int(value)))]
+        )
+    if isinstance(value, float):
+        return pa.Array.from_buffers(
+            pa.float64(), 1, [None, pa.py_buffer(struct.pack("<d", value))]
+        )
+    if isinstance(value, str | bytes):
+        data = value.encode() if isinstance(value, str) else value
+        return pa.Array.from_buffers(
+            pa.string() if isinstance(value, str) else pa.binary(),
+            1,
+            [None, pa.py_buffer(struct.pack("<ii", 0, len(data))), pa.py_buffer(data)],
+        )
+    raise TypeError(f"cannot bind a parameter of type {type(value).__name__}")
 
 
 if __name__ == "__main__":

@@ -228,3 +228,38 @@ def test_scores_on_sqlite_and_postgresql_are_identical(tmp_path: Path) -> None:
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
+
+
+def test_the_process_ends_with_everything_written_and_closed(tmp_path: Path) -> None:
+    """``guanxi score`` ends without the interpreter's teardown
+    (``core.exiting``): what it wrote must all be there for other processes —
+    its output, the run and every snapshot, the follow-ups' tasks in the
+    queue — and its database closed (the write-ahead log checkpointed)."""
+    _demo(tmp_path, customers=300)
+    huey = tmp_path / "huey.sqlite3"
+    with sqlite3.connect(huey) as con:
+        queued_before = con.execute("SELECT COUNT(*) FROM task").fetchone()[0]
+    done = _guanxi(
+        tmp_path, "score", "--as-of", "2026-06-30", "--json", "--no-progress"
+    )
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    db = tmp_path / "guanxi.sqlite3"
+    wal = Path(f"{db}-wal")
+    # Closed by the command: the last connection's close wrote the log back.
+    assert not wal.exists() or wal.stat().st_size == 0
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        run = con.execute(
+            "SELECT status, customers, followups FROM insights_scorerun "
+            "WHERE as_of = '2026-06-30'"
+        ).fetchone()
+        snapshots = con.execute(
+            "SELECT COUNT(*) FROM insights_scoresnapshot WHERE as_of = '2026-06-30'"
+        ).fetchone()[0]
+    assert run == ("done", printed["customers"], "queued")
+    assert snapshots == printed["customers"] > 0
+    with sqlite3.connect(huey) as con:
+        queued = con.execute("SELECT COUNT(*) FROM task").fetchone()[0]
+    # The follow-up chain, and the co-purchase pairs' own task.
+    assert queued == queued_before + 2
