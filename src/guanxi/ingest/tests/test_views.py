@@ -53,6 +53,35 @@ def _mapping_post(response: Any, **changes: str) -> dict[str, str]:
     return data
 
 
+@pytest.mark.parametrize(
+    ("language", "about", "valid"),
+    [
+        (
+            "en",
+            "about 1 row",
+            "The 1 row is valid: 1 will be created, 0 updated, 0 are unchanged.",
+        ),
+        ("zh-hans", "约 1 行", "全部 1 行有效：将新建 1，更新 0，0 未变。"),
+    ],
+)
+def test_wizard_names_one_row_in_the_singular(
+    admin_client: Any, counts: Any, language: str, about: str, valid: str
+) -> None:
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    one = "订单号,下单时间,金额,手机号\nA-1,2024-01-05,88,13800138000\n"
+    response = _upload(admin_client, one)
+    mapping = admin_client.get(response["Location"])
+    page = mapping.content.decode()
+    assert about in page
+    assert "1 rows" not in page
+    posted = admin_client.post(response["Location"], _mapping_post(mapping))
+    before = counts()
+    preview = admin_client.get(posted["Location"]).content.decode()
+    assert valid in preview
+    assert "All 1 rows" not in preview
+    assert counts() == before
+
+
 def test_wizard_upload_mapping_preview_confirm(
     admin_client: Any,
     counts: Any,
