@@ -138,6 +138,11 @@ def test_wizard_upload_mapping_preview_confirm(
     html = page.content.decode()
     assert "Imported: 2 created, 0 updated, 0 unchanged." in html
     assert 'hx-trigger="every 1s"' not in html
+    # what was imported is one click away: the orders, not the customers
+    assert (
+        f'<a href="{reverse("commerce:order-list")}" id="imported-list">Orders</a>'
+        in html
+    )
 
     # Confirming again (a double click, a retried task) imports nothing twice.
     with django_capture_on_commit_callbacks(execute=True):
@@ -185,6 +190,24 @@ def test_preview_lists_every_problem_and_writes_nothing(
     assert 'id="confirm-import"' not in html
     assert response.status_code == 302
     assert counts() == before
+
+
+def test_a_customers_import_links_to_the_customers(admin_client: Any) -> None:
+    response = admin_client.post(
+        reverse("ingest:upload"),
+        {
+            "kind": "customers",
+            "preset": "generic",
+            "file": SimpleUploadedFile("c.csv", "手机号\n13800138000\n".encode()),
+        },
+    )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    html = admin_client.get(
+        reverse("ingest:job-detail", args=[job.pk])
+    ).content.decode()
+    link = reverse("customers:customer-list")
+    assert f'<a href="{link}" id="imported-list">Customers</a>' in html
 
 
 def test_unreadable_upload_is_refused_with_the_reason(admin_client: Any) -> None:
