@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 import pytest
+from tests.keyfiles import keyfile  # noqa: F401 (the key file of the key tests)
 
 from guanxi.access.choices import Role
 

@@ -4,7 +4,6 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import translation
+from tests.keyfiles import BLIND, K1
 
 from guanxi.access.models import KeyRotation
 from guanxi.audit.models import AuditEvent
@@ -24,33 +24,6 @@ from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_search
 
 pytestmark = pytest.mark.django_db
-
-K1 = base64.urlsafe_b64encode(b"1" * 32).decode()
-BLIND = base64.urlsafe_b64encode(b"b" * 32).decode()
-PSEUDO = base64.urlsafe_b64encode(b"p" * 32).decode()
-
-
-@pytest.fixture
-def keyfile(settings: Any, tmp_path: Path) -> Path:
-    """A key file with one encryption key, made the settings' source."""
-    path = tmp_path / "keys.json"
-    path.write_text(
-        json.dumps(
-            {
-                "secret_key": "x" * 50,
-                "encryption_keys": f"k1={K1}",
-                "encryption_key_id": "k1",
-                "blind_index_key": BLIND,
-                "pseudonym_key": PSEUDO,
-            }
-        )
-    )
-    settings.GUANXI_KEY_FILE = path
-    settings.GUANXI_ENCRYPTION_KEYS = {"k1": b"1" * 32}
-    settings.GUANXI_ENCRYPTION_KEY_ID = "k1"
-    settings.GUANXI_BLIND_INDEX_KEY = BLIND.encode()
-    settings.GUANXI_PSEUDONYM_KEY = PSEUDO.encode()
-    return path
 
 
 def _raw(column: str, pk: int) -> str:

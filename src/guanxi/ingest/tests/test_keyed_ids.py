@@ -21,40 +21,11 @@ from guanxi.customers.models import Interaction
 
 pytestmark = pytest.mark.django_db
 
-K1 = base64.urlsafe_b64encode(b"1" * 32).decode()
-BLIND = base64.urlsafe_b64encode(b"b" * 32).decode()
-PSEUDO = base64.urlsafe_b64encode(b"p" * 32).decode()
 TEXT = (
     "手机号,类型,时间,渠道,备注\n"
     "13800138000,到店,2024-01-05 10:00,西湖店,试喝了龙井\n"
     "13800138000,complaint,2024-01-06,电话,物流太慢\n"
 )
-
-
-@pytest.fixture
-def keyfile(settings: Any, tmp_path: Path) -> Path:
-    path = tmp_path / "keys.json"
-    path.write_text(
-        json.dumps(
-            {
-                "secret_key": "x" * 50,
-                "encryption_keys": f"k1={K1}",
-                "encryption_key_id": "k1",
-                "blind_index_key": BLIND,
-                "pseudonym_key": PSEUDO,
-            }
-        )
-    )
-    path.chmod(0o600)
-    settings.GUANXI_KEY_FILE = path
-    settings.GUANXI_ENCRYPTION_KEYS = {"k1": b"1" * 32}
-    settings.GUANXI_ENCRYPTION_KEY_ID = "k1"
-    settings.GUANXI_BLIND_INDEX_KEY = BLIND.encode()
-    settings.GUANXI_BLIND_INDEX_KEY_ID = "b1"
-    settings.GUANXI_BLIND_INDEX_KEYS_RETIRED = {}
-    settings.GUANXI_BLIND_INDEX_RETIRED_ON = {}
-    settings.GUANXI_PSEUDONYM_KEY = PSEUDO.encode()
-    return path
 
 
 def _json(*args: str) -> dict[str, Any]:

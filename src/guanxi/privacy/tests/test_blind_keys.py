@@ -13,42 +13,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.keyfiles import BLIND, K1
 
 pytestmark = pytest.mark.django_db
 
-K1 = base64.urlsafe_b64encode(b"1" * 32).decode()
-BLIND = base64.urlsafe_b64encode(b"b" * 32).decode()
-PSEUDO = base64.urlsafe_b64encode(b"p" * 32).decode()
 ERASED = "this person's data was erased at their request: they may not be added again"
 PHONE, EMAIL = "+8613912345678", "erased.person@example.org"
-
-
-@pytest.fixture
-def keyfile(settings: Any, tmp_path: Path) -> Path:
-    """A key file from before blind-index key ids were kept, made the
-    settings' source."""
-    path = tmp_path / "keys.json"
-    path.write_text(
-        json.dumps(
-            {
-                "secret_key": "x" * 50,
-                "encryption_keys": f"k1={K1}",
-                "encryption_key_id": "k1",
-                "blind_index_key": BLIND,
-                "pseudonym_key": PSEUDO,
-            }
-        )
-    )
-    path.chmod(0o600)
-    settings.GUANXI_KEY_FILE = path
-    settings.GUANXI_ENCRYPTION_KEYS = {"k1": b"1" * 32}
-    settings.GUANXI_ENCRYPTION_KEY_ID = "k1"
-    settings.GUANXI_BLIND_INDEX_KEY = BLIND.encode()
-    settings.GUANXI_BLIND_INDEX_KEY_ID = "b1"
-    settings.GUANXI_BLIND_INDEX_KEYS_RETIRED = {}
-    settings.GUANXI_BLIND_INDEX_RETIRED_ON = {}
-    settings.GUANXI_PSEUDONYM_KEY = PSEUDO.encode()
-    return path
 
 
 @pytest.fixture
