@@ -522,6 +522,8 @@ class ChurnClassifier:
         per feature (the way for models the tree path cannot read)."""
         names = list(self.feature_names_)
         n, k = matrix.shape[0], len(chosen)
+        if n == 0:  # nobody to explain (the model refuses an empty matrix)
+            return pd.DataFrame(np.zeros((0, k)), index=index, columns=chosen)
         # One prediction call over all substituted copies: per-call overhead
         # (thread start-up) dominates for small frames.
         stacked = np.tile(matrix, (k + 1, 1))

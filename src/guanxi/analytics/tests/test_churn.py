@@ -499,6 +499,25 @@ def test_a_small_business_with_features_nobody_has_gets_a_model() -> None:
     assert risk.between(0, 1).all()
 
 
+def test_a_small_business_with_nobody_at_risk_gets_no_reasons() -> None:
+    # Without calibration the reasons are the literal substitution; with
+    # nobody at risk it predicted an empty matrix, which the model refuses:
+    # `guanxi start --demo` failed with "Found array with 0 sample(s)".
+    features, labels = _small_business()
+    model = ChurnClassifier(horizon_days=30, random_state=0).fit_labelled(
+        features, labels, cutoff="2024-01-31"
+    )
+    assert model.calibration_ == "none"
+    only = ["recency", "frequency"]
+    risk, reasons = model.predict_explained(features, only=only, from_risk=1.01)
+    assert risk.equals(model.predict_features(features))
+    assert reasons.empty
+    assert list(reasons.columns) == only
+    risk, reasons = model.predict_explained(features, only=only, from_risk=0.0)
+    assert reasons.equals(model.contributions(features, only=only))
+    assert len(reasons) == len(features)
+
+
 def test_calibration_stays_when_every_fold_has_values() -> None:
     features, labels = _small_business(rows=40)
     features["complaints"] = np.arange(40, dtype=float)
