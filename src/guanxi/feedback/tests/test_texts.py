@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from guanxi.access.tests.test_keys import _rotate, keyfile
+from guanxi.access.tests.test_keys import _rotate
 from guanxi.feedback.links import ticket_token
 from guanxi.feedback.selectors import TicketText, ticket_texts
 from guanxi.feedback.services import (
@@ -20,8 +20,6 @@ from guanxi.feedback.services import (
 )
 
 pytestmark = pytest.mark.django_db
-
-__all__ = ["keyfile"]  # a fixture of the key tests, used here
 
 NOW = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 
