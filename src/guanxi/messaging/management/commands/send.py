@@ -19,30 +19,43 @@ PURPOSES = ("service", "marketing")
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Queue one message per customer of an audience (all, segment:NAME or "
         "file:IDS.csv) on a channel, from a template file; the task worker sends them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--channel", choices=CHANNELS)
         parser.add_argument(
-            "--audience", required=True, help="all, segment:NAME or file:IDS.csv"
+            "--channel",
+            choices=CHANNELS,
+            help=_("the channel of a template file (with --template)"),
         )
-        parser.add_argument("--purpose", choices=PURPOSES)
+        parser.add_argument(
+            "--audience", required=True, help=_("all, segment:NAME or file:IDS.csv")
+        )
+        parser.add_argument(
+            "--purpose",
+            choices=PURPOSES,
+            help=_(
+                "service or marketing (marketing needs the customer's consent on "
+                "the channel), with --template"
+            ),
+        )
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument(
             "--template",
             metavar="FILE",
-            help="'Subject: …' (e-mail), a blank line, then the Jinja2 body",
+            help=_("'Subject: …' (e-mail), a blank line, then the Jinja2 body"),
         )
         which.add_argument(
             "--template-name",
             metavar="NAME",
-            help="a stored template (its own channel and purpose)",
+            help=_("a stored template (its own channel and purpose)"),
         )
         parser.add_argument(
-            "--json", action="store_true", help="print the counts as one JSON object"
+            "--json",
+            action="store_true",
+            help=_("print the counts as one JSON object"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
