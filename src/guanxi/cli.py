@@ -305,7 +305,7 @@ def _utility(catalog: gettext.NullTranslations, typed: str) -> Any:
                         action.help = _(action.help)
                 return parser
 
-            command.create_parser = localised_parser
+            command.create_parser = localised_parser  # type: ignore[method-assign]
             return command
 
     return Utility

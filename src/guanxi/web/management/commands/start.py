@@ -250,7 +250,7 @@ class Command(BaseCommand):
 
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            family, kind, proto, _, address = infos[0]
+            family, kind, proto, _canonname, address = infos[0]
             with socket.socket(family, kind, proto) as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.bind(address)
