@@ -10,12 +10,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError
+from guanxi.messaging.choices import SuppressReason
 from guanxi.messaging.outbox import QueueCount
 from guanxi.messaging.selectors import template_by_name
 from guanxi.messaging.services import broadcast_send, broadcast_send_stored
 
 CHANNELS = ("email", "sms", "wecom", "webhook")
 PURPOSES = ("service", "marketing")
+SUPPRESS_REASONS = frozenset(SuppressReason.values)
 
 
 class Command(BaseCommand):
@@ -70,7 +72,11 @@ class Command(BaseCommand):
         suppressed = sum(count.suppressed.values())
         self.stdout.write(_("Suppressed: %(n)d") % {"n": suppressed})
         for reason, n in sorted(count.suppressed.items()):
-            self.stdout.write(f"  {reason}: {n}")
+            # The reason in words (the code is in --json).
+            label = (
+                SuppressReason(reason).label if reason in SUPPRESS_REASONS else reason
+            )
+            self.stdout.write(f"  {label}: {n}")
 
     def _stored(self, options: dict[str, Any]) -> QueueCount:
         if options["channel"] or options["purpose"]:
