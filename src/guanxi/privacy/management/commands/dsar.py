@@ -32,7 +32,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "action",
             choices=["export", "erase"],
-            help=_("export: everything held about the customer; erase: delete it"),
+            help=_(
+                "export: everything held about the customer; erase: their personal data"
+            ),
         )
         parser.add_argument("customer_id", help=_("the customer's number"))
         parser.add_argument(
