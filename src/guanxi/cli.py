@@ -130,6 +130,32 @@ COMMANDS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 
+#: The help of the options Django gives every command (``BaseCommand.create_parser``,
+#: Django 5.2), translated from this catalog like argparse's own words.
+DJANGO_OPTIONS_HELP = frozenset(
+    {
+        N_("Show program's version number and exit."),
+        N_(
+            "Verbosity level; 0=minimal output, 1=normal output, 2=verbose output, "
+            "3=very verbose output"
+        ),
+        N_(
+            "The Python path to a settings module, e.g. "
+            '"myproject.settings.main". If this isn\'t provided, the '
+            "DJANGO_SETTINGS_MODULE environment variable will be used."
+        ),
+        N_(
+            "A directory to add to the Python path, e.g. "
+            '"/home/djangoprojects/myproject".'
+        ),
+        N_("Display a full stack trace on CommandError exceptions."),
+        N_("Don't colorize the command output."),
+        N_("Force colorization of the command output."),
+        N_("Skip system checks."),
+    }
+)
+
+
 #: Commands that read or write the data: they set up a new database first.
 DATA_COMMANDS = frozenset(
     {
@@ -268,6 +294,18 @@ def _utility(catalog: gettext.NullTranslations, typed: str) -> Any:
             errors = LocalisedErrors(sys.stderr)
             errors.style_func = command.style.ERROR
             command.stderr = errors
+            create_parser = command.create_parser
+
+            def localised_parser(*args: Any, **kwargs: Any) -> Any:
+                """The command's parser, Django's own options in the terminal's
+                language (the command's are translated by its app's catalog)."""
+                parser = create_parser(*args, **kwargs)
+                for action in parser._actions:
+                    if action.help in DJANGO_OPTIONS_HELP:
+                        action.help = _(action.help)
+                return parser
+
+            command.create_parser = localised_parser  # type: ignore[method-assign]
             return command
 
     return Utility

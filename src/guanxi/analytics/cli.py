@@ -35,12 +35,18 @@ from guanxi.analytics.errors import AnalyticsInputError
 __all__ = ["main"]
 
 SUFFIXES = (".csv", ".parquet")
+
+
+def N_(message: str) -> str:
+    """Mark a message for the command line's catalog; translated where shown."""
+    return message
+
+
 HELPS = {
-    "rfm": "RFM scores and segments / RFM 评分与客户分群",
-    "clv": "BG/NBD or Pareto/NBD with Gamma-Gamma: purchases, P(alive), CLV / "
-    "客户终身价值",
-    "churn": "Churn classifier against the BTYD and recency baselines / 流失预测",
-    "cohorts": "Monthly cohorts: retention, repurchase, revenue / 同期群留存分析",
+    "rfm": N_("RFM scores and segments"),
+    "clv": N_("BG/NBD or Pareto/NBD with Gamma-Gamma: purchases, P(alive), CLV"),
+    "churn": N_("Churn classifier against the BTYD and recency baselines"),
+    "cohorts": N_("Monthly cohorts: retention, repurchase, revenue"),
 }
 #: Engine parameters named in messages, as the options a user typed.
 OPTION_NAMES = {
@@ -62,137 +68,138 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _parser() -> _Parser:
+def _parser(_: Translate = str) -> _Parser:
+    """The parser, its help in the language of ``_`` (the terminal's)."""
     parser = _Parser(
         prog="guanxi analyze",
-        description="Customer analytics on a file of transactions / 基于交易文件的客户分析",
+        description=_("Customer analytics on a file of transactions"),
     )
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="rfm|clv|churn|cohorts|sentiment"
     )
     for name, text in HELPS.items():
-        command = commands.add_parser(name, help=text, description=text)
-        _input_options(command)
+        command = commands.add_parser(name, help=_(text), description=_(text))
+        _input_options(command, _)
         if name == "clv":
             command.add_argument(
                 "--calibration-end",
                 metavar="DATE",
-                help="End of the calibration period, YYYY-MM-DD; later purchases "
-                "are the holdout / 校准期结束日期，之后的购买为验证期",
+                help=_(
+                    "End of the calibration period, YYYY-MM-DD; later purchases "
+                    "are the holdout"
+                ),
             )
         if name == "churn":
             command.add_argument(
                 "--calibration-end",
                 metavar="DATE",
-                help="The test cut-off, YYYY-MM-DD (default: observation end minus "
-                "the horizon; training one horizon earlier) / 测试截止日期"
-                "（默认：观察期结束减去预测期；训练截止再早一个预测期）",
+                help=_(
+                    "The test cut-off, YYYY-MM-DD (default: observation end minus "
+                    "the horizon; training one horizon earlier)"
+                ),
             )
         if name == "clv":
-            _clv_options(command)
+            _clv_options(command, _)
         if name == "churn":
             _horizon(
                 command,
                 "--horizon-days",
                 90,
-                "days without a purchase that count as churn / 流失判定天数",
+                _("days without a purchase that count as churn (default 90)"),
+                _("deprecated: use --horizon-days (days)"),
             )
-        _output_options(command, plots=name != "churn")
+        _output_options(command, _, plots=name != "churn")
     # Its own options: `guanxi analyze sentiment --help`
     # (guanxi.analytics.sentiment_cli).
     commands.add_parser(
         "sentiment",
-        help="Sentiment of a column of texts (Chinese and English) / 文本情感分析",
+        help=_("Sentiment of a column of texts (Chinese and English)"),
         add_help=False,
     )
     return parser
 
 
-def _input_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "file", metavar="FILE", help="CSV or Parquet file / CSV 或 Parquet 文件"
-    )
+def _input_options(command: argparse.ArgumentParser, _: Translate) -> None:
+    command.add_argument("file", metavar="FILE", help=_("CSV or Parquet file"))
     command.add_argument(
         "--customer-col",
         required=True,
         metavar="C",
-        help="Customer id column / 客户编号列",
+        help=_("Customer id column"),
     )
     command.add_argument(
         "--date-col",
         required=True,
         metavar="D",
-        help="Purchase date column / 购买日期列",
+        help=_("Purchase date column"),
     )
-    command.add_argument(
-        "--amount-col", metavar="A", help="Purchase amount column / 购买金额列"
-    )
+    command.add_argument("--amount-col", metavar="A", help=_("Purchase amount column"))
     command.add_argument(
         "--date-format",
         metavar="FMT",
-        help="strftime format of the dates, e.g. %%Y%%m%%d / 日期格式，例如 %%Y%%m%%d",
+        help=_("strftime format of the dates, e.g. %%Y%%m%%d"),
     )
     command.add_argument(
         "--observation-end",
         metavar="DATE",
-        help="End of the observation period, YYYY-MM-DD (default: last purchase "
-        "day) / 观察期结束日期（默认：最后购买日）",
+        help=_(
+            "End of the observation period, YYYY-MM-DD (default: last purchase day)"
+        ),
     )
 
 
-def _clv_options(command: argparse.ArgumentParser) -> None:
+def _clv_options(command: argparse.ArgumentParser, _: Translate) -> None:
     command.add_argument(
         "--time-unit",
         choices=("D", "W"),
         default="D",
-        help="Model time unit: days or weeks (default D) / 模型时间单位：天或周",
+        help=_("Model time unit: days or weeks (default D)"),
     )
     command.add_argument(
         "--model",
         choices=("bgnbd", "pnbd"),
         default="bgnbd",
-        help="Purchase model: BG/NBD or Pareto/NBD (default bgnbd) / 购买模型",
+        help=_("Purchase model: BG/NBD or Pareto/NBD (default bgnbd)"),
     )
     _horizon(
         command,
         "--horizon-months",
         12,
-        "months of 30 days to predict and value / 预测与估值的月数（每月 30 天）",
+        _("months of 30 days to predict and value (default 12)"),
+        _("deprecated: use --horizon-months (months)"),
     )
 
 
 def _horizon(
-    command: argparse.ArgumentParser, option: str, default: int, text: str
+    command: argparse.ArgumentParser,
+    option: str,
+    default: int,
+    text: str,
+    deprecated: str,
 ) -> None:
-    unit = option.rsplit("-", 1)[1]
     choice = command.add_mutually_exclusive_group()
-    choice.add_argument(
-        option, type=_positive_int, metavar="N", help=f"{text} (default {default})"
-    )
+    choice.add_argument(option, type=_positive_int, metavar="N", help=text)
     choice.add_argument(
         "--horizon",
         type=_positive_int,
         metavar="N",
         dest="old_horizon",
-        help=f"deprecated: use {option} ({unit}) / 已弃用，请改用 {option}",
+        help=deprecated,
     )
     command.set_defaults(horizon_option=option, horizon_default=default)
 
 
-def _output_options(command: argparse.ArgumentParser, *, plots: bool) -> None:
+def _output_options(
+    command: argparse.ArgumentParser, _: Translate, *, plots: bool
+) -> None:
     command.add_argument(
         "--out",
         metavar="FILE.csv|.parquet",
-        help="Write one row per customer (cohorts: per cohort and month) / "
-        "按客户逐行写出结果",
+        help=_("Write one row per customer (cohorts: per cohort and month)"),
     )
     if plots:
-        command.add_argument(
-            "--plots", metavar="DIR", help="Write PNG charts here / 图表输出目录"
-        )
-    command.add_argument(
-        "--json", action="store_true", help="Print one JSON object / 输出 JSON"
-    )
+        command.add_argument("--plots", metavar="DIR", help=_("Write PNG charts here"))
+    command.add_argument("--json", action="store_true", help=_("Print one JSON object"))
 
 
 def _positive_int(text: str) -> int:
@@ -208,12 +215,12 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str], *, gettext: Translate | None = None) -> int:
     """Run ``guanxi analyze …``; returns the exit code (2 for bad input).
 
-    ``gettext`` translates the command line's own words (``error:``); the
-    ``guanxi`` command passes its catalog for the terminal's language.
+    ``gettext`` translates the command line's own words (``error:``) and the
+    help; the ``guanxi`` command passes its catalog for the terminal's language.
     """
     _ = gettext or str
     try:
-        args = _parser().parse_args(list(argv))
+        args = _parser(_).parse_args(list(argv))
     except UsageError as error:
         return _fail(str(error), _)
     except SystemExit as done:  # --help

@@ -40,27 +40,22 @@ CHUNK = 2000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _parser() -> _Parser:
+def _parser(_: Translate = str) -> _Parser:
     parser = _Parser(
         prog="guanxi analyze sentiment",
-        description="Sentiment of a column of texts (Chinese and English): "
-        "positive, neutral or negative / 文本情感分析（中文与英文）：正面、中性或负面",
+        description=_(
+            "Sentiment of a column of texts (Chinese and English): positive, "
+            "neutral or negative"
+        ),
     )
-    parser.add_argument(
-        "file", metavar="FILE", help="CSV or XLSX file / CSV 或 XLSX 文件"
-    )
-    parser.add_argument(
-        "--text-col", required=True, metavar="C", help="Text column / 文本列"
-    )
+    parser.add_argument("file", metavar="FILE", help=_("CSV or XLSX file"))
+    parser.add_argument("--text-col", required=True, metavar="C", help=_("Text column"))
     parser.add_argument(
         "--out",
         metavar="FILE.csv",
-        help="Write the input columns plus sentiment and negative_probability / "
-        "写出原有列及 sentiment、negative_probability",
+        help=_("Write the input columns plus sentiment and negative_probability"),
     )
-    parser.add_argument(
-        "--json", action="store_true", help="Print one JSON object / 输出 JSON"
-    )
+    parser.add_argument("--json", action="store_true", help=_("Print one JSON object"))
     return parser
 
 
@@ -72,7 +67,7 @@ def main(
 ) -> int:
     _ = gettext or str
     try:
-        args = _parser().parse_args(list(argv))
+        args = _parser(_).parse_args(list(argv))
     except UsageError as error:
         return _fail(str(error), _)
     except SystemExit as done:  # --help

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
 __all__ = ["whole_number"]
 
 
@@ -15,11 +17,19 @@ def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], in
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                _("not a whole number: %(text)r") % {"text": text[:40]}
+            ) from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}: {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at least %(minimum)d: %(text)s")
+                % {"minimum": minimum, "text": text}
+            )
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum}: {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at most %(maximum)d: %(text)s")
+                % {"maximum": maximum, "text": text}
+            )
         return value
 
     return parse

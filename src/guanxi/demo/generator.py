@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import pgettext
 from tqdm import tqdm
 
 from guanxi.commerce.services import (
@@ -161,10 +162,10 @@ def demo_fill(
         end = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
     bar = tqdm(
         total=customers,
-        unit=" customers",
+        unit=" " + pgettext("progress", "customers"),
         file=sys.stderr,
         disable=not progress,
-        desc="demo",
+        desc=pgettext("progress", "demo data"),
         smoothing=0.05,
     )
     run = _Run(
@@ -262,7 +263,10 @@ class _Run:
             self._chunk(np.random.default_rng([self.seed, chunk_no]), n)
             chunk_no += 1
             self.bar.update(n)
-            self.bar.set_postfix(orders=self.totals["orders"], refresh=False)
+            self.bar.set_postfix_str(
+                pgettext("progress", "orders=%(n)d") % {"n": self.totals["orders"]},
+                refresh=False,
+            )
         for deferred in indexes:
             deferred.restore()
         if self.id_span:

@@ -36,6 +36,7 @@ from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from tqdm import tqdm
 
 from guanxi.access.policies import Policy, policy_for
@@ -333,7 +334,15 @@ def export_run(
             total = _within(order_list(actor=actor), within).count()
 
     with tqdm(
-        total=total, unit=" rows", file=sys.stderr, disable=not progress, desc=kind
+        total=total,
+        unit=" " + pgettext("progress", "rows"),
+        file=sys.stderr,
+        disable=not progress,
+        desc=(
+            pgettext("progress", "customers")
+            if kind == "customers"
+            else pgettext("progress", "orders")
+        ),
     ) as bar:
         export_write(
             record=record,

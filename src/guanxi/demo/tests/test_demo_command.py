@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from guanxi.access.policies import role_of
 from guanxi.customers.models import Customer
@@ -69,24 +70,32 @@ def test_existing_user_without_stored_password(settings: Any, tmp_path: Any) -> 
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("language", "args", "message"),
     [
         (
+            "en",
             ["--customers", "-1"],
             "Error: argument --customers: must be at least 0: -1",
         ),
         (
+            "en",
             ["--customers", "many"],
             "Error: argument --customers: not a whole number: 'many'",
         ),
-        (["--seed", "x"], "Error: argument --seed: not a whole number: 'x'"),
+        ("en", ["--seed", "x"], "Error: argument --seed: not a whole number: 'x'"),
+        ("zh-hans", ["--seed", "x"], "Error: argument --seed: 不是整数：'x'"),
+        (
+            "zh-hans",
+            ["--customers", "-1"],
+            "Error: argument --customers: 不能小于 0：-1",
+        ),
     ],
 )
 def test_bad_arguments(
-    settings: Any, tmp_path: Any, args: list[str], message: str
+    settings: Any, tmp_path: Any, language: str, args: list[str], message: str
 ) -> None:
     settings.DATA_DIR = tmp_path
-    with pytest.raises(CommandError) as err:
+    with translation.override(language), pytest.raises(CommandError) as err:
         run(*args)
     assert str(err.value) == message
     assert not Customer.objects.exists()

@@ -177,7 +177,7 @@ def test_send_without_json_says_it_in_words(
         "--template",
         str(template),
     )
-    assert out == "Queued: 1\nSuppressed: 1\n  no_address: 1\n"
+    assert out == "Queued: 1\nSuppressed: 1\n  No address for the channel: 1\n"
 
 
 def test_the_phone_channel_makes_one_call_task_with_the_script(

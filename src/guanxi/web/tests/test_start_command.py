@@ -260,10 +260,14 @@ def test_bad_arguments_are_refused_before_anything_runs(
     args: list[str], message: str
 ) -> None:
     from django.core.management import CommandError, call_command
+    from django.utils import translation
 
-    with pytest.raises(CommandError) as err:
+    with translation.override("en"), pytest.raises(CommandError) as err:
         call_command("start", *args)
     assert str(err.value) == message
+    with translation.override("zh-hans"), pytest.raises(CommandError) as err:
+        call_command("start", "--port", "70000")
+    assert str(err.value) == "Error: argument --port: 不能大于 65535：70000"
 
 
 def _get(url: str, **headers: str) -> tuple[int, str]:

@@ -22,7 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("username")
+        parser.add_argument("username", help=_("the staff user's username"))
         parser.add_argument(
             "--rotate",
             action="store_true",

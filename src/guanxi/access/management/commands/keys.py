@@ -49,7 +49,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["rotate", "status", "prune"])
+        parser.add_argument(
+            "action",
+            choices=["rotate", "status", "prune"],
+            help=_(
+                "rotate: a new key, every value moved under it; status: the keys "
+                "and what they guard; prune: drop the retired blind-index keys "
+                "nobody needs"
+            ),
+        )
         which = parser.add_mutually_exclusive_group()
         which.add_argument(
             "--blind-index",

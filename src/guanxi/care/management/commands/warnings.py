@@ -20,7 +20,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["run"])
+        parser.add_argument(
+            "action",
+            choices=["run"],
+            help=_("run: evaluate the signals and open the warnings and tasks"),
+        )
         parser.add_argument(
             "--as-of",
             type=as_of_date,

@@ -32,7 +32,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["compute"])
+        parser.add_argument(
+            "action",
+            choices=["compute"],
+            help=_("compute: recompute the pairs from the order lines"),
+        )
         parser.add_argument(
             "--min-customers",
             type=_at_least_one,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from guanxi.access.choices import Role
 from guanxi.demo.arguments import whole_number
@@ -18,9 +19,9 @@ from guanxi.demo.users import demo_logins_table, demo_users_ensure
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Add demo customers with orders, interactions and complaints, and one demo "
-        "user per role. 添加演示客户、订单、互动与投诉，以及每个角色的演示用户。"
+        "user per role."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,19 +29,22 @@ class Command(BaseCommand):
             "--customers",
             type=whole_number(0),
             default=2000,
-            help="how many customers to add (default 2000)",
+            help=_("how many customers to add (default 2000)"),
         )
         parser.add_argument(
-            "--seed", type=whole_number(0), default=0, help="random seed (default 0)"
+            "--seed",
+            type=whole_number(0),
+            default=0,
+            help=_("random seed (default 0)"),
         )
         parser.add_argument(
-            "--no-progress", action="store_true", help="no progress bar on stderr"
+            "--no-progress", action="store_true", help=_("no progress bar on stderr")
         )
         parser.add_argument(
             "--locale",
             choices=DEMO_LANGUAGES,
             default=None,
-            help=(
+            help=_(
                 "the language of the names, addresses and texts (default: the "
                 "business's language, LANGUAGE_CODE)"
             ),
@@ -50,7 +54,9 @@ class Command(BaseCommand):
         try:
             logins = demo_users_ensure()
         except Exception as exc:  # a validator or database refusing a demo user
-            raise CommandError(f"cannot create the demo users: {exc}") from exc
+            raise CommandError(
+                _("cannot create the demo users: %(error)s") % {"error": exc}
+            ) from exc
         managers = [
             login.user_id for login in logins if login.role == Role.ACCOUNT_MANAGER
         ]

@@ -27,24 +27,25 @@ class _StdoutText:
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Export customers or orders as CSV, XLSX or JSON. With --as USERNAME the "
         "export shows only what that user may see; without it, everything."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", help="customers or orders")
+        parser.add_argument("kind", help=_("customers or orders"))
         parser.add_argument(
-            "--format", dest="fmt", default="csv", help="csv (default), xlsx or json"
+            "--format", dest="fmt", default="csv", help=_("csv (default), xlsx or json")
         )
         parser.add_argument(
-            "--out", help="file to write (default: standard output; xlsx needs a file)"
+            "--out",
+            help=_("file to write (default: standard output; xlsx needs a file)"),
         )
         parser.add_argument(
-            "--as", dest="as_user", help="export with this user's role and scope"
+            "--as", dest="as_user", help=_("export with this user's role and scope")
         )
         parser.add_argument(
-            "--no-progress", action="store_true", help="no progress bar on stderr"
+            "--no-progress", action="store_true", help=_("no progress bar on stderr")
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

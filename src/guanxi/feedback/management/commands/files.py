@@ -14,17 +14,23 @@ from guanxi.feedback.services import attachment_orphans_sweep
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Remove ticket attachment files that no attachment row names and that "
         "were written more than an hour ago (left by a rolled-back upload)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["sweep"])
         parser.add_argument(
-            "--dry-run", action="store_true", help="count what would go, remove nothing"
+            "action",
+            choices=["sweep"],
+            help=_("sweep: remove those files (or count them, with --dry-run)"),
         )
-        parser.add_argument("--json", action="store_true", help="one JSON object")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help=_("count what would go, remove nothing"),
+        )
+        parser.add_argument("--json", action="store_true", help=_("one JSON object"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = attachment_orphans_sweep(dry_run=options["dry_run"], via="cli")

@@ -21,35 +21,41 @@ from guanxi.ingest.services import ImportReport, import_run
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Import customers, orders or interactions from a CSV (UTF-8, UTF-8 with BOM, "
         "GBK/GB18030) or XLSX file. Every row is validated first; if any row is "
         "invalid nothing is written and every problem is listed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=ImportKind.values)
-        parser.add_argument("file")
+        parser.add_argument(
+            "kind",
+            choices=ImportKind.values,
+            help=_("what the file holds: customers, orders or interactions"),
+        )
+        parser.add_argument("file", help=_("the CSV or XLSX file"))
         parser.add_argument(
             "--preset",
             default="generic",
-            help="column preset: generic, shopify, youzan or a saved one",
+            help=_("column preset: generic, shopify, youzan or a saved one"),
         )
         parser.add_argument(
             "--mapping",
             default=None,
-            help='JSON {field: header}, e.g. {"phone": "联系电话"}',
+            help=_('JSON {field: header}, e.g. {"phone": "联系电话"}'),
         )
         parser.add_argument(
             "--source",
             default=None,
-            help="source system name for ids (default: the preset's, e.g. shopify)",
+            help=_("source system name for ids (default: the preset's, e.g. shopify)"),
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="validate and report, write nothing"
+            "--dry-run",
+            action="store_true",
+            help=_("validate and report, write nothing"),
         )
         parser.add_argument(
-            "--json", action="store_true", help="print one JSON object on stdout"
+            "--json", action="store_true", help=_("print one JSON object on stdout")
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

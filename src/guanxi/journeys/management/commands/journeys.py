@@ -29,9 +29,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "action", choices=["run", "list", "enable", "disable", "playbooks"]
+            "action",
+            choices=["run", "list", "enable", "disable", "playbooks"],
+            help=_(
+                "run: the scheduler for a day; list: the journeys; enable, "
+                "disable: switch one on or off; playbooks: add the shipped ones"
+            ),
         )
-        parser.add_argument("slug", nargs="?", default=None, metavar="SLUG")
+        parser.add_argument(
+            "slug",
+            nargs="?",
+            default=None,
+            metavar="SLUG",
+            help=_("enable, disable: the journey's short name"),
+        )
         parser.add_argument(
             "--as-of",
             type=as_of_date,

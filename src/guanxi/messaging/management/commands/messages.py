@@ -18,19 +18,26 @@ from guanxi.messaging.selectors import (
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Show the outbox: how many messages are queued, sending, sent, failed, "
         "suppressed (status), or what came of the newest broadcasts (report)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["status", "report"])
-        parser.add_argument("--json", action="store_true", help="one JSON value")
+        parser.add_argument(
+            "action",
+            choices=["status", "report"],
+            help=_(
+                "status: the outbox's counts by status; report: each broadcast's "
+                "figures"
+            ),
+        )
+        parser.add_argument("--json", action="store_true", help=_("one JSON value"))
         parser.add_argument(
             "--limit",
             type=int,
             default=20,
-            help="report: how many broadcasts, newest first (default 20)",
+            help=_("report: how many broadcasts, newest first (default 20)"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -10,39 +10,54 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError
+from guanxi.messaging.choices import SuppressReason
 from guanxi.messaging.outbox import QueueCount
 from guanxi.messaging.selectors import template_by_name
 from guanxi.messaging.services import broadcast_send, broadcast_send_stored
 
 CHANNELS = ("email", "sms", "wecom", "webhook")
 PURPOSES = ("service", "marketing")
+SUPPRESS_REASONS = frozenset(SuppressReason.values)
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Queue one message per customer of an audience (all, segment:NAME or "
         "file:IDS.csv) on a channel, from a template file; the task worker sends them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--channel", choices=CHANNELS)
         parser.add_argument(
-            "--audience", required=True, help="all, segment:NAME or file:IDS.csv"
+            "--channel",
+            choices=CHANNELS,
+            help=_("the channel of a template file (with --template)"),
         )
-        parser.add_argument("--purpose", choices=PURPOSES)
+        parser.add_argument(
+            "--audience", required=True, help=_("all, segment:NAME or file:IDS.csv")
+        )
+        parser.add_argument(
+            "--purpose",
+            choices=PURPOSES,
+            help=_(
+                "service or marketing (marketing needs the customer's consent on "
+                "the channel), with --template"
+            ),
+        )
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument(
             "--template",
             metavar="FILE",
-            help="'Subject: …' (e-mail), a blank line, then the Jinja2 body",
+            help=_("'Subject: …' (e-mail), a blank line, then the Jinja2 body"),
         )
         which.add_argument(
             "--template-name",
             metavar="NAME",
-            help="a stored template (its own channel and purpose)",
+            help=_("a stored template (its own channel and purpose)"),
         )
         parser.add_argument(
-            "--json", action="store_true", help="print the counts as one JSON object"
+            "--json",
+            action="store_true",
+            help=_("print the counts as one JSON object"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,7 +72,11 @@ class Command(BaseCommand):
         suppressed = sum(count.suppressed.values())
         self.stdout.write(_("Suppressed: %(n)d") % {"n": suppressed})
         for reason, n in sorted(count.suppressed.items()):
-            self.stdout.write(f"  {reason}: {n}")
+            # The reason in words (the code is in --json).
+            label = (
+                SuppressReason(reason).label if reason in SUPPRESS_REASONS else reason
+            )
+            self.stdout.write(f"  {label}: {n}")
 
     def _stored(self, options: dict[str, Any]) -> QueueCount:
         if options["channel"] or options["purpose"]:

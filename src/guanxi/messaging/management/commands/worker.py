@@ -8,20 +8,24 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from guanxi.demo.services import whole_number
 from guanxi.messaging.services import messages_dispatch_soon
 
 
 class Command(BaseCommand):
-    help = "Run the task worker in the foreground (sends messages, runs imports and scoring)."
+    help = _(
+        "Run the task worker in the foreground (sends messages, runs imports and "
+        "scoring)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--threads",
             type=whole_number(1, 64),
             default=2,
-            help="worker threads (default 2)",
+            help=_("worker threads (default 2)"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

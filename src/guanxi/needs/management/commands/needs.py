@@ -25,7 +25,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["mine"])
+        parser.add_argument(
+            "action",
+            choices=["mine"],
+            help=_("mine: rebuild the needs list from the texts"),
+        )
         parser.add_argument(
             "--since",
             type=as_of_date,

@@ -23,22 +23,31 @@ from guanxi.privacy.services import (
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Data-subject requests: export everything held about one customer "
         "(JSON, or a ZIP of CSV files), or erase them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["export", "erase"])
-        parser.add_argument("customer_id", help="the customer's number")
         parser.add_argument(
-            "--out", help="export: write to this file (.json or .zip); default stdout"
+            "action",
+            choices=["export", "erase"],
+            help=_(
+                "export: everything held about the customer; erase: their personal data"
+            ),
+        )
+        parser.add_argument("customer_id", help=_("the customer's number"))
+        parser.add_argument(
+            "--out",
+            help=_("export: write to this file (.json or .zip); default stdout"),
         )
         parser.add_argument(
-            "--yes", action="store_true", help="erase: confirm (it cannot be undone)"
+            "--yes",
+            action="store_true",
+            help=_("erase: confirm (it cannot be undone)"),
         )
         parser.add_argument(
-            "--json", action="store_true", help="erase: one JSON object"
+            "--json", action="store_true", help=_("erase: one JSON object")
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -13,17 +13,25 @@ from guanxi.privacy.services import retention_purge
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Purge personal data past its retention: old interactions, tracking "
         "events, messages, audit entries (3 years at least) and inactive customers."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["purge"])
         parser.add_argument(
-            "--dry-run", action="store_true", help="count what would go, purge nothing"
+            "action",
+            choices=["purge"],
+            help=_(
+                "purge: delete what is past its retention (or count it, with --dry-run)"
+            ),
         )
-        parser.add_argument("--json", action="store_true", help="one JSON object")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help=_("count what would go, purge nothing"),
+        )
+        parser.add_argument("--json", action="store_true", help=_("one JSON object"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = retention_purge(dry_run=options["dry_run"])

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from guanxi.access.choices import Role
 from guanxi.core.addresses import Listening
@@ -71,36 +72,45 @@ def _raise_exit(signum: int, frame: FrameType | None) -> None:
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Run Guanxi: migrate the database, fill demo data on the first run (--demo), "
-        "serve the web app and run the task worker. 启动关系：迁移数据库、首次运行时"
-        "生成演示数据（--demo）、启动网站与任务进程。"
+        "serve the web app and run the task worker."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--demo",
             action="store_true",
-            help="fill demo data on the first run and create the demo users",
+            help=_("fill demo data on the first run and create the demo users"),
         )
         parser.add_argument(
             "--demo-customers",
             type=whole_number(1),
             default=2000,
-            help="demo customers to add on the first run (default 2000)",
+            help=_("demo customers to add on the first run (default 2000)"),
         )
-        parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
         parser.add_argument(
-            "--port", type=whole_number(1, 65535), default=8000, help="default 8000"
+            "--host",
+            default="127.0.0.1",
+            help=_(
+                "the address to listen on (default 127.0.0.1; 0.0.0.0: every "
+                "address, for other computers)"
+            ),
+        )
+        parser.add_argument(
+            "--port",
+            type=whole_number(1, 65535),
+            default=8000,
+            help=_("the port to listen on (default 8000)"),
         )
         parser.add_argument(
             "--workers",
             type=whole_number(1),
             default=8,
-            help="web server threads (default 8)",
+            help=_("web server threads (default 8)"),
         )
         parser.add_argument(
-            "--no-worker", action="store_true", help="do not run the task worker"
+            "--no-worker", action="store_true", help=_("do not run the task worker")
         )
 
     def _score_demo(self) -> None:
@@ -240,13 +250,14 @@ class Command(BaseCommand):
 
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            family, kind, proto, _, address = infos[0]
+            family, kind, proto, _canonname, address = infos[0]
             with socket.socket(family, kind, proto) as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.bind(address)
         except OSError as exc:
             raise CommandError(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+                _("cannot listen on %(address)s: %(reason)s")
+                % {"address": f"{host}:{port}", "reason": exc.strerror or exc}
             ) from None
 
     def _server(self, options: dict[str, Any]) -> Any:
@@ -263,6 +274,9 @@ class Command(BaseCommand):
             )
         except OSError as exc:
             raise CommandError(
-                f"cannot listen on {options['host']}:{options['port']}: "
-                f"{exc.strerror or exc}"
+                _("cannot listen on %(address)s: %(reason)s")
+                % {
+                    "address": f"{options['host']}:{options['port']}",
+                    "reason": exc.strerror or exc,
+                }
             ) from None
