@@ -8,14 +8,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from django.db import connection, transaction
 
-__all__ = ["PATIENCE", "no_lock_waits", "open_transaction"]
+__all__ = ["PATIENCE", "at_once", "no_lock_waits", "open_transaction"]
 
 #: Seconds a thread waits for the other before the test gives up: a stuck
 #: test fails instead of hanging. No assertion is made on any duration.
 PATIENCE = 60
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -69,3 +72,29 @@ def no_lock_waits() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '1s'")
         yield
+
+
+def at_once(work: Callable[[], T], *, threads: int = 2) -> list[T]:
+    """``work()`` in ``threads`` threads released together, each on its own
+    connection; what each returned (an error in any fails the test)."""
+    start = threading.Barrier(threads)
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait(PATIENCE)
+            results.append(work())
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join(PATIENCE)
+    assert errors == []
+    assert len(results) == threads
+    return results

@@ -6,7 +6,6 @@ whatever the others do meanwhile."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.db import connection
-from tests.transactions import PATIENCE, no_lock_waits, open_transaction
+from tests.transactions import at_once, no_lock_waits, open_transaction
 
 from guanxi.commerce.admin import OrderAdmin
 from guanxi.commerce.bulk import BUMPS_PER_COMPACTION
@@ -59,6 +58,21 @@ def _import_like(customer_id: int) -> Callable[[], None]:
     return write
 
 
+def _order(
+    actor: Any, external_id: str, customer_id: int, with_line: bool = False
+) -> int:
+    """An order written through the API's service; its id."""
+    line = LineInput("API-TEA", 1, Decimal("12.00"), name="龙井")
+    order = OrderInput(
+        external_id=external_id,
+        customer_id=customer_id,
+        ordered_at=WHEN,
+        amount=Decimal("12.00"),
+        lines=(line,) if with_line else (),
+    )
+    return order_create(actor=actor, order=order)[0].pk
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="SQLite lets one writer in at a time, whatever the tables",
@@ -67,63 +81,42 @@ def test_writers_of_orders_do_not_wait_for_an_open_import(
     users: dict[str, Any], make_customer: Any
 ) -> None:
     importer, buyer, erased, tombstone = (make_customer() for _ in range(4))
-    kept = order_create(
-        actor=users["admin"],
-        order=OrderInput(
-            external_id="K-1",
-            customer_id=buyer.pk,
-            ordered_at=WHEN,
-            amount=Decimal("8.00"),
-        ),
-    )[0].pk
-    gone = order_create(
-        actor=users["admin"],
-        order=OrderInput(
-            external_id="G-1",
-            customer_id=erased.pk,
-            ordered_at=WHEN,
-            amount=Decimal("9.00"),
-        ),
-    )[0].pk
+    kept = _order(users["admin"], "K-1", buyer.pk)
+    gone = _order(users["admin"], "G-1", erased.pk)
     before = order_revision()
     with open_transaction(_import_like(importer.pk)):
         # Every kind of writer of orders, each in its own transaction, while
         # the import's transaction is open: an order through the API's
-        # service, a status change, an erasure moving orders, a deletion in
-        # the admin.
+        # service, a status change, an erasure moving orders, an edit and a
+        # deletion in the admin.
         with no_lock_waits():
-            order_create(
-                actor=users["admin"],
-                order=OrderInput(
-                    external_id="API-1",
-                    customer_id=buyer.pk,
-                    ordered_at=WHEN,
-                    amount=Decimal("12.00"),
-                    lines=(LineInput("API-TEA", 1, Decimal("12.00"), name="龙井"),),
-                ),
-            )
+            _order(users["admin"], "API-1", buyer.pk, with_line=True)
         with no_lock_waits():
             order_status_bulk_update(changes=[(kept, "refunded")])
         with no_lock_waits():
             assert orders_pseudonymise(erased.pk, tombstone.pk) == 1
+        edited = Order.objects.get(pk=kept)
+        edited.store = "西湖店"
+        with no_lock_waits():
+            OrderAdmin(Order, admin.site).save_model(None, edited, None, True)
         with no_lock_waits():
             OrderAdmin(Order, admin.site).delete_queryset(
                 None, Order.objects.filter(pk=gone)
             )
         # The import's raises are not seen before it commits; a compaction
         # does not wait for it either, nor lose its raises.
-        assert order_revision() == before + 4
+        assert order_revision() == before + 5
         with no_lock_waits():
             order_revision_compact()
-        assert order_revision() == before + 4
+        assert order_revision() == before + 5
     # The import's three writes (orders, lines, a status change) and the
-    # four others: each raised it once.
-    assert order_revision() == before + 7
-    assert sorted(Order.objects.values_list("external_id", "status")) == [
-        ("API-1", "paid"),
-        ("IMP-1", "paid"),
-        ("IMP-2", "cancelled"),
-        ("K-1", "refunded"),
+    # five others: each raised it once.
+    assert order_revision() == before + 8
+    assert sorted(Order.objects.values_list("external_id", "status", "store")) == [
+        ("API-1", "paid", ""),
+        ("IMP-1", "paid", ""),
+        ("IMP-2", "cancelled", ""),
+        ("K-1", "refunded", "西湖店"),
     ]
 
 
@@ -152,26 +145,7 @@ def test_two_compactions_at_once_fold_each_bump_once() -> None:
     for _ in range(40):
         order_revision_bump()
     before = order_revision()
-    start = threading.Barrier(2)
-    folded: list[int] = []
-    errors: list[BaseException] = []
-
-    def compaction() -> None:
-        try:
-            start.wait(PATIENCE)
-            folded.append(order_revision_compact())
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=compaction) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(PATIENCE)
-    assert errors == []
-    assert sum(folded) == 40
+    assert sum(at_once(order_revision_compact)) == 40
     assert order_revision() == before
     assert not OrdersRevisionBump.objects.exists()
 
