@@ -17,7 +17,13 @@ from django.db import transaction
 from django.db.models import F
 
 from guanxi.commerce.choices import OrderStatus
-from guanxi.commerce.models import Order, OrderLine, OrdersRevision, Product
+from guanxi.commerce.models import (
+    Order,
+    OrderLine,
+    OrdersRevision,
+    OrdersRevisionBump,
+    Product,
+)
 from guanxi.commerce.selectors import PURCHASE_STATUSES
 from guanxi.commerce.signals import purchases_recorded, purchases_written
 from guanxi.core.bulk import (
@@ -30,6 +36,7 @@ from guanxi.core.bulk import (
 from guanxi.customers.services import customer_purchases_refresh
 
 __all__ = [
+    "BUMPS_PER_COMPACTION",
     "ORDER_VALUES",
     "OrderBulkWriter",
     "OrderLineBulkWriter",
@@ -38,12 +45,18 @@ __all__ = [
     "order_line_indexes",
     "order_purchases_refresh",
     "order_revision_bump",
+    "order_revision_compact",
     "order_status_bulk_update",
     "order_tables_settle",
     "orders_exist",
     "orders_recorded",
     "products_ensure",
 ]
+
+#: A bump of the orders' revision whose id is a multiple of this compacts the
+#: bumps after its commit: about this many rows at most (ids lost to rolled
+#: back writes can skip a compaction until the next multiple).
+BUMPS_PER_COMPACTION = 1000
 
 #: An order's values besides its ids and customer, in this order.
 ORDER_VALUES = ("ordered_at", "amount", "currency", "status", "store", "channel")
@@ -185,16 +198,37 @@ def order_status_bulk_update(*, changes: Iterable[tuple[int, str]]) -> None:
 
 
 def order_revision_bump() -> None:
-    """Raise the orders' revision (:class:`OrdersRevision`), in the caller's
-    transaction: every write of orders or order lines calls it. On PostgreSQL
-    the row stays locked until the writer commits, so writers of orders take
-    turns at that moment (on SQLite they always do)."""
-    if OrdersRevision.objects.filter(pk=1).update(revision=F("revision") + 1):
-        return
-    # No row yet (a database emptied by hand or by a test's flush).
-    OrdersRevision.objects.bulk_create(
-        [OrdersRevision(pk=1, revision=1)], ignore_conflicts=True
-    )
+    """Raise the orders' revision, in the caller's transaction: every write of
+    orders or order lines calls it. It adds one row
+    (:class:`OrdersRevisionBump`), which counts once the write commits and
+    never if it rolls back. Writers only insert, so none waits for another
+    (an update of one shared row kept it locked until the writer committed:
+    on PostgreSQL every writer of orders waited for an open import; decision
+    0009). Every :data:`BUMPS_PER_COMPACTION`-th bump folds the bumps into
+    the revision's row once its transaction has committed."""
+    bump = OrdersRevisionBump.objects.create()
+    if bump.pk % BUMPS_PER_COMPACTION == 0:
+        transaction.on_commit(order_revision_compact, robust=True)
+
+
+def order_revision_compact() -> int:
+    """Fold the committed bumps into the revision's row (:class:`OrdersRevision`)
+    in one transaction, so the number every reader sees stays the same; the
+    number of bumps folded. A writer's bump not yet committed is not seen
+    and stays for the next compaction.
+
+    Call it outside a transaction: the revision's row stays locked until the
+    caller commits (another compaction waits for it; writers of orders never
+    touch that row)."""
+    with transaction.atomic():
+        folded, _by_model = OrdersRevisionBump.objects.all().delete()
+        if folded:
+            # The row is missing in a database emptied by hand or by a test.
+            OrdersRevision.objects.bulk_create(
+                [OrdersRevision(pk=1, revision=0)], ignore_conflicts=True
+            )
+            OrdersRevision.objects.filter(pk=1).update(revision=F("revision") + folded)
+    return folded
 
 
 def order_purchases_refresh(

@@ -110,11 +110,16 @@ class OrderLine(models.Model):
 
 
 class OrdersRevision(models.Model):
-    """One row: a number that every writer of orders and order lines raises
-    in the transaction of its write (new orders and lines, a status change,
-    an erasure moving orders, an edit or deletion in the admin), so that what
+    """The orders' revision: a number that changes with every committed write
+    of orders and order lines (new orders and lines, a status change, an
+    erasure moving orders, an edit or deletion in the admin), so that what
     depends on the orders as a whole (the co-purchase pairs) sees whether
-    anything changed by reading one row instead of every order."""
+    anything changed by reading a few rows instead of every order.
+
+    The number is this one row's ``revision`` plus the count of
+    :class:`OrdersRevisionBump` rows: writers only add bump rows (they never
+    wait for each other), and a compaction folds the bumps into this row
+    (decision 0009)."""
 
     revision = models.PositiveBigIntegerField(_("revision"), default=0)
 
@@ -124,3 +129,18 @@ class OrdersRevision(models.Model):
 
     def __str__(self) -> str:
         return str(self.revision)
+
+
+class OrdersRevisionBump(models.Model):
+    """One raise of the orders' revision not yet folded into
+    :class:`OrdersRevision`: a writer of orders inserts one in the transaction
+    of its write, so it counts exactly when the write commits. Its id orders
+    nothing (ids are handed out before commit, in any order); only the count
+    of rows matters."""
+
+    class Meta:
+        verbose_name = _("orders revision bump")
+        verbose_name_plural = _("orders revision bumps")
+
+    def __str__(self) -> str:
+        return str(self.pk)

@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 
 from guanxi.access.policies import policy_for, scope_for
 from guanxi.commerce.choices import OrderStatus
-from guanxi.commerce.models import Order, OrderLine, OrdersRevision, Product
+from guanxi.commerce.models import (
+    Order,
+    OrderLine,
+    OrdersRevision,
+    OrdersRevisionBump,
+    Product,
+)
 from guanxi.core.errors import NotFound
 
 __all__ = [
@@ -61,11 +67,23 @@ def order_exists_until(day: dt.date) -> bool:
 
 
 def order_revision() -> int:
-    """The orders' revision: raised by every write of orders or order lines
-    (:func:`guanxi.commerce.bulk.order_revision_bump`), so an unchanged number
-    means unchanged orders. One row read, however many orders there are."""
-    found = OrdersRevision.objects.filter(pk=1).values_list("revision", flat=True)
-    return int(found.first() or 0)
+    """The orders' revision: it changes with every committed write of orders
+    or order lines (:func:`guanxi.commerce.bulk.order_revision_bump`), so an
+    unchanged number means unchanged orders. The revision's row plus the
+    count of bumps not yet folded into it (at most about
+    :data:`~guanxi.commerce.bulk.BUMPS_PER_COMPACTION` rows), read in one
+    statement: a compaction moves bumps into the row in one transaction, and
+    two statements could see the bumps both before and after it (or
+    neither)."""
+    quote = connection.ops.quote_name
+    row = quote(OrdersRevision._meta.db_table)
+    bumps = quote(OrdersRevisionBump._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE((SELECT revision FROM {row} WHERE id = 1), 0)"
+            f" + (SELECT COUNT(*) FROM {bumps})"
+        )
+        return int(cursor.fetchone()[0])
 
 
 def order_table_name() -> str:

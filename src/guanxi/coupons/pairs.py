@@ -17,9 +17,10 @@ SQL, took 259 CPU seconds and 4.2 GB at 16.7 million lines
 (docs/benchmarks/score.md).
 
 The revision of the orders (:func:`guanxi.commerce.selectors.order_revision`,
-raised by every writer of orders and order lines) is kept with the pairs:
-:func:`product_pairs_compute` with ``only_if_changed=True`` (the task queued
-after a scoring run) reads that one row first and does nothing while it is
+raised by every writer of orders and order lines, and changed by every such
+write that commits, even one begun before it was read) is kept with the
+pairs: :func:`product_pairs_compute` with ``only_if_changed=True`` (the task
+queued after a scoring run) reads it first and does nothing while it is
 unchanged. (It once read a checksum of every purchase order instead: 3.7 CPU
 seconds at 10 million orders for each check.)
 """

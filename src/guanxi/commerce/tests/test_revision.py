@@ -1,6 +1,8 @@
 """The orders' revision: every writer of orders and order lines raises it in
 the transaction of its write (what depends on the orders as a whole, the
-co-purchase pairs, reads it instead of the orders), and nothing else does."""
+co-purchase pairs, reads it instead of the orders), and nothing else does;
+compacting its bumps never changes it. (Writers at the same moment:
+test_revision_concurrency.py.)"""
 
 from __future__ import annotations
 
@@ -13,7 +15,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from guanxi.commerce.models import Order, OrderLine, OrdersRevision, Product
+from guanxi.commerce.bulk import BUMPS_PER_COMPACTION
+from guanxi.commerce.models import (
+    Order,
+    OrderLine,
+    OrdersRevision,
+    OrdersRevisionBump,
+    Product,
+)
 from guanxi.commerce.selectors import order_revision
 from guanxi.commerce.services import (
     LineInput,
@@ -23,6 +32,7 @@ from guanxi.commerce.services import (
     order_bulk_create,
     order_create,
     order_revision_bump,
+    order_revision_compact,
     order_status_bulk_update,
     orders_pseudonymise,
 )
@@ -194,10 +204,56 @@ def test_it_is_raised_in_the_writers_transaction(make_customer: Any) -> None:
     assert (order_revision(), Order.objects.get().status) == (before, "paid")
 
 
-def test_without_its_row_the_first_write_makes_it() -> None:
+def test_a_compaction_folds_the_bumps_and_keeps_the_number(
+    make_customer: Any,
+) -> None:
+    order = _order(make_customer()).pk
+    for status in ("pending", "paid", "refunded"):
+        order_status_bulk_update(changes=[(order, status)])
+    before = order_revision()
+    assert OrdersRevisionBump.objects.count() == 3
+    assert order_revision_compact() == 3
+    assert order_revision() == before
+    assert not OrdersRevisionBump.objects.exists()
+    # Nothing to fold: nothing changes.
+    assert order_revision_compact() == 0
+    assert order_revision() == before
+    assert _raised(lambda: order_status_bulk_update(changes=[(order, "paid")])) == 1
+
+
+def test_a_write_rolled_back_after_a_compaction_counts_nothing(
+    make_customer: Any,
+) -> None:
+    order = _order(make_customer()).pk
+    order_revision_bump()
+    before = order_revision()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        order_status_bulk_update(changes=[(order, "refunded")])
+        order_revision_compact()
+        assert order_revision() == before + 1
+        raise RuntimeError("the write fails after a compaction in its transaction")
+    assert order_revision() == before
+    assert OrdersRevisionBump.objects.count() == 1
+
+
+def test_every_thousandth_bump_compacts_once_its_write_commits(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks() as compactions:
+        for _ in range(BUMPS_PER_COMPACTION):
+            order_revision_bump()
+    assert compactions == [order_revision_compact]
+    assert OrdersRevisionBump.objects.count() == BUMPS_PER_COMPACTION
+
+
+def test_without_its_row_the_first_compaction_makes_it() -> None:
     OrdersRevision.objects.all().delete()
+    OrdersRevisionBump.objects.all().delete()
     assert order_revision() == 0
     order_revision_bump()
     assert order_revision() == 1
     order_revision_bump()
+    assert order_revision_compact() == 2
     assert list(OrdersRevision.objects.values_list("pk", "revision")) == [(1, 2)]
+    order_revision_bump()
+    assert order_revision() == 3
