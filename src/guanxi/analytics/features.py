@@ -387,6 +387,7 @@ def features_from_days(
     observation_end: DateLike,
     windows: Sequence[int] = DEFAULT_WINDOWS,
     lookup: ir.Table | None = None,
+    holdout_end: DateLike | None = None,
 ) -> ir.Table:
     """:func:`customer_features` from purchase days already rolled up.
 
@@ -394,12 +395,18 @@ def features_from_days(
     ``day`` (day number, see :func:`day_number`), ``orders`` and ``amount``
     — what :func:`purchase_days` gives, or a table a database keeps or
     builds (the insights app's scoring runs). ``lookup``: see
-    :func:`_per_customer`.
+    :func:`_per_customer`. With ``holdout_end``, also ``holdout_days_`` and
+    ``holdout_spend_``: the purchase days after ``observation_end`` up to the
+    end of ``holdout_end`` and their spend (what a churn model's labels say).
     """
     end = _epoch_day(observation_end, "observation_end")
     _check_windows(windows)
-    result = _per_customer(daily, end=end, windows=windows, lookup=lookup)
-    return result.select(*_FEATURE_COLUMNS, *_windowed(windows))
+    holdout = None if holdout_end is None else _epoch_day(holdout_end, "holdout_end")
+    result = _per_customer(
+        daily, end=end, windows=windows, lookup=lookup, holdout_end=holdout
+    )
+    extra = () if holdout is None else ("holdout_days_", "holdout_spend_")
+    return result.select(*_FEATURE_COLUMNS, *_windowed(windows), *extra)
 
 
 def interaction_features(

@@ -23,8 +23,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import t as student_t
-
 __all__ = [
     "MIN_GROUP",
     "Z95",
@@ -125,6 +123,10 @@ def revenue_lift(treated: GroupSums, holdout: GroupSums) -> Difference:
         low = high = diff
     else:
         df = (a + b) ** 2 / (a * a / (treated.n - 1) + b * b / (holdout.n - 1))
+        # SciPy when a report needs it (seconds of imports), not when the
+        # web's views import this module.
+        from scipy.stats import t as student_t
+
         margin = float(student_t.ppf(0.975, df)) * se
         low, high = diff - margin, diff + margin
     verdict = "too_small" if _too_small(treated, holdout) else _verdict(low, high)

@@ -62,3 +62,17 @@ class ActionChannel(models.TextChoices):
     EMAIL = "email", _("Email")
     STORE = "store", _("In store")
     EVENT = "event", _("Event")
+
+
+#: Interaction kind → the settings field with its points (the emotion layer,
+#: :mod:`guanxi.insights.scoring`; the settings form reads it too).
+ENGAGEMENT_POINTS = {
+    "visit": "points_visit",
+    "login": "points_login",
+    "message_opened": "points_message_opened",
+    "message_clicked": "points_message_clicked",
+    "community_post": "points_community_post",
+    "event_attended": "points_event_attended",
+    "review": "points_review",
+    "complaint": "points_complaint",
+}

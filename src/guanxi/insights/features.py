@@ -21,20 +21,12 @@ import zoneinfo
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.types as ir
-import numpy as np
-import pandas as pd
 from django.conf import settings
 from django.db import connection
 
 from guanxi.analytics.dates import EPOCH
-from guanxi.analytics.features import (
-    features_from_days,
-    interaction_features,
-)
 from guanxi.commerce.selectors import PURCHASE_STATUSES, order_table_name
 from guanxi.core.arrow import arrow_reads_possible
 from guanxi.core.sqlite_reader import SqliteReader
@@ -42,6 +34,15 @@ from guanxi.customers.selectors import (
     customer_table_name,
     interaction_table_name,
 )
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import numpy as np
+    import pandas as pd
+
+# Ibis, pandas and NumPy are imported where they are used: Django's set-up
+# imports this module (through the scoring run's services), and a scoring run
+# imports them in a thread while the database rolls up the purchase days.
 
 __all__ = ["Features", "ibis_connection", "purchase_days_table"]
 
@@ -77,6 +78,8 @@ def day_of(as_of: dt.date) -> int:
 def ibis_connection() -> Iterator[Any]:
     """An Ibis backend on Django's own database connection (the same
     transaction and temporary tables; nothing opened beside it)."""
+    import ibis
+
     connection.ensure_connection()
     raw = connection.connection
     if connection.vendor == "sqlite":
@@ -157,6 +160,9 @@ def fetch_frame(
     batches (Ibis's SQLite backend builds its frame row by row, which took
     longer than the query for a million customers). Numeric results only:
     integer columns stay integers unless they hold NULL (then floats, NaN)."""
+    import numpy as np
+    import pandas as pd
+
     sql = str(con.compile(expr))
     with _cursor(cursor) as reader:
         reader.execute(sql)
@@ -185,6 +191,8 @@ def _cursor(given: Any) -> Iterator[Any]:
 
 
 def _numeric(values: tuple[Any, ...]) -> np.ndarray[Any, Any]:
+    import numpy as np
+
     if None in values:
         return np.array(values, dtype="float64")
     array = np.array(values)
@@ -224,10 +232,14 @@ class AdbcSource:
         self.reader = SqliteReader(path)
 
     def table(self, name: str, database: str | None = None) -> ir.Table:
+        import ibis
+
         schema = SCHEMAS.get(name) or {"id": "int64"}
         return ibis.table(schema, name=name)
 
     def compile(self, expr: ir.Table) -> str:
+        import ibis
+
         return str(ibis.to_sql(expr, dialect="sqlite"))
 
     def execute(self, expr: ir.Table) -> pd.DataFrame:
@@ -288,13 +300,31 @@ def purchase_features(
     end: dt.date,
     windows: Sequence[int],
     sample_every: int = 1,
+    holdout_end: dt.date | None = None,
 ) -> ir.Table:
     """The shared purchase features at the end of ``end`` (optionally of every
-    ``sample_every``-th customer by id: the churn model's training sample)."""
+    ``sample_every``-th customer by id: the churn model's training sample;
+    with ``holdout_end``, also the purchase days after ``end`` up to it,
+    ``holdout_days_``: its labels)."""
+    from guanxi.analytics.features import features_from_days
+
     source = (
         days if sample_every == 1 else days.filter(days.customer_id % sample_every == 0)
     )
-    return features_from_days(source, observation_end=end, windows=windows, lookup=days)
+    return features_from_days(
+        source,
+        observation_end=end,
+        windows=windows,
+        lookup=days,
+        holdout_end=holdout_end,
+    )
+
+
+def buyer_count(days: ir.Table, *, end: dt.date) -> ir.Table:
+    """How many customers bought by the end of ``end`` (one row, ``buyers``):
+    as many as :func:`purchase_features` at ``end`` has rows."""
+    buyers = days.filter(days.day <= day_of(end)).select("customer_id").distinct()
+    return buyers.aggregate(buyers=buyers.count())
 
 
 def local_day(moment: ir.TimestampValue, offset: int) -> ir.IntegerValue:
@@ -348,6 +378,8 @@ def contact_features(
 ) -> ir.Table:
     """The shared contact features (contacts, complaints) at the end of ``end``
     of the interactions ``rows`` (:func:`interactions_table`)."""
+    from guanxi.analytics.features import interaction_features
+
     return interaction_features(
         rows, observation_end=end, kind_col="kind", windows=windows
     )

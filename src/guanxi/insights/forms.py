@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.values import MAX_AMOUNT
+from guanxi.insights.choices import ENGAGEMENT_POINTS
 from guanxi.insights.models import InsightSettings
-from guanxi.insights.scoring import ENGAGEMENT_POINTS
 
 #: field → (lowest, highest) allowed, both included.
 BOUNDS: dict[str, tuple[float, float]] = {

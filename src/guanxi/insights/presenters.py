@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from guanxi.analytics.rfm import SEGMENT_LABELS_EN, SEGMENT_LABELS_ZH
+from guanxi.analytics.rfm_segments import SEGMENT_LABELS_EN, SEGMENT_LABELS_ZH
 from guanxi.insights.choices import ActionChannel, Emotion, Quadrant, Stage
 from guanxi.insights.models import ScoreSnapshot, StageChange
 from guanxi.insights.phrases import (

@@ -25,31 +25,29 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.analytics.churn import CONTACT_WINDOWS, PURCHASE_WINDOWS
 from guanxi.core.errors import ValidationFailed
 from guanxi.insights import features as db
 from guanxi.insights.choices import FollowupStatus, Quadrant, RunStatus, Stage
 from guanxi.insights.followups import followups_queue, followups_run
 from guanxi.insights.models import ScoreRun, ScoreSnapshot, StageChange
-from guanxi.insights.scoring import (
-    CHURN_HORIZON_DAYS,
-    CHURN_TRAINING_CUSTOMERS,
-    churn_columns,
-    clv_columns,
-    score_frame,
-)
 from guanxi.insights.selectors import insight_settings
 from guanxi.insights.signals import run_finished
-from guanxi.insights.snapshots_write import snapshots_write
 from guanxi.insights.unprofiled import frames_without, unprofiled_for_run
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The models' modules (pandas, scikit-learn, SciPy, Ibis: seconds of
+# imports) are imported where a run needs them, not by Django's set-up, which
+# imports this module through the services; a run on SQLite imports them in
+# a thread while the database rolls up the purchase days (:func:`_warm`).
 
 __all__ = ["Progress", "RunBusy", "run_scoring"]
 
@@ -198,6 +196,8 @@ def run_scoring(
     tracker = _Tracker(run, progress)
     try:
         scored, info = _compute(run, tracker)
+        from guanxi.insights.snapshots_write import snapshots_write
+
         tracker.step(4)
         snapshots_write(run, scored.frame, lambda share: tracker.step(4, share))
         summary = _finish(run, scored, info, tracker, started)
@@ -289,13 +289,17 @@ def _compute(run: ScoreRun, tracker: _Tracker) -> tuple[Any, dict[str, Any]]:
             # the interactions on the second, in a thread, while the first
             # rolls up and reads the purchases (the driver lets go of the GIL).
             main, side = sources
-            pool = ThreadPoolExecutor(max_workers=1)
+            pool = ThreadPoolExecutor(max_workers=2)
             future = pool.submit(
                 _interactions, side, side.execute, as_of, settings, side.sql
             )
+            # This process waits for the roll-up: meanwhile the models'
+            # modules load on the other core.
+            warmed = pool.submit(_warm)
             pool.shutdown(wait=False)
             tracker.step(0)
             days = db.purchase_days_table(main, as_of=as_of, sqlite_execute=main.sql)
+            warmed.result()
             return compute_scores(
                 main,
                 days,
@@ -349,6 +353,16 @@ def compute_scores(
     the scoring run computes them in a thread beside). ``unprofiled``: the
     customers left out of every frame (minors without guardian consent).
     """
+    from guanxi.analytics.churn import PURCHASE_WINDOWS
+    from guanxi.insights.churn_fit import churn_fit
+    from guanxi.insights.scoring import (
+        CHURN_HORIZON_DAYS,
+        CHURN_TRAINING_CUSTOMERS,
+        churn_columns,
+        clv_columns,
+        score_frame,
+    )
+
     run = fetch if fetch is not None else con.execute
     cutoff = as_of - dt.timedelta(days=CHURN_HORIZON_DAYS)
     cv_window = int(settings.cv_window_days)
@@ -360,49 +374,66 @@ def compute_scores(
     ]
     step(1)
     customers = run(db.customer_ids(con))
-    purchases = run(db.purchase_features(days, end=as_of, windows=windows))
-    step(1, 0.45)
-    sample = max(1, -(-len(purchases) // CHURN_TRAINING_CUSTOMERS))
+    # The training sample first (a share of the buyers by id), so the churn
+    # model learns in a thread while the database computes every buyer's
+    # features: its fit needs nothing of them (the labels come with the
+    # sample, as its purchase days after the cut-off).
+    buyers = int(run(db.buyer_count(days, end=as_of))["buyers"].iloc[0])
+    sample = max(1, -(-buyers // CHURN_TRAINING_CUSTOMERS))
     training = run(
         db.purchase_features(
-            days, end=cutoff, windows=PURCHASE_WINDOWS, sample_every=sample
+            days,
+            end=cutoff,
+            windows=PURCHASE_WINDOWS,
+            sample_every=sample,
+            holdout_end=as_of,
         )
     )
-    step(1, 0.65)
+    step(1, 0.3)
     contacts_now, contacts_then, engagement = (
         interactions()
         if interactions is not None
         else _interactions(con, run, as_of, settings)
     )
     contacts_then = contacts_then[contacts_then["customer_id"] % sample == 0]
-    frames = (customers, purchases, training, contacts_now, contacts_then, engagement)
-    customers, purchases, training, contacts_now, contacts_then, engagement = (
-        frames_without(unprofiled or set(), frames)
+    training, contacts_then = frames_without(
+        unprofiled or set(), (training, contacts_then)
     )
-    step(1, 0.85)
-    purchases = purchases.sort_values("customer_id", kind="stable").reset_index(
-        drop=True
-    )
-    step(2)
-    cut_day = (cutoff - dt.date(1970, 1, 1)).days
     bought_after = set(
-        purchases.loc[purchases["last_day"] > cut_day, "customer_id"]
-        .astype(int)
-        .tolist()
+        training.loc[training["holdout_days_"] > 0, "customer_id"].astype(int).tolist()
     )
-    # The purchase models (BG/NBD, Gamma-Gamma) fit in a thread beside the
-    # churn model: both spend most of their time in NumPy and scikit-learn
-    # code that lets go of the GIL, and the machine may have a second core.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # Two threads beside: the churn fit now, the purchase models (BG/NBD,
+    # Gamma-Gamma) once the features are read. Both spend most of their time
+    # in NumPy and scikit-learn code that lets go of the GIL, as does the
+    # wait for the database, and the machine may have a second core.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fitted = pool.submit(
+            _timed,
+            churn_fit,
+            training=training.sort_values("customer_id", kind="stable")[standard],
+            training_contacts=contacts_then,
+            bought_after_cutoff=bought_after,
+            cutoff=cutoff,
+        )
+        purchases = run(db.purchase_features(days, end=as_of, windows=windows))
+        step(1, 0.85)
+        customers, purchases, contacts_now, engagement = frames_without(
+            unprofiled or set(), (customers, purchases, contacts_now, engagement)
+        )
+        purchases = purchases.sort_values("customer_id", kind="stable").reset_index(
+            drop=True
+        )
+        step(2)
         clv_future = pool.submit(
             clv_columns,
             purchases.set_index("customer_id"),
             horizon_months=int(settings.pv_horizon_months),
         )
+        waited = time.perf_counter()
+        model, fit_seconds = fitted.result()
+        waited = time.perf_counter() - waited
         churn, churn_info, churn_notes = churn_columns(
-            training=training.sort_values("customer_id", kind="stable")[standard],
-            training_contacts=contacts_then,
-            bought_after_cutoff=bought_after,
+            model=model,
             cutoff=cutoff,
             current=purchases[standard],
             current_contacts=contacts_now,
@@ -425,8 +456,35 @@ def compute_scores(
         "models": {**scored.models, "churn": churn_info},
         "settings": _settings_used(settings),
         "training_sample_every": sample,
+        # For operators: how long the churn fit took beside the feature
+        # reads, and how long the models then waited for it.
+        "churn_fit": {
+            "wall_seconds": round(fit_seconds, 2),
+            "waited_seconds": round(waited, 2),
+        },
     }
     return scored, info
+
+
+def _timed(work: Callable[..., Any], **kwargs: Any) -> tuple[Any, float]:
+    """``work(**kwargs)`` and its wall seconds."""
+    started = time.perf_counter()
+    return work(**kwargs), time.perf_counter() - started
+
+
+def _warm() -> None:
+    """Import what the features, models, labels and writing use (pandas,
+    Ibis with its SQL compiler, SciPy, scikit-learn: about 5 CPU seconds)."""
+    import ibis
+
+    import guanxi.analytics.churn
+    import guanxi.analytics.clv
+    import guanxi.insights.churn_fit
+    import guanxi.insights.scoring
+    import guanxi.insights.snapshots_write  # noqa: F401
+
+    # Ibis builds its SQLite compiler on first use.
+    ibis.to_sql(ibis.table({"x": "int64"}, name="t"), dialect="sqlite")
 
 
 def _interactions(
@@ -438,6 +496,9 @@ def _interactions(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Contact features at the as-of date and at the churn cut-off, and the
     engagement counts of the emotion window, from one table of interactions."""
+    from guanxi.analytics.churn import CONTACT_WINDOWS
+    from guanxi.insights.scoring import CHURN_HORIZON_DAYS
+
     cutoff = as_of - dt.timedelta(days=CHURN_HORIZON_DAYS)
     rows = db.interactions_table(con, as_of=as_of, sqlite_execute=sqlite_execute)
     return (

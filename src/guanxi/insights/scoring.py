@@ -40,7 +40,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,21 +49,13 @@ import pandas as pd
 from guanxi.analytics.errors import AnalyticsInputError
 from guanxi.analytics.rfm import RFMScorer
 from guanxi.analytics.summary import CustomerSummary
-from guanxi.insights.choices import Emotion, Quadrant, Stage
+from guanxi.insights.choices import ENGAGEMENT_POINTS, Emotion, Quadrant, Stage
+
+if TYPE_CHECKING:
+    from guanxi.analytics.churn import ChurnClassifier
 
 __all__ = ["ENGAGEMENT_POINTS", "Scored", "score_frame"]
 
-#: Interaction kind → the settings field with its points.
-ENGAGEMENT_POINTS = {
-    "visit": "points_visit",
-    "login": "points_login",
-    "message_opened": "points_message_opened",
-    "message_clicked": "points_message_clicked",
-    "community_post": "points_community_post",
-    "event_attended": "points_event_attended",
-    "review": "points_review",
-    "complaint": "points_complaint",
-}
 #: Reasons kept per customer.
 TOP_REASONS = 3
 #: Churn risk from which a customer is given reasons (every one of them: at
@@ -434,38 +426,22 @@ def _reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[str]:
 
 def churn_columns(
     *,
-    training: pd.DataFrame,
-    training_contacts: pd.DataFrame | None,
-    bought_after_cutoff: set[int],
+    model: ChurnClassifier | None,
     cutoff: dt.date,
     current: pd.DataFrame,
     current_contacts: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, dict[str, Any], list[dict[str, str]]]:
     """Churn risk and its top reasons for each buyer at the as-of date.
 
-    The classifier learns at ``cutoff`` (90 days before) from ``training``
-    (features of a sample of the customers known then) whether each bought
-    again by the as-of date, then scores ``current``.
+    ``model`` learnt at ``cutoff`` (90 days before) whether customers bought
+    again by the as-of date (:func:`guanxi.insights.churn_fit.churn_fit`;
+    None: nothing to learn from); it scores ``current``.
     """
-    from guanxi.analytics.churn import ChurnClassifier
-
     out = pd.DataFrame(index=current["customer_id"].to_numpy())
     out["churn_risk"] = np.nan
     out["churn_reasons"] = pd.Series("[]", index=out.index, dtype=object)
     notes: list[dict[str, str]] = []
-    if len(training) == 0 or len(current) == 0:
-        notes.append(_no_churn_note(cutoff))
-        return out, {}, notes
-    model = ChurnClassifier(horizon_days=CHURN_HORIZON_DAYS, random_state=0)
-    try:
-        features = model.features_from(training, training_contacts)
-        labels = pd.Series(
-            [0 if int(c) in bought_after_cutoff else 1 for c in features.index],
-            index=features.index,
-            dtype="int64",
-        )
-        model.fit_labelled(features, labels, cutoff=cutoff)
-    except AnalyticsInputError:
+    if model is None or len(current) == 0:
         notes.append(_no_churn_note(cutoff))
         return out, {}, notes
     now = model.features_from(current, current_contacts)

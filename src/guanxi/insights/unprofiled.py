@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from django.db import transaction
 
 from guanxi.insights.models import ScoreSnapshot, StageChange
 from guanxi.privacy.selectors import minors_unprofiled
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["frames_without", "unprofiled_for_run", "unprofiled_forget"]
 

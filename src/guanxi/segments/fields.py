@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.analytics.rfm import SEGMENT_LABELS_EN, SEGMENT_LABELS_ZH
+from guanxi.analytics.rfm_segments import SEGMENT_LABELS_EN, SEGMENT_LABELS_ZH
 from guanxi.customers.choices import Channel, Gender
 from guanxi.insights.choices import Emotion, Quadrant, Stage
 

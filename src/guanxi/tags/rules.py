@@ -24,7 +24,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from guanxi.analytics.rfm import SEGMENT_LABELS_EN, SEGMENT_LABELS_ZH
+from guanxi.analytics.rfm_segments import SEGMENT_LABELS_EN, SEGMENT_LABELS_ZH
 from guanxi.customers.choices import Channel
 from guanxi.customers.selectors import customer_rows, interaction_rows
 from guanxi.customers.services import AutomaticTagSpec, AutomaticTagWriter

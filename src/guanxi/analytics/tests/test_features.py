@@ -14,7 +14,9 @@ from guanxi.analytics.errors import AnalyticsInputError
 from guanxi.analytics.features import (
     connect_duckdb,
     customer_features,
+    features_from_days,
     interaction_features,
+    purchase_days,
     read_transactions,
 )
 from guanxi.analytics.summary import rfm_summary
@@ -163,6 +165,29 @@ def test_features_ignore_purchases_after_the_end() -> None:
     ).execute()
     assert list(got["customer_id"]) == ["a"]
     assert int(got["orders"].iloc[0]) == 2
+
+
+def test_a_holdout_counts_the_days_after_the_end_and_changes_nothing_else() -> None:
+    """The churn model's training sample and its labels in one pass: the
+    features at the end as without a holdout, and the days after it."""
+    daily = purchase_days(
+        ibis.memtable(_small()),
+        customer_col="customer",
+        datetime_col="at",
+        amount_col="amount",
+    )
+    plain = features_from_days(daily, observation_end="2024-01-05", windows=(3,))
+    held = features_from_days(
+        daily, observation_end="2024-01-05", windows=(3,), holdout_end="2024-01-09"
+    )
+    got = held.execute().set_index("customer_id").sort_index()
+    expected = plain.execute().set_index("customer_id").sort_index()
+    # c bought only after the end: not a customer then.
+    assert list(got.index) == ["a", "b"]
+    pd.testing.assert_frame_equal(got[list(expected.columns)], expected)
+    # a bought again on Jan 8 (7.0), b never did.
+    assert got["holdout_days_"].to_dict() == {"a": 1, "b": 0}
+    assert got["holdout_spend_"].to_dict() == {"a": 7.0, "b": 0.0}
 
 
 def test_dates_held_as_text_and_as_dates() -> None:

@@ -8,10 +8,15 @@ from rest_framework import serializers
 
 from guanxi.customers.presenters import customer_ref
 from guanxi.insights.models import ScoreRun, ScoreSnapshot
-from guanxi.insights.snapshots_write import SNAPSHOT_COLUMNS
 
-#: Every score a snapshot holds: the columns a run writes, but the customer.
-SCORE_FIELDS = tuple(c for c in SNAPSHOT_COLUMNS if c != "customer")
+#: Every score a snapshot holds: its fields (the columns a run writes) but its
+#: id and the customer. Read off the model, not the run's writer, which
+#: would bring pandas into every start of Django.
+SCORE_FIELDS = tuple(
+    f.name
+    for f in ScoreSnapshot._meta.concrete_fields
+    if f.name not in {"id", "customer"}
+)
 
 
 class ScoreSerializer(serializers.ModelSerializer[ScoreSnapshot]):

@@ -310,3 +310,31 @@ def test_every_risky_customer_gets_reasons(demo_data: dict[str, Any]) -> None:
     calm = ScoreSnapshot.objects.filter(as_of=AS_OF, churn_risk__lt=0.5)
     assert calm.exists()
     assert [s.customer_id for s in calm if s.churn_reasons] == []
+
+
+def test_a_failing_churn_fit_fails_the_run_and_writes_nothing(
+    demo_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The churn model learns in a thread beside the feature reads: its error
+    still ends the run, named as before, with no snapshot of the date."""
+    from guanxi.analytics.churn import ChurnClassifier
+
+    def failing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise FloatingPointError("the fit diverged")
+
+    with (
+        monkeypatch.context() as patched,
+        pytest.raises(FloatingPointError, match="the fit diverged"),
+    ):
+        patched.setattr(ChurnClassifier, "fit_labelled", failing)
+        score_run(as_of=AS_OF)
+    run = ScoreRun.objects.get(as_of=AS_OF)
+    assert (run.status, run.message, run.written_through) == (
+        RunStatus.FAILED,
+        "FloatingPointError",
+        0,
+    )
+    assert not ScoreSnapshot.objects.exists() and not StageChange.objects.exists()
+    # Nothing was left behind that stops the next run of the date.
+    assert score_run(as_of=AS_OF).status == RunStatus.DONE
+    assert ScoreSnapshot.objects.filter(as_of=AS_OF).count() == 300
