@@ -67,9 +67,8 @@ ENGAGEMENT_POINTS = {
 #: Reasons kept per customer.
 TOP_REASONS = 3
 #: Churn risk from which a customer is given reasons (every one of them: at
-#: 1M about 580,000; the trees that split on a feature are re-evaluated only
-#: for the customers whose value and the median lie on two sides of a
-#: threshold, see :mod:`guanxi.analytics.churn_trees`).
+#: 1M about 580,000; each substitution is read off the trees' tables of
+#: leaves by decision pattern, see :mod:`guanxi.analytics.churn_trees`).
 REASONS_FROM_RISK = 0.5
 #: The features a reason may name: those a person can act on or recognise.
 REASON_FEATURES = (
