@@ -76,32 +76,40 @@ def churn_reasons_text(
     values = contributions.to_numpy(float)
     names = list(contributions.columns)
     feature_values = features[names].to_numpy(float)
-    order = np.argsort(-values, axis=1, kind="stable")[:, :top]
-    rows = np.arange(len(values))[:, None]
-    effects = values[rows, order]
+    rows = np.arange(len(values))
+    # The largest effect first, ties in the columns' order (what a stable
+    # sort of the row gives): the first maximum, taken out, top times.
+    left = values.copy()
+    order = np.empty((len(values), min(top, len(names))), dtype=np.intp)
+    for rank in range(order.shape[1]):
+        order[:, rank] = np.argmax(left, axis=1)
+        left[rows, order[:, rank]] = -np.inf
+    effects = np.take_along_axis(values, order, axis=1)
     kept = np.logical_and.accumulate(effects > 0, axis=1)
     heads = [f'{{"feature": {json.dumps(name)}, "value": ' for name in names]
-    items = np.full(order.shape, "", dtype=object)
+    # Each customer's text grows a rank at a time; a customer with a reason
+    # at some rank has one at every rank before it.
+    first = np.flatnonzero(kept[:, 0]) if order.shape[1] else rows[:0]
+    parts: list[str] = []
     for rank in range(order.shape[1]):
         chosen = np.flatnonzero(kept[:, rank])
         columns = order[chosen, rank]
         shown_values = rounded_json(feature_values[chosen, columns])
         shown_effects = rounded_json(effects[chosen, rank])
-        items[chosen, rank] = [
+        items = [
             f'{heads[column]}{value}, "effect": {effect}}}'
             for column, value, effect in zip(
-                columns.tolist(),
-                shown_values,
-                shown_effects,
-                strict=True,
+                columns.tolist(), shown_values, shown_effects, strict=True
             )
         ]
-    counts = kept.sum(axis=1)
-    texts = np.full(len(values), "[]", dtype=object)
-    for count in range(1, order.shape[1] + 1):
-        these = np.flatnonzero(counts == count)
-        texts[these] = [
-            "[" + ", ".join(row) + "]" for row in items[these, :count].tolist()
-        ]
-    found: list[str] = texts.tolist()
-    return found
+        if rank == 0:
+            parts = items
+            continue
+        for at, item in zip(
+            np.searchsorted(first, chosen).tolist(), items, strict=True
+        ):
+            parts[at] += ", " + item
+    texts = ["[]"] * len(values)
+    for row, part in zip(first.tolist(), parts, strict=True):
+        texts[row] = "[" + part + "]"
+    return texts

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 
-from guanxi.insights.reasons_text import rounded_json
+from guanxi.insights.reasons_text import churn_reasons_text, rounded_json
 
 
 def test_numbers_are_rounded_and_written_as_round_and_json_dumps() -> None:
@@ -51,3 +52,30 @@ def test_numbers_are_rounded_and_written_as_round_and_json_dumps() -> None:
     assert rounded_json(values) == expected
     assert rounded_json(np.array([np.nan, -0.0, 0.0])) == ["null", "-0.0", "0.0"]
     assert rounded_json(np.empty(0)) == []
+
+
+def test_reasons_are_what_a_stable_sort_and_json_dumps_give() -> None:
+    rng = np.random.default_rng(8)
+    names = ["T", "frequency", "orders_90d", "spend_90d", "btyd_p_alive"]
+    # Effects on a coarse grid: ties, zeros and negatives are common.
+    contributions = pd.DataFrame(
+        rng.integers(-3, 4, size=(4000, len(names))) / 8.0, columns=names
+    )
+    features = pd.DataFrame(rng.normal(size=(4000, len(names))), columns=names)
+    features.iloc[::5, 2] = np.nan
+    expected = []
+    for effects, values in zip(
+        contributions.to_numpy().tolist(), features.to_numpy().tolist(), strict=True
+    ):
+        ranked = sorted(range(len(names)), key=lambda j: -effects[j])[:3]
+        shown = []
+        for j in ranked:
+            if effects[j] <= 0:
+                break
+            value = None if np.isnan(values[j]) else round(values[j], 4)
+            shown.append(
+                {"feature": names[j], "value": value, "effect": round(effects[j], 4)}
+            )
+        expected.append(json.dumps(shown))
+    assert churn_reasons_text(contributions, features, top=3) == expected
+    assert churn_reasons_text(contributions.iloc[:0], features.iloc[:0], top=3) == []
