@@ -52,8 +52,11 @@ Patterns = npt.NDArray[np.intp]
 #: values per tree at most; the classifier's trees have 6).
 MAX_SPLITS = 16
 #: Rows per block: each block keeps every tree's pattern and leaf value of
-#: its rows (65,536 rows × 100 trees × 16 bytes = 105 MB).
-BLOCK_ROWS = 65_536
+#: its rows (32,768 rows × 100 trees × 16 bytes = 52 MB). At 939,630 rows
+#: the pass peaked at 155 MB of numpy arrays (220 with 65,536 rows a block,
+#: 481 before the tables: a C-ordered copy of the whole matrix), at the same
+#: CPU.
+BLOCK_ROWS = 32_768
 
 
 @dataclass(frozen=True)
