@@ -473,7 +473,8 @@ class ChurnClassifier:
 
         ``score(x) - score(x with feature j := training median of j)``, for
         every feature or ``only`` those named. A calibrated gradient-boosted
-        model re-evaluates only the trees that split on each feature
+        model reads each substitution off every tree's table of leaves by
+        decision pattern, in the pass that gives the risk
         (:mod:`guanxi.analytics.churn_trees`); any other model predicts every
         customer once more per feature.
         """

@@ -39,7 +39,6 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,9 +58,8 @@ __all__ = ["ENGAGEMENT_POINTS", "Scored", "score_frame"]
 #: Reasons kept per customer.
 TOP_REASONS = 3
 #: Churn risk from which a customer is given reasons (every one of them: at
-#: 1M about 580,000; the trees that split on a feature are re-evaluated only
-#: for the customers whose value and the median lie on two sides of a
-#: threshold, see :mod:`guanxi.analytics.churn_trees`).
+#: 1M about 580,000; each substitution is read off the trees' tables of
+#: leaves by decision pattern, see :mod:`guanxi.analytics.churn_trees`).
 REASONS_FROM_RISK = 0.5
 #: The features a reason may name: those a person can act on or recognise.
 REASON_FEATURES = (
@@ -382,46 +380,13 @@ def clv_columns(
     return out, models, notes
 
 
-def _json_number(value: float) -> str:
-    """A float as ``json.dumps`` writes it (``repr`` for finite ones)."""
-    return repr(value) if math.isfinite(value) else json.dumps(value)
-
-
 def _reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[str]:
     """Each customer's top reasons as JSON text: ``[{"feature", "value",
-    "effect"}]``, the largest positive effect first (the text
-    ``json.dumps`` writes, formatted directly: at 1M this runs for every
-    risky customer, so a rank of reasons at a time, not a customer)."""
-    values = contributions.to_numpy(float)
-    names = list(contributions.columns)
-    feature_values = features[names].to_numpy(float)
-    order = np.argsort(-values, axis=1, kind="stable")[:, :TOP_REASONS]
-    rows = np.arange(len(values))[:, None]
-    effects = values[rows, order]
-    kept_values = feature_values[rows, order]
-    # A customer's list stops at the first effect that is not positive.
-    kept = np.logical_and.accumulate(effects > 0, axis=1)
-    quoted = [json.dumps(name) for name in names]
-    items = np.full(order.shape, "", dtype=object)
-    for rank in range(order.shape[1]):
-        chosen = np.flatnonzero(kept[:, rank])
-        shown_effects = map(
-            _json_number, map(round, effects[chosen, rank].tolist(), repeat(4))
-        )
-        shown_values = (
-            "null" if math.isnan(value) else _json_number(round(value, 4))
-            for value in kept_values[chosen, rank].tolist()
-        )
-        items[chosen, rank] = [
-            f'{{"feature": {quoted[column]}, "value": {value}, "effect": {effect}}}'
-            for column, value, effect in zip(
-                order[chosen, rank].tolist(), shown_values, shown_effects, strict=True
-            )
-        ]
-    return [
-        "[" + ", ".join(row[:count]) + "]"
-        for row, count in zip(items.tolist(), kept.sum(axis=1).tolist(), strict=True)
-    ]
+    "effect"}]``, the largest positive effect first (the text ``json.dumps``
+    writes, formatted directly: at 1M this runs for every risky customer)."""
+    from guanxi.insights.reasons_text import churn_reasons_text
+
+    return churn_reasons_text(contributions, features, top=TOP_REASONS)
 
 
 def churn_columns(
