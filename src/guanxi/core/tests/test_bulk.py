@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -50,3 +51,36 @@ def test_reserved_primary_keys_are_used(db: Any) -> None:
         (pk, f"P{pk}") for pk in pks
     ]
     assert highest_id(Group) == max(pks)
+
+
+def test_an_object_array_is_prepared_apart_and_written_with_its_defaults(
+    db: Any,
+) -> None:
+    """prepare() needs no database (a thread may run it); write() runs it.
+    SQLite: whole statements of ``rows_per_statement`` rows cut from the
+    array, the rest one by one; PostgreSQL: the rows for COPY."""
+    writer = RowWriter(User, ("username", "password", "email"), rows_per_statement=3)
+    block = np.array(
+        [(f"user-{i}", "!", f"u{i}@example.com" if i % 2 else "") for i in range(7)],
+        dtype=object,
+    )
+    prepared = writer.prepare(block)
+    if connection.vendor == "sqlite":
+        assert [
+            (sql.count("), ("), len(params)) for sql, params in prepared.statements
+        ] == [
+            (2, 2),  # two statements of three rows
+            (0, 1),  # the seventh row
+        ]
+        assert len(prepared.statements[0][1][0]) == 3 * len(writer.sql.split("%s")[1:])
+    else:
+        assert len(prepared.copy_rows) == 7
+    with CaptureQueriesContext(connection) as queries:
+        writer.write(prepared)
+    assert not [q for q in queries.captured_queries if "SELECT" in q["sql"]]
+    stored = list(
+        User.objects.order_by("username").values_list(
+            "username", "password", "email", "first_name", "is_staff", "last_login"
+        )
+    )
+    assert stored == [(*row, "", False, None) for row in block.tolist()]
