@@ -15,7 +15,6 @@ so order lines can point at their orders without reading them back.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -87,19 +86,10 @@ class Prepared:
 class RowWriter:
     """Inserts rows of one model given as tuples in the order of ``columns``."""
 
-    def __init__(
-        self,
-        model: type[models.Model],
-        columns: Sequence[str],
-        *,
-        rows_per_statement: int = 100,
-    ) -> None:
+    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
         self.model = model
         self.columns = list(columns)
         self.postgres = connection.vendor == "postgresql"
-        self.rows_per_statement = rows_per_statement
-        # Read here, on the caller's thread: prepare() may run on another.
-        self.max_params = _variables_limit()
         quote = connection.ops.quote_name
         fields = list(model._meta.concrete_fields)
         by_name = {f.name: f for f in fields}
@@ -143,21 +133,24 @@ class RowWriter:
         )
         self._next: int | None = None
 
-    def insert(self, rows: Iterable[Sequence[Any]], *, with_pk: bool = False) -> None:
-        """Insert the rows. SQLite: many rows per statement (one statement per
-        row costs the database more than the row itself), the rest one by one;
-        PostgreSQL: one ``COPY``, the rows read as they come."""
-        if self.postgres:
+    def insert(
+        self, rows: Iterable[Sequence[Any]] | np.ndarray, *, with_pk: bool = False
+    ) -> None:
+        """Insert the rows (tuples, or an object array as :meth:`prepare`
+        takes). SQLite: many rows per statement (one statement per row costs
+        the database more than the row itself), the rest one by one;
+        PostgreSQL: one ``COPY``, tuples read as they come."""
+        if self.postgres and not isinstance(rows, np.ndarray):
             tail = tuple(self.defaults)
             self._copy((tuple(row) + tail for row in rows), with_pk=with_pk)
             return
-        self.write(self.prepare(list(rows), with_pk=with_pk))
+        listed = rows if isinstance(rows, np.ndarray) else list(rows)
+        self.write(self.prepare(listed, with_pk=with_pk))
 
     def prepare(
         self, rows: Sequence[Sequence[Any]] | np.ndarray, *, with_pk: bool = False
     ) -> Prepared:
-        """The rows made ready for :meth:`write` without touching the database,
-        so that one thread can prepare the next rows while another writes.
+        """The rows made ready for :meth:`write`, the database not touched.
         ``rows`` may be a two-dimensional object array, a row per line: each
         statement's parameters are then cut from it whole, with no tuple per
         row."""
@@ -176,7 +169,8 @@ class RowWriter:
             return Prepared(with_pk=with_pk)
         sql = self.sql_with_pk if with_pk else self.sql
         width = len(rows[0])
-        per = max(1, min(self.rows_per_statement, self.max_params // width))
+        limit = connection.features.max_query_params or 65535  # PostgreSQL: none
+        per = max(1, min(100, limit // width))
         whole = count // per * per if per > 1 else 0
         statements: list[tuple[str, list[Any]]] = []
         if whole:
@@ -199,8 +193,8 @@ class RowWriter:
         return Prepared(statements=statements, with_pk=with_pk)
 
     def write(self, prepared: Prepared) -> None:
-        """Write rows made ready by :meth:`prepare`, on Django's connection of
-        the calling thread (in the caller's transaction)."""
+        """Write rows made ready by :meth:`prepare` (in the caller's
+        transaction)."""
         if self.postgres:
             self._copy(prepared.copy_rows, with_pk=prepared.with_pk)
             return
@@ -255,18 +249,6 @@ class RowWriter:
             first = self._next
             self._next += count
             return list(range(first, first + count))
-
-
-def _variables_limit() -> int:
-    """The most parameters one statement may have: SQLite's own limit where
-    it says (Django assumes 999 for every version; SQLite allows 32,766
-    since 3.32), else Django's."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        raw = connection.connection
-        if hasattr(raw, "getlimit"):  # Python 3.11+
-            return int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    return int(connection.features.max_query_params or 65535)
 
 
 def highest_id(model: type[models.Model]) -> int:

@@ -9,30 +9,26 @@ for its reads): two copies of SQLite writing one file in one process share
 its POSIX locks, and a test run of that wrote a malformed database.
 
 The rows are built a column at a time into an object array (numpy makes the
-Python numbers) by a thread of their own, a piece ahead of the writer: the
-writer's thread only runs the statements, and SQLite works without the GIL.
+Python numbers), a piece of a chunk at a time; each statement's parameters
+are cut from it whole. Building them in a thread beside SQLite (which lets go
+of the GIL) was measured slower than this, see docs/benchmarks/score.md.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import queue
-import threading
 from collections.abc import Callable
-from itertools import chain
-from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
-from guanxi.core.bulk import Prepared, RowWriter
+from guanxi.core.bulk import RowWriter
 from guanxi.insights.models import ScoreRun, ScoreSnapshot
 
-__all__ = ["SNAPSHOT_COLUMNS", "SnapshotRowsFailed", "snapshots_write"]
+__all__ = ["SNAPSHOT_COLUMNS", "snapshots_write"]
 
 #: Snapshots written per transaction (GUANXI_SCORE_CHUNK).
 CHUNK = 50_000
@@ -73,8 +69,8 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-#: Columns written as numbers: (frame column, decimal places; None for whole
-#: numbers), at their places in :data:`SNAPSHOT_COLUMNS`.
+#: Columns written as numbers, and their decimal places (None: whole numbers,
+#: written as ints).
 _NUMBERS = {
     "orders": None,
     "total_spend": 2,
@@ -94,15 +90,9 @@ _NUMBERS = {
 }
 #: Columns written as dates, from the frame's day numbers.
 _DATES = {"first_purchase": "first_day", "last_purchase": "last_day"}
-#: Rows the builder thread hands over at a time (a chunk is a few of them).
+#: Rows built at a time (a chunk is a few pieces): the rows in memory as
+#: Python objects stay a piece, not a chunk.
 PIECE = 10_000
-#: Rows per INSERT statement where SQLite allows 25,000 parameters (3.32+):
-#: while SQLite runs one (about 10 ms, the GIL let go) the builder thread has
-#: the GIL; with Django's 39 rows a statement, the writer would wait for the
-#: GIL (up to Python's 5 ms switch interval) after every 0.4 ms of SQLite,
-#: and the two threads would take turns instead of overlapping. A divisor of
-#: :data:`PIECE`, so that no row of a piece goes in alone.
-ROWS_PER_STATEMENT = 1_000
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -159,78 +149,6 @@ def _block(frame: pd.DataFrame, as_of: dt.date) -> np.ndarray:
     return block
 
 
-class SnapshotRowsFailed(RuntimeError):
-    """The builder thread could not build a chunk's rows (the cause chained)."""
-
-
-class _RowsAhead:
-    """Builds the next rows in a thread while the database writes these.
-
-    Python's ``sqlite3`` lets go of the GIL while SQLite inserts, so building
-    the next piece of rows (Python objects, under the GIL) overlaps with it.
-    At most two pieces wait, so the rows in memory stay a few pieces, not the
-    frame. A failure is handed over in its piece's place and raised by
-    :meth:`next` in the writing thread, inside its chunk's transaction.
-    """
-
-    def __init__(
-        self,
-        todo: pd.DataFrame,
-        as_of: dt.date,
-        writer: RowWriter,
-        chunks: list[list[tuple[int, int]]],
-    ) -> None:
-        self.todo, self.as_of, self.writer, self.chunks = todo, as_of, writer, chunks
-        self.queue: queue.Queue[Any] = queue.Queue(maxsize=2)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(
-            target=self._build, name="snapshot-rows", daemon=True
-        )
-
-    def __enter__(self) -> _RowsAhead:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        while self.thread.is_alive():
-            # Let a builder waiting to hand over a piece see the stop.
-            with contextlib.suppress(queue.Empty):
-                self.queue.get(timeout=0.05)
-        self.thread.join()
-
-    def _build(self) -> None:
-        try:
-            for first, last in chain.from_iterable(self.chunks):
-                rows = _block(self.todo.iloc[first:last], self.as_of)
-                if not self._hand_over(self.writer.prepare(rows)):
-                    return
-        except BaseException as error:  # raised again in the writing thread
-            self._hand_over(_Failed(error))
-
-    def _hand_over(self, item: Any) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def next(self) -> Prepared:
-        item = self.queue.get()
-        if isinstance(item, _Failed):
-            raise SnapshotRowsFailed(
-                "the snapshot rows could not be built"
-            ) from item.error
-        return cast(Prepared, item)
-
-
-class _Failed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
 def _chunks(count: int, size: int) -> list[list[tuple[int, int]]]:
     """The row ranges of each chunk of ``size`` rows, in pieces of at most
     :data:`PIECE` rows."""
@@ -262,18 +180,14 @@ def snapshots_write(
         else frame[frame.index > start]
     )
     total = max(len(todo), 1)
-    writer = RowWriter(
-        ScoreSnapshot, SNAPSHOT_COLUMNS, rows_per_statement=ROWS_PER_STATEMENT
-    )
-    chunks = _chunks(len(todo), _chunk())
-    with _RowsAhead(todo, run.as_of, writer, chunks) as ahead:
-        for pieces in chunks:
-            end = pieces[-1][1]
-            with transaction.atomic():
-                for _piece in pieces:
-                    writer.write(ahead.next())
-                ScoreRun.objects.filter(pk=run.pk).update(
-                    written_through=int(todo.index[end - 1]),
-                    heartbeat_at=timezone.now(),
-                )
-            step(min(1.0, end / total))
+    writer = RowWriter(ScoreSnapshot, SNAPSHOT_COLUMNS)
+    for pieces in _chunks(len(todo), _chunk()):
+        end = pieces[-1][1]
+        with transaction.atomic():
+            for first, last in pieces:
+                writer.insert(_block(todo.iloc[first:last], run.as_of))
+            ScoreRun.objects.filter(pk=run.pk).update(
+                written_through=int(todo.index[end - 1]),
+                heartbeat_at=timezone.now(),
+            )
+        step(min(1.0, end / total))

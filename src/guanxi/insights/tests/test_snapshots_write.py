@@ -1,10 +1,9 @@
-"""Writing a run's snapshots: rows built by a thread a piece ahead of the writer,
-a chunk per transaction, resumable after its checkpoint."""
+"""Writing a run's snapshots: rows built a piece at a time, a chunk per
+transaction, resumable after its checkpoint."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ from django.db.models import Count
 from guanxi.insights import snapshots_write as writing
 from guanxi.insights.choices import RunStatus
 from guanxi.insights.models import ScoreRun, ScoreSnapshot
-from guanxi.insights.snapshots_write import SnapshotRowsFailed, snapshots_write
+from guanxi.insights.snapshots_write import snapshots_write
 from guanxi.insights.tests.conftest import AS_OF
 
 pytestmark = pytest.mark.usefixtures("transactional_db")  # real commits
@@ -24,11 +23,9 @@ pytestmark = pytest.mark.usefixtures("transactional_db")  # real commits
 
 @pytest.fixture
 def small_pieces(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks of 10 rows in pieces of 4, 3 rows a statement: every path of the
-    writer with a few customers."""
+    """Chunks of 10 rows built in pieces of 4."""
     settings.GUANXI_SCORE_CHUNK = 10
     monkeypatch.setattr(writing, "PIECE", 4)
-    monkeypatch.setattr(writing, "ROWS_PER_STATEMENT", 3)
 
 
 @pytest.fixture
@@ -134,10 +131,6 @@ def _expected(ids: list[int]) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _builders() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "snapshot-rows"]
-
-
 @pytest.mark.usefixtures("small_pieces")
 def test_every_row_is_written_as_the_frame_says_a_chunk_at_a_time(
     customer_ids: list[int],
@@ -149,7 +142,6 @@ def test_every_row_is_written_as_the_frame_says_a_chunk_at_a_time(
     assert shares == [0.4, 0.8, 1.0]
     run.refresh_from_db()
     assert run.written_through == customer_ids[-1]
-    assert not _builders()
 
 
 @pytest.mark.usefixtures("small_pieces")
@@ -184,25 +176,22 @@ def test_a_resumed_write_keeps_the_rows_before_its_checkpoint(
 
 
 @pytest.mark.usefixtures("small_pieces")
-def test_a_row_that_cannot_be_built_rolls_back_its_chunk_and_stops_the_write(
+def test_a_row_that_cannot_be_built_rolls_back_its_chunk_only(
     customer_ids: list[int],
 ) -> None:
     run = ScoreRun.objects.create(as_of=AS_OF)
     frame = _frame(customer_ids)
     frame["orders"] = frame["orders"].astype(object)
     frame.loc[customer_ids[15], "orders"] = "many"  # in the second chunk
-    with pytest.raises(SnapshotRowsFailed) as failed:
+    with pytest.raises(ValueError):
         snapshots_write(run, frame, lambda share: None)
-    assert str(failed.value) == "the snapshot rows could not be built"
-    assert isinstance(failed.value.__cause__, ValueError)
     # The first chunk stands, with its checkpoint; nothing of the second.
     assert _stored() == _expected(customer_ids)[:10]
     assert ScoreRun.objects.get(pk=run.pk).written_through == customer_ids[9]
-    assert not _builders()
 
 
 @pytest.mark.usefixtures("small_pieces")
-def test_a_chunk_the_database_refuses_stops_the_builder(
+def test_a_chunk_the_database_refuses_is_rolled_back_alone(
     customer_ids: list[int],
 ) -> None:
     run = ScoreRun.objects.create(as_of=AS_OF)
@@ -211,10 +200,9 @@ def test_a_chunk_the_database_refuses_stops_the_builder(
         snapshots_write(run, _frame(ids), lambda share: None)
     assert _stored() == _expected(ids)[:10]
     assert ScoreRun.objects.get(pk=run.pk).written_through == ids[9]
-    assert not _builders()
 
 
-def test_a_failed_build_fails_the_run_which_is_resumed_after_its_checkpoint(
+def test_a_run_failing_while_writing_is_resumed_after_its_checkpoint(
     demo_data: dict[str, Any],
     fixed_today: dt.date,
     settings: Any,
@@ -224,7 +212,8 @@ def test_a_failed_build_fails_the_run_which_is_resumed_after_its_checkpoint(
     next run of the date writes the rest: every customer once."""
     from guanxi.insights.services import score_run
 
-    settings.GUANXI_SCORE_CHUNK = 100
+    settings.GUANXI_SCORE_CHUNK = 100  # pieces of 100: the second is chunk 2
+    monkeypatch.setattr(writing, "PIECE", 100)
     built = writing._block
     calls = []
 
@@ -235,15 +224,14 @@ def test_a_failed_build_fails_the_run_which_is_resumed_after_its_checkpoint(
         return built(frame, as_of)
 
     monkeypatch.setattr(writing, "_block", second_chunk_fails)
-    with pytest.raises(SnapshotRowsFailed):
+    with pytest.raises(MemoryError):
         score_run(as_of=AS_OF)
     run = ScoreRun.objects.get(as_of=AS_OF)
-    assert (run.status, run.message) == (RunStatus.FAILED, "SnapshotRowsFailed")
+    assert (run.status, run.message) == (RunStatus.FAILED, "MemoryError")
     ids = sorted(
         ScoreSnapshot.objects.filter(as_of=AS_OF).values_list("customer_id", flat=True)
     )
     assert len(ids) == 100 and run.written_through == ids[-1]
-    assert not _builders()
 
     monkeypatch.setattr(writing, "_block", built)
     run = score_run(as_of=AS_OF)
