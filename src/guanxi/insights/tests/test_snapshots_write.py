@@ -99,6 +99,23 @@ def _stored() -> list[tuple[Any, ...]]:
     )
 
 
+def _row_ids(*, through: int) -> dict[int, int]:
+    """Each snapshot's id by its customer, up to customer ``through``."""
+    return dict(
+        ScoreSnapshot.objects.filter(customer_id__lte=through).values_list(
+            "customer_id", "id"
+        )
+    )
+
+
+def _written_twice() -> list[Any]:
+    return list(
+        ScoreSnapshot.objects.values("customer_id", "as_of")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+
+
 def _round(value: float, digits: int) -> float:
     return float(np.round(value, digits))  # numpy's rounding, as the writer's
 
@@ -152,27 +169,12 @@ def test_a_resumed_write_keeps_the_rows_before_its_checkpoint(
     frame = _frame(customer_ids)
     snapshots_write(run, frame, lambda share: None)
     checkpoint = customer_ids[11]
-    kept = dict(
-        ScoreSnapshot.objects.filter(customer_id__lte=checkpoint).values_list(
-            "customer_id", "id"
-        )
-    )
+    kept = _row_ids(through=checkpoint)
     run.written_through = checkpoint
     snapshots_write(run, frame, lambda share: None)
     assert _stored() == _expected(customer_ids)
-    assert (
-        dict(
-            ScoreSnapshot.objects.filter(customer_id__lte=checkpoint).values_list(
-                "customer_id", "id"
-            )
-        )
-        == kept
-    )
-    assert (
-        not ScoreSnapshot.objects.values("customer_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-    )
+    assert _row_ids(through=checkpoint) == kept
+    assert not _written_twice()
 
 
 @pytest.mark.usefixtures("small_pieces")
@@ -237,8 +239,4 @@ def test_a_run_failing_while_writing_is_resumed_after_its_checkpoint(
     run = score_run(as_of=AS_OF)
     assert run.status == RunStatus.DONE
     assert ScoreSnapshot.objects.filter(as_of=AS_OF).count() == 300
-    assert (
-        not ScoreSnapshot.objects.values("customer_id", "as_of")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-    )
+    assert not _written_twice()
