@@ -111,13 +111,14 @@ def _write(frame: Any, profile: bool) -> dict[str, float]:
 
 
 def _tuples(frame: Any) -> list[tuple[Any, ...]]:
-    """The rows as the base's writer builds them (one tuple per customer)."""
+    """The rows as tuples, one per customer (built by whichever writer this
+    tree has: the tuple-per-row one, or the column-wise one)."""
     from guanxi.insights import snapshots_write as module
 
     build = getattr(module, "_rows", None)
     if build is not None:
         return list(build(frame, BENCH_AS_OF))
-    block = module._block(frame, BENCH_AS_OF)  # this branch's column-wise rows
+    block = module._block(frame, BENCH_AS_OF)  # the column-wise writer's rows
     return [tuple(row) for row in block.tolist()]
 
 
@@ -170,8 +171,6 @@ def main() -> None:
     go.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     _setup(args.data_dir)
-    if os.environ.get("BENCH_SWITCH"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     if args.command == "capture":
         capture(args.frame, args.as_of)
     else:
