@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from itertools import chain
 from typing import Any
 
+import numpy as np
 from django.db import connection, models
 
 __all__ = [
+    "Prepared",
     "RowWriter",
     "SecondaryIndexes",
     "adapt_datetime",
@@ -67,6 +71,16 @@ def adapt_datetime(value: dt.datetime | str) -> Any:
 def datetime_adapter() -> Callable[[dt.datetime | str], Any]:
     """The adapter for the current database, looked up once per import."""
     return _text_or_utc if connection.vendor == "sqlite" else _as_is
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Rows made ready by :meth:`RowWriter.prepare`: SQLite's statements with
+    their parameters, or PostgreSQL's rows for ``COPY``."""
+
+    statements: list[tuple[str, list[Any]]] = dataclass_field(default_factory=list)
+    copy_rows: list[Sequence[Any]] = dataclass_field(default_factory=list)
+    with_pk: bool = False
 
 
 class RowWriter:
@@ -119,39 +133,76 @@ class RowWriter:
         )
         self._next: int | None = None
 
-    def insert(self, rows: Iterable[tuple[Any, ...]], *, with_pk: bool = False) -> None:
-        """Insert the rows. SQLite: many rows per statement (one statement per
-        row costs the database more than the row itself), the rest one by one;
-        PostgreSQL: one ``COPY``."""
-        tail = tuple(self.defaults)
+    def insert(
+        self, rows: Iterable[Sequence[Any]] | np.ndarray, *, with_pk: bool = False
+    ) -> None:
+        """Insert the rows (tuples, or an object array as :meth:`prepare`
+        takes). SQLite: many rows per statement (one statement per row costs
+        the database more than the row itself), the rest one by one;
+        PostgreSQL: one ``COPY``, tuples read as they come."""
+        if self.postgres and not isinstance(rows, np.ndarray):
+            tail = tuple(self.defaults)
+            self._copy((tuple(row) + tail for row in rows), with_pk=with_pk)
+            return
+        listed = rows if isinstance(rows, np.ndarray) else list(rows)
+        self.write(self.prepare(listed, with_pk=with_pk))
+
+    def prepare(
+        self, rows: Sequence[Sequence[Any]] | np.ndarray, *, with_pk: bool = False
+    ) -> Prepared:
+        """The rows made ready for :meth:`write`, the database not touched.
+        ``rows`` may be a two-dimensional object array, a row per line: each
+        statement's parameters are then cut from it whole, with no tuple per
+        row."""
+        if isinstance(rows, np.ndarray) and self.defaults and len(rows):
+            tail = np.empty((len(rows), len(self.defaults)), object)
+            tail[:] = self.defaults
+            rows = np.hstack([rows, tail])
+        elif not isinstance(rows, np.ndarray):
+            ends = tuple(self.defaults)
+            rows = [tuple(row) + ends for row in rows]
         if self.postgres:
-            self._copy(rows, tail, with_pk=with_pk)
-            return
-        data = [row + tail for row in rows]
-        if not data:
-            return
+            listed = rows.tolist() if isinstance(rows, np.ndarray) else rows
+            return Prepared(copy_rows=listed, with_pk=with_pk)
+        count = len(rows)
+        if not count:
+            return Prepared(with_pk=with_pk)
         sql = self.sql_with_pk if with_pk else self.sql
-        width = len(data[0])
+        width = len(rows[0])
         limit = connection.features.max_query_params or 65535  # PostgreSQL: none
         per = max(1, min(100, limit // width))
-        whole = len(data) // per * per if per > 1 else 0
-        with connection.cursor() as cursor:
-            if whole:
-                values = sql[sql.index(" VALUES ") + len(" VALUES ") :]
-                many = sql + (", " + values) * (per - 1)
-                cursor.executemany(
-                    many,
-                    [
-                        list(chain.from_iterable(data[start : start + per]))
-                        for start in range(0, whole, per)
-                    ],
-                )
-            if whole < len(data):
-                cursor.executemany(sql, data[whole:])
+        whole = count // per * per if per > 1 else 0
+        statements: list[tuple[str, list[Any]]] = []
+        if whole:
+            values = sql[sql.index(" VALUES ") + len(" VALUES ") :]
+            many = sql + (", " + values) * (per - 1)
+            grouped: list[Any] = (
+                rows[:whole].reshape(-1, per * width).tolist()
+                if isinstance(rows, np.ndarray)
+                else [
+                    list(chain.from_iterable(rows[start : start + per]))
+                    for start in range(0, whole, per)
+                ]
+            )
+            statements.append((many, grouped))
+        if whole < count:
+            rest: list[Any] = (
+                rows[whole:].tolist() if isinstance(rows, np.ndarray) else rows[whole:]
+            )
+            statements.append((sql, rest))
+        return Prepared(statements=statements, with_pk=with_pk)
 
-    def _copy(
-        self, rows: Iterable[tuple[Any, ...]], tail: tuple[Any, ...], *, with_pk: bool
-    ) -> None:
+    def write(self, prepared: Prepared) -> None:
+        """Write rows made ready by :meth:`prepare` (in the caller's
+        transaction)."""
+        if self.postgres:
+            self._copy(prepared.copy_rows, with_pk=prepared.with_pk)
+            return
+        with connection.cursor() as cursor:
+            for sql, params in prepared.statements:
+                cursor.executemany(sql, params)
+
+    def _copy(self, rows: Iterable[Sequence[Any]], *, with_pk: bool) -> None:
         sql = self.copy_sql_with_pk if with_pk else self.copy_sql
         # psycopg's own cursor under Django's wrapper; its errors become
         # Django's (IntegrityError …) as for every other statement.
@@ -162,7 +213,7 @@ class RowWriter:
         ):
             write = copy.write_row
             for row in rows:
-                write(row + tail)
+                write(row)
 
     def ids_after_highest(self, count: int) -> list[int]:
         """``count`` ids above the highest in the table, whatever the id

@@ -7,14 +7,18 @@ The rows go through :class:`~guanxi.core.bulk.RowWriter` on Django's own
 connection. Not through a second SQLite library (ADBC's, which the run uses
 for its reads): two copies of SQLite writing one file in one process share
 its POSIX locks, and a test run of that wrote a malformed database.
+
+The rows are built a column at a time into an object array (numpy makes the
+Python numbers), a piece of a chunk at a time; each statement's parameters
+are cut from it whole. Building them in a thread beside SQLite (which lets go
+of the GIL) was measured slower than this, see docs/benchmarks/score.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
-from itertools import repeat
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,78 +69,97 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-def _dates(days: pd.Series) -> list[str | None]:
-    """Day numbers (NaN for none) as ISO dates, each distinct day converted once."""
-    epoch = dt.date(1970, 1, 1)
-    cache: dict[int, str] = {}
-    out: list[str | None] = []
-    for value in days.to_numpy(dtype=float, na_value=np.nan).tolist():
-        if value != value:
-            out.append(None)
-            continue
-        key = int(value)
-        text = cache.get(key)
-        if text is None:
-            text = cache[key] = (epoch + dt.timedelta(days=key)).isoformat()
-        out.append(text)
+#: Columns written as numbers, and their decimal places (None: whole numbers,
+#: written as ints).
+_NUMBERS = {
+    "orders": None,
+    "total_spend": 2,
+    "days_since_last_purchase": None,
+    "mean_gap_days": 6,
+    "orders_30d": None,
+    "spend_30d": 2,
+    "r_score": None,
+    "f_score": None,
+    "m_score": None,
+    "current_value": 2,
+    "potential_value": 2,
+    "value_score": 6,
+    "p_alive": 6,
+    "expected_purchases_90d": 6,
+    "churn_risk": 6,
+}
+#: Columns written as dates, from the frame's day numbers.
+_DATES = {"first_purchase": "first_day", "last_purchase": "last_day"}
+#: Rows built at a time (a chunk is a few pieces): the rows in memory as
+#: Python objects stay a piece, not a chunk.
+PIECE = 10_000
+_EPOCH = dt.date(1970, 1, 1)
+
+
+@functools.cache
+def _day_text(day: int) -> str:
+    return (_EPOCH + dt.timedelta(days=day)).isoformat()
+
+
+def _dates(days: pd.Series) -> np.ndarray:
+    """Day numbers (NaN for none) as ISO dates (None), each distinct day
+    converted once."""
+    values = days.to_numpy(dtype=float, na_value=np.nan)
+    missing = np.isnan(values)
+    out = np.full(len(values), None, dtype=object)
+    if missing.all():
+        return out
+    known = values[~missing].astype(np.int64)
+    distinct, where = np.unique(known, return_inverse=True)
+    texts = np.array([_day_text(day) for day in distinct.tolist()], dtype=object)
+    out[~missing] = texts[where]
     return out
 
 
-def _numbers(column: pd.Series, *, digits: int | None = None) -> list[Any]:
-    """A column as Python numbers, None for a missing value (rounded to
-    ``digits`` places; whole numbers stay ints when the column holds ints)."""
+def _numbers(column: pd.Series, digits: int | None) -> np.ndarray:
+    """A column as Python numbers (None for a missing value), rounded to
+    ``digits`` places, or whole numbers as ints when ``digits`` is None."""
     values = column.to_numpy(dtype=float, na_value=np.nan)
-    if digits is not None:
-        values = np.round(values, digits)
     missing = np.isnan(values)
     if digits is None:
-        listed: list[Any] = (
-            values.astype(np.int64, copy=False).tolist()
-            if not missing.any()
-            else [
-                None if m else int(v)
-                for v, m in zip(values.tolist(), missing.tolist(), strict=True)
-            ]
-        )
-        return listed
-    if not missing.any():
-        return values.tolist()
+        out = np.where(missing, 0.0, values).astype(np.int64).astype(object)
+    else:
+        out = np.round(values, digits).astype(object)
+    if missing.any():
+        out[missing] = None
+    return out
+
+
+def _block(frame: pd.DataFrame, as_of: dt.date) -> np.ndarray:
+    """The snapshot rows of ``frame`` as an object array, a row per customer in
+    the order of :data:`SNAPSHOT_COLUMNS`, filled a column at a time (numpy
+    makes the Python numbers; no tuple per row)."""
+    block = np.empty((len(frame), len(SNAPSHOT_COLUMNS)), dtype=object)
+    for place, name in enumerate(SNAPSHOT_COLUMNS):
+        if name == "customer":
+            block[:, place] = frame.index.to_numpy(dtype=np.int64).astype(object)
+        elif name == "as_of":
+            block[:, place] = as_of.isoformat()
+        elif name in _DATES:
+            block[:, place] = _dates(frame[_DATES[name]])
+        elif name in _NUMBERS:
+            block[:, place] = _numbers(frame[name], _NUMBERS[name])
+        else:
+            block[:, place] = frame[name].to_numpy(dtype=object)
+    return block
+
+
+def _chunks(count: int, size: int) -> list[list[tuple[int, int]]]:
+    """The row ranges of each chunk of ``size`` rows, in pieces of at most
+    :data:`PIECE` rows."""
+    step = min(PIECE, size)
     return [
-        None if m else v for v, m in zip(values.tolist(), missing.tolist(), strict=True)
+        [
+            (first, min(first + step, chunk + size, count))
+            for first in range(chunk, min(chunk + size, count), step)
+        ]
+        for chunk in range(0, count, size)
     ]
-
-
-def _rows(frame: pd.DataFrame, as_of: dt.date) -> list[tuple[Any, ...]]:
-    """The snapshot rows of ``frame``, in the order of :data:`SNAPSHOT_COLUMNS`,
-    converted a column at a time."""
-    columns: list[Any] = [
-        frame.index.to_numpy(dtype=np.int64).tolist(),
-        repeat(as_of.isoformat(), len(frame)),
-        _numbers(frame["orders"]),
-        _numbers(frame["total_spend"], digits=2),
-        _dates(frame["first_day"]),
-        _dates(frame["last_day"]),
-        _numbers(frame["days_since_last_purchase"]),
-        _numbers(frame["mean_gap_days"], digits=6),
-        _numbers(frame["orders_30d"]),
-        _numbers(frame["spend_30d"], digits=2),
-        _numbers(frame["r_score"]),
-        _numbers(frame["f_score"]),
-        _numbers(frame["m_score"]),
-        frame["rfm_segment"].tolist(),
-        _numbers(frame["current_value"], digits=2),
-        _numbers(frame["potential_value"], digits=2),
-        _numbers(frame["value_score"], digits=6),
-        frame["quadrant"].tolist(),
-        frame["stage"].tolist(),
-        frame["emotion"].tolist(),
-        frame["emotion_reasons"].tolist(),
-        _numbers(frame["p_alive"], digits=6),
-        _numbers(frame["expected_purchases_90d"], digits=6),
-        _numbers(frame["churn_risk"], digits=6),
-        frame["churn_reasons"].tolist(),
-    ]
-    return list(zip(*columns, strict=True))
 
 
 def snapshots_write(
@@ -157,13 +180,14 @@ def snapshots_write(
         else frame[frame.index > start]
     )
     total = max(len(todo), 1)
-    size = _chunk()
     writer = RowWriter(ScoreSnapshot, SNAPSHOT_COLUMNS)
-    for offset in range(0, len(todo), size):
-        chunk = todo.iloc[offset : offset + size]
+    for pieces in _chunks(len(todo), _chunk()):
+        end = pieces[-1][1]
         with transaction.atomic():
-            writer.insert(_rows(chunk, run.as_of))
+            for first, last in pieces:
+                writer.insert(_block(todo.iloc[first:last], run.as_of))
             ScoreRun.objects.filter(pk=run.pk).update(
-                written_through=int(chunk.index[-1]), heartbeat_at=timezone.now()
+                written_through=int(todo.index[end - 1]),
+                heartbeat_at=timezone.now(),
             )
-        step(min(1.0, (offset + len(chunk)) / total))
+        step(min(1.0, end / total))

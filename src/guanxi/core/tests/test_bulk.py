@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -50,3 +51,35 @@ def test_reserved_primary_keys_are_used(db: Any) -> None:
         (pk, f"P{pk}") for pk in pks
     ]
     assert highest_id(Group) == max(pks)
+
+
+def test_an_object_array_goes_in_whole_statements_with_its_defaults(
+    db: Any,
+) -> None:
+    """An object array, a row per line: SQLite's statements cut from it whole
+    (99 rows of ten columns each, the rest one by one); PostgreSQL: COPY."""
+    writer = RowWriter(User, ("username", "password", "email"))
+    block = np.array(
+        [
+            (f"user-{i:03d}", "!", f"u{i}@example.com" if i % 2 else "")
+            for i in range(200)
+        ],
+        dtype=object,
+    )
+    prepared = writer.prepare(block)
+    if connection.vendor == "sqlite":
+        assert [
+            (sql.count("), ("), len(params)) for sql, params in prepared.statements
+        ] == [
+            (98, 2),  # two statements of 99 rows
+            (0, 2),  # the last two rows
+        ]
+    else:
+        assert len(prepared.copy_rows) == 200
+    writer.insert(block)
+    stored = list(
+        User.objects.order_by("username").values_list(
+            "username", "password", "email", "first_name", "is_staff", "last_login"
+        )
+    )
+    assert stored == [(*row, "", False, None) for row in block.tolist()]
