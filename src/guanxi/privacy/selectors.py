@@ -80,7 +80,10 @@ def minors_unprofiled(*, today: dt.date | None = None) -> set[int]:
     for pk, born_year, born_month in dated.filter(birth_year__gte=year).values_list(
         "pk", "birth_year", "birth_month"
     ):
-        if born_year > year or (born_month is not None and born_month > today.month):
+        # birth_year >= year: never None here.
+        if (born_year or 0) > year or (
+            born_month is not None and born_month > today.month
+        ):
             minors.add(pk)
         elif born_month is None or born_month == today.month:
             unsure.append(pk)
