@@ -110,6 +110,7 @@ def test_large_imports_build_the_order_indexes_at_the_end(
         "order_recent_idx",
         "order_store_idx",
         "customer_birth_month_idx",
+        "customer_birth_year_idx",
         "customer_email_unique",
         "customer_gender_city_idx",
         "customer_last_purchase_idx",
